@@ -1,0 +1,1 @@
+"""Leadline's shared contracts: what services say to each other, and how."""

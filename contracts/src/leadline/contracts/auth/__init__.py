@@ -1,0 +1,119 @@
+"""Bearer-JWT authentication and the two roles of Leadline.
+
+HS256 with a shared secret is the embedded default (``leadline-token`` mints tokens for the
+demo users); with ``JWT_JWKS_URL`` set, RS256 tokens of a real identity provider are verified
+against its published keys instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+import jwt
+
+
+class Role(StrEnum):
+    SALESPERSON = "salesperson"
+    MANAGER = "manager"
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: str
+    name: str
+    roles: frozenset[Role]
+
+    @property
+    def is_manager(self) -> bool:
+        return Role.MANAGER in self.roles
+
+
+class InvalidToken(Exception):
+    """The token is missing, malformed, expired, or not signed by whom we trust."""
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    user_id: str
+    name: str
+    roles: tuple[Role, ...]
+    extension: str
+
+
+DEMO_USERS = {
+    user.user_id: user
+    for user in (
+        DemoUser("anna", "Anna Nowak", (Role.SALESPERSON,), "101"),
+        DemoUser("piotr", "Piotr Zieliński", (Role.SALESPERSON,), "102"),
+        DemoUser("marta", "Marta Wiśniewska", (Role.MANAGER, Role.SALESPERSON), "100"),
+    )
+}
+
+
+class TokenVerifier:
+    def __init__(
+        self, *, secret: str, issuer: str, audience: str, jwks_url: str | None = None
+    ) -> None:
+        self._secret = secret
+        self._issuer = issuer
+        self._audience = audience
+        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True) if jwks_url else None
+
+    def verify(self, token: str) -> Principal:
+        try:
+            if self._jwks is not None:
+                key = self._jwks.get_signing_key_from_jwt(token).key
+                claims = jwt.decode(
+                    token,
+                    key,
+                    algorithms=["RS256"],
+                    issuer=self._issuer,
+                    audience=self._audience,
+                )
+            else:
+                claims = jwt.decode(
+                    token,
+                    self._secret,
+                    algorithms=["HS256"],
+                    issuer=self._issuer,
+                    audience=self._audience,
+                    options={"require": ["exp", "sub"]},
+                )
+        except jwt.PyJWTError as error:
+            raise InvalidToken(str(error)) from error
+        known = {r.value for r in Role}
+        roles = frozenset(Role(r) for r in claims.get("roles", []) if r in known)
+        if not roles:
+            raise InvalidToken(
+                "the token grants none of the roles salesperson, manager"
+            )
+        return Principal(
+            user_id=str(claims["sub"]),
+            name=str(claims.get("name", claims["sub"])),
+            roles=roles,
+        )
+
+
+def mint_token(
+    *,
+    user_id: str,
+    name: str,
+    roles: tuple[Role, ...],
+    secret: str,
+    issuer: str = "leadline",
+    audience: str = "leadline",
+    ttl: timedelta = timedelta(hours=12),
+) -> str:
+    now = datetime.now(UTC)
+    claims = {
+        "sub": user_id,
+        "name": name,
+        "roles": [r.value for r in roles],
+        "iss": issuer,
+        "aud": audience,
+        "iat": now,
+        "exp": now + ttl,
+    }
+    return jwt.encode(claims, secret, algorithm="HS256")

@@ -1,0 +1,41 @@
+"""The command line of every service: ``python -m leadline.<service> migrate|serve``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Callable
+
+import uvicorn
+from fastapi import FastAPI
+
+from leadline.contracts.migrations import upgrade
+from leadline.contracts.settings import ServiceSettings
+
+
+def service_main(
+    package: str,
+    settings_class: type[ServiceSettings],
+    create_app: Callable[[ServiceSettings], FastAPI],
+) -> None:
+    parser = argparse.ArgumentParser(prog=f"python -m {package}")
+    parser.add_argument(
+        "command",
+        choices=["migrate", "serve"],
+        help="migrate: bring the database to the newest schema; serve: migrate, then serve HTTP and consume events",
+    )
+    args = parser.parse_args()
+    settings = settings_class()
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    upgrade(package, settings.database_url)
+    if args.command == "serve":
+        uvicorn.run(
+            create_app(settings),
+            host=settings.http_host,
+            port=settings.http_port,
+            log_level=settings.log_level.lower(),
+            timeout_graceful_shutdown=15,
+        )

@@ -1,0 +1,93 @@
+"""Database plumbing every service shares: engines and the unit of work."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from leadline.contracts.messaging.outbox import Outbox
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+    _make_sqlite_transactional(engine)
+    return engine
+
+
+def _make_sqlite_transactional(engine: AsyncEngine) -> None:
+    """WAL for concurrent readers, and BEGIN IMMEDIATE so writers queue on the busy timeout
+    instead of failing when two deferred transactions both try to upgrade to a write lock."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = (
+            None  # let SQLAlchemy's BEGIN below own transactions
+        )
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class UnitOfWork:
+    """One database transaction and the events it causes (written to the outbox in it).
+
+    The entrypoint owns the boundary: one per HTTP request, one per consumed batch.
+    Leaving the block without ``commit()`` rolls everything back.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        outbox_wakeup: asyncio.Event | None,
+        source: str,
+    ) -> None:
+        self._sessions = sessions
+        self._outbox_wakeup = outbox_wakeup
+        self._source = source
+
+    async def __aenter__(self) -> Self:
+        self.session = self._sessions()
+        await self.session.begin()
+        self.outbox = Outbox(self.session, source=self._source)
+        self.started()
+        return self
+
+    def started(self) -> None:
+        """Hook for services to build their repositories on ``self.session``."""
+
+    async def commit(self) -> None:
+        await self.session.commit()
+        if self.outbox.added and self._outbox_wakeup is not None:
+            self._outbox_wakeup.set()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.session.rollback()
+        await self.session.close()

@@ -1,0 +1,29 @@
+"""Every Leadline event type. Importing this package registers them all."""
+
+from leadline.contracts.events.base import EVENT_TYPES, Event, event_type
+from leadline.contracts.events.communications import (
+    CallAttachedV1,
+    CallLeadRequestedV1,
+    CallRegisteredV1,
+)
+from leadline.contracts.events.gateway import CallReceivedV1
+from leadline.contracts.events.leads import (
+    LeadCreatedV1,
+    LeadOrigin,
+    LeadStatusChangedV1,
+)
+from leadline.contracts.events.reporting import LeadsByStatusV1
+
+__all__ = [
+    "EVENT_TYPES",
+    "CallAttachedV1",
+    "CallLeadRequestedV1",
+    "CallReceivedV1",
+    "CallRegisteredV1",
+    "Event",
+    "LeadCreatedV1",
+    "LeadOrigin",
+    "LeadStatusChangedV1",
+    "LeadsByStatusV1",
+    "event_type",
+]

@@ -1,0 +1,52 @@
+"""Events of the leads context (topic ``leadline.leads.lead``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from leadline.contracts.events.base import Event
+from leadline.contracts.topics import LEAD
+
+
+class LeadOrigin(BaseModel):
+    """What a lead was created from, so the originating service can link it back."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    kind: Literal["call"]
+    id: UUID
+
+
+class LeadCreatedV1(
+    Event, type="leadline.leads.lead.created.v1", topic=LEAD, subject="lead_id"
+):
+    """A lead was created."""
+
+    lead_id: UUID
+    name: str
+    type_code: str
+    status_code: str
+    closed: bool = Field(description="Whether the status is a closed one.")
+    salesperson_id: str | None
+    phone: str | None = Field(description="E.164, as calls are matched on it.")
+    email: str | None
+    created_by: str
+    created_at: datetime
+    origin: LeadOrigin | None = None
+
+
+class LeadStatusChangedV1(
+    Event, type="leadline.leads.lead.status_changed.v1", topic=LEAD, subject="lead_id"
+):
+    """A lead moved from one status to another."""
+
+    lead_id: UUID
+    from_status_code: str
+    to_status_code: str
+    closed: bool = Field(description="Whether the new status is a closed one.")
+    changed_by: str
+    changed_at: datetime

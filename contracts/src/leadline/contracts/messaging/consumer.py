@@ -1,0 +1,154 @@
+"""Consuming events: validate, de-duplicate through the inbox, apply in one transaction per batch.
+
+The FastStream subscriber acknowledges (commits offsets) only after ``consume`` returns, that
+is after the database commit; an exception makes it rewind, so the batch comes again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka.structs import ConsumerRecord
+from pydantic import ValidationError
+from sqlalchemy import insert, select
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from leadline.contracts.db import UnitOfWork
+from leadline.contracts.envelope import Envelope, InvalidEnvelope
+from leadline.contracts.events.base import Event
+from leadline.contracts.messaging.dead_letters import DeadLetters
+from leadline.contracts.messaging.tables import inbox
+
+log = logging.getLogger(__name__)
+
+Record = ConsumerRecord[bytes, bytes]
+EventHandler = Callable[[Any, Any, Envelope], Awaitable[None]]
+"""``handler(uow, event, envelope)``: applies one event inside the caller's transaction."""
+
+# Failures of the infrastructure rather than of the message: retrying later can succeed, so the
+# batch is handed back to Kafka instead of being dead-lettered.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    OSError,
+    TimeoutError,
+)
+
+
+def _is_transient(error: BaseException) -> bool:
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, TRANSIENT_ERRORS)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    record: Record
+    envelope: Envelope
+    event: Event
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 3
+    first_backoff_seconds: float = 0.2
+
+    def backoff(self, attempt: int) -> float:
+        return self.first_backoff_seconds * 2**attempt
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        name: str,
+        unit_of_work: Callable[[], UnitOfWork],
+        handlers: Mapping[type[Event], EventHandler],
+        dead_letters: DeadLetters,
+        retry: RetryPolicy = RetryPolicy(),
+    ) -> None:
+        self.name = name
+        self._unit_of_work = unit_of_work
+        self._handlers = handlers
+        self._dead_letters = dead_letters
+        self._retry = retry
+        self.processed = 0
+
+    async def consume(self, records: Sequence[Record]) -> None:
+        deliveries: list[Delivery] = []
+        for record in records:
+            try:
+                envelope = Envelope.from_kafka(record.headers, record.value)
+                event = envelope.open()
+            except (InvalidEnvelope, ValidationError) as error:
+                await self._dead_letters.send(record, error)
+                continue
+            if (
+                type(event) in self._handlers
+            ):  # a topic may carry types this consumer has no use for
+                deliveries.append(Delivery(record, envelope, event))
+        if not deliveries:
+            return
+        try:
+            await self._apply(deliveries)
+        except Exception as error:
+            if _is_transient(error):
+                raise
+            log.warning(
+                "%s: batch of %d failed (%r); isolating the message at fault",
+                self.name,
+                len(deliveries),
+                error,
+            )
+            for delivery in deliveries:
+                await self._apply_alone(delivery)
+
+    async def _apply(self, deliveries: Sequence[Delivery]) -> None:
+        async with self._unit_of_work() as uow:
+            ids = [d.envelope.id for d in deliveries]
+            seen = set(
+                (
+                    await uow.session.execute(
+                        select(inbox.c.event_id).where(
+                            inbox.c.consumer == self.name, inbox.c.event_id.in_(ids)
+                        )
+                    )
+                ).scalars()
+            )
+            fresh: list[str] = []
+            for delivery in deliveries:
+                if delivery.envelope.id in seen:
+                    continue
+                seen.add(delivery.envelope.id)
+                await self._handlers[type(delivery.event)](
+                    uow, delivery.event, delivery.envelope
+                )
+                fresh.append(delivery.envelope.id)
+            if fresh:
+                now = datetime.now(UTC)
+                await uow.session.execute(
+                    insert(inbox),
+                    [
+                        {"consumer": self.name, "event_id": i, "processed_at": now}
+                        for i in fresh
+                    ],
+                )
+            await uow.commit()
+        self.processed += len(fresh)
+
+    async def _apply_alone(self, delivery: Delivery) -> None:
+        for attempt in range(self._retry.attempts):
+            try:
+                await self._apply([delivery])
+                return
+            except Exception as error:
+                if _is_transient(error):
+                    raise
+                if attempt + 1 == self._retry.attempts:
+                    await self._dead_letters.send(delivery.record, error)
+                    return
+                await asyncio.sleep(self._retry.backoff(attempt))

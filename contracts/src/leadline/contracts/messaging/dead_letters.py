@@ -1,0 +1,59 @@
+"""Dead-letter routing: a record that cannot be processed goes to ``<topic>.dlq`` with the reason."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from aiokafka.structs import ConsumerRecord
+
+from leadline.contracts.messaging.publisher import RawPublisher
+from leadline.contracts.topics import DEAD_LETTER_SUFFIX
+
+log = logging.getLogger(__name__)
+
+REASON_MAX_LENGTH = 2000
+
+
+class DeadLetters:
+    def __init__(self, publisher: RawPublisher, *, consumer: str) -> None:
+        self._publisher = publisher
+        self._consumer = consumer
+        self.sent = 0
+
+    async def send(
+        self, record: ConsumerRecord[bytes, bytes], error: BaseException
+    ) -> None:
+        """Publishes the original key, value and headers, plus where it came from and why it failed.
+        Awaited before the offset is committed, so a dead letter is never lost either."""
+        headers = {k: v.decode(errors="replace") for k, v in record.headers}
+        headers.update(
+            {
+                "dlq_original_topic": record.topic,
+                "dlq_original_partition": str(record.partition),
+                "dlq_original_offset": str(record.offset),
+                "dlq_consumer": self._consumer,
+                "dlq_error_class": type(error).__name__,
+                "dlq_error_message": str(error)[:REASON_MAX_LENGTH],
+                "dlq_failed_at": datetime.now(UTC).isoformat(),
+            }
+        )
+        await self._publisher.send_all(
+            [
+                (
+                    record.topic + DEAD_LETTER_SUFFIX,
+                    record.key,
+                    record.value or b"",
+                    headers,
+                )
+            ]
+        )
+        self.sent += 1
+        log.warning(
+            "dead-lettered %s[%s]@%s: %s: %s",
+            record.topic,
+            record.partition,
+            record.offset,
+            type(error).__name__,
+            error,
+        )

@@ -1,0 +1,55 @@
+"""The Alembic environment every service shares; a service's ``migrations/env.py`` only names its tables."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData
+from sqlalchemy.engine import Connection
+
+from leadline.contracts.db import create_engine
+from leadline.contracts.messaging.tables import messaging_metadata
+from leadline.contracts.settings import ServiceSettings
+
+
+def run_migrations(
+    service_metadata: MetaData, settings_class: type[ServiceSettings]
+) -> None:
+    """Body of ``env.py``: migrates the service's tables plus the outbox and inbox."""
+    config = context.config
+    url = config.get_main_option("sqlalchemy.url") or settings_class().database_url
+    target: Sequence[MetaData] = [service_metadata, messaging_metadata]
+
+    def migrate(connection: Connection) -> None:
+        context.configure(
+            connection=connection, target_metadata=target, render_as_batch=True
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+    if context.is_offline_mode():
+        context.configure(
+            url=url, target_metadata=target, literal_binds=True, render_as_batch=True
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+
+    async def online() -> None:
+        engine = create_engine(url)
+        async with engine.connect() as connection:
+            await connection.run_sync(migrate)
+        await engine.dispose()
+
+    asyncio.run(online())
+
+
+def upgrade(package: str, database_url: str) -> None:
+    """Brings a database to the newest schema; ``package`` holds the service's ``migrations``."""
+    config = Config()
+    config.set_main_option("script_location", f"{package}:migrations")
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    command.upgrade(config, "head")

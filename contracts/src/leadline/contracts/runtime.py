@@ -1,0 +1,152 @@
+"""The composition every service shares: database, broker, outbox relay, consumers and the HTTP app.
+
+A service's ``app.py`` builds one ``ServiceRuntime``, registers its event handlers and routers,
+and gets an ASGI app whose lifespan starts and stops all of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from typing import Generic, TypeVar
+
+from fastapi import APIRouter, FastAPI
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from leadline.contracts.auth import TokenVerifier
+from leadline.contracts.db import UnitOfWork, create_engine
+from leadline.contracts.events.base import Event
+from leadline.contracts.http import health_router, install_problem_handlers
+from leadline.contracts.messaging.consumer import EventConsumer, EventHandler
+from leadline.contracts.messaging.dead_letters import DeadLetters
+from leadline.contracts.messaging.publisher import RawPublisher
+from leadline.contracts.messaging.relay import OutboxRelay
+from leadline.contracts.settings import ServiceSettings
+
+U = TypeVar("U", bound=UnitOfWork)
+
+log = logging.getLogger(__name__)
+
+# After an infrastructure failure the batch is handed back to Kafka; pausing first keeps a
+# consumer from spinning on a database that is down.
+TRANSIENT_FAILURE_PAUSE_SECONDS = 1.0
+
+
+class ServiceRuntime(Generic[U]):
+    def __init__(
+        self, settings: ServiceSettings, unit_of_work: Callable[..., U]
+    ) -> None:
+        self.settings = settings
+        self.name = settings.service
+        self.source = f"leadline/{settings.service}"
+        self.engine = create_engine(settings.database_url)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.broker = KafkaBroker(
+            settings.kafka_bootstrap_servers,
+            client_id=f"leadline-{settings.service}",
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=5,
+            graceful_timeout=15.0,
+        )
+        self.publisher = RawPublisher(self.broker)
+        self.relay = OutboxRelay(self.sessions, self.publisher)
+        self.verifier = TokenVerifier(
+            secret=settings.jwt_secret.get_secret_value(),
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            jwks_url=settings.jwt_jwks_url,
+        )
+        self.consumers: list[EventConsumer] = []
+        self._unit_of_work = unit_of_work
+        self._relay_task: asyncio.Task[None] | None = None
+
+    def unit_of_work(self) -> U:
+        return self._unit_of_work(self.sessions, self.relay.wakeup, self.source)
+
+    @property
+    def relay_running(self) -> bool:
+        return self._relay_task is not None and not self._relay_task.done()
+
+    def subscribe(self, handlers: Mapping[type[Event], EventHandler]) -> EventConsumer:
+        """One consumer group per service, reading every topic that carries a handled event type."""
+        group = f"leadline.{self.name}"
+        topics = sorted({event.topic.name for event in handlers})
+        consumer = EventConsumer(
+            group,
+            self.unit_of_work,
+            handlers,
+            DeadLetters(self.publisher, consumer=group),
+        )
+        self.consumers.append(consumer)
+
+        @self.broker.subscriber(
+            *topics,
+            group_id=group,
+            batch=True,
+            max_records=self.settings.consumer_max_records,
+            batch_timeout_ms=100,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            include_in_schema=False,  # documented from the contracts catalogue instead
+        )
+        async def on_batch(message: KafkaMessage) -> None:
+            records = (
+                message.raw_message
+                if isinstance(message.raw_message, tuple)
+                else (message.raw_message,)
+            )
+            try:
+                await consumer.consume(records)
+            except Exception:
+                log.exception(
+                    "%s: batch not applied; it will be delivered again", group
+                )
+                await asyncio.sleep(TRANSIENT_FAILURE_PAUSE_SECONDS)
+                raise
+
+        return consumer
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Broker, subscribers and relay up for the duration of the block."""
+        await self.broker.start()
+        self._relay_task = asyncio.create_task(
+            self.relay.run(), name=f"{self.name}-outbox-relay"
+        )
+        try:
+            yield
+        finally:
+            self._relay_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._relay_task
+            await self.broker.stop()
+            await self.engine.dispose()
+
+    def http_app(
+        self,
+        *,
+        title: str,
+        description: str,
+        version: str,
+        routers: Sequence[APIRouter],
+    ) -> FastAPI:
+        @contextlib.asynccontextmanager
+        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+            async with self.running():
+                yield
+
+        app = FastAPI(
+            title=title, description=description, version=version, lifespan=lifespan
+        )
+        app.state.runtime = self
+        install_problem_handlers(app)
+        app.include_router(health_router)
+        for router in routers:
+            app.include_router(router)
+        return app

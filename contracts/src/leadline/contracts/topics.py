@@ -1,0 +1,104 @@
+"""The topic catalogue: every Kafka topic Leadline uses, provisioned explicitly.
+
+Automatic topic creation is off on the broker, so a topic missing from this
+catalogue cannot be written to by accident.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+log = logging.getLogger(__name__)
+
+DEAD_LETTER_SUFFIX = ".dlq"
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    description: str
+    partitions: int = 3
+    compacted: bool = False
+    config: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def dead_letter(self) -> Topic:
+        return Topic(
+            name=self.name + DEAD_LETTER_SUFFIX,
+            description=f"Events of {self.name} that could not be processed, with the reason in headers.",
+            partitions=1,
+            config={"retention.ms": str(30 * 24 * 3600 * 1000)},
+        )
+
+    def broker_config(self) -> dict[str, str]:
+        config = dict(self.config)
+        if self.compacted:
+            config["cleanup.policy"] = "compact"
+        return config
+
+
+LEAD = Topic("leadline.leads.lead", "Lifecycle of leads, keyed by lead id.")
+TELEPHONY_CALL = Topic(
+    "leadline.gateway.telephony.call",
+    "Call notifications published by telephony gateways (PBX), keyed by the PBX call id.",
+)
+CALL = Topic(
+    "leadline.communications.call",
+    "Inbound calls as communications registers and triages them, keyed by call id.",
+)
+LEADS_BY_STATUS = Topic(
+    "leadline.reporting.leads-by-status",
+    "Number of leads per status; compacted, keyed by status code: the latest value is the current count.",
+    partitions=1,
+    compacted=True,
+)
+
+DOMAIN_TOPICS: tuple[Topic, ...] = (LEAD, TELEPHONY_CALL, CALL, LEADS_BY_STATUS)
+
+
+def all_topics() -> list[Topic]:
+    return [t for topic in DOMAIN_TOPICS for t in (topic, topic.dead_letter)]
+
+
+async def provision(bootstrap_servers: str, replication_factor: int = 1) -> list[str]:
+    """Create every catalogued topic that does not exist yet; returns the names created."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [t for t in all_topics() if t.name not in existing]
+        if missing:
+            await admin.create_topics(
+                [
+                    NewTopic(
+                        name=t.name,
+                        num_partitions=t.partitions,
+                        replication_factor=replication_factor,
+                        topic_configs=t.broker_config(),
+                    )
+                    for t in missing
+                ]
+            )
+        return [t.name for t in missing]
+    finally:
+        await admin.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description="Create Leadline's Kafka topics (idempotent)."
+    )
+    parser.add_argument("--bootstrap-servers", default="127.0.0.1:9092")
+    parser.add_argument("--replication-factor", type=int, default=1)
+    args = parser.parse_args()
+    created = asyncio.run(provision(args.bootstrap_servers, args.replication_factor))
+    print(f"topics created: {', '.join(created) if created else 'none (all present)'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Leadline leads service: owns leads and their reference data."""

@@ -1,0 +1,245 @@
+"""HTTP API of the leads service for sales apps. Thin: parse, call a use case, commit, answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from leadline.contracts.errors import RuleViolation
+from leadline.contracts.http import (
+    PROBLEM_RESPONSES,
+    CurrentUser,
+    current_user,
+    runtime_of,
+    unit_of_work,
+)
+from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
+from leadline.leads.domain.model import Lead
+from leadline.leads.service import use_cases
+from leadline.leads.service.commands import ChangeStatus, CreateLead
+
+UnitOfWork = Annotated[LeadsUnitOfWork, Depends(unit_of_work)]
+
+router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES)
+
+
+class LeadIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Fit-out of the Wrocław office",
+                    "type_code": "sale",
+                    "phone": "+48 601 234 567",
+                    "email": "jan.kowalski@example.com",
+                }
+            ]
+        },
+    )
+
+    name: str = Field(min_length=1, max_length=200)
+    type_code: str = Field(default="sale", min_length=1, max_length=40)
+    status_code: str | None = Field(
+        default=None,
+        max_length=40,
+        description="Default: the type's first open status.",
+    )
+    salesperson_id: str | None = Field(
+        default=None, max_length=100, description="Default: the current user."
+    )
+    phone: str | None = Field(
+        default=None, max_length=50, description="Any format; stored in E.164."
+    )
+    email: EmailStr | None = None
+
+
+class StatusChange(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"status_code": "qualification"}]},
+    )
+
+    status_code: str = Field(min_length=1, max_length=40)
+
+
+class LeadOut(BaseModel):
+    id: UUID
+    name: str
+    type_code: str
+    status_code: str
+    closed: bool
+    salesperson_id: str | None
+    phone: str | None
+    email: str | None
+    created_by: str
+    created_at: datetime
+    updated_by: str
+    updated_at: datetime
+    version: int
+
+    @classmethod
+    def of(cls, lead: Lead) -> LeadOut:
+        return cls.model_validate(lead, from_attributes=True)
+
+
+class LeadPage(BaseModel):
+    items: list[LeadOut]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null on the last one."
+    )
+
+
+def _etag(lead: Lead) -> str:
+    return f'"{lead.version}"'
+
+
+def _expected_version(if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    try:
+        return int(if_match.strip().removeprefix("W/").strip('"'))
+    except ValueError:
+        raise RuleViolation(
+            "If-Match must be an ETag this API returned",
+            rule="invalid_etag",
+            field="If-Match",
+        ) from None
+
+
+@router.post(
+    "/leads",
+    status_code=201,
+    response_model=LeadOut,
+    tags=["leads"],
+    summary="Create a lead",
+)
+async def create_lead(
+    body: LeadIn,
+    user: CurrentUser,
+    uow: UnitOfWork,
+    request: Request,
+    response: Response,
+) -> LeadOut:
+    async with uow:
+        lead = await use_cases.create_lead(
+            uow,
+            CreateLead(**body.model_dump()),
+            user,
+            phone_region=runtime_of(request).settings.default_phone_region,
+        )
+        await uow.commit()
+    response.headers["Location"] = f"/leads/{lead.id}"
+    response.headers["ETag"] = _etag(lead)
+    return LeadOut.of(lead)
+
+
+@router.get(
+    "/leads/{lead_id}", response_model=LeadOut, tags=["leads"], summary="One lead"
+)
+async def get_lead(lead_id: UUID, uow: UnitOfWork, response: Response) -> LeadOut:
+    async with uow:
+        lead = await use_cases.get_lead(uow, lead_id)
+    response.headers["ETag"] = _etag(lead)
+    return LeadOut.of(lead)
+
+
+@router.get(
+    "/leads", response_model=LeadPage, tags=["leads"], summary="Leads, newest first"
+)
+async def list_leads(
+    uow: UnitOfWork,
+    user: CurrentUser,
+    status_code: Annotated[str | None, Query(max_length=40)] = None,
+    closed: bool | None = None,
+    mine: Annotated[bool, Query(description="Only the current user's leads")] = False,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> LeadPage:
+    async with uow:
+        found, next_cursor = await uow.leads.page(
+            status_code=status_code,
+            closed=closed,
+            salesperson_id=user.user_id if mine else None,
+            limit=limit,
+            cursor=cursor,
+        )
+    return LeadPage(items=[LeadOut.of(lead) for lead in found], next_cursor=next_cursor)
+
+
+@router.post(
+    "/leads/{lead_id}/status",
+    response_model=LeadOut,
+    tags=["leads"],
+    summary="Move a lead to another status (kanban move)",
+)
+async def change_status(
+    lead_id: UUID,
+    body: StatusChange,
+    user: CurrentUser,
+    uow: UnitOfWork,
+    response: Response,
+    if_match: Annotated[
+        str | None,
+        Header(description="The lead's ETag; a stale one is refused with 412"),
+    ] = None,
+) -> LeadOut:
+    async with uow:
+        lead = await use_cases.change_status(
+            uow,
+            ChangeStatus(lead_id, body.status_code, _expected_version(if_match)),
+            user,
+        )
+        await uow.commit()
+    response.headers["ETag"] = _etag(lead)
+    return LeadOut.of(lead)
+
+
+class StatusOut(BaseModel):
+    code: str
+    name: str
+    sort_order: int
+    closed: bool
+    lost: bool
+
+
+class LeadTypeOut(BaseModel):
+    code: str
+    name: str
+    allowed_statuses: list[str] = Field(description="Empty: every status is allowed.")
+
+
+@router.get(
+    "/statuses",
+    response_model=list[StatusOut],
+    tags=["reference data"],
+    summary="Lead statuses",
+)
+async def list_statuses(uow: UnitOfWork) -> list[StatusOut]:
+    async with uow:
+        reference = await uow.reference.load()
+    return [
+        StatusOut.model_validate(s, from_attributes=True)
+        for s in sorted(reference.statuses.values(), key=lambda s: s.sort_order)
+    ]
+
+
+@router.get(
+    "/lead-types",
+    response_model=list[LeadTypeOut],
+    tags=["reference data"],
+    summary="Lead types",
+)
+async def list_lead_types(uow: UnitOfWork) -> list[LeadTypeOut]:
+    async with uow:
+        reference = await uow.reference.load()
+    return [
+        LeadTypeOut(
+            code=t.code, name=t.name, allowed_statuses=sorted(t.allowed_statuses)
+        )
+        for t in reference.lead_types.values()
+    ]

@@ -1,0 +1,20 @@
+"""Events the leads service consumes. Thin: each handler calls one use case."""
+
+from __future__ import annotations
+
+from leadline.contracts.envelope import Envelope
+from leadline.contracts.events import CallLeadRequestedV1, Event
+from leadline.contracts.messaging.consumer import EventHandler
+from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
+from leadline.leads.service import use_cases
+
+
+def handlers(phone_region: str) -> dict[type[Event], EventHandler]:
+    async def on_lead_requested(
+        uow: LeadsUnitOfWork, event: CallLeadRequestedV1, envelope: Envelope
+    ) -> None:
+        await use_cases.create_lead_from_call(
+            uow, event, envelope, phone_region=phone_region
+        )
+
+    return {CallLeadRequestedV1: on_lead_requested}
