@@ -24,6 +24,7 @@ class Principal:
     user_id: str
     name: str
     roles: frozenset[Role]
+    extension: str | None = None  # PBX extension: a salesperson triages the calls that reached it
 
     @property
     def is_manager(self) -> bool:
@@ -101,13 +102,14 @@ def mint_token(
     user_id: str,
     name: str,
     roles: tuple[Role, ...],
+    extension: str | None = None,
     secret: str,
     issuer: str = "leadline",
     audience: str = "leadline",
     ttl: timedelta = timedelta(hours=12),
 ) -> str:
     now = datetime.now(UTC)
-    claims = {
+    claims: dict[str, object] = {
         "sub": user_id,
         "name": name,
         "roles": [r.value for r in roles],
@@ -116,4 +118,6 @@ def mint_token(
         "iat": now,
         "exp": now + ttl,
     }
+    if extension is not None:
+        claims["ext"] = extension
     return jwt.encode(claims, secret, algorithm="HS256")

@@ -22,6 +22,7 @@ def main() -> None:
             user_id=user.user_id,
             name=user.name,
             roles=user.roles,
+            extension=user.extension,
             secret=secret,
             ttl=timedelta(hours=args.hours),
         )
