@@ -36,9 +36,7 @@ def _make_sqlite_transactional(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = (
-            None  # let SQLAlchemy's BEGIN below own transactions
-        )
+        dbapi_connection.isolation_level = None  # let SQLAlchemy's BEGIN below own transactions
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")

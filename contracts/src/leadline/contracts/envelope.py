@@ -70,9 +70,7 @@ class Envelope:
         return [(k, v.encode()) for k, v in headers.items() if v is not None]
 
     @classmethod
-    def from_kafka(
-        cls, headers: Iterable[tuple[str, bytes]], value: bytes | None
-    ) -> Envelope:
+    def from_kafka(cls, headers: Iterable[tuple[str, bytes]], value: bytes | None) -> Envelope:
         found = {k: v.decode(errors="replace") for k, v in headers}
 
         def required(name: str) -> str:
@@ -84,15 +82,11 @@ class Envelope:
             raise InvalidEnvelope(f"header ce_specversion must be {SPEC_VERSION}")
         content_type = found.get("content-type", CONTENT_TYPE)
         if content_type.split(";")[0].strip() != CONTENT_TYPE:
-            raise InvalidEnvelope(
-                f"content-type must be {CONTENT_TYPE}, not {content_type!r}"
-            )
+            raise InvalidEnvelope(f"content-type must be {CONTENT_TYPE}, not {content_type!r}")
         try:
             time = datetime.fromisoformat(required("ce_time"))
         except ValueError as error:
-            raise InvalidEnvelope(
-                "header ce_time is not an RFC 3339 timestamp"
-            ) from error
+            raise InvalidEnvelope("header ce_time is not an RFC 3339 timestamp") from error
         if value is None:
             raise InvalidEnvelope("the record has no value")
         return cls(

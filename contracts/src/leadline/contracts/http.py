@@ -70,9 +70,7 @@ def problem_response(
         instance=request.url.path,
         errors=errors or [],
     )
-    return JSONResponse(
-        body.model_dump(), status_code=status, media_type=PROBLEM_JSON, headers=headers
-    )
+    return JSONResponse(body.model_dump(), status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -103,23 +101,13 @@ def install_problem_handlers(app: FastAPI) -> None:
             for e in error.errors()
         ]
         detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
-        return problem_response(
-            request, 422, "validation", "Invalid request", detail, errors
-        )
+        return problem_response(request, 422, "validation", "Invalid request", detail, errors)
 
     async def on_domain(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, DomainError)
-        status = next(
-            code for kind, code in STATUS_OF.items() if isinstance(error, kind)
-        )
-        errors = (
-            [FieldError(field=error.field, rule=error.rule, message=error.message)]
-            if error.field
-            else []
-        )
-        return problem_response(
-            request, status, error.rule, type(error).__name__, error.message, errors
-        )
+        status = next(code for kind, code in STATUS_OF.items() if isinstance(error, kind))
+        errors = [FieldError(field=error.field, rule=error.rule, message=error.message)] if error.field else []
+        return problem_response(request, status, error.rule, type(error).__name__, error.message, errors)
 
     async def on_unauthenticated(request: Request, error: Exception) -> JSONResponse:
         return problem_response(
@@ -133,9 +121,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_http(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, HTTPException)
-        return problem_response(
-            request, error.status_code, "http", str(error.detail), str(error.detail)
-        )
+        return problem_response(request, error.status_code, "http", str(error.detail), str(error.detail))
 
     app.add_exception_handler(RequestValidationError, on_validation)
     for kind in STATUS_OF:
@@ -149,9 +135,7 @@ def runtime_of(request: Request) -> ServiceRuntime[Any]:
     return runtime
 
 
-_bearer = HTTPBearer(
-    auto_error=False, description="A JWT; locally `leadline-token anna` mints one."
-)
+_bearer = HTTPBearer(auto_error=False, description="A JWT; locally `leadline-token anna` mints one.")
 
 
 def current_user(
@@ -179,7 +163,8 @@ Manager = Annotated[Principal, Depends(require_manager)]
 
 
 def unit_of_work(request: Request) -> UnitOfWork:
-    return runtime_of(request).unit_of_work()
+    uow: UnitOfWork = runtime_of(request).unit_of_work()
+    return uow
 
 
 class Health(BaseModel):

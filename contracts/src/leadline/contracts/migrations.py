@@ -15,25 +15,19 @@ from leadline.contracts.messaging.tables import messaging_metadata
 from leadline.contracts.settings import ServiceSettings
 
 
-def run_migrations(
-    service_metadata: MetaData, settings_class: type[ServiceSettings]
-) -> None:
+def run_migrations(service_metadata: MetaData, settings_class: type[ServiceSettings]) -> None:
     """Body of ``env.py``: migrates the service's tables plus the outbox and inbox."""
     config = context.config
     url = config.get_main_option("sqlalchemy.url") or settings_class().database_url
     target: Sequence[MetaData] = [service_metadata, messaging_metadata]
 
     def migrate(connection: Connection) -> None:
-        context.configure(
-            connection=connection, target_metadata=target, render_as_batch=True
-        )
+        context.configure(connection=connection, target_metadata=target, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
 
     if context.is_offline_mode():
-        context.configure(
-            url=url, target_metadata=target, literal_binds=True, render_as_batch=True
-        )
+        context.configure(url=url, target_metadata=target, literal_binds=True, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
         return

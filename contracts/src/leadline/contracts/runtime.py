@@ -38,9 +38,7 @@ TRANSIENT_FAILURE_PAUSE_SECONDS = 1.0
 
 
 class ServiceRuntime(Generic[U]):
-    def __init__(
-        self, settings: ServiceSettings, unit_of_work: Callable[..., U]
-    ) -> None:
+    def __init__(self, settings: ServiceSettings, unit_of_work: Callable[..., U]) -> None:
         self.settings = settings
         self.name = settings.service
         self.source = f"leadline/{settings.service}"
@@ -96,17 +94,11 @@ class ServiceRuntime(Generic[U]):
             include_in_schema=False,  # documented from the contracts catalogue instead
         )
         async def on_batch(message: KafkaMessage) -> None:
-            records = (
-                message.raw_message
-                if isinstance(message.raw_message, tuple)
-                else (message.raw_message,)
-            )
+            records = message.raw_message if isinstance(message.raw_message, tuple) else (message.raw_message,)
             try:
                 await consumer.consume(records)
             except Exception:
-                log.exception(
-                    "%s: batch not applied; it will be delivered again", group
-                )
+                log.exception("%s: batch not applied; it will be delivered again", group)
                 await asyncio.sleep(TRANSIENT_FAILURE_PAUSE_SECONDS)
                 raise
 
@@ -116,9 +108,7 @@ class ServiceRuntime(Generic[U]):
     async def running(self) -> AsyncIterator[None]:
         """Broker, subscribers and relay up for the duration of the block."""
         await self.broker.start()
-        self._relay_task = asyncio.create_task(
-            self.relay.run(), name=f"{self.name}-outbox-relay"
-        )
+        self._relay_task = asyncio.create_task(self.relay.run(), name=f"{self.name}-outbox-relay")
         try:
             yield
         finally:
@@ -141,9 +131,7 @@ class ServiceRuntime(Generic[U]):
             async with self.running():
                 yield
 
-        app = FastAPI(
-            title=title, description=description, version=version, lifespan=lifespan
-        )
+        app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
         app.state.runtime = self
         install_problem_handlers(app)
         app.include_router(health_router)

@@ -90,9 +90,7 @@ async def provision(bootstrap_servers: str, replication_factor: int = 1) -> list
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description="Create Leadline's Kafka topics (idempotent)."
-    )
+    parser = argparse.ArgumentParser(description="Create Leadline's Kafka topics (idempotent).")
     parser.add_argument("--bootstrap-servers", default="127.0.0.1:9092")
     parser.add_argument("--replication-factor", type=int, default=1)
     args = parser.parse_args()

@@ -54,9 +54,7 @@ DEMO_USERS = {
 
 
 class TokenVerifier:
-    def __init__(
-        self, *, secret: str, issuer: str, audience: str, jwks_url: str | None = None
-    ) -> None:
+    def __init__(self, *, secret: str, issuer: str, audience: str, jwks_url: str | None = None) -> None:
         self._secret = secret
         self._issuer = issuer
         self._audience = audience
@@ -87,9 +85,7 @@ class TokenVerifier:
         known = {r.value for r in Role}
         roles = frozenset(Role(r) for r in claims.get("roles", []) if r in known)
         if not roles:
-            raise InvalidToken(
-                "the token grants none of the roles salesperson, manager"
-            )
+            raise InvalidToken("the token grants none of the roles salesperson, manager")
         return Principal(
             user_id=str(claims["sub"]),
             name=str(claims.get("name", claims["sub"])),

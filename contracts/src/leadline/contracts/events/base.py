@@ -31,9 +31,7 @@ class Event(BaseModel):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # The event declaration (type, topic, subject) is read once Pydantic has built the class.
-        super().__init_subclass__(
-            **{k: v for k, v in kwargs.items() if k not in _DECLARATION}
-        )
+        super().__init_subclass__(**{k: v for k, v in kwargs.items() if k not in _DECLARATION})
 
     @classmethod
     def __pydantic_init_subclass__(
@@ -48,9 +46,7 @@ class Event(BaseModel):
         if not type:
             return  # an intermediate base class, not an event type
         if not _TYPE_PATTERN.match(type):
-            raise ValueError(
-                f"event type {type!r} does not follow leadline.<context>.<aggregate>.<verb>.v<major>"
-            )
+            raise ValueError(f"event type {type!r} does not follow leadline.<context>.<aggregate>.<verb>.v<major>")
         if type in EVENT_TYPES:
             raise ValueError(f"event type {type!r} is declared twice")
         if topic is None or not subject:

@@ -22,9 +22,7 @@ class CallRegisteredV1(
 
     call_id: UUID
     pbx_call_id: str
-    caller_number: str = Field(
-        description="E.164 when the number could be normalised, else as received."
-    )
+    caller_number: str = Field(description="E.164 when the number could be normalised, else as received.")
     extension: str | None
     received_at: datetime
     state: Literal["attached", "triage"]
@@ -59,9 +57,7 @@ class CallLeadRequestedV1(
     """A user asked for a lead to be created from a call in triage; the leads service creates it."""
 
     call_id: UUID
-    lead_id: UUID = Field(
-        description="Chosen up front, so a retried request creates one lead."
-    )
+    lead_id: UUID = Field(description="Chosen up front, so a retried request creates one lead.")
     name: str
     phone: str
     salesperson_id: str

@@ -19,15 +19,9 @@ class CallReceivedV1(
 ):
     """A telephony gateway saw a call reach the PBX. Gateways retry: the same call may arrive twice."""
 
-    pbx_call_id: str = Field(
-        min_length=1, max_length=200, description="The PBX's own call id."
-    )
-    caller_number: str = Field(
-        min_length=1, max_length=50, description="As the PBX reports it, any format."
-    )
+    pbx_call_id: str = Field(min_length=1, max_length=200, description="The PBX's own call id.")
+    caller_number: str = Field(min_length=1, max_length=50, description="As the PBX reports it, any format.")
     called_number: str = Field(min_length=1, max_length=50)
-    extension: str | None = Field(
-        default=None, max_length=20, description="PBX extension that took the call."
-    )
+    extension: str | None = Field(default=None, max_length=20, description="PBX extension that took the call.")
     direction: Literal["inbound", "outbound"] = "inbound"
     received_at: datetime

@@ -21,9 +21,7 @@ class LeadOrigin(BaseModel):
     id: UUID
 
 
-class LeadCreatedV1(
-    Event, type="leadline.leads.lead.created.v1", topic=LEAD, subject="lead_id"
-):
+class LeadCreatedV1(Event, type="leadline.leads.lead.created.v1", topic=LEAD, subject="lead_id"):
     """A lead was created."""
 
     lead_id: UUID
@@ -39,9 +37,7 @@ class LeadCreatedV1(
     origin: LeadOrigin | None = None
 
 
-class LeadStatusChangedV1(
-    Event, type="leadline.leads.lead.status_changed.v1", topic=LEAD, subject="lead_id"
-):
+class LeadStatusChangedV1(Event, type="leadline.leads.lead.status_changed.v1", topic=LEAD, subject="lead_id"):
     """A lead moved from one status to another."""
 
     lead_id: UUID

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from aiokafka.structs import ConsumerRecord
 from pydantic import ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -22,11 +21,11 @@ from leadline.contracts.db import UnitOfWork
 from leadline.contracts.envelope import Envelope, InvalidEnvelope
 from leadline.contracts.events.base import Event
 from leadline.contracts.messaging.dead_letters import DeadLetters
+from leadline.contracts.messaging.record import Record
 from leadline.contracts.messaging.tables import inbox
 
 log = logging.getLogger(__name__)
 
-Record = ConsumerRecord[bytes, bytes]
 EventHandler = Callable[[Any, Any, Envelope], Awaitable[None]]
 """``handler(uow, event, envelope)``: applies one event inside the caller's transaction."""
 
@@ -59,7 +58,7 @@ class RetryPolicy:
     first_backoff_seconds: float = 0.2
 
     def backoff(self, attempt: int) -> float:
-        return self.first_backoff_seconds * 2**attempt
+        return float(self.first_backoff_seconds * 2**attempt)
 
 
 class EventConsumer:
@@ -87,9 +86,7 @@ class EventConsumer:
             except (InvalidEnvelope, ValidationError) as error:
                 await self._dead_letters.send(record, error)
                 continue
-            if (
-                type(event) in self._handlers
-            ):  # a topic may carry types this consumer has no use for
+            if type(event) in self._handlers:  # a topic may carry types this consumer has no use for
                 deliveries.append(Delivery(record, envelope, event))
         if not deliveries:
             return
@@ -113,9 +110,7 @@ class EventConsumer:
             seen = set(
                 (
                     await uow.session.execute(
-                        select(inbox.c.event_id).where(
-                            inbox.c.consumer == self.name, inbox.c.event_id.in_(ids)
-                        )
+                        select(inbox.c.event_id).where(inbox.c.consumer == self.name, inbox.c.event_id.in_(ids))
                     )
                 ).scalars()
             )
@@ -124,18 +119,13 @@ class EventConsumer:
                 if delivery.envelope.id in seen:
                     continue
                 seen.add(delivery.envelope.id)
-                await self._handlers[type(delivery.event)](
-                    uow, delivery.event, delivery.envelope
-                )
+                await self._handlers[type(delivery.event)](uow, delivery.event, delivery.envelope)
                 fresh.append(delivery.envelope.id)
             if fresh:
                 now = datetime.now(UTC)
                 await uow.session.execute(
                     insert(inbox),
-                    [
-                        {"consumer": self.name, "event_id": i, "processed_at": now}
-                        for i in fresh
-                    ],
+                    [{"consumer": self.name, "event_id": i, "processed_at": now} for i in fresh],
                 )
             await uow.commit()
         self.processed += len(fresh)

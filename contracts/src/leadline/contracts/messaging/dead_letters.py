@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from aiokafka.structs import ConsumerRecord
-
 from leadline.contracts.messaging.publisher import RawPublisher
+from leadline.contracts.messaging.record import Record
 from leadline.contracts.topics import DEAD_LETTER_SUFFIX
 
 log = logging.getLogger(__name__)
@@ -21,9 +20,7 @@ class DeadLetters:
         self._consumer = consumer
         self.sent = 0
 
-    async def send(
-        self, record: ConsumerRecord[bytes, bytes], error: BaseException
-    ) -> None:
+    async def send(self, record: Record, error: BaseException) -> None:
         """Publishes the original key, value and headers, plus where it came from and why it failed.
         Awaited before the offset is committed, so a dead letter is never lost either."""
         headers = {k: v.decode(errors="replace") for k, v in record.headers}

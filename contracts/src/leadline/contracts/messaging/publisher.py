@@ -16,9 +16,7 @@ class RawPublisher:
         self._broker = broker
         self._timeout = timeout
 
-    async def send_all(
-        self, records: Sequence[tuple[str, str | bytes | None, bytes, dict[str, str]]]
-    ) -> None:
+    async def send_all(self, records: Sequence[tuple[str, str | bytes | None, bytes, dict[str, str]]]) -> None:
         """Sends every record, then waits for all acknowledgements: one round trip per batch, order kept per key."""
         pending: list[asyncio.Future[RecordMetadata]] = []
         for topic, key, value, headers in records:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from sqlalchemy import delete, func, select
@@ -46,9 +47,7 @@ class OutboxRelay:
                 sent = await self.publish_pending()
                 backoff = 0.1
             except Exception:
-                log.exception(
-                    "outbox relay could not publish; retrying in %.1fs", backoff
-                )
+                log.exception("outbox relay could not publish; retrying in %.1fs", backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff)
                 continue
@@ -56,10 +55,8 @@ class OutboxRelay:
                 await self._wait_for_work()
 
     async def _wait_for_work(self) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.wakeup.wait(), self._idle_poll)
-        except TimeoutError:
-            pass
         self.wakeup.clear()
 
     async def publish_pending(self) -> int:
@@ -80,21 +77,13 @@ class OutboxRelay:
             await session.rollback()
         if not rows:
             return 0
-        await self._publisher.send_all(
-            [(row.topic, row.key, row.payload, dict(row.headers)) for row in rows]
-        )
+        await self._publisher.send_all([(row.topic, row.key, row.payload, dict(row.headers)) for row in rows])
         async with self._sessions() as session, session.begin():
             # Exactly the rows sent: a transaction committing meanwhile may have added a lower seq.
-            await session.execute(
-                delete(outbox).where(outbox.c.seq.in_([row.seq for row in rows]))
-            )
+            await session.execute(delete(outbox).where(outbox.c.seq.in_([row.seq for row in rows])))
         self.published += len(rows)
         return len(rows)
 
     async def backlog(self) -> int:
         async with self._sessions() as session:
-            return int(
-                (
-                    await session.execute(select(func.count()).select_from(outbox))
-                ).scalar_one()
-            )
+            return int((await session.execute(select(func.count()).select_from(outbox))).scalar_one())

@@ -25,11 +25,7 @@ class LeadRepository:
         self._session = session
 
     async def get(self, lead_id: UUID) -> Lead | None:
-        row = (
-            (await self._session.execute(select(leads).where(leads.c.id == lead_id)))
-            .mappings()
-            .first()
-        )
+        row = (await self._session.execute(select(leads).where(leads.c.id == lead_id))).mappings().first()
         return Lead(**row) if row else None
 
     async def add(self, lead: Lead) -> None:
@@ -38,9 +34,7 @@ class LeadRepository:
     async def save(self, lead: Lead) -> None:
         """Writes a changed lead; refused when someone else saved a newer version meanwhile."""
         result = await self._session.execute(
-            update(leads)
-            .where(leads.c.id == lead.id, leads.c.version == lead.version - 1)
-            .values(**_columns(lead))
+            update(leads).where(leads.c.id == lead.id, leads.c.version == lead.version - 1).values(**_columns(lead))
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise StaleVersion(
@@ -58,11 +52,7 @@ class LeadRepository:
         cursor: str | None,
     ) -> tuple[list[Lead], str | None]:
         """Newest first; the cursor is the position after the last lead returned."""
-        query = (
-            select(leads)
-            .order_by(leads.c.created_at.desc(), leads.c.id.desc())
-            .limit(limit + 1)
-        )
+        query = select(leads).order_by(leads.c.created_at.desc(), leads.c.id.desc()).limit(limit + 1)
         if status_code is not None:
             query = query.where(leads.c.status_code == status_code)
         if closed is not None:
@@ -91,37 +81,29 @@ class ReferenceDataRepository:
     async def load(self) -> ReferenceData:
         status_rows = (await self._session.execute(select(statuses))).mappings()
         allowed: dict[str, set[str]] = {}
-        for type_code, status_code in (
-            await self._session.execute(select(lead_type_statuses))
-        ).tuples():
+        for type_code, status_code in (await self._session.execute(select(lead_type_statuses))).tuples():
             allowed.setdefault(type_code, set()).add(status_code)
         type_rows = (await self._session.execute(select(lead_types))).mappings()
         return ReferenceData(
             statuses={row["code"]: Status(**row) for row in status_rows},
             lead_types={
-                row["code"]: LeadType(
-                    row["code"], row["name"], frozenset(allowed.get(row["code"], ()))
-                )
+                row["code"]: LeadType(row["code"], row["name"], frozenset(allowed.get(row["code"], ())))
                 for row in type_rows
             },
         )
 
 
 def _columns(lead: Lead) -> dict[str, Any]:
-    return {name: getattr(lead, name) for name in leads.c.keys()}
+    return {name: getattr(lead, name) for name in leads.c.keys()}  # noqa: SIM118  (a ColumnCollection iterates columns, not names)
 
 
 def _encode_cursor(created_at: datetime, lead_id: UUID) -> str:
-    return base64.urlsafe_b64encode(
-        f"{created_at.isoformat()}|{lead_id}".encode()
-    ).decode()
+    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{lead_id}".encode()).decode()
 
 
 def _decode_cursor(cursor: str) -> tuple[datetime, UUID]:
     try:
-        created_at, lead_id = (
-            base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        )
+        created_at, lead_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
         return datetime.fromisoformat(created_at), UUID(lead_id)
     except ValueError:
         raise RuleViolation(

@@ -49,12 +49,8 @@ class LeadIn(BaseModel):
         max_length=40,
         description="Default: the type's first open status.",
     )
-    salesperson_id: str | None = Field(
-        default=None, max_length=100, description="Default: the current user."
-    )
-    phone: str | None = Field(
-        default=None, max_length=50, description="Any format; stored in E.164."
-    )
+    salesperson_id: str | None = Field(default=None, max_length=100, description="Default: the current user.")
+    phone: str | None = Field(default=None, max_length=50, description="Any format; stored in E.164.")
     email: EmailStr | None = None
 
 
@@ -89,9 +85,7 @@ class LeadOut(BaseModel):
 
 class LeadPage(BaseModel):
     items: list[LeadOut]
-    next_cursor: str | None = Field(
-        description="Pass as `cursor` for the next page; null on the last one."
-    )
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
 
 
 def _etag(lead: Lead) -> str:
@@ -138,9 +132,7 @@ async def create_lead(
     return LeadOut.of(lead)
 
 
-@router.get(
-    "/leads/{lead_id}", response_model=LeadOut, tags=["leads"], summary="One lead"
-)
+@router.get("/leads/{lead_id}", response_model=LeadOut, tags=["leads"], summary="One lead")
 async def get_lead(lead_id: UUID, uow: UnitOfWork, response: Response) -> LeadOut:
     async with uow:
         lead = await use_cases.get_lead(uow, lead_id)
@@ -148,9 +140,7 @@ async def get_lead(lead_id: UUID, uow: UnitOfWork, response: Response) -> LeadOu
     return LeadOut.of(lead)
 
 
-@router.get(
-    "/leads", response_model=LeadPage, tags=["leads"], summary="Leads, newest first"
-)
+@router.get("/leads", response_model=LeadPage, tags=["leads"], summary="Leads, newest first")
 async def list_leads(
     uow: UnitOfWork,
     user: CurrentUser,
@@ -238,8 +228,6 @@ async def list_lead_types(uow: UnitOfWork) -> list[LeadTypeOut]:
     async with uow:
         reference = await uow.reference.load()
     return [
-        LeadTypeOut(
-            code=t.code, name=t.name, allowed_statuses=sorted(t.allowed_statuses)
-        )
+        LeadTypeOut(code=t.code, name=t.name, allowed_statuses=sorted(t.allowed_statuses))
         for t in reference.lead_types.values()
     ]

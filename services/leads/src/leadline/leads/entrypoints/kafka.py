@@ -10,11 +10,7 @@ from leadline.leads.service import use_cases
 
 
 def handlers(phone_region: str) -> dict[type[Event], EventHandler]:
-    async def on_lead_requested(
-        uow: LeadsUnitOfWork, event: CallLeadRequestedV1, envelope: Envelope
-    ) -> None:
-        await use_cases.create_lead_from_call(
-            uow, event, envelope, phone_region=phone_region
-        )
+    async def on_lead_requested(uow: LeadsUnitOfWork, event: CallLeadRequestedV1, envelope: Envelope) -> None:
+        await use_cases.create_lead_from_call(uow, event, envelope, phone_region=phone_region)
 
     return {CallLeadRequestedV1: on_lead_requested}

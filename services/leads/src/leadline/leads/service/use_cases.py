@@ -34,9 +34,7 @@ async def create_lead(
     origin: LeadOrigin | None = None,
     causation: Envelope | None = None,
 ) -> Lead:
-    salesperson_id = (
-        command.salesperson_id if command.salesperson_id is not None else user.user_id
-    )
+    salesperson_id = command.salesperson_id if command.salesperson_id is not None else user.user_id
     ensure_may_assign(salesperson_id, user)
     reference = await uow.reference.load()
     lead_type = reference.lead_type(command.type_code)
@@ -83,14 +81,9 @@ async def create_lead(
     return lead
 
 
-async def change_status(
-    uow: LeadsUnitOfWork, command: ChangeStatus, user: Principal
-) -> Lead:
+async def change_status(uow: LeadsUnitOfWork, command: ChangeStatus, user: Principal) -> Lead:
     lead = await get_lead(uow, command.lead_id)
-    if (
-        command.expected_version is not None
-        and command.expected_version != lead.version
-    ):
+    if command.expected_version is not None and command.expected_version != lead.version:
         raise StaleVersion(
             f"lead {lead.id} is at version {lead.version}, not {command.expected_version}",
             rule="stale_version",

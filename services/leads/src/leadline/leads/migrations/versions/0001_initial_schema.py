@@ -39,10 +39,7 @@ DEFAULT_LEAD_TYPES = [
     {"code": "service", "name": "Service"},
 ]
 # "sale" lists no statuses, so it allows all; a service request skips the proposal stage.
-DEFAULT_ALLOWED = [
-    {"type_code": "service", "status_code": code}
-    for code in ("new", "qualification", "won", "lost")
-]
+DEFAULT_ALLOWED = [{"type_code": "service", "status_code": code} for code in ("new", "qualification", "won", "lost")]
 
 
 def upgrade() -> None:
@@ -77,9 +74,7 @@ def upgrade() -> None:
             ["lead_types.code"],
             name=op.f("fk_lead_type_statuses_type_code_lead_types"),
         ),
-        sa.PrimaryKeyConstraint(
-            "type_code", "status_code", name=op.f("pk_lead_type_statuses")
-        ),
+        sa.PrimaryKeyConstraint("type_code", "status_code", name=op.f("pk_lead_type_statuses")),
     )
     op.create_table(
         "leads",
@@ -111,13 +106,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_leads")),
     )
     with op.batch_alter_table("leads", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_leads_created_at_id", ["created_at", "id"], unique=False
-        )
+        batch_op.create_index("ix_leads_created_at_id", ["created_at", "id"], unique=False)
         batch_op.create_index("ix_leads_phone", ["phone"], unique=False)
-        batch_op.create_index(
-            "ix_leads_salesperson_id", ["salesperson_id"], unique=False
-        )
+        batch_op.create_index("ix_leads_salesperson_id", ["salesperson_id"], unique=False)
         batch_op.create_index("ix_leads_status_code", ["status_code"], unique=False)
 
     op.create_table(
@@ -149,13 +140,9 @@ def upgrade() -> None:
         sa.table("statuses", *(sa.column(c) for c in DEFAULT_STATUSES[0])),
         DEFAULT_STATUSES,
     )
+    op.bulk_insert(sa.table("lead_types", sa.column("code"), sa.column("name")), DEFAULT_LEAD_TYPES)
     op.bulk_insert(
-        sa.table("lead_types", sa.column("code"), sa.column("name")), DEFAULT_LEAD_TYPES
-    )
-    op.bulk_insert(
-        sa.table(
-            "lead_type_statuses", sa.column("type_code"), sa.column("status_code")
-        ),
+        sa.table("lead_type_statuses", sa.column("type_code"), sa.column("status_code")),
         DEFAULT_ALLOWED,
     )
 

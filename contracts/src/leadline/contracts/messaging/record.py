@@ -1,0 +1,19 @@
+from collections.abc import Sequence
+from typing import Protocol
+
+
+class Record(Protocol):
+    """What the plumbing reads of a consumed Kafka record (aiokafka's ConsumerRecord)."""
+
+    @property
+    def topic(self) -> str: ...
+    @property
+    def partition(self) -> int: ...
+    @property
+    def offset(self) -> int: ...
+    @property
+    def key(self) -> bytes | None: ...
+    @property
+    def value(self) -> bytes | None: ...
+    @property
+    def headers(self) -> Sequence[tuple[str, bytes]]: ...

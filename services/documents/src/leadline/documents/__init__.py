@@ -1,0 +1,1 @@
+"""Leadline documents service: sales orders and invoices created from leads."""

@@ -1,0 +1,5 @@
+from leadline.contracts.migrations import run_migrations
+from leadline.documents.adapters.tables import metadata
+from leadline.documents.config import Settings
+
+run_migrations(metadata, Settings)

@@ -1,0 +1,1 @@
+"""Leadline reporting service: funnel aggregates for managers and BI consumers."""

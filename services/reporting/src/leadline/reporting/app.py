@@ -1,0 +1,23 @@
+"""Composition root of the reporting service."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from leadline.contracts.runtime import ServiceRuntime
+from leadline.contracts.settings import ServiceSettings
+from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
+from leadline.reporting.config import Settings
+from leadline.reporting.entrypoints import http, kafka
+
+
+def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    runtime = ServiceRuntime(settings, ReportingUnitOfWork)
+    runtime.subscribe(kafka.handlers())
+    return runtime.http_app(
+        title="Leadline reporting",
+        description="Funnel aggregates: served here to managers and published to compacted topics for BI.",
+        version="0.1.0",
+        routers=[http.router],
+    )

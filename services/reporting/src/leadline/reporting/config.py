@@ -1,0 +1,8 @@
+from typing import ClassVar
+
+from leadline.contracts.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    service: ClassVar[str] = "reporting"
+    default_http_port: ClassVar[int] = 8004

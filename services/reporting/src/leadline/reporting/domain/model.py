@@ -1,0 +1,20 @@
+"""The funnel's arithmetic. Pure: which counts an event moves, and by how much."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class StatusMove:
+    """A lead left one status (None when it is new) for another."""
+
+    from_status: str | None
+    to_status: str
+
+    def count_changes(self) -> Counter[str]:
+        changes: Counter[str] = Counter({self.to_status: 1})
+        if self.from_status is not None:
+            changes[self.from_status] -= 1
+        return changes
