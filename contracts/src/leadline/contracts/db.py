@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -16,7 +15,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from leadline.contracts.messaging.outbox import Outbox
+from leadline.contracts.messaging.outbox import Outbox, Publication
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -56,20 +55,14 @@ class UnitOfWork:
     Leaving the block without ``commit()`` rolls everything back.
     """
 
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        outbox_wakeup: asyncio.Event | None,
-        source: str,
-    ) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], publication: Publication) -> None:
         self._sessions = sessions
-        self._outbox_wakeup = outbox_wakeup
-        self._source = source
+        self._publication = publication
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
         await self.session.begin()
-        self.outbox = Outbox(self.session, source=self._source)
+        self.outbox = Outbox(self.session, self._publication)
         self.started()
         return self
 
@@ -78,8 +71,8 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         await self.session.commit()
-        if self.outbox.added and self._outbox_wakeup is not None:
-            self._outbox_wakeup.set()
+        if self.outbox.added:
+            self._publication.relay_wakeup.set()
 
     async def __aexit__(
         self,

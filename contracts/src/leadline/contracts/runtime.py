@@ -9,14 +9,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import Generic, TypeVar
 
 from fastapi import APIRouter, FastAPI
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from leadline.contracts.auth import TokenVerifier
 from leadline.contracts.db import UnitOfWork, create_engine
@@ -24,6 +24,7 @@ from leadline.contracts.events.base import Event
 from leadline.contracts.http import health_router, install_problem_handlers
 from leadline.contracts.messaging.consumer import EventConsumer, EventHandler
 from leadline.contracts.messaging.dead_letters import DeadLetters
+from leadline.contracts.messaging.outbox import Publication
 from leadline.contracts.messaging.publisher import RawPublisher
 from leadline.contracts.messaging.relay import OutboxRelay
 from leadline.contracts.settings import ServiceSettings
@@ -38,10 +39,20 @@ TRANSIENT_FAILURE_PAUSE_SECONDS = 1.0
 
 
 class ServiceRuntime(Generic[U]):
-    def __init__(self, settings: ServiceSettings, unit_of_work: Callable[..., U]) -> None:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        unit_of_work: Callable[[async_sessionmaker[AsyncSession], Publication], U],
+        *,
+        publishes: Iterable[type[Event]],
+    ) -> None:
         self.settings = settings
         self.name = settings.service
-        self.source = f"leadline/{settings.service}"
+        self.publication = Publication(
+            source=f"leadline/{settings.service}",
+            event_types=frozenset(publishes),
+            topic_prefix=settings.kafka_topic_prefix,
+        )
         self.engine = create_engine(settings.database_url)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.broker = KafkaBroker(
@@ -53,7 +64,7 @@ class ServiceRuntime(Generic[U]):
             graceful_timeout=15.0,
         )
         self.publisher = RawPublisher(self.broker)
-        self.relay = OutboxRelay(self.sessions, self.publisher)
+        self.relay = OutboxRelay(self.sessions, self.publisher, wakeup=self.publication.relay_wakeup)
         self.verifier = TokenVerifier(
             secret=settings.jwt_secret.get_secret_value(),
             issuer=settings.jwt_issuer,
@@ -65,7 +76,7 @@ class ServiceRuntime(Generic[U]):
         self._relay_task: asyncio.Task[None] | None = None
 
     def unit_of_work(self) -> U:
-        return self._unit_of_work(self.sessions, self.relay.wakeup, self.source)
+        return self._unit_of_work(self.sessions, self.publication)
 
     @property
     def relay_running(self) -> bool:
@@ -73,8 +84,9 @@ class ServiceRuntime(Generic[U]):
 
     def subscribe(self, handlers: Mapping[type[Event], EventHandler]) -> EventConsumer:
         """One consumer group per service, reading every topic that carries a handled event type."""
-        group = f"leadline.{self.name}"
-        topics = sorted({event.topic.name for event in handlers})
+        prefix = self.settings.kafka_topic_prefix
+        group = f"{prefix}leadline.{self.name}"
+        topics = sorted({prefix + event.topic.name for event in handlers})
         consumer = EventConsumer(
             group,
             self.unit_of_work,
@@ -94,7 +106,8 @@ class ServiceRuntime(Generic[U]):
             include_in_schema=False,  # documented from the contracts catalogue instead
         )
         async def on_batch(message: KafkaMessage) -> None:
-            records = message.raw_message if isinstance(message.raw_message, tuple) else (message.raw_message,)
+            raw = message.raw_message
+            records = raw if isinstance(raw, tuple | list) else (raw,)  # the in-memory test broker hands a list
             try:
                 await consumer.consume(records)
             except Exception:

@@ -18,6 +18,8 @@ class ServiceSettings(BaseSettings):
     default_http_port: ClassVar[int]
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    # Lets several Leadline environments (or test runs) share one Kafka cluster.
+    kafka_topic_prefix: str = ""
     data_dir: Path = Path(".local/data")
     database_url: str = ""
     http_host: str = "127.0.0.1"

@@ -65,18 +65,18 @@ def all_topics() -> list[Topic]:
     return [t for topic in DOMAIN_TOPICS for t in (topic, topic.dead_letter)]
 
 
-async def provision(bootstrap_servers: str, replication_factor: int = 1) -> list[str]:
+async def provision(bootstrap_servers: str, *, prefix: str = "", replication_factor: int = 1) -> list[str]:
     """Create every catalogued topic that does not exist yet; returns the names created."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = [t for t in all_topics() if t.name not in existing]
+        missing = [t for t in all_topics() if prefix + t.name not in existing]
         if missing:
             await admin.create_topics(
                 [
                     NewTopic(
-                        name=t.name,
+                        name=prefix + t.name,
                         num_partitions=t.partitions,
                         replication_factor=replication_factor,
                         topic_configs=t.broker_config(),
@@ -84,7 +84,7 @@ async def provision(bootstrap_servers: str, replication_factor: int = 1) -> list
                     for t in missing
                 ]
             )
-        return [t.name for t in missing]
+        return [prefix + t.name for t in missing]
     finally:
         await admin.close()
 
@@ -92,9 +92,12 @@ async def provision(bootstrap_servers: str, replication_factor: int = 1) -> list
 def main() -> None:
     parser = argparse.ArgumentParser(description="Create Leadline's Kafka topics (idempotent).")
     parser.add_argument("--bootstrap-servers", default="127.0.0.1:9092")
+    parser.add_argument("--prefix", default="", help="the services' KAFKA_TOPIC_PREFIX")
     parser.add_argument("--replication-factor", type=int, default=1)
     args = parser.parse_args()
-    created = asyncio.run(provision(args.bootstrap_servers, args.replication_factor))
+    created = asyncio.run(
+        provision(args.bootstrap_servers, prefix=args.prefix, replication_factor=args.replication_factor)
+    )
     print(f"topics created: {', '.join(created) if created else 'none (all present)'}")
 
 

@@ -90,6 +90,7 @@ class TokenVerifier:
             user_id=str(claims["sub"]),
             name=str(claims.get("name", claims["sub"])),
             roles=roles,
+            extension=str(claims["ext"]) if claims.get("ext") else None,
         )
 
 

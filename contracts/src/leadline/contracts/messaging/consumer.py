@@ -77,6 +77,10 @@ class EventConsumer:
         self._retry = retry
         self.processed = 0
 
+    @property
+    def event_types(self) -> frozenset[type[Event]]:
+        return frozenset(self._handlers)
+
     async def consume(self, records: Sequence[Record]) -> None:
         deliveries: list[Delivery] = []
         for record in records:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import insert
@@ -12,10 +14,20 @@ from leadline.contracts.events.base import Event
 from leadline.contracts.messaging.tables import outbox
 
 
+@dataclass(frozen=True)
+class Publication:
+    """What one service publishes, and as whom."""
+
+    source: str
+    event_types: frozenset[type[Event]]
+    topic_prefix: str = ""
+    relay_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+
+
 class Outbox:
-    def __init__(self, session: AsyncSession, *, source: str) -> None:
+    def __init__(self, session: AsyncSession, publication: Publication) -> None:
         self._session = session
-        self._source = source
+        self._publication = publication
         self.added = 0
 
     async def add(
@@ -25,16 +37,19 @@ class Outbox:
         correlation_id: str | None = None,
         causation_id: str | None = None,
     ) -> Envelope:
+        if type(event) not in self._publication.event_types:
+            # Keeps the AsyncAPI document, generated from the same declaration, true.
+            raise TypeError(f"{self._publication.source} does not declare that it publishes {event.type}")
         envelope = Envelope.wrap(
             event,
-            source=self._source,
+            source=self._publication.source,
             correlation_id=correlation_id,
             causation_id=causation_id,
         )
         await self._session.execute(
             insert(outbox).values(
                 event_id=envelope.id,
-                topic=event.topic.name,
+                topic=self._publication.topic_prefix + event.topic.name,
                 key=envelope.subject,
                 headers=[[k, v.decode()] for k, v in envelope.kafka_headers()],
                 payload=envelope.data,

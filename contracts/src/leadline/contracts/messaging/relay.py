@@ -28,6 +28,7 @@ class OutboxRelay:
         sessions: async_sessionmaker[AsyncSession],
         publisher: RawPublisher,
         *,
+        wakeup: asyncio.Event,
         batch_size: int = 500,
         idle_poll_seconds: float = 1.0,
         max_backoff_seconds: float = 10.0,
@@ -37,7 +38,7 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._idle_poll = idle_poll_seconds
         self._max_backoff = max_backoff_seconds
-        self.wakeup = asyncio.Event()
+        self._wakeup = wakeup
         self.published = 0
 
     async def run(self) -> None:
@@ -56,8 +57,8 @@ class OutboxRelay:
 
     async def _wait_for_work(self) -> None:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.wakeup.wait(), self._idle_poll)
-        self.wakeup.clear()
+            await asyncio.wait_for(self._wakeup.wait(), self._idle_poll)
+        self._wakeup.clear()
 
     async def publish_pending(self) -> int:
         async with self._sessions() as session:

@@ -13,7 +13,7 @@ from leadline.documents.entrypoints import http, kafka
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or Settings()
-    runtime = ServiceRuntime(settings, DocumentsUnitOfWork)
+    runtime = ServiceRuntime(settings, DocumentsUnitOfWork, publishes=[])  # orders and invoices come next
     runtime.subscribe(kafka.handlers())
     return runtime.http_app(
         title="Leadline documents",

@@ -81,7 +81,7 @@ class ReferenceDataRepository:
     async def load(self) -> ReferenceData:
         status_rows = (await self._session.execute(select(statuses))).mappings()
         allowed: dict[str, set[str]] = {}
-        for type_code, status_code in (await self._session.execute(select(lead_type_statuses))).tuples():
+        for type_code, status_code in (await self._session.execute(select(lead_type_statuses))).all():
             allowed.setdefault(type_code, set()).add(status_code)
         type_rows = (await self._session.execute(select(lead_types))).mappings()
         return ReferenceData(

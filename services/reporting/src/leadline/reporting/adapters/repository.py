@@ -47,4 +47,4 @@ class FunnelRepository:
         query = select(leads_by_status.c.status_code, leads_by_status.c.lead_count)
         if status_codes is not None:
             query = query.where(leads_by_status.c.status_code.in_(list(status_codes)))
-        return dict((await self._session.execute(query)).tuples())
+        return dict((await self._session.execute(query)).all())

@@ -1,0 +1,192 @@
+"""Generates the documents that describe Leadline's APIs, so they never drift from the code:
+a JSON Schema per event type, an AsyncAPI document per service (and one for gateways), and
+each service's OpenAPI document. ``leadline-contracts generate`` writes them, ``check`` compares.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+
+from leadline.contracts.events import EVENT_TYPES, CallReceivedV1, Event
+from leadline.contracts.runtime import ServiceRuntime
+from leadline.contracts.topics import Topic
+
+SERVICES = ("leads", "communications", "documents", "reporting")
+GATEWAY_EVENTS: tuple[type[Event], ...] = (CallReceivedV1,)
+ASYNCAPI_VERSION = "3.0.0"
+
+CLOUDEVENTS_HEADERS: dict[str, Any] = {
+    "type": "object",
+    "description": "CloudEvents 1.0, Kafka protocol binding, binary content mode.",
+    "required": ["ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time"],
+    "properties": {
+        "ce_specversion": {"const": "1.0"},
+        "ce_id": {"type": "string", "description": "Unique per event; consumers de-duplicate on it."},
+        "ce_source": {"type": "string", "examples": ["leadline/leads", "pbx-gateway/acme"]},
+        "ce_type": {"type": "string", "description": "The event type, ending in its major version."},
+        "ce_time": {"type": "string", "format": "date-time"},
+        "ce_subject": {"type": "string", "description": "The aggregate id; also the record key."},
+        "content-type": {"const": "application/json"},
+        "ce_correlationid": {"type": "string"},
+        "ce_causationid": {"type": "string", "description": "ce_id of the event that caused this one."},
+        "traceparent": {"type": "string", "description": "W3C trace context."},
+    },
+}
+
+
+def event_schema(event: type[Event]) -> dict[str, Any]:
+    schema = event.model_json_schema(mode="serialization")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"urn:leadline:event:{event.type}",
+        "x-topic": event.topic.name,
+        "x-key": event.subject_field,
+        **schema,
+    }
+
+
+def asyncapi(
+    title: str, description: str, sends: Iterable[type[Event]], receives: Iterable[type[Event]]
+) -> dict[str, Any]:
+    sends, receives = sorted(sends, key=_by_type), sorted(receives, key=_by_type)
+    topics: dict[str, Topic] = {e.topic.name: e.topic for e in [*sends, *receives]}
+    channels = {
+        name: {
+            "address": name,
+            "description": topic.description,
+            "messages": {
+                _id(e): {"$ref": f"#/components/messages/{_id(e)}"}
+                for e in sorted({*sends, *receives}, key=_by_type)
+                if e.topic.name == name
+            },
+            "bindings": {
+                "kafka": {
+                    "partitions": topic.partitions,
+                    "topicConfiguration": {"cleanup.policy": ["compact" if topic.compacted else "delete"]},
+                }
+            },
+        }
+        for name, topic in sorted(topics.items())
+    }
+    operations = {
+        f"{action}.{e.type}": {
+            "action": action,
+            "channel": {"$ref": f"#/channels/{_escape(e.topic.name)}"},
+            "messages": [{"$ref": f"#/channels/{_escape(e.topic.name)}/messages/{_id(e)}"}],
+            "summary": f"{'Publishes' if action == 'send' else 'Consumes'} {e.type}",
+        }
+        for action, events in (("send", sends), ("receive", receives))
+        for e in events
+    }
+    messages = {
+        _id(e): {
+            "name": e.type,
+            "title": e.__name__,
+            "summary": (e.__doc__ or "").strip(),
+            "contentType": "application/json",
+            "headers": {"$ref": "#/components/schemas/CloudEventsHeaders"},
+            "payload": {"$ref": f"#/components/schemas/{_id(e)}"},
+            "bindings": {"kafka": {"key": {"type": "string", "description": f"The event's {e.subject_field}."}}},
+        }
+        for e in sorted({*sends, *receives}, key=_by_type)
+    }
+    schemas: dict[str, Any] = {"CloudEventsHeaders": CLOUDEVENTS_HEADERS}
+    for e in sorted({*sends, *receives}, key=_by_type):
+        schemas[_id(e)] = e.model_json_schema(
+            mode="serialization", ref_template=f"#/components/schemas/{_id(e)}/$defs/{{model}}"
+        )
+    return {
+        "asyncapi": ASYNCAPI_VERSION,
+        "info": {"title": title, "version": "0.1.0", "description": description},
+        "defaultContentType": "application/json",
+        "servers": {
+            "local": {
+                "host": "127.0.0.1:9092",
+                "protocol": "kafka",
+                "description": "The embedded single-node broker of `make run`.",
+            }
+        },
+        "channels": {_escape(k): v for k, v in channels.items()},
+        "operations": operations,
+        "components": {"messages": messages, "schemas": schemas},
+    }
+
+
+def _by_type(event: type[Event]) -> str:
+    return event.type
+
+
+def _id(event: type[Event]) -> str:
+    return event.type.replace(".", "_")
+
+
+def _escape(name: str) -> str:
+    return name.replace(".", "_")
+
+
+def service_app(service: str) -> FastAPI:
+    module = importlib.import_module(f"leadline.{service}.app")
+    settings = importlib.import_module(f"leadline.{service}.config").Settings(database_url="sqlite+aiosqlite://")
+    app: FastAPI = module.create_app(settings)
+    return app
+
+
+def expected_documents(root: Path) -> dict[Path, str]:
+    documents: dict[Path, str] = {}
+    for event in EVENT_TYPES.values():
+        documents[root / "contracts" / "schemas" / f"{event.type}.json"] = _dump(event_schema(event))
+    documents[root / "contracts" / "asyncapi" / "gateways.json"] = _dump(
+        asyncapi(
+            "Leadline gateway events",
+            "What telephony and mail gateways publish for Leadline to take in.",
+            sends=GATEWAY_EVENTS,
+            receives=(),
+        )
+    )
+    for service in SERVICES:
+        app = service_app(service)
+        runtime: ServiceRuntime[Any] = app.state.runtime
+        receives = {t for consumer in runtime.consumers for t in consumer.event_types}
+        documents[root / "services" / service / "asyncapi.json"] = _dump(
+            asyncapi(
+                f"Leadline {service} events",
+                f"Kafka topics the {service} service publishes to and consumes from.",
+                sends=runtime.publication.event_types,
+                receives=receives,
+            )
+        )
+        documents[root / "services" / service / "openapi.json"] = _dump(app.openapi())
+    return documents
+
+
+def _dump(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def stale_documents(root: Path) -> list[Path]:
+    return [path for path, text in expected_documents(root).items() if not path.exists() or path.read_text() != text]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("command", choices=["generate", "check"])
+    parser.add_argument("--root", type=Path, default=Path.cwd(), help="repository root")
+    args = parser.parse_args()
+    if args.command == "check":
+        stale = stale_documents(args.root)
+        for path in stale:
+            print(f"out of date: {path.relative_to(args.root)}", file=sys.stderr)
+        sys.exit(1 if stale else 0)
+    for path, text in expected_documents(args.root).items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+            print(f"wrote {path.relative_to(args.root)}")

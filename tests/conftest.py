@@ -1,0 +1,48 @@
+"""Fixtures shared by every test layer. The broker starts once per session, only if a test needs it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.databases import (
+    POSTGRES_SKIP_REASON,
+    create_postgres_database,
+    drop_postgres_database,
+    postgres_admin_url,
+    sqlite_url,
+)
+from tests.support.kafka import LocalKafka, free_port, new_namespace
+
+
+@pytest.fixture(scope="session")
+def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalKafka]:
+    broker = LocalKafka(tmp_path_factory.mktemp("kafka"), free_port(), free_port())
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
+
+
+@pytest.fixture
+async def namespace(kafka: LocalKafka) -> str:
+    return await new_namespace(kafka)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """Each integration test runs once per database engine, on a database of its own."""
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path, "service")
+        return
+    admin_url = postgres_admin_url()
+    if admin_url is None:
+        pytest.skip(POSTGRES_SKIP_REASON)
+    url = await create_postgres_database(admin_url)
+    try:
+        yield url
+    finally:
+        await drop_postgres_database(admin_url, url)

@@ -1,0 +1,55 @@
+"""One service running in-process against the real broker and a real database, driven over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from leadline.contracts.auth import DEMO_USERS, mint_token
+from leadline.contracts.migrations import upgrade
+from leadline.contracts.runtime import ServiceRuntime
+from leadline.contracts.settings import LOCAL_JWT_SECRET
+
+
+def token(user_id: str) -> str:
+    user = DEMO_USERS[user_id]
+    return mint_token(
+        user_id=user.user_id, name=user.name, roles=user.roles, extension=user.extension, secret=LOCAL_JWT_SECRET
+    )
+
+
+def auth(user_id: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(user_id)}"}
+
+
+@dataclass
+class RunningService:
+    app: FastAPI
+    http: httpx.AsyncClient
+
+    @property
+    def runtime(self) -> ServiceRuntime[Any]:
+        runtime: ServiceRuntime[Any] = self.app.state.runtime
+        return runtime
+
+
+@contextlib.asynccontextmanager
+async def running_service(
+    service: str, *, database_url: str, bootstrap: str, topic_prefix: str, **settings: Any
+) -> AsyncIterator[RunningService]:
+    await asyncio.to_thread(upgrade, f"leadline.{service}", database_url)
+    config = importlib.import_module(f"leadline.{service}.config").Settings(
+        database_url=database_url, kafka_bootstrap_servers=bootstrap, kafka_topic_prefix=topic_prefix, **settings
+    )
+    app: FastAPI = importlib.import_module(f"leadline.{service}.app").create_app(config)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=f"http://{service}") as client:
+            yield RunningService(app, client)
