@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from leadline.contracts.compatibility import breaking_changes
 from leadline.contracts.events import EVENT_TYPES, CallReceivedV1, Event
 from leadline.contracts.runtime import ServiceRuntime
 from leadline.contracts.topics import Topic
@@ -175,6 +176,16 @@ def stale_documents(root: Path) -> list[Path]:
     return [path for path, text in expected_documents(root).items() if not path.exists() or path.read_text() != text]
 
 
+def schema_breaks(documents: dict[Path, str]) -> list[str]:
+    """Breaking changes of the generated event schemas against the committed ones."""
+    problems: list[str] = []
+    for path, text in documents.items():
+        if path.parent.name == "schemas" and path.exists():
+            old, new = json.loads(path.read_text()), json.loads(text)
+            problems.extend(f"{path.stem}: {p}" for p in breaking_changes(old, new))
+    return problems
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("command", choices=["generate", "check"])
@@ -185,7 +196,14 @@ def main() -> None:
         for path in stale:
             print(f"out of date: {path.relative_to(args.root)}", file=sys.stderr)
         sys.exit(1 if stale else 0)
-    for path, text in expected_documents(args.root).items():
+    documents = expected_documents(args.root)
+    breaking = schema_breaks(documents)
+    if breaking:
+        print("refusing to rewrite event schemas incompatibly (add a new major version instead):", file=sys.stderr)
+        for problem in breaking:
+            print(f"  {problem}", file=sys.stderr)
+        sys.exit(1)
+    for path, text in documents.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_text() != text:
             path.write_text(text)

@@ -80,19 +80,20 @@ class Envelope:
 
         if required("ce_specversion") != SPEC_VERSION:
             raise InvalidEnvelope(f"header ce_specversion must be {SPEC_VERSION}")
+        event_id, source, event_type, time_text = (required(h) for h in ("ce_id", "ce_source", "ce_type", "ce_time"))
         content_type = found.get("content-type", CONTENT_TYPE)
         if content_type.split(";")[0].strip() != CONTENT_TYPE:
             raise InvalidEnvelope(f"content-type must be {CONTENT_TYPE}, not {content_type!r}")
         try:
-            time = datetime.fromisoformat(required("ce_time"))
-        except ValueError as error:
-            raise InvalidEnvelope("header ce_time is not an RFC 3339 timestamp") from error
+            time = datetime.fromisoformat(time_text)
+        except ValueError:
+            raise InvalidEnvelope("header ce_time is not an RFC 3339 timestamp") from None
         if value is None:
             raise InvalidEnvelope("the record has no value")
         return cls(
-            id=required("ce_id"),
-            source=required("ce_source"),
-            type=required("ce_type"),
+            id=event_id,
+            source=source,
+            type=event_type,
             time=time,
             subject=found.get("ce_subject", ""),
             data=value,

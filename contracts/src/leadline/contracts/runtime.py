@@ -10,12 +10,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from fastapi import APIRouter, FastAPI
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.message import StreamMessage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from leadline.contracts.auth import TokenVerifier
@@ -36,6 +37,10 @@ log = logging.getLogger(__name__)
 # After an infrastructure failure the batch is handed back to Kafka; pausing first keeps a
 # consumer from spinning on a database that is down.
 TRANSIENT_FAILURE_PAUSE_SECONDS = 1.0
+
+
+def _undecoded(message: StreamMessage[Any]) -> Any:
+    return message.body
 
 
 class ServiceRuntime(Generic[U]):
@@ -103,6 +108,9 @@ class ServiceRuntime(Generic[U]):
             batch_timeout_ms=100,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
+            # FastStream would json-decode every body before the handler runs, and a body that is
+            # not JSON would then fail outside our dead-letter handling; the envelope codec decodes.
+            decoder=_undecoded,
             include_in_schema=False,  # documented from the contracts catalogue instead
         )
         async def on_batch(message: KafkaMessage) -> None:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import base64
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadline.contracts.errors import RuleViolation, StaleVersion
+from leadline.contracts.errors import StaleVersion
+from leadline.contracts.pagination import newest_first
 from leadline.leads.adapters.tables import (
     lead_type_statuses,
     lead_types,
@@ -52,26 +51,17 @@ class LeadRepository:
         cursor: str | None,
     ) -> tuple[list[Lead], str | None]:
         """Newest first; the cursor is the position after the last lead returned."""
-        query = select(leads).order_by(leads.c.created_at.desc(), leads.c.id.desc()).limit(limit + 1)
+        query = select(leads)
         if status_code is not None:
             query = query.where(leads.c.status_code == status_code)
         if closed is not None:
             query = query.where(leads.c.closed == closed)
         if salesperson_id is not None:
             query = query.where(leads.c.salesperson_id == salesperson_id)
-        if cursor:
-            created_at, lead_id = _decode_cursor(cursor)
-            query = query.where(
-                or_(
-                    leads.c.created_at < created_at,
-                    and_(leads.c.created_at == created_at, leads.c.id < lead_id),
-                )
-            )
-        found = [Lead(**row) for row in (await self._session.execute(query)).mappings()]
-        if len(found) <= limit:
-            return found, None
-        last = found[limit - 1]
-        return found[:limit], _encode_cursor(last.created_at, last.id)
+        rows, next_cursor = await newest_first(
+            self._session, query, at=leads.c.created_at, row_id=leads.c.id, limit=limit, cursor=cursor
+        )
+        return [Lead(**row) for row in rows], next_cursor
 
 
 class ReferenceDataRepository:
@@ -95,19 +85,3 @@ class ReferenceDataRepository:
 
 def _columns(lead: Lead) -> dict[str, Any]:
     return {name: getattr(lead, name) for name in leads.c.keys()}  # noqa: SIM118  (a ColumnCollection iterates columns, not names)
-
-
-def _encode_cursor(created_at: datetime, lead_id: UUID) -> str:
-    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{lead_id}".encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, UUID]:
-    try:
-        created_at, lead_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(created_at), UUID(lead_id)
-    except ValueError:
-        raise RuleViolation(
-            "the cursor is not one this API returned",
-            rule="invalid_cursor",
-            field="cursor",
-        ) from None

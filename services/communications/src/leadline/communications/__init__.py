@@ -1,0 +1,1 @@
+"""Leadline communications service: owns inbound calls, their matching to leads and their triage."""

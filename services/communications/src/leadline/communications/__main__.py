@@ -1,0 +1,6 @@
+from leadline.communications.app import create_app
+from leadline.communications.config import Settings
+from leadline.contracts.cli import service_main
+
+if __name__ == "__main__":
+    service_main("leadline.communications", Settings, create_app)

@@ -1,0 +1,11 @@
+from leadline.communications.adapters.repository import (
+    CallRepository,
+    KnownLeadRepository,
+)
+from leadline.contracts.db import UnitOfWork
+
+
+class CommunicationsUnitOfWork(UnitOfWork):
+    def started(self) -> None:
+        self.calls = CallRepository(self.session)
+        self.known_leads = KnownLeadRepository(self.session)
