@@ -1,0 +1,60 @@
+# Leadline: `make run` starts everything on a fresh machine, `make test` checks everything.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+PACKAGES := contracts services/leads services/communications services/documents services/reporting
+
+.DEFAULT_GOAL := help
+.PHONY: help install run demo test check lint typecheck contracts test-unit kafka-start kafka-stop topics token clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(INSTALLED): constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c constraints.txt -r requirements-dev.txt $(addprefix -e ,$(PACKAGES))
+	touch $@
+
+install: $(INSTALLED) ## one virtualenv with every package, plus the Kafka jars
+	bash deploy/kafka/kafka.sh install
+
+run: install ## the whole system on a local Kafka and SQLite; Ctrl-C stops it
+	bash deploy/run.sh
+
+demo: install ## play gateways and a sales app against `make run`
+	$(PY) deploy/demo/gateway_simulator.py
+
+test: install check ## lint, types, documents, then every test layer (starts its own broker)
+	$(PY) -m pytest
+
+test-unit: install ## unit, component and contract tests only (no broker)
+	$(PY) -m pytest tests/unit tests/component tests/contracts
+
+check: lint typecheck ## static checks and document drift
+	$(VENV)/bin/leadline-contracts check
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy contracts/src services/*/src tests deploy/demo
+
+contracts: install ## regenerate JSON Schemas, AsyncAPI and OpenAPI documents
+	$(VENV)/bin/leadline-contracts generate
+
+kafka-start: install ## start only the local broker and create the topics
+	bash deploy/kafka/kafka.sh start
+	$(VENV)/bin/leadline-topics
+
+kafka-stop: ## stop the local broker
+	bash deploy/kafka/kafka.sh stop
+
+token: install ## mint a bearer token: make token NAME=anna|piotr|marta
+	@$(VENV)/bin/leadline-token $(NAME)
+
+clean: kafka-stop ## forget local data (broker topics and service databases)
+	rm -rf .local/data .local/kafka/data .local/kafka/run

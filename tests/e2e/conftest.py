@@ -1,0 +1,43 @@
+"""The four services as real processes on the session's broker, started once for every e2e test."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+
+from leadline.contracts.local_stack import SERVICE_PORTS, LocalStack
+from tests.support.kafka import LocalKafka, free_port, new_namespace
+
+
+@dataclass
+class Stack:
+    processes: LocalStack
+    bootstrap: str
+    prefix: str
+
+    def url(self, service: str) -> str:
+        return self.processes.services[service].url
+
+
+@pytest.fixture(scope="session")
+async def stack(kafka: LocalKafka, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+    prefix = await new_namespace(kafka)
+    workdir = tmp_path_factory.mktemp("stack")
+    processes = LocalStack(
+        env={
+            "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap,
+            "KAFKA_TOPIC_PREFIX": prefix,
+            "DATA_DIR": str(workdir / "data"),
+            "LOG_LEVEL": "WARNING",
+        },
+        ports={service: free_port() for service in SERVICE_PORTS},
+        log_dir=workdir / "logs",
+    )
+    try:
+        await asyncio.to_thread(processes.start)
+        yield Stack(processes, kafka.bootstrap, prefix)
+    finally:
+        await asyncio.to_thread(processes.stop)
