@@ -70,8 +70,9 @@ class Envelope:
         return [(k, v.encode()) for k, v in headers.items() if v is not None]
 
     @classmethod
-    def from_kafka(cls, headers: Iterable[tuple[str, bytes]], value: bytes | None) -> Envelope:
-        found = {k: v.decode(errors="replace") for k, v in headers}
+    def from_kafka(cls, headers: Iterable[tuple[str, bytes | None]], value: bytes | None) -> Envelope:
+        # Kafka allows a header without a value; such a header counts as absent.
+        found = {k: v.decode(errors="replace") for k, v in headers if v is not None}
 
         def required(name: str) -> str:
             if not found.get(name):
@@ -87,7 +88,9 @@ class Envelope:
         try:
             time = datetime.fromisoformat(time_text)
         except ValueError:
-            raise InvalidEnvelope("header ce_time is not an RFC 3339 timestamp") from None
+            time = None
+        if time is None or time.tzinfo is None:  # RFC 3339 times carry their UTC offset
+            raise InvalidEnvelope("header ce_time is not an RFC 3339 timestamp with a UTC offset")
         if value is None:
             raise InvalidEnvelope("the record has no value")
         return cls(

@@ -97,6 +97,7 @@ class ServiceRuntime(Generic[U]):
             self.unit_of_work,
             handlers,
             DeadLetters(self.publisher, consumer=group),
+            external_topics=frozenset(prefix + event.topic.name for event in handlers if event.topic.external),
         )
         self.consumers.append(consumer)
 

@@ -24,6 +24,10 @@ class Topic:
     description: str
     partitions: int = 3
     compacted: bool = False
+    # Written by parties outside Leadline (gateways): a record of a type we do not know is refused
+    # into the dead-letter topic. On Leadline's own topics it is a newer producer's event, skipped
+    # until the consumer learns it, so a new major version can be published beside the old one.
+    external: bool = False
     config: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -46,6 +50,7 @@ LEAD = Topic("leadline.leads.lead", "Lifecycle of leads, keyed by lead id.")
 TELEPHONY_CALL = Topic(
     "leadline.gateway.telephony.call",
     "Call notifications published by telephony gateways (PBX), keyed by the PBX call id.",
+    external=True,
 )
 CALL = Topic(
     "leadline.communications.call",

@@ -63,27 +63,24 @@ class TokenVerifier:
     def verify(self, token: str) -> Principal:
         try:
             if self._jwks is not None:
-                key = self._jwks.get_signing_key_from_jwt(token).key
-                claims = jwt.decode(
-                    token,
-                    key,
-                    algorithms=["RS256"],
-                    issuer=self._issuer,
-                    audience=self._audience,
-                )
+                key, algorithm = self._jwks.get_signing_key_from_jwt(token).key, "RS256"
             else:
-                claims = jwt.decode(
-                    token,
-                    self._secret,
-                    algorithms=["HS256"],
-                    issuer=self._issuer,
-                    audience=self._audience,
-                    options={"require": ["exp", "sub"]},
-                )
+                key, algorithm = self._secret, "HS256"
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[algorithm],
+                issuer=self._issuer,
+                audience=self._audience,
+                options={"require": ["exp", "sub"]},
+            )
         except jwt.PyJWTError as error:
             raise InvalidToken(str(error)) from error
+        granted = claims.get("roles", [])
+        if not isinstance(granted, list):
+            raise InvalidToken("the roles claim must be a list")
         known = {r.value for r in Role}
-        roles = frozenset(Role(r) for r in claims.get("roles", []) if r in known)
+        roles = frozenset(Role(r) for r in granted if r in known)
         if not roles:
             raise InvalidToken("the token grants none of the roles salesperson, manager")
         return Principal(

@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from leadline.contracts.db import UnitOfWork
 from leadline.contracts.envelope import Envelope, InvalidEnvelope
-from leadline.contracts.events.base import Event
+from leadline.contracts.events.base import EVENT_TYPES, Event
 from leadline.contracts.messaging.dead_letters import DeadLetters
 from leadline.contracts.messaging.record import Record
 from leadline.contracts.messaging.tables import inbox
@@ -69,12 +69,14 @@ class EventConsumer:
         handlers: Mapping[type[Event], EventHandler],
         dead_letters: DeadLetters,
         retry: RetryPolicy = RetryPolicy(),
+        external_topics: frozenset[str] = frozenset(),
     ) -> None:
         self.name = name
         self._unit_of_work = unit_of_work
         self._handlers = handlers
         self._dead_letters = dead_letters
         self._retry = retry
+        self._external_topics = external_topics
         self.processed = 0
 
     @property
@@ -86,12 +88,16 @@ class EventConsumer:
         for record in records:
             try:
                 envelope = Envelope.from_kafka(record.headers, record.value)
+                model = EVENT_TYPES.get(envelope.type)
+                if model is None and record.topic in self._external_topics:
+                    raise InvalidEnvelope(f"unknown event type {envelope.type!r}")
+                if model not in self._handlers:
+                    continue  # a type this consumer has no use for, or a newer producer's
                 event = envelope.open()
             except (InvalidEnvelope, ValidationError) as error:
                 await self._dead_letters.send(record, error)
                 continue
-            if type(event) in self._handlers:  # a topic may carry types this consumer has no use for
-                deliveries.append(Delivery(record, envelope, event))
+            deliveries.append(Delivery(record, envelope, event))
         if not deliveries:
             return
         try:

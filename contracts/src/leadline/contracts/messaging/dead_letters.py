@@ -23,7 +23,7 @@ class DeadLetters:
     async def send(self, record: Record, error: BaseException) -> None:
         """Publishes the original key, value and headers, plus where it came from and why it failed.
         Awaited before the offset is committed, so a dead letter is never lost either."""
-        headers = {k: v.decode(errors="replace") for k, v in record.headers}
+        headers = {k: v.decode(errors="replace") for k, v in record.headers if v is not None}
         headers.update(
             {
                 "dlq_original_topic": record.topic,

@@ -1,0 +1,74 @@
+"""Events as other services and gateways publish them, with defaults a test overrides by keyword."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from leadline.contracts.events import (
+    CallLeadRequestedV1,
+    CallReceivedV1,
+    LeadCreatedV1,
+    LeadOrigin,
+    LeadStatusChangedV1,
+)
+
+CALLER = "+48601234567"
+AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+
+def lead_created(lead_id: UUID | None = None, **changes: Any) -> LeadCreatedV1:
+    fields: dict[str, Any] = {
+        "lead_id": lead_id or uuid.uuid4(),
+        "name": "Office fit-out",
+        "type_code": "sale",
+        "status_code": "new",
+        "closed": False,
+        "salesperson_id": "anna",
+        "phone": CALLER,
+        "email": "jan@example.com",
+        "created_by": "anna",
+        "created_at": AT,
+    }
+    return LeadCreatedV1(**{**fields, **changes})
+
+
+def lead_created_from_call(call_id: UUID, lead_id: UUID, **changes: Any) -> LeadCreatedV1:
+    return lead_created(lead_id, origin=LeadOrigin(kind="call", id=call_id), **changes)
+
+
+def status_changed(lead_id: UUID, from_status: str, to_status: str, *, closed: bool = False) -> LeadStatusChangedV1:
+    return LeadStatusChangedV1(
+        lead_id=lead_id,
+        from_status_code=from_status,
+        to_status_code=to_status,
+        closed=closed,
+        changed_by="anna",
+        changed_at=AT,
+    )
+
+
+def call_received(pbx_call_id: str | None = None, **changes: Any) -> CallReceivedV1:
+    fields: dict[str, Any] = {
+        "pbx_call_id": pbx_call_id or f"pbx-{uuid.uuid4()}",
+        "caller_number": "601 234 567",
+        "called_number": "+48713000000",
+        "extension": "101",
+        "received_at": AT,
+    }
+    return CallReceivedV1(**{**fields, **changes})
+
+
+def lead_requested(lead_id: UUID | None = None, **changes: Any) -> CallLeadRequestedV1:
+    fields: dict[str, Any] = {
+        "call_id": uuid.uuid4(),
+        "lead_id": lead_id or uuid.uuid4(),
+        "name": f"Call from {CALLER}",
+        "phone": CALLER,
+        "salesperson_id": "piotr",
+        "requested_by": "piotr",
+        "requested_at": AT,
+    }
+    return CallLeadRequestedV1(**{**fields, **changes})

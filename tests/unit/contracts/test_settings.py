@@ -1,0 +1,104 @@
+"""Service settings: defaults that follow the service, and the environment overriding them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from leadline.communications.config import Settings as CommunicationsSettings
+from leadline.contracts.settings import LOCAL_JWT_SECRET, ServiceSettings
+from leadline.documents.config import Settings as DocumentsSettings
+from leadline.leads.config import Settings as LeadsSettings
+from leadline.reporting.config import Settings as ReportingSettings
+
+SERVICES: list[tuple[type[ServiceSettings], str, int]] = [
+    (LeadsSettings, "leads", 8001),
+    (CommunicationsSettings, "communications", 8002),
+    (DocumentsSettings, "documents", 8003),
+    (ReportingSettings, "reporting", 8004),
+]
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings read the environment: none of the developer's or CI's variables may leak into these tests."""
+    for name in ServiceSettings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.parametrize(("settings_class", "service", "port"), SERVICES, ids=[s for _, s, _ in SERVICES])
+def test_by_default_each_service_has_its_own_sqlite_database_and_port(
+    settings_class: type[ServiceSettings], service: str, port: int
+) -> None:
+    settings = settings_class()
+
+    assert settings.database_url == f"sqlite+aiosqlite:///.local/data/{service}.db"
+    assert settings.http_port == port
+
+
+@pytest.mark.parametrize(("settings_class", "service", "port"), SERVICES, ids=[s for _, s, _ in SERVICES])
+def test_the_default_database_lives_in_the_data_dir(
+    settings_class: type[ServiceSettings], service: str, port: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+
+    assert settings_class().database_url == f"sqlite+aiosqlite:///{tmp_path}/{service}.db"
+
+
+def test_the_environment_overrides_the_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://leadline@db/leads")
+    monkeypatch.setenv("HTTP_PORT", "9001")
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "kafka-1:9092,kafka-2:9092")
+    monkeypatch.setenv("KAFKA_TOPIC_PREFIX", "staging.")
+    monkeypatch.setenv("DEFAULT_PHONE_REGION", "DE")
+    monkeypatch.setenv("CONSUMER_MAX_RECORDS", "50")
+    monkeypatch.setenv("JWT_SECRET", "from-the-vault")
+
+    settings = LeadsSettings()
+
+    assert settings.database_url == "postgresql+asyncpg://leadline@db/leads"
+    assert settings.http_port == 9001
+    assert settings.kafka_bootstrap_servers == "kafka-1:9092,kafka-2:9092"
+    assert settings.kafka_topic_prefix == "staging."
+    assert settings.default_phone_region == "DE"
+    assert settings.consumer_max_records == 50
+    assert settings.jwt_secret.get_secret_value() == "from-the-vault"
+
+
+def test_the_other_defaults() -> None:
+    settings = ReportingSettings()
+
+    assert settings.kafka_bootstrap_servers == "127.0.0.1:9092"
+    assert settings.kafka_topic_prefix == ""
+    assert settings.default_phone_region == "PL"
+    assert settings.jwt_secret.get_secret_value() == LOCAL_JWT_SECRET
+    assert (settings.jwt_issuer, settings.jwt_audience, settings.jwt_jwks_url) == ("leadline", "leadline", None)
+
+
+def test_the_secret_does_not_show_in_the_settings_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JWT_SECRET", "from-the-vault")
+
+    assert "from-the-vault" not in repr(LeadsSettings())
+
+
+def test_arguments_override_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://leadline@db/leads")
+
+    assert LeadsSettings(database_url="sqlite+aiosqlite:///x.db").database_url == "sqlite+aiosqlite:///x.db"
+
+
+def test_a_malformed_value_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTP_PORT", "eighty")
+
+    with pytest.raises(ValidationError, match="http_port"):
+        LeadsSettings()
+
+
+def test_settings_cannot_change_once_read() -> None:
+    settings = LeadsSettings()
+
+    with pytest.raises(ValidationError):
+        settings.http_port = 1  # type: ignore[misc]

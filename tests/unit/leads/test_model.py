@@ -1,0 +1,223 @@
+"""The rules of leads: which statuses a type allows, where a new lead starts, and who may change what."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+
+from leadline.contracts.auth import Principal, Role
+from leadline.contracts.errors import Forbidden, RuleViolation
+from leadline.leads.domain.model import (
+    Lead,
+    LeadType,
+    ReferenceData,
+    Status,
+    ensure_may_assign,
+    ensure_may_change,
+)
+
+CREATED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+MOVED = datetime(2026, 3, 3, 10, 30, tzinfo=UTC)
+
+NEW = Status("new", "New", sort_order=10, closed=False, lost=False)
+QUALIFICATION = Status("qualification", "Qualification", sort_order=20, closed=False, lost=False)
+PROPOSAL = Status("proposal", "Proposal", sort_order=30, closed=False, lost=False)
+WON = Status("won", "Won", sort_order=40, closed=True, lost=False)
+LOST = Status("lost", "Lost", sort_order=50, closed=True, lost=True)
+ALL_STATUSES = (NEW, QUALIFICATION, PROPOSAL, WON, LOST)
+
+SALE = LeadType("sale", "Sale")  # no list: every status
+SERVICE = LeadType("service", "Service", frozenset({"new", "qualification", "won", "lost"}))
+
+
+def reference(*statuses: Status, types: tuple[LeadType, ...] = (SALE, SERVICE)) -> ReferenceData:
+    return ReferenceData(
+        statuses={s.code: s for s in statuses or ALL_STATUSES},
+        lead_types={t.code: t for t in types},
+    )
+
+
+def a_lead(*, salesperson_id: str | None = "anna", type_code: str = "sale", status: Status = NEW) -> Lead:
+    return Lead(
+        id=uuid4(),
+        name="Office fit-out",
+        type_code=type_code,
+        status_code=status.code,
+        closed=status.closed,
+        salesperson_id=salesperson_id,
+        phone="+48601234567",
+        email="jan@example.com",
+        created_by="anna",
+        created_at=CREATED,
+        updated_by="anna",
+        updated_at=CREATED,
+    )
+
+
+ANNA = Principal("anna", "Anna Nowak", frozenset({Role.SALESPERSON}), extension="101")
+MARTA = Principal("marta", "Marta Wiśniewska", frozenset({Role.MANAGER, Role.SALESPERSON}), extension="100")
+
+
+# --- which statuses a type allows ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", ALL_STATUSES, ids=lambda s: s.code)
+def test_a_type_with_no_list_of_statuses_allows_every_status(status: Status) -> None:
+    assert SALE.allows(status)
+
+
+@pytest.mark.parametrize(
+    ("status", "allowed"),
+    [(NEW, True), (QUALIFICATION, True), (PROPOSAL, False), (WON, True), (LOST, True)],
+    ids=lambda v: v.code if isinstance(v, Status) else str(v),
+)
+def test_a_type_with_a_list_allows_only_the_statuses_on_it(status: Status, allowed: bool) -> None:
+    assert SERVICE.allows(status) is allowed
+
+
+# --- where a new lead starts --------------------------------------------------------------------
+
+
+def test_a_new_lead_starts_in_the_first_open_status_by_sort_order() -> None:
+    # Declared out of sort order: dictionary order must not decide.
+    data = reference(PROPOSAL, WON, QUALIFICATION, NEW, LOST)
+
+    assert data.initial_status(SALE) == NEW
+
+
+def test_the_initial_status_skips_closed_statuses_even_when_they_sort_first() -> None:
+    archived = Status("archived", "Archived", sort_order=1, closed=True, lost=False)
+
+    assert reference(archived, *ALL_STATUSES).initial_status(SALE) == NEW
+
+
+def test_the_initial_status_is_the_first_open_one_the_type_allows() -> None:
+    late_start = LeadType("renewal", "Renewal", frozenset({"proposal", "qualification", "won"}))
+
+    assert reference().initial_status(late_start) == QUALIFICATION
+
+
+def test_a_type_that_allows_no_open_status_has_no_initial_status() -> None:
+    closing_only = LeadType("closing", "Closing", frozenset({"won", "lost"}))
+
+    with pytest.raises(RuleViolation) as refused:
+        reference().initial_status(closing_only)
+
+    assert (refused.value.rule, refused.value.field) == ("no_open_status", "type_code")
+    assert "Closing" in refused.value.message
+
+
+# --- checked and unknown statuses and types -----------------------------------------------------
+
+
+def test_an_allowed_status_is_returned_as_it_is() -> None:
+    assert reference().checked_status(SERVICE, QUALIFICATION) is QUALIFICATION
+
+
+def test_a_status_the_type_does_not_allow_is_refused_naming_both() -> None:
+    with pytest.raises(RuleViolation) as refused:
+        reference().checked_status(SERVICE, PROPOSAL)
+
+    assert refused.value.field == "status_code"
+    assert refused.value.rule == "status_not_allowed_for_type"
+    assert "Proposal" in refused.value.message
+    assert "Service" in refused.value.message
+    assert str(refused.value) == refused.value.message
+
+
+def test_an_unknown_status_is_a_rule_violation_on_status_code() -> None:
+    with pytest.raises(RuleViolation) as refused:
+        reference().status("negotiation")
+
+    assert (refused.value.rule, refused.value.field) == ("unknown_status", "status_code")
+    assert "negotiation" in refused.value.message
+
+
+def test_an_unknown_type_is_a_rule_violation_on_type_code() -> None:
+    with pytest.raises(RuleViolation) as refused:
+        reference().lead_type("wholesale")
+
+    assert (refused.value.rule, refused.value.field) == ("unknown_type", "type_code")
+    assert "wholesale" in refused.value.message
+
+
+def test_known_codes_give_their_status_and_type() -> None:
+    data = reference()
+
+    assert data.status("won") == WON
+    assert data.lead_type("service") == SERVICE
+
+
+# --- moving a lead ------------------------------------------------------------------------------
+
+
+def test_moving_a_lead_changes_its_status_and_who_changed_it_and_bumps_the_version() -> None:
+    lead = a_lead()
+
+    moved = lead.moved_to(WON, SALE, reference(), by="marta", at=MOVED)
+
+    assert (moved.status_code, moved.closed, moved.updated_by, moved.updated_at) == ("won", True, "marta", MOVED)
+    assert moved.version == lead.version + 1 == 2
+    assert moved == replace(lead, status_code="won", closed=True, updated_by="marta", updated_at=MOVED, version=2)
+    assert (lead.status_code, lead.version) == ("new", 1), "the original is left as it was"
+
+
+def test_each_move_bumps_the_version_again() -> None:
+    data = reference()
+
+    moved = (
+        a_lead()
+        .moved_to(QUALIFICATION, SALE, data, by="anna", at=MOVED)
+        .moved_to(PROPOSAL, SALE, data, by="anna", at=MOVED)
+    )
+
+    assert (moved.status_code, moved.version) == ("proposal", 3)
+
+
+def test_a_lead_cannot_move_to_a_status_its_type_does_not_allow() -> None:
+    lead = a_lead(type_code="service")
+
+    with pytest.raises(RuleViolation) as refused:
+        lead.moved_to(PROPOSAL, SERVICE, reference(), by="anna", at=MOVED)
+
+    assert refused.value.rule == "status_not_allowed_for_type"
+
+
+# --- who may change and assign leads ------------------------------------------------------------
+
+
+def test_a_salesperson_may_change_their_own_lead() -> None:
+    ensure_may_change(a_lead(salesperson_id="anna"), ANNA)
+
+
+@pytest.mark.parametrize("owner", ["piotr", None], ids=["another salesperson's", "unassigned"])
+def test_a_salesperson_may_not_change_a_lead_that_is_not_theirs(owner: str | None) -> None:
+    with pytest.raises(Forbidden) as refused:
+        ensure_may_change(a_lead(salesperson_id=owner), ANNA)
+
+    assert (refused.value.rule, refused.value.field) == ("not_your_lead", "salesperson_id")
+
+
+@pytest.mark.parametrize("owner", ["anna", "piotr", "marta", None])
+def test_a_manager_may_change_every_lead(owner: str | None) -> None:
+    ensure_may_change(a_lead(salesperson_id=owner), MARTA)
+
+
+def test_a_salesperson_may_create_a_lead_for_themselves() -> None:
+    ensure_may_assign("anna", ANNA)
+
+
+@pytest.mark.parametrize("salesperson_id", ["piotr", None], ids=["another salesperson", "nobody"])
+def test_a_salesperson_may_not_assign_a_lead_to_anyone_else(salesperson_id: str | None) -> None:
+    with pytest.raises(Forbidden) as refused:
+        ensure_may_assign(salesperson_id, ANNA)
+
+    assert (refused.value.rule, refused.value.field) == ("assign_requires_manager", "salesperson_id")
+
+
+@pytest.mark.parametrize("salesperson_id", ["anna", "piotr", "marta", None])
+def test_a_manager_may_assign_a_lead_to_anyone(salesperson_id: str | None) -> None:
+    ensure_may_assign(salesperson_id, MARTA)
