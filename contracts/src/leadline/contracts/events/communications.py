@@ -43,7 +43,10 @@ class CallAttachedV1(
 
     call_id: UUID
     lead_id: UUID
-    how: Literal["lead_created", "chosen"]
+    how: Literal["lead_created", "chosen", "matched"] = Field(
+        description="lead_created: the lead was made from this call; chosen: a person picked the lead; "
+        "matched: the caller's number matched a lead that appeared after the call."
+    )
     attached_by: str
     attached_at: datetime
 

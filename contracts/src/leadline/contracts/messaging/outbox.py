@@ -30,6 +30,11 @@ class Outbox:
         self._publication = publication
         self.added = 0
 
+    @property
+    def source(self) -> str:
+        """Who this service is, as its events say (``leadline/<service>``)."""
+        return self._publication.source
+
     async def add(
         self,
         event: Event,

@@ -58,6 +58,10 @@ class CallRepository:
         )
         return [_call(row) for row in rows], next_cursor
 
+    async def in_triage_from(self, caller_number: str) -> list[Call]:
+        query = select(calls).where(calls.c.caller_number == caller_number, calls.c.state == "triage")
+        return [_call(row) for row in (await self._session.execute(query)).mappings()]
+
     async def _first(self, condition: Any) -> Call | None:
         row = (await self._session.execute(select(calls).where(condition))).mappings().first()
         return _call(row) if row else None

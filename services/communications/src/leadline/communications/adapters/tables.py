@@ -29,6 +29,8 @@ calls = Table(
     Index("ix_calls_extension", "extension"),
     # A manager's list of every call, newest first.
     Index("ix_calls_received_at_id", "received_at", "id"),
+    # Calls waiting for a lead with the caller's number, when such a lead appears.
+    Index("ix_calls_caller_number_state", "caller_number", "state"),
 )
 
 # Read model of the leads service's leads: just enough to match a caller's number.

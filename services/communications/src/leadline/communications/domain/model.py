@@ -112,6 +112,11 @@ class Call:
         self._ensure_in_triage()
         return self._decided("attached", lead_id, by=by, at=at)
 
+    def matched_later(self, lead_id: UUID) -> Call:
+        """A lead with the caller's number appeared after the call: the match registration lacked."""
+        self._ensure_in_triage()
+        return replace(self, state="attached", lead_id=lead_id, version=self.version + 1)
+
     def attached_to_created_lead(self, lead_id: UUID, *, by: str, at: datetime) -> Call:
         """The lead made from this call exists; whoever asked for it remains the one who decided."""
         return replace(

@@ -82,6 +82,8 @@ async def remember_lead(uow: CommunicationsUnitOfWork, event: LeadCreatedV1, env
             created_at=event.created_at,
         )
     )
+    if event.phone and not event.closed:
+        await _attach_waiting_calls(uow, event, envelope)
     if event.origin is None or event.origin.kind != "call":
         return
     call = await uow.calls.get(event.origin.id)
@@ -99,6 +101,27 @@ async def remember_lead(uow: CommunicationsUnitOfWork, event: LeadCreatedV1, env
         correlation_id=envelope.correlation_id or envelope.id,
         causation_id=envelope.id,
     )
+
+
+async def _attach_waiting_calls(uow: CommunicationsUnitOfWork, event: LeadCreatedV1, envelope: Envelope) -> None:
+    """A call that came before its caller's lead was known waits in triage with no candidate; the
+    lead appearing is the match it lacked. Calls with several candidates stay for a person to decide."""
+    assert event.phone is not None
+    for call in await uow.calls.in_triage_from(event.phone):
+        if call.candidate_lead_ids or (event.origin is not None and event.origin.id == call.id):
+            continue
+        await uow.calls.save(call.matched_later(event.lead_id))
+        await uow.outbox.add(
+            CallAttachedV1(
+                call_id=call.id,
+                lead_id=event.lead_id,
+                how="matched",
+                attached_by=uow.outbox.source,
+                attached_at=datetime.now(UTC),
+            ),
+            correlation_id=envelope.correlation_id or envelope.id,
+            causation_id=envelope.id,
+        )
 
 
 async def lead_status_changed(uow: CommunicationsUnitOfWork, event: LeadStatusChangedV1, envelope: Envelope) -> None:

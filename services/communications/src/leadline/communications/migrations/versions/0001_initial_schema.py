@@ -40,6 +40,7 @@ def upgrade() -> None:
     with op.batch_alter_table("calls", schema=None) as batch_op:
         batch_op.create_index("ix_calls_extension", ["extension"], unique=False)
         batch_op.create_index("ix_calls_received_at_id", ["received_at", "id"], unique=False)
+        batch_op.create_index("ix_calls_caller_number_state", ["caller_number", "state"], unique=False)
         batch_op.create_index("ix_calls_state_received_at", ["state", "received_at"], unique=False)
 
     op.create_table(
@@ -88,6 +89,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_calls_state_received_at")
         batch_op.drop_index("ix_calls_extension")
         batch_op.drop_index("ix_calls_received_at_id")
+        batch_op.drop_index("ix_calls_caller_number_state")
 
     op.drop_table("calls")
     # ### end Alembic commands ###
