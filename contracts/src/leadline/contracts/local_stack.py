@@ -114,10 +114,22 @@ class LocalStack:
             service.stop()
 
 
+def _stop_on_signals() -> None:
+    """Ctrl-C, and also SIGTERM or a SIGINT that a shell running us in the background would
+    ignore, stop the services before we exit rather than leaving them running."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run the four Leadline services until Ctrl-C.")
     parser.add_argument("--data-dir", default=os.environ.get("DATA_DIR", ".local/data"))
     args = parser.parse_args()
+    _stop_on_signals()
     stack = LocalStack({"DATA_DIR": args.data_dir})
     try:
         stack.start()

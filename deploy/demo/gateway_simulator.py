@@ -1,0 +1,199 @@
+"""Gateway simulator for `make demo`: plays a telephony gateway and a sales app against `make run`.
+
+1. Anna (salesperson) creates leads over HTTP; phones typed as "+48 601 234 567" or "601-234-567" are stored in E.164.
+2. A PBX publishes CallReceivedV1 events to Kafka (plain aiokafka, CloudEvents headers): calls from those leads'
+   numbers attach to them by themselves, unknown numbers wait in triage, a call delivered twice is registered once.
+3. Marta (manager) makes a lead from a call in triage; the call then attaches to that lead.
+4. A summary: the leads, the calls with their state and lead, and reporting's leads-by-status counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaConnectionError
+
+from leadline.contracts.auth import DEMO_USERS, mint_token
+from leadline.contracts.envelope import Envelope
+from leadline.contracts.events import CallReceivedV1
+from leadline.contracts.settings import LOCAL_JWT_SECRET
+from leadline.contracts.topics import LEAD, TELEPHONY_CALL
+
+PREFIX = os.environ.get("KAFKA_TOPIC_PREFIX", "")  # as the services read it
+DEADLINE_SECONDS = 30.0
+LEAD_NAMES = ["Wyposażenie biura – Poznań", "Serwis klimatyzacji hali w Gdańsku", "Leasing floty aut – Łódź"]
+# Ways people and PBXes write one Polish mobile number; each normalises to +48XXXXXXXXX.
+NUMBER_FORMATS = ["+48 {} {} {}", "{}-{}-{}", "0048 {} {} {}", "{} {} {}"]
+MOBILE_PREFIXES = ["50", "51", "53", "57", "60", "66", "69", "72", "78", "79", "88"]
+T = TypeVar("T")
+
+
+def polish_mobile(style: int) -> str:
+    digits = random.choice(MOBILE_PREFIXES) + "".join(random.choices("0123456789", k=7))
+    return NUMBER_FORMATS[style % len(NUMBER_FORMATS)].format(digits[:3], digits[3:6], digits[6:])
+
+
+def auth(user_id: str) -> dict[str, str]:
+    user, secret = DEMO_USERS[user_id], os.environ.get("JWT_SECRET", LOCAL_JWT_SECRET)
+    token = mint_token(user_id=user_id, name=user.name, roles=user.roles, extension=user.extension, secret=secret)
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def until(what: str, probe: Callable[[], Awaitable[T]], done: Callable[[T], object] = bool) -> T:
+    """Polls ``probe`` until ``done`` holds for what it returns; gives up at the deadline."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + DEADLINE_SECONDS
+    while not done(result := await probe()):
+        if loop.time() > end:
+            raise TimeoutError(f"gave up after {DEADLINE_SECONDS:.0f}s waiting until {what}")
+        await asyncio.sleep(0.2)
+    return result
+
+
+async def lead_topic_progress(bootstrap: str) -> tuple[int, int]:
+    """Records on the lead topic, and how many communications has processed: equal when it has no lag."""
+    partitions = [TopicPartition(PREFIX + LEAD.name, p) for p in range(LEAD.partitions)]
+    consumer, admin = AIOKafkaConsumer(bootstrap_servers=bootstrap), AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        await consumer.start()
+        await admin.start()
+        ends = await consumer.end_offsets(partitions)
+        done = await admin.list_consumer_group_offsets(PREFIX + "leadline.communications", partitions=partitions)
+    finally:
+        await admin.close()
+        await consumer.stop()
+    return sum(ends.values()), sum(max(0, done[tp].offset) if tp in done else 0 for tp in partitions)
+
+
+async def publish_calls(bootstrap: str, calls: list[CallReceivedV1]) -> None:
+    """As a PBX gateway would: plain aiokafka, CloudEvents binary-mode headers, keyed by the PBX call id."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    try:
+        await producer.start()
+        for number, event in enumerate(calls):
+            envelope = Envelope.wrap(event, source="pbx-simulator")
+            key, headers = envelope.subject.encode(), envelope.kafka_headers()  # subject: the PBX call id
+            for attempt in range(2 if number == 1 else 1):  # the second call is delivered twice
+                await producer.send_and_wait(PREFIX + TELEPHONY_CALL.name, envelope.data, key=key, headers=headers)
+                retry = "  (a gateway retry: the same ce_id)" if attempt else ""
+                print(f"   {event.pbx_call_id}  from {event.caller_number:>16}  ext {event.extension}{retry}")
+    finally:
+        await producer.stop()
+
+
+async def demo(args: argparse.Namespace, http: httpx.AsyncClient) -> None:
+    leads_url, calls_url, reports_url = args.leads_url, args.communications_url, args.reporting_url
+    for url in (leads_url, calls_url, reports_url):
+        try:
+            (await http.get(f"{url}/ready")).raise_for_status()
+        except httpx.HTTPError as error:
+            raise ConnectionError(f"no ready service at {url} ({error!r}); is `make run` up?") from None
+    lead_records_before, _ = await lead_topic_progress(args.bootstrap)  # also: Kafka is reachable
+
+    async def get(url: str) -> Any:  # as the manager, who sees everything
+        return (await http.get(url, headers=auth("marta"))).raise_for_status().json()
+
+    print("1. Anna (salesperson) creates leads over HTTP; phones are stored in E.164")
+    total_before = sum(row["lead_count"] for row in await get(f"{reports_url}/reports/leads-by-status"))
+    phones = [polish_mobile(style) for style in range(len(LEAD_NAMES))]
+    leads: dict[str, dict[str, Any]] = {}
+    for name, phone in zip(LEAD_NAMES, phones, strict=True):
+        response = await http.post(f"{leads_url}/leads", json={"name": name, "phone": phone}, headers=auth("anna"))
+        lead = response.raise_for_status().json()
+        leads[lead["id"]] = lead
+        print(f"   {phone:>16}  ->  {lead['phone']}  {name}")
+
+    # Calls are matched against communications' own copy of the leads, filled from the lead topic.
+    await until(
+        "communications has consumed the new leads",
+        lambda: lead_topic_progress(args.bootstrap),
+        lambda progress: progress[0] >= lead_records_before + len(phones) and progress[1] == progress[0],
+    )
+
+    print(f"2. The PBX publishes {args.calls} calls to Kafka ({PREFIX + TELEPHONY_CALL.name})")
+    run = uuid.uuid4().hex[:6]
+    calls = [  # every other call from a lead's number, written another way than in the lead
+        CallReceivedV1(
+            pbx_call_id=f"pbx-{run}-{i + 1}",
+            caller_number=phones[i // 2 % len(phones)].replace(" ", "-") if i % 2 == 0 else polish_mobile(i),
+            called_number="+48 22 350 00 00",
+            extension="101" if i % 4 < 2 else "102",
+            received_at=datetime.now(UTC),
+        )
+        for i in range(args.calls)
+    ]
+    await publish_calls(args.bootstrap, calls)
+    sent = {event.pbx_call_id: event.caller_number for event in calls}
+
+    async def our_calls() -> list[dict[str, Any]]:
+        return [c for c in (await get(f"{calls_url}/calls?limit=200"))["items"] if c["pbx_call_id"] in sent]
+
+    registered = await until("communications registered every call", our_calls, lambda found: len(found) == len(sent))
+    call = next(call for call in reversed(registered) if call["state"] == "triage")  # the longest waiting
+    print(f"3. Marta (manager) creates a lead from the call in triage from {call['caller_number']}")
+    body = {"name": f"Zapytanie telefoniczne {call['caller_number']}"}
+    response = await http.post(f"{calls_url}/calls/{call['id']}/create-lead", json=body, headers=auth("marta"))
+    lead_id = response.raise_for_status().json()["lead_id"]
+    await until(
+        "the call is attached to the lead made from it",
+        lambda: get(f"{calls_url}/calls/{call['id']}"),
+        lambda found: found["state"] == "attached",
+    )
+    leads[lead_id] = await get(f"{leads_url}/leads/{lead_id}")
+    report = await until(
+        "reporting has counted the new leads",
+        lambda: get(f"{reports_url}/reports/leads-by-status"),
+        lambda rows: sum(row["lead_count"] for row in rows) >= total_before + len(leads),
+    )
+
+    print("\nLeads")
+    for lead in leads.values():
+        print(f"  {lead['name']:<36} {lead['phone']:<13} {lead['status_code']:<6} {lead['salesperson_id']}")
+    print("\nCalls, newest first: the number as the PBX sent it and as stored, the call's state and lead")
+    for call in await our_calls():
+        lead_name = leads[call["lead_id"]]["name"] if call["lead_id"] in leads else "(waiting for a decision)"
+        number = f"{sent[call['pbx_call_id']]:>16} -> {call['caller_number']}"
+        print(f"  {call['pbx_call_id']}  {number}  ext {call['extension']}  {call['state']:<9} {lead_name}")
+    print("\nLeads by status (reporting; every lead in the system)")
+    for row in report:
+        print(f"  {row['status_code']:<14} {row['lead_count']}")
+
+
+async def run(args: argparse.Namespace) -> None:
+    async with httpx.AsyncClient(timeout=10) as http:
+        await demo(args, http)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Plays a telephony gateway and a sales app against `make run`.")
+    parser.add_argument("--bootstrap", default="127.0.0.1:9092")
+    parser.add_argument("--leads-url", default="http://127.0.0.1:8001")
+    parser.add_argument("--communications-url", default="http://127.0.0.1:8002")
+    parser.add_argument("--reporting-url", default="http://127.0.0.1:8004")
+    parser.add_argument("--calls", type=int, default=6, help="calls the PBX publishes (at least 2)")
+    args = parser.parse_args()
+    if args.calls < 2:
+        parser.error("--calls must be at least 2")
+    try:
+        asyncio.run(run(args))
+    except (ConnectionError, TimeoutError) as error:
+        sys.exit(f"demo failed: {error}")
+    except KafkaConnectionError as error:
+        sys.exit(f"demo failed: Kafka is not reachable at {args.bootstrap} ({error}); is `make run` up?")
+    except httpx.HTTPStatusError as error:
+        sys.exit(f"demo failed: {error.request.method} {error.request.url} answered {error.response.text}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,310 @@
+"""The communications service against the real broker and a real database (SQLite, and PostgreSQL when
+configured): gateway calls in, triage over HTTP, and with the leads service beside it, leads made from calls."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from sqlalchemy.engine import make_url
+
+from leadline.contracts.envelope import Envelope
+from leadline.contracts.events import CallAttachedV1, CallReceivedV1, CallRegisteredV1
+from leadline.contracts.topics import CALL, LEAD, TELEPHONY_CALL, Topic
+from tests.support.databases import (
+    create_postgres_database,
+    drop_postgres_database,
+    postgres_admin_url,
+    sqlite_url,
+)
+from tests.support.kafka import GatewayProducer, LocalKafka, headers_of, payload_of, read_until
+from tests.support.services import RunningService, auth, running_service
+from tests.support.waiting import eventually
+
+pytestmark = pytest.mark.kafka
+
+ANNA_EXTENSION, PIOTR_EXTENSION = "101", "102"
+
+
+@pytest.fixture
+async def communications(kafka: LocalKafka, namespace: str, database_url: str) -> AsyncIterator[RunningService]:
+    async with running_service(
+        "communications", database_url=database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace
+    ) as svc:
+        yield svc
+
+
+@pytest.fixture
+async def leads_database_url(database_url: str, tmp_path: Path) -> AsyncIterator[str]:
+    """The leads service's own database (services never share one), on the same engine as communications'."""
+    if make_url(database_url).get_backend_name() == "sqlite":
+        yield sqlite_url(tmp_path, "leads")
+        return
+    admin_url = postgres_admin_url()
+    assert admin_url is not None, "database_url skips the postgresql leg without a server"
+    url = await create_postgres_database(admin_url)
+    try:
+        yield url
+    finally:
+        await drop_postgres_database(admin_url, url)
+
+
+@pytest.fixture
+async def leads(kafka: LocalKafka, namespace: str, leads_database_url: str) -> AsyncIterator[RunningService]:
+    async with running_service(
+        "leads", database_url=leads_database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace
+    ) as svc:
+        yield svc
+
+
+def received(caller: str, *, extension: str = ANNA_EXTENSION, pbx_call_id: str | None = None) -> CallReceivedV1:
+    return CallReceivedV1(
+        pbx_call_id=pbx_call_id or f"pbx-{uuid.uuid4().hex[:12]}",
+        caller_number=caller,
+        called_number="+48221234567",
+        extension=extension,
+        received_at=datetime.now(UTC),
+    )
+
+
+async def calls_of(svc: RunningService, user: str, **params: Any) -> list[dict[str, Any]]:
+    response = await svc.http.get("/calls", params={"limit": 200, **params}, headers=auth(user))
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+async def registered(svc: RunningService, pbx_call_id: str) -> dict[str, Any]:
+    """The call as the manager sees it, once communications has stored it."""
+
+    async def probe() -> dict[str, Any] | None:
+        return next((c for c in await calls_of(svc, "marta") if c["pbx_call_id"] == pbx_call_id), None)
+
+    return await eventually(probe, what=f"call {pbx_call_id} was registered")
+
+
+async def offsets(bootstrap: str, namespace: str, topic: Topic) -> tuple[int, int]:
+    """How many records the topic holds, and how many of them communications' consumer group has
+    processed (committed past): a group is done with what is there when the two are equal."""
+    partitions = [TopicPartition(namespace + topic.name, p) for p in range(topic.partitions)]
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        await consumer.start()
+        await admin.start()
+        ends = await consumer.end_offsets(partitions)
+        committed = await admin.list_consumer_group_offsets(
+            namespace + "leadline.communications", partitions=partitions
+        )
+    finally:
+        await admin.close()
+        await consumer.stop()
+    processed = (max(0, committed[tp].offset) if tp in committed else 0 for tp in partitions)  # -1: none yet
+    return sum(ends.values()), sum(processed)
+
+
+async def test_a_call_from_an_unknown_number_waits_in_triage_of_its_extension(
+    communications: RunningService, kafka: LocalKafka, namespace: str
+) -> None:
+    async with GatewayProducer(kafka.bootstrap, namespace) as gateway:
+        envelope = await gateway.publish(received("+48 601 234 567", extension=ANNA_EXTENSION))
+
+    async def in_annas_triage() -> list[dict[str, Any]]:
+        return await calls_of(communications, "anna", ready="true")
+
+    [call] = await eventually(in_annas_triage, what="the call reached anna's Ready list")
+    assert call["caller_number"] == "+48601234567"
+    assert (call["state"], call["lead_id"], call["candidate_lead_ids"]) == ("triage", None, [])
+    assert call["extension"] == ANNA_EXTENSION
+    assert call["decided_by"] is None
+
+    records = await read_until(
+        kafka.bootstrap, CALL, namespace, lambda rs: any(headers_of(r).get("ce_subject") == call["id"] for r in rs)
+    )
+    record = next(r for r in records if headers_of(r).get("ce_subject") == call["id"])
+    headers = headers_of(record)
+    assert record.key == call["id"].encode()
+    assert headers["ce_type"] == CallRegisteredV1.type
+    assert headers["ce_source"] == "leadline/communications"
+    assert headers["ce_causationid"] == envelope.id
+    assert headers["ce_correlationid"] == envelope.id
+    event = CallRegisteredV1.model_validate_json(record.value or b"")
+    assert (event.pbx_call_id, event.caller_number, event.state, event.lead_id) == (
+        call["pbx_call_id"],
+        "+48601234567",
+        "triage",
+        None,
+    )
+
+
+async def test_a_salesperson_of_another_extension_neither_sees_nor_handles_the_call(
+    communications: RunningService, kafka: LocalKafka, namespace: str
+) -> None:
+    async with GatewayProducer(kafka.bootstrap, namespace) as gateway:
+        await gateway.publish(received("601 234 567", extension=ANNA_EXTENSION, pbx_call_id="pbx-annas"))
+    call = await registered(communications, "pbx-annas")
+
+    assert await calls_of(communications, "piotr", ready="true") == []
+    assert await calls_of(communications, "piotr") == []
+    for method, path, body in (
+        ("GET", f"/calls/{call['id']}", None),
+        ("POST", f"/calls/{call['id']}/create-lead", {}),
+        ("POST", f"/calls/{call['id']}/attach", {"lead_id": str(uuid.uuid4())}),
+    ):
+        refused = await communications.http.request(method, path, json=body, headers=auth("piotr"))
+        assert refused.status_code == 403, f"{method} {path}: {refused.text}"
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["type"] == "urn:leadline:problem:not_your_extension"
+
+    [still] = await calls_of(communications, "anna", ready="true")
+    assert (still["id"], still["state"], still["decided_by"]) == (call["id"], "triage", None)
+
+
+async def test_a_retried_and_a_resent_gateway_event_give_one_call(
+    communications: RunningService, kafka: LocalKafka, namespace: str
+) -> None:
+    call = received("601-234-567", pbx_call_id="pbx-retried")
+    async with GatewayProducer(kafka.bootstrap, namespace) as gateway:
+        first = await gateway.publish(call)
+        await gateway.publish(call, event_id=first.id)  # a retry: the same CloudEvent again
+        await gateway.publish(call)  # re-sent as a new CloudEvent about the same PBX call
+        await gateway.publish(received("601 234 568", pbx_call_id="pbx-marker"))
+
+    marker = await registered(communications, "pbx-marker")
+    stored = [c for c in await calls_of(communications, "marta") if c["pbx_call_id"] == "pbx-retried"]
+    assert len(stored) == 1, stored
+
+    async def all_consumed() -> bool:
+        return await offsets(kafka.bootstrap, namespace, TELEPHONY_CALL) == (4, 4)
+
+    await eventually(all_consumed, what="communications consumed the four gateway records")
+    # A retry is no fault of the gateway's: it is absorbed, not dead-lettered.
+    assert (await offsets(kafka.bootstrap, namespace, TELEPHONY_CALL.dead_letter))[0] == 0
+
+    def both_registered(records: list[Any]) -> bool:
+        subjects = {headers_of(r).get("ce_subject") for r in records}
+        return {marker["id"], stored[0]["id"]} <= subjects
+
+    records = await read_until(kafka.bootstrap, CALL, namespace, both_registered)
+    pbx_ids = [payload_of(r)["pbx_call_id"] for r in records if headers_of(r)["ce_type"] == CallRegisteredV1.type]
+    assert pbx_ids.count("pbx-retried") == 1, pbx_ids
+
+
+async def test_a_lead_created_from_a_call_takes_the_call_and_the_callers_next_call(
+    communications: RunningService, leads: RunningService, kafka: LocalKafka, namespace: str
+) -> None:
+    async with GatewayProducer(kafka.bootstrap, namespace) as gateway:
+        await gateway.publish(received("601-234-567", extension=PIOTR_EXTENSION, pbx_call_id="pbx-first"))
+        call = await registered(communications, "pbx-first")
+        assert call["state"] == "triage"
+
+        response = await communications.http.post(
+            f"/calls/{call['id']}/create-lead", json={"name": "Biuro w Gdańsku"}, headers=auth("piotr")
+        )
+        assert response.status_code == 202, response.text
+        assert response.headers["Location"] == f"/calls/{call['id']}"
+        requested = response.json()
+        assert (requested["state"], requested["decided_by"]) == ("lead_requested", "piotr")
+        lead_id = requested["lead_id"]
+        assert lead_id is not None
+
+        async def lead() -> dict[str, Any] | None:
+            found = await leads.http.get(f"/leads/{lead_id}", headers=auth("piotr"))
+            return dict(found.json()) if found.status_code == 200 else None
+
+        created = await eventually(lead, what="the leads service created the lead the call asked for")
+        assert (created["name"], created["phone"]) == ("Biuro w Gdańsku", "+48601234567")
+        assert (created["salesperson_id"], created["created_by"]) == ("piotr", "piotr")
+
+        async def attached() -> dict[str, Any] | None:
+            found = (await communications.http.get(f"/calls/{call['id']}", headers=auth("piotr"))).json()
+            return dict(found) if found["state"] == "attached" else None
+
+        taken = await eventually(attached, what="the call became attached to the lead made from it")
+        assert (taken["lead_id"], taken["decided_by"]) == (lead_id, "piotr")
+        assert await calls_of(communications, "piotr", ready="true") == []
+
+        # The caller rings again, the number written another way: the lead is known now.
+        await gateway.publish(received("0048 601 234 567", extension=ANNA_EXTENSION, pbx_call_id="pbx-again"))
+        again = await registered(communications, "pbx-again")
+        assert (again["state"], again["lead_id"], again["decided_by"]) == ("attached", lead_id, None)
+        assert await calls_of(communications, "anna", ready="true") == []
+
+    def attachment_published(records: list[Any]) -> bool:
+        return any(headers_of(r)["ce_type"] == CallAttachedV1.type for r in records)
+
+    records = await read_until(kafka.bootstrap, CALL, namespace, attachment_published)
+    attachment = next(
+        CallAttachedV1.model_validate_json(r.value or b"")
+        for r in records
+        if headers_of(r)["ce_type"] == CallAttachedV1.type
+    )
+    assert (str(attachment.call_id), str(attachment.lead_id), attachment.how, attachment.attached_by) == (
+        call["id"],
+        lead_id,
+        "lead_created",
+        "piotr",
+    )
+
+
+async def test_a_call_attaches_to_the_open_lead_with_the_callers_number(
+    communications: RunningService, leads: RunningService, kafka: LocalKafka, namespace: str
+) -> None:
+    response = await leads.http.post(
+        "/leads", json={"name": "Klimatyzacja hali", "phone": "+48 602 345 678"}, headers=auth("anna")
+    )
+    assert response.status_code == 201, response.text
+    lead_id = response.json()["id"]
+
+    # Matching reads communications' copy of the leads, filled from the lead topic; a call that
+    # overtook the lead event would wait in triage, so the call goes out once the copy has it.
+    async def lead_event_consumed() -> bool:
+        return await offsets(kafka.bootstrap, namespace, LEAD) == (1, 1)
+
+    await eventually(lead_event_consumed, what="communications consumed the LeadCreatedV1")
+    async with GatewayProducer(kafka.bootstrap, namespace) as gateway:
+        await gateway.publish(received("602 345 678", extension=PIOTR_EXTENSION, pbx_call_id="pbx-known"))
+
+    call = await registered(communications, "pbx-known")
+    assert (call["state"], call["lead_id"], call["candidate_lead_ids"]) == ("attached", lead_id, [])
+
+
+async def test_a_malformed_gateway_record_is_dead_lettered_and_intake_goes_on(
+    communications: RunningService, kafka: LocalKafka, namespace: str
+) -> None:
+    valid = received("601 234 567", pbx_call_id="pbx-valid")
+    async with GatewayProducer(kafka.bootstrap, namespace) as gateway:
+        template = Envelope.wrap(valid, source="test-gateway")
+        ce_headers = [(k, v) for k, v in template.kafka_headers() if k != "ce_id"]
+        await gateway.publish_raw(TELEPHONY_CALL.name, b"{not json", headers=[*ce_headers, ("ce_id", b"bad-json")])
+        no_caller = valid.model_dump(mode="json") | {"pbx_call_id": "pbx-bad", "caller_number": None}
+        await gateway.publish_raw(
+            TELEPHONY_CALL.name,
+            json.dumps(no_caller).encode(),
+            headers=[*ce_headers, ("ce_id", b"bad-caller")],
+        )
+        # publish_raw keys every record alike: the valid call follows the bad ones in the same partition.
+        await gateway.publish_raw(TELEPHONY_CALL.name, template.data, headers=template.kafka_headers())
+
+    call = await registered(communications, "pbx-valid")
+    assert call["state"] == "triage"
+    assert [c["pbx_call_id"] for c in await calls_of(communications, "marta")] == ["pbx-valid"]
+
+    dead = await read_until(kafka.bootstrap, TELEPHONY_CALL.dead_letter, namespace, lambda rs: len(rs) >= 2)
+    by_id = {headers_of(r)["ce_id"]: headers_of(r) for r in dead}
+    assert set(by_id) == {"bad-json", "bad-caller"}
+    for headers in by_id.values():
+        assert headers["dlq_original_topic"] == namespace + TELEPHONY_CALL.name
+        assert headers["dlq_consumer"] == namespace + "leadline.communications"
+        assert headers["ce_type"] == CallReceivedV1.type
+    assert by_id["bad-json"]["dlq_error_class"] == "ValidationError"
+    assert by_id["bad-caller"]["dlq_error_class"] == "ValidationError"
+    assert "caller_number" in by_id["bad-caller"]["dlq_error_message"]
+    assert next(r for r in dead if headers_of(r)["ce_id"] == "bad-json").value == b"{not json"
