@@ -32,6 +32,9 @@ def a_lead(created_at: datetime, *, salesperson_id: str = "anna") -> Lead:
         created_at=created_at,
         updated_by=salesperson_id,
         updated_at=created_at,
+        status_since=created_at,
+        lead_date=created_at,
+        currency="PLN",
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 
 from leadline.contracts.events import CallLeadRequestedV1, LeadCreatedV1, LeadStatusChangedV1
@@ -146,3 +147,65 @@ async def test_refusals_are_problem_details_naming_the_field(leads: RunningServi
         "/leads", json={"name": "x", "salesperson_id": "piotr"}, headers=auth("anna")
     )
     assert for_someone_else.status_code == 403
+
+
+async def test_editing_a_lead_checks_every_rule_and_keeps_its_history(leads: RunningService) -> None:
+    created = await leads.http.post(
+        "/leads",
+        json={
+            "name": "Warehouse racking",
+            "priority_code": "high",
+            "tags": ["vip"],
+            "expected_revenue": "125000.50",
+            "currency": "EUR",
+            "probability": 30,
+            "expected_close": "2027-03-31",
+            "city": "Wrocław",
+            "country": "PL",
+        },
+        headers=auth("anna"),
+    )
+    assert created.status_code == 201, created.text
+    lead = created.json()
+    assert (lead["expected_revenue"], lead["currency"], lead["tags"], lead["priority_code"]) == (
+        "125000.50",
+        "EUR",
+        ["vip"],
+        "high",
+    )
+
+    async def patch(body: dict[str, object], user: str = "anna", version: str | None = None) -> httpx.Response:
+        headers = {**auth(user), **({"If-Match": version} if version else {})}
+        return await leads.http.patch(f"/leads/{lead['id']}", json=body, headers=headers)
+
+    cases: list[tuple[dict[str, object], str, str]] = [
+        ({"probability": 101}, "probability", "probability_range"),
+        ({"expected_revenue": "-1"}, "expected_revenue", "negative_revenue"),
+        ({"tags": ["vip", "no-such-tag"]}, "tags", "unknown_tag"),
+        ({"priority_code": "nope"}, "priority_code", "unknown_priority"),
+        ({"status_code": "nope"}, "status_code", "unknown_status"),
+        ({"salesperson_id": "piotr"}, "salesperson_id", "assign_requires_manager"),
+    ]
+    for body, field, rule in cases:
+        refused = await patch(body)
+        assert refused.status_code in (403, 422), (body, refused.text)
+        problem = refused.json()
+        assert (problem["errors"][0]["field"], problem["type"]) == (field, f"urn:leadline:problem:{rule}"), body
+
+    assert (await patch({"probability": 60}, user="piotr")).status_code == 403
+    edited = await patch(
+        {"probability": 60, "tags": ["vip", "hot"], "description": "Site visit on Monday"}, version='"1"'
+    )
+    assert edited.status_code == 200, edited.text
+    assert (edited.json()["probability"], edited.json()["tags"], edited.headers["ETag"]) == (60, ["hot", "vip"], '"2"')
+    assert (await patch({"probability": 70}, version='"1"')).status_code == 412
+    reassigned = await patch({"salesperson_id": "piotr"}, user="marta")
+    assert reassigned.json()["salesperson_id"] == "piotr"
+
+    history = (await leads.http.get(f"/leads/{lead['id']}/history", headers=auth("piotr"))).json()
+    assert [(h["action"], h["by"]) for h in history] == [("created", "anna"), ("updated", "anna"), ("updated", "marta")]
+    assert {c["field"]: (c["old"], c["new"]) for c in history[1]["changes"]} == {
+        "probability": (30, 60),
+        "tags": (["vip"], ["hot", "vip"]),
+        "description": (None, "Site visit on Monday"),
+    }

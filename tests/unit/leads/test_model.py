@@ -54,6 +54,9 @@ def a_lead(*, salesperson_id: str | None = "anna", type_code: str = "sale", stat
         created_at=CREATED,
         updated_by="anna",
         updated_at=CREATED,
+        status_since=CREATED,
+        lead_date=CREATED,
+        currency="PLN",
     )
 
 
@@ -161,7 +164,9 @@ def test_moving_a_lead_changes_its_status_and_who_changed_it_and_bumps_the_versi
 
     assert (moved.status_code, moved.closed, moved.updated_by, moved.updated_at) == ("won", True, "marta", MOVED)
     assert moved.version == lead.version + 1 == 2
-    assert moved == replace(lead, status_code="won", closed=True, updated_by="marta", updated_at=MOVED, version=2)
+    assert moved == replace(
+        lead, status_code="won", closed=True, updated_by="marta", updated_at=MOVED, version=2, status_since=MOVED
+    )
     assert (lead.status_code, lead.version) == ("new", 1), "the original is left as it was"
 
 

@@ -9,8 +9,10 @@ from leadline.contracts.events.communications import (
 from leadline.contracts.events.gateway import CallReceivedV1
 from leadline.contracts.events.leads import (
     LeadCreatedV1,
+    LeadFieldChange,
     LeadOrigin,
     LeadStatusChangedV1,
+    LeadUpdatedV1,
 )
 from leadline.contracts.events.reporting import LeadsByStatusV1
 
@@ -22,8 +24,10 @@ __all__ = [
     "CallRegisteredV1",
     "Event",
     "LeadCreatedV1",
+    "LeadFieldChange",
     "LeadOrigin",
     "LeadStatusChangedV1",
+    "LeadUpdatedV1",
     "LeadsByStatusV1",
     "event_type",
 ]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -35,6 +36,18 @@ class LeadCreatedV1(Event, type="leadline.leads.lead.created.v1", topic=LEAD, su
     created_by: str
     created_at: datetime
     origin: LeadOrigin | None = None
+    partner_id: UUID | None = None
+    product_code: str | None = None
+    priority_code: str | None = None
+    source_code: str | None = None
+    campaign_code: str | None = None
+    channel_code: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    expected_revenue: Decimal | None = Field(default=None, description="In `currency`; a decimal string.")
+    currency: str | None = None
+    probability: int | None = Field(default=None, description="Percent, 0-100.")
+    expected_close: date | None = None
+    lead_date: datetime | None = None
 
 
 class LeadStatusChangedV1(Event, type="leadline.leads.lead.status_changed.v1", topic=LEAD, subject="lead_id"):
@@ -46,3 +59,21 @@ class LeadStatusChangedV1(Event, type="leadline.leads.lead.status_changed.v1", t
     closed: bool = Field(description="Whether the new status is a closed one.")
     changed_by: str
     changed_at: datetime
+
+
+class LeadFieldChange(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    field: str
+    old: Any = Field(description="The value before, as JSON (decimals and dates as strings).")
+    new: Any
+
+
+class LeadUpdatedV1(Event, type="leadline.leads.lead.updated.v1", topic=LEAD, subject="lead_id"):
+    """Fields of a lead changed; only the changed ones are listed, with their old and new values."""
+
+    lead_id: UUID
+    changes: list[LeadFieldChange]
+    version: int
+    updated_by: str
+    updated_at: datetime

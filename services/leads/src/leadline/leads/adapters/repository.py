@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import RowMapping, Select, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadline.contracts.errors import StaleVersion
 from leadline.contracts.pagination import newest_first
 from leadline.leads.adapters.tables import (
+    lead_history,
+    lead_tags,
     lead_type_statuses,
     lead_types,
     leads,
+    reference_items,
     statuses,
 )
-from leadline.leads.domain.model import Lead, LeadType, ReferenceData, Status
+from leadline.leads.domain.model import FieldChange, Lead, LeadType, ReferenceData, ReferenceItem, Status
 
 
 class LeadRepository:
@@ -24,13 +28,37 @@ class LeadRepository:
         self._session = session
 
     async def get(self, lead_id: UUID) -> Lead | None:
-        row = (await self._session.execute(select(leads).where(leads.c.id == lead_id))).mappings().first()
-        return Lead(**row) if row else None
+        found = await self.many(select(leads).where(leads.c.id == lead_id))
+        return found[0] if found else None
+
+    async def many(self, query: Select[Any]) -> list[Lead]:
+        """The leads a query over the leads table selects, each with its tags."""
+        rows = list((await self._session.execute(query)).mappings())
+        return await self._with_tags(rows)
+
+    async def _with_tags(self, rows: list[RowMapping]) -> list[Lead]:
+        tags: dict[UUID, set[str]] = {}
+        if rows:
+            ids = [row["id"] for row in rows]
+            for lead_id, tag in (
+                await self._session.execute(select(lead_tags).where(lead_tags.c.lead_id.in_(ids)))
+            ).all():
+                tags.setdefault(lead_id, set()).add(tag)
+        return [Lead(**row, tags=frozenset(tags.get(row["id"], ()))) for row in rows]
 
     async def add(self, lead: Lead) -> None:
         await self._session.execute(insert(leads).values(**_columns(lead)))
+        await self._put_tags(lead, frozenset())
 
-    async def save(self, lead: Lead) -> None:
+    async def _put_tags(self, lead: Lead, before: frozenset[str]) -> None:
+        if removed := before - lead.tags:
+            await self._session.execute(
+                delete(lead_tags).where(lead_tags.c.lead_id == lead.id, lead_tags.c.tag_code.in_(removed))
+            )
+        if added := lead.tags - before:
+            await self._session.execute(insert(lead_tags), [{"lead_id": lead.id, "tag_code": t} for t in sorted(added)])
+
+    async def save(self, lead: Lead, before: Lead) -> None:
         """Writes a changed lead; refused when someone else saved a newer version meanwhile."""
         result = await self._session.execute(
             update(leads).where(leads.c.id == lead.id, leads.c.version == lead.version - 1).values(**_columns(lead))
@@ -40,6 +68,7 @@ class LeadRepository:
                 f"lead {lead.id} was changed by someone else; reload it and try again",
                 rule="stale_version",
             )
+        await self._put_tags(lead, before.tags)
 
     async def page(
         self,
@@ -61,7 +90,7 @@ class LeadRepository:
         rows, next_cursor = await newest_first(
             self._session, query, at=leads.c.created_at, row_id=leads.c.id, limit=limit, cursor=cursor
         )
-        return [Lead(**row) for row in rows], next_cursor
+        return await self._with_tags(rows), next_cursor
 
 
 class ReferenceDataRepository:
@@ -74,7 +103,9 @@ class ReferenceDataRepository:
         for type_code, status_code in (await self._session.execute(select(lead_type_statuses))).all():
             allowed.setdefault(type_code, set()).add(status_code)
         type_rows = (await self._session.execute(select(lead_types))).mappings()
+        item_rows = (await self._session.execute(select(reference_items))).mappings()
         return ReferenceData(
+            items={(row["kind"], row["code"]): ReferenceItem(**row) for row in item_rows},
             statuses={row["code"]: Status(**row) for row in status_rows},
             lead_types={
                 row["code"]: LeadType(row["code"], row["name"], frozenset(allowed.get(row["code"], ())))
@@ -85,3 +116,25 @@ class ReferenceDataRepository:
 
 def _columns(lead: Lead) -> dict[str, Any]:
     return {name: getattr(lead, name) for name in leads.c.keys()}  # noqa: SIM118  (a ColumnCollection iterates columns, not names)
+
+
+class HistoryRepository:
+    """Each lead's history: who changed what, when. Written in the same transaction as the change."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def record(self, lead_id: UUID, *, action: str, by: str, at: datetime, changes: list[FieldChange]) -> None:
+        await self._session.execute(
+            insert(lead_history).values(
+                lead_id=lead_id,
+                action=action,
+                by=by,
+                at=at,
+                changes=[{"field": c.field, "old": c.old, "new": c.new} for c in changes],
+            )
+        )
+
+    async def of(self, lead_id: UUID) -> list[RowMapping]:
+        query = select(lead_history).where(lead_history.c.lead_id == lead_id).order_by(lead_history.c.id)
+        return list((await self._session.execute(query)).mappings())

@@ -1,6 +1,21 @@
 """The leads service's tables (the outbox and inbox come from the contracts package)."""
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Uuid
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    Uuid,
+)
 
 from leadline.contracts.sql import UtcDateTime, new_metadata
 
@@ -30,6 +45,57 @@ lead_type_statuses = Table(
     Column("status_code", ForeignKey("statuses.code"), primary_key=True),
 )
 
+# Priorities, tags, lost reasons, sources, campaigns, channels, products, pipelines and their
+# stages: one shape (a code, a name, maybe a colour), one table, one API. Leads refer to them by
+# code; items in use are archived rather than deleted, so old leads keep their meaning.
+reference_items = Table(
+    "reference_items",
+    metadata,
+    Column("kind", String(20), primary_key=True),
+    Column("code", String(40), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("colour", String(7)),
+    Column("sort_order", Integer, nullable=False, default=0),
+    Column("parent_code", String(40)),  # a stage's pipeline
+    Column("archived", Boolean, nullable=False, default=False),
+)
+
+employees = Table(
+    "employees",
+    metadata,
+    Column("id", String(100), primary_key=True),  # the identity provider's subject
+    Column("name", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("extension", String(20)),
+    Column("archived", Boolean, nullable=False, default=False),
+    Index("ix_employees_extension", "extension"),
+)
+
+partners = Table(
+    "partners",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("tax_id", String(30)),
+    Column("contact_person", String(200)),
+    Column("phone", String(20)),
+    Column("email", String(320)),
+    Column("street", String(200)),
+    Column("city", String(100)),
+    Column("postal_code", String(20)),
+    Column("country", String(2)),
+    Column("archived", Boolean, nullable=False, default=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_partners_name", "name"),
+)
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", String(200)),
+)
+
 leads = Table(
     "leads",
     metadata,
@@ -38,9 +104,29 @@ leads = Table(
     Column("type_code", ForeignKey("lead_types.code"), nullable=False),
     Column("status_code", ForeignKey("statuses.code"), nullable=False),
     Column("closed", Boolean, nullable=False),
+    Column("status_since", UtcDateTime(), nullable=False),
     Column("salesperson_id", String(100)),
+    Column("partner_id", ForeignKey("partners.id")),
+    Column("product_code", String(40)),
+    Column("priority_code", String(40)),
+    Column("source_code", String(40)),
+    Column("campaign_code", String(40)),
+    Column("channel_code", String(40)),
+    Column("lost_reason_code", String(40)),
+    Column("expected_revenue", Numeric(14, 2)),
+    Column("currency", String(3), nullable=False),
+    Column("probability", Integer),
+    Column("expected_close", Date),
     Column("phone", String(20)),
     Column("email", String(320)),
+    Column("website", String(300)),
+    Column("contact_person", String(200)),
+    Column("street", String(200)),
+    Column("city", String(100)),
+    Column("postal_code", String(20)),
+    Column("country", String(2)),
+    Column("description", Text),
+    Column("lead_date", UtcDateTime(), nullable=False),
     Column("created_by", String(100), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_by", String(100), nullable=False),
@@ -48,9 +134,76 @@ leads = Table(
     Column("version", Integer, nullable=False),
     Column("origin_kind", String(20)),
     Column("origin_id", Uuid),
-    # The default list: newest first, a stable tie-break on id for cursor pagination.
+    # Lists are newest first with id as the tie-break (cursor pagination); the common filters lead.
     Index("ix_leads_created_at_id", "created_at", "id"),
-    Index("ix_leads_status_code", "status_code"),
-    Index("ix_leads_salesperson_id", "salesperson_id"),
+    Index("ix_leads_closed_created_at", "closed", "created_at", "id"),
+    Index("ix_leads_status_code_created_at", "status_code", "created_at", "id"),
+    Index("ix_leads_salesperson_closed_created_at", "salesperson_id", "closed", "created_at", "id"),
+    Index("ix_leads_type_code", "type_code"),
+    Index("ix_leads_partner_id", "partner_id"),
+    Index("ix_leads_priority_code", "priority_code"),
+    Index("ix_leads_source_code", "source_code"),
+    Index("ix_leads_campaign_code", "campaign_code"),
+    Index("ix_leads_channel_code", "channel_code"),
+    Index("ix_leads_created_by", "created_by"),
+    Index("ix_leads_lead_date", "lead_date"),
+    Index("ix_leads_expected_close", "expected_close"),
+    Index("ix_leads_closed_status_since", "closed", "status_since"),  # leads stuck in their status
     Index("ix_leads_phone", "phone"),
+    Index("ix_leads_email", "email"),
+)
+
+lead_tags = Table(
+    "lead_tags",
+    metadata,
+    Column("lead_id", ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_code", String(40), primary_key=True),
+    Index("ix_lead_tags_tag_code", "tag_code"),
+)
+
+deals = Table(
+    "deals",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("lead_id", ForeignKey("leads.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("pipeline_code", String(40), nullable=False),
+    Column("stage_code", String(40), nullable=False),
+    Column("value", Numeric(14, 2), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Index("ix_deals_lead_id", "lead_id"),
+)
+
+# Who changed what and when: one row per change, its fields as [{field, old, new}].
+lead_history = Table(
+    "lead_history",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    Column("lead_id", Uuid, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("by", String(100), nullable=False),
+    Column("action", String(30), nullable=False),
+    Column("changes", JSON, nullable=False),
+    Index("ix_lead_history_lead_id_id", "lead_id", "id"),
+)
+
+# Calls, e-mails, orders and invoices linked to a lead, as the other services' events say.
+lead_links = Table(
+    "lead_links",
+    metadata,
+    Column("kind", String(20), primary_key=True),
+    Column("item_id", String(100), primary_key=True),
+    Column("lead_id", Uuid, nullable=False),
+    Column("label", String(200), nullable=False),
+    Column("linked_at", UtcDateTime(), nullable=False),
+    Index("ix_lead_links_lead_id", "lead_id"),
+)
+
+# The order of cards inside a kanban column, per user.
+card_positions = Table(
+    "card_positions",
+    metadata,
+    Column("user_id", String(100), primary_key=True),
+    Column("lead_id", ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Float, nullable=False),
 )

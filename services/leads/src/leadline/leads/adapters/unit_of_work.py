@@ -1,8 +1,9 @@
 from leadline.contracts.db import UnitOfWork
-from leadline.leads.adapters.repository import LeadRepository, ReferenceDataRepository
+from leadline.leads.adapters.repository import HistoryRepository, LeadRepository, ReferenceDataRepository
 
 
 class LeadsUnitOfWork(UnitOfWork):
     def started(self) -> None:
         self.leads = LeadRepository(self.session)
         self.reference = ReferenceDataRepository(self.session)
+        self.history = HistoryRepository(self.session)

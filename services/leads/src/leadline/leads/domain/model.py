@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from leadline.contracts.auth import Principal
@@ -30,10 +33,44 @@ class LeadType:
         return not self.allowed_statuses or status.code in self.allowed_statuses
 
 
+REFERENCE_KINDS = ("priority", "tag", "lost_reason", "source", "campaign", "channel", "product", "pipeline", "stage")
+
+
+@dataclass(frozen=True)
+class ReferenceItem:
+    """A priority, tag, lost reason, source, campaign, channel, product, pipeline or stage."""
+
+    kind: str
+    code: str
+    name: str
+    colour: str | None = None
+    sort_order: int = 0
+    parent_code: str | None = None  # a stage's pipeline
+    archived: bool = False
+
+
 @dataclass(frozen=True)
 class ReferenceData:
     statuses: dict[str, Status]
     lead_types: dict[str, LeadType]
+    items: dict[tuple[str, str], ReferenceItem] = field(default_factory=dict)
+
+    def item(self, kind: str, code: str, *, field: str) -> ReferenceItem:
+        """The item a lead is being given; an unknown or archived one is refused, naming the field."""
+        found = self.items.get((kind, code))
+        if found is None:
+            raise RuleViolation(f"there is no {kind.replace('_', ' ')} {code!r}", rule=f"unknown_{kind}", field=field)
+        if found.archived:
+            raise RuleViolation(
+                f"{kind.replace('_', ' ')} {code!r} is archived and cannot be chosen any more",
+                rule=f"archived_{kind}",
+                field=field,
+            )
+        return found
+
+    @property
+    def lost_status(self) -> Status | None:
+        return next((s for s in self.statuses.values() if s.lost), None)
 
     def status(self, code: str) -> Status:
         try:
@@ -90,7 +127,28 @@ class Lead:
     created_at: datetime
     updated_by: str
     updated_at: datetime
+    status_since: datetime
+    lead_date: datetime
+    currency: str
     version: int = 1
+    partner_id: UUID | None = None
+    product_code: str | None = None
+    priority_code: str | None = None
+    source_code: str | None = None
+    campaign_code: str | None = None
+    channel_code: str | None = None
+    lost_reason_code: str | None = None
+    expected_revenue: Decimal | None = None
+    probability: int | None = None
+    expected_close: date | None = None
+    website: str | None = None
+    contact_person: str | None = None
+    street: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    description: str | None = None
+    tags: frozenset[str] = frozenset()
     origin_kind: str | None = None
     origin_id: UUID | None = None
 
@@ -107,10 +165,105 @@ class Lead:
             self,
             status_code=status.code,
             closed=status.closed,
+            status_since=at if status.code != self.status_code else self.status_since,
             updated_by=by,
             updated_at=at,
             version=self.version + 1,
         )
+
+    def edited(
+        self, changes: Mapping[str, Any], reference: ReferenceData, by: str, at: datetime
+    ) -> tuple[Lead, list[FieldChange]]:
+        """The lead with ``changes`` applied after checking every rule, and what changed (for history)."""
+        unknown = set(changes) - EDITABLE_FIELDS
+        if unknown:
+            raise RuleViolation(f"{sorted(unknown)} cannot be edited", rule="not_editable", field=sorted(unknown)[0])
+        edited = replace(self, **changes)
+        if "product_code" in changes and edited.product_code is not None:
+            product = reference.item("product", edited.product_code, field="product_code")
+            if not edited.name:
+                edited = replace(edited, name=product.name)  # the spec: name from the product when empty
+        if not edited.name:
+            raise RuleViolation(
+                "a lead needs a name (or a product to take it from)", rule="name_required", field="name"
+            )
+        for field_name, kind in REFERENCE_FIELDS.items():
+            value = getattr(edited, field_name)
+            if field_name in changes and value is not None:
+                reference.item(kind, value, field=field_name)
+        for tag in edited.tags - self.tags:
+            reference.item("tag", tag, field="tags")
+        lead_type = reference.lead_type(edited.type_code)
+        status = reference.checked_status(lead_type, reference.status(edited.status_code))
+        if status.code != self.status_code:
+            edited = replace(edited, closed=status.closed, status_since=at)
+        if edited.probability is not None and not 0 <= edited.probability <= 100:
+            raise RuleViolation("probability is a percentage, 0 to 100", rule="probability_range", field="probability")
+        if edited.expected_revenue is not None and edited.expected_revenue < 0:
+            raise RuleViolation(
+                "expected revenue cannot be negative", rule="negative_revenue", field="expected_revenue"
+            )
+        diff = [
+            FieldChange(name, _plain(getattr(self, name)), _plain(getattr(edited, name)))
+            for name in sorted(EDITABLE_FIELDS | {"closed"})
+            if getattr(self, name) != getattr(edited, name)
+        ]
+        if not diff:
+            return self, []
+        return replace(edited, updated_by=by, updated_at=at, version=self.version + 1), diff
+
+
+# Which reference kind each coded field of a lead refers to.
+REFERENCE_FIELDS = {
+    "product_code": "product",
+    "priority_code": "priority",
+    "source_code": "source",
+    "campaign_code": "campaign",
+    "channel_code": "channel",
+}
+
+EDITABLE_FIELDS = frozenset(
+    {
+        "name",
+        "type_code",
+        "status_code",
+        "salesperson_id",
+        "partner_id",
+        "phone",
+        "email",
+        "website",
+        "contact_person",
+        "street",
+        "city",
+        "postal_code",
+        "country",
+        "description",
+        "lead_date",
+        "currency",
+        "expected_revenue",
+        "probability",
+        "expected_close",
+        "tags",
+        *REFERENCE_FIELDS,
+    }
+)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One line of a lead's history: a field, what it was and what it became (as JSON values)."""
+
+    field: str
+    old: Any
+    new: Any
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, frozenset):
+        return sorted(value)
+    if isinstance(value, Decimal | UUID | date | datetime):
+        return str(value) if not isinstance(value, date | datetime) else value.isoformat()
+    return value
 
 
 def ensure_may_change(lead: Lead, user: Principal) -> None:
@@ -130,3 +283,8 @@ def ensure_may_assign(salesperson_id: str | None, user: Principal) -> None:
             rule="assign_requires_manager",
             field="salesperson_id",
         )
+
+
+def ensure_may_reassign(user: Principal) -> None:
+    if not user.is_manager:
+        raise Forbidden("only a manager reassigns a lead", rule="assign_requires_manager", field="salesperson_id")

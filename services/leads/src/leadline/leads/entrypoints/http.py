@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -20,14 +21,51 @@ from leadline.contracts.http import (
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.model import Lead
 from leadline.leads.service import use_cases
-from leadline.leads.service.commands import ChangeStatus, CreateLead
+from leadline.leads.service.commands import ChangeStatus, CreateLead, EditLead
 
 UnitOfWork = Annotated[LeadsUnitOfWork, Depends(unit_of_work)]
 
 router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES)
 
 
-class LeadIn(BaseModel):
+Code = Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class LeadFields(BaseModel):
+    """The fields a sales app sets on a lead; every one optional, so the same shape serves PATCH."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=200, description="Taken from the product when empty.")
+    type_code: Code | None = None
+    status_code: Code | None = Field(default=None, description="Default on create: the type's first open status.")
+    salesperson_id: str | None = Field(default=None, max_length=100, description="Default on create: you.")
+    partner_id: UUID | None = None
+    product_code: Code | None = None
+    priority_code: Code | None = None
+    source_code: Code | None = None
+    campaign_code: Code | None = None
+    channel_code: Code | None = None
+    tags: list[Code] | None = Field(default=None, max_length=50, description="Tag codes.")
+    expected_revenue: Decimal | None = Field(default=None, max_digits=14, decimal_places=2)
+    currency: str | None = Field(default=None, pattern="^[A-Z]{3}$", description="ISO 4217, e.g. PLN.")
+    probability: int | None = Field(default=None, description="Percent, 0 to 100.")
+    expected_close: date | None = None
+    phone: str | None = Field(default=None, max_length=50, description="Any format; stored in E.164.")
+    email: EmailStr | None = None
+    website: str | None = Field(default=None, max_length=300)
+    contact_person: str | None = Field(default=None, max_length=200)
+    street: str | None = Field(default=None, max_length=200)
+    city: str | None = Field(default=None, max_length=100)
+    postal_code: str | None = Field(default=None, max_length=20)
+    country: str | None = Field(default=None, pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2.")
+    description: str | None = Field(
+        default=None, max_length=10_000, description="What the customer needs, what was done, the next step."
+    )
+    lead_date: datetime | None = None
+
+
+class LeadIn(LeadFields):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -37,21 +75,22 @@ class LeadIn(BaseModel):
                     "type_code": "sale",
                     "phone": "+48 601 234 567",
                     "email": "jan.kowalski@example.com",
+                    "expected_revenue": "125000.00",
+                    "currency": "PLN",
+                    "probability": 40,
+                    "expected_close": "2027-02-28",
                 }
             ]
         },
     )
 
-    name: str = Field(min_length=1, max_length=200)
-    type_code: str = Field(default="sale", min_length=1, max_length=40)
-    status_code: str | None = Field(
-        default=None,
-        max_length=40,
-        description="Default: the type's first open status.",
+
+class LeadPatch(LeadFields):
+    """Only the fields present change; null clears a field."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"probability": 60, "description": "Site visit on Monday"}]}
     )
-    salesperson_id: str | None = Field(default=None, max_length=100, description="Default: the current user.")
-    phone: str | None = Field(default=None, max_length=50, description="Any format; stored in E.164.")
-    email: EmailStr | None = None
 
 
 class StatusChange(BaseModel):
@@ -69,9 +108,30 @@ class LeadOut(BaseModel):
     type_code: str
     status_code: str
     closed: bool
+    status_since: datetime
     salesperson_id: str | None
+    partner_id: UUID | None
+    product_code: str | None
+    priority_code: str | None
+    source_code: str | None
+    campaign_code: str | None
+    channel_code: str | None
+    lost_reason_code: str | None
+    tags: list[str]
+    expected_revenue: Decimal | None
+    currency: str
+    probability: int | None
+    expected_close: date | None
     phone: str | None
     email: str | None
+    website: str | None
+    contact_person: str | None
+    street: str | None
+    city: str | None
+    postal_code: str | None
+    country: str | None
+    description: str | None
+    lead_date: datetime
     created_by: str
     created_at: datetime
     updated_by: str
@@ -80,7 +140,7 @@ class LeadOut(BaseModel):
 
     @classmethod
     def of(cls, lead: Lead) -> LeadOut:
-        return cls.model_validate(lead, from_attributes=True)
+        return cls.model_validate({**vars(lead), "tags": sorted(lead.tags)})
 
 
 class LeadPage(BaseModel):
@@ -122,7 +182,7 @@ async def create_lead(
     async with uow:
         lead = await use_cases.create_lead(
             uow,
-            CreateLead(**body.model_dump()),
+            CreateLead(body.model_dump(exclude_unset=True)),
             user,
             phone_region=runtime_of(request).settings.default_phone_region,
         )
@@ -187,6 +247,55 @@ async def change_status(
         await uow.commit()
     response.headers["ETag"] = _etag(lead)
     return LeadOut.of(lead)
+
+
+@router.patch(
+    "/leads/{lead_id}",
+    response_model=LeadOut,
+    tags=["leads"],
+    summary="Change some fields of a lead",
+    responses={412: {"description": "The If-Match version is not the lead's current one"}},
+)
+async def edit_lead(
+    lead_id: UUID,
+    body: LeadPatch,
+    user: CurrentUser,
+    uow: UnitOfWork,
+    request: Request,
+    response: Response,
+    if_match: Annotated[str | None, Header(description="The lead's ETag; a stale one is refused with 412")] = None,
+) -> LeadOut:
+    async with uow:
+        lead = await use_cases.edit_lead(
+            uow,
+            EditLead(lead_id, body.model_dump(exclude_unset=True), _expected_version(if_match)),
+            user,
+            phone_region=runtime_of(request).settings.default_phone_region,
+        )
+        await uow.commit()
+    response.headers["ETag"] = _etag(lead)
+    return LeadOut.of(lead)
+
+
+class FieldChangeOut(BaseModel):
+    field: str
+    old: Any
+    new: Any
+
+
+class HistoryEntry(BaseModel):
+    at: datetime
+    by: str
+    action: str = Field(examples=["created", "updated", "status_changed"])
+    changes: list[FieldChangeOut]
+
+
+@router.get("/leads/{lead_id}/history", response_model=list[HistoryEntry], tags=["leads"], summary="Who changed what")
+async def lead_history(lead_id: UUID, uow: UnitOfWork) -> list[HistoryEntry]:
+    async with uow:
+        await use_cases.get_lead(uow, lead_id)
+        entries = await uow.history.of(lead_id)
+    return [HistoryEntry.model_validate(dict(entry)) for entry in entries]
 
 
 class StatusOut(BaseModel):

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 from uuid import UUID
 
 
 @dataclass(frozen=True)
 class CreateLead:
-    name: str
-    type_code: str
-    status_code: str | None = None
-    salesperson_id: str | None = None
-    phone: str | None = None
-    email: str | None = None
+    """A new lead; ``fields`` are any of the lead's editable fields (see domain.model.EDITABLE_FIELDS)."""
+
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EditLead:
+    lead_id: UUID
+    changes: Mapping[str, Any]
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,9 @@ events to the outbox in the same transaction; the caller commits."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 from leadline.contracts.auth import Principal, Role
@@ -13,15 +15,18 @@ from leadline.contracts.errors import NotFound, RuleViolation, StaleVersion
 from leadline.contracts.events import (
     CallLeadRequestedV1,
     LeadCreatedV1,
+    LeadFieldChange,
     LeadOrigin,
     LeadStatusChangedV1,
+    LeadUpdatedV1,
 )
 from leadline.contracts.phone import InvalidPhoneNumber, to_e164
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
-from leadline.leads.domain.model import Lead, ensure_may_assign, ensure_may_change
-from leadline.leads.service.commands import ChangeStatus, CreateLead
+from leadline.leads.domain.model import FieldChange, Lead, ensure_may_assign, ensure_may_change, ensure_may_reassign
+from leadline.leads.service.commands import ChangeStatus, CreateLead, EditLead
 
 DEFAULT_LEAD_TYPE = "sale"
+DEFAULT_CURRENCY = "PLN"
 
 
 async def create_lead(
@@ -34,33 +39,43 @@ async def create_lead(
     origin: LeadOrigin | None = None,
     causation: Envelope | None = None,
 ) -> Lead:
-    salesperson_id = command.salesperson_id if command.salesperson_id is not None else user.user_id
-    ensure_may_assign(salesperson_id, user)
+    fields = _normalised(command.fields, phone_region)
+    fields.setdefault("salesperson_id", user.user_id)
+    ensure_may_assign(fields["salesperson_id"], user)
     reference = await uow.reference.load()
-    lead_type = reference.lead_type(command.type_code)
+    lead_type = reference.lead_type(fields.get("type_code") or DEFAULT_LEAD_TYPE)
     status = (
-        reference.checked_status(lead_type, reference.status(command.status_code))
-        if command.status_code
+        reference.checked_status(lead_type, reference.status(fields["status_code"]))
+        if fields.get("status_code")
         else reference.initial_status(lead_type)
     )
     now = datetime.now(UTC)
-    lead = Lead(
+    blank = Lead(
         id=lead_id or uuid.uuid4(),
-        name=command.name,
+        name="",
         type_code=lead_type.code,
         status_code=status.code,
         closed=status.closed,
-        salesperson_id=salesperson_id,
-        phone=_normalised_phone(command.phone, phone_region),
-        email=command.email.lower() if command.email else None,
+        salesperson_id=None,
+        phone=None,
+        email=None,
         created_by=user.user_id,
         created_at=now,
         updated_by=user.user_id,
         updated_at=now,
+        status_since=now,
+        lead_date=now,
+        currency=DEFAULT_CURRENCY,
+        version=0,
         origin_kind=origin.kind if origin else None,
         origin_id=origin.id if origin else None,
     )
+    # A new lead is a blank one with the given fields applied: one set of rules for create and edit.
+    lead, changes = blank.edited(
+        {k: v for k, v in fields.items() if k not in ("type_code", "status_code")}, reference, by=user.user_id, at=now
+    )
     await uow.leads.add(lead)
+    await uow.history.record(lead.id, action="created", by=user.user_id, at=now, changes=changes)
     await uow.outbox.add(
         LeadCreatedV1(
             lead_id=lead.id,
@@ -74,6 +89,18 @@ async def create_lead(
             created_by=lead.created_by,
             created_at=lead.created_at,
             origin=origin,
+            partner_id=lead.partner_id,
+            product_code=lead.product_code,
+            priority_code=lead.priority_code,
+            source_code=lead.source_code,
+            campaign_code=lead.campaign_code,
+            channel_code=lead.channel_code,
+            tags=sorted(lead.tags),
+            expected_revenue=lead.expected_revenue,
+            currency=lead.currency,
+            probability=lead.probability,
+            expected_close=lead.expected_close,
+            lead_date=lead.lead_date,
         ),
         correlation_id=causation.correlation_id or causation.id if causation else None,
         causation_id=causation.id if causation else None,
@@ -81,13 +108,33 @@ async def create_lead(
     return lead
 
 
-async def change_status(uow: LeadsUnitOfWork, command: ChangeStatus, user: Principal) -> Lead:
-    lead = await get_lead(uow, command.lead_id)
-    if command.expected_version is not None and command.expected_version != lead.version:
-        raise StaleVersion(
-            f"lead {lead.id} is at version {lead.version}, not {command.expected_version}",
-            rule="stale_version",
+async def edit_lead(uow: LeadsUnitOfWork, command: EditLead, user: Principal, *, phone_region: str) -> Lead:
+    lead = await _current(uow, command.lead_id, command.expected_version)
+    ensure_may_change(lead, user)
+    changes = _normalised(command.changes, phone_region)
+    if "salesperson_id" in changes and changes["salesperson_id"] != lead.salesperson_id:
+        ensure_may_reassign(user)
+    edited, diff = lead.edited(changes, await uow.reference.load(), by=user.user_id, at=datetime.now(UTC))
+    if not diff:
+        return lead
+    await uow.leads.save(edited, lead)
+    await uow.history.record(lead.id, action="updated", by=user.user_id, at=edited.updated_at, changes=diff)
+    await uow.outbox.add(
+        LeadUpdatedV1(
+            lead_id=lead.id,
+            changes=[LeadFieldChange(field=c.field, old=c.old, new=c.new) for c in diff],
+            version=edited.version,
+            updated_by=user.user_id,
+            updated_at=edited.updated_at,
         )
+    )
+    if edited.status_code != lead.status_code:
+        await _announce_move(uow, lead, edited, user)
+    return edited
+
+
+async def change_status(uow: LeadsUnitOfWork, command: ChangeStatus, user: Principal) -> Lead:
+    lead = await _current(uow, command.lead_id, command.expected_version)
     ensure_may_change(lead, user)
     reference = await uow.reference.load()
     moved = lead.moved_to(
@@ -99,18 +146,36 @@ async def change_status(uow: LeadsUnitOfWork, command: ChangeStatus, user: Princ
     )
     if moved.status_code == lead.status_code:
         return lead
-    await uow.leads.save(moved)
+    await uow.leads.save(moved, lead)
+    await uow.history.record(
+        lead.id,
+        action="status_changed",
+        by=user.user_id,
+        at=moved.updated_at,
+        changes=[FieldChange("status_code", lead.status_code, moved.status_code)],
+    )
+    await _announce_move(uow, lead, moved, user)
+    return moved
+
+
+async def _announce_move(uow: LeadsUnitOfWork, before: Lead, after: Lead, user: Principal) -> None:
     await uow.outbox.add(
         LeadStatusChangedV1(
-            lead_id=moved.id,
-            from_status_code=lead.status_code,
-            to_status_code=moved.status_code,
-            closed=moved.closed,
+            lead_id=after.id,
+            from_status_code=before.status_code,
+            to_status_code=after.status_code,
+            closed=after.closed,
             changed_by=user.user_id,
-            changed_at=moved.updated_at,
+            changed_at=after.updated_at,
         )
     )
-    return moved
+
+
+async def _current(uow: LeadsUnitOfWork, lead_id: UUID, expected_version: int | None) -> Lead:
+    lead = await get_lead(uow, lead_id)
+    if expected_version is not None and expected_version != lead.version:
+        raise StaleVersion(f"lead {lead.id} is at version {lead.version}, not {expected_version}", rule="stale_version")
+    return lead
 
 
 async def get_lead(uow: LeadsUnitOfWork, lead_id: UUID) -> Lead:
@@ -138,12 +203,7 @@ async def create_lead_from_call(
     )
     await create_lead(
         uow,
-        CreateLead(
-            name=event.name,
-            type_code=DEFAULT_LEAD_TYPE,
-            phone=event.phone,
-            salesperson_id=event.salesperson_id,
-        ),
+        CreateLead({"name": event.name, "phone": event.phone, "salesperson_id": event.salesperson_id}),
         requester,
         phone_region=phone_region,
         lead_id=event.lead_id,
@@ -152,10 +212,16 @@ async def create_lead_from_call(
     )
 
 
-def _normalised_phone(phone: str | None, region: str) -> str | None:
-    if not phone:
-        return None
-    try:
-        return to_e164(phone, region)
-    except InvalidPhoneNumber as error:
-        raise RuleViolation(str(error), rule="invalid_phone", field="phone") from None
+def _normalised(fields: Mapping[str, Any], phone_region: str) -> dict[str, Any]:
+    """Phones in E.164 (calls are matched on them), e-mails in lower case."""
+    normalised = dict(fields)
+    if normalised.get("phone"):
+        try:
+            normalised["phone"] = to_e164(normalised["phone"], phone_region)
+        except InvalidPhoneNumber as error:
+            raise RuleViolation(str(error), rule="invalid_phone", field="phone") from None
+    if normalised.get("email"):
+        normalised["email"] = str(normalised["email"]).lower()
+    if "tags" in normalised:
+        normalised["tags"] = frozenset(normalised["tags"] or ())
+    return normalised
