@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 PACKAGES := contracts services/leads services/communications services/documents services/reporting
 
 .DEFAULT_GOAL := help
-.PHONY: help install run demo test check lint typecheck contracts test-unit kafka-start kafka-stop topics token clean
+.PHONY: help install run demo test check lint typecheck contracts test-unit bench kafka-start kafka-stop topics token clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ test: install check ## lint, types, documents, then every test layer (starts its
 
 test-unit: install ## unit, component and contract tests only (no broker)
 	$(PY) -m pytest tests/unit tests/component tests/contracts
+
+bench: install ## measure throughput and latency beside a raw-aiokafka baseline; report in reports/
+	$(PY) -m tests.bench.pipeline
 
 check: lint typecheck ## static checks and document drift
 	$(VENV)/bin/leadline-contracts check
