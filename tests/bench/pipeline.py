@@ -30,9 +30,9 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import CallReceivedV1, CallRegisteredV1, LeadsByStatusV1
-from leadline.contracts.local_stack import SERVICE_PORTS, LocalStack
+from leadline.contracts.local_stack import LocalStack
 from leadline.contracts.topics import CALL, LEADS_BY_STATUS
-from tests.support.kafka import GatewayProducer, LocalKafka, free_port, new_namespace
+from tests.support.kafka import GatewayProducer, LocalKafka, free_port, new_namespace, stack_on
 from tests.support.services import auth
 
 REPORT = Path("reports") / "bench-pipeline.json"
@@ -203,16 +203,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         prefix = await new_namespace(kafka)
         baseline = await raw_baseline(kafka.bootstrap, args.calls)
-        stack = LocalStack(
-            env={
-                "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap,
-                "KAFKA_TOPIC_PREFIX": prefix,
-                "DATA_DIR": str(workdir / "data"),
-                "LOG_LEVEL": "WARNING",
-            },
-            ports={service: free_port() for service in SERVICE_PORTS},
-            log_dir=workdir / "logs",
-        )
+        stack = stack_on(kafka, prefix, workdir)
         await asyncio.to_thread(stack.start)
         burst = await intake_burst(kafka.bootstrap, prefix, args.calls)
         steady = await intake_steady(kafka.bootstrap, prefix, args.steady_rate, args.steady_seconds)

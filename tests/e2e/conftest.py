@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from leadline.contracts.local_stack import SERVICE_PORTS, LocalStack
-from tests.support.kafka import LocalKafka, free_port, new_namespace
+from leadline.contracts.local_stack import LocalStack
+from tests.support.kafka import LocalKafka, new_namespace, stack_on
 
 
 @dataclass
@@ -26,16 +26,7 @@ class Stack:
 async def stack(kafka: LocalKafka, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
     prefix = await new_namespace(kafka)
     workdir = tmp_path_factory.mktemp("stack")
-    processes = LocalStack(
-        env={
-            "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap,
-            "KAFKA_TOPIC_PREFIX": prefix,
-            "DATA_DIR": str(workdir / "data"),
-            "LOG_LEVEL": "WARNING",
-        },
-        ports={service: free_port() for service in SERVICE_PORTS},
-        log_dir=workdir / "logs",
-    )
+    processes = stack_on(kafka, prefix, workdir)
     try:
         await asyncio.to_thread(processes.start)
         yield Stack(processes, kafka.bootstrap, prefix)

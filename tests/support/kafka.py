@@ -16,6 +16,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import Event
+from leadline.contracts.local_stack import SERVICE_PORTS, LocalStack
 from leadline.contracts.topics import Topic, provision
 from tests.support.waiting import Deadline
 
@@ -125,3 +126,17 @@ def headers_of(record: ConsumerRecord[bytes, bytes]) -> dict[str, str]:
 def payload_of(record: ConsumerRecord[bytes, bytes]) -> Mapping[str, Any]:
     value: Mapping[str, Any] = json.loads(record.value or b"null")
     return value
+
+
+def stack_on(kafka: LocalKafka, prefix: str, workdir: Path) -> LocalStack:
+    """The four services as processes on ``kafka``, in their own topic namespace, ports and data."""
+    return LocalStack(
+        env={
+            "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap,
+            "KAFKA_TOPIC_PREFIX": prefix,
+            "DATA_DIR": str(workdir / "data"),
+            "LOG_LEVEL": "WARNING",
+        },
+        ports={service: free_port() for service in SERVICE_PORTS},
+        log_dir=workdir / "logs",
+    )
