@@ -9,6 +9,7 @@ import logging
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from leadline.contracts.db import transaction_gate
 from leadline.contracts.messaging.publisher import RawPublisher
 from leadline.contracts.messaging.tables import outbox
 
@@ -61,7 +62,7 @@ class OutboxRelay:
         self._wakeup.clear()
 
     async def publish_pending(self) -> int:
-        async with self._sessions() as session:
+        async with transaction_gate(self._sessions), self._sessions() as session:
             rows = (
                 await session.execute(
                     select(
@@ -79,7 +80,7 @@ class OutboxRelay:
         if not rows:
             return 0
         await self._publisher.send_all([(row.topic, row.key, row.payload, dict(row.headers)) for row in rows])
-        async with self._sessions() as session, session.begin():
+        async with transaction_gate(self._sessions), self._sessions() as session, session.begin():
             # Exactly the rows sent: a transaction committing meanwhile may have added a lower seq.
             await session.execute(delete(outbox).where(outbox.c.seq.in_([row.seq for row in rows])))
         self.published += len(rows)
