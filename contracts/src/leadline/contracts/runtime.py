@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 # After an infrastructure failure the batch is handed back to Kafka; pausing first keeps a
 # consumer from spinning on a database that is down.
 TRANSIENT_FAILURE_PAUSE_SECONDS = 1.0
+SHUTDOWN_SECONDS = 30.0
 
 
 def _undecoded(message: StreamMessage[Any]) -> Any:
@@ -137,8 +138,15 @@ class ServiceRuntime(Generic[U]):
             self._relay_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._relay_task
-            await self.broker.stop()
+            log.info("%s: stopping consumers and producer", self.name)
+            try:
+                # Bounded: a shutdown that hangs is worse than one that leaves a batch to redeliver.
+                async with asyncio.timeout(SHUTDOWN_SECONDS):
+                    await self.broker.stop()
+            except TimeoutError:
+                log.error("%s: the broker did not stop within %.0fs", self.name, SHUTDOWN_SECONDS)
             await self.engine.dispose()
+            log.info("%s: stopped", self.name)
 
     def http_app(
         self,

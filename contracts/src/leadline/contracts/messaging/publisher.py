@@ -30,5 +30,12 @@ class RawPublisher:
             )
             if inspect.isawaitable(sent):  # FastStream's in-memory test broker delivers at once instead
                 pending.append(sent)
-        if pending:
-            await asyncio.wait_for(asyncio.gather(*pending), self._timeout)
+        if not pending:
+            return
+        # asyncio.wait, not gather/wait_for: those cancel the producer's delivery futures when we
+        # are cancelled or time out, and a producer left with cancelled batches never stops.
+        done, unfinished = await asyncio.wait(pending, timeout=self._timeout)
+        if unfinished:
+            raise TimeoutError(f"{len(unfinished)} of {len(pending)} records not acknowledged in {self._timeout:.0f}s")
+        for delivery in done:
+            delivery.result()  # raises what the broker refused

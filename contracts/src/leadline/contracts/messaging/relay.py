@@ -57,8 +57,11 @@ class OutboxRelay:
                 await self._wait_for_work()
 
     async def _wait_for_work(self) -> None:
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that
+        # arrives as the wait ends, and the relay then never stops (a service shutdown hangs).
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wakeup.wait(), self._idle_poll)
+            async with asyncio.timeout(self._idle_poll):
+                await self._wakeup.wait()
         self._wakeup.clear()
 
     async def publish_pending(self) -> int:
