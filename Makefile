@@ -44,7 +44,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 typecheck: install
-	$(VENV)/bin/mypy contracts/src services/*/src tests deploy/demo
+	$(VENV)/bin/mypy contracts/src services/*/src tests deploy/demo deploy/bench
 
 contracts: install ## regenerate JSON Schemas, AsyncAPI and OpenAPI documents
 	$(VENV)/bin/leadline-contracts generate

@@ -8,9 +8,13 @@ from typing import Any
 from uuid import UUID
 
 from leadline.contracts.events import (
+    CallAttachedV1,
     CallLeadRequestedV1,
     CallReceivedV1,
+    CallRegisteredV1,
     LeadCreatedV1,
+    LeadDeletedV1,
+    LeadMergedV1,
     LeadOrigin,
     LeadStatusChangedV1,
 )
@@ -72,3 +76,38 @@ def lead_requested(lead_id: UUID | None = None, **changes: Any) -> CallLeadReque
         "requested_at": AT,
     }
     return CallLeadRequestedV1(**{**fields, **changes})
+
+
+def lead_deleted(lead_id: UUID) -> LeadDeletedV1:
+    return LeadDeletedV1(lead_id=lead_id, deleted_by="anna", deleted_at=AT)
+
+
+def leads_merged(survivor_id: UUID, merged_id: UUID) -> LeadMergedV1:
+    return LeadMergedV1(survivor_id=survivor_id, merged_id=merged_id, merged_by="marta", merged_at=AT)
+
+
+def call_registered(lead_id: UUID | None, **changes: Any) -> CallRegisteredV1:
+    """Attached to the lead on arrival; ``None``: left in triage."""
+    fields: dict[str, Any] = {
+        "call_id": uuid.uuid4(),
+        "pbx_call_id": f"pbx-{uuid.uuid4()}",
+        "caller_number": CALLER,
+        "extension": "101",
+        "received_at": AT,
+        "state": "attached" if lead_id else "triage",
+        "lead_id": lead_id,
+    }
+    return CallRegisteredV1(**{**fields, **changes})
+
+
+def call_attached(call_id: UUID, lead_id: UUID, **changes: Any) -> CallAttachedV1:
+    fields: dict[str, Any] = {
+        "call_id": call_id,
+        "lead_id": lead_id,
+        "how": "chosen",
+        "attached_by": "anna",
+        "attached_at": AT,
+        "caller_number": CALLER,
+        "received_at": AT,
+    }
+    return CallAttachedV1(**{**fields, **changes})

@@ -125,6 +125,8 @@ async def test_the_lead_created_from_a_call_takes_the_call(communications: Commu
         how="lead_created",
         attached_by="marta",
         attached_at=created.created_at,
+        caller_number=call.caller_number,
+        received_at=call.received_at,
     )
     assert row.envelope.causation_id == envelope.id
     [request] = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -20,6 +21,9 @@ from leadline.contracts.events import (
     LeadCreatedV1,
     LeadsByStatusV1,
     LeadStatusChangedV1,
+    ReferenceItemChangedV1,
+    SettingChangedV1,
+    StatusChangedV1,
     event_type,
 )
 from leadline.contracts.topics import DOMAIN_TOPICS, LEAD
@@ -67,7 +71,7 @@ def test_every_type_is_on_a_catalogued_topic_and_keyed_by_one_of_its_fields(name
     model = EVENT_TYPES[name]
 
     assert model.topic in DOMAIN_TOPICS
-    assert model.subject_field in model.model_fields
+    assert model.subject_field in model.model_fields or model.subject_field in model.model_computed_fields
 
 
 def test_an_unknown_type_is_a_key_error() -> None:
@@ -88,6 +92,21 @@ def test_the_subject_is_the_declared_field_as_text() -> None:
 
     assert event.subject == str(lead_id)
     assert LeadsByStatusV1(status_code="won", lead_count=3, as_of=datetime(2026, 3, 2, tzinfo=UTC)).subject == "won"
+
+
+def test_configuration_events_sharing_a_compacted_topic_are_keyed_by_kind_and_code() -> None:
+    """Only the latest record per key survives compaction: a status and a priority both coded "won"
+    must not overwrite each other, and the key travels in the payload too, for consumers rebuilding state."""
+    who = {"changed_by": "marta", "changed_at": datetime(2026, 3, 2, tzinfo=UTC)}
+    status = StatusChangedV1(code="won", name="Won", sort_order=40, closed=True, lost=False, **who)
+    priority = ReferenceItemChangedV1(
+        kind="priority", code="won", name="Won", colour=None, sort_order=0, parent_code=None, archived=False, **who
+    )
+    setting = SettingChangedV1(key="order_type", value="ZS", **who)
+
+    assert [status.subject, priority.subject, setting.subject] == ["status:won", "priority:won", "setting:order_type"]
+    assert json.loads(priority.model_dump_json())["reference_key"] == "priority:won"
+    assert ReferenceItemChangedV1.model_validate_json(priority.model_dump_json()) == priority
 
 
 def test_events_are_immutable() -> None:

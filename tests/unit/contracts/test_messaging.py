@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from leadline.contracts.messaging.consumer import RetryPolicy
-from leadline.contracts.topics import CALL, DOMAIN_TOPICS, LEAD, LEADS_BY_STATUS, TELEPHONY_CALL, all_topics
+from leadline.contracts.topics import (
+    CALL,
+    DOMAIN_TOPICS,
+    EMPLOYEE,
+    LEAD,
+    LEADS_BY_STATUS,
+    PARTNER,
+    REFERENCE,
+    TELEPHONY_CALL,
+    all_topics,
+)
 
 
 def test_every_domain_topic_has_a_dead_letter_topic_beside_it() -> None:
@@ -13,6 +23,12 @@ def test_every_domain_topic_has_a_dead_letter_topic_beside_it() -> None:
         [
             "leadline.leads.lead",
             "leadline.leads.lead.dlq",
+            "leadline.leads.reference",
+            "leadline.leads.reference.dlq",
+            "leadline.leads.partner",
+            "leadline.leads.partner.dlq",
+            "leadline.leads.employee",
+            "leadline.leads.employee.dlq",
             "leadline.gateway.telephony.call",
             "leadline.gateway.telephony.call.dlq",
             "leadline.communications.call",
@@ -21,7 +37,7 @@ def test_every_domain_topic_has_a_dead_letter_topic_beside_it() -> None:
             "leadline.reporting.leads-by-status.dlq",
         ]
     )
-    assert DOMAIN_TOPICS == (LEAD, TELEPHONY_CALL, CALL, LEADS_BY_STATUS)
+    assert DOMAIN_TOPICS == (LEAD, REFERENCE, PARTNER, EMPLOYEE, TELEPHONY_CALL, CALL, LEADS_BY_STATUS)
 
 
 def test_a_dead_letter_topic_keeps_its_records_a_month_on_one_partition() -> None:
@@ -31,9 +47,9 @@ def test_a_dead_letter_topic_keeps_its_records_a_month_on_one_partition() -> Non
     assert dead_letter.broker_config() == {"retention.ms": str(30 * 24 * 3600 * 1000)}
 
 
-def test_only_the_aggregate_topic_is_compacted() -> None:
+def test_only_topics_of_current_state_are_compacted() -> None:
     assert LEADS_BY_STATUS.broker_config() == {"cleanup.policy": "compact"}
-    assert [t.name for t in DOMAIN_TOPICS if t.compacted] == [LEADS_BY_STATUS.name]
+    assert [t for t in DOMAIN_TOPICS if t.compacted] == [REFERENCE, PARTNER, EMPLOYEE, LEADS_BY_STATUS]
     assert LEAD.broker_config() == {}
 
 

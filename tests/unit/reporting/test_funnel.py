@@ -22,12 +22,17 @@ def test_staying_in_the_same_status_changes_no_count() -> None:
     assert sum(changes.values()) == 0
 
 
+def test_a_lead_that_is_gone_takes_one_from_its_status_only() -> None:
+    assert StatusMove("proposal", None).count_changes() == {"proposal": -1}
+
+
 @pytest.mark.parametrize(
     ("move", "leads_added"),
     [
         (StatusMove(None, "new"), 1),
         (StatusMove("new", "won"), 0),
         (StatusMove("proposal", "lost"), 0),
+        (StatusMove("won", None), -1),
     ],
 )
 def test_the_counts_always_sum_to_the_number_of_leads(move: StatusMove, leads_added: int) -> None:

@@ -6,13 +6,21 @@ can tell what to change without parsing prose.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 
 class DomainError(Exception):
-    def __init__(self, message: str, *, rule: str, field: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, rule: str, field: str | None = None, extensions: Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.rule = rule
         self.field = field
+        # Further members of the problem (RFC 9457 extension members): what a caller needs to act on
+        # the refusal, e.g. the items that block a delete.
+        self.extensions = dict(extensions or {})
 
 
 class RuleViolation(DomainError):

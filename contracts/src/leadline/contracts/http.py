@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -61,6 +63,7 @@ def problem_response(
     detail: str,
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
+    extensions: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
     body = Problem(
         type=f"urn:leadline:problem:{rule}",
@@ -70,7 +73,12 @@ def problem_response(
         instance=request.url.path,
         errors=errors or [],
     )
-    return JSONResponse(body.model_dump(), status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return JSONResponse(
+        {**body.model_dump(), **jsonable_encoder(extensions or {})},
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -107,7 +115,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         assert isinstance(error, DomainError)
         status = next(code for kind, code in STATUS_OF.items() if isinstance(error, kind))
         errors = [FieldError(field=error.field, rule=error.rule, message=error.message)] if error.field else []
-        return problem_response(request, status, error.rule, type(error).__name__, error.message, errors)
+        return problem_response(
+            request, status, error.rule, type(error).__name__, error.message, errors, extensions=error.extensions
+        )
 
     async def on_unauthenticated(request: Request, error: Exception) -> JSONResponse:
         return problem_response(
@@ -165,6 +175,23 @@ Manager = Annotated[Principal, Depends(require_manager)]
 def unit_of_work(request: Request) -> UnitOfWork:
     uow: UnitOfWork = runtime_of(request).unit_of_work()
     return uow
+
+
+def version_etag(version: int) -> str:
+    """The ETag of an optimistically versioned resource: its version, sent back in If-Match to update it."""
+    return f'"{version}"'
+
+
+def expected_version(if_match: str | None) -> int | None:
+    """The version an If-Match header names (None without the header): a stale one is refused with 412."""
+    if if_match is None:
+        return None
+    try:
+        return int(if_match.strip().removeprefix("W/").strip('"'))
+    except ValueError:
+        raise RuleViolation(
+            "If-Match must be an ETag this API returned", rule="invalid_etag", field="If-Match"
+        ) from None
 
 
 class Health(BaseModel):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import phonenumbers
 
+from leadline.contracts.errors import RuleViolation
+
 
 class InvalidPhoneNumber(ValueError):
     pass
@@ -21,3 +23,11 @@ def to_e164(number: str, default_region: str) -> str:
     if not phonenumbers.is_possible_number(parsed):
         raise InvalidPhoneNumber(f"{number!r} is not a possible phone number")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def checked_e164(number: str, default_region: str, *, field: str = "phone") -> str:
+    """``to_e164`` of a number a caller sent: one that is not a phone number is refused, naming the field."""
+    try:
+        return to_e164(number, default_region)
+    except InvalidPhoneNumber as error:
+        raise RuleViolation(str(error), rule="invalid_phone", field=field) from None

@@ -47,6 +47,28 @@ class Topic:
 
 
 LEAD = Topic("leadline.leads.lead", "Lifecycle of leads, keyed by lead id.")
+# Configuration topics carry the whole current state of what changed, not a diff, and are compacted:
+# a consumer that reads one from the beginning knows the current configuration without asking leads.
+REFERENCE = Topic(
+    "leadline.leads.reference",
+    "Reference data, statuses, lead types and settings of the leads service; compacted, keyed by "
+    "<kind>:<code> (e.g. priority:high, status:won, lead_type:sale, setting:order_type): "
+    "the latest record per key is the current state.",
+    partitions=1,  # a handful of rows, changed rarely: one partition keeps them in the order they changed
+    compacted=True,
+)
+PARTNER = Topic(
+    "leadline.leads.partner",
+    "Partners (customers) of leads; compacted, keyed by partner id: the latest record is the partner's current state.",
+    compacted=True,
+)
+EMPLOYEE = Topic(
+    "leadline.leads.employee",
+    "The sales team directory (role, PBX extension); compacted, keyed by employee id: "
+    "the latest record is the employee's current state.",
+    partitions=1,
+    compacted=True,
+)
 TELEPHONY_CALL = Topic(
     "leadline.gateway.telephony.call",
     "Call notifications published by telephony gateways (PBX), keyed by the PBX call id.",
@@ -63,7 +85,7 @@ LEADS_BY_STATUS = Topic(
     compacted=True,
 )
 
-DOMAIN_TOPICS: tuple[Topic, ...] = (LEAD, TELEPHONY_CALL, CALL, LEADS_BY_STATUS)
+DOMAIN_TOPICS: tuple[Topic, ...] = (LEAD, REFERENCE, PARTNER, EMPLOYEE, TELEPHONY_CALL, CALL, LEADS_BY_STATUS)
 
 
 def all_topics() -> list[Topic]:

@@ -8,11 +8,23 @@ from leadline.contracts.events.communications import (
 )
 from leadline.contracts.events.gateway import CallReceivedV1
 from leadline.contracts.events.leads import (
+    LeadAssignedV1,
     LeadCreatedV1,
+    LeadDeletedV1,
     LeadFieldChange,
+    LeadLostV1,
+    LeadMergedV1,
     LeadOrigin,
     LeadStatusChangedV1,
     LeadUpdatedV1,
+)
+from leadline.contracts.events.leads_reference import (
+    EmployeeChangedV1,
+    LeadTypeChangedV1,
+    PartnerChangedV1,
+    ReferenceItemChangedV1,
+    SettingChangedV1,
+    StatusChangedV1,
 )
 from leadline.contracts.events.reporting import LeadsByStatusV1
 
@@ -22,12 +34,22 @@ __all__ = [
     "CallLeadRequestedV1",
     "CallReceivedV1",
     "CallRegisteredV1",
+    "EmployeeChangedV1",
     "Event",
+    "LeadAssignedV1",
     "LeadCreatedV1",
+    "LeadDeletedV1",
     "LeadFieldChange",
+    "LeadLostV1",
+    "LeadMergedV1",
     "LeadOrigin",
     "LeadStatusChangedV1",
+    "LeadTypeChangedV1",
     "LeadUpdatedV1",
     "LeadsByStatusV1",
+    "PartnerChangedV1",
+    "ReferenceItemChangedV1",
+    "SettingChangedV1",
+    "StatusChangedV1",
     "event_type",
 ]

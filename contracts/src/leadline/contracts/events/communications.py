@@ -49,6 +49,10 @@ class CallAttachedV1(
     )
     attached_by: str
     attached_at: datetime
+    caller_number: str | None = Field(
+        default=None, description="As in the call's CallRegisteredV1, so a lead's card can show the call."
+    )
+    received_at: datetime | None = None
 
 
 class CallLeadRequestedV1(

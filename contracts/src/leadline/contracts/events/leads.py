@@ -77,3 +77,43 @@ class LeadUpdatedV1(Event, type="leadline.leads.lead.updated.v1", topic=LEAD, su
     version: int
     updated_by: str
     updated_at: datetime
+
+
+class LeadLostV1(Event, type="leadline.leads.lead.lost.v1", topic=LEAD, subject="lead_id"):
+    """A lead was marked lost with a reason. Its move to the lost status is announced as well, by a
+    LeadStatusChangedV1, so consumers that only count statuses need not know this event."""
+
+    lead_id: UUID
+    lost_reason_code: str
+    status_code: str = Field(description="The lost status the lead moved to.")
+    lost_by: str
+    lost_at: datetime
+
+
+class LeadAssignedV1(Event, type="leadline.leads.lead.assigned.v1", topic=LEAD, subject="lead_id"):
+    """A lead's salesperson changed (null: the lead has none)."""
+
+    lead_id: UUID
+    from_salesperson_id: str | None
+    to_salesperson_id: str | None
+    assigned_by: str
+    assigned_at: datetime
+
+
+class LeadMergedV1(Event, type="leadline.leads.lead.merged.v1", topic=LEAD, subject="merged_id"):
+    """A manager merged one lead into another. The merged lead no longer exists; its calls, e-mails,
+    documents, deals, tags and history belong to the survivor now. Keyed by the merged lead, so the
+    merge comes after that lead's earlier events for every consumer."""
+
+    survivor_id: UUID
+    merged_id: UUID
+    merged_by: str
+    merged_at: datetime
+
+
+class LeadDeletedV1(Event, type="leadline.leads.lead.deleted.v1", topic=LEAD, subject="lead_id"):
+    """A lead created by mistake was deleted (only a lead nothing was linked to can be)."""
+
+    lead_id: UUID
+    deleted_by: str
+    deleted_at: datetime

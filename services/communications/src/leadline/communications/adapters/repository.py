@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Select, delete, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -62,6 +62,23 @@ class CallRepository:
         query = select(calls).where(calls.c.caller_number == caller_number, calls.c.state == "triage")
         return [_call(row) for row in (await self._session.execute(query)).mappings()]
 
+    async def of_lead(self, lead_id: UUID) -> list[Call]:
+        """Calls attached to the lead, or waiting in triage with it among their candidates."""
+        attached = select(calls).where(calls.c.lead_id == lead_id)
+        found = {call.id: call for call in await self._many(attached)}
+        for call in await self.in_triage_with_candidate(lead_id):
+            found.setdefault(call.id, call)
+        return list(found.values())
+
+    async def in_triage_with_candidate(self, lead_id: UUID) -> list[Call]:
+        # Candidates are a JSON list, which has no portable index: the triage backlog is read instead,
+        # through the state index. Called only when a lead is merged or deleted, which is rare.
+        triage = select(calls).where(calls.c.state == "triage")
+        return [call for call in await self._many(triage) if lead_id in call.candidate_lead_ids]
+
+    async def _many(self, query: Select[Any]) -> list[Call]:
+        return [_call(row) for row in (await self._session.execute(query)).mappings()]
+
     async def _first(self, condition: Any) -> Call | None:
         row = (await self._session.execute(select(calls).where(condition))).mappings().first()
         return _call(row) if row else None
@@ -91,6 +108,10 @@ class KnownLeadRepository:
         )
         if result.rowcount == 0:  # type: ignore[attr-defined]
             await self._session.execute(insert(known_leads).values(**values))
+
+    async def forget(self, lead_id: UUID) -> None:
+        """The lead was deleted or merged into another: later calls no longer match it."""
+        await self._session.execute(delete(known_leads).where(known_leads.c.lead_id == lead_id))
 
     async def set_closed(self, lead_id: UUID, closed: bool) -> None:
         """A lead not known here (its creation predates this read model) is left unknown."""

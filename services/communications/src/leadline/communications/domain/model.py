@@ -128,6 +128,25 @@ class Call:
             version=self.version + 1,
         )
 
+    def repointed(self, merged_lead_id: UUID, survivor_id: UUID) -> Call:
+        """The lead was merged into another: the call follows it, whether attached to it or a candidate."""
+        return replace(
+            self,
+            lead_id=survivor_id if self.lead_id == merged_lead_id else self.lead_id,
+            candidate_lead_ids=tuple(
+                dict.fromkeys(survivor_id if c == merged_lead_id else c for c in self.candidate_lead_ids)
+            ),
+            version=self.version + 1,
+        )
+
+    def without_candidate(self, deleted_lead_id: UUID) -> Call:
+        """A deleted lead is no longer a choice in triage."""
+        return replace(
+            self,
+            candidate_lead_ids=tuple(c for c in self.candidate_lead_ids if c != deleted_lead_id),
+            version=self.version + 1,
+        )
+
     def _decided(self, state: CallState, lead_id: UUID, *, by: str, at: datetime) -> Call:
         return replace(
             self,

@@ -9,6 +9,8 @@ from leadline.contracts.events import (
     CallReceivedV1,
     Event,
     LeadCreatedV1,
+    LeadDeletedV1,
+    LeadMergedV1,
     LeadStatusChangedV1,
 )
 from leadline.contracts.messaging.consumer import EventHandler
@@ -22,4 +24,6 @@ def handlers(phone_region: str) -> dict[type[Event], EventHandler]:
         CallReceivedV1: on_call_received,
         LeadCreatedV1: use_cases.remember_lead,
         LeadStatusChangedV1: use_cases.lead_status_changed,
+        LeadMergedV1: use_cases.lead_merged,
+        LeadDeletedV1: use_cases.lead_deleted,
     }

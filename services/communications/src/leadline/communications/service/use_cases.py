@@ -26,6 +26,8 @@ from leadline.contracts.events import (
     CallReceivedV1,
     CallRegisteredV1,
     LeadCreatedV1,
+    LeadDeletedV1,
+    LeadMergedV1,
     LeadStatusChangedV1,
 )
 
@@ -97,6 +99,8 @@ async def remember_lead(uow: CommunicationsUnitOfWork, event: LeadCreatedV1, env
             how="lead_created",
             attached_by=event.created_by,
             attached_at=event.created_at,
+            caller_number=call.caller_number,
+            received_at=call.received_at,
         ),
         correlation_id=envelope.correlation_id or envelope.id,
         causation_id=envelope.id,
@@ -118,6 +122,8 @@ async def _attach_waiting_calls(uow: CommunicationsUnitOfWork, event: LeadCreate
                 how="matched",
                 attached_by=uow.outbox.source,
                 attached_at=datetime.now(UTC),
+                caller_number=call.caller_number,
+                received_at=call.received_at,
             ),
             correlation_id=envelope.correlation_id or envelope.id,
             causation_id=envelope.id,
@@ -127,6 +133,20 @@ async def _attach_waiting_calls(uow: CommunicationsUnitOfWork, event: LeadCreate
 async def lead_status_changed(uow: CommunicationsUnitOfWork, event: LeadStatusChangedV1, envelope: Envelope) -> None:
     """Whether a lead is open decides how later calls match it."""
     await uow.known_leads.set_closed(event.lead_id, event.closed)
+
+
+async def lead_merged(uow: CommunicationsUnitOfWork, event: LeadMergedV1, envelope: Envelope) -> None:
+    """Calls follow the merged lead to its survivor; the merged lead matches no later call."""
+    for call in await uow.calls.of_lead(event.merged_id):
+        await uow.calls.save(call.repointed(event.merged_id, event.survivor_id))
+    await uow.known_leads.forget(event.merged_id)
+
+
+async def lead_deleted(uow: CommunicationsUnitOfWork, event: LeadDeletedV1, envelope: Envelope) -> None:
+    """A deleted lead had no calls attached (leads refuses that), but it may still be a triage candidate."""
+    for call in await uow.calls.in_triage_with_candidate(event.lead_id):
+        await uow.calls.save(call.without_candidate(event.lead_id))
+    await uow.known_leads.forget(event.lead_id)
 
 
 async def request_lead(uow: CommunicationsUnitOfWork, command: RequestLead, user: Principal) -> Call:
@@ -169,6 +189,8 @@ async def attach(uow: CommunicationsUnitOfWork, command: AttachCall, user: Princ
             how="chosen",
             attached_by=user.user_id,
             attached_at=now,
+            caller_number=call.caller_number,
+            received_at=call.received_at,
         )
     )
     return attached

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadline.documents.adapters.tables import lead_copies
@@ -25,6 +25,9 @@ class LeadCopyRepository:
 
     async def add(self, lead: LeadCopy) -> None:
         await self._session.execute(insert(lead_copies).values(**vars(lead)))
+
+    async def remove(self, lead_id: UUID) -> None:
+        await self._session.execute(delete(lead_copies).where(lead_copies.c.lead_id == lead_id))
 
     async def set_status(self, lead_id: UUID, status_code: str, closed: bool) -> None:
         await self._session.execute(

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.errors import NotFound
-from leadline.contracts.events import LeadCreatedV1, LeadStatusChangedV1
+from leadline.contracts.events import LeadCreatedV1, LeadDeletedV1, LeadMergedV1, LeadStatusChangedV1
 from leadline.documents.adapters.unit_of_work import DocumentsUnitOfWork
 from leadline.documents.domain.model import LeadCopy
 
@@ -29,6 +29,16 @@ async def copy_lead(uow: DocumentsUnitOfWork, event: LeadCreatedV1, envelope: En
 
 async def lead_status_changed(uow: DocumentsUnitOfWork, event: LeadStatusChangedV1, envelope: Envelope) -> None:
     await uow.leads.set_status(event.lead_id, event.to_status_code, event.closed)
+
+
+async def lead_deleted(uow: DocumentsUnitOfWork, event: LeadDeletedV1, envelope: Envelope) -> None:
+    await uow.leads.remove(event.lead_id)
+
+
+async def lead_merged(uow: DocumentsUnitOfWork, event: LeadMergedV1, envelope: Envelope) -> None:
+    """The survivor has its own copy; the merged lead's goes. (Documents made from the merged lead will
+    follow the survivor once documents keep orders and invoices.)"""
+    await uow.leads.remove(event.merged_id)
 
 
 async def lead_copy(uow: DocumentsUnitOfWork, lead_id: UUID) -> LeadCopy:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import RowMapping, Select, delete, insert, select, update
+from sqlalchemy import RowMapping, Select, delete, false, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadline.contracts.errors import StaleVersion
@@ -69,6 +69,24 @@ class LeadRepository:
                 rule="stale_version",
             )
         await self._put_tags(lead, before.tags)
+
+    async def remove(self, lead_id: UUID) -> None:
+        """Deletes the lead; its tags, deals and kanban positions go with it (foreign keys cascade)."""
+        await self._session.execute(delete(leads).where(leads.c.id == lead_id))
+
+    async def open_sharing_contacts(self, lead: Lead, *, limit: int) -> list[Lead]:
+        """Other open leads with the lead's phone or e-mail, newest first: likely duplicates."""
+        contacts = ((leads.c.phone, lead.phone), (leads.c.email, lead.email))
+        matching = [column == value for column, value in contacts if value]
+        if not matching:
+            return []
+        query = (
+            select(leads)
+            .where(or_(*matching), leads.c.closed == false(), leads.c.id != lead.id)
+            .order_by(leads.c.created_at.desc(), leads.c.id)
+            .limit(limit)
+        )
+        return await self.many(query)
 
     async def page(
         self,
@@ -138,3 +156,9 @@ class HistoryRepository:
     async def of(self, lead_id: UUID) -> list[RowMapping]:
         query = select(lead_history).where(lead_history.c.lead_id == lead_id).order_by(lead_history.c.id)
         return list((await self._session.execute(query)).mappings())
+
+    async def move(self, from_lead_id: UUID, to_lead_id: UUID) -> None:
+        """A merged lead's history becomes its survivor's, interleaved in the order it happened."""
+        await self._session.execute(
+            update(lead_history).where(lead_history.c.lead_id == from_lead_id).values(lead_id=to_lead_id)
+        )

@@ -1,4 +1,15 @@
 from leadline.contracts.db import UnitOfWork
+from leadline.leads.adapters.card_positions import CardPositions
+from leadline.leads.adapters.deals_repository import DealRepository
+from leadline.leads.adapters.links_repository import LinkRepository
+from leadline.leads.adapters.queries import LeadQueries
+from leadline.leads.adapters.reference_repository import (
+    EmployeeRepository,
+    PartnerRepository,
+    ReferenceItemRepository,
+    SettingsRepository,
+    WorkflowRepository,
+)
 from leadline.leads.adapters.repository import HistoryRepository, LeadRepository, ReferenceDataRepository
 
 
@@ -6,4 +17,13 @@ class LeadsUnitOfWork(UnitOfWork):
     def started(self) -> None:
         self.leads = LeadRepository(self.session)
         self.reference = ReferenceDataRepository(self.session)
+        self.workflow = WorkflowRepository(self.session)
+        self.reference_items = ReferenceItemRepository(self.session)
+        self.employees = EmployeeRepository(self.session)
+        self.partners = PartnerRepository(self.session)
+        self.settings = SettingsRepository(self.session)
         self.history = HistoryRepository(self.session)
+        self.links = LinkRepository(self.session)
+        self.deals = DealRepository(self.session)
+        self.queries = LeadQueries(self.session)
+        self.card_positions = CardPositions(self.session)

@@ -204,7 +204,7 @@ class Lead:
                 "expected revenue cannot be negative", rule="negative_revenue", field="expected_revenue"
             )
         diff = [
-            FieldChange(name, _plain(getattr(self, name)), _plain(getattr(edited, name)))
+            FieldChange(name, plain_value(getattr(self, name)), plain_value(getattr(edited, name)))
             for name in sorted(EDITABLE_FIELDS | {"closed"})
             if getattr(self, name) != getattr(edited, name)
         ]
@@ -258,7 +258,8 @@ class FieldChange:
     new: Any
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """A field's value as history records it: plain JSON (decimals, ids and dates as strings)."""
     if isinstance(value, frozenset):
         return sorted(value)
     if isinstance(value, Decimal | UUID | date | datetime):

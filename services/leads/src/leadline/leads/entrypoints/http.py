@@ -7,20 +7,21 @@ from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from leadline.contracts.errors import RuleViolation
 from leadline.contracts.http import (
     PROBLEM_RESPONSES,
     CurrentUser,
     current_user,
+    expected_version,
     runtime_of,
     unit_of_work,
+    version_etag,
 )
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.model import Lead
-from leadline.leads.service import use_cases
+from leadline.leads.service import lifecycle, use_cases
 from leadline.leads.service.commands import ChangeStatus, CreateLead, EditLead
 
 UnitOfWork = Annotated[LeadsUnitOfWork, Depends(unit_of_work)]
@@ -143,34 +144,27 @@ class LeadOut(BaseModel):
         return cls.model_validate({**vars(lead), "tags": sorted(lead.tags)})
 
 
-class LeadPage(BaseModel):
-    items: list[LeadOut]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
+class LikelyDuplicate(BaseModel):
+    id: UUID
+    name: str
+    phone: str | None
+    email: str | None
+    salesperson_id: str | None
 
 
-def _etag(lead: Lead) -> str:
-    return f'"{lead.version}"'
-
-
-def _expected_version(if_match: str | None) -> int | None:
-    if if_match is None:
-        return None
-    try:
-        return int(if_match.strip().removeprefix("W/").strip('"'))
-    except ValueError:
-        raise RuleViolation(
-            "If-Match must be an ETag this API returned",
-            rule="invalid_etag",
-            field="If-Match",
-        ) from None
+class CreatedLeadOut(LeadOut):
+    likely_duplicates: list[LikelyDuplicate] = Field(
+        description="Other open leads with the same phone or e-mail. The lead is created all the same; "
+        "the app decides (a manager can merge two leads)."
+    )
 
 
 @router.post(
     "/leads",
     status_code=201,
-    response_model=LeadOut,
+    response_model=CreatedLeadOut,
     tags=["leads"],
-    summary="Create a lead",
+    summary="Create a lead (and hear of its likely duplicates)",
 )
 async def create_lead(
     body: LeadIn,
@@ -178,7 +172,7 @@ async def create_lead(
     uow: UnitOfWork,
     request: Request,
     response: Response,
-) -> LeadOut:
+) -> CreatedLeadOut:
     async with uow:
         lead = await use_cases.create_lead(
             uow,
@@ -186,39 +180,22 @@ async def create_lead(
             user,
             phone_region=runtime_of(request).settings.default_phone_region,
         )
+        duplicates = await lifecycle.likely_duplicates(uow, lead)
         await uow.commit()
     response.headers["Location"] = f"/leads/{lead.id}"
-    response.headers["ETag"] = _etag(lead)
-    return LeadOut.of(lead)
+    response.headers["ETag"] = version_etag(lead.version)
+    return CreatedLeadOut(
+        **LeadOut.of(lead).model_dump(),
+        likely_duplicates=[LikelyDuplicate.model_validate(d, from_attributes=True) for d in duplicates],
+    )
 
 
 @router.get("/leads/{lead_id}", response_model=LeadOut, tags=["leads"], summary="One lead")
 async def get_lead(lead_id: UUID, uow: UnitOfWork, response: Response) -> LeadOut:
     async with uow:
         lead = await use_cases.get_lead(uow, lead_id)
-    response.headers["ETag"] = _etag(lead)
+    response.headers["ETag"] = version_etag(lead.version)
     return LeadOut.of(lead)
-
-
-@router.get("/leads", response_model=LeadPage, tags=["leads"], summary="Leads, newest first")
-async def list_leads(
-    uow: UnitOfWork,
-    user: CurrentUser,
-    status_code: Annotated[str | None, Query(max_length=40)] = None,
-    closed: bool | None = None,
-    mine: Annotated[bool, Query(description="Only the current user's leads")] = False,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
-) -> LeadPage:
-    async with uow:
-        found, next_cursor = await uow.leads.page(
-            status_code=status_code,
-            closed=closed,
-            salesperson_id=user.user_id if mine else None,
-            limit=limit,
-            cursor=cursor,
-        )
-    return LeadPage(items=[LeadOut.of(lead) for lead in found], next_cursor=next_cursor)
 
 
 @router.post(
@@ -241,11 +218,11 @@ async def change_status(
     async with uow:
         lead = await use_cases.change_status(
             uow,
-            ChangeStatus(lead_id, body.status_code, _expected_version(if_match)),
+            ChangeStatus(lead_id, body.status_code, expected_version(if_match)),
             user,
         )
         await uow.commit()
-    response.headers["ETag"] = _etag(lead)
+    response.headers["ETag"] = version_etag(lead.version)
     return LeadOut.of(lead)
 
 
@@ -268,12 +245,12 @@ async def edit_lead(
     async with uow:
         lead = await use_cases.edit_lead(
             uow,
-            EditLead(lead_id, body.model_dump(exclude_unset=True), _expected_version(if_match)),
+            EditLead(lead_id, body.model_dump(exclude_unset=True), expected_version(if_match)),
             user,
             phone_region=runtime_of(request).settings.default_phone_region,
         )
         await uow.commit()
-    response.headers["ETag"] = _etag(lead)
+    response.headers["ETag"] = version_etag(lead.version)
     return LeadOut.of(lead)
 
 
@@ -296,47 +273,3 @@ async def lead_history(lead_id: UUID, uow: UnitOfWork) -> list[HistoryEntry]:
         await use_cases.get_lead(uow, lead_id)
         entries = await uow.history.of(lead_id)
     return [HistoryEntry.model_validate(dict(entry)) for entry in entries]
-
-
-class StatusOut(BaseModel):
-    code: str
-    name: str
-    sort_order: int
-    closed: bool
-    lost: bool
-
-
-class LeadTypeOut(BaseModel):
-    code: str
-    name: str
-    allowed_statuses: list[str] = Field(description="Empty: every status is allowed.")
-
-
-@router.get(
-    "/statuses",
-    response_model=list[StatusOut],
-    tags=["reference data"],
-    summary="Lead statuses",
-)
-async def list_statuses(uow: UnitOfWork) -> list[StatusOut]:
-    async with uow:
-        reference = await uow.reference.load()
-    return [
-        StatusOut.model_validate(s, from_attributes=True)
-        for s in sorted(reference.statuses.values(), key=lambda s: s.sort_order)
-    ]
-
-
-@router.get(
-    "/lead-types",
-    response_model=list[LeadTypeOut],
-    tags=["reference data"],
-    summary="Lead types",
-)
-async def list_lead_types(uow: UnitOfWork) -> list[LeadTypeOut]:
-    async with uow:
-        reference = await uow.reference.load()
-    return [
-        LeadTypeOut(code=t.code, name=t.name, allowed_statuses=sorted(t.allowed_statuses))
-        for t in reference.lead_types.values()
-    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -27,3 +28,59 @@ class ChangeStatus:
     lead_id: UUID
     status_code: str
     expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class MarkLost:
+    lead_id: UUID
+    lost_reason_code: str
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class DeleteLead:
+    lead_id: UUID
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class MergeLeads:
+    """``merged_lead_id`` goes away; ``survivor_id`` keeps its values and gains the other's items."""
+
+    survivor_id: UUID
+    merged_lead_id: UUID
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class AddDeal:
+    lead_id: UUID
+    name: str
+    pipeline_code: str
+    stage_code: str
+    value: Decimal
+    currency: str | None = None  # the lead's currency when not given
+
+
+@dataclass(frozen=True)
+class EditDeal:
+    lead_id: UUID
+    deal_id: UUID
+    changes: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class RemoveDeal:
+    lead_id: UUID
+    deal_id: UUID
+
+
+@dataclass(frozen=True)
+class MoveCard:
+    """A kanban card dropped into the column of ``status_code``: right below ``after_lead_id`` or right
+    above ``before_lead_id`` (at most one of them; neither: at the top)."""
+
+    lead_id: UUID
+    status_code: str
+    before_lead_id: UUID | None = None
+    after_lead_id: UUID | None = None

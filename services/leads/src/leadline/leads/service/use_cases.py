@@ -11,16 +11,17 @@ from uuid import UUID
 
 from leadline.contracts.auth import Principal, Role
 from leadline.contracts.envelope import Envelope
-from leadline.contracts.errors import NotFound, RuleViolation, StaleVersion
+from leadline.contracts.errors import NotFound, StaleVersion
 from leadline.contracts.events import (
     CallLeadRequestedV1,
+    LeadAssignedV1,
     LeadCreatedV1,
     LeadFieldChange,
     LeadOrigin,
     LeadStatusChangedV1,
     LeadUpdatedV1,
 )
-from leadline.contracts.phone import InvalidPhoneNumber, to_e164
+from leadline.contracts.phone import checked_e164
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.model import FieldChange, Lead, ensure_may_assign, ensure_may_change, ensure_may_reassign
 from leadline.leads.service.commands import ChangeStatus, CreateLead, EditLead
@@ -109,7 +110,7 @@ async def create_lead(
 
 
 async def edit_lead(uow: LeadsUnitOfWork, command: EditLead, user: Principal, *, phone_region: str) -> Lead:
-    lead = await _current(uow, command.lead_id, command.expected_version)
+    lead = await current_lead(uow, command.lead_id, command.expected_version)
     ensure_may_change(lead, user)
     changes = _normalised(command.changes, phone_region)
     if "salesperson_id" in changes and changes["salesperson_id"] != lead.salesperson_id:
@@ -119,22 +120,36 @@ async def edit_lead(uow: LeadsUnitOfWork, command: EditLead, user: Principal, *,
         return lead
     await uow.leads.save(edited, lead)
     await uow.history.record(lead.id, action="updated", by=user.user_id, at=edited.updated_at, changes=diff)
-    await uow.outbox.add(
-        LeadUpdatedV1(
-            lead_id=lead.id,
-            changes=[LeadFieldChange(field=c.field, old=c.old, new=c.new) for c in diff],
-            version=edited.version,
-            updated_by=user.user_id,
-            updated_at=edited.updated_at,
-        )
-    )
+    await announce_update(uow, edited, diff)
     if edited.status_code != lead.status_code:
-        await _announce_move(uow, lead, edited, user)
+        await announce_move(uow, lead, edited, user)
+    if edited.salesperson_id != lead.salesperson_id:
+        await uow.outbox.add(
+            LeadAssignedV1(
+                lead_id=lead.id,
+                from_salesperson_id=lead.salesperson_id,
+                to_salesperson_id=edited.salesperson_id,
+                assigned_by=user.user_id,
+                assigned_at=edited.updated_at,
+            )
+        )
     return edited
 
 
+async def announce_update(uow: LeadsUnitOfWork, edited: Lead, diff: list[FieldChange]) -> None:
+    await uow.outbox.add(
+        LeadUpdatedV1(
+            lead_id=edited.id,
+            changes=[LeadFieldChange(field=c.field, old=c.old, new=c.new) for c in diff],
+            version=edited.version,
+            updated_by=edited.updated_by,
+            updated_at=edited.updated_at,
+        )
+    )
+
+
 async def change_status(uow: LeadsUnitOfWork, command: ChangeStatus, user: Principal) -> Lead:
-    lead = await _current(uow, command.lead_id, command.expected_version)
+    lead = await current_lead(uow, command.lead_id, command.expected_version)
     ensure_may_change(lead, user)
     reference = await uow.reference.load()
     moved = lead.moved_to(
@@ -154,11 +169,11 @@ async def change_status(uow: LeadsUnitOfWork, command: ChangeStatus, user: Princ
         at=moved.updated_at,
         changes=[FieldChange("status_code", lead.status_code, moved.status_code)],
     )
-    await _announce_move(uow, lead, moved, user)
+    await announce_move(uow, lead, moved, user)
     return moved
 
 
-async def _announce_move(uow: LeadsUnitOfWork, before: Lead, after: Lead, user: Principal) -> None:
+async def announce_move(uow: LeadsUnitOfWork, before: Lead, after: Lead, user: Principal) -> None:
     await uow.outbox.add(
         LeadStatusChangedV1(
             lead_id=after.id,
@@ -171,7 +186,7 @@ async def _announce_move(uow: LeadsUnitOfWork, before: Lead, after: Lead, user: 
     )
 
 
-async def _current(uow: LeadsUnitOfWork, lead_id: UUID, expected_version: int | None) -> Lead:
+async def current_lead(uow: LeadsUnitOfWork, lead_id: UUID, expected_version: int | None) -> Lead:
     lead = await get_lead(uow, lead_id)
     if expected_version is not None and expected_version != lead.version:
         raise StaleVersion(f"lead {lead.id} is at version {lead.version}, not {expected_version}", rule="stale_version")
@@ -216,10 +231,7 @@ def _normalised(fields: Mapping[str, Any], phone_region: str) -> dict[str, Any]:
     """Phones in E.164 (calls are matched on them), e-mails in lower case."""
     normalised = dict(fields)
     if normalised.get("phone"):
-        try:
-            normalised["phone"] = to_e164(normalised["phone"], phone_region)
-        except InvalidPhoneNumber as error:
-            raise RuleViolation(str(error), rule="invalid_phone", field="phone") from None
+        normalised["phone"] = checked_e164(normalised["phone"], phone_region)
     if normalised.get("email"):
         normalised["email"] = str(normalised["email"]).lower()
     if "tags" in normalised:

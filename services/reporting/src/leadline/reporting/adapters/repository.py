@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from uuid import UUID
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadline.reporting.adapters.tables import lead_statuses, leads_by_status
@@ -27,6 +27,9 @@ class FunnelRepository:
             )
         else:
             await self._session.execute(insert(lead_statuses).values(lead_id=lead_id, status_code=status_code))
+
+    async def forget(self, lead_id: UUID) -> None:
+        await self._session.execute(delete(lead_statuses).where(lead_statuses.c.lead_id == lead_id))
 
     async def add_to_counts(self, changes: Mapping[str, int]) -> dict[str, int]:
         """Applies the changes and returns the new count of every status touched."""

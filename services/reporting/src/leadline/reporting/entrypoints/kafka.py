@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from leadline.contracts.events import Event, LeadCreatedV1, LeadStatusChangedV1
+from leadline.contracts.events import Event, LeadCreatedV1, LeadDeletedV1, LeadMergedV1, LeadStatusChangedV1
 from leadline.contracts.messaging.consumer import EventHandler
 from leadline.reporting.service import use_cases
 
@@ -11,4 +11,6 @@ def handlers() -> dict[type[Event], EventHandler]:
     return {
         LeadCreatedV1: use_cases.lead_created,
         LeadStatusChangedV1: use_cases.lead_status_changed,
+        LeadDeletedV1: use_cases.lead_deleted,
+        LeadMergedV1: use_cases.lead_merged,
     }

@@ -1,0 +1,53 @@
+"""Reading and writing the items other services link to leads."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from leadline.leads.adapters.tables import lead_links
+from leadline.leads.domain.links import MERGED_LEAD, LeadLink
+
+
+class LinkRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def put(self, link: LeadLink) -> None:
+        """Links the item, or moves it to another lead: an item is linked to one lead at a time."""
+        values: dict[str, Any] = {column.key: getattr(link, column.key) for column in lead_links.c}
+        result = await self._session.execute(
+            update(lead_links)
+            .where(lead_links.c.kind == link.kind, lead_links.c.item_id == link.item_id)
+            .values(**values)
+        )
+        if result.rowcount == 0:  # type: ignore[attr-defined]
+            await self._session.execute(insert(lead_links).values(**values))
+
+    async def of(self, lead_id: UUID) -> list[LeadLink]:
+        """Oldest link first."""
+        query = (
+            select(lead_links)
+            .where(lead_links.c.lead_id == lead_id)
+            .order_by(lead_links.c.linked_at, lead_links.c.kind, lead_links.c.item_id)
+        )
+        return [LeadLink(**row) for row in (await self._session.execute(query)).mappings()]
+
+    async def survivor_of(self, merged_lead_id: UUID) -> UUID | None:
+        """The lead a merged lead lives on in, if it was merged."""
+        query = select(lead_links.c.lead_id).where(
+            lead_links.c.kind == MERGED_LEAD, lead_links.c.item_id == str(merged_lead_id)
+        )
+        found: UUID | None = (await self._session.execute(query)).scalar_one_or_none()
+        return found
+
+    async def move(self, from_lead_id: UUID, to_lead_id: UUID) -> None:
+        await self._session.execute(
+            update(lead_links).where(lead_links.c.lead_id == from_lead_id).values(lead_id=to_lead_id)
+        )
+
+    async def remove_of(self, lead_id: UUID) -> None:
+        await self._session.execute(delete(lead_links).where(lead_links.c.lead_id == lead_id))

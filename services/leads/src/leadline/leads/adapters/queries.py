@@ -1,0 +1,308 @@
+"""Read-side SQL of the leads service: the lead list with its filters and sorts, the daily-routine
+views, and the kanban board's columns, cards and candidates. What the rows mean (which statuses
+are columns, colours, overdue) is decided in service/queries.py; here only what is fetched and how.
+
+Every listing is keyset-paginated (leadline.contracts.pagination) and shaped so an index serves
+both its filter and its order; deploy/bench/lead_queries.py measures them on a million leads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, Select, Table, Uuid, and_, any_, cast, exists, false, func, or_, select
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from leadline.contracts.pagination import Keyset, Segment, keyset_page
+from leadline.leads.adapters.repository import LeadRepository
+from leadline.leads.adapters.tables import card_positions, employees, lead_tags, leads, partners
+from leadline.leads.domain.model import Lead
+from leadline.leads.domain.search import phone_digits
+
+
+class SortKey(StrEnum):
+    CREATED_AT = "created_at"
+    LEAD_DATE = "lead_date"
+    EXPECTED_CLOSE = "expected_close"
+    EXPECTED_REVENUE = "expected_revenue"
+    NAME = "name"
+    UPDATED_AT = "updated_at"
+
+
+@dataclass(frozen=True)
+class LeadOrder:
+    key: SortKey = SortKey.CREATED_AT
+    descending: bool = True
+
+
+@dataclass(frozen=True)
+class LeadFilter:
+    """Which leads a listing holds; every condition given must hold (None / False: not filtered)."""
+
+    closed: bool | None = None
+    type_code: str | None = None
+    status_code: str | None = None
+    salesperson_id: str | None = None
+    priority_code: str | None = None
+    partner_id: UUID | None = None
+    tag: str | None = None
+    source_code: str | None = None
+    campaign_code: str | None = None
+    channel_code: str | None = None
+    created_by: str | None = None
+    # Intervals of days, both ends included; a lead date (a timestamp) by whole UTC days.
+    lead_date_from: date | None = None
+    lead_date_to: date | None = None
+    expected_close_from: date | None = None
+    expected_close_to: date | None = None
+    text: str | None = None
+    # The daily-routine views are lists with one of these added.
+    without_expected_close: bool = False
+    without_description: bool = False
+    without_salesperson: bool = False
+    in_status_before: datetime | None = None
+
+
+# Filters that are one column equal to the value given.
+_EQUAL_TO = {
+    "closed": leads.c.closed,
+    "type_code": leads.c.type_code,
+    "status_code": leads.c.status_code,
+    "salesperson_id": leads.c.salesperson_id,
+    "priority_code": leads.c.priority_code,
+    "partner_id": leads.c.partner_id,
+    "source_code": leads.c.source_code,
+    "campaign_code": leads.c.campaign_code,
+    "channel_code": leads.c.channel_code,
+    "created_by": leads.c.created_by,
+}
+
+# Filters that bound a column, by the name of their field.
+_BOUNDS: dict[str, Callable[[Any], ColumnElement[bool]]] = {
+    "lead_date_from": lambda day: leads.c.lead_date >= _midnight(day),
+    "lead_date_to": lambda day: leads.c.lead_date < _midnight(day + timedelta(days=1)),
+    "expected_close_from": lambda day: leads.c.expected_close >= day,
+    "expected_close_to": lambda day: leads.c.expected_close <= day,
+}
+
+_SORT_COLUMNS = {key: leads.c[key.value] for key in SortKey}
+
+# The order every listing falls back on: newest first, the id breaking ties.
+_NEWEST_FIRST = Keyset([leads.c.created_at, leads.c.id], descending=True)
+
+
+@dataclass(frozen=True)
+class LeadWithNames:
+    """A lead with the names a card shows for what it refers to by id."""
+
+    lead: Lead
+    partner_name: str | None
+    salesperson_name: str | None
+
+
+@dataclass(frozen=True)
+class ColumnTotal:
+    """Leads of one status in one currency: how many, and their expected revenue (None: none has one)."""
+
+    status_code: str
+    currency: str
+    count: int
+    revenue: Decimal | None
+
+
+@dataclass(frozen=True)
+class SalespersonCandidate:
+    id: str
+    name: str
+    open_leads: int
+
+
+class LeadQueries:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def page(
+        self, where: LeadFilter, order: LeadOrder, *, limit: int, cursor: str | None
+    ) -> tuple[list[Lead], str | None]:
+        """One page of the lead list; the cursor of the next page, None on the last."""
+        rows, next_cursor = await keyset_page(
+            self._session,
+            _list_segments(where, order, self._session.get_bind().dialect.name),
+            listing=f"leads:{order.key}:{'desc' if order.descending else 'asc'}",
+            limit=limit,
+            cursor=cursor,
+        )
+        return await self.by_ids([row["id"] for row in rows]), next_cursor
+
+    async def by_ids(self, ids: Sequence[UUID]) -> list[Lead]:
+        """The leads with these ids, in the order given."""
+        found = {lead.id: lead for lead in await LeadRepository(self._session).many(_by_id(ids))}
+        return [found[lead_id] for lead_id in ids if lead_id in found]
+
+    async def column_page(
+        self, user_id: str, status_code: str, *, type_code: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[UUID], str | None]:
+        """Ids of one page of a kanban column as ``user_id`` sees it: the cards the user placed, by
+        their position, then the rest newest first."""
+        rows, next_cursor = await keyset_page(
+            self._session,
+            _column_segments(user_id, status_code, type_code),
+            listing=f"column:{status_code}",
+            limit=limit,
+            cursor=cursor,
+        )
+        return [row["id"] for row in rows], next_cursor
+
+    async def column_order(self, user_id: str, status_code: str) -> AsyncGenerator[tuple[UUID, float | None]]:
+        """A kanban column as ``user_id`` sees it, top down, every type: each card's id and the user's
+        position for it (None: never placed). Streamed, so a caller looking for a card stops there."""
+        for segment in _column_segments(user_id, status_code, type_code=None):
+            query = segment.query.add_columns(_position_of(user_id)).order_by(*segment.keyset.order_by())
+            result = await self._session.stream(query)
+            try:
+                async for row in result.mappings():
+                    yield row["id"], row["user_position"]
+            finally:
+                await result.close()
+
+    async def with_names(self, ids: Sequence[UUID]) -> list[LeadWithNames]:
+        """The leads with these ids (in that order), with their partner's and salesperson's names."""
+        found = await self.by_ids(ids)
+        partner_names = await self._names(partners, {lead.partner_id for lead in found} - {None})
+        employee_names = await self._names(employees, {lead.salesperson_id for lead in found} - {None})
+        return [
+            LeadWithNames(lead, partner_names.get(lead.partner_id), employee_names.get(lead.salesperson_id))
+            for lead in found
+        ]
+
+    async def _names(self, table: Table, ids: set[Any]) -> dict[Any, str]:
+        if not ids:
+            return {}
+        return dict((await self._session.execute(select(table.c.id, table.c.name).where(table.c.id.in_(ids)))).all())
+
+    async def column_totals(self, type_code: str | None) -> list[ColumnTotal]:
+        """Open leads per status and currency: their number and the sum of their expected revenue."""
+        query = (
+            select(leads.c.status_code, leads.c.currency, func.count(), func.sum(leads.c.expected_revenue))
+            .where(leads.c.closed == false())
+            .group_by(leads.c.status_code, leads.c.currency)
+        )
+        if type_code is not None:
+            query = query.where(leads.c.type_code == type_code)
+        return [ColumnTotal(*row) for row in (await self._session.execute(query)).all()]
+
+    async def salesperson_candidates(self) -> list[SalespersonCandidate]:
+        """Employees (not archived) who hold open leads, with how many; by name."""
+        # Counted per employee on the salesperson index rather than grouped over every open lead:
+        # a few dozen short index ranges instead of a scan of the open leads.
+        open_leads = (
+            select(func.count())
+            .where(leads.c.salesperson_id == employees.c.id, leads.c.closed == false())
+            .scalar_subquery()
+        )
+        query = select(employees.c.id, employees.c.name, open_leads.label("open_leads")).where(
+            employees.c.archived == false()
+        )
+        rows = (await self._session.execute(query)).all()
+        return sorted((SalespersonCandidate(*row) for row in rows if row.open_leads > 0), key=lambda c: (c.name, c.id))
+
+
+def _by_id(ids: Sequence[UUID]) -> Select[Any]:
+    return select(leads).where(leads.c.id.in_(ids))
+
+
+def _conditions(where: LeadFilter, dialect: str) -> list[ColumnElement[bool]]:
+    conditions = [
+        column == getattr(where, name) for name, column in _EQUAL_TO.items() if getattr(where, name) is not None
+    ]
+    if where.tag is not None:
+        # EXISTS rather than IN: checked per lead on lead_tags' primary key while an index serves the
+        # order, instead of materialising every lead that carries a common tag.
+        conditions.append(exists().where(lead_tags.c.lead_id == leads.c.id, lead_tags.c.tag_code == where.tag))
+    for name, bound in _BOUNDS.items():
+        if (value := getattr(where, name)) is not None:
+            conditions.append(bound(value))
+    if where.text:
+        conditions.append(_matching_text(where.text, dialect))
+    if where.without_expected_close:
+        conditions.append(leads.c.expected_close.is_(None))
+    if where.without_description:
+        conditions.append(or_(leads.c.description.is_(None), func.trim(leads.c.description) == ""))
+    if where.without_salesperson:
+        conditions.append(leads.c.salesperson_id.is_(None))
+    if where.in_status_before is not None:
+        conditions.append(leads.c.status_since < where.in_status_before)
+    return conditions
+
+
+def _matching_text(text: str, dialect: str) -> ColumnElement[bool]:
+    """Name, partner name or e-mail contain the text (any case); a phone-like text is matched on its digits."""
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    alternatives = [
+        leads.c.name.ilike(pattern, escape="\\"),
+        leads.c.email.ilike(pattern, escape="\\"),
+        _partner_named(pattern, dialect),
+    ]
+    if digits := phone_digits(text):
+        alternatives.append(leads.c.phone.like(f"%{digits}%"))
+    return or_(*alternatives)
+
+
+def _partner_named(pattern: str, dialect: str) -> ColumnElement[bool]:
+    named = partners.c.name.ilike(pattern, escape="\\")
+    if dialect != "postgresql":
+        return leads.c.partner_id.in_(select(partners.c.id).where(named))
+    # PostgreSQL plans IN (subquery) inside an OR as a hashed subplan, guesses that half the leads
+    # match and reads the whole list in order to find a rare one (0.7 s at a million leads). The
+    # partners' ids as one array, computed first, let it OR the trigram and partner_id indexes (12 ms).
+    ids = select(func.array_agg(partners.c.id)).where(named).scalar_subquery()
+    return leads.c.partner_id == any_(cast(ids, postgresql.ARRAY(Uuid)))
+
+
+def _list_segments(where: LeadFilter, order: LeadOrder, dialect: str) -> list[Segment]:
+    """By the sort key, the id breaking ties; leads without a value for it (expected close or revenue)
+    come last in either direction, newest first."""
+    query = select(leads.c.id, leads.c.created_at).where(*_conditions(where, dialect))
+    column = _SORT_COLUMNS[order.key]
+    if column is leads.c.created_at:
+        return [Segment(query, Keyset([column, leads.c.id], order.descending))]
+    query = query.add_columns(column)
+    by_value = Segment(query.where(column.is_not(None)), Keyset([column, leads.c.id], order.descending))
+    if not column.nullable:
+        return [by_value]
+    return [by_value, Segment(query.where(column.is_(None)), _NEWEST_FIRST)]
+
+
+def _position_of(user_id: str) -> Any:
+    return (
+        select(card_positions.c.position)
+        .where(card_positions.c.user_id == user_id, card_positions.c.lead_id == leads.c.id)
+        .correlate(leads)  # only leads: in the query of placed cards, card_positions is joined too
+        .scalar_subquery()
+        .label("user_position")
+    )
+
+
+def _column_segments(user_id: str, status_code: str, type_code: str | None) -> list[Segment]:
+    in_column = [leads.c.status_code == status_code]
+    if type_code is not None:
+        in_column.append(leads.c.type_code == type_code)
+    placed_by_user = and_(card_positions.c.user_id == user_id, card_positions.c.lead_id == leads.c.id)
+    placed = (
+        select(leads.c.id, card_positions.c.position)
+        .select_from(leads.join(card_positions, placed_by_user))
+        .where(*in_column)
+    )
+    not_placed = select(leads.c.id, leads.c.created_at).where(*in_column, ~exists().where(placed_by_user))
+    return [Segment(placed, Keyset([card_positions.c.position, leads.c.id])), Segment(not_placed, _NEWEST_FIRST)]
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)

@@ -1,0 +1,68 @@
+"""The kanban board's rules: which statuses are columns, where a dropped card goes, what is overdue."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from uuid import UUID
+
+from leadline.leads.domain.model import LeadType, ReferenceData, Status
+
+# Fresh neighbours are this far apart, so about fifty drops between the same two cards fit before
+# halving the gap runs out of float precision and the column has to be renumbered.
+POSITION_STEP = 1024.0
+
+
+def board_columns(reference: ReferenceData, lead_type: LeadType | None) -> list[Status]:
+    """One column per status that is not closed, by sort order; only those a type allows when filtered by one."""
+    return [
+        status
+        for status in sorted(reference.statuses.values(), key=lambda s: (s.sort_order, s.code))
+        if not status.closed and (lead_type is None or lead_type.allows(status))
+    ]
+
+
+def position_between(above: float | None, below: float | None) -> float | None:
+    """A card position that sorts after ``above`` and before ``below`` (either may be missing: the top
+    or the bottom of the ordered cards). None when no float lies strictly between them any more; then
+    the column is renumbered (``spread_positions``) and the card placed again."""
+    if above is None:
+        return 0.0 if below is None else below - POSITION_STEP
+    if below is None:
+        return above + POSITION_STEP
+    middle = (above + below) / 2
+    return middle if above < middle < below else None
+
+
+def spread_positions(count: int, *, after: float | None = None) -> list[float]:
+    """Positions for ``count`` cards in a row, evenly spaced, following ``after`` (or from the top)."""
+    start = 0.0 if after is None else after + POSITION_STEP
+    return [start + i * POSITION_STEP for i in range(count)]
+
+
+def placement(above: Sequence[tuple[UUID, float | None]], below: float | None) -> tuple[float, dict[UUID, float]]:
+    """Where a card dropped into a column goes, and which cards above it get a (new) position.
+
+    ``above``: the cards over the drop point, top down, with the user's position for each (None: never
+    placed, shown after the placed ones, newest first); ``below``: the position of the card right under
+    the drop point (None when there is none or it was never placed).
+    """
+    placed = [at for _, at in above if at is not None]
+    unplaced = [card for card, at in above if at is None]
+    # Placed cards come first, so the unplaced ones above are the last cards before the drop point.
+    # They get positions of their own, after the placed ones, or the dropped card would jump above them.
+    given = dict(zip(unplaced, spread_positions(len(unplaced), after=placed[-1] if placed else None), strict=True))
+    lowest_above = given[unplaced[-1]] if unplaced else (placed[-1] if placed else None)
+    position = position_between(lowest_above, below)
+    if position is not None:
+        return position, given
+    # No float left between the two neighbours (so both are placed, hence every card above is):
+    # spread the cards above again, to end one step before the card below.
+    assert below is not None
+    spread = spread_positions(len(above) + 1, after=below - (len(above) + 2) * POSITION_STEP)
+    return spread[-1], {card: at for (card, _), at in zip(above, spread, strict=False)}
+
+
+def is_overdue(expected_close: date | None, *, closed: bool, today: date) -> bool:
+    """An open lead whose expected close date has passed; a closed lead is never overdue."""
+    return expected_close is not None and not closed and expected_close < today

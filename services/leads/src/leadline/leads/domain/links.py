@@ -1,0 +1,60 @@
+"""What other services link to a lead (calls, e-mails, orders, invoices), as their events say. No I/O here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from leadline.contracts.errors import Conflict
+
+LinkKind = Literal["call", "email", "order", "invoice", "merged_lead"]
+
+COMMUNICATION_KINDS: frozenset[LinkKind] = frozenset({"call", "email"})
+DOCUMENT_KINDS: frozenset[LinkKind] = frozenset({"order", "invoice"})
+# While one of these is linked, the lead is not one created by mistake and cannot be deleted.
+KINDS_THAT_KEEP_A_LEAD = COMMUNICATION_KINDS | DOCUMENT_KINDS
+# A merged lead is kept as a link of its survivor, so an item the other services still attach to the
+# merged lead (they learn of the merge later) lands on the survivor. It is not a reason to keep a lead.
+MERGED_LEAD: LinkKind = "merged_lead"
+
+
+@dataclass(frozen=True)
+class LeadLink:
+    kind: LinkKind
+    item_id: str
+    lead_id: UUID
+    label: str
+    linked_at: datetime
+
+    @property
+    def keeps_lead(self) -> bool:
+        return self.kind in KINDS_THAT_KEEP_A_LEAD
+
+
+def call_label(caller_number: str | None, received_at: datetime | None, call_id: UUID) -> str:
+    """How a call reads in a lead's card: who called and when (UTC)."""
+    if caller_number is None or received_at is None:
+        return f"Call {call_id}"  # attached by an older communications release, which did not say
+    return f"{caller_number}, {received_at:%Y-%m-%d %H:%M} UTC"
+
+
+class LeadHasLinks(Conflict):
+    """A lead with calls, e-mails, orders or invoices is not one created by mistake: close it instead."""
+
+    def __init__(self, lead_id: UUID, links: Sequence[LeadLink]) -> None:
+        listed = ", ".join(f"{link.kind} {link.label}" for link in links)
+        super().__init__(
+            f"lead {lead_id} cannot be deleted while items are linked to it ({listed}); close it instead",
+            rule="leads_has_links",
+            field="links",
+            extensions={"links": [{"kind": link.kind, "id": link.item_id, "label": link.label} for link in links]},
+        )
+
+
+def ensure_deletable(lead_id: UUID, links: Sequence[LeadLink]) -> None:
+    blocking = [link for link in links if link.keeps_lead]
+    if blocking:
+        raise LeadHasLinks(lead_id, blocking)

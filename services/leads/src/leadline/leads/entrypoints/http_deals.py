@@ -1,0 +1,104 @@
+"""HTTP API of a lead's deals. Thin: parse, call a use case, commit, answer."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from leadline.contracts.http import PROBLEM_RESPONSES, CurrentUser, current_user, unit_of_work
+from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
+from leadline.leads.domain.deals import Deal
+from leadline.leads.service import deals
+from leadline.leads.service.commands import AddDeal, EditDeal, RemoveDeal
+
+UnitOfWork = Annotated[LeadsUnitOfWork, Depends(unit_of_work)]
+
+router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES, tags=["deals"])
+
+Code = Annotated[str, Field(min_length=1, max_length=40)]
+Currency = Annotated[str, Field(pattern="^[A-Z]{3}$", description="ISO 4217, e.g. PLN.")]
+Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2, description="Not negative.")]
+
+
+class DealIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Racking, phase 1",
+                    "pipeline_code": "sales",
+                    "stage_code": "negotiation",
+                    "value": "48000.00",
+                    "currency": "PLN",
+                }
+            ]
+        },
+    )
+
+    name: str = Field(min_length=1, max_length=200)
+    pipeline_code: Code
+    stage_code: Code = Field(description="A stage of the pipeline.")
+    value: Money
+    currency: Currency | None = Field(default=None, description="Default: the lead's currency.")
+
+
+class DealPatch(BaseModel):
+    """Only the fields present change; a deal's fields cannot be cleared."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"stage_code": "closing"}]})
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    pipeline_code: Code | None = None
+    stage_code: Code | None = None
+    value: Money | None = None
+    currency: Currency | None = None
+
+
+class DealOut(BaseModel):
+    id: UUID
+    name: str
+    pipeline_code: str
+    stage_code: str
+    value: Decimal
+    currency: str
+
+    @classmethod
+    def of(cls, deal: Deal) -> DealOut:
+        return cls.model_validate(deal, from_attributes=True)
+
+
+@router.get("/leads/{lead_id}/deals", response_model=list[DealOut], summary="The deals of a lead")
+async def list_deals(lead_id: UUID, uow: UnitOfWork) -> list[DealOut]:
+    async with uow:
+        found = await deals.deals_of(uow, lead_id)
+    return [DealOut.of(deal) for deal in found]
+
+
+@router.post("/leads/{lead_id}/deals", status_code=201, response_model=DealOut, summary="Add a deal to a lead")
+async def add_deal(lead_id: UUID, body: DealIn, user: CurrentUser, uow: UnitOfWork, response: Response) -> DealOut:
+    async with uow:
+        deal = await deals.add_deal(uow, AddDeal(lead_id=lead_id, **body.model_dump()), user)
+        await uow.commit()
+    response.headers["Location"] = f"/leads/{lead_id}/deals/{deal.id}"
+    return DealOut.of(deal)
+
+
+@router.patch("/leads/{lead_id}/deals/{deal_id}", response_model=DealOut, summary="Change some fields of a deal")
+async def edit_deal(lead_id: UUID, deal_id: UUID, body: DealPatch, user: CurrentUser, uow: UnitOfWork) -> DealOut:
+    async with uow:
+        deal = await deals.edit_deal(uow, EditDeal(lead_id, deal_id, body.model_dump(exclude_unset=True)), user)
+        await uow.commit()
+    return DealOut.of(deal)
+
+
+@router.delete("/leads/{lead_id}/deals/{deal_id}", status_code=204, summary="Remove a deal from a lead")
+async def remove_deal(lead_id: UUID, deal_id: UUID, user: CurrentUser, uow: UnitOfWork) -> Response:
+    async with uow:
+        await deals.remove_deal(uow, RemoveDeal(lead_id, deal_id), user)
+        await uow.commit()
+    return Response(status_code=204)

@@ -1,0 +1,639 @@
+"""HTTP API of the configuration of leads: statuses, lead types, reference items, employees, partners
+and settings. Every signed-in user reads it (sales apps build their forms from it); changing it is a
+manager's, except partners, which salespeople create and edit too. Thin: parse, call a use case,
+commit, answer."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from leadline.contracts.auth import Role
+from leadline.contracts.http import (
+    PROBLEM_JSON,
+    PROBLEM_RESPONSES,
+    CurrentUser,
+    Manager,
+    Problem,
+    current_user,
+    expected_version,
+    runtime_of,
+    unit_of_work,
+    version_etag,
+)
+from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
+from leadline.leads.domain.model import REFERENCE_KINDS, LeadType, ReferenceItem, Status
+from leadline.leads.domain.reference import Employee, Partner, SettingKey
+from leadline.leads.service import reference as use_cases
+
+UnitOfWork = Annotated[LeadsUnitOfWork, Depends(unit_of_work)]
+
+router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES)
+
+# A code names an item in URLs, in leads and in Kafka keys (<kind>:<code>), so it is a plain slug.
+Code = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=40,
+        pattern=r"^[a-z0-9][a-z0-9_-]*$",
+        description="Lower-case letters, digits, - and _; cannot change once created.",
+    ),
+]
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+SortOrder = Annotated[int, Field(ge=0, le=1_000_000, description="Ascending: lower comes first.")]
+Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$", description="#rrggbb.", examples=["#ff9800"])]
+CodeInPath = Annotated[str, Path(max_length=40)]
+IncludeArchived = Annotated[bool, Query(alias="archived", description="Include archived ones too.")]
+IfMatch = Annotated[str | None, Header(description="The ETag you read; a stale one is refused with 412.")]
+
+STALE_RESPONSE: dict[int | str, dict[str, Any]] = {
+    412: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "If-Match is not the current version"}
+}
+
+
+class Patch(BaseModel):
+    """Only the fields present change; null clears a field that may be empty (others refuse it: `required`)."""
+
+    def changes(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True)
+
+
+# Statuses
+
+
+class StatusIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"code": "negotiation", "name": "Negotiation", "sort_order": 35}]},
+    )
+
+    code: Code
+    name: Name
+    sort_order: SortOrder
+    closed: bool = Field(default=False, description="Leads in a closed status are closed.")
+    lost: bool = Field(
+        default=False,
+        description="Makes this the lost status (it must be closed); the former lost status loses the flag.",
+    )
+
+
+class StatusPatch(Patch):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"name": "Negotiation", "sort_order": 35}, {"lost": True}]}
+    )
+
+    name: Name | None = None
+    sort_order: SortOrder | None = None
+    closed: bool | None = Field(default=None, description="Refused while leads are in the status.")
+    lost: bool | None = Field(
+        default=None,
+        description="true moves the lost flag here from the former lost status; "
+        "false on the lost status is refused (flag another one instead).",
+    )
+
+
+class StatusOut(BaseModel):
+    code: str
+    name: str
+    sort_order: int
+    closed: bool
+    lost: bool
+
+    @classmethod
+    def of(cls, status: Status) -> StatusOut:
+        return cls.model_validate(status, from_attributes=True)
+
+
+@router.get("/statuses", response_model=list[StatusOut], tags=["reference data"], summary="Lead statuses")
+async def list_statuses(uow: UnitOfWork) -> list[StatusOut]:
+    async with uow:
+        reference = await uow.reference.load()
+    return [StatusOut.of(s) for s in sorted(reference.statuses.values(), key=lambda s: s.sort_order)]
+
+
+@router.post(
+    "/statuses", status_code=201, response_model=StatusOut, tags=["reference data"], summary="Add a status (manager)"
+)
+async def create_status(body: StatusIn, user: Manager, uow: UnitOfWork) -> StatusOut:
+    async with uow:
+        status = await use_cases.create_status(uow, Status(**body.model_dump()), user)
+        await uow.commit()
+    return StatusOut.of(status)
+
+
+@router.patch(
+    "/statuses/{code}",
+    response_model=StatusOut,
+    tags=["reference data"],
+    summary="Change a status (manager)",
+    description="Exactly one status is the lost one: setting `lost` on a status takes the flag from the former "
+    "lost status (both are published as changed).",
+)
+async def update_status(code: CodeInPath, body: StatusPatch, user: Manager, uow: UnitOfWork) -> StatusOut:
+    async with uow:
+        status = await use_cases.update_status(uow, code, body.changes(), user)
+        await uow.commit()
+    return StatusOut.of(status)
+
+
+@router.delete(
+    "/statuses/{code}",
+    status_code=204,
+    tags=["reference data"],
+    summary="Delete a status (manager)",
+    description="Statuses are not archived: deleting one that leads are in (409 `status_in_use`, with "
+    "`lead_count`), that a lead type lists (409 `status_allowed_by_type`, with `lead_types`) or the lost "
+    "status (422 `lost_status_required`) is refused.",
+)
+async def delete_status(code: CodeInPath, user: Manager, uow: UnitOfWork) -> Response:
+    async with uow:
+        await use_cases.delete_status(uow, code, user)
+        await uow.commit()
+    return Response(status_code=204)
+
+
+# Lead types
+
+
+class LeadTypeIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"code": "service", "name": "Service", "allowed_statuses": ["new", "qualification", "won"]}]
+        },
+    )
+
+    code: Code
+    name: Name
+    allowed_statuses: frozenset[Code] = Field(default=frozenset(), description="Status codes; empty: every status.")
+
+
+class LeadTypePatch(Patch):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"allowed_statuses": ["new", "qualification", "won", "lost"]}]}
+    )
+
+    name: Name | None = None
+    allowed_statuses: frozenset[Code] | None = Field(
+        default=None,
+        description="Replaces the list; empty: every status. Refused while leads of the type are in a status "
+        "the new list leaves out.",
+    )
+
+
+class LeadTypeOut(BaseModel):
+    code: str
+    name: str
+    allowed_statuses: list[str] = Field(description="Empty: every status is allowed.")
+
+    @classmethod
+    def of(cls, lead_type: LeadType) -> LeadTypeOut:
+        return cls(code=lead_type.code, name=lead_type.name, allowed_statuses=sorted(lead_type.allowed_statuses))
+
+
+@router.get("/lead-types", response_model=list[LeadTypeOut], tags=["reference data"], summary="Lead types")
+async def list_lead_types(uow: UnitOfWork) -> list[LeadTypeOut]:
+    async with uow:
+        reference = await uow.reference.load()
+    return [LeadTypeOut.of(t) for t in sorted(reference.lead_types.values(), key=lambda t: t.name)]
+
+
+@router.post(
+    "/lead-types",
+    status_code=201,
+    response_model=LeadTypeOut,
+    tags=["reference data"],
+    summary="Add a lead type (manager)",
+)
+async def create_lead_type(body: LeadTypeIn, user: Manager, uow: UnitOfWork) -> LeadTypeOut:
+    async with uow:
+        lead_type = await use_cases.create_lead_type(uow, LeadType(**body.model_dump()), user)
+        await uow.commit()
+    return LeadTypeOut.of(lead_type)
+
+
+@router.patch(
+    "/lead-types/{code}",
+    response_model=LeadTypeOut,
+    tags=["reference data"],
+    summary="Rename a lead type or set its allowed statuses (manager)",
+)
+async def update_lead_type(code: CodeInPath, body: LeadTypePatch, user: Manager, uow: UnitOfWork) -> LeadTypeOut:
+    async with uow:
+        lead_type = await use_cases.update_lead_type(uow, code, body.changes(), user)
+        await uow.commit()
+    return LeadTypeOut.of(lead_type)
+
+
+# Reference items
+
+Kind = Annotated[
+    str,
+    Path(
+        description="priority, tag, lost_reason, source, campaign, channel, product, pipeline or stage.",
+        json_schema_extra={"enum": list(REFERENCE_KINDS)},
+    ),
+]
+
+
+class ReferenceItemIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"code": "critical", "name": "Critical", "colour": "#b71c1c", "sort_order": 50},
+                {"code": "delivery", "name": "Delivery", "sort_order": 40, "parent_code": "sales"},
+            ]
+        },
+    )
+
+    code: Code
+    name: Name
+    colour: Colour | None = None
+    sort_order: SortOrder = 0
+    parent_code: Code | None = Field(default=None, description="Stages only, and required for them: the pipeline.")
+
+
+class ReferenceItemPatch(Patch):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"name": "Very high", "colour": "#ff5722"}, {"archived": False}]},
+    )
+
+    name: Name | None = None
+    colour: Colour | None = Field(default=None, description="null clears it.")
+    sort_order: SortOrder | None = None
+    parent_code: Code | None = Field(
+        default=None, description="Moves a stage to another pipeline; refused if deals use it."
+    )
+    archived: bool | None = Field(default=None, description="Archive (no longer offered for new choices) or restore.")
+
+
+class ReferenceItemOut(BaseModel):
+    kind: str
+    code: str
+    name: str
+    colour: str | None
+    sort_order: int
+    parent_code: str | None
+    archived: bool
+
+    @classmethod
+    def of(cls, item: ReferenceItem) -> ReferenceItemOut:
+        return cls.model_validate(item, from_attributes=True)
+
+
+class UsageOut(BaseModel):
+    leads: int
+    deals: int
+    stages: int = Field(description="A pipeline's stages.")
+
+
+class ReferenceItemRemoval(BaseModel):
+    outcome: Literal["deleted", "archived"] = Field(
+        description="deleted when nothing used the item; archived when something does (see used_by)."
+    )
+    used_by: UsageOut
+    item: ReferenceItemOut = Field(description="The item as it is now (as it was, when deleted).")
+
+
+@router.get(
+    "/reference",
+    response_model=list[ReferenceItemOut],
+    tags=["reference data"],
+    summary="Reference items of every kind",
+)
+async def list_all_reference_items(
+    uow: UnitOfWork, include_archived: IncludeArchived = False
+) -> list[ReferenceItemOut]:
+    async with uow:
+        items = await use_cases.reference_items(uow, None, include_archived=include_archived)
+    return [ReferenceItemOut.of(item) for item in items]
+
+
+@router.get(
+    "/reference/{kind}",
+    response_model=list[ReferenceItemOut],
+    tags=["reference data"],
+    summary="Reference items of one kind, by sort order",
+)
+async def list_reference_items(
+    kind: Kind, uow: UnitOfWork, include_archived: IncludeArchived = False
+) -> list[ReferenceItemOut]:
+    async with uow:
+        items = await use_cases.reference_items(uow, kind, include_archived=include_archived)
+    return [ReferenceItemOut.of(item) for item in items]
+
+
+@router.post(
+    "/reference/{kind}",
+    status_code=201,
+    response_model=ReferenceItemOut,
+    tags=["reference data"],
+    summary="Add a reference item (manager)",
+)
+async def create_reference_item(kind: Kind, body: ReferenceItemIn, user: Manager, uow: UnitOfWork) -> ReferenceItemOut:
+    async with uow:
+        item = await use_cases.create_reference_item(uow, ReferenceItem(kind=kind, **body.model_dump()), user)
+        await uow.commit()
+    return ReferenceItemOut.of(item)
+
+
+@router.patch(
+    "/reference/{kind}/{code}",
+    response_model=ReferenceItemOut,
+    tags=["reference data"],
+    summary="Change, archive or restore a reference item (manager)",
+)
+async def update_reference_item(
+    kind: Kind, code: CodeInPath, body: ReferenceItemPatch, user: Manager, uow: UnitOfWork
+) -> ReferenceItemOut:
+    async with uow:
+        item = await use_cases.update_reference_item(uow, kind, code, body.changes(), user)
+        await uow.commit()
+    return ReferenceItemOut.of(item)
+
+
+@router.delete(
+    "/reference/{kind}/{code}",
+    response_model=ReferenceItemRemoval,
+    tags=["reference data"],
+    summary="Delete a reference item, or archive it while in use (manager)",
+    description="An item no lead, deal or stage refers to is deleted. One in use is archived instead, so the "
+    "leads keep their meaning while new choices of it are refused (422 `archived_<kind>`): the answer is "
+    "200 with `outcome` archived and what uses it.",
+)
+async def remove_reference_item(kind: Kind, code: CodeInPath, user: Manager, uow: UnitOfWork) -> ReferenceItemRemoval:
+    async with uow:
+        removal = await use_cases.remove_reference_item(uow, kind, code, user)
+        await uow.commit()
+    return ReferenceItemRemoval(
+        outcome="deleted" if removal.deleted else "archived",
+        used_by=UsageOut.model_validate(removal.usage, from_attributes=True),
+        item=ReferenceItemOut.of(removal.item),
+    )
+
+
+# Employees
+
+Extension = Annotated[str, Field(pattern=r"^[0-9A-Za-z*#+-]{1,20}$", description="PBX extension.", examples=["101"])]
+
+
+class EmployeeIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"id": "ewa", "name": "Ewa Kowalczyk", "role": "salesperson", "extension": "103"}]
+        },
+    )
+
+    id: str = Field(min_length=1, max_length=100, description="The identity provider's user id (the token's sub).")
+    name: str = Field(min_length=1, max_length=200)
+    role: Role
+    extension: Extension | None = Field(default=None, description="Unique among active employees.")
+
+
+class EmployeePatch(Patch):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"extension": "104"}, {"archived": True}]}
+    )
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    role: Role | None = None
+    extension: Extension | None = Field(default=None, description="Unique among active employees; null clears it.")
+    archived: bool | None = Field(
+        default=None, description="Left the team (kept, as leads and history name them), or back."
+    )
+
+
+class EmployeeOut(BaseModel):
+    id: str
+    name: str
+    role: Role
+    extension: str | None
+    archived: bool
+
+    @classmethod
+    def of(cls, employee: Employee) -> EmployeeOut:
+        return cls.model_validate(employee, from_attributes=True)
+
+
+@router.get("/employees", response_model=list[EmployeeOut], tags=["employees"], summary="The sales team, by name")
+async def list_employees(uow: UnitOfWork, include_archived: IncludeArchived = False) -> list[EmployeeOut]:
+    async with uow:
+        found = await uow.employees.directory(include_archived=include_archived)
+    return [EmployeeOut.of(employee) for employee in found]
+
+
+@router.get("/employees/{employee_id}", response_model=EmployeeOut, tags=["employees"], summary="One employee")
+async def get_employee(employee_id: Annotated[str, Path(max_length=100)], uow: UnitOfWork) -> EmployeeOut:
+    async with uow:
+        employee = await use_cases.get_employee(uow, employee_id)
+    return EmployeeOut.of(employee)
+
+
+@router.post(
+    "/employees", status_code=201, response_model=EmployeeOut, tags=["employees"], summary="Add an employee (manager)"
+)
+async def create_employee(body: EmployeeIn, user: Manager, uow: UnitOfWork, response: Response) -> EmployeeOut:
+    async with uow:
+        employee = await use_cases.create_employee(uow, Employee(**body.model_dump()), user)
+        await uow.commit()
+    response.headers["Location"] = f"/employees/{employee.id}"
+    return EmployeeOut.of(employee)
+
+
+@router.patch(
+    "/employees/{employee_id}",
+    response_model=EmployeeOut,
+    tags=["employees"],
+    summary="Change, archive or restore an employee (manager)",
+)
+async def update_employee(
+    employee_id: Annotated[str, Path(max_length=100)], body: EmployeePatch, user: Manager, uow: UnitOfWork
+) -> EmployeeOut:
+    async with uow:
+        employee = await use_cases.update_employee(uow, employee_id, body.changes(), user)
+        await uow.commit()
+    return EmployeeOut.of(employee)
+
+
+# Partners
+
+
+class PartnerFields(BaseModel):
+    tax_id: str | None = Field(default=None, max_length=30, description="VAT / NIP.")
+    contact_person: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=50, description="Any format; stored in E.164.")
+    email: EmailStr | None = None
+    street: str | None = Field(default=None, max_length=200)
+    city: str | None = Field(default=None, max_length=100)
+    postal_code: str | None = Field(default=None, max_length=20)
+    country: str | None = Field(default=None, pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2.")
+
+
+class PartnerIn(PartnerFields):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Kowalski Logistics sp. z o.o.",
+                    "tax_id": "8971234567",
+                    "contact_person": "Jan Kowalski",
+                    "phone": "+48 71 123 45 67",
+                    "email": "biuro@kowalski-logistics.example",
+                    "city": "Wrocław",
+                    "country": "PL",
+                }
+            ]
+        },
+    )
+
+    name: str = Field(min_length=1, max_length=200)
+
+
+class PartnerPatch(PartnerFields, Patch):
+    """Fields present change, null clears one (but not the name); only a manager changes `archived`."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"contact_person": "Anna Kowalska"}, {"archived": True}]}
+    )
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    archived: bool | None = Field(default=None, description="Manager only: archive (no longer offered) or restore.")
+
+
+class PartnerOut(BaseModel):
+    id: UUID
+    name: str
+    tax_id: str | None
+    contact_person: str | None
+    phone: str | None
+    email: str | None
+    street: str | None
+    city: str | None
+    postal_code: str | None
+    country: str | None
+    archived: bool
+    version: int
+
+    @classmethod
+    def of(cls, partner: Partner) -> PartnerOut:
+        return cls.model_validate(partner, from_attributes=True)
+
+
+class PartnerPage(BaseModel):
+    items: list[PartnerOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
+
+
+@router.get("/partners", response_model=PartnerPage, tags=["partners"], summary="Partners by name")
+async def list_partners(
+    uow: UnitOfWork,
+    q: Annotated[str | None, Query(max_length=200, description="Part of the name, any case.")] = None,
+    include_archived: IncludeArchived = False,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> PartnerPage:
+    async with uow:
+        found, next_cursor = await uow.partners.page(
+            name_contains=q, include_archived=include_archived, limit=limit, cursor=cursor
+        )
+    return PartnerPage(items=[PartnerOut.of(p) for p in found], next_cursor=next_cursor)
+
+
+@router.get("/partners/{partner_id}", response_model=PartnerOut, tags=["partners"], summary="One partner")
+async def get_partner(partner_id: UUID, uow: UnitOfWork, response: Response) -> PartnerOut:
+    async with uow:
+        partner = await use_cases.get_partner(uow, partner_id)
+    response.headers["ETag"] = version_etag(partner.version)
+    return PartnerOut.of(partner)
+
+
+@router.post("/partners", status_code=201, response_model=PartnerOut, tags=["partners"], summary="Add a partner")
+async def create_partner(
+    body: PartnerIn, user: CurrentUser, uow: UnitOfWork, request: Request, response: Response
+) -> PartnerOut:
+    async with uow:
+        partner = await use_cases.create_partner(
+            uow, body.model_dump(), user, phone_region=runtime_of(request).settings.default_phone_region
+        )
+        await uow.commit()
+    response.headers["Location"] = f"/partners/{partner.id}"
+    response.headers["ETag"] = version_etag(partner.version)
+    return PartnerOut.of(partner)
+
+
+@router.patch(
+    "/partners/{partner_id}",
+    response_model=PartnerOut,
+    tags=["partners"],
+    summary="Change some fields of a partner",
+    responses=STALE_RESPONSE,
+)
+async def update_partner(
+    partner_id: UUID,
+    body: PartnerPatch,
+    user: CurrentUser,
+    uow: UnitOfWork,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PartnerOut:
+    async with uow:
+        partner = await use_cases.update_partner(
+            uow,
+            partner_id,
+            body.changes(),
+            user,
+            expected_version=expected_version(if_match),
+            phone_region=runtime_of(request).settings.default_phone_region,
+        )
+        await uow.commit()
+    response.headers["ETag"] = version_etag(partner.version)
+    return PartnerOut.of(partner)
+
+
+# Settings
+
+
+class SettingsOut(BaseModel):
+    order_type: str | None = Field(description="The documents service's type for orders made from a lead.")
+    invoice_type: str | None = Field(description="The documents service's type for invoices made from a lead.")
+    default_currency: str = Field(description="ISO 4217.", examples=["PLN"])
+
+    @classmethod
+    def of(cls, settings: dict[SettingKey, str | None]) -> SettingsOut:
+        return cls.model_validate({key.value: value for key, value in settings.items()})
+
+
+class SettingIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"value": "ZS"}, {"value": "EUR"}, {"value": None}]}
+    )
+
+    value: str | None = Field(
+        max_length=40,
+        description="order_type, invoice_type: a document type code, null unsets it; "
+        "default_currency: an ISO 4217 code.",
+    )
+
+
+@router.get("/settings", response_model=SettingsOut, tags=["settings"], summary="The settings of leads")
+async def get_settings(uow: UnitOfWork) -> SettingsOut:
+    async with uow:
+        settings = await uow.settings.all()
+    return SettingsOut.of(settings)
+
+
+@router.put("/settings/{key}", response_model=SettingsOut, tags=["settings"], summary="Set one setting (manager)")
+async def put_setting(key: SettingKey, body: SettingIn, user: Manager, uow: UnitOfWork) -> SettingsOut:
+    async with uow:
+        settings = await use_cases.change_setting(uow, key, body.value, user)
+        await uow.commit()
+    return SettingsOut.of(settings)

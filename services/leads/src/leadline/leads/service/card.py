@@ -1,0 +1,42 @@
+"""The lead card: everything a sales app shows of one lead, and which actions the user may take on it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from sqlalchemy import RowMapping
+
+from leadline.contracts.auth import Principal
+from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
+from leadline.leads.domain.card import CardActions, available_actions
+from leadline.leads.domain.deals import Deal
+from leadline.leads.domain.links import COMMUNICATION_KINDS, DOCUMENT_KINDS, LeadLink
+from leadline.leads.domain.model import Lead
+from leadline.leads.domain.reference import Partner
+from leadline.leads.service.use_cases import get_lead
+
+
+@dataclass(frozen=True)
+class LeadCard:
+    lead: Lead
+    partner: Partner | None
+    history: list[RowMapping]
+    communications: list[LeadLink]  # calls and e-mails
+    documents: list[LeadLink]  # orders and invoices
+    deals: list[Deal]
+    actions: CardActions
+
+
+async def lead_card(uow: LeadsUnitOfWork, lead_id: UUID, user: Principal) -> LeadCard:
+    lead = await get_lead(uow, lead_id)
+    links = await uow.links.of(lead.id)
+    return LeadCard(
+        lead=lead,
+        partner=await uow.partners.get(lead.partner_id) if lead.partner_id else None,
+        history=await uow.history.of(lead.id),
+        communications=[link for link in links if link.kind in COMMUNICATION_KINDS],
+        documents=[link for link in links if link.kind in DOCUMENT_KINDS],
+        deals=await uow.deals.of(lead.id),
+        actions=available_actions(lead, user, await uow.reference.load(), await uow.settings.all()),
+    )

@@ -1,0 +1,55 @@
+"""What the other services link to leads, kept from their events: the lead card lists these items,
+and a lead with any of them cannot be deleted."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from leadline.contracts.envelope import Envelope
+from leadline.contracts.events import CallAttachedV1, CallRegisteredV1
+from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
+from leadline.leads.domain.links import LeadLink, call_label
+
+log = logging.getLogger(__name__)
+
+
+async def call_registered(uow: LeadsUnitOfWork, event: CallRegisteredV1, envelope: Envelope) -> None:
+    """A call communications matched to a lead on arrival; one left in triage is linked once attached."""
+    if event.state != "attached" or event.lead_id is None:
+        return
+    await _link(
+        uow,
+        LeadLink(
+            kind="call",
+            item_id=str(event.call_id),
+            lead_id=event.lead_id,
+            label=call_label(event.caller_number, event.received_at, event.call_id),
+            linked_at=event.received_at,
+        ),
+    )
+
+
+async def call_attached(uow: LeadsUnitOfWork, event: CallAttachedV1, envelope: Envelope) -> None:
+    await _link(
+        uow,
+        LeadLink(
+            kind="call",
+            item_id=str(event.call_id),
+            lead_id=event.lead_id,
+            label=call_label(event.caller_number, event.received_at, event.call_id),
+            linked_at=event.attached_at,
+        ),
+    )
+
+
+async def _link(uow: LeadsUnitOfWork, link: LeadLink) -> None:
+    """Other services learn of a merge or a delete after the fact, so an item may arrive for a lead that
+    is gone: a merged lead's item goes to its survivor; a deleted lead's has nothing to go to."""
+    if await uow.leads.get(link.lead_id) is None:
+        survivor_id = await uow.links.survivor_of(link.lead_id)
+        if survivor_id is None:
+            log.info("%s %s is linked to lead %s, which no longer exists", link.kind, link.item_id, link.lead_id)
+            return
+        link = replace(link, lead_id=survivor_id)
+    await uow.links.put(link)

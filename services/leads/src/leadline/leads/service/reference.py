@@ -1,0 +1,326 @@
+"""Use cases of the configuration of leads: statuses, lead types, reference items, the sales team
+directory, partners and settings. Each runs in the caller's unit of work and writes the events of
+its change to the outbox in the same transaction; the caller commits.
+
+Whoever may call them is the entrypoint's decision (configuration is a manager's), except where the
+rule depends on the change itself (only a manager archives a partner)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from leadline.contracts.auth import Principal
+from leadline.contracts.errors import Conflict, NotFound, StaleVersion
+from leadline.contracts.events import (
+    EmployeeChangedV1,
+    LeadTypeChangedV1,
+    PartnerChangedV1,
+    ReferenceItemChangedV1,
+    SettingChangedV1,
+    StatusChangedV1,
+)
+from leadline.contracts.phone import checked_e164
+from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
+from leadline.leads.domain.model import LeadType, ReferenceItem, Status
+from leadline.leads.domain.reference import (
+    Employee,
+    Partner,
+    SettingKey,
+    Usage,
+    employee_changed,
+    ensure_extension_free,
+    ensure_no_lead_stranded,
+    ensure_reference_kind,
+    ensure_stage_may_move,
+    ensure_status_deletable,
+    existing_item,
+    existing_lead_type,
+    item_changed,
+    item_created,
+    item_removed,
+    lead_type_changed,
+    lead_type_created,
+    setting_value,
+    status_changed,
+    status_created,
+    statuses_no_longer_allowed,
+)
+
+# Statuses and lead types
+
+
+async def create_status(uow: LeadsUnitOfWork, status: Status, user: Principal) -> Status:
+    await uow.workflow.lock_for_change()
+    created, *also_changed = status_created(await uow.reference.load(), status)
+    await uow.workflow.add_status(created)
+    for other in also_changed:
+        await uow.workflow.save_status(other)
+    await _announce_statuses(uow, [created, *also_changed], user)
+    return created
+
+
+async def update_status(uow: LeadsUnitOfWork, code: str, changes: Mapping[str, Any], user: Principal) -> Status:
+    """Changes name, sort order, closed or lost; flagging a status as lost takes the flag from the former one."""
+    await uow.workflow.lock_for_change()
+    reference = await uow.reference.load()
+    saved = status_changed(reference, code, changes, leads_in_status=await uow.workflow.leads_in_status(code))
+    if saved == [reference.statuses[code]]:
+        return saved[0]
+    for status in saved:
+        await uow.workflow.save_status(status)
+    await _announce_statuses(uow, saved, user)
+    return saved[0]
+
+
+async def delete_status(uow: LeadsUnitOfWork, code: str, user: Principal) -> None:
+    """Refused while leads are in the status or a lead type lists it (statuses have no archived state)."""
+    await uow.workflow.lock_for_change()
+    status = ensure_status_deletable(
+        await uow.reference.load(), code, leads_in_status=await uow.workflow.leads_in_status(code)
+    )
+    await uow.workflow.delete_status(code)
+    await uow.outbox.add(StatusChangedV1(**asdict(status), deleted=True, **_changed_by(user)))
+
+
+async def _announce_statuses(uow: LeadsUnitOfWork, statuses: list[Status], user: Principal) -> None:
+    for status in statuses:
+        await uow.outbox.add(StatusChangedV1(**asdict(status), **_changed_by(user)))
+
+
+async def create_lead_type(uow: LeadsUnitOfWork, lead_type: LeadType, user: Principal) -> LeadType:
+    await uow.workflow.lock_for_change()
+    created = lead_type_created(await uow.reference.load(), lead_type)
+    await uow.workflow.add_lead_type(created)
+    await _announce_lead_type(uow, created, user)
+    return created
+
+
+async def update_lead_type(uow: LeadsUnitOfWork, code: str, changes: Mapping[str, Any], user: Principal) -> LeadType:
+    """Renames a type or sets the statuses it allows (empty: all); refused if leads of it would be left
+    in a status it no longer allows."""
+    await uow.workflow.lock_for_change()
+    reference = await uow.reference.load()
+    before = existing_lead_type(reference, code)
+    after = lead_type_changed(reference, code, changes)
+    dropped = statuses_no_longer_allowed(reference, before, after)
+    ensure_no_lead_stranded(after, leads_in_dropped_statuses=await uow.workflow.leads_of_type_in(code, dropped))
+    if after == before:
+        return before
+    await uow.workflow.save_lead_type(after)
+    await _announce_lead_type(uow, after, user)
+    return after
+
+
+async def _announce_lead_type(uow: LeadsUnitOfWork, lead_type: LeadType, user: Principal) -> None:
+    await uow.outbox.add(
+        LeadTypeChangedV1(
+            code=lead_type.code,
+            name=lead_type.name,
+            allowed_statuses=sorted(lead_type.allowed_statuses),
+            **_changed_by(user),
+        )
+    )
+
+
+# Reference items
+
+
+async def reference_items(uow: LeadsUnitOfWork, kind: str | None, *, include_archived: bool) -> list[ReferenceItem]:
+    """Items of one kind (or of every kind), in the order sales apps show them."""
+    if kind is not None:
+        ensure_reference_kind(kind)
+    items = (await uow.reference.load()).items.values()
+    return sorted(
+        (i for i in items if (kind is None or i.kind == kind) and (include_archived or not i.archived)),
+        key=lambda i: (i.kind, i.sort_order, i.name, i.code),
+    )
+
+
+async def create_reference_item(uow: LeadsUnitOfWork, item: ReferenceItem, user: Principal) -> ReferenceItem:
+    await uow.reference_items.lock_for_change()
+    created = item_created(await uow.reference.load(), item)
+    await uow.reference_items.add(created)
+    await _announce_item(uow, created, user)
+    return created
+
+
+async def update_reference_item(
+    uow: LeadsUnitOfWork, kind: str, code: str, changes: Mapping[str, Any], user: Principal
+) -> ReferenceItem:
+    """Changes name, colour, sort order, a stage's pipeline, or archives / restores the item."""
+    await uow.reference_items.lock_for_change()
+    reference = await uow.reference.load()
+    before = existing_item(reference, kind, code)
+    after = item_changed(reference, kind, code, changes)
+    if after.parent_code != before.parent_code:
+        ensure_stage_may_move(before, await uow.reference_items.usage(before))
+    if after == before:
+        return before
+    await uow.reference_items.save(after)
+    await _announce_item(uow, after, user)
+    return after
+
+
+@dataclass(frozen=True)
+class ItemRemoval:
+    """What became of an item asked to be deleted: gone, or archived because something uses it."""
+
+    item: ReferenceItem
+    usage: Usage
+
+    @property
+    def deleted(self) -> bool:
+        return not self.usage.in_use
+
+
+async def remove_reference_item(uow: LeadsUnitOfWork, kind: str, code: str, user: Principal) -> ItemRemoval:
+    await uow.reference_items.lock_for_change()
+    item = existing_item(await uow.reference.load(), kind, code)
+    usage = await uow.reference_items.usage(item)
+    archived = item_removed(item, usage)
+    if archived is None:
+        await uow.reference_items.delete(item)
+        await _announce_item(uow, item, user, deleted=True)
+        return ItemRemoval(item, usage)
+    if archived != item:
+        await uow.reference_items.save(archived)
+        await _announce_item(uow, archived, user)
+    return ItemRemoval(archived, usage)
+
+
+async def _announce_item(uow: LeadsUnitOfWork, item: ReferenceItem, user: Principal, *, deleted: bool = False) -> None:
+    await uow.outbox.add(ReferenceItemChangedV1(**asdict(item), deleted=deleted, **_changed_by(user)))
+
+
+# The sales team directory
+
+
+async def get_employee(uow: LeadsUnitOfWork, employee_id: str) -> Employee:
+    employee = await uow.employees.get(employee_id)
+    if employee is None:
+        raise NotFound(f"there is no employee {employee_id!r}", rule="employee_not_found", field="id")
+    return employee
+
+
+async def create_employee(uow: LeadsUnitOfWork, employee: Employee, user: Principal) -> Employee:
+    await uow.employees.lock_for_change()
+    if await uow.employees.get(employee.id) is not None:
+        raise Conflict(f"employee {employee.id!r} is in the directory already", rule="duplicate_id", field="id")
+    await _ensure_extension_free(uow, employee)
+    await uow.employees.add(employee)
+    await _announce_employee(uow, employee, user)
+    return employee
+
+
+async def update_employee(
+    uow: LeadsUnitOfWork, employee_id: str, changes: Mapping[str, Any], user: Principal
+) -> Employee:
+    """Changes name, role or extension, archives (left the team) or restores an employee."""
+    await uow.employees.lock_for_change()
+    before = await get_employee(uow, employee_id)
+    after = employee_changed(before, changes)
+    if after == before:
+        return before
+    await _ensure_extension_free(uow, after)
+    await uow.employees.save(after)
+    await _announce_employee(uow, after, user)
+    return after
+
+
+async def _ensure_extension_free(uow: LeadsUnitOfWork, employee: Employee) -> None:
+    holders = await uow.employees.holding_extension(employee.extension) if employee.extension else []
+    ensure_extension_free(employee, holders)
+
+
+async def _announce_employee(uow: LeadsUnitOfWork, employee: Employee, user: Principal) -> None:
+    await uow.outbox.add(
+        EmployeeChangedV1(
+            employee_id=employee.id,
+            name=employee.name,
+            role=employee.role.value,
+            extension=employee.extension,
+            archived=employee.archived,
+            **_changed_by(user),
+        )
+    )
+
+
+# Partners
+
+
+async def get_partner(uow: LeadsUnitOfWork, partner_id: UUID) -> Partner:
+    partner = await uow.partners.get(partner_id)
+    if partner is None:
+        raise NotFound(f"there is no partner {partner_id}", rule="partner_not_found", field="partner_id")
+    return partner
+
+
+async def create_partner(
+    uow: LeadsUnitOfWork, fields: Mapping[str, Any], user: Principal, *, phone_region: str
+) -> Partner:
+    partner = Partner(id=uuid.uuid4(), **_contacts_normalised(fields, phone_region))
+    await uow.partners.add(partner)
+    await _announce_partner(uow, partner, user)
+    return partner
+
+
+async def update_partner(
+    uow: LeadsUnitOfWork,
+    partner_id: UUID,
+    changes: Mapping[str, Any],
+    user: Principal,
+    *,
+    expected_version: int | None,
+    phone_region: str,
+) -> Partner:
+    partner = await get_partner(uow, partner_id)
+    if expected_version is not None and expected_version != partner.version:
+        raise StaleVersion(
+            f"partner {partner.id} is at version {partner.version}, not {expected_version}", rule="stale_version"
+        )
+    edited = partner.edited(_contacts_normalised(changes, phone_region), user)
+    if edited is partner:
+        return partner
+    await uow.partners.save(edited)
+    await _announce_partner(uow, edited, user)
+    return edited
+
+
+def _contacts_normalised(fields: Mapping[str, Any], phone_region: str) -> dict[str, Any]:
+    """Phones in E.164, as on leads (calls are matched on them); e-mails in lower case."""
+    normalised = dict(fields)
+    if normalised.get("phone"):
+        normalised["phone"] = checked_e164(normalised["phone"], phone_region)
+    if normalised.get("email"):
+        normalised["email"] = str(normalised["email"]).lower()
+    return normalised
+
+
+async def _announce_partner(uow: LeadsUnitOfWork, partner: Partner, user: Principal) -> None:
+    fields = asdict(partner)
+    await uow.outbox.add(PartnerChangedV1(partner_id=fields.pop("id"), **fields, **_changed_by(user)))
+
+
+# Settings
+
+
+async def change_setting(
+    uow: LeadsUnitOfWork, key: SettingKey, value: str | None, user: Principal
+) -> dict[SettingKey, str | None]:
+    """Sets one setting; returns them all."""
+    value = setting_value(key, value)
+    current = await uow.settings.all()
+    if current[key] == value:
+        return current
+    await uow.settings.put(key, value)
+    await uow.outbox.add(SettingChangedV1(key=key.value, value=value, **_changed_by(user)))
+    return {**current, key: value}
+
+
+def _changed_by(user: Principal) -> dict[str, Any]:
+    return {"changed_by": user.user_id, "changed_at": datetime.now(UTC)}

@@ -1,0 +1,387 @@
+"""The configuration of leads (statuses, lead types, reference items, employees, partners, settings)
+against the real broker and a real database (SQLite, and PostgreSQL when configured): who may change
+it, its rules, and the events every change publishes on the compacted configuration topics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import ConsumerRecord
+
+from leadline.contracts.events import (
+    EmployeeChangedV1,
+    Event,
+    LeadTypeChangedV1,
+    PartnerChangedV1,
+    ReferenceItemChangedV1,
+    SettingChangedV1,
+    StatusChangedV1,
+)
+from leadline.contracts.topics import EMPLOYEE, PARTNER, REFERENCE, Topic
+from tests.support.kafka import LocalKafka, headers_of, read_until
+from tests.support.services import RunningService, auth, running_service
+
+pytestmark = pytest.mark.kafka
+
+MANAGER, SALESPERSON = auth("marta"), auth("anna")
+
+
+@pytest.fixture
+async def leads(kafka: LocalKafka, namespace: str, database_url: str):  # type: ignore[no-untyped-def]
+    async with running_service(
+        "leads", database_url=database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace
+    ) as svc:
+        yield svc
+
+
+def ok(response: httpx.Response, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json() if response.content else None
+
+
+def refused(response: httpx.Response, status: int) -> tuple[str | None, str]:
+    """The field and rule a refusal names."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    rule = problem["type"].removeprefix("urn:leadline:problem:")
+    return (problem["errors"][0]["field"] if problem["errors"] else None), rule
+
+
+async def published(
+    kafka: LocalKafka, namespace: str, topic: Topic, event: type[Event], until: Callable[[list[Any]], bool]
+) -> list[Any]:
+    """The events of one type on ``topic``, read from its beginning until ``until(events)`` holds."""
+
+    def of_type(records: list[ConsumerRecord[bytes, bytes]]) -> list[Any]:
+        return [event.model_validate_json(r.value or b"") for r in records if headers_of(r)["ce_type"] == event.type]
+
+    return of_type(await read_until(kafka.bootstrap, topic, namespace, lambda records: until(of_type(records))))
+
+
+async def test_a_salesperson_reads_the_configuration_but_changes_none_of_it(leads: RunningService) -> None:
+    for path in ("/statuses", "/lead-types", "/reference", "/reference/priority", "/employees", "/settings"):
+        ok(await leads.http.get(path, headers=SALESPERSON))
+
+    manager_writes: list[tuple[str, str, dict[str, Any] | None]] = [
+        ("POST", "/statuses", {"code": "on-hold", "name": "On hold", "sort_order": 25}),
+        ("PATCH", "/statuses/new", {"name": "Fresh"}),
+        ("DELETE", "/statuses/proposal", None),
+        ("POST", "/lead-types", {"code": "repair", "name": "Repair"}),
+        ("PATCH", "/lead-types/service", {"allowed_statuses": []}),
+        ("POST", "/reference/priority", {"code": "critical", "name": "Critical"}),
+        ("PATCH", "/reference/priority/high", {"colour": "#000000"}),
+        ("DELETE", "/reference/priority/low", None),
+        ("POST", "/employees", {"id": "ewa", "name": "Ewa", "role": "salesperson"}),
+        ("PATCH", "/employees/ewa", {"archived": True}),
+        ("PUT", "/settings/order_type", {"value": "ZS"}),
+    ]
+    for method, path, body in manager_writes:
+        response = await leads.http.request(method, path, json=body, headers=SALESPERSON)
+        assert refused(response, 403) == (None, "manager_only"), (method, path)
+
+    # Nothing changed under the refusals.
+    statuses = ok(await leads.http.get("/statuses", headers=SALESPERSON))
+    assert [s["code"] for s in statuses] == ["new", "qualification", "proposal", "won", "lost"]
+    assert statuses[0]["name"] == "New"
+
+
+async def test_exactly_one_status_is_the_lost_one(leads: RunningService, kafka: LocalKafka, namespace: str) -> None:
+    not_closed = await leads.http.post(
+        "/statuses", json={"code": "dropped", "name": "Dropped", "sort_order": 60, "lost": True}, headers=MANAGER
+    )
+    assert refused(not_closed, 422) == ("closed", "lost_status_must_be_closed")
+
+    created = await leads.http.post(
+        "/statuses",
+        json={"code": "dropped", "name": "Dropped", "sort_order": 60, "closed": True, "lost": True},
+        headers=MANAGER,
+    )
+    assert ok(created, 201) == {"code": "dropped", "name": "Dropped", "sort_order": 60, "closed": True, "lost": True}
+    statuses = {s["code"]: s for s in ok(await leads.http.get("/statuses", headers=MANAGER))}
+    assert [code for code, s in statuses.items() if s["lost"]] == ["dropped"]
+
+    cleared = await leads.http.patch("/statuses/dropped", json={"lost": False}, headers=MANAGER)
+    assert refused(cleared, 422) == ("lost", "lost_status_required")
+    assert refused(await leads.http.delete("/statuses/dropped", headers=MANAGER), 422) == (
+        "code",
+        "lost_status_required",
+    )
+    moved_back = ok(await leads.http.patch("/statuses/lost", json={"lost": True}, headers=MANAGER))
+    assert moved_back["lost"]
+    ok(await leads.http.delete("/statuses/dropped", headers=MANAGER), 204)
+
+    changes = await published(
+        kafka, namespace, REFERENCE, StatusChangedV1, lambda events: any(e.deleted for e in events)
+    )
+    assert [(e.code, e.lost, e.deleted) for e in changes] == [
+        ("dropped", True, False),
+        ("lost", False, False),  # the flag moved in the same change
+        ("lost", True, False),
+        ("dropped", False, False),
+        ("dropped", False, True),
+    ]
+    assert {e.subject for e in changes} == {"status:dropped", "status:lost"}
+    assert all(e.changed_by == "marta" for e in changes)
+
+
+async def test_a_status_in_use_is_kept(leads: RunningService, kafka: LocalKafka, namespace: str) -> None:
+    ok(await leads.http.post("/leads", json={"name": "Fit-out", "status_code": "proposal"}, headers=SALESPERSON), 201)
+
+    in_use = await leads.http.delete("/statuses/proposal", headers=MANAGER)
+    assert refused(in_use, 409) == ("code", "status_in_use")
+    assert in_use.json()["lead_count"] == 1
+    closing = await leads.http.patch("/statuses/proposal", json={"closed": True}, headers=MANAGER)
+    assert refused(closing, 409) == ("closed", "status_in_use")
+    assert ok(await leads.http.patch("/statuses/proposal", json={"name": "Offer"}, headers=MANAGER))["name"] == "Offer"
+
+    listed = await leads.http.delete("/statuses/won", headers=MANAGER)  # the Service type lists it
+    assert refused(listed, 409) == ("code", "status_allowed_by_type")
+    assert listed.json()["lead_types"] == ["Service"]
+
+    renamed = await published(kafka, namespace, REFERENCE, StatusChangedV1, lambda events: len(events) >= 1)
+    assert [(e.subject, e.name, e.closed) for e in renamed] == [("status:proposal", "Offer", False)]
+
+
+async def test_a_lead_type_allows_the_statuses_it_lists(
+    leads: RunningService, kafka: LocalKafka, namespace: str
+) -> None:
+    created = await leads.http.post(
+        "/lead-types",
+        json={"code": "repair", "name": "Repair", "allowed_statuses": ["new", "won", "lost"]},
+        headers=MANAGER,
+    )
+    assert ok(created, 201) == {"code": "repair", "name": "Repair", "allowed_statuses": ["lost", "new", "won"]}
+    lead = ok(
+        await leads.http.post("/leads", json={"name": "Broken pump", "type_code": "repair"}, headers=SALESPERSON), 201
+    )
+    not_allowed = await leads.http.post(
+        f"/leads/{lead['id']}/status", json={"status_code": "proposal"}, headers=SALESPERSON
+    )
+    assert refused(not_allowed, 422) == ("status_code", "status_not_allowed_for_type")
+
+    stranding = await leads.http.patch(
+        "/lead-types/repair", json={"allowed_statuses": ["qualification"]}, headers=MANAGER
+    )
+    assert refused(stranding, 409) == ("allowed_statuses", "status_in_use")
+    only_closed = await leads.http.patch("/lead-types/repair", json={"allowed_statuses": ["won"]}, headers=MANAGER)
+    assert refused(only_closed, 422) == ("allowed_statuses", "type_needs_open_status")
+    every_status = ok(await leads.http.patch("/lead-types/repair", json={"allowed_statuses": []}, headers=MANAGER))
+    assert every_status["allowed_statuses"] == []
+    ok(await leads.http.post(f"/leads/{lead['id']}/status", json={"status_code": "proposal"}, headers=SALESPERSON))
+
+    changes = await published(kafka, namespace, REFERENCE, LeadTypeChangedV1, lambda events: len(events) >= 2)
+    assert [(e.subject, e.allowed_statuses) for e in changes] == [
+        ("lead_type:repair", ["lost", "new", "won"]),
+        ("lead_type:repair", []),
+    ]
+
+
+async def test_an_item_in_use_is_archived_instead_of_deleted_and_no_longer_offered(
+    leads: RunningService, kafka: LocalKafka, namespace: str
+) -> None:
+    for code in ("critical", "someday"):
+        body = {"code": code, "name": code.title(), "colour": "#B71C1C", "sort_order": 50}
+        ok(await leads.http.post("/reference/priority", json=body, headers=MANAGER), 201)
+    used = ok(
+        await leads.http.post("/leads", json={"name": "Racking", "priority_code": "critical"}, headers=SALESPERSON), 201
+    )
+
+    archived = ok(await leads.http.delete("/reference/priority/critical", headers=MANAGER))
+    assert (archived["outcome"], archived["used_by"]["leads"], archived["item"]["archived"]) == ("archived", 1, True)
+    deleted = ok(await leads.http.delete("/reference/priority/someday", headers=MANAGER))
+    assert (deleted["outcome"], deleted["used_by"]) == ("deleted", {"leads": 0, "deals": 0, "stages": 0})
+
+    offered = [i["code"] for i in ok(await leads.http.get("/reference/priority", headers=SALESPERSON))]
+    everything = [i["code"] for i in ok(await leads.http.get("/reference/priority?archived=true", headers=SALESPERSON))]
+    assert "critical" not in offered
+    assert "critical" in everything
+    assert "someday" not in everything
+    assert ok(await leads.http.get(f"/leads/{used['id']}", headers=SALESPERSON))["priority_code"] == "critical"
+
+    other = ok(await leads.http.post("/leads", json={"name": "Shelving"}, headers=SALESPERSON), 201)
+    chosen = await leads.http.patch(f"/leads/{other['id']}", json={"priority_code": "critical"}, headers=SALESPERSON)
+    assert refused(chosen, 422) == ("priority_code", "archived_priority")
+
+    restored = ok(await leads.http.patch("/reference/priority/critical", json={"archived": False}, headers=MANAGER))
+    assert not restored["archived"]
+    ok(await leads.http.patch(f"/leads/{other['id']}", json={"priority_code": "critical"}, headers=SALESPERSON))
+
+    changes = await published(kafka, namespace, REFERENCE, ReferenceItemChangedV1, lambda events: len(events) >= 5)
+    assert [(e.subject, e.archived, e.deleted) for e in changes] == [
+        ("priority:critical", False, False),
+        ("priority:someday", False, False),
+        ("priority:critical", True, False),
+        ("priority:someday", False, True),
+        ("priority:critical", False, False),
+    ]
+
+
+async def test_a_stage_belongs_to_an_existing_pipeline(
+    leads: RunningService, kafka: LocalKafka, namespace: str
+) -> None:
+    def stage(parent_code: str | None) -> dict[str, Any]:
+        return {"code": "delivery", "name": "Delivery", "sort_order": 40, "parent_code": parent_code}
+
+    ok(await leads.http.post("/reference/pipeline", json={"code": "service", "name": "Service"}, headers=MANAGER), 201)
+    ok(await leads.http.delete("/reference/pipeline/service", headers=MANAGER))  # unused: gone
+
+    for parent_code, rule in [
+        (None, "pipeline_required"),
+        ("nope", "unknown_pipeline"),
+        ("service", "unknown_pipeline"),
+    ]:
+        response = await leads.http.post("/reference/stage", json=stage(parent_code), headers=MANAGER)
+        assert refused(response, 422) == ("parent_code", rule)
+    not_a_stage = await leads.http.post(
+        "/reference/priority", json={"code": "x", "name": "X", "parent_code": "sales"}, headers=MANAGER
+    )
+    assert refused(not_a_stage, 422) == ("parent_code", "parent_only_for_stages")
+
+    assert (
+        ok(await leads.http.post("/reference/stage", json=stage("sales"), headers=MANAGER), 201)["parent_code"]
+        == "sales"
+    )
+    with_stages = ok(await leads.http.delete("/reference/pipeline/sales", headers=MANAGER))
+    assert (with_stages["outcome"], with_stages["used_by"]["stages"]) == ("archived", 4)
+    archived_parent = await leads.http.post(
+        "/reference/stage", json={**stage("sales"), "code": "handover"}, headers=MANAGER
+    )
+    assert refused(archived_parent, 422) == ("parent_code", "archived_pipeline")
+
+    changes = await published(
+        kafka, namespace, REFERENCE, ReferenceItemChangedV1, lambda events: any(e.archived for e in events)
+    )
+    assert [(e.subject, e.parent_code, e.archived, e.deleted) for e in changes] == [
+        ("pipeline:service", None, False, False),
+        ("pipeline:service", None, False, True),
+        ("stage:delivery", "sales", False, False),
+        ("pipeline:sales", None, True, False),
+    ]
+
+
+async def test_a_pbx_extension_rings_one_active_employee(
+    leads: RunningService, kafka: LocalKafka, namespace: str
+) -> None:
+    anna = {"id": "anna", "name": "Anna Nowak", "role": "salesperson", "extension": "101"}
+    ok(await leads.http.post("/employees", json=anna, headers=MANAGER), 201)
+    piotr = {"id": "piotr", "name": "Piotr Zieliński", "role": "salesperson", "extension": "101"}
+
+    assert refused(await leads.http.post("/employees", json=piotr, headers=MANAGER), 409) == (
+        "extension",
+        "extension_taken",
+    )
+    assert refused(await leads.http.post("/employees", json={**anna, "extension": None}, headers=MANAGER), 409) == (
+        "id",
+        "duplicate_id",
+    )
+    ok(await leads.http.patch("/employees/anna", json={"archived": True}, headers=MANAGER))
+    ok(await leads.http.post("/employees", json=piotr, headers=MANAGER), 201)
+    back = await leads.http.patch("/employees/anna", json={"archived": False}, headers=MANAGER)
+    assert refused(back, 409) == ("extension", "extension_taken")
+    ok(await leads.http.patch("/employees/anna", json={"archived": False, "extension": "103"}, headers=MANAGER))
+
+    team = ok(await leads.http.get("/employees", headers=SALESPERSON))
+    assert [(e["id"], e["extension"]) for e in team] == [("anna", "103"), ("piotr", "101")]
+
+    changes = await published(kafka, namespace, EMPLOYEE, EmployeeChangedV1, lambda events: len(events) >= 4)
+    assert [(e.subject, e.extension, e.archived) for e in changes] == [
+        ("anna", "101", False),
+        ("anna", "101", True),
+        ("piotr", "101", False),
+        ("anna", "103", False),
+    ]
+
+
+async def test_anyone_keeps_partners_current_but_a_stale_edit_is_refused(
+    leads: RunningService, kafka: LocalKafka, namespace: str
+) -> None:
+    created = await leads.http.post(
+        "/partners",
+        json={
+            "name": "Kowalski Logistics",
+            "phone": "71 123 45 67",
+            "email": "Biuro@Kowalski.example",
+            "country": "PL",
+        },
+        headers=SALESPERSON,
+    )
+    partner = ok(created, 201)
+    assert (partner["phone"], partner["email"], partner["version"]) == ("+48711234567", "biuro@kowalski.example", 1)
+    assert created.headers["ETag"] == '"1"'
+    path = f"/partners/{partner['id']}"
+
+    edited = await leads.http.patch(
+        path, json={"contact_person": "Jan Kowalski"}, headers={**SALESPERSON, "If-Match": '"1"'}
+    )
+    assert (ok(edited)["contact_person"], edited.headers["ETag"]) == ("Jan Kowalski", '"2"')
+    stale = await leads.http.patch(path, json={"city": "Wrocław"}, headers={**SALESPERSON, "If-Match": '"1"'})
+    assert refused(stale, 412) == (None, "stale_version")
+    assert refused(await leads.http.patch(path, json={"phone": "12"}, headers=SALESPERSON), 422) == (
+        "phone",
+        "invalid_phone",
+    )
+    assert refused(await leads.http.patch(path, json={"email": "nope"}, headers=SALESPERSON), 422)[0] == "email"
+
+    assert refused(await leads.http.patch(path, json={"archived": True}, headers=SALESPERSON), 403) == (
+        "archived",
+        "manager_only",
+    )
+    ok(await leads.http.post("/partners", json={"name": "Kowalczyk Transport"}, headers=SALESPERSON), 201)
+    ok(await leads.http.patch(path, json={"archived": True}, headers={**MANAGER, "If-Match": '"2"'}))
+
+    found = ok(await leads.http.get("/partners?q=KOWAL", headers=SALESPERSON))
+    assert [p["name"] for p in found["items"]] == ["Kowalczyk Transport"]
+    with_archived = ok(await leads.http.get("/partners?q=kowal&archived=true&limit=1", headers=SALESPERSON))
+    assert [p["name"] for p in with_archived["items"]] == ["Kowalczyk Transport"]
+    next_page = ok(
+        await leads.http.get(
+            f"/partners?q=kowal&archived=true&limit=1&cursor={with_archived['next_cursor']}", headers=SALESPERSON
+        )
+    )
+    assert ([p["name"] for p in next_page["items"]], next_page["next_cursor"]) == (["Kowalski Logistics"], None)
+
+    changes = await published(
+        kafka, namespace, PARTNER, PartnerChangedV1, lambda events: any(e.archived for e in events)
+    )
+    mine = [e for e in changes if e.subject == partner["id"]]
+    assert [(e.version, e.contact_person, e.archived) for e in mine] == [
+        (1, None, False),
+        (2, "Jan Kowalski", False),
+        (3, "Jan Kowalski", True),
+    ]
+    assert mine[0].phone == "+48711234567"
+
+
+async def test_settings_round_trip(leads: RunningService, kafka: LocalKafka, namespace: str) -> None:
+    assert ok(await leads.http.get("/settings", headers=SALESPERSON)) == {
+        "order_type": None,
+        "invoice_type": None,
+        "default_currency": "PLN",
+    }
+
+    ok(await leads.http.put("/settings/order_type", json={"value": "ZS"}, headers=MANAGER))
+    ok(await leads.http.put("/settings/invoice_type", json={"value": "FV"}, headers=MANAGER))
+    ok(await leads.http.put("/settings/default_currency", json={"value": "EUR"}, headers=MANAGER))
+    assert ok(await leads.http.put("/settings/invoice_type", json={"value": None}, headers=MANAGER)) == {
+        "order_type": "ZS",
+        "invoice_type": None,
+        "default_currency": "EUR",
+    }
+    assert refused(await leads.http.put("/settings/default_currency", json={"value": None}, headers=MANAGER), 422) == (
+        "value",
+        "invalid_currency",
+    )
+    assert refused(await leads.http.put("/settings/nope", json={"value": "x"}, headers=MANAGER), 422)[0] == "key"
+    assert ok(await leads.http.get("/settings", headers=SALESPERSON))["order_type"] == "ZS"
+
+    changes = await published(kafka, namespace, REFERENCE, SettingChangedV1, lambda events: len(events) >= 4)
+    assert [(e.subject, e.value) for e in changes] == [
+        ("setting:order_type", "ZS"),
+        ("setting:invoice_type", "FV"),
+        ("setting:default_currency", "EUR"),
+        ("setting:invoice_type", None),
+    ]
