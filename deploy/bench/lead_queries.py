@@ -8,7 +8,6 @@ and writes p50/p95/p99 per query to reports/bench-lead-queries-<db>.json, with e
     .venv/bin/python deploy/bench/lead_queries.py                        # 1,000,000 leads, SQLite file
     .venv/bin/python deploy/bench/lead_queries.py --leads 100000 --reuse
     .venv/bin/python deploy/bench/lead_queries.py --database-url postgresql+asyncpg://user:pw@host/db
-    .venv/bin/python deploy/bench/lead_queries.py --reuse --proposed-indexes   # with the indexes proposed
 
 Speed goals are read from the report, never asserted: the target is p99 < 100 ms at a million leads.
 """
@@ -293,61 +292,6 @@ async def analyze(engine: AsyncEngine) -> None:
 
 # Indexes this benchmark shows the list needs beyond migration 0002, to be added by a migration.
 # (name, dialect or None for both, DDL)
-PROPOSED_INDEXES: list[tuple[str, str | None, str]] = [
-    ("ix_leads_name_id", None, "CREATE INDEX IF NOT EXISTS ix_leads_name_id ON leads (name, id)"),
-    ("ix_leads_updated_at_id", None, "CREATE INDEX IF NOT EXISTS ix_leads_updated_at_id ON leads (updated_at, id)"),
-    (
-        "ix_leads_expected_revenue_id",
-        None,
-        "CREATE INDEX IF NOT EXISTS ix_leads_expected_revenue_id ON leads (expected_revenue, id)",
-    ),
-    (
-        "ix_leads_board_totals",
-        None,
-        "CREATE INDEX IF NOT EXISTS ix_leads_board_totals"
-        " ON leads (closed, status_code, type_code, currency, expected_revenue)",
-    ),
-    (
-        "ix_leads_closed_expected_close",
-        None,
-        "CREATE INDEX IF NOT EXISTS ix_leads_closed_expected_close ON leads (closed, expected_close, created_at, id)",
-    ),
-    ("pg_trgm", "postgresql", "CREATE EXTENSION IF NOT EXISTS pg_trgm"),
-    (
-        "ix_leads_name_trgm",
-        "postgresql",
-        "CREATE INDEX IF NOT EXISTS ix_leads_name_trgm ON leads USING gin (name gin_trgm_ops)",
-    ),
-    (
-        "ix_leads_email_trgm",
-        "postgresql",
-        "CREATE INDEX IF NOT EXISTS ix_leads_email_trgm ON leads USING gin (email gin_trgm_ops)",
-    ),
-    (
-        "ix_leads_phone_trgm",
-        "postgresql",
-        "CREATE INDEX IF NOT EXISTS ix_leads_phone_trgm ON leads USING gin (phone gin_trgm_ops)",
-    ),
-    (
-        "ix_partners_name_trgm",
-        "postgresql",
-        "CREATE INDEX IF NOT EXISTS ix_partners_name_trgm ON partners USING gin (name gin_trgm_ops)",
-    ),
-]
-
-
-async def create_proposed_indexes(engine: AsyncEngine) -> list[str]:
-    created = []
-    for name, dialect, ddl in PROPOSED_INDEXES:
-        if dialect in (None, engine.dialect.name):
-            started = time.perf_counter()
-            async with engine.begin() as connection:
-                await connection.exec_driver_sql(ddl)
-            print(f"{name}: {time.perf_counter() - started:.1f}s", file=sys.stderr)
-            created.append(name)
-    return created
-
-
 NEWEST_FIRST = LeadOrder()
 
 
@@ -527,9 +471,6 @@ async def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="measure the database as it is, when it already holds leads"
     )
-    parser.add_argument(
-        "--proposed-indexes", action="store_true", help="create the indexes proposed in this file first"
-    )
     parser.add_argument("--runs", type=int, default=100, help="calls per query (fewer when slow, at least 10)")
     parser.add_argument("--budget", type=float, default=10.0, help="seconds per query before stopping at 10 calls")
     parser.add_argument("--only", help="measure only the queries whose name contains this")
@@ -554,7 +495,8 @@ async def main() -> None:
         seeded_seconds = await seed(engine, args.leads)
         print(f"seeded {args.leads:,} leads in {seeded_seconds:.0f}s", file=sys.stderr)
         existing = args.leads
-    indexes = await create_proposed_indexes(engine) if args.proposed_indexes else []
+    else:
+        await asyncio.to_thread(upgrade, "leadline.leads", args.database_url)  # a reused database gets new indexes
     await analyze(engine)
 
     publication = Publication(source="leadline/bench", event_types=frozenset())
@@ -584,8 +526,7 @@ async def main() -> None:
             )
         ).scalar_one()
     await engine.dispose()
-    suffix = "-proposed-indexes" if args.proposed_indexes else ""
-    report = ROOT / "reports" / f"bench-lead-queries-{dialect}{suffix}.json"
+    report = ROOT / "reports" / f"bench-lead-queries-{dialect}.json"
     report.parent.mkdir(exist_ok=True)
     report.write_text(
         json.dumps(
@@ -594,7 +535,6 @@ async def main() -> None:
                 "database_version": str(version),
                 "leads": existing,
                 "seeded_in_seconds": round(seeded_seconds, 1) if seeded_seconds is not None else None,
-                "proposed_indexes": indexes,
                 "page_size": PAGE,
                 "machine": {"python": platform.python_version(), "platform": platform.platform()},
                 "measured_at": datetime.now(UTC).isoformat(),

@@ -151,6 +151,15 @@ leads = Table(
     Index("ix_leads_closed_status_since", "closed", "status_since"),  # leads stuck in their status
     Index("ix_leads_phone", "phone"),
     Index("ix_leads_email", "email"),
+    # Sorting by these without an index reads every lead (measured 110-205 ms at a million).
+    Index("ix_leads_name_id", "name", "id"),
+    Index("ix_leads_updated_at_id", "updated_at", "id"),
+    Index("ix_leads_expected_revenue_id", "expected_revenue", "id"),
+    # The kanban header's count and revenue sum, answered from the index alone.
+    Index("ix_leads_board_totals", "closed", "status_code", "type_code", "currency", "expected_revenue"),
+    Index("ix_leads_closed_expected_close", "closed", "expected_close", "created_at", "id"),
+    # On PostgreSQL, migration 0003 also adds pg_trgm GIN indexes on name, e-mail and phone (and
+    # partners' name) for free-text search; SQLite has no equivalent and scans.
 )
 
 lead_tags = Table(
