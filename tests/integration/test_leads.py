@@ -209,3 +209,11 @@ async def test_editing_a_lead_checks_every_rule_and_keeps_its_history(leads: Run
         "tags": (["vip"], ["hot", "vip"]),
         "description": (None, "Site visit on Monday"),
     }
+
+
+async def test_an_oversized_body_is_refused_before_it_is_read(leads: RunningService) -> None:
+    huge = {"name": "x", "description": "y" * 2_000_000}
+    response = await leads.http.post("/leads", json=huge, headers=auth("anna"))
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["rule"] == "body_too_large"

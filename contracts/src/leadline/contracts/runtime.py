@@ -20,6 +20,7 @@ from faststream.message import StreamMessage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from leadline.contracts.auth import TokenVerifier
+from leadline.contracts.body_limit import BodySizeLimit
 from leadline.contracts.db import UnitOfWork, create_engine
 from leadline.contracts.events.base import Event
 from leadline.contracts.http import health_router, install_problem_handlers
@@ -163,6 +164,7 @@ class ServiceRuntime(Generic[U]):
 
         app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
         app.state.runtime = self
+        app.add_middleware(BodySizeLimit)
         install_problem_handlers(app)
         app.include_router(health_router)
         for router in routers:
