@@ -185,6 +185,7 @@ async def test_editing_a_lead_checks_every_rule_and_keeps_its_history(leads: Run
         ({"priority_code": "nope"}, "priority_code", "unknown_priority"),
         ({"status_code": "nope"}, "status_code", "unknown_status"),
         ({"salesperson_id": "piotr"}, "salesperson_id", "assign_requires_manager"),
+        ({"partner_id": str(uuid.uuid4())}, "partner_id", "unknown_partner"),
     ]
     for body, field, rule in cases:
         refused = await patch(body)

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from leadline.contracts.auth import Principal, Role
 from leadline.contracts.envelope import Envelope
-from leadline.contracts.errors import NotFound, StaleVersion
+from leadline.contracts.errors import NotFound, RuleViolation, StaleVersion
 from leadline.contracts.events import (
     CallLeadRequestedV1,
     LeadAssignedV1,
@@ -24,6 +24,7 @@ from leadline.contracts.events import (
 from leadline.contracts.phone import checked_e164
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.model import FieldChange, Lead, ensure_may_assign, ensure_may_change, ensure_may_reassign
+from leadline.leads.domain.reference import SettingKey
 from leadline.leads.service.commands import ChangeStatus, CreateLead, EditLead
 
 DEFAULT_LEAD_TYPE = "sale"
@@ -43,6 +44,7 @@ async def create_lead(
     fields = _normalised(command.fields, phone_region)
     fields.setdefault("salesperson_id", user.user_id)
     ensure_may_assign(fields["salesperson_id"], user)
+    await _check_partner(uow, fields)
     reference = await uow.reference.load()
     lead_type = reference.lead_type(fields.get("type_code") or DEFAULT_LEAD_TYPE)
     status = (
@@ -66,7 +68,7 @@ async def create_lead(
         updated_at=now,
         status_since=now,
         lead_date=now,
-        currency=DEFAULT_CURRENCY,
+        currency=(await uow.settings.all()).get(SettingKey.DEFAULT_CURRENCY) or DEFAULT_CURRENCY,
         version=0,
         origin_kind=origin.kind if origin else None,
         origin_id=origin.id if origin else None,
@@ -115,6 +117,8 @@ async def edit_lead(uow: LeadsUnitOfWork, command: EditLead, user: Principal, *,
     changes = _normalised(command.changes, phone_region)
     if "salesperson_id" in changes and changes["salesperson_id"] != lead.salesperson_id:
         ensure_may_reassign(user)
+    if "partner_id" in changes and changes["partner_id"] != lead.partner_id:
+        await _check_partner(uow, changes)
     edited, diff = lead.edited(changes, await uow.reference.load(), by=user.user_id, at=datetime.now(UTC))
     if not diff:
         return lead
@@ -225,6 +229,22 @@ async def create_lead_from_call(
         origin=LeadOrigin(kind="call", id=event.call_id),
         causation=envelope,
     )
+
+
+async def _check_partner(uow: LeadsUnitOfWork, fields: Mapping[str, Any]) -> None:
+    """A lead's partner must exist, and an archived one is not chosen for a lead any more."""
+    partner_id = fields.get("partner_id")
+    if partner_id is None:
+        return
+    partner = await uow.partners.get(partner_id)
+    if partner is None:
+        raise RuleViolation(f"there is no partner {partner_id}", rule="unknown_partner", field="partner_id")
+    if partner.archived:
+        raise RuleViolation(
+            f"partner {partner.name!r} is archived and cannot be chosen any more",
+            rule="archived_partner",
+            field="partner_id",
+        )
 
 
 def _normalised(fields: Mapping[str, Any], phone_region: str) -> dict[str, Any]:
