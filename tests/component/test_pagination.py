@@ -1,4 +1,5 @@
-"""Keyset pagination on a real database: every row exactly once, newest first, however many share a timestamp."""
+"""Keyset pagination (leadline.contracts.pagination.newest_first) on a real database, over the
+leads table: every row exactly once, newest first, however many share a timestamp."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from leadline.contracts.errors import RuleViolation
+from leadline.contracts.pagination import newest_first
+from leadline.leads.adapters.tables import leads as leads_table
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.model import Lead
 from tests.component.conftest import ServiceUnderTest
@@ -45,14 +49,24 @@ async def stored(service: Leads, leads: list[Lead]) -> None:
         await uow.commit()
 
 
+async def page_of(
+    uow: LeadsUnitOfWork, *, limit: int, cursor: str | None, salesperson_id: str | None = None
+) -> tuple[list[Lead], str | None]:
+    query = select(leads_table)
+    if salesperson_id is not None:
+        query = query.where(leads_table.c.salesperson_id == salesperson_id)
+    rows, next_cursor = await newest_first(
+        uow.session, query, at=leads_table.c.created_at, row_id=leads_table.c.id, limit=limit, cursor=cursor
+    )
+    return [Lead(**row) for row in rows], next_cursor
+
+
 async def every_page(service: Leads, *, limit: int, salesperson_id: str | None = None) -> list[list[Lead]]:
     pages: list[list[Lead]] = []
     cursor: str | None = None
     while True:
         async with service.runtime.unit_of_work() as uow:
-            page, cursor = await uow.leads.page(
-                status_code=None, closed=None, salesperson_id=salesperson_id, limit=limit, cursor=cursor
-            )
+            page, cursor = await page_of(uow, salesperson_id=salesperson_id, limit=limit, cursor=cursor)
         pages.append(page)
         if cursor is None:
             return pages
@@ -94,11 +108,11 @@ async def test_leads_added_between_pages_do_not_shift_the_next_page(leads: Leads
     older = [a_lead(NOON - timedelta(minutes=i)) for i in range(4)]
     await stored(leads, older)
     async with leads.runtime.unit_of_work() as uow:
-        first, cursor = await uow.leads.page(status_code=None, closed=None, salesperson_id=None, limit=2, cursor=None)
+        first, cursor = await page_of(uow, limit=2, cursor=None)
 
     await stored(leads, [a_lead(NOON + timedelta(hours=1))])
     async with leads.runtime.unit_of_work() as uow:
-        second, _ = await uow.leads.page(status_code=None, closed=None, salesperson_id=None, limit=2, cursor=cursor)
+        second, _ = await page_of(uow, limit=2, cursor=cursor)
 
     assert [lead.id for lead in [*first, *second]] == [lead.id for lead in older]
 
@@ -117,6 +131,6 @@ async def test_leads_added_between_pages_do_not_shift_the_next_page(leads: Leads
 async def test_a_cursor_this_api_did_not_return_is_refused(leads: Leads, cursor: str) -> None:
     async with leads.runtime.unit_of_work() as uow:
         with pytest.raises(RuleViolation) as refused:
-            await uow.leads.page(status_code=None, closed=None, salesperson_id=None, limit=2, cursor=cursor)
+            await page_of(uow, limit=2, cursor=cursor)
 
     assert (refused.value.rule, refused.value.field) == ("invalid_cursor", "cursor")

@@ -10,7 +10,6 @@ from sqlalchemy import RowMapping, Select, delete, false, insert, or_, select, u
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadline.contracts.errors import StaleVersion
-from leadline.contracts.pagination import newest_first
 from leadline.leads.adapters.tables import (
     lead_history,
     lead_tags,
@@ -87,28 +86,6 @@ class LeadRepository:
             .limit(limit)
         )
         return await self.many(query)
-
-    async def page(
-        self,
-        *,
-        status_code: str | None,
-        closed: bool | None,
-        salesperson_id: str | None,
-        limit: int,
-        cursor: str | None,
-    ) -> tuple[list[Lead], str | None]:
-        """Newest first; the cursor is the position after the last lead returned."""
-        query = select(leads)
-        if status_code is not None:
-            query = query.where(leads.c.status_code == status_code)
-        if closed is not None:
-            query = query.where(leads.c.closed == closed)
-        if salesperson_id is not None:
-            query = query.where(leads.c.salesperson_id == salesperson_id)
-        rows, next_cursor = await newest_first(
-            self._session, query, at=leads.c.created_at, row_id=leads.c.id, limit=limit, cursor=cursor
-        )
-        return await self._with_tags(rows), next_cursor
 
 
 class ReferenceDataRepository:
