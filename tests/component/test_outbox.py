@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import CallAttachedV1, Event, LeadsByStatusV1
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from tests.component.builders import AT, lead_created, status_changed
@@ -45,7 +46,8 @@ async def test_a_declared_event_type_is_written_with_its_topic_key_and_headers(
     assert not wakeup.is_set()
 
     async with leads.runtime.unit_of_work() as uow:
-        envelope = await uow.outbox.add(event, correlation_id="corr-1", causation_id="cause-1")
+        cause = Envelope.wrap(event, source="test", correlation_id="corr-1", event_id="cause-1")
+        envelope = await uow.outbox.add(event, caused_by=cause)
         await uow.commit()
 
     [row] = await leads.outbox()

@@ -39,17 +39,18 @@ class Outbox:
         self,
         event: Event,
         *,
-        correlation_id: str | None = None,
-        causation_id: str | None = None,
+        caused_by: Envelope | None = None,
     ) -> Envelope:
+        """Writes ``event`` to the outbox; ``caused_by`` is the event being handled, if any, so the
+        new one carries the same correlation id and names its cause."""
         if type(event) not in self._publication.event_types:
             # Keeps the AsyncAPI document, generated from the same declaration, true.
             raise TypeError(f"{self._publication.source} does not declare that it publishes {event.type}")
         envelope = Envelope.wrap(
             event,
             source=self._publication.source,
-            correlation_id=correlation_id,
-            causation_id=causation_id,
+            correlation_id=(caused_by.correlation_id or caused_by.id) if caused_by else None,
+            causation_id=caused_by.id if caused_by else None,
         )
         await self._session.execute(
             insert(outbox).values(

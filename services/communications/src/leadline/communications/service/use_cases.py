@@ -69,8 +69,7 @@ async def register_call(
             lead_id=call.lead_id,
             candidate_lead_ids=list(call.candidate_lead_ids),
         ),
-        correlation_id=envelope.correlation_id or envelope.id,
-        causation_id=envelope.id,
+        caused_by=envelope,
     )
 
 
@@ -102,8 +101,7 @@ async def remember_lead(uow: CommunicationsUnitOfWork, event: LeadCreatedV1, env
             caller_number=call.caller_number,
             received_at=call.received_at,
         ),
-        correlation_id=envelope.correlation_id or envelope.id,
-        causation_id=envelope.id,
+        caused_by=envelope,
     )
 
 
@@ -125,8 +123,7 @@ async def _attach_waiting_calls(uow: CommunicationsUnitOfWork, event: LeadCreate
                 caller_number=call.caller_number,
                 received_at=call.received_at,
             ),
-            correlation_id=envelope.correlation_id or envelope.id,
-            causation_id=envelope.id,
+            caused_by=envelope,
         )
 
 

@@ -105,8 +105,7 @@ async def create_lead(
             expected_close=lead.expected_close,
             lead_date=lead.lead_date,
         ),
-        correlation_id=causation.correlation_id or causation.id if causation else None,
-        causation_id=causation.id if causation else None,
+        caused_by=causation,
     )
     return lead
 

@@ -48,8 +48,7 @@ async def _move(uow: ReportingUnitOfWork, lead_id: UUID, to_status: str | None, 
     for status_code, lead_count in counts.items():
         await uow.outbox.add(
             LeadsByStatusV1(status_code=status_code, lead_count=lead_count, as_of=envelope.time),
-            correlation_id=envelope.correlation_id or envelope.id,
-            causation_id=envelope.id,
+            caused_by=envelope,
         )
 
 
