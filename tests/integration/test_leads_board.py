@@ -220,6 +220,24 @@ async def test_every_filter_lists_exactly_its_leads_newest_first(seeded: Seeded)
         assert await seeded.listed("/leads", **params) == expected, params
 
 
+async def test_free_text_follows_edits_and_deletes(seeded: Seeded) -> None:
+    """On SQLite free text reads a trigram index that triggers keep; it must see every change."""
+    ids = seeded.ids
+    await _patch(seeded.service, ids["bravo"], "anna", name='Bravo "quoted" brewery', email="Orders@Hops.example")
+    assert await seeded.listed("/leads", q="BREWERY") == ["bravo"]
+    assert await seeded.listed("/leads", q='"quoted"') == ["bravo"]
+    assert await seeded.listed("/leads", q="hops.EXAMPLE") == ["bravo"]
+    assert await seeded.listed("/leads", q="Bravo") == ["bravo"]
+    await _patch(seeded.service, ids["bravo"], "anna", name="Renamed", email=None)
+    assert await seeded.listed("/leads", q="brewery") == []
+    assert await seeded.listed("/leads", q="hops") == []
+    assert await seeded.listed("/leads", q="ch") == ["echo", "charlie"]  # shorter than a trigram: scanned for
+
+    deleted = await seeded.service.http.delete(f"/leads/{ids['delta']}", headers=auth("marta"))
+    assert deleted.status_code == 204, deleted.text
+    assert await seeded.listed("/leads", q="delta") == []
+
+
 async def test_every_sort_in_both_directions(seeded: Seeded) -> None:
     ids = seeded.ids
     # alpha and foxtrot expect the same revenue: the id breaks the tie.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from sqlalchemy import Executable, insert, select, update
 from leadline.contracts.events import (
     Event,
     LeadAssignedV1,
+    LeadDealChangedV1,
     LeadDeletedV1,
     LeadLostV1,
     LeadMergedV1,
@@ -323,12 +325,12 @@ async def test_merging_moves_links_history_deals_and_tags_to_the_survivor_and_re
     card = (await leads.http.get(f"/leads/{survivor['id']}/card", headers=auth("marta"))).json()
     assert [(item["kind"], item["id"]) for item in card["communications"]] == [("call", call_id)]
     assert [(d["id"], d["name"]) for d in card["deals"]] == [(deal["id"], "Racking")]
-    assert [(h["action"], h["by"]) for h in card["history"]] == [
-        ("created", "anna"),
-        ("created", "piotr"),
-        ("updated", "piotr"),
-        ("deal_added", "piotr"),
-        ("merged", "marta"),
+    assert [(h["action"], h["by"], h["merged_from_lead_id"]) for h in card["history"]] == [
+        ("created", "anna", None),
+        ("created", "piotr", merged["id"]),
+        ("updated", "piotr", merged["id"]),
+        ("deal_added", "piotr", merged["id"]),
+        ("merged", "marta", None),
     ]
     assert card["history"][-1]["changes"] == [
         {"field": "merged_lead", "old": None, "new": {"id": merged["id"], "name": "Duplicate"}},
@@ -365,7 +367,9 @@ async def test_merging_is_refused_naming_the_rule_and_the_field(leads: RunningSe
 # --- deals -------------------------------------------------------------------------------------
 
 
-async def test_deals_are_added_changed_and_removed_by_whoever_may_change_the_lead(leads: RunningService) -> None:
+async def test_deals_are_added_changed_and_removed_by_whoever_may_change_the_lead(
+    leads: RunningService, kafka: LocalKafka, namespace: str
+) -> None:
     lead = await create(leads, currency="EUR")
     deals_url = f"/leads/{lead['id']}/deals"
 
@@ -389,6 +393,12 @@ async def test_deals_are_added_changed_and_removed_by_whoever_may_change_the_lea
     history = (await leads.http.get(f"/leads/{lead['id']}/history", headers=auth("anna"))).json()
     assert [h["action"] for h in history] == ["created", "deal_added", "deal_changed", "deal_removed"]
     assert history[2]["changes"] == [{"field": f"deals[{deal['id']}].stage_code", "old": "discovery", "new": "closing"}]
+    announced = await published(kafka, namespace, LeadDealChangedV1, lead["id"], lambda events: len(events) >= 3)
+    assert [(e.change, e.stage_code, e.value, e.changed_by) for e in announced if isinstance(e, LeadDealChangedV1)] == [
+        ("added", "discovery", Decimal("48000.50"), "anna"),
+        ("changed", "closing", Decimal("48000.50"), "anna"),
+        ("removed", "closing", Decimal("48000.50"), "marta"),
+    ]
 
 
 async def test_deals_breaking_a_rule_are_refused_naming_the_field(leads: RunningService) -> None:

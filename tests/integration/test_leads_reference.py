@@ -100,7 +100,14 @@ async def test_exactly_one_status_is_the_lost_one(leads: RunningService, kafka: 
         json={"code": "dropped", "name": "Dropped", "sort_order": 60, "closed": True, "lost": True},
         headers=MANAGER,
     )
-    assert ok(created, 201) == {"code": "dropped", "name": "Dropped", "sort_order": 60, "closed": True, "lost": True}
+    assert ok(created, 201) == {
+        "code": "dropped",
+        "name": "Dropped",
+        "sort_order": 60,
+        "closed": True,
+        "lost": True,
+        "archived": False,
+    }
     statuses = {s["code"]: s for s in ok(await leads.http.get("/statuses", headers=MANAGER))}
     assert [code for code, s in statuses.items() if s["lost"]] == ["dropped"]
 
@@ -112,7 +119,7 @@ async def test_exactly_one_status_is_the_lost_one(leads: RunningService, kafka: 
     )
     moved_back = ok(await leads.http.patch("/statuses/lost", json={"lost": True}, headers=MANAGER))
     assert moved_back["lost"]
-    ok(await leads.http.delete("/statuses/dropped", headers=MANAGER), 204)
+    assert ok(await leads.http.delete("/statuses/dropped", headers=MANAGER))["outcome"] == "deleted"
 
     changes = await published(
         kafka, namespace, REFERENCE, StatusChangedV1, lambda events: any(e.deleted for e in events)
@@ -128,22 +135,43 @@ async def test_exactly_one_status_is_the_lost_one(leads: RunningService, kafka: 
     assert all(e.changed_by == "marta" for e in changes)
 
 
-async def test_a_status_in_use_is_kept(leads: RunningService, kafka: LocalKafka, namespace: str) -> None:
-    ok(await leads.http.post("/leads", json={"name": "Fit-out", "status_code": "proposal"}, headers=SALESPERSON), 201)
-
-    in_use = await leads.http.delete("/statuses/proposal", headers=MANAGER)
-    assert refused(in_use, 409) == ("code", "status_in_use")
-    assert in_use.json()["lead_count"] == 1
+async def test_a_status_in_use_is_archived_not_deleted(
+    leads: RunningService, kafka: LocalKafka, namespace: str
+) -> None:
+    lead = ok(
+        await leads.http.post("/leads", json={"name": "Fit-out", "status_code": "proposal"}, headers=SALESPERSON), 201
+    )
     closing = await leads.http.patch("/statuses/proposal", json={"closed": True}, headers=MANAGER)
     assert refused(closing, 409) == ("closed", "status_in_use")
-    assert ok(await leads.http.patch("/statuses/proposal", json={"name": "Offer"}, headers=MANAGER))["name"] == "Offer"
 
-    listed = await leads.http.delete("/statuses/won", headers=MANAGER)  # the Service type lists it
-    assert refused(listed, 409) == ("code", "status_allowed_by_type")
-    assert listed.json()["lead_types"] == ["Service"]
+    removal = ok(await leads.http.delete("/statuses/proposal", headers=MANAGER))
+    assert (removal["outcome"], removal["status"]["archived"]) == ("archived", True)
+    # Listed only when asked for; its lead keeps it and stays on the board, where nothing can enter it.
+    assert "proposal" not in [s["code"] for s in ok(await leads.http.get("/statuses", headers=MANAGER))]
+    assert "proposal" in [s["code"] for s in ok(await leads.http.get("/statuses?archived=true", headers=MANAGER))]
+    assert ok(await leads.http.get(f"/leads/{lead['id']}", headers=SALESPERSON))["status_code"] == "proposal"
+    column = next(c for c in ok(await leads.http.get("/kanban", headers=SALESPERSON))["columns"] if c["archived"])
+    assert (column["status_code"], column["count"]) == ("proposal", 1)
+    entering = await leads.http.post("/leads", json={"name": "Shop", "status_code": "proposal"}, headers=SALESPERSON)
+    assert refused(entering, 422) == ("status_code", "archived_status")
 
-    renamed = await published(kafka, namespace, REFERENCE, StatusChangedV1, lambda events: len(events) >= 1)
-    assert [(e.subject, e.name, e.closed) for e in renamed] == [("status:proposal", "Offer", False)]
+    # Moving the lead out empties the column, which then leaves the board; restoring brings it back.
+    ok(await leads.http.post(f"/leads/{lead['id']}/status", json={"status_code": "new"}, headers=SALESPERSON))
+    board = ok(await leads.http.get("/kanban", headers=SALESPERSON))
+    assert "proposal" not in [c["status_code"] for c in board["columns"]]
+    restored = ok(await leads.http.patch("/statuses/proposal", json={"archived": False}, headers=MANAGER))
+    assert restored["archived"] is False
+    ok(await leads.http.post(f"/leads/{lead['id']}/status", json={"status_code": "proposal"}, headers=SALESPERSON))
+
+    listed = ok(await leads.http.delete("/statuses/won", headers=MANAGER))  # the Service type lists it
+    assert (listed["outcome"], listed["status"]["code"]) == ("archived", "won")
+
+    changes = await published(kafka, namespace, REFERENCE, StatusChangedV1, lambda events: len(events) >= 3)
+    assert [(e.subject, e.archived, e.deleted) for e in changes] == [
+        ("status:proposal", True, False),
+        ("status:proposal", False, False),
+        ("status:won", True, False),
+    ]
 
 
 async def test_a_lead_type_allows_the_statuses_it_lists(

@@ -11,12 +11,14 @@ import pytest
 from leadline.contracts.auth import Principal, Role
 from leadline.contracts.errors import Forbidden, RuleViolation
 from leadline.leads.domain.model import (
+    FieldChange,
     Lead,
     LeadType,
     ReferenceData,
     Status,
     ensure_may_assign,
     ensure_may_change,
+    status_move_changes,
 )
 
 CREATED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -189,6 +191,49 @@ def test_a_lead_cannot_move_to_a_status_its_type_does_not_allow() -> None:
         lead.moved_to(PROPOSAL, SERVICE, reference(), by="anna", at=MOVED)
 
     assert refused.value.rule == "status_not_allowed_for_type"
+
+
+ARCHIVED_PROPOSAL = replace(PROPOSAL, archived=True)
+
+
+def test_no_lead_enters_an_archived_status() -> None:
+    data = reference(NEW, QUALIFICATION, ARCHIVED_PROPOSAL, WON, LOST)
+
+    with pytest.raises(RuleViolation) as moving:
+        a_lead().moved_to(ARCHIVED_PROPOSAL, SALE, data, by="anna", at=MOVED)
+    with pytest.raises(RuleViolation) as editing:
+        a_lead().edited({"status_code": "proposal"}, data, by="anna", at=MOVED)
+
+    assert (moving.value.field, moving.value.rule) == ("status_code", "archived_status")
+    assert (editing.value.field, editing.value.rule) == ("status_code", "archived_status")
+
+
+def test_a_lead_already_in_an_archived_status_keeps_it_through_other_edits() -> None:
+    data = reference(NEW, QUALIFICATION, ARCHIVED_PROPOSAL, WON, LOST)
+
+    edited, changes = a_lead(status=PROPOSAL).edited({"name": "Renamed"}, data, by="anna", at=MOVED)
+
+    assert (edited.status_code, changes) == ("proposal", [FieldChange("name", "Office fit-out", "Renamed")])
+
+
+def test_a_new_lead_does_not_start_in_an_archived_status() -> None:
+    data = reference(replace(NEW, archived=True), QUALIFICATION, WON, LOST)
+
+    assert data.initial_status(SALE) == QUALIFICATION
+
+
+def test_a_reopened_lead_is_no_longer_lost_for_a_reason() -> None:
+    lost = replace(a_lead(status=LOST), lost_reason_code="price")
+
+    moved = lost.moved_to(QUALIFICATION, SALE, reference(), by="marta", at=MOVED)
+    edited, changes = lost.edited({"status_code": "new"}, reference(), by="marta", at=MOVED)
+
+    assert (moved.lost_reason_code, edited.lost_reason_code) == (None, None)
+    assert status_move_changes(lost, moved) == [
+        FieldChange("status_code", "lost", "qualification"),
+        FieldChange("lost_reason_code", "price", None),
+    ]
+    assert FieldChange("lost_reason_code", "price", None) in changes
 
 
 # --- who may change and assign leads ------------------------------------------------------------

@@ -21,7 +21,6 @@ from leadline.leads.domain.reference import (
     ensure_no_lead_stranded,
     ensure_reference_kind,
     ensure_stage_may_move,
-    ensure_status_deletable,
     item_changed,
     item_created,
     item_removed,
@@ -30,6 +29,7 @@ from leadline.leads.domain.reference import (
     setting_value,
     status_changed,
     status_created,
+    status_removed,
     statuses_no_longer_allowed,
 )
 
@@ -140,38 +140,40 @@ def test_status_codes_are_unique_and_must_exist() -> None:
 
 
 def test_an_unused_status_no_type_lists_is_deleted() -> None:
-    assert ensure_status_deletable(reference(), "qualification", leads_in_status=0) == QUALIFICATION
+    assert status_removed(reference(), "qualification", leads_in_status=0) is None
 
 
-@pytest.mark.parametrize(
-    ("code", "leads_in_status", "expected"),
-    [
-        ("lost", 0, ("code", "lost_status_required")),
-        ("qualification", 4, ("code", "status_in_use")),
-        ("won", 0, ("code", "status_allowed_by_type")),
-    ],
-)
-def test_a_status_that_is_needed_is_not_deleted(code: str, leads_in_status: int, expected: tuple[str, str]) -> None:
-    with pytest.raises(DomainError) as error:
-        ensure_status_deletable(reference(), code, leads_in_status=leads_in_status)
+@pytest.mark.parametrize(("code", "leads_in_status"), [("qualification", 4), ("won", 0)])
+def test_a_status_leads_are_in_or_a_type_lists_is_archived(code: str, leads_in_status: int) -> None:
+    kept = status_removed(reference(), code, leads_in_status=leads_in_status)
 
-    assert refusal(error) == expected
+    assert kept == replace(reference().statuses[code], archived=True)
 
 
-def test_a_refusal_to_delete_tells_how_many_leads_or_which_types() -> None:
-    with pytest.raises(Conflict) as in_use:
-        ensure_status_deletable(reference(), "qualification", leads_in_status=4)
-    with pytest.raises(Conflict) as listed:
-        ensure_status_deletable(reference(), "won", leads_in_status=0)
+def test_the_lost_status_is_neither_deleted_nor_archived() -> None:
+    with pytest.raises(RuleViolation) as error:
+        status_removed(reference(), "lost", leads_in_status=0)
 
-    assert in_use.value.extensions == {"lead_count": 4}
-    assert "4 leads" in str(in_use.value)
-    assert listed.value.extensions == {"lead_types": ["Service"]}
+    assert refusal(error) == ("code", "lost_status_required")
+
+
+def test_the_lost_status_cannot_be_archived_by_a_change_either() -> None:
+    with pytest.raises(RuleViolation) as error:
+        status_changed(reference(), "lost", {"archived": True}, leads_in_status=0)
+
+    assert refusal(error) == ("archived", "lost_status_required")
+
+
+def test_archiving_the_last_open_status_a_type_allows_is_refused() -> None:
+    with pytest.raises(RuleViolation) as error:
+        status_changed(reference(NEW, WON, LOST, types=(SALE,)), "new", {"archived": True}, leads_in_status=3)
+
+    assert refusal(error) == ("archived", "type_needs_open_status")
 
 
 def test_deleting_the_last_open_status_is_refused() -> None:
     with pytest.raises(RuleViolation) as error:
-        ensure_status_deletable(reference(NEW, WON, LOST, types=(SALE,)), "new", leads_in_status=0)
+        status_removed(reference(NEW, WON, LOST, types=(SALE,)), "new", leads_in_status=0)
 
     assert refusal(error) == ("code", "type_needs_open_status")
 

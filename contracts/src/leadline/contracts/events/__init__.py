@@ -10,6 +10,7 @@ from leadline.contracts.events.gateway import CallReceivedV1
 from leadline.contracts.events.leads import (
     LeadAssignedV1,
     LeadCreatedV1,
+    LeadDealChangedV1,
     LeadDeletedV1,
     LeadFieldChange,
     LeadLostV1,
@@ -38,6 +39,7 @@ __all__ = [
     "Event",
     "LeadAssignedV1",
     "LeadCreatedV1",
+    "LeadDealChangedV1",
     "LeadDeletedV1",
     "LeadFieldChange",
     "LeadLostV1",

@@ -117,3 +117,19 @@ class LeadDeletedV1(Event, type="leadline.leads.lead.deleted.v1", topic=LEAD, su
     lead_id: UUID
     deleted_by: str
     deleted_at: datetime
+
+
+class LeadDealChangedV1(Event, type="leadline.leads.lead.deal_changed.v1", topic=LEAD, subject="lead_id"):
+    """A deal of a lead was added, changed or removed; carries the deal as it is now (as it was, when
+    removed). Keyed by the lead, so a lead's deals change in order with the lead itself."""
+
+    lead_id: UUID
+    deal_id: UUID
+    change: Literal["added", "changed", "removed"]
+    name: str
+    pipeline_code: str
+    stage_code: str = Field(description="A stage of the pipeline.")
+    value: Decimal = Field(description="In `currency`; a decimal string.")
+    currency: str
+    changed_by: str
+    changed_at: datetime

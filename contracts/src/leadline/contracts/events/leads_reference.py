@@ -76,6 +76,9 @@ class StatusChangedV1(
     sort_order: int
     closed: bool = Field(description="Leads in a closed status are closed.")
     lost: bool = Field(description="The one status the lost action moves a lead to.")
+    archived: bool = Field(
+        default=False, description="Kept for the leads in it (deleted while in use); no lead enters it any more."
+    )
     deleted: bool = False
 
     def _kind_and_code(self) -> tuple[str, str]:

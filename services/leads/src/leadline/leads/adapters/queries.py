@@ -22,7 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadline.contracts.pagination import Keyset, Segment, keyset_page
 from leadline.leads.adapters.repository import LeadRepository
-from leadline.leads.adapters.tables import card_positions, employees, lead_tags, leads, partners
+from leadline.leads.adapters.tables import (
+    card_positions,
+    employees,
+    lead_tags,
+    lead_text_search,
+    leads,
+    partners,
+)
 from leadline.leads.domain.model import Lead
 from leadline.leads.domain.search import phone_digits
 
@@ -242,17 +249,35 @@ def _conditions(where: LeadFilter, dialect: str) -> list[ColumnElement[bool]]:
     return conditions
 
 
+# The trigram index finds substrings of at least three characters; shorter texts are scanned for.
+TRIGRAM = 3
+
+
 def _matching_text(text: str, dialect: str) -> ColumnElement[bool]:
     """Name, partner name or e-mail contain the text (any case); a phone-like text is matched on its digits."""
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    alternatives = [
-        leads.c.name.ilike(pattern, escape="\\"),
-        leads.c.email.ilike(pattern, escape="\\"),
-        _partner_named(pattern, dialect),
-    ]
-    if digits := phone_digits(text):
+    digits = phone_digits(text)
+    alternatives = [_partner_named(pattern, dialect)]
+    if dialect == "sqlite" and len(text) >= TRIGRAM:
+        alternatives.append(_indexed_text_match(f"{{name email}} : {_fts_phrase(text)}"))
+        if digits:  # at least MIN_PHONE_DIGITS = TRIGRAM of them
+            alternatives.append(_indexed_text_match(f"phone : {_fts_phrase(digits)}"))
+        return or_(*alternatives)
+    alternatives += [leads.c.name.ilike(pattern, escape="\\"), leads.c.email.ilike(pattern, escape="\\")]
+    if digits:
         alternatives.append(leads.c.phone.like(f"%{digits}%"))
     return or_(*alternatives)
+
+
+def _indexed_text_match(query: str) -> ColumnElement[bool]:
+    return leads.c.id.in_(
+        select(lead_text_search.c.lead_id).where(lead_text_search.c.lead_text_search.op("MATCH")(query))
+    )
+
+
+def _fts_phrase(text: str) -> str:
+    """``text`` as one FTS5 string: a substring to find, whatever characters it holds."""
+    return '"' + text.replace('"', '""') + '"'
 
 
 def _partner_named(pattern: str, dialect: str) -> ColumnElement[bool]:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import RowMapping, Select, delete, false, insert, or_, select, update
+from sqlalchemy import RowMapping, Select, delete, false, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadline.contracts.errors import StaleVersion
@@ -135,7 +135,13 @@ class HistoryRepository:
         return list((await self._session.execute(query)).mappings())
 
     async def move(self, from_lead_id: UUID, to_lead_id: UUID) -> None:
-        """A merged lead's history becomes its survivor's, interleaved in the order it happened."""
+        """A merged lead's history becomes its survivor's, interleaved in the order it happened, each entry
+        marked with the lead it was about (kept through later merges)."""
         await self._session.execute(
-            update(lead_history).where(lead_history.c.lead_id == from_lead_id).values(lead_id=to_lead_id)
+            update(lead_history)
+            .where(lead_history.c.lead_id == from_lead_id)
+            .values(
+                lead_id=to_lead_id,
+                merged_from_lead_id=func.coalesce(lead_history.c.merged_from_lead_id, from_lead_id),
+            )
         )

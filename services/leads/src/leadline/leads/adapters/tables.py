@@ -15,6 +15,8 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    column,
+    table,
 )
 
 from leadline.contracts.sql import UtcDateTime, new_metadata
@@ -29,6 +31,7 @@ statuses = Table(
     Column("sort_order", Integer, nullable=False),
     Column("closed", Boolean, nullable=False),
     Column("lost", Boolean, nullable=False),
+    Column("archived", Boolean, nullable=False, default=False),
 )
 
 lead_types = Table(
@@ -193,6 +196,8 @@ lead_history = Table(
     Column("by", String(100), nullable=False),
     Column("action", String(30), nullable=False),
     Column("changes", JSON, nullable=False),
+    # Set on the entries a lead brought along when it was merged into this one: the lead they were about.
+    Column("merged_from_lead_id", Uuid),
     Index("ix_lead_history_lead_id_id", "lead_id", "id"),
 )
 
@@ -215,4 +220,15 @@ card_positions = Table(
     Column("user_id", String(100), primary_key=True),
     Column("lead_id", ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True),
     Column("position", Float, nullable=False),
+)
+
+# SQLite only, made by migration 0004 (not part of the metadata, so PostgreSQL never sees it): an FTS5
+# trigram index of each lead's name, e-mail and phone that free-text search reads instead of scanning.
+lead_text_search = table(
+    "lead_text_search",
+    column("lead_text_search"),  # the FTS5 table's own column: the left side of MATCH
+    column("lead_id", Uuid),
+    column("name", String),
+    column("email", String),
+    column("phone", String),
 )

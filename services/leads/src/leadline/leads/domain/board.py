@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from uuid import UUID
 
@@ -13,12 +13,18 @@ from leadline.leads.domain.model import LeadType, ReferenceData, Status
 POSITION_STEP = 1024.0
 
 
-def board_columns(reference: ReferenceData, lead_type: LeadType | None) -> list[Status]:
-    """One column per status that is not closed, by sort order; only those a type allows when filtered by one."""
+def board_columns(
+    reference: ReferenceData, lead_type: LeadType | None, *, occupied: Collection[str] | None = None
+) -> list[Status]:
+    """One column per status that is not closed, by sort order; only those a type allows when filtered by
+    one. An archived status stays a column while leads are in it (``occupied``: the statuses holding leads;
+    None: keep every archived column), so its leads can still be seen and moved out."""
     return [
         status
         for status in sorted(reference.statuses.values(), key=lambda s: (s.sort_order, s.code))
-        if not status.closed and (lead_type is None or lead_type.allows(status))
+        if not status.closed
+        and (lead_type is None or lead_type.allows(status))
+        and (not status.archived or occupied is None or status.code in occupied)
     ]
 
 

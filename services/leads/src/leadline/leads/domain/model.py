@@ -20,6 +20,7 @@ class Status:
     sort_order: int
     closed: bool
     lost: bool
+    archived: bool = False  # leads in it stay; no lead enters it any more
 
 
 @dataclass(frozen=True)
@@ -95,13 +96,23 @@ class ReferenceData:
     def initial_status(self, lead_type: LeadType) -> Status:
         """The first open status, by sort order, that the type allows."""
         for status in sorted(self.statuses.values(), key=lambda s: s.sort_order):
-            if not status.closed and lead_type.allows(status):
+            if not status.closed and not status.archived and lead_type.allows(status):
                 return status
         raise RuleViolation(
             f"lead type {lead_type.name!r} allows no open status",
             rule="no_open_status",
             field="type_code",
         )
+
+    def entered_status(self, lead_type: LeadType, status: Status) -> Status:
+        """A status a lead moves into: allowed for its type and not archived."""
+        if status.archived:
+            raise RuleViolation(
+                f"status {status.name!r} is archived and cannot be chosen any more",
+                rule="archived_status",
+                field="status_code",
+            )
+        return self.checked_status(lead_type, status)
 
     def checked_status(self, lead_type: LeadType, status: Status) -> Status:
         if not lead_type.allows(status):
@@ -160,12 +171,16 @@ class Lead:
         by: str,
         at: datetime,
     ) -> Lead:
-        reference.checked_status(lead_type, status)
+        if status.code != self.status_code:
+            reference.entered_status(lead_type, status)
+        else:
+            reference.checked_status(lead_type, status)
         return replace(
             self,
             status_code=status.code,
             closed=status.closed,
             status_since=at if status.code != self.status_code else self.status_since,
+            lost_reason_code=self.lost_reason_code if status.lost else None,
             updated_by=by,
             updated_at=at,
             version=self.version + 1,
@@ -194,9 +209,17 @@ class Lead:
         for tag in edited.tags - self.tags:
             reference.item("tag", tag, field="tags")
         lead_type = reference.lead_type(edited.type_code)
-        status = reference.checked_status(lead_type, reference.status(edited.status_code))
+        status = reference.status(edited.status_code)
         if status.code != self.status_code:
-            edited = replace(edited, closed=status.closed, status_since=at)
+            reference.entered_status(lead_type, status)
+            edited = replace(
+                edited,
+                closed=status.closed,
+                status_since=at,
+                lost_reason_code=edited.lost_reason_code if status.lost else None,  # a reopened lead is not lost
+            )
+        else:
+            reference.checked_status(lead_type, status)  # its type may have changed
         if edited.probability is not None and not 0 <= edited.probability <= 100:
             raise RuleViolation("probability is a percentage, 0 to 100", rule="probability_range", field="probability")
         if edited.expected_revenue is not None and edited.expected_revenue < 0:
@@ -205,13 +228,16 @@ class Lead:
             )
         diff = [
             FieldChange(name, plain_value(getattr(self, name)), plain_value(getattr(edited, name)))
-            for name in sorted(EDITABLE_FIELDS | {"closed"})
+            for name in sorted(EDITABLE_FIELDS | DERIVED_FIELDS)
             if getattr(self, name) != getattr(edited, name)
         ]
         if not diff:
             return self, []
         return replace(edited, updated_by=by, updated_at=at, version=self.version + 1), diff
 
+
+# Fields a lead's rules change as a consequence of an edit; history shows them beside the edit.
+DERIVED_FIELDS = frozenset({"closed", "lost_reason_code"})
 
 # Which reference kind each coded field of a lead refers to.
 REFERENCE_FIELDS = {
@@ -256,6 +282,15 @@ class FieldChange:
     field: str
     old: Any
     new: Any
+
+
+def status_move_changes(before: Lead, after: Lead) -> list[FieldChange]:
+    """What a move between statuses changed: the status, and the lost reason a reopened lead drops."""
+    return [
+        FieldChange(name, getattr(before, name), getattr(after, name))
+        for name in ("status_code", "lost_reason_code")
+        if getattr(before, name) != getattr(after, name)
+    ]
 
 
 def plain_value(value: Any) -> Any:

@@ -6,9 +6,9 @@ Decisions kept here so every entrypoint gets the same answer:
 - Exactly one status is the lost one, and it is closed. Flagging another status as lost moves the
   flag (the former lost status is changed too); clearing the flag of the lost status is refused,
   because that would leave the lost action nowhere to go.
-- Statuses have no archived state: one that leads are in (or a lead type lists) cannot be deleted,
-  and the refusal says how many leads or which types; its closed flag cannot change either, since
-  the leads in it would silently open or close.
+- A status that leads are in (or a lead type lists) is archived instead of deleted: its leads keep
+  it, no lead enters it any more. Its closed flag cannot change while leads are in it, since they
+  would silently open or close. The lost status is neither deleted nor archived.
 - Every lead type must allow at least one open status, or no lead of it could be created.
 - Reference items in use (by a lead, a deal, or a pipeline's stages) are archived instead of deleted:
   old leads keep their meaning, new ones can no longer choose them.
@@ -65,6 +65,12 @@ def status_changed(
     """The statuses to write when ``changes`` (name, sort_order, closed, lost) apply to status ``code``."""
     before = existing_status(reference, code)
     after = _with_changes(before, changes)
+    if after.lost and after.archived:
+        raise RuleViolation(
+            f"status {after.name!r} is the lost status; flag another status as lost before archiving it",
+            rule="lost_status_required",
+            field="archived" if "archived" in changes else "lost",
+        )
     if before.lost and not after.lost:
         raise RuleViolation(
             f"status {before.name!r} is the lost status; flag another status as lost to move the flag",
@@ -79,10 +85,10 @@ def status_changed(
             field="closed",
             extensions={"lead_count": leads_in_status},
         )
-    return _statuses_saved(reference, after)
+    return _statuses_saved(reference, after, field="archived" if after.archived != before.archived else "closed")
 
 
-def _statuses_saved(reference: ReferenceData, status: Status) -> list[Status]:
+def _statuses_saved(reference: ReferenceData, status: Status, *, field: str = "closed") -> list[Status]:
     if status.lost and not status.closed:
         raise RuleViolation("the lost status must be a closed one", rule="lost_status_must_be_closed", field="closed")
     saved = [status]
@@ -90,12 +96,13 @@ def _statuses_saved(reference: ReferenceData, status: Status) -> list[Status]:
     if status.lost and former_lost is not None and former_lost.code != status.code:
         saved.append(replace(former_lost, lost=False))
     statuses = {**reference.statuses, **{s.code: s for s in saved}}
-    _ensure_every_type_allows_an_open_status(statuses, reference.lead_types.values(), field="closed")
+    _ensure_every_type_allows_an_open_status(statuses, reference.lead_types.values(), field=field)
     return saved
 
 
-def ensure_status_deletable(reference: ReferenceData, code: str, *, leads_in_status: int) -> Status:
-    """The status, if it may be deleted: not the lost one, no lead in it, no lead type listing it."""
+def status_removed(reference: ReferenceData, code: str, *, leads_in_status: int) -> Status | None:
+    """What remains of a status asked to be deleted: archived while leads are in it or a lead type lists
+    it, else nothing. The lost status stays, since the lost action needs somewhere to go."""
     status = existing_status(reference, code)
     if status.lost:
         raise RuleViolation(
@@ -103,24 +110,10 @@ def ensure_status_deletable(reference: ReferenceData, code: str, *, leads_in_sta
             rule="lost_status_required",
             field="code",
         )
-    if leads_in_status:
-        raise Conflict(
-            f"{_plural(leads_in_status, 'lead')} in status {status.name!r}; statuses in use are kept",
-            rule="status_in_use",
-            field="code",
-            extensions={"lead_count": leads_in_status},
-        )
-    listing = sorted(t.name for t in reference.lead_types.values() if code in t.allowed_statuses)
-    if listing:
-        raise Conflict(
-            f"status {status.name!r} is allowed by lead types {', '.join(listing)}; take it off their lists first",
-            rule="status_allowed_by_type",
-            field="code",
-            extensions={"lead_types": listing},
-        )
     remaining = {c: s for c, s in reference.statuses.items() if c != code}
     _ensure_every_type_allows_an_open_status(remaining, reference.lead_types.values(), field="code")
-    return status
+    in_use = leads_in_status > 0 or any(code in t.allowed_statuses for t in reference.lead_types.values())
+    return replace(status, archived=True) if in_use else None
 
 
 def existing_lead_type(reference: ReferenceData, code: str) -> LeadType:
@@ -171,7 +164,7 @@ def _ensure_every_type_allows_an_open_status(
     statuses: Mapping[str, Status], lead_types: Iterable[LeadType], *, field: str
 ) -> None:
     for lead_type in lead_types:
-        if not any(not s.closed and lead_type.allows(s) for s in statuses.values()):
+        if not any(not s.closed and not s.archived and lead_type.allows(s) for s in statuses.values()):
             raise RuleViolation(
                 f"lead type {lead_type.name!r} would allow no open status, so no lead of it could be created",
                 rule="type_needs_open_status",

@@ -265,6 +265,9 @@ class HistoryEntry(BaseModel):
     by: str
     action: str = Field(examples=["created", "updated", "status_changed"])
     changes: list[FieldChangeOut]
+    merged_from_lead_id: UUID | None = Field(
+        description="Set when the entry came with a lead merged into this one: the lead it was recorded on."
+    )
 
 
 @router.get("/leads/{lead_id}/history", response_model=list[HistoryEntry], tags=["leads"], summary="Who changed what")

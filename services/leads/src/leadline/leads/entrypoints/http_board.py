@@ -235,6 +235,9 @@ class BoardCardOut(BaseModel):
 class BoardColumnOut(BaseModel):
     status_code: str
     name: str
+    archived: bool = Field(
+        description="The status is archived: its leads are shown until moved out; dropping a card here is refused."
+    )
     count: int = Field(description="Leads in the column (of the type, when filtered by one).")
     revenue: list[Money] = Field(description="Sum of their expected revenue, per currency.")
     cards: list[BoardCardOut] = Field(description="The first cards: yours in your order, then the rest newest first.")
@@ -291,6 +294,7 @@ async def kanban(uow: UnitOfWork, user: CurrentUser, params: Annotated[BoardQuer
             BoardColumnOut(
                 status_code=column.status.code,
                 name=column.status.name,
+                archived=column.status.archived,
                 count=column.count,
                 revenue=[Money(currency=currency, amount=amount) for currency, amount in column.revenue.items()],
                 cards=[BoardCardOut.of(card) for card in column.cards],

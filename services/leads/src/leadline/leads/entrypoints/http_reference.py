@@ -94,6 +94,11 @@ class StatusPatch(Patch):
         description="true moves the lost flag here from the former lost status; "
         "false on the lost status is refused (flag another one instead).",
     )
+    archived: bool | None = Field(
+        default=None,
+        description="Archive (leads in it stay, no lead enters it: 422 `archived_status`) or restore. "
+        "The lost status cannot be archived.",
+    )
 
 
 class StatusOut(BaseModel):
@@ -102,17 +107,29 @@ class StatusOut(BaseModel):
     sort_order: int
     closed: bool
     lost: bool
+    archived: bool
 
     @classmethod
     def of(cls, status: Status) -> StatusOut:
         return cls.model_validate(status, from_attributes=True)
 
 
+class StatusRemovalOut(BaseModel):
+    outcome: Literal["deleted", "archived"] = Field(
+        description="deleted when no lead is in the status and no lead type lists it; archived otherwise."
+    )
+    status: StatusOut = Field(description="The status as it is now (as it was, when deleted).")
+
+
 @router.get("/statuses", response_model=list[StatusOut], tags=["reference data"], summary="Lead statuses")
-async def list_statuses(uow: UnitOfWork) -> list[StatusOut]:
+async def list_statuses(uow: UnitOfWork, include_archived: IncludeArchived = False) -> list[StatusOut]:
     async with uow:
         reference = await uow.reference.load()
-    return [StatusOut.of(s) for s in sorted(reference.statuses.values(), key=lambda s: s.sort_order)]
+    return [
+        StatusOut.of(s)
+        for s in sorted(reference.statuses.values(), key=lambda s: s.sort_order)
+        if include_archived or not s.archived
+    ]
 
 
 @router.post(
@@ -142,18 +159,19 @@ async def update_status(code: CodeInPath, body: StatusPatch, user: Manager, uow:
 
 @router.delete(
     "/statuses/{code}",
-    status_code=204,
+    response_model=StatusRemovalOut,
     tags=["reference data"],
     summary="Delete a status (manager)",
-    description="Statuses are not archived: deleting one that leads are in (409 `status_in_use`, with "
-    "`lead_count`), that a lead type lists (409 `status_allowed_by_type`, with `lead_types`) or the lost "
-    "status (422 `lost_status_required`) is refused.",
+    description="A status no lead is in and no lead type lists is deleted. One in use is archived instead: "
+    "its leads keep it, moving a lead into it is refused (422 `archived_status`). The lost status is "
+    "neither (422 `lost_status_required`), nor the last open status a lead type allows (422 "
+    "`type_needs_open_status`).",
 )
-async def delete_status(code: CodeInPath, user: Manager, uow: UnitOfWork) -> Response:
+async def remove_status(code: CodeInPath, user: Manager, uow: UnitOfWork) -> StatusRemovalOut:
     async with uow:
-        await use_cases.delete_status(uow, code, user)
+        removal = await use_cases.remove_status(uow, code, user)
         await uow.commit()
-    return Response(status_code=204)
+    return StatusRemovalOut(outcome="deleted" if removal.deleted else "archived", status=StatusOut.of(removal.status))
 
 
 # Lead types

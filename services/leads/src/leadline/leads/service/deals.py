@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Literal
 from uuid import UUID
 
 from leadline.contracts.auth import Principal
 from leadline.contracts.errors import NotFound
+from leadline.contracts.events import LeadDealChangedV1
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.deals import Deal
 from leadline.leads.domain.model import Lead, ensure_may_change
@@ -33,9 +35,9 @@ async def add_deal(uow: LeadsUnitOfWork, command: AddDeal, user: Principal) -> D
         currency=command.currency or lead.currency,
     ).checked(await uow.reference.load())
     await uow.deals.add(deal)
-    await uow.history.record(
-        lead.id, action="deal_added", by=user.user_id, at=datetime.now(UTC), changes=deal.history_changes(None)
-    )
+    now = datetime.now(UTC)
+    await uow.history.record(lead.id, action="deal_added", by=user.user_id, at=now, changes=deal.history_changes(None))
+    await _announce(uow, deal, "added", user, now)
     return deal
 
 
@@ -46,17 +48,38 @@ async def edit_deal(uow: LeadsUnitOfWork, command: EditDeal, user: Principal) ->
     if not changes:
         return deal
     await uow.deals.save(edited)
-    await uow.history.record(
-        deal.lead_id, action="deal_changed", by=user.user_id, at=datetime.now(UTC), changes=changes
-    )
+    now = datetime.now(UTC)
+    await uow.history.record(deal.lead_id, action="deal_changed", by=user.user_id, at=now, changes=changes)
+    await _announce(uow, edited, "changed", user, now)
     return edited
 
 
 async def remove_deal(uow: LeadsUnitOfWork, command: RemoveDeal, user: Principal) -> None:
     deal = await _changeable_deal(uow, command.lead_id, command.deal_id, user)
     await uow.deals.remove(deal)
+    now = datetime.now(UTC)
     await uow.history.record(
-        deal.lead_id, action="deal_removed", by=user.user_id, at=datetime.now(UTC), changes=deal.removal_changes()
+        deal.lead_id, action="deal_removed", by=user.user_id, at=now, changes=deal.removal_changes()
+    )
+    await _announce(uow, deal, "removed", user, now)
+
+
+async def _announce(
+    uow: LeadsUnitOfWork, deal: Deal, change: Literal["added", "changed", "removed"], user: Principal, at: datetime
+) -> None:
+    await uow.outbox.add(
+        LeadDealChangedV1(
+            lead_id=deal.lead_id,
+            deal_id=deal.id,
+            change=change,
+            name=deal.name,
+            pipeline_code=deal.pipeline_code,
+            stage_code=deal.stage_code,
+            value=deal.value,
+            currency=deal.currency,
+            changed_by=user.user_id,
+            changed_at=at,
+        )
     )
 
 

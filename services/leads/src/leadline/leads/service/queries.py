@@ -72,13 +72,13 @@ class BoardColumn:
 async def board(uow: LeadsUnitOfWork, user: Principal, *, type_code: str | None, limit: int) -> list[BoardColumn]:
     """The columns with their totals and the first ``limit`` cards of each, in the user's order."""
     reference = await uow.reference.load()
-    columns = board_columns(reference, _lead_type(reference, type_code))
     counts: dict[str, int] = {}
     revenue: dict[str, dict[str, Decimal]] = {}
     for total in await uow.queries.column_totals(type_code):
         counts[total.status_code] = counts.get(total.status_code, 0) + total.count
         if total.revenue is not None:
             revenue.setdefault(total.status_code, {})[total.currency] = total.revenue
+    columns = board_columns(reference, _lead_type(reference, type_code), occupied=counts.keys())
     pages = [
         await uow.queries.column_page(user.user_id, status.code, type_code=type_code, limit=limit, cursor=None)
         for status in columns

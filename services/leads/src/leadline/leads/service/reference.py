@@ -37,7 +37,6 @@ from leadline.leads.domain.reference import (
     ensure_no_lead_stranded,
     ensure_reference_kind,
     ensure_stage_may_move,
-    ensure_status_deletable,
     existing_item,
     existing_lead_type,
     item_changed,
@@ -48,6 +47,7 @@ from leadline.leads.domain.reference import (
     setting_value,
     status_changed,
     status_created,
+    status_removed,
     statuses_no_longer_allowed,
 )
 
@@ -77,14 +77,27 @@ async def update_status(uow: LeadsUnitOfWork, code: str, changes: Mapping[str, A
     return saved[0]
 
 
-async def delete_status(uow: LeadsUnitOfWork, code: str, user: Principal) -> None:
-    """Refused while leads are in the status or a lead type lists it (statuses have no archived state)."""
+@dataclass(frozen=True)
+class StatusRemoval:
+    """What became of a status asked to be deleted: gone, or archived because leads or lead types use it."""
+
+    status: Status
+    deleted: bool
+
+
+async def remove_status(uow: LeadsUnitOfWork, code: str, user: Principal) -> StatusRemoval:
     await uow.workflow.lock_for_change()
-    status = ensure_status_deletable(
-        await uow.reference.load(), code, leads_in_status=await uow.workflow.leads_in_status(code)
-    )
-    await uow.workflow.delete_status(code)
-    await uow.outbox.add(StatusChangedV1(**asdict(status), deleted=True, **_changed_by(user)))
+    reference = await uow.reference.load()
+    archived = status_removed(reference, code, leads_in_status=await uow.workflow.leads_in_status(code))
+    if archived is None:
+        status = reference.statuses[code]
+        await uow.workflow.delete_status(code)
+        await uow.outbox.add(StatusChangedV1(**asdict(status), deleted=True, **_changed_by(user)))
+        return StatusRemoval(status, deleted=True)
+    if archived != reference.statuses[code]:
+        await uow.workflow.save_status(archived)
+        await _announce_statuses(uow, [archived], user)
+    return StatusRemoval(archived, deleted=False)
 
 
 async def _announce_statuses(uow: LeadsUnitOfWork, statuses: list[Status], user: Principal) -> None:

@@ -23,7 +23,14 @@ from leadline.contracts.events import (
 )
 from leadline.contracts.phone import checked_e164
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
-from leadline.leads.domain.model import FieldChange, Lead, ensure_may_assign, ensure_may_change, ensure_may_reassign
+from leadline.leads.domain.model import (
+    FieldChange,
+    Lead,
+    ensure_may_assign,
+    ensure_may_change,
+    ensure_may_reassign,
+    status_move_changes,
+)
 from leadline.leads.domain.reference import SettingKey
 from leadline.leads.service.commands import ChangeStatus, CreateLead, EditLead
 
@@ -48,7 +55,7 @@ async def create_lead(
     reference = await uow.reference.load()
     lead_type = reference.lead_type(fields.get("type_code") or DEFAULT_LEAD_TYPE)
     status = (
-        reference.checked_status(lead_type, reference.status(fields["status_code"]))
+        reference.entered_status(lead_type, reference.status(fields["status_code"]))
         if fields.get("status_code")
         else reference.initial_status(lead_type)
     )
@@ -170,7 +177,7 @@ async def change_status(uow: LeadsUnitOfWork, command: ChangeStatus, user: Princ
         action="status_changed",
         by=user.user_id,
         at=moved.updated_at,
-        changes=[FieldChange("status_code", lead.status_code, moved.status_code)],
+        changes=status_move_changes(lead, moved),
     )
     await announce_move(uow, lead, moved, user)
     return moved
