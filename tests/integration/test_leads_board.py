@@ -16,6 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import insert, update
 
+from leadline.leads.adapters.configuration_cache import configuration_changed
 from leadline.leads.adapters.tables import employees, leads, partners, reference_items
 from tests.support.kafka import LocalKafka
 from tests.support.services import RunningService, auth, running_service
@@ -56,6 +57,7 @@ async def _direct(service: RunningService, *statements: Any) -> None:
     async with service.runtime.sessions() as session, session.begin():
         for statement in statements:
             await session.execute(statement)
+        await configuration_changed(session)
 
 
 async def _create(service: RunningService, user: str, **fields: Any) -> str:

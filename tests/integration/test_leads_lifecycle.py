@@ -22,6 +22,7 @@ from leadline.contracts.events import (
     LeadStatusChangedV1,
 )
 from leadline.contracts.topics import LEAD
+from leadline.leads.adapters.configuration_cache import configuration_changed
 from leadline.leads.adapters.tables import lead_history, partners, reference_items, settings, statuses
 from tests.component.builders import AT, CALLER, call_attached, call_registered
 from tests.support.kafka import GatewayProducer, LocalKafka, headers_of, read_until
@@ -46,6 +47,7 @@ async def arrange(leads: RunningService, *statements: Executable) -> None:
     async with leads.runtime.sessions() as session:
         for statement in statements:
             await session.execute(statement)
+        await configuration_changed(session)
         await session.commit()
 
 

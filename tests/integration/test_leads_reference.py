@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import ConsumerRecord
+from sqlalchemy import update
 
 from leadline.contracts.events import (
     EmployeeChangedV1,
@@ -21,6 +22,9 @@ from leadline.contracts.events import (
     StatusChangedV1,
 )
 from leadline.contracts.topics import EMPLOYEE, PARTNER, REFERENCE, Topic
+from leadline.leads.adapters.configuration_cache import configuration_changed
+from leadline.leads.adapters.repository import ReferenceDataRepository
+from leadline.leads.adapters.tables import statuses
 from tests.support.kafka import LocalKafka, headers_of, read_until
 from tests.support.services import RunningService, auth, running_service
 
@@ -413,3 +417,35 @@ async def test_settings_round_trip(leads: RunningService, kafka: LocalKafka, nam
         ("setting:default_currency", "EUR"),
         ("setting:invoice_type", None),
     ]
+
+
+async def test_a_replica_sees_configuration_another_one_changed(
+    leads: RunningService, kafka: LocalKafka, namespace: str, database_url: str
+) -> None:
+    """Each process caches reference data and settings; a change through one replica must reach the
+    other's next request, and a change refused half-way must not leave a trace in any cache."""
+    async with running_service(
+        "leads", database_url=database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace
+    ) as replica:
+        assert "Proposal" in [s["name"] for s in ok(await replica.http.get("/statuses", headers=SALESPERSON))]
+        assert ok(await replica.http.get("/settings", headers=MANAGER))  # both caches are warm now
+
+        ok(await leads.http.patch("/statuses/proposal", json={"name": "Offer"}, headers=MANAGER))
+        ok(await leads.http.put("/settings/default_currency", json={"value": "EUR"}, headers=MANAGER))
+
+        names = [s["name"] for s in ok(await replica.http.get("/statuses", headers=SALESPERSON))]
+        assert ("Offer" in names, "Proposal" in names) == (True, False)
+        created = ok(await replica.http.post("/leads", json={"name": "Shop"}, headers=SALESPERSON), 201)
+        assert created["currency"] == "EUR"
+
+
+async def test_a_configuration_change_rolled_back_leaves_no_trace_in_the_cache(leads: RunningService) -> None:
+    async with leads.runtime.sessions() as session, session.begin():
+        await configuration_changed(session)
+        await session.execute(update(statuses).where(statuses.c.code == "new").values(name="Never committed"))
+        seen_inside = await ReferenceDataRepository(session).load()  # cached under the uncommitted token
+        assert seen_inside.statuses["new"].name == "Never committed"
+        await session.rollback()
+
+    async with leads.runtime.sessions() as session, session.begin():
+        assert (await ReferenceDataRepository(session).load()).statuses["new"].name == "New"

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from leadline.contracts.auth import Role
 from leadline.contracts.errors import StaleVersion
 from leadline.contracts.pagination import Keyset, Segment, keyset_page
+from leadline.leads.adapters.configuration_cache import cache_of, configuration_changed
 from leadline.leads.adapters.tables import (
     deals,
     employees,
@@ -52,12 +53,15 @@ class WorkflowRepository(_Repository):
         await self._serialise_writers(statuses)
 
     async def add_status(self, status: Status) -> None:
+        await configuration_changed(self._session)
         await self._session.execute(insert(statuses).values(**asdict(status)))
 
     async def save_status(self, status: Status) -> None:
+        await configuration_changed(self._session)
         await self._session.execute(update(statuses).where(statuses.c.code == status.code).values(**asdict(status)))
 
     async def delete_status(self, code: str) -> None:
+        await configuration_changed(self._session)
         await self._session.execute(delete(statuses).where(statuses.c.code == code))
 
     async def leads_in_status(self, code: str) -> int:
@@ -69,10 +73,12 @@ class WorkflowRepository(_Repository):
         return await self._count(leads, leads.c.type_code == type_code, leads.c.status_code.in_(status_codes))
 
     async def add_lead_type(self, lead_type: LeadType) -> None:
+        await configuration_changed(self._session)
         await self._session.execute(insert(lead_types).values(code=lead_type.code, name=lead_type.name))
         await self._put_allowed_statuses(lead_type)
 
     async def save_lead_type(self, lead_type: LeadType) -> None:
+        await configuration_changed(self._session)
         await self._session.execute(
             update(lead_types).where(lead_types.c.code == lead_type.code).values(name=lead_type.name)
         )
@@ -98,9 +104,11 @@ class ReferenceItemRepository(_Repository):
         await self._serialise_writers(reference_items)
 
     async def add(self, item: ReferenceItem) -> None:
+        await configuration_changed(self._session)
         await self._session.execute(insert(reference_items).values(**asdict(item)))
 
     async def save(self, item: ReferenceItem) -> None:
+        await configuration_changed(self._session)
         await self._session.execute(
             update(reference_items)
             .where(reference_items.c.kind == item.kind, reference_items.c.code == item.code)
@@ -108,6 +116,7 @@ class ReferenceItemRepository(_Repository):
         )
 
     async def delete(self, item: ReferenceItem) -> None:
+        await configuration_changed(self._session)
         await self._session.execute(
             delete(reference_items).where(reference_items.c.kind == item.kind, reference_items.c.code == item.code)
         )
@@ -200,11 +209,16 @@ class PartnerRepository(_Repository):
 
 class SettingsRepository(_Repository):
     async def all(self) -> dict[SettingKey, str | None]:
+        current = await cache_of(self._session).current(self._session, "settings", self._load)
+        return dict(current)  # a copy: the cached one is shared by every request
+
+    async def _load(self) -> dict[SettingKey, str | None]:
         rows = await self._session.execute(select(settings.c.key, settings.c.value))
         stored: dict[str, str | None] = dict(rows.all())
         return {key: stored.get(key.value) for key in SettingKey}
 
     async def put(self, key: SettingKey, value: str | None) -> None:
+        await configuration_changed(self._session)
         result = await self._session.execute(update(settings).where(settings.c.key == key.value).values(value=value))
         if result.rowcount == 0:  # type: ignore[attr-defined]  # a key added after the database was seeded
             await self._session.execute(insert(settings).values(key=key.value, value=value))

@@ -10,6 +10,7 @@ from sqlalchemy import RowMapping, Select, delete, false, func, insert, or_, sel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadline.contracts.errors import StaleVersion
+from leadline.leads.adapters.configuration_cache import cache_of
 from leadline.leads.adapters.tables import (
     lead_history,
     lead_tags,
@@ -93,6 +94,10 @@ class ReferenceDataRepository:
         self._session = session
 
     async def load(self) -> ReferenceData:
+        """Cached per process while the configuration is unchanged; treat it as read-only."""
+        return await cache_of(self._session).current(self._session, "reference", self._load)
+
+    async def _load(self) -> ReferenceData:
         status_rows = (await self._session.execute(select(statuses))).mappings()
         allowed: dict[str, set[str]] = {}
         for type_code, status_code in (await self._session.execute(select(lead_type_statuses))).all():

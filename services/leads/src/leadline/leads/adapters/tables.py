@@ -34,6 +34,15 @@ statuses = Table(
     Column("archived", Boolean, nullable=False, default=False),
 )
 
+# One row: a random token replaced by every change of statuses, lead types, reference items or settings,
+# so each process can tell whether its cached copy of them is current (adapters/configuration_cache.py).
+configuration_token = Table(
+    "configuration_token",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token", Uuid, nullable=False),
+)
+
 lead_types = Table(
     "lead_types",
     metadata,

@@ -1,0 +1,64 @@
+"""Reference data and settings change rarely and are read by nearly every request, so each process keeps
+the last snapshot it read, tagged with the token of the configuration it came from.
+
+A transaction reads the current token (one row) and reuses the snapshot when the tokens match. Every
+change to the configuration writes a fresh random token in the same transaction: other processes and
+replicas see the change as soon as it commits, and a change rolled back leaves a token nobody else
+reads. Anything that writes the configuration tables directly (a migration, an operator's SQL, a test's
+arrangement) must call ``configuration_changed`` too.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from leadline.leads.adapters.tables import configuration_token
+
+_Snapshot = TypeVar("_Snapshot")
+_TOKEN_READ = "leadline.configuration_token"  # memo in session.info: read once per transaction
+
+
+class ConfigurationCache:
+    def __init__(self) -> None:
+        self._snapshots: dict[str, tuple[uuid.UUID, Any]] = {}
+
+    async def current(self, session: AsyncSession, name: str, load: Callable[[], Awaitable[_Snapshot]]) -> _Snapshot:
+        """The snapshot ``name`` as of the session's configuration: cached, or ``load()``-ed and cached."""
+        token = await _token(session)
+        cached = self._snapshots.get(name)
+        if cached is not None and cached[0] == token:
+            snapshot: _Snapshot = cached[1]
+            return snapshot
+        snapshot = await load()
+        self._snapshots[name] = (token, snapshot)
+        return snapshot
+
+
+_CACHES: WeakKeyDictionary[Engine, ConfigurationCache] = WeakKeyDictionary()
+
+
+def cache_of(session: AsyncSession) -> ConfigurationCache:
+    """One cache per database (tests run several services, each on its own, in one process)."""
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    return _CACHES.setdefault(engine, ConfigurationCache())
+
+
+async def configuration_changed(session: AsyncSession) -> None:
+    await session.execute(update(configuration_token).values(token=uuid.uuid4()))
+    session.info.pop(_TOKEN_READ, None)  # read again: the transaction sees its own token from now on
+
+
+async def _token(session: AsyncSession) -> uuid.UUID:
+    token = session.info.get(_TOKEN_READ)
+    if token is None:
+        token = await session.scalar(select(configuration_token.c.token))
+        session.info[_TOKEN_READ] = token
+    assert isinstance(token, uuid.UUID), "migration 0005 writes the first configuration token"
+    return token
