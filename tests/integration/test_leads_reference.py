@@ -4,6 +4,7 @@ it, its rules, and the events every change publishes on the compacted configurat
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -449,3 +450,12 @@ async def test_a_configuration_change_rolled_back_leaves_no_trace_in_the_cache(l
 
     async with leads.runtime.sessions() as session, session.begin():
         assert (await ReferenceDataRepository(session).load()).statuses["new"].name == "New"
+
+
+async def test_reads_go_on_while_a_writer_holds_its_transaction(leads: RunningService) -> None:
+    """Requests that only read do not queue behind a write: if they did, this read would wait for a
+    transaction that ends only after it."""
+    async with leads.runtime.unit_of_work() as writing:
+        await writing.session.execute(update(statuses).where(statuses.c.code == "new").values(sort_order=11))
+        reading = await asyncio.wait_for(leads.http.get("/statuses", headers=SALESPERSON), timeout=10)
+        assert next(s for s in ok(reading) if s["code"] == "new")["sort_order"] == 10  # not the uncommitted 11

@@ -49,7 +49,17 @@ def _make_sqlite_transactional(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(_READ_ONLY) else "BEGIN IMMEDIATE")
+
+
+_READ_ONLY = "leadline_read_only"
+
+
+def read_only_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The same database (and pool) for transactions that only read: on SQLite they begin deferred and
+    skip the writers' queue, so in WAL mode they read a snapshot beside the one writer instead of
+    waiting for it."""
+    return engine.execution_options(**{_READ_ONLY: True})
 
 
 _SQLITE_WRITE_GATES: WeakKeyDictionary[Engine, asyncio.Lock] = WeakKeyDictionary()
@@ -59,7 +69,7 @@ def transaction_gate(sessions: async_sessionmaker[AsyncSession]) -> AbstractAsyn
     """SQLite has one writer at a time. Transactions of one process queue here, in order, instead
     of sleeping in SQLite's busy handler (which backs off by up to 100 ms a try under contention)."""
     engine: AsyncEngine = sessions.kw["bind"]
-    if engine.dialect.name != "sqlite":
+    if engine.dialect.name != "sqlite" or engine.sync_engine.get_execution_options().get(_READ_ONLY):
         return contextlib.nullcontext()
     return _SQLITE_WRITE_GATES.setdefault(engine.sync_engine, asyncio.Lock())
 

@@ -173,8 +173,12 @@ Manager = Annotated[Principal, Depends(require_manager)]
 
 
 def unit_of_work(request: Request) -> UnitOfWork:
-    uow: UnitOfWork = runtime_of(request).unit_of_work()
+    """One per request; a GET only reads, so it gets a read-only one that does not queue behind writers."""
+    uow: UnitOfWork = runtime_of(request).unit_of_work(read_only=request.method in _SAFE_METHODS)
     return uow
+
+
+_SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
 def version_etag(version: int) -> str:

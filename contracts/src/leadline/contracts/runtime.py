@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from leadline.contracts.auth import TokenVerifier
 from leadline.contracts.body_limit import BodySizeLimit
-from leadline.contracts.db import UnitOfWork, create_engine
+from leadline.contracts.db import UnitOfWork, create_engine, read_only_engine
 from leadline.contracts.events.base import Event
 from leadline.contracts.http import health_router, install_problem_handlers
 from leadline.contracts.messaging.consumer import EventConsumer, EventHandler
@@ -62,6 +62,7 @@ class ServiceRuntime(Generic[U]):
         )
         self.engine = create_engine(settings.database_url)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessions = async_sessionmaker(read_only_engine(self.engine), expire_on_commit=False)
         self.broker = KafkaBroker(
             settings.kafka_bootstrap_servers,
             client_id=f"leadline-{settings.service}",
@@ -82,8 +83,9 @@ class ServiceRuntime(Generic[U]):
         self._unit_of_work = unit_of_work
         self._relay_task: asyncio.Task[None] | None = None
 
-    def unit_of_work(self) -> U:
-        return self._unit_of_work(self.sessions, self.publication)
+    def unit_of_work(self, *, read_only: bool = False) -> U:
+        """``read_only``: for work that only reads (it must not commit), which then never waits for writers."""
+        return self._unit_of_work(self.read_sessions if read_only else self.sessions, self.publication)
 
     @property
     def relay_running(self) -> bool:

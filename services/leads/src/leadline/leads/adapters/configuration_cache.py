@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, Pool, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadline.leads.adapters.tables import configuration_token
@@ -40,14 +40,15 @@ class ConfigurationCache:
         return snapshot
 
 
-_CACHES: WeakKeyDictionary[Engine, ConfigurationCache] = WeakKeyDictionary()
+_CACHES: WeakKeyDictionary[Pool, ConfigurationCache] = WeakKeyDictionary()
 
 
 def cache_of(session: AsyncSession) -> ConfigurationCache:
-    """One cache per database (tests run several services, each on its own, in one process)."""
+    """One cache per database, whichever engine (read-only or not) reaches it through the same pool; tests
+    run several services, each on a database of its own, in one process."""
     engine = session.get_bind()
     assert isinstance(engine, Engine)
-    return _CACHES.setdefault(engine, ConfigurationCache())
+    return _CACHES.setdefault(engine.pool, ConfigurationCache())
 
 
 async def configuration_changed(session: AsyncSession) -> None:
