@@ -16,6 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import insert, update
 
+from leadline.leads.adapters import queries
 from leadline.leads.adapters.configuration_cache import configuration_changed
 from leadline.leads.adapters.tables import employees, leads, partners, reference_items
 from tests.support.kafka import LocalKafka
@@ -220,6 +221,16 @@ async def test_every_filter_lists_exactly_its_leads_newest_first(seeded: Seeded)
     # One service for every filter: a loop rather than a parametrised test keeps the run short.
     for params, expected in FILTERS:
         assert await seeded.listed("/leads", **params) == expected, params
+
+
+async def test_free_text_finds_the_same_leads_through_the_index_or_by_walking_the_list(
+    seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite a text few leads hold is looked up in the trigram index, a common one walked for."""
+    monkeypatch.setattr(queries, "FEW_ENOUGH_TO_SORT", 0)  # every text counts as common
+    for params, expected in FILTERS:
+        if "q" in params:
+            assert await seeded.listed("/leads", **params) == expected, params
 
 
 async def test_free_text_follows_edits_and_deletes(seeded: Seeded) -> None:

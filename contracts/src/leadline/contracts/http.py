@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 from starlette.exceptions import HTTPException
@@ -209,6 +210,18 @@ health_router = APIRouter(tags=["health"])
 @health_router.get("/health", response_model=Health, summary="The process is alive")
 async def health() -> Health:
     return Health(status="ok")
+
+
+@health_router.get(
+    "/metrics",
+    response_class=Response,
+    summary="Prometheus metrics: HTTP latency, events processed and dead-lettered, outbox backlog, consumer lag",
+    description="Served without a token like /health and /ready: counts and timings only, no business data. "
+    "Keep it reachable from the monitoring network only.",
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text exposition"}},
+)
+async def metrics(request: Request) -> Response:
+    return Response(await runtime_of(request).scrape(), media_type=CONTENT_TYPE_LATEST)
 
 
 @health_router.get(

@@ -17,6 +17,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
+from prometheus_client import generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from leadline.contracts.auth import TokenVerifier
@@ -29,6 +30,7 @@ from leadline.contracts.messaging.dead_letters import DeadLetters
 from leadline.contracts.messaging.outbox import Publication
 from leadline.contracts.messaging.publisher import RawPublisher
 from leadline.contracts.messaging.relay import OutboxRelay
+from leadline.contracts.metrics import HttpLatency, ServiceMetrics, Snapshot, consumer_lag
 from leadline.contracts.settings import ServiceSettings
 
 U = TypeVar("U", bound=UnitOfWork)
@@ -80,6 +82,8 @@ class ServiceRuntime(Generic[U]):
             jwks_url=settings.jwt_jwks_url,
         )
         self.consumers: list[EventConsumer] = []
+        self._kafka_consumers: list[tuple[str, Any]] = []  # (consumer group, FastStream subscriber)
+        self.metrics = ServiceMetrics(self.name, self.consumers, self.relay)
         self._unit_of_work = unit_of_work
         self._relay_task: asyncio.Task[None] | None = None
 
@@ -105,7 +109,7 @@ class ServiceRuntime(Generic[U]):
         )
         self.consumers.append(consumer)
 
-        @self.broker.subscriber(
+        subscriber = self.broker.subscriber(
             *topics,
             group_id=group,
             batch=True,
@@ -118,6 +122,9 @@ class ServiceRuntime(Generic[U]):
             decoder=_undecoded,
             include_in_schema=False,  # documented from the contracts catalogue instead
         )
+        self._kafka_consumers.append((group, subscriber))
+
+        @subscriber
         async def on_batch(message: KafkaMessage) -> None:
             raw = message.raw_message
             records = raw if isinstance(raw, tuple | list) else (raw,)  # the in-memory test broker hands a list
@@ -129,6 +136,12 @@ class ServiceRuntime(Generic[U]):
                 raise
 
         return consumer
+
+    async def scrape(self) -> bytes:
+        """The Prometheus exposition of this service, with backlog and lag measured now."""
+        lags = [lag for group, sub in self._kafka_consumers for lag in await consumer_lag(group, sub.consumer)]
+        self.metrics.measured(Snapshot(outbox_backlog=await self.relay.backlog(), lags=lags))
+        return generate_latest(self.metrics.registry)
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -167,6 +180,7 @@ class ServiceRuntime(Generic[U]):
         app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
         app.state.runtime = self
         app.add_middleware(BodySizeLimit)
+        app.add_middleware(HttpLatency, histogram=self.metrics.http_latency)
         install_problem_handlers(app)
         app.include_router(health_router)
         for router in routers:

@@ -80,6 +80,10 @@ class EventConsumer:
         self.processed = 0
 
     @property
+    def dead_lettered(self) -> int:
+        return self._dead_letters.sent
+
+    @property
     def event_types(self) -> frozenset[type[Event]]:
         return frozenset(self._handlers)
 

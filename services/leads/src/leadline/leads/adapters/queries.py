@@ -139,14 +139,26 @@ class LeadQueries:
         self, where: LeadFilter, order: LeadOrder, *, limit: int, cursor: str | None
     ) -> tuple[list[Lead], str | None]:
         """One page of the lead list; the cursor of the next page, None on the last."""
+        dialect = self._session.get_bind().dialect.name
+        indexed_text = await self._trigram_query_worth_using(where.text) if dialect == "sqlite" and where.text else None
         rows, next_cursor = await keyset_page(
             self._session,
-            _list_segments(where, order, self._session.get_bind().dialect.name),
+            _list_segments(where, order, dialect, indexed_text),
             listing=f"leads:{order.key}:{'desc' if order.descending else 'asc'}",
             limit=limit,
             cursor=cursor,
         )
         return await self.by_ids([row["id"] for row in rows]), next_cursor
+
+    async def _trigram_query_worth_using(self, text: str) -> str | None:
+        """SQLite's planner cannot tell a rare text from a common one: ask the index how many leads hold
+        it (counting no further than needed), and use the index only when they are few."""
+        query = _trigram_query(text)
+        if query is None:
+            return None
+        holding = select(lead_text_search.c.lead_id).where(_trigram_match(query)).limit(FEW_ENOUGH_TO_SORT + 1)
+        count = await self._session.scalar(select(func.count()).select_from(holding.subquery()))
+        return query if (count or 0) <= FEW_ENOUGH_TO_SORT else None
 
     async def by_ids(self, ids: Sequence[UUID]) -> list[Lead]:
         """The leads with these ids, in the order given."""
@@ -225,7 +237,7 @@ def _by_id(ids: Sequence[UUID]) -> Select[Any]:
     return select(leads).where(leads.c.id.in_(ids))
 
 
-def _conditions(where: LeadFilter, dialect: str) -> list[ColumnElement[bool]]:
+def _conditions(where: LeadFilter, dialect: str, indexed_text: str | None) -> list[ColumnElement[bool]]:
     conditions = [
         column == getattr(where, name) for name, column in _EQUAL_TO.items() if getattr(where, name) is not None
     ]
@@ -237,7 +249,7 @@ def _conditions(where: LeadFilter, dialect: str) -> list[ColumnElement[bool]]:
         if (value := getattr(where, name)) is not None:
             conditions.append(bound(value))
     if where.text:
-        conditions.append(_matching_text(where.text, dialect))
+        conditions.append(_matching_text(where.text, dialect, indexed_text))
     if where.without_expected_close:
         conditions.append(leads.c.expected_close.is_(None))
     if where.without_description:
@@ -251,28 +263,37 @@ def _conditions(where: LeadFilter, dialect: str) -> list[ColumnElement[bool]]:
 
 # The trigram index finds substrings of at least three characters; shorter texts are scanned for.
 TRIGRAM = 3
+# Up to this many leads holding a text, fetching them all through the trigram index and sorting them
+# beats walking the list in order; beyond it the walk finds a page of them sooner.
+FEW_ENOUGH_TO_SORT = 2000
 
 
-def _matching_text(text: str, dialect: str) -> ColumnElement[bool]:
-    """Name, partner name or e-mail contain the text (any case); a phone-like text is matched on its digits."""
+def _matching_text(text: str, dialect: str, indexed: str | None) -> ColumnElement[bool]:
+    """Name, partner name or e-mail contain the text (any case); a phone-like text is matched on its digits.
+    ``indexed``: the trigram index query that finds the leads' part of it, when that index is to be used."""
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    digits = phone_digits(text)
     alternatives = [_partner_named(pattern, dialect)]
-    if dialect == "sqlite" and len(text) >= TRIGRAM:
-        alternatives.append(_indexed_text_match(f"{{name email}} : {_fts_phrase(text)}"))
-        if digits:  # at least MIN_PHONE_DIGITS = TRIGRAM of them
-            alternatives.append(_indexed_text_match(f"phone : {_fts_phrase(digits)}"))
+    if indexed is not None:
+        alternatives.append(leads.c.id.in_(select(lead_text_search.c.lead_id).where(_trigram_match(indexed))))
         return or_(*alternatives)
     alternatives += [leads.c.name.ilike(pattern, escape="\\"), leads.c.email.ilike(pattern, escape="\\")]
-    if digits:
+    if digits := phone_digits(text):
         alternatives.append(leads.c.phone.like(f"%{digits}%"))
     return or_(*alternatives)
 
 
-def _indexed_text_match(query: str) -> ColumnElement[bool]:
-    return leads.c.id.in_(
-        select(lead_text_search.c.lead_id).where(lead_text_search.c.lead_text_search.op("MATCH")(query))
-    )
+def _trigram_query(text: str) -> str | None:
+    """The FTS5 query of the SQLite trigram index for ``text``; None when it is too short for trigrams."""
+    if len(text) < TRIGRAM:
+        return None
+    query = f"{{name email}} : {_fts_phrase(text)}"
+    if digits := phone_digits(text):  # at least MIN_PHONE_DIGITS = TRIGRAM of them
+        query += f" OR phone : {_fts_phrase(digits)}"
+    return query
+
+
+def _trigram_match(query: str) -> ColumnElement[bool]:
+    return lead_text_search.c.lead_text_search.op("MATCH")(query)
 
 
 def _fts_phrase(text: str) -> str:
@@ -291,10 +312,10 @@ def _partner_named(pattern: str, dialect: str) -> ColumnElement[bool]:
     return leads.c.partner_id == any_(cast(ids, postgresql.ARRAY(Uuid)))
 
 
-def _list_segments(where: LeadFilter, order: LeadOrder, dialect: str) -> list[Segment]:
+def _list_segments(where: LeadFilter, order: LeadOrder, dialect: str, indexed_text: str | None) -> list[Segment]:
     """By the sort key, the id breaking ties; leads without a value for it (expected close or revenue)
     come last in either direction, newest first."""
-    query = select(leads.c.id, leads.c.created_at).where(*_conditions(where, dialect))
+    query = select(leads.c.id, leads.c.created_at).where(*_conditions(where, dialect, indexed_text))
     column = _SORT_COLUMNS[order.key]
     if column is leads.c.created_at:
         return [Segment(query, Keyset([column, leads.c.id], order.descending))]
