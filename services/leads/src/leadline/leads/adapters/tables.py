@@ -157,7 +157,7 @@ leads = Table(
     Index("ix_leads_source_code", "source_code"),
     Index("ix_leads_campaign_code", "campaign_code"),
     Index("ix_leads_channel_code", "channel_code"),
-    Index("ix_leads_created_by", "created_by"),
+    Index("ix_leads_created_by_created_at_id", "created_by", "created_at", "id"),
     Index("ix_leads_lead_date", "lead_date"),
     Index("ix_leads_expected_close", "expected_close"),
     Index("ix_leads_closed_status_since", "closed", "status_since"),  # leads stuck in their status
