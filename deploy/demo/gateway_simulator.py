@@ -46,7 +46,9 @@ def polish_mobile(style: int) -> str:
 
 def auth(user_id: str) -> dict[str, str]:
     user, secret = DEMO_USERS[user_id], os.environ.get("JWT_SECRET", LOCAL_JWT_SECRET)
-    token = mint_token(user_id=user_id, name=user.name, roles=user.roles, extension=user.extension, secret=secret)
+    token = mint_token(
+        user_id=user_id, name=user.name, roles=user.roles, extension=user.extension, email=user.email, secret=secret
+    )
     return {"Authorization": f"Bearer {token}"}
 
 

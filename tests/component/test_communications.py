@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy import func, select
 
 from leadline.communications.adapters.tables import calls as calls_table
@@ -105,7 +103,7 @@ async def test_the_lead_created_from_a_call_takes_the_call(communications: Commu
     await communications.deliver(received)
     call = await call_by_pbx_id(communications, received.pbx_call_id)
     async with communications.runtime.unit_of_work() as uow:
-        requested = await use_cases.request_lead(uow, RequestLead(call.id, name="Office fit-out"), ANNA)
+        requested = await use_cases.request_lead_from_call(uow, RequestLead(call.id, name="Office fit-out"), ANNA)
         await uow.commit()
     assert requested.state == "lead_requested"
     assert requested.lead_id is not None
@@ -140,7 +138,11 @@ async def test_a_lead_event_seen_again_does_not_attach_the_call_twice(communicat
     received = call_received()
     await communications.deliver(received)
     call = await call_by_pbx_id(communications, received.pbx_call_id)
-    created = lead_created_from_call(call.id, uuid.uuid4(), phone=None)
+    async with communications.runtime.unit_of_work() as uow:
+        requested = await use_cases.request_lead_from_call(uow, RequestLead(call.id), ANNA)
+        await uow.commit()
+    assert requested.lead_id is not None
+    created = lead_created_from_call(call.id, requested.lead_id, phone=None)
 
     envelope = await communications.deliver(created)
     await communications.redeliver(envelope, LEAD)
@@ -148,7 +150,7 @@ async def test_a_lead_event_seen_again_does_not_attach_the_call_twice(communicat
 
     attached = [row.event for row in await communications.outbox() if isinstance(row.event, CallAttachedV1)]
     assert [(a.call_id, a.lead_id) for a in attached] == [(call.id, created.lead_id)]
-    assert (await call_by_pbx_id(communications, received.pbx_call_id)).version == 2
+    assert (await call_by_pbx_id(communications, received.pbx_call_id)).version == requested.version + 1
 
 
 async def test_a_lead_with_another_number_attaches_no_call(communications: Communications) -> None:
