@@ -5,63 +5,23 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from sqlalchemy.engine import make_url
 
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import CallAttachedV1, CallReceivedV1, CallRegisteredV1
 from leadline.contracts.topics import CALL, LEAD, TELEPHONY_CALL, Topic
-from tests.support.databases import (
-    create_postgres_database,
-    drop_postgres_database,
-    postgres_admin_url,
-    sqlite_url,
-)
 from tests.support.kafka import GatewayProducer, LocalKafka, headers_of, payload_of, read_until
-from tests.support.services import RunningService, auth, running_service
+from tests.support.services import RunningService, auth
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.kafka
 
 ANNA_EXTENSION, PIOTR_EXTENSION = "101", "102"
-
-
-@pytest.fixture
-async def communications(kafka: LocalKafka, namespace: str, database_url: str) -> AsyncIterator[RunningService]:
-    async with running_service(
-        "communications", database_url=database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace
-    ) as svc:
-        yield svc
-
-
-@pytest.fixture
-async def leads_database_url(database_url: str, tmp_path: Path) -> AsyncIterator[str]:
-    """The leads service's own database (services never share one), on the same engine as communications'."""
-    if make_url(database_url).get_backend_name() == "sqlite":
-        yield sqlite_url(tmp_path, "leads")
-        return
-    admin_url = postgres_admin_url()
-    assert admin_url is not None, "database_url skips the postgresql leg without a server"
-    url = await create_postgres_database(admin_url)
-    try:
-        yield url
-    finally:
-        await drop_postgres_database(admin_url, url)
-
-
-@pytest.fixture
-async def leads(kafka: LocalKafka, namespace: str, leads_database_url: str) -> AsyncIterator[RunningService]:
-    async with running_service(
-        "leads", database_url=leads_database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace
-    ) as svc:
-        yield svc
 
 
 def received(caller: str, *, extension: str = ANNA_EXTENSION, pbx_call_id: str | None = None) -> CallReceivedV1:
