@@ -152,7 +152,7 @@ class EmailRepository(TriageRepository[Email]):
                 emails.c.message_id.in_(list(message_ids)), emails.c.state == "attached"
             )
         )
-        return dict(rows.tuples().all())
+        return dict(rows.all())
 
     async def in_triage_from(self, sender: str) -> list[Email]:
         return await self._many(select(emails).where(emails.c.sender == sender, emails.c.state == "triage"))
