@@ -217,3 +217,44 @@ async def test_a_lead_created_from_an_email_takes_it_and_its_card_lists_it(
         if headers_of(r)["ce_type"] == EmailAttachedV1.type
     ]
     assert (str(attachment.email_id), str(attachment.lead_id), attachment.how) == (email["id"], lead_id, "lead_created")
+
+
+UPLOADED = (
+    b"From: Jan Kowalski <jan@example.com>\r\nTo: Anna Nowak <anna@leadline.example>\r\n"
+    b"Subject: Biurka dla 40 os\xc3\xb3b\r\nDate: Mon, 02 Mar 2026 09:30:00 +0100\r\n"
+    b"Message-ID: <uploaded@mail.example>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Content-Transfer-Encoding: 8bit\r\n\r\nCzy mo\xc5\xbcemy prosi\xc4\x87 o wycen\xc4\x99?\r\n"
+)
+
+
+async def test_an_uploaded_message_is_taken_in_through_the_gateway_topic_once(
+    communications: RunningService, kafka: LocalKafka, namespace: str
+) -> None:
+    rfc822 = {**auth("marta"), "Content-Type": "message/rfc822"}
+    for _ in range(2):  # the mail server retried the upload
+        response = await communications.http.post("/mail/messages", content=UPLOADED, headers=rfc822)
+        assert response.status_code == 202, response.text
+        assert response.json() == {"message_id": "uploaded@mail.example"}
+
+    email = await registered(communications, "uploaded@mail.example")
+    assert (email["sender"], email["subject_line"]) == ("jan@example.com", "Biurka dla 40 osób")
+    assert (email["text_body"] or "").strip() == "Czy możemy prosić o wycenę?"
+    assert [e["message_id"] for e in await emails_of(communications, "anna")] == ["uploaded@mail.example"]
+    gateway_records = await read_until(kafka.bootstrap, MAIL_EMAIL, namespace, lambda rs: len(rs) >= 2)
+    assert {r.key for r in gateway_records} == {b"uploaded@mail.example"}
+
+    async def both_consumed() -> bool:
+        return await offsets(kafka.bootstrap, namespace, MAIL_EMAIL) == (2, 2)
+
+    await eventually(both_consumed, what="communications took both uploads in")
+    assert len(await emails_of(communications, "marta")) == 1
+
+    salesperson = await communications.http.post(
+        "/mail/messages", content=UPLOADED, headers={**auth("anna"), "Content-Type": "message/rfc822"}
+    )
+    assert salesperson.status_code == 403
+    not_a_message = await communications.http.post("/mail/messages", json={"from": "x"}, headers=auth("marta"))
+    assert (not_a_message.status_code, not_a_message.headers["content-type"]) == (415, "application/problem+json")
+    no_sender = await communications.http.post("/mail/messages", content=b"Subject: hi\r\n\r\nbody\r\n", headers=rfc822)
+    assert no_sender.status_code == 422
+    assert [(e["field"], e["rule"]) for e in no_sender.json()["errors"]] == [("From", "missing_sender")]

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.config import Settings
-from leadline.communications.entrypoints import http, kafka
+from leadline.communications.entrypoints import http, http_mail, kafka
 from leadline.contracts.events import (
     CallAttachedV1,
     CallIgnoredV1,
@@ -16,6 +16,7 @@ from leadline.contracts.events import (
     EmailAttachedV1,
     EmailIgnoredV1,
     EmailLeadRequestedV1,
+    EmailReceivedV1,
     EmailRegisteredV1,
     EmailUnignoredV1,
 )
@@ -39,6 +40,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             EmailLeadRequestedV1,
             EmailIgnoredV1,
             EmailUnignoredV1,
+            EmailReceivedV1,  # what the mail ingestion adapter turns uploaded messages into
         ],
     )
     runtime.subscribe(kafka.handlers(settings.default_phone_region))
@@ -47,5 +49,5 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         description="Inbound calls and e-mails, matched to leads or waiting in triage: what sales apps build the "
         "Calls and E-mail tabs from.",
         version="0.1.0",
-        routers=[http.router],
+        routers=[http.router, http_mail.router],
     )

@@ -142,6 +142,12 @@ async def register_email(uow: CommunicationsUnitOfWork, event: EmailReceivedV1, 
         await _follow_thread(uow, email, match.lead_id, envelope)
 
 
+async def take_in_message(uow: CommunicationsUnitOfWork, event: EmailReceivedV1) -> None:
+    """A message uploaded to the mail ingestion adapter goes out as a mail gateway's event, through the outbox,
+    and comes back in through register_email like every gateway's: one intake, one place that dedupes."""
+    await uow.outbox.add(event)
+
+
 async def remember_lead(uow: CommunicationsUnitOfWork, event: LeadCreatedV1, envelope: Envelope) -> None:
     """Keeps the lead for matching later calls and e-mails; what waited for such a lead joins it, and what
     it was created from gets attached."""
