@@ -10,6 +10,7 @@ import pytest
 from leadline.communications.adapters.rfc5322 import gateway_event
 from leadline.contracts.errors import RuleViolation
 from leadline.contracts.events import MailAttachment, Mailbox
+from leadline.contracts.events.gateway import MAX_BODY_CHARS, MAX_REFERENCES
 
 RECEIVED = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -87,3 +88,14 @@ def test_a_message_it_cannot_describe_is_refused_naming_the_header(
         gateway_event(a_message(**headers).as_bytes(), received_at=RECEIVED)
 
     assert (refused.value.field, refused.value.rule) == (field, rule)
+
+
+def test_a_body_and_references_longer_than_the_event_admits_are_cut_keeping_the_newest_references() -> None:
+    message = a_message(References=" ".join(f"<m-{n}@mail.example.com>" for n in range(MAX_REFERENCES + 10)))
+    message.get_body(preferencelist=("plain",)).set_content("x" * (MAX_BODY_CHARS + 100))  # type: ignore[union-attr]
+
+    event = gateway_event(message.as_bytes(), received_at=RECEIVED)
+
+    assert len(event.text_body or "") == MAX_BODY_CHARS
+    assert event.references[-1] == f"m-{MAX_REFERENCES + 9}@mail.example.com"
+    assert len(event.references) == MAX_REFERENCES

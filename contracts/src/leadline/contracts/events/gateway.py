@@ -53,8 +53,12 @@ class MailAttachment(BaseModel):
 
 # Message ids are quoted between angle brackets in headers; Leadline keeps them without.
 MessageId = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=998, pattern=r"^[^<>\s]+$")
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=250, pattern=r"^[^<>\s]+$")
 ]
+# An event must fit one Kafka record (1 MB by default) whatever the message: the bodies are capped (a mail
+# server keeps the whole message), and so are the lists, so that even their longest values fit together.
+MAX_BODY_CHARS = 32_768
+MAX_REFERENCES = 50
 
 
 class EmailReceivedV1(
@@ -69,15 +73,19 @@ class EmailReceivedV1(
     message_id: MessageId = Field(description="The Message-ID header, without angle brackets.")
     in_reply_to: MessageId | None = Field(default=None, description="The In-Reply-To header, without angle brackets.")
     references: list[MessageId] = Field(
-        default_factory=list, max_length=200, description="The References header, oldest first."
+        default_factory=list,
+        max_length=MAX_REFERENCES,
+        description="The References header, oldest first (the newest ones when there are more).",
     )
     sender: Mailbox = Field(description="The From header.")
-    to: list[Mailbox] = Field(default_factory=list, max_length=500)
-    cc: list[Mailbox] = Field(default_factory=list, max_length=500)
+    to: list[Mailbox] = Field(default_factory=list, max_length=100)
+    cc: list[Mailbox] = Field(default_factory=list, max_length=100)
     subject_line: str = Field(
         default="", max_length=998, description="The Subject header (`subject` names the aggregate in every event)."
     )
     sent_at: datetime = Field(description="The Date header; when the message has none, when the gateway received it.")
-    text_body: str | None = Field(default=None, max_length=500_000)
-    html_body: str | None = Field(default=None, max_length=500_000)
-    attachments: list[MailAttachment] = Field(default_factory=list, max_length=100)
+    text_body: str | None = Field(
+        default=None, max_length=MAX_BODY_CHARS, description="Cut at this length when longer: the gateway keeps it."
+    )
+    html_body: str | None = Field(default=None, max_length=MAX_BODY_CHARS)
+    attachments: list[MailAttachment] = Field(default_factory=list, max_length=50)

@@ -1,7 +1,8 @@
 """Reading a real Internet message (RFC 5322, as a mail server delivers it) into the mail gateway's event.
 
 The message's attachments stay where the mail server keeps the message: the event refers to each one by its
-place in the message (``rfc822-part:<message id>/<n>``), it does not carry the bytes.
+place in the message (``rfc822-part:<message id>/<n>``), it does not carry the bytes. Bodies and References
+longer than the event admits are cut (the newest references kept), as the event's schema says.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pydantic import ValidationError
 
 from leadline.contracts.errors import RuleViolation
 from leadline.contracts.events import EmailReceivedV1
+from leadline.contracts.events.gateway import MAX_BODY_CHARS, MAX_REFERENCES
 
 _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
 
@@ -35,7 +37,7 @@ def gateway_event(raw: bytes, *, received_at: datetime) -> EmailReceivedV1:
         # Without a Message-ID the message's own bytes name it, so an upload retried stays one e-mail.
         "message_id": message_id[0] if message_id else f"{hashlib.sha256(raw).hexdigest()}@leadline.invalid",
         "in_reply_to": next(iter(_message_ids(message.get("In-Reply-To"))), None),
-        "references": _message_ids(message.get("References")),
+        "references": _message_ids(message.get("References"))[-MAX_REFERENCES:],
         "sender": senders[0],
         "to": _mailboxes(message, "To"),
         "cc": _mailboxes(message, "Cc"),
@@ -88,4 +90,4 @@ def _body(message: EmailMessage, subtype: str) -> str | None:
     if part is None or part.get_content_type() != f"text/{subtype}":
         return None
     content = part.get_content()
-    return str(content) if content is not None else None
+    return str(content)[:MAX_BODY_CHARS] if content is not None else None
