@@ -13,7 +13,15 @@ from leadline.contracts.auth import Principal, Role
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import CallAttachedV1, CallLeadRequestedV1, CallRegisteredV1
 from leadline.contracts.topics import CALL, LEAD, TELEPHONY_CALL
-from tests.component.builders import AT, CALLER, call_received, lead_created, lead_created_from_call, status_changed
+from tests.component.builders import (
+    AT,
+    CALLER,
+    call_received,
+    lead_created,
+    lead_created_from_call,
+    lead_updated,
+    status_changed,
+)
 from tests.component.conftest import ServiceUnderTest
 
 Communications = ServiceUnderTest[CommunicationsUnitOfWork]
@@ -220,3 +228,17 @@ async def test_a_call_that_came_before_its_callers_lead_attaches_when_the_lead_a
     ]
     await communications.deliver(lead_created(phone="+48700000001"))
     assert (await call_by_pbx_id(communications, ambiguous.pbx_call_id)).state == "triage"
+
+
+async def test_a_lead_given_the_callers_number_later_takes_the_waiting_call(communications: Communications) -> None:
+    lead = lead_created(phone=None)
+    await communications.deliver(lead)
+    received = call_received()
+    await communications.deliver(received)
+
+    await communications.deliver(lead_updated(lead.lead_id, phone=CALLER))
+
+    call = await call_by_pbx_id(communications, received.pbx_call_id)
+    assert (call.state, call.lead_id) == ("attached", lead.lead_id)
+    [attached] = [row.event for row in await communications.outbox() if isinstance(row.event, CallAttachedV1)]
+    assert (attached.how, attached.caller_number) == ("matched", CALLER)

@@ -17,7 +17,6 @@ from leadline.contracts.phone import InvalidPhoneNumber, to_e164
 
 ItemState = Literal["triage", "attached", "lead_requested", "ignored"]
 CallState = ItemState
-EmailState = ItemState
 
 # phonenumbers' "unknown region": only a number written with its country code parses against it.
 _NO_DEFAULT_REGION = "ZZ"

@@ -174,6 +174,40 @@ async def unignore_call(call_id: UUID, user: CurrentUser, uow: UnitOfWork) -> Ca
 
 
 class EmailOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "5b0c2a4e-8a51-4c1e-9d5e-2f1f2c7d8a10",
+                    "message_id": "7f3a@mail.example.com",
+                    "in_reply_to": None,
+                    "references": [],
+                    "sender": "jan@example.com",
+                    "sender_name": "Jan Kowalski",
+                    "to": [{"address": "anna@leadline.example", "name": "Anna Nowak"}],
+                    "cc": [],
+                    "subject_line": "Office fit-out",
+                    "sent_at": "2026-03-02T09:30:00Z",
+                    "text_body": "Could you quote the fit-out of our office?",
+                    "html_body": None,
+                    "attachments": [
+                        {
+                            "file_name": "plan.pdf",
+                            "content_type": "application/pdf",
+                            "size": 48213,
+                            "url": "https://mail.example/attachments/1",
+                        }
+                    ],
+                    "state": "triage",
+                    "lead_id": None,
+                    "candidate_lead_ids": [],
+                    "decided_by": None,
+                    "decided_at": None,
+                }
+            ]
+        }
+    )
+
     id: UUID
     message_id: str = Field(description="The Message-ID header, without angle brackets.")
     in_reply_to: str | None
