@@ -1,10 +1,13 @@
-"""Gateway simulator for `make demo`: plays a telephony gateway and a sales app against `make run`.
+"""Gateway simulator for `make demo`: plays a telephony gateway, a mail gateway and a sales app against `make run`.
 
 1. Anna (salesperson) creates leads over HTTP; phones typed as "+48 601 234 567" or "601-234-567" are stored in E.164.
 2. A PBX publishes CallReceivedV1 events to Kafka (plain aiokafka, CloudEvents headers): calls from those leads'
    numbers attach to them by themselves, unknown numbers wait in triage, a call delivered twice is registered once.
 3. Marta (manager) makes a lead from a call in triage; the call then attaches to that lead.
-4. A summary: the leads, the calls with their state and lead, and reporting's leads-by-status counts.
+4. A mail gateway publishes an e-mail from a new customer (it waits in triage); Anna makes a lead from it, and the
+   customer's colleague's reply in the same thread attaches to that lead by itself. A mail server uploads a
+   newsletter as an RFC 5322 message (POST /mail/messages); Piotr, to whom it was sent, ignores it.
+5. A summary: the leads, the calls and e-mails with their state and lead, and reporting's leads-by-status counts.
 """
 
 from __future__ import annotations
@@ -26,9 +29,9 @@ from aiokafka.errors import KafkaConnectionError
 
 from leadline.contracts.auth import DEMO_USERS, mint_token
 from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import CallReceivedV1
+from leadline.contracts.events import CallReceivedV1, EmailReceivedV1, Event, Mailbox
 from leadline.contracts.settings import LOCAL_JWT_SECRET
-from leadline.contracts.topics import LEAD, TELEPHONY_CALL
+from leadline.contracts.topics import LEAD, MAIL_EMAIL, TELEPHONY_CALL
 
 PREFIX = os.environ.get("KAFKA_TOPIC_PREFIX", "")  # as the services read it
 DEADLINE_SECONDS = 30.0
@@ -46,7 +49,9 @@ def polish_mobile(style: int) -> str:
 
 def auth(user_id: str) -> dict[str, str]:
     user, secret = DEMO_USERS[user_id], os.environ.get("JWT_SECRET", LOCAL_JWT_SECRET)
-    token = mint_token(user_id=user_id, name=user.name, roles=user.roles, extension=user.extension, secret=secret)
+    token = mint_token(
+        user_id=user_id, name=user.name, roles=user.roles, extension=user.extension, email=user.email, secret=secret
+    )
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -90,6 +95,82 @@ async def publish_calls(bootstrap: str, calls: list[CallReceivedV1]) -> None:
                 print(f"   {event.pbx_call_id}  from {event.caller_number:>16}  ext {event.extension}{retry}")
     finally:
         await producer.stop()
+
+
+async def publish(bootstrap: str, event: Event, source: str) -> None:
+    """One gateway event, as a gateway would publish it: keyed by its subject, CloudEvents headers."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    try:
+        await producer.start()
+        envelope = Envelope.wrap(event, source=source)
+        await producer.send_and_wait(
+            PREFIX + event.topic.name, envelope.data, key=envelope.subject.encode(), headers=envelope.kafka_headers()
+        )
+    finally:
+        await producer.stop()
+
+
+def newsletter(run: str) -> bytes:
+    """A message as a mail server received it (RFC 5322), for the upload adapter."""
+    return (
+        f"From: Promo <news@shop.example>\r\nTo: Piotr Zielinski <piotr@leadline.example>\r\n"
+        f"Subject: Black Friday deals\r\nDate: {datetime.now(UTC):%a, %d %b %Y %H:%M:%S +0000}\r\n"
+        f"Message-ID: <news-{run}@shop.example>\r\n\r\nEverything must go.\r\n"
+    ).encode()
+
+
+async def demo_emails(args: argparse.Namespace, http: httpx.AsyncClient, leads: dict[str, dict[str, Any]]) -> None:
+    mail_url, run = args.communications_url, uuid.uuid4().hex[:6]
+
+    async def email(message_id: str, state: str | None = None) -> Any:
+        page = (await http.get(f"{mail_url}/emails?limit=200", headers=auth("marta"))).raise_for_status().json()
+        found = [e for e in page["items"] if e["message_id"] == message_id]
+        return found[0] if found and (state is None or found[0]["state"] == state) else None
+
+    print(f"4. A mail gateway publishes e-mails to Kafka ({PREFIX + MAIL_EMAIL.name})")
+    first = EmailReceivedV1(
+        message_id=f"enquiry-{run}@kowalski.example",
+        sender=Mailbox(address=f"jan.{run}@kowalski.example", name="Jan Kowalski"),
+        to=[Mailbox(address="anna@leadline.example", name="Anna Nowak")],
+        subject_line="Meble biurowe dla 40 osób",
+        sent_at=datetime.now(UTC),
+        text_body="Dzień dobry, prosimy o wycenę.",
+    )
+    await publish(args.bootstrap, first, "mail-simulator")
+    waiting = await until("communications registered the e-mail", lambda: email(first.message_id, "triage"))
+    print(f"   {first.sender.address}: {first.subject_line!r} waits in triage; Anna creates a lead from it")
+    response = await http.post(f"{mail_url}/emails/{waiting['id']}/create-lead", json={}, headers=auth("anna"))
+    lead_id = response.raise_for_status().json()["lead_id"]
+    await until("the e-mail is attached to the lead made from it", lambda: email(first.message_id, "attached"))
+    leads[lead_id] = (await http.get(f"{args.leads_url}/leads/{lead_id}", headers=auth("anna"))).json()
+    reply = EmailReceivedV1(
+        message_id=f"reply-{run}@kowalski.example",
+        in_reply_to=first.message_id,
+        references=[first.message_id],
+        sender=Mailbox(address=f"ewa.{run}@kowalski.example", name="Ewa Kowalska"),
+        to=[Mailbox(address="anna@leadline.example")],
+        subject_line=f"Re: {first.subject_line}",
+        sent_at=datetime.now(UTC),
+        text_body="Dodam jeszcze: 10 szaf.",
+    )
+    await publish(args.bootstrap, reply, "mail-simulator")
+    await until("the colleague's reply attached by its thread", lambda: email(reply.message_id, "attached"))
+    print(f"   {reply.sender.address} replies in the thread: attached to the same lead by itself")
+    upload = await http.post(
+        f"{mail_url}/mail/messages",
+        content=newsletter(run),
+        headers={**auth("marta"), "Content-Type": "message/rfc822"},
+    )
+    message_id = upload.raise_for_status().json()["message_id"]
+    promo = await until("the uploaded newsletter is registered", lambda: email(message_id))
+    (await http.post(f"{mail_url}/emails/{promo['id']}/ignore", headers=auth("piotr"))).raise_for_status()
+    print(f"   a newsletter uploaded as RFC 5322 ({message_id}) is ignored by Piotr, to whom it was sent")
+
+    print("\nE-mails: sender, subject, state and lead")
+    for message in (first.message_id, reply.message_id, message_id):
+        found = await email(message)
+        lead_name = leads[found["lead_id"]]["name"] if found["lead_id"] in leads else "-"
+        print(f"  {found['sender']:<32} {found['subject_line']:<30} {found['state']:<9} {lead_name}")
 
 
 async def demo(args: argparse.Namespace, http: httpx.AsyncClient) -> None:
@@ -151,6 +232,7 @@ async def demo(args: argparse.Namespace, http: httpx.AsyncClient) -> None:
         lambda found: found["state"] == "attached",
     )
     leads[lead_id] = await get(f"{leads_url}/leads/{lead_id}")
+    await demo_emails(args, http, leads)
     report = await until(
         "reporting has counted the new leads",
         lambda: get(f"{reports_url}/reports/leads-by-status"),
@@ -159,7 +241,8 @@ async def demo(args: argparse.Namespace, http: httpx.AsyncClient) -> None:
 
     print("\nLeads")
     for lead in leads.values():
-        print(f"  {lead['name']:<36} {lead['phone']:<13} {lead['status_code']:<6} {lead['salesperson_id']}")
+        contact = lead["phone"] or lead["email"]
+        print(f"  {lead['name']:<36} {contact:<13} {lead['status_code']:<6} {lead['salesperson_id']}")
     print("\nCalls, newest first: the number as the PBX sent it and as stored, the call's state and lead")
     for call in await our_calls():
         lead_name = leads[call["lead_id"]]["name"] if call["lead_id"] in leads else "(waiting for a decision)"
@@ -176,7 +259,9 @@ async def run(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Plays a telephony gateway and a sales app against `make run`.")
+    parser = argparse.ArgumentParser(
+        description="Plays a telephony gateway, a mail gateway and a sales app against `make run`."
+    )
     parser.add_argument("--bootstrap", default="127.0.0.1:9092")
     parser.add_argument("--leads-url", default="http://127.0.0.1:8001")
     parser.add_argument("--communications-url", default="http://127.0.0.1:8002")

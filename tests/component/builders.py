@@ -12,11 +12,18 @@ from leadline.contracts.events import (
     CallLeadRequestedV1,
     CallReceivedV1,
     CallRegisteredV1,
+    EmailAttachedV1,
+    EmailLeadRequestedV1,
+    EmailReceivedV1,
+    EmailRegisteredV1,
     LeadCreatedV1,
     LeadDeletedV1,
+    LeadFieldChange,
     LeadMergedV1,
     LeadOrigin,
     LeadStatusChangedV1,
+    LeadUpdatedV1,
+    Mailbox,
 )
 
 CALLER = "+48601234567"
@@ -111,3 +118,70 @@ def call_attached(call_id: UUID, lead_id: UUID, **changes: Any) -> CallAttachedV
         "received_at": AT,
     }
     return CallAttachedV1(**{**fields, **changes})
+
+
+SENDER = "jan@example.com"
+
+
+def email_received(message_id: str | None = None, **changes: Any) -> EmailReceivedV1:
+    fields: dict[str, Any] = {
+        "message_id": message_id or f"{uuid.uuid4()}@mail.example.com",
+        "sender": Mailbox(address="Jan@Example.com", name="Jan Kowalski"),
+        "to": [Mailbox(address="anna@leadline.example", name="Anna Nowak")],
+        "subject_line": "Office fit-out",
+        "sent_at": AT,
+        "text_body": "Could you quote the fit-out of our office?",
+    }
+    return EmailReceivedV1(**{**fields, **changes})
+
+
+def email_registered(lead_id: UUID | None, **changes: Any) -> EmailRegisteredV1:
+    """Attached to the lead on arrival; ``None``: left in triage."""
+    fields: dict[str, Any] = {
+        "email_id": uuid.uuid4(),
+        "message_id": f"{uuid.uuid4()}@mail.example.com",
+        "sender": SENDER,
+        "subject_line": "Office fit-out",
+        "sent_at": AT,
+        "state": "attached" if lead_id else "triage",
+        "lead_id": lead_id,
+        "matched_by": "sender" if lead_id else None,
+    }
+    return EmailRegisteredV1(**{**fields, **changes})
+
+
+def email_attached(email_id: UUID, lead_id: UUID, **changes: Any) -> EmailAttachedV1:
+    fields: dict[str, Any] = {
+        "email_id": email_id,
+        "lead_id": lead_id,
+        "how": "chosen",
+        "attached_by": "anna",
+        "attached_at": AT,
+        "sender": SENDER,
+        "subject_line": "Office fit-out",
+        "sent_at": AT,
+    }
+    return EmailAttachedV1(**{**fields, **changes})
+
+
+def email_lead_requested(lead_id: UUID | None = None, **changes: Any) -> EmailLeadRequestedV1:
+    fields: dict[str, Any] = {
+        "email_id": uuid.uuid4(),
+        "lead_id": lead_id or uuid.uuid4(),
+        "name": "Office fit-out",
+        "email": SENDER,
+        "salesperson_id": "anna",
+        "requested_by": "anna",
+        "requested_at": AT,
+    }
+    return EmailLeadRequestedV1(**{**fields, **changes})
+
+
+def lead_updated(lead_id: UUID, **new_values: Any) -> LeadUpdatedV1:
+    return LeadUpdatedV1(
+        lead_id=lead_id,
+        changes=[LeadFieldChange(field=name, old=None, new=value) for name, value in new_values.items()],
+        version=2,
+        updated_by="anna",
+        updated_at=AT,
+    )

@@ -129,7 +129,8 @@ async def service_under_test(
     await asyncio.to_thread(upgrade, package, settings.database_url)  # Alembic runs its own event loop
     runtime: ServiceRuntime[Any] = create_app(settings).state.runtime
     prefix = settings.kafka_topic_prefix
-    # Dead-letter topics, and the topics the service publishes to: never ones it consumes itself.
+    # Dead-letter topics, and the topics the service publishes to. Communications also consumes one of them
+    # (the mail gateway's, which its upload adapter feeds); the capture beside its consumer only records.
     topics = {prefix + t.dead_letter.name for t in DOMAIN_TOPICS}
     topics |= {prefix + event.topic.name for event in runtime.publication.event_types}
     captured: list[Captured] = []

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy import func, select
 
 from leadline.communications.adapters.tables import calls as calls_table
@@ -15,7 +13,15 @@ from leadline.contracts.auth import Principal, Role
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import CallAttachedV1, CallLeadRequestedV1, CallRegisteredV1
 from leadline.contracts.topics import CALL, LEAD, TELEPHONY_CALL
-from tests.component.builders import AT, CALLER, call_received, lead_created, lead_created_from_call, status_changed
+from tests.component.builders import (
+    AT,
+    CALLER,
+    call_received,
+    lead_created,
+    lead_created_from_call,
+    lead_updated,
+    status_changed,
+)
 from tests.component.conftest import ServiceUnderTest
 
 Communications = ServiceUnderTest[CommunicationsUnitOfWork]
@@ -105,7 +111,7 @@ async def test_the_lead_created_from_a_call_takes_the_call(communications: Commu
     await communications.deliver(received)
     call = await call_by_pbx_id(communications, received.pbx_call_id)
     async with communications.runtime.unit_of_work() as uow:
-        requested = await use_cases.request_lead(uow, RequestLead(call.id, name="Office fit-out"), ANNA)
+        requested = await use_cases.request_lead_from_call(uow, RequestLead(call.id, name="Office fit-out"), ANNA)
         await uow.commit()
     assert requested.state == "lead_requested"
     assert requested.lead_id is not None
@@ -140,7 +146,11 @@ async def test_a_lead_event_seen_again_does_not_attach_the_call_twice(communicat
     received = call_received()
     await communications.deliver(received)
     call = await call_by_pbx_id(communications, received.pbx_call_id)
-    created = lead_created_from_call(call.id, uuid.uuid4(), phone=None)
+    async with communications.runtime.unit_of_work() as uow:
+        requested = await use_cases.request_lead_from_call(uow, RequestLead(call.id), ANNA)
+        await uow.commit()
+    assert requested.lead_id is not None
+    created = lead_created_from_call(call.id, requested.lead_id, phone=None)
 
     envelope = await communications.deliver(created)
     await communications.redeliver(envelope, LEAD)
@@ -148,7 +158,7 @@ async def test_a_lead_event_seen_again_does_not_attach_the_call_twice(communicat
 
     attached = [row.event for row in await communications.outbox() if isinstance(row.event, CallAttachedV1)]
     assert [(a.call_id, a.lead_id) for a in attached] == [(call.id, created.lead_id)]
-    assert (await call_by_pbx_id(communications, received.pbx_call_id)).version == 2
+    assert (await call_by_pbx_id(communications, received.pbx_call_id)).version == requested.version + 1
 
 
 async def test_a_lead_with_another_number_attaches_no_call(communications: Communications) -> None:
@@ -218,3 +228,17 @@ async def test_a_call_that_came_before_its_callers_lead_attaches_when_the_lead_a
     ]
     await communications.deliver(lead_created(phone="+48700000001"))
     assert (await call_by_pbx_id(communications, ambiguous.pbx_call_id)).state == "triage"
+
+
+async def test_a_lead_given_the_callers_number_later_takes_the_waiting_call(communications: Communications) -> None:
+    lead = lead_created(phone=None)
+    await communications.deliver(lead)
+    received = call_received()
+    await communications.deliver(received)
+
+    await communications.deliver(lead_updated(lead.lead_id, phone=CALLER))
+
+    call = await call_by_pbx_id(communications, received.pbx_call_id)
+    assert (call.state, call.lead_id) == ("attached", lead.lead_id)
+    [attached] = [row.event for row in await communications.outbox() if isinstance(row.event, CallAttachedV1)]
+    assert (attached.how, attached.caller_number) == ("matched", CALLER)

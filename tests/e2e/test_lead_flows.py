@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from leadline.contracts.events import CallReceivedV1, LeadsByStatusV1
+from leadline.contracts.events import CallReceivedV1, EmailReceivedV1, LeadsByStatusV1, Mailbox
 from leadline.contracts.topics import LEADS_BY_STATUS
 from tests.e2e.conftest import Stack
 from tests.support.kafka import GatewayProducer, read_until
@@ -86,3 +86,63 @@ async def test_calls_become_leads_and_the_funnel_counts_them(stack: Stack) -> No
     await read_until(stack.bootstrap, LEADS_BY_STATUS, stack.prefix, lambda rs: latest_counts(rs).get("new") == 2)
     copy = await eventually(lambda: get_json(f"{stack.url('documents')}/leads/{new_lead['id']}", "anna"), what="copied")
     assert copy["name"] == "Heat pump enquiry"
+
+
+def email_from(sender: str, message_id: str, **more: Any) -> EmailReceivedV1:
+    return EmailReceivedV1(
+        message_id=message_id,
+        sender=Mailbox(address=sender),
+        to=[Mailbox(address="anna@leadline.example", name="Anna Nowak")],
+        subject_line="Fit-out of our new office",
+        sent_at=datetime.now(UTC),
+        text_body="Could you send us a quote?",
+        **more,
+    )
+
+
+async def test_an_email_becomes_a_lead_and_the_replies_in_its_thread_follow_it(stack: Stack) -> None:
+    leads, communications = stack.url("leads"), stack.url("communications")
+    run = uuid.uuid4().hex[:8]
+    first = email_from(f"buyer-{run}@example.com", f"first-{run}@mail.example")
+    async with GatewayProducer(stack.bootstrap, stack.prefix) as gateway:
+        envelope = await gateway.publish(first)
+        await gateway.publish(first, event_id=envelope.id)  # the gateway retried
+
+    async def email_of(message_id: str, state: str) -> dict[str, Any] | None:
+        page = await get_json(f"{communications}/emails?limit=200", "anna")
+        matching = [e for e in (page or {"items": []})["items"] if e["message_id"] == message_id]
+        return matching[0] if matching and matching[0]["state"] == state else None
+
+    triaged = await eventually(lambda: email_of(first.message_id, "triage"), what="the e-mail in anna's triage")
+    async with httpx.AsyncClient() as sales_app:
+        requested = await sales_app.post(
+            f"{communications}/emails/{triaged['id']}/create-lead", json={}, headers=auth("anna")
+        )
+        assert requested.status_code == 202, requested.text
+    attached = await eventually(lambda: email_of(first.message_id, "attached"), what="the e-mail attached")
+    lead = await eventually(lambda: get_json(f"{leads}/leads/{attached['lead_id']}", "anna"), what="the lead made")
+    assert (lead["name"], lead["email"], lead["salesperson_id"]) == (
+        "Fit-out of our new office",
+        f"buyer-{run}@example.com",
+        "anna",
+    )
+
+    # A colleague of the buyer answers in the thread, from an address no lead has.
+    reply = email_from(
+        f"colleague-{run}@example.com",
+        f"reply-{run}@mail.example",
+        in_reply_to=first.message_id,
+        references=[first.message_id],
+    )
+    async with GatewayProducer(stack.bootstrap, stack.prefix) as gateway:
+        await gateway.publish(reply)
+    followed = await eventually(lambda: email_of(reply.message_id, "attached"), what="the reply attached")
+    assert followed["lead_id"] == lead["id"]
+
+    async def card_emails() -> list[dict[str, Any]] | None:
+        card = await get_json(f"{leads}/leads/{lead['id']}/card", "anna")
+        emails = [item for item in (card or {"communications": []})["communications"] if item["kind"] == "email"]
+        return emails if len(emails) == 2 else None
+
+    listed = await eventually(card_emails, what="the lead's card lists both e-mails")
+    assert {item["id"] for item in listed} == {attached["id"], followed["id"]}

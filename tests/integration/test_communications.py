@@ -5,63 +5,29 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from sqlalchemy.engine import make_url
 
 from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import CallAttachedV1, CallReceivedV1, CallRegisteredV1
-from leadline.contracts.topics import CALL, LEAD, TELEPHONY_CALL, Topic
-from tests.support.databases import (
-    create_postgres_database,
-    drop_postgres_database,
-    postgres_admin_url,
-    sqlite_url,
+from leadline.contracts.events import (
+    CallAttachedV1,
+    CallIgnoredV1,
+    CallReceivedV1,
+    CallRegisteredV1,
+    CallUnignoredV1,
 )
+from leadline.contracts.topics import CALL, LEAD, TELEPHONY_CALL, Topic
 from tests.support.kafka import GatewayProducer, LocalKafka, headers_of, payload_of, read_until
-from tests.support.services import RunningService, auth, running_service
+from tests.support.services import RunningService, auth
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.kafka
 
 ANNA_EXTENSION, PIOTR_EXTENSION = "101", "102"
-
-
-@pytest.fixture
-async def communications(kafka: LocalKafka, namespace: str, database_url: str) -> AsyncIterator[RunningService]:
-    async with running_service(
-        "communications", database_url=database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace
-    ) as svc:
-        yield svc
-
-
-@pytest.fixture
-async def leads_database_url(database_url: str, tmp_path: Path) -> AsyncIterator[str]:
-    """The leads service's own database (services never share one), on the same engine as communications'."""
-    if make_url(database_url).get_backend_name() == "sqlite":
-        yield sqlite_url(tmp_path, "leads")
-        return
-    admin_url = postgres_admin_url()
-    assert admin_url is not None, "database_url skips the postgresql leg without a server"
-    url = await create_postgres_database(admin_url)
-    try:
-        yield url
-    finally:
-        await drop_postgres_database(admin_url, url)
-
-
-@pytest.fixture
-async def leads(kafka: LocalKafka, namespace: str, leads_database_url: str) -> AsyncIterator[RunningService]:
-    async with running_service(
-        "leads", database_url=leads_database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace
-    ) as svc:
-        yield svc
 
 
 def received(caller: str, *, extension: str = ANNA_EXTENSION, pbx_call_id: str | None = None) -> CallReceivedV1:
@@ -308,3 +274,27 @@ async def test_a_malformed_gateway_record_is_dead_lettered_and_intake_goes_on(
     assert by_id["bad-caller"]["dlq_error_class"] == "ValidationError"
     assert "caller_number" in by_id["bad-caller"]["dlq_error_message"]
     assert next(r for r in dead if headers_of(r)["ce_id"] == "bad-json").value == b"{not json"
+
+
+async def test_a_call_ignored_leaves_the_ready_list_and_undoing_it_brings_it_back(
+    communications: RunningService, kafka: LocalKafka, namespace: str
+) -> None:
+    async with GatewayProducer(kafka.bootstrap, namespace) as gateway:
+        await gateway.publish(received("601 234 567", pbx_call_id="pbx-spam"))
+    call = await registered(communications, "pbx-spam")
+
+    ignored = await communications.http.post(f"/calls/{call['id']}/ignore", headers=auth("anna"))
+    assert (ignored.status_code, ignored.json()["state"], ignored.json()["decided_by"]) == (200, "ignored", "anna")
+    assert await calls_of(communications, "anna", ready="true") == []
+    assert [c["id"] for c in await calls_of(communications, "anna", state="ignored")] == [call["id"]]
+    not_ignored = await communications.http.post(f"/calls/{call['id']}/unignore", headers=auth("anna"))
+    assert not_ignored.status_code == 200, not_ignored.text
+    again = await communications.http.post(f"/calls/{call['id']}/unignore", headers=auth("anna"))
+    assert (again.status_code, again.json()["type"]) == (409, "urn:leadline:problem:call_not_ignored")
+    assert [c["id"] for c in await calls_of(communications, "anna", ready="true")] == [call["id"]]
+
+    def both_published(records: list[Any]) -> bool:
+        types = [headers_of(r)["ce_type"] for r in records if headers_of(r)["ce_subject"] == call["id"]]
+        return CallIgnoredV1.type in types and CallUnignoredV1.type in types
+
+    await read_until(kafka.bootstrap, CALL, namespace, both_published)

@@ -21,7 +21,12 @@ from leadline.contracts.settings import LOCAL_JWT_SECRET
 def token(user_id: str) -> str:
     user = DEMO_USERS[user_id]
     return mint_token(
-        user_id=user.user_id, name=user.name, roles=user.roles, extension=user.extension, secret=LOCAL_JWT_SECRET
+        user_id=user.user_id,
+        name=user.name,
+        roles=user.roles,
+        extension=user.extension,
+        email=user.email,
+        secret=LOCAL_JWT_SECRET,
     )
 
 

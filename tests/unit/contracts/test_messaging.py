@@ -6,9 +6,11 @@ from leadline.contracts.messaging.consumer import RetryPolicy
 from leadline.contracts.topics import (
     CALL,
     DOMAIN_TOPICS,
+    EMAIL,
     EMPLOYEE,
     LEAD,
     LEADS_BY_STATUS,
+    MAIL_EMAIL,
     PARTNER,
     REFERENCE,
     TELEPHONY_CALL,
@@ -33,11 +35,25 @@ def test_every_domain_topic_has_a_dead_letter_topic_beside_it() -> None:
             "leadline.gateway.telephony.call.dlq",
             "leadline.communications.call",
             "leadline.communications.call.dlq",
+            "leadline.gateway.mail.email",
+            "leadline.gateway.mail.email.dlq",
+            "leadline.communications.email",
+            "leadline.communications.email.dlq",
             "leadline.reporting.leads-by-status",
             "leadline.reporting.leads-by-status.dlq",
         ]
     )
-    assert DOMAIN_TOPICS == (LEAD, REFERENCE, PARTNER, EMPLOYEE, TELEPHONY_CALL, CALL, LEADS_BY_STATUS)
+    assert DOMAIN_TOPICS == (
+        LEAD,
+        REFERENCE,
+        PARTNER,
+        EMPLOYEE,
+        TELEPHONY_CALL,
+        CALL,
+        LEADS_BY_STATUS,
+        MAIL_EMAIL,
+        EMAIL,
+    )
 
 
 def test_a_dead_letter_topic_keeps_its_records_a_month_on_one_partition() -> None:

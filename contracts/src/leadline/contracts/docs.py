@@ -16,12 +16,13 @@ from typing import Any
 from fastapi import FastAPI
 
 from leadline.contracts.compatibility import breaking_changes
-from leadline.contracts.events import EVENT_TYPES, CallReceivedV1, Event
+from leadline.contracts.events import EVENT_TYPES, Event
 from leadline.contracts.runtime import ServiceRuntime
 from leadline.contracts.topics import Topic
 
 SERVICES = ("leads", "communications", "documents", "reporting")
-GATEWAY_EVENTS: tuple[type[Event], ...] = (CallReceivedV1,)
+# What parties outside Leadline publish: the events of its external topics.
+GATEWAY_EVENTS: tuple[type[Event], ...] = tuple(e for e in EVENT_TYPES.values() if e.topic.external)
 ASYNCAPI_VERSION = "3.0.0"
 
 CLOUDEVENTS_HEADERS: dict[str, Any] = {

@@ -78,6 +78,15 @@ CALL = Topic(
     "leadline.communications.call",
     "Inbound calls as communications registers and triages them, keyed by call id.",
 )
+MAIL_EMAIL = Topic(
+    "leadline.gateway.mail.email",
+    "Inbound e-mails published by mail gateways, keyed by the message's Message-ID.",
+    external=True,
+)
+EMAIL = Topic(
+    "leadline.communications.email",
+    "Inbound e-mails as communications registers and triages them, keyed by e-mail id.",
+)
 LEADS_BY_STATUS = Topic(
     "leadline.reporting.leads-by-status",
     "Number of leads per status; compacted, keyed by status code: the latest value is the current count.",
@@ -85,7 +94,17 @@ LEADS_BY_STATUS = Topic(
     compacted=True,
 )
 
-DOMAIN_TOPICS: tuple[Topic, ...] = (LEAD, REFERENCE, PARTNER, EMPLOYEE, TELEPHONY_CALL, CALL, LEADS_BY_STATUS)
+DOMAIN_TOPICS: tuple[Topic, ...] = (
+    LEAD,
+    REFERENCE,
+    PARTNER,
+    EMPLOYEE,
+    TELEPHONY_CALL,
+    CALL,
+    LEADS_BY_STATUS,
+    MAIL_EMAIL,
+    EMAIL,
+)
 
 
 def all_topics() -> list[Topic]:

@@ -25,6 +25,7 @@ class Principal:
     name: str
     roles: frozenset[Role]
     extension: str | None = None  # PBX extension: a salesperson triages the calls that reached it
+    email: str | None = None  # lower case: a salesperson triages the e-mails addressed to it
 
     @property
     def is_manager(self) -> bool:
@@ -41,14 +42,15 @@ class DemoUser:
     name: str
     roles: tuple[Role, ...]
     extension: str
+    email: str
 
 
 DEMO_USERS = {
     user.user_id: user
     for user in (
-        DemoUser("anna", "Anna Nowak", (Role.SALESPERSON,), "101"),
-        DemoUser("piotr", "Piotr Zieliński", (Role.SALESPERSON,), "102"),
-        DemoUser("marta", "Marta Wiśniewska", (Role.MANAGER, Role.SALESPERSON), "100"),
+        DemoUser("anna", "Anna Nowak", (Role.SALESPERSON,), "101", "anna@leadline.example"),
+        DemoUser("piotr", "Piotr Zieliński", (Role.SALESPERSON,), "102", "piotr@leadline.example"),
+        DemoUser("marta", "Marta Wiśniewska", (Role.MANAGER, Role.SALESPERSON), "100", "marta@leadline.example"),
     )
 }
 
@@ -88,6 +90,7 @@ class TokenVerifier:
             name=str(claims.get("name", claims["sub"])),
             roles=roles,
             extension=str(claims["ext"]) if claims.get("ext") else None,
+            email=str(claims["email"]).lower() if claims.get("email") else None,
         )
 
 
@@ -97,6 +100,7 @@ def mint_token(
     name: str,
     roles: tuple[Role, ...],
     extension: str | None = None,
+    email: str | None = None,
     secret: str,
     issuer: str = "leadline",
     audience: str = "leadline",
@@ -114,4 +118,6 @@ def mint_token(
     }
     if extension is not None:
         claims["ext"] = extension
+    if email is not None:
+        claims["email"] = email
     return jwt.encode(claims, secret, algorithm="HS256")

@@ -23,6 +23,7 @@ def main() -> None:
             name=user.name,
             roles=user.roles,
             extension=user.extension,
+            email=user.email,
             secret=secret,
             ttl=timedelta(hours=args.hours),
         )

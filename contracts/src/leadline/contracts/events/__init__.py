@@ -3,10 +3,17 @@
 from leadline.contracts.events.base import EVENT_TYPES, Event, event_type
 from leadline.contracts.events.communications import (
     CallAttachedV1,
+    CallIgnoredV1,
     CallLeadRequestedV1,
     CallRegisteredV1,
+    CallUnignoredV1,
+    EmailAttachedV1,
+    EmailIgnoredV1,
+    EmailLeadRequestedV1,
+    EmailRegisteredV1,
+    EmailUnignoredV1,
 )
-from leadline.contracts.events.gateway import CallReceivedV1
+from leadline.contracts.events.gateway import CallReceivedV1, EmailReceivedV1, MailAttachment, Mailbox
 from leadline.contracts.events.leads import (
     LeadAssignedV1,
     LeadCreatedV1,
@@ -32,9 +39,17 @@ from leadline.contracts.events.reporting import LeadsByStatusV1
 __all__ = [
     "EVENT_TYPES",
     "CallAttachedV1",
+    "CallIgnoredV1",
     "CallLeadRequestedV1",
     "CallReceivedV1",
     "CallRegisteredV1",
+    "CallUnignoredV1",
+    "EmailAttachedV1",
+    "EmailIgnoredV1",
+    "EmailLeadRequestedV1",
+    "EmailReceivedV1",
+    "EmailRegisteredV1",
+    "EmailUnignoredV1",
     "EmployeeChangedV1",
     "Event",
     "LeadAssignedV1",
@@ -49,6 +64,8 @@ __all__ = [
     "LeadTypeChangedV1",
     "LeadUpdatedV1",
     "LeadsByStatusV1",
+    "MailAttachment",
+    "Mailbox",
     "PartnerChangedV1",
     "ReferenceItemChangedV1",
     "SettingChangedV1",

@@ -1,4 +1,4 @@
-"""Events of the communications context (topic ``leadline.communications.call``)."""
+"""Events of the communications context (topics ``leadline.communications.call`` and ``…email``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import Field
 
 from leadline.contracts.events.base import Event
-from leadline.contracts.topics import CALL
+from leadline.contracts.topics import CALL, EMAIL
 
 
 class CallRegisteredV1(
@@ -70,3 +70,99 @@ class CallLeadRequestedV1(
     salesperson_id: str
     requested_by: str
     requested_at: datetime
+
+
+class _Ignored(Event):
+    """A person decided an item in triage is not sales related; it leaves the Ready list."""
+
+    ignored_by: str
+    ignored_at: datetime
+
+
+class _Unignored(Event):
+    """An ignored item was put back in triage (the ignore undone)."""
+
+    unignored_by: str
+    unignored_at: datetime
+
+
+class CallIgnoredV1(_Ignored, type="leadline.communications.call.ignored.v1", topic=CALL, subject="call_id"):
+    call_id: UUID
+
+
+class CallUnignoredV1(_Unignored, type="leadline.communications.call.unignored.v1", topic=CALL, subject="call_id"):
+    call_id: UUID
+
+
+class _EmailSummary(Event):
+    """What a lead's card shows of an e-mail."""
+
+    sender: str = Field(description="The sender's address, lower case.")
+    subject_line: str = Field(description="The Subject header.")
+    sent_at: datetime
+
+
+class EmailRegisteredV1(
+    _EmailSummary,
+    type="leadline.communications.email.registered.v1",
+    topic=EMAIL,
+    subject="email_id",
+):
+    """Communications stored an inbound e-mail and either attached it to a lead or left it in triage."""
+
+    email_id: UUID
+    message_id: str
+    state: Literal["attached", "triage"]
+    lead_id: UUID | None
+    matched_by: Literal["thread", "sender"] | None = Field(
+        description="thread: it replies to an e-mail of the lead; sender: the sender's address is the lead's. "
+        "Null in triage."
+    )
+    candidate_lead_ids: list[UUID] = Field(
+        default_factory=list,
+        description="Equally good open leads when the match was ambiguous.",
+    )
+
+
+class EmailAttachedV1(
+    _EmailSummary,
+    type="leadline.communications.email.attached.v1",
+    topic=EMAIL,
+    subject="email_id",
+):
+    """An e-mail in triage was attached to a lead."""
+
+    email_id: UUID
+    lead_id: UUID
+    how: Literal["lead_created", "chosen", "matched", "thread"] = Field(
+        description="lead_created: the lead was made from this e-mail; chosen: a person picked the lead; "
+        "matched: a lead with the sender's address appeared after the e-mail; thread: an e-mail it replies "
+        "to (or that replies to it) was attached to the lead."
+    )
+    attached_by: str
+    attached_at: datetime
+
+
+class EmailLeadRequestedV1(
+    Event,
+    type="leadline.communications.email.lead_requested.v1",
+    topic=EMAIL,
+    subject="email_id",
+):
+    """A user asked for a lead to be created from an e-mail in triage; the leads service creates it."""
+
+    email_id: UUID
+    lead_id: UUID = Field(description="Chosen up front, so a retried request creates one lead.")
+    name: str
+    email: str = Field(description="The sender's address, the new lead's e-mail.")
+    salesperson_id: str
+    requested_by: str
+    requested_at: datetime
+
+
+class EmailIgnoredV1(_Ignored, type="leadline.communications.email.ignored.v1", topic=EMAIL, subject="email_id"):
+    email_id: UUID
+
+
+class EmailUnignoredV1(_Unignored, type="leadline.communications.email.unignored.v1", topic=EMAIL, subject="email_id"):
+    email_id: UUID

@@ -1,87 +1,177 @@
-"""Reading and writing calls and the read model of known leads."""
+"""Reading and writing calls, e-mails and the read model of known leads."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from sqlalchemy import Select, delete, insert, select, update
+from sqlalchemy import ColumnElement, Select, Table, delete, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadline.communications.adapters.tables import calls, known_leads
-from leadline.communications.domain.model import Call, CallState, KnownLead
+from leadline.communications.adapters.tables import calls, email_recipients, email_replies, emails, known_leads
+from leadline.communications.domain.model import Call, Email, ItemState, KnownLead, TriageItem
 from leadline.contracts.errors import StaleVersion
+from leadline.contracts.events import MailAttachment, Mailbox
 from leadline.contracts.pagination import newest_first
 
+T = TypeVar("T", bound=TriageItem)
 
-class CallRepository:
-    def __init__(self, session: AsyncSession) -> None:
+
+class TriageRepository(Generic[T]):
+    """What storing calls and storing e-mails have in common: one table of items with a triage state,
+    optimistic versions, and the lead (or candidate leads) each belongs to."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        table: Table,
+        *,
+        kind: str,
+        newest_by: str,
+        to_item: Callable[[RowMapping], T],
+        to_columns: Callable[[T], dict[str, Any]],
+    ) -> None:
+        self.kind = kind
         self._session = session
+        self._table = table
+        self._newest_by = table.c[newest_by]
+        self._to_item = to_item
+        self._to_columns = to_columns
 
-    async def get(self, call_id: UUID) -> Call | None:
-        return await self._first(calls.c.id == call_id)
+    async def get(self, item_id: UUID) -> T | None:
+        return await self._first(self._table.c.id == item_id)
 
-    async def get_by_pbx_call_id(self, pbx_call_id: str) -> Call | None:
-        return await self._first(calls.c.pbx_call_id == pbx_call_id)
+    async def add(self, item: T) -> None:
+        await self._session.execute(insert(self._table).values(**self._to_columns(item)))
 
-    async def add(self, call: Call) -> None:
-        await self._session.execute(insert(calls).values(**_columns(call)))
-
-    async def save(self, call: Call) -> None:
-        """Writes a changed call; refused when someone else saved a newer version meanwhile."""
+    async def save(self, item: T) -> None:
+        """Writes a changed item; refused when someone else saved a newer version meanwhile."""
+        table = self._table
         result = await self._session.execute(
-            update(calls).where(calls.c.id == call.id, calls.c.version == call.version - 1).values(**_columns(call))
+            update(table)
+            .where(table.c.id == item.id, table.c.version == item.version - 1)
+            .values(**self._to_columns(item))
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise StaleVersion(
-                f"call {call.id} was changed by someone else; reload it and try again",
+                f"{item.kind} {item.id} was changed by someone else; reload it and try again",
                 rule="stale_version",
             )
 
     async def page(
         self,
         *,
-        state: CallState | None,
-        extension: str | None,
+        state: ItemState | None,
         limit: int,
         cursor: str | None,
-    ) -> tuple[list[Call], str | None]:
-        """Newest received first; the cursor is the position after the last call returned."""
-        query = select(calls)
+        where: Sequence[ColumnElement[bool]] = (),
+    ) -> tuple[list[T], str | None]:
+        """Newest first; the cursor is the position after the last item returned."""
+        query = select(self._table).where(*where)
         if state is not None:
-            query = query.where(calls.c.state == state)
-        if extension is not None:
-            query = query.where(calls.c.extension == extension)
+            query = query.where(self._table.c.state == state)
         rows, next_cursor = await newest_first(
-            self._session, query, at=calls.c.received_at, row_id=calls.c.id, limit=limit, cursor=cursor
+            self._session, query, at=self._newest_by, row_id=self._table.c.id, limit=limit, cursor=cursor
         )
-        return [_call(row) for row in rows], next_cursor
+        return [self._to_item(row) for row in rows], next_cursor
 
-    async def in_triage_from(self, caller_number: str) -> list[Call]:
-        query = select(calls).where(calls.c.caller_number == caller_number, calls.c.state == "triage")
-        return [_call(row) for row in (await self._session.execute(query)).mappings()]
+    async def awaiting_lead(self, lead_id: UUID) -> list[T]:
+        """Items a lead was requested from, with that lead's id, not yet attached to it."""
+        table = self._table
+        return await self._many(select(table).where(table.c.lead_id == lead_id, table.c.state == "lead_requested"))
 
-    async def of_lead(self, lead_id: UUID) -> list[Call]:
-        """Calls attached to the lead, or waiting in triage with it among their candidates."""
-        attached = select(calls).where(calls.c.lead_id == lead_id)
-        found = {call.id: call for call in await self._many(attached)}
-        for call in await self.in_triage_with_candidate(lead_id):
-            found.setdefault(call.id, call)
+    async def of_lead(self, lead_id: UUID) -> list[T]:
+        """Items attached to the lead, or waiting in triage with it among their candidates."""
+        found = {
+            item.id: item for item in await self._many(select(self._table).where(self._table.c.lead_id == lead_id))
+        }
+        for item in await self.in_triage_with_candidate(lead_id):
+            found.setdefault(item.id, item)
         return list(found.values())
 
-    async def in_triage_with_candidate(self, lead_id: UUID) -> list[Call]:
+    async def in_triage_with_candidate(self, lead_id: UUID) -> list[T]:
         # Candidates are a JSON list, which has no portable index: the triage backlog is read instead,
         # through the state index. Called only when a lead is merged or deleted, which is rare.
-        triage = select(calls).where(calls.c.state == "triage")
-        return [call for call in await self._many(triage) if lead_id in call.candidate_lead_ids]
+        triage = select(self._table).where(self._table.c.state == "triage")
+        return [item for item in await self._many(triage) if lead_id in item.candidate_lead_ids]
 
-    async def _many(self, query: Select[Any]) -> list[Call]:
-        return [_call(row) for row in (await self._session.execute(query)).mappings()]
+    async def _many(self, query: Select[Any]) -> list[T]:
+        return [self._to_item(row) for row in (await self._session.execute(query)).mappings()]
 
-    async def _first(self, condition: Any) -> Call | None:
-        row = (await self._session.execute(select(calls).where(condition))).mappings().first()
-        return _call(row) if row else None
+    async def _first(self, condition: ColumnElement[bool]) -> T | None:
+        row = (await self._session.execute(select(self._table).where(condition))).mappings().first()
+        return self._to_item(row) if row else None
+
+
+class CallRepository(TriageRepository[Call]):
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(
+            session, calls, kind=Call.kind, newest_by="received_at", to_item=_call, to_columns=_call_columns
+        )
+
+    async def get_by_pbx_call_id(self, pbx_call_id: str) -> Call | None:
+        return await self._first(calls.c.pbx_call_id == pbx_call_id)
+
+    async def in_triage_from(self, caller_number: str) -> list[Call]:
+        return await self._many(select(calls).where(calls.c.caller_number == caller_number, calls.c.state == "triage"))
+
+    async def page_of_extension(
+        self, extension: str | None, *, state: ItemState | None, limit: int, cursor: str | None
+    ) -> tuple[list[Call], str | None]:
+        """Every call, or (with an extension) those that reached it."""
+        where = [calls.c.extension == extension] if extension is not None else []
+        return await self.page(state=state, limit=limit, cursor=cursor, where=where)
+
+
+class EmailRepository(TriageRepository[Email]):
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(
+            session, emails, kind=Email.kind, newest_by="sent_at", to_item=_email, to_columns=_email_columns
+        )
+
+    async def add(self, item: Email) -> None:
+        await super().add(item)
+        if item.recipients:
+            await self._session.execute(
+                insert(email_recipients), [{"email_id": item.id, "address": a} for a in sorted(item.recipients)]
+            )
+        if item.thread:
+            await self._session.execute(
+                insert(email_replies), [{"email_id": item.id, "replied_message_id": m} for m in item.thread]
+            )
+
+    async def get_by_message_id(self, message_id: str) -> Email | None:
+        return await self._first(emails.c.message_id == message_id)
+
+    async def leads_of_messages(self, message_ids: Iterable[str]) -> dict[str, UUID]:
+        """The lead each of these messages is attached to, for those that are."""
+        rows = await self._session.execute(
+            select(emails.c.message_id, emails.c.lead_id).where(
+                emails.c.message_id.in_(list(message_ids)), emails.c.state == "attached"
+            )
+        )
+        return dict(rows.all())
+
+    async def in_triage_from(self, sender: str) -> list[Email]:
+        return await self._many(select(emails).where(emails.c.sender == sender, emails.c.state == "triage"))
+
+    async def in_triage_replying_to(self, message_id: str) -> list[Email]:
+        """E-mails in triage whose In-Reply-To or References names the message."""
+        replies = select(email_replies.c.email_id).where(email_replies.c.replied_message_id == message_id)
+        return await self._many(select(emails).where(emails.c.id.in_(replies), emails.c.state == "triage"))
+
+    async def page_addressed_to(
+        self, address: str | None, *, state: ItemState | None, limit: int, cursor: str | None
+    ) -> tuple[list[Email], str | None]:
+        """Every e-mail, or (with an address) those sent to it, in To or Cc."""
+        where = []
+        if address is not None:
+            where.append(
+                emails.c.id.in_(select(email_recipients.c.email_id).where(email_recipients.c.address == address))
+            )
+        return await self.page(state=state, limit=limit, cursor=cursor, where=where)
 
 
 class KnownLeadRepository:
@@ -97,8 +187,10 @@ class KnownLeadRepository:
         return KnownLead(**row) if row else None
 
     async def with_phone(self, phone: str) -> list[KnownLead]:
-        rows = await self._session.execute(select(known_leads).where(known_leads.c.phone == phone))
-        return [KnownLead(**row) for row in rows.mappings()]
+        return await self._where(known_leads.c.phone == phone)
+
+    async def with_email(self, email: str) -> list[KnownLead]:
+        return await self._where(known_leads.c.email == email)
 
     async def put(self, lead: KnownLead) -> None:
         """Adds the lead, or replaces what was known of it (an event seen again)."""
@@ -110,24 +202,49 @@ class KnownLeadRepository:
             await self._session.execute(insert(known_leads).values(**values))
 
     async def forget(self, lead_id: UUID) -> None:
-        """The lead was deleted or merged into another: later calls no longer match it."""
+        """The lead was deleted or merged into another: later calls and e-mails no longer match it."""
         await self._session.execute(delete(known_leads).where(known_leads.c.lead_id == lead_id))
 
-    async def set_closed(self, lead_id: UUID, closed: bool) -> None:
+    async def update(self, lead_id: UUID, **values: Any) -> None:
         """A lead not known here (its creation predates this read model) is left unknown."""
-        await self._session.execute(update(known_leads).where(known_leads.c.lead_id == lead_id).values(closed=closed))
+        await self._session.execute(update(known_leads).where(known_leads.c.lead_id == lead_id).values(**values))
+
+    async def _where(self, condition: ColumnElement[bool]) -> list[KnownLead]:
+        rows = await self._session.execute(select(known_leads).where(condition))
+        return [KnownLead(**row) for row in rows.mappings()]
+
+
+def _candidates(row: RowMapping) -> tuple[UUID, ...]:
+    return tuple(UUID(i) for i in row["candidate_lead_ids"])
 
 
 def _call(row: RowMapping) -> Call:
-    return Call(
+    return Call(**{**row, "candidate_lead_ids": _candidates(row)})
+
+
+def _call_columns(call: Call) -> dict[str, Any]:
+    columns = {column.key: getattr(call, column.key) for column in calls.c}
+    columns["candidate_lead_ids"] = [str(i) for i in call.candidate_lead_ids]
+    return columns
+
+
+def _email(row: RowMapping) -> Email:
+    return Email(
         **{
             **row,
-            "candidate_lead_ids": tuple(UUID(i) for i in row["candidate_lead_ids"]),
+            "candidate_lead_ids": _candidates(row),
+            "references": tuple(row["references"]),
+            "to": tuple(Mailbox.model_validate(m) for m in row["to"]),
+            "cc": tuple(Mailbox.model_validate(m) for m in row["cc"]),
+            "attachments": tuple(MailAttachment.model_validate(a) for a in row["attachments"]),
         }
     )
 
 
-def _columns(call: Call) -> dict[str, Any]:
-    columns = {column.key: getattr(call, column.key) for column in calls.c}
-    columns["candidate_lead_ids"] = [str(i) for i in call.candidate_lead_ids]
+def _email_columns(email: Email) -> dict[str, Any]:
+    columns = {column.key: getattr(email, column.key) for column in emails.c}
+    columns["candidate_lead_ids"] = [str(i) for i in email.candidate_lead_ids]
+    columns["references"] = list(email.references)
+    for key in ("to", "cc", "attachments"):
+        columns[key] = [item.model_dump(mode="json") for item in columns[key]]
     return columns

@@ -1,6 +1,6 @@
 """The communications service's tables (the outbox and inbox come from the contracts package)."""
 
-from sqlalchemy import JSON, Boolean, Column, Index, Integer, String, Table, Uuid
+from sqlalchemy import JSON, Boolean, Column, Index, Integer, String, Table, Text, Uuid
 
 from leadline.contracts.sql import UtcDateTime, new_metadata
 
@@ -33,7 +33,57 @@ calls = Table(
     Index("ix_calls_caller_number_state", "caller_number", "state"),
 )
 
-# Read model of the leads service's leads: just enough to match a caller's number.
+emails = Table(
+    "emails",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    # A gateway retry carries the same Message-ID: unique, so an e-mail is stored once.
+    Column("message_id", String(998), nullable=False, unique=True),
+    Column("in_reply_to", String(998)),
+    Column("references", JSON, nullable=False),
+    Column("sender", String(320), nullable=False),
+    Column("sender_name", String(200)),
+    Column("to", JSON, nullable=False),
+    Column("cc", JSON, nullable=False),
+    Column("subject_line", String(998), nullable=False),
+    Column("sent_at", UtcDateTime(), nullable=False),
+    Column("text_body", Text),
+    Column("html_body", Text),
+    Column("attachments", JSON, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("lead_id", Uuid),
+    Column("candidate_lead_ids", JSON, nullable=False),
+    Column("decided_by", String(100)),
+    Column("decided_at", UtcDateTime()),
+    Column("version", Integer, nullable=False),
+    Index("ix_emails_state_sent_at", "state", "sent_at"),
+    Index("ix_emails_sent_at_id", "sent_at", "id"),
+    # E-mails waiting for a lead with the sender's address, when such a lead appears.
+    Index("ix_emails_sender_state", "sender", "state"),
+    # A lead's e-mails (merge) and the e-mail a requested lead is for.
+    Index("ix_emails_lead_id", "lead_id"),
+)
+
+# Who an e-mail was sent to (To and Cc, lower case): a salesperson's list is the e-mails addressed to them.
+email_recipients = Table(
+    "email_recipients",
+    metadata,
+    Column("email_id", Uuid, primary_key=True),
+    Column("address", String(320), primary_key=True),
+    Index("ix_email_recipients_address", "address"),
+)
+
+# The message ids an e-mail replies to (In-Reply-To and References): when one of them is attached to a lead,
+# the replies waiting in triage follow it.
+email_replies = Table(
+    "email_replies",
+    metadata,
+    Column("email_id", Uuid, primary_key=True),
+    Column("replied_message_id", String(998), primary_key=True),
+    Index("ix_email_replies_replied_message_id", "replied_message_id"),
+)
+
+# Read model of the leads service's leads: just enough to match a caller's number or a sender's address.
 known_leads = Table(
     "known_leads",
     metadata,
@@ -41,5 +91,7 @@ known_leads = Table(
     Column("phone", String(20)),
     Column("closed", Boolean, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
+    Column("email", String(320)),
     Index("ix_known_leads_phone", "phone"),
+    Index("ix_known_leads_email", "email"),
 )

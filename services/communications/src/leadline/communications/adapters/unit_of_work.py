@@ -1,5 +1,6 @@
 from leadline.communications.adapters.repository import (
     CallRepository,
+    EmailRepository,
     KnownLeadRepository,
 )
 from leadline.contracts.db import UnitOfWork
@@ -8,4 +9,5 @@ from leadline.contracts.db import UnitOfWork
 class CommunicationsUnitOfWork(UnitOfWork):
     def started(self) -> None:
         self.calls = CallRepository(self.session)
+        self.emails = EmailRepository(self.session)
         self.known_leads = KnownLeadRepository(self.session)

@@ -1,18 +1,22 @@
-"""Inbound calls, how they match leads, and who may decide what to do with them. Pure rules: no I/O here."""
+"""Inbound calls and e-mails, how they match leads, and who may decide what to do with them. Pure rules: no I/O
+here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Literal
+from typing import ClassVar, Literal, Self
 from uuid import UUID
 
 from leadline.contracts.auth import Principal
 from leadline.contracts.errors import Conflict, Forbidden, RuleViolation
+from leadline.contracts.events import MailAttachment, Mailbox
 from leadline.contracts.phone import InvalidPhoneNumber, to_e164
 
-CallState = Literal["triage", "attached", "lead_requested"]
+ItemState = Literal["triage", "attached", "lead_requested", "ignored"]
+CallState = ItemState
 
 # phonenumbers' "unknown region": only a number written with its country code parses against it.
 _NO_DEFAULT_REGION = "ZZ"
@@ -37,12 +41,13 @@ def is_e164(number: str) -> bool:
 
 @dataclass(frozen=True)
 class KnownLead:
-    """What communications keeps of a lead (from the leads service's events) to match calls against."""
+    """What communications keeps of a lead (from the leads service's events) to match calls and e-mails."""
 
     lead_id: UUID
     phone: str | None
     closed: bool
     created_at: datetime
+    email: str | None = None  # lower case, as the leads service stores it
 
 
 @dataclass(frozen=True)
@@ -50,40 +55,57 @@ class Match:
     state: Literal["attached", "triage"]
     lead_id: UUID | None = None
     candidate_lead_ids: tuple[UUID, ...] = ()
+    by_thread: bool = False
 
 
-def match_call(caller_number: str, known_leads: Iterable[KnownLead]) -> Match:
-    """Which lead an inbound call belongs to, judged only by the caller's (normalised) number."""
-    same_phone = [lead for lead in known_leads if lead.phone == caller_number]
+def match_contact(same_contact: Iterable[KnownLead]) -> Match:
+    """Which of the leads sharing the caller's number (or the sender's address) an item belongs to."""
+    same_contact = list(same_contact)
     open_leads = sorted(
-        (lead for lead in same_phone if not lead.closed),
+        (lead for lead in same_contact if not lead.closed),
         key=lambda lead: lead.created_at,
         reverse=True,
     )
     if len(open_leads) == 1:
         return Match("attached", lead_id=open_leads[0].lead_id)
     if open_leads:
-        # Spec: "when several open leads match equally, nothing is guessed". The phone number is
-        # all we know of the caller, so every open lead with it is an equally good match; a person
+        # Spec: "when several open leads match equally, nothing is guessed". The number or address is
+        # all we know of the sender, so every open lead with it is an equally good match; a person
         # picks one in triage, the candidates listed newest first.
         return Match("triage", candidate_lead_ids=tuple(lead.lead_id for lead in open_leads))
-    if same_phone:
+    if same_contact:
         # A returning customer whose leads are all closed: the latest one is the relationship.
-        latest = max(same_phone, key=lambda lead: lead.created_at)
+        latest = max(same_contact, key=lambda lead: lead.created_at)
         return Match("attached", lead_id=latest.lead_id)
     return Match("triage")
 
 
-@dataclass(frozen=True)
-class Call:
+def match_call(caller_number: str, known_leads: Iterable[KnownLead]) -> Match:
+    """Which lead an inbound call belongs to, judged only by the caller's (normalised) number."""
+    return match_contact(lead for lead in known_leads if lead.phone == caller_number)
+
+
+def match_email(
+    thread: Iterable[str], thread_leads: Mapping[str, UUID], sender: str, known_leads: Iterable[KnownLead]
+) -> Match:
+    """Which lead an inbound e-mail belongs to. A reply into a thread whose e-mail is attached goes where that
+    one went: the thread says more than the address, which a colleague's reply would not share.
+    ``thread`` lists the ids it replies to, closest first; ``thread_leads`` the leads of those attached."""
+    for message_id in thread:
+        if message_id in thread_leads:
+            return Match("attached", lead_id=thread_leads[message_id], by_thread=True)
+    return match_contact(lead for lead in known_leads if lead.email == sender)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TriageItem(ABC):
+    """What calls and e-mails share: the triage state, the lead they belong to, who decided, and the rules of
+    every decision (create a lead, attach, ignore and undo)."""
+
+    kind: ClassVar[str]
+
     id: UUID
-    pbx_call_id: str
-    caller_number: str
-    called_number: str
-    extension: str | None
-    direction: str
-    received_at: datetime
-    state: CallState
+    state: ItemState
     lead_id: UUID | None = None
     candidate_lead_ids: tuple[UUID, ...] = ()
     decided_by: str | None = None
@@ -95,30 +117,22 @@ class Call:
         """Still without a lead: in triage, or a lead was requested and not created yet."""
         return self.state in ("triage", "lead_requested")
 
-    def with_lead_requested(self, lead_id: UUID, *, by: str, at: datetime) -> Call:
+    def with_lead_requested(self, lead_id: UUID, *, by: str, at: datetime) -> Self:
         self._ensure_in_triage()
-        if not is_e164(self.caller_number):
-            # The lead is created with the caller's number as its phone; the leads service would
-            # refuse this one, leaving the call waiting for a lead that never comes.
-            raise RuleViolation(
-                f"{self.caller_number!r} is not a phone number, so no lead can be created from this call",
-                rule="caller_number_not_a_phone",
-                field="caller_number",
-            )
         return self._decided("lead_requested", lead_id, by=by, at=at)
 
-    def attached_to(self, lead_id: UUID, *, by: str, at: datetime) -> Call:
+    def attached_to(self, lead_id: UUID, *, by: str, at: datetime) -> Self:
         """A person chose the lead in triage."""
         self._ensure_in_triage()
         return self._decided("attached", lead_id, by=by, at=at)
 
-    def matched_later(self, lead_id: UUID) -> Call:
-        """A lead with the caller's number appeared after the call: the match registration lacked."""
+    def matched_later(self, lead_id: UUID) -> Self:
+        """A lead (or a thread) the item belongs to appeared after it: the match registration lacked."""
         self._ensure_in_triage()
         return replace(self, state="attached", lead_id=lead_id, version=self.version + 1)
 
-    def attached_to_created_lead(self, lead_id: UUID, *, by: str, at: datetime) -> Call:
-        """The lead made from this call exists; whoever asked for it remains the one who decided."""
+    def attached_to_created_lead(self, lead_id: UUID, *, by: str, at: datetime) -> Self:
+        """The lead made from this item exists; whoever asked for it remains the one who decided."""
         return replace(
             self,
             state="attached",
@@ -128,8 +142,22 @@ class Call:
             version=self.version + 1,
         )
 
-    def repointed(self, merged_lead_id: UUID, survivor_id: UUID) -> Call:
-        """The lead was merged into another: the call follows it, whether attached to it or a candidate."""
+    def ignored(self, *, by: str, at: datetime) -> Self:
+        """Not sales related: it leaves the Ready list, and can be put back."""
+        self._ensure_in_triage()
+        return replace(self, state="ignored", decided_by=by, decided_at=at, version=self.version + 1)
+
+    def unignored(self) -> Self:
+        if self.state != "ignored":
+            raise Conflict(
+                f"{self.kind} {self.id} is not ignored (it is {self._state_text})",
+                rule=f"{self.kind}_not_ignored",
+                field="state",
+            )
+        return replace(self, state="triage", decided_by=None, decided_at=None, version=self.version + 1)
+
+    def repointed(self, merged_lead_id: UUID, survivor_id: UUID) -> Self:
+        """The lead was merged into another: the item follows it, whether attached to it or a candidate."""
         return replace(
             self,
             lead_id=survivor_id if self.lead_id == merged_lead_id else self.lead_id,
@@ -139,7 +167,7 @@ class Call:
             version=self.version + 1,
         )
 
-    def without_candidate(self, deleted_lead_id: UUID) -> Call:
+    def without_candidate(self, deleted_lead_id: UUID) -> Self:
         """A deleted lead is no longer a choice in triage."""
         return replace(
             self,
@@ -147,7 +175,15 @@ class Call:
             version=self.version + 1,
         )
 
-    def _decided(self, state: CallState, lead_id: UUID, *, by: str, at: datetime) -> Call:
+    @abstractmethod
+    def may_be_handled_by(self, user: Principal) -> bool:
+        """Whether a salesperson (not a manager) may decide about this item."""
+
+    @property
+    def _state_text(self) -> str:
+        return self.state.replace("_", " ")
+
+    def _decided(self, state: ItemState, lead_id: UUID, *, by: str, at: datetime) -> Self:
         return replace(
             self,
             state=state,
@@ -160,19 +196,85 @@ class Call:
     def _ensure_in_triage(self) -> None:
         if self.state != "triage":
             raise Conflict(
-                f"call {self.id} was already decided (it is {self.state.replace('_', ' ')})",
-                rule="call_already_decided",
+                f"{self.kind} {self.id} was already decided (it is {self._state_text})",
+                rule=f"{self.kind}_already_decided",
                 field="state",
             )
 
 
-def ensure_may_handle(call: Call, user: Principal) -> None:
-    """A salesperson triages the calls that reached their own PBX extension; a manager every call."""
-    if user.is_manager:
+@dataclass(frozen=True, kw_only=True)
+class Call(TriageItem):
+    kind: ClassVar[str] = "call"
+
+    pbx_call_id: str
+    caller_number: str
+    called_number: str
+    extension: str | None
+    direction: str
+    received_at: datetime
+
+    def with_lead_requested(self, lead_id: UUID, *, by: str, at: datetime) -> Self:
+        self._ensure_in_triage()
+        if not is_e164(self.caller_number):
+            # The lead is created with the caller's number as its phone; the leads service would
+            # refuse this one, leaving the call waiting for a lead that never comes.
+            raise RuleViolation(
+                f"{self.caller_number!r} is not a phone number, so no lead can be created from this call",
+                rule="caller_number_not_a_phone",
+                field="caller_number",
+            )
+        return super().with_lead_requested(lead_id, by=by, at=at)
+
+    def may_be_handled_by(self, user: Principal) -> bool:
+        """A salesperson triages the calls that reached their own PBX extension."""
+        return user.extension is not None and self.extension == user.extension
+
+
+@dataclass(frozen=True, kw_only=True)
+class Email(TriageItem):
+    kind: ClassVar[str] = "email"
+
+    message_id: str
+    in_reply_to: str | None
+    references: tuple[str, ...]
+    sender: str  # the From address, lower case
+    sender_name: str | None
+    to: tuple[Mailbox, ...]
+    cc: tuple[Mailbox, ...]
+    subject_line: str
+    sent_at: datetime
+    text_body: str | None
+    html_body: str | None
+    attachments: tuple[MailAttachment, ...]
+
+    @property
+    def thread(self) -> tuple[str, ...]:
+        """The message ids it replies to, closest first: In-Reply-To, then References newest first."""
+        replied = (self.in_reply_to,) if self.in_reply_to else ()
+        return tuple(dict.fromkeys((*replied, *reversed(self.references))))
+
+    @property
+    def recipients(self) -> frozenset[str]:
+        """Every address it was sent to (To and Cc), lower case."""
+        return frozenset(mailbox.address.lower() for mailbox in (*self.to, *self.cc))
+
+    def may_be_handled_by(self, user: Principal) -> bool:
+        """A salesperson triages the e-mails addressed to them (To or Cc), as their token's e-mail claim says."""
+        return user.email is not None and user.email in self.recipients
+
+
+def ensure_may_handle(item: TriageItem, user: Principal) -> None:
+    """A salesperson decides about their own calls and e-mails; a manager about every one."""
+    if user.is_manager or item.may_be_handled_by(user):
         return
-    if user.extension is None or call.extension != user.extension:
+    if isinstance(item, Email):
         raise Forbidden(
-            "a salesperson may handle only the calls of their own extension",
-            rule="not_your_extension",
-            field="extension",
+            "a salesperson may handle only the e-mails addressed to them",
+            rule="not_addressed_to_you",
+            field="to",
         )
+    raise Forbidden(
+        "a salesperson may handle only the calls of their own extension",
+        rule="not_your_extension",
+        field="extension",
+    )

@@ -1,5 +1,5 @@
-"""HTTP API of the communications service for sales apps (the Calls tab). Thin: parse, call a use case,
-commit, answer."""
+"""HTTP API of the communications service for sales apps (the Calls and E-mail tabs). Thin: parse, call a use
+case, commit, answer."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
-from leadline.communications.domain.model import Call, CallState
+from leadline.communications.domain.model import Call, Email, ItemState
 from leadline.communications.service import use_cases
-from leadline.communications.service.commands import AttachCall, RequestLead
+from leadline.communications.service.commands import Attach, RequestLead
 from leadline.contracts.errors import RuleViolation
+from leadline.contracts.events import MailAttachment, Mailbox
 from leadline.contracts.http import (
     PROBLEM_RESPONSES,
     CurrentUser,
@@ -24,7 +25,12 @@ from leadline.contracts.http import (
 
 UnitOfWork = Annotated[CommunicationsUnitOfWork, Depends(unit_of_work)]
 
-router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES, tags=["calls"])
+router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES)
+
+STATE_DESCRIPTION = (
+    "triage: waiting for a decision; lead_requested: a lead is being created from it; attached: linked to "
+    "`lead_id`; ignored: not sales related (can be undone)."
+)
 
 
 class LeadRequest(BaseModel):
@@ -37,7 +43,7 @@ class LeadRequest(BaseModel):
         default=None,
         min_length=1,
         max_length=200,
-        description='Default: "Call from <caller number>".',
+        description='Default: for a call "Call from <caller number>", for an e-mail its subject.',
     )
 
 
@@ -58,10 +64,7 @@ class CallOut(BaseModel):
     extension: str | None
     direction: str
     received_at: datetime
-    state: CallState = Field(
-        description="triage: waiting for a decision; lead_requested: a lead is being created from it; "
-        "attached: linked to `lead_id`."
-    )
+    state: ItemState = Field(description=STATE_DESCRIPTION)
     lead_id: UUID | None
     candidate_lead_ids: list[UUID] = Field(description="Equally good open leads, when the match was ambiguous.")
     decided_by: str | None
@@ -77,35 +80,42 @@ class CallPage(BaseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
 
 
-@router.get("/calls", response_model=CallPage, summary="Calls, newest received first")
+Ready = Annotated[bool, Query(description="Only what still waits for a decision (the Ready filter): state triage")]
+Limit = Annotated[int, Query(ge=1, le=200)]
+
+
+def _state_filter(state: ItemState | None, ready: bool) -> ItemState | None:
+    if not ready:
+        return state
+    if state not in (None, "triage"):
+        raise RuleViolation(
+            "ready lists what is in triage; it cannot be combined with another state",
+            rule="ready_contradicts_state",
+            field="state",
+        )
+    return "triage"
+
+
+@router.get("/calls", response_model=CallPage, summary="Calls, newest received first", tags=["calls"])
 async def list_calls(
     uow: UnitOfWork,
     user: CurrentUser,
-    state: CallState | None = None,
-    ready: Annotated[
-        bool,
-        Query(description="Only calls still waiting for a decision (the Ready filter): state triage"),
-    ] = False,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    state: ItemState | None = None,
+    ready: Ready = False,
+    limit: Limit = 50,
     cursor: str | None = None,
 ) -> CallPage:
-    if ready:
-        if state not in (None, "triage"):
-            raise RuleViolation(
-                "ready lists the calls in triage; it cannot be combined with another state",
-                rule="ready_contradicts_state",
-                field="state",
-            )
-        state = "triage"
+    """A salesperson sees the calls of their own PBX extension (the token's `ext` claim), a manager every call."""
+    state = _state_filter(state, ready)
     async with uow:
         found, next_cursor = await use_cases.list_calls(uow, user, state=state, limit=limit, cursor=cursor)
     return CallPage(items=[CallOut.of(call) for call in found], next_cursor=next_cursor)
 
 
-@router.get("/calls/{call_id}", response_model=CallOut, summary="One call")
+@router.get("/calls/{call_id}", response_model=CallOut, summary="One call", tags=["calls"])
 async def get_call(call_id: UUID, user: CurrentUser, uow: UnitOfWork) -> CallOut:
     async with uow:
-        call = await use_cases.get_call(uow, call_id, user)
+        call = await use_cases.get_item(uow.calls, call_id, user)
     return CallOut.of(call)
 
 
@@ -114,6 +124,7 @@ async def get_call(call_id: UUID, user: CurrentUser, uow: UnitOfWork) -> CallOut
     status_code=202,
     response_model=CallOut,
     summary="Create a lead from a call in triage",
+    tags=["calls"],
     description="The leads service creates the lead (the caller's number as its phone, the current "
     "user as salesperson); the call, now lead_requested with the new lead's id, becomes attached "
     "once the lead exists.",
@@ -126,7 +137,7 @@ async def create_lead(
     response: Response,
 ) -> CallOut:
     async with uow:
-        call = await use_cases.request_lead(uow, RequestLead(call_id, body.name), user)
+        call = await use_cases.request_lead_from_call(uow, RequestLead(call_id, body.name), user)
         await uow.commit()
     response.headers["Location"] = f"/calls/{call.id}"
     return CallOut.of(call)
@@ -136,9 +147,168 @@ async def create_lead(
     "/calls/{call_id}/attach",
     response_model=CallOut,
     summary="Attach a call in triage to a chosen lead",
+    tags=["calls"],
 )
 async def attach(call_id: UUID, body: Attachment, user: CurrentUser, uow: UnitOfWork) -> CallOut:
     async with uow:
-        call = await use_cases.attach(uow, AttachCall(call_id, body.lead_id), user)
+        call = await use_cases.attach(uow, uow.calls, Attach(call_id, body.lead_id), user)
         await uow.commit()
     return CallOut.of(call)
+
+
+@router.post("/calls/{call_id}/ignore", response_model=CallOut, summary="Ignore a call in triage", tags=["calls"])
+async def ignore_call(call_id: UUID, user: CurrentUser, uow: UnitOfWork) -> CallOut:
+    """Not sales related: the call leaves the Ready list. `unignore` puts it back."""
+    async with uow:
+        call = await use_cases.ignore(uow, uow.calls, call_id, user)
+        await uow.commit()
+    return CallOut.of(call)
+
+
+@router.post("/calls/{call_id}/unignore", response_model=CallOut, summary="Undo ignoring a call", tags=["calls"])
+async def unignore_call(call_id: UUID, user: CurrentUser, uow: UnitOfWork) -> CallOut:
+    async with uow:
+        call = await use_cases.unignore(uow, uow.calls, call_id, user)
+        await uow.commit()
+    return CallOut.of(call)
+
+
+class EmailOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "5b0c2a4e-8a51-4c1e-9d5e-2f1f2c7d8a10",
+                    "message_id": "7f3a@mail.example.com",
+                    "in_reply_to": None,
+                    "references": [],
+                    "sender": "jan@example.com",
+                    "sender_name": "Jan Kowalski",
+                    "to": [{"address": "anna@leadline.example", "name": "Anna Nowak"}],
+                    "cc": [],
+                    "subject_line": "Office fit-out",
+                    "sent_at": "2026-03-02T09:30:00Z",
+                    "text_body": "Could you quote the fit-out of our office?",
+                    "html_body": None,
+                    "attachments": [
+                        {
+                            "file_name": "plan.pdf",
+                            "content_type": "application/pdf",
+                            "size": 48213,
+                            "url": "https://mail.example/attachments/1",
+                        }
+                    ],
+                    "state": "triage",
+                    "lead_id": None,
+                    "candidate_lead_ids": [],
+                    "decided_by": None,
+                    "decided_at": None,
+                }
+            ]
+        }
+    )
+
+    id: UUID
+    message_id: str = Field(description="The Message-ID header, without angle brackets.")
+    in_reply_to: str | None
+    references: list[str]
+    sender: str = Field(description="The From address, lower case.")
+    sender_name: str | None
+    to: list[Mailbox]
+    cc: list[Mailbox]
+    subject_line: str = Field(description="The Subject header.")
+    sent_at: datetime
+    text_body: str | None
+    html_body: str | None
+    attachments: list[MailAttachment] = Field(description="Referenced where the mail gateway keeps them.")
+    state: ItemState = Field(description=STATE_DESCRIPTION)
+    lead_id: UUID | None
+    candidate_lead_ids: list[UUID] = Field(description="Equally good open leads, when the match was ambiguous.")
+    decided_by: str | None
+    decided_at: datetime | None
+
+    @classmethod
+    def of(cls, email: Email) -> EmailOut:
+        return cls.model_validate(email, from_attributes=True)
+
+
+class EmailPage(BaseModel):
+    items: list[EmailOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
+
+
+@router.get("/emails", response_model=EmailPage, summary="E-mails, newest sent first", tags=["emails"])
+async def list_emails(
+    uow: UnitOfWork,
+    user: CurrentUser,
+    state: ItemState | None = None,
+    ready: Ready = False,
+    limit: Limit = 50,
+    cursor: str | None = None,
+) -> EmailPage:
+    """A salesperson sees the e-mails addressed to them in To or Cc (the token's `email` claim), a manager
+    every e-mail."""
+    state = _state_filter(state, ready)
+    async with uow:
+        found, next_cursor = await use_cases.list_emails(uow, user, state=state, limit=limit, cursor=cursor)
+    return EmailPage(items=[EmailOut.of(email) for email in found], next_cursor=next_cursor)
+
+
+@router.get("/emails/{email_id}", response_model=EmailOut, summary="One e-mail", tags=["emails"])
+async def get_email(email_id: UUID, user: CurrentUser, uow: UnitOfWork) -> EmailOut:
+    async with uow:
+        email = await use_cases.get_item(uow.emails, email_id, user)
+    return EmailOut.of(email)
+
+
+@router.post(
+    "/emails/{email_id}/create-lead",
+    status_code=202,
+    response_model=EmailOut,
+    summary="Create a lead from an e-mail in triage",
+    description="The leads service creates the lead (named after the subject, the sender's address as its "
+    "e-mail, the current user as salesperson); the e-mail, now lead_requested with the new lead's id, becomes "
+    "attached once the lead exists.",
+    tags=["emails"],
+)
+async def create_lead_from_email(
+    email_id: UUID, body: LeadRequest, user: CurrentUser, uow: UnitOfWork, response: Response
+) -> EmailOut:
+    async with uow:
+        email = await use_cases.request_lead_from_email(uow, RequestLead(email_id, body.name), user)
+        await uow.commit()
+    response.headers["Location"] = f"/emails/{email.id}"
+    return EmailOut.of(email)
+
+
+@router.post(
+    "/emails/{email_id}/attach",
+    response_model=EmailOut,
+    summary="Attach an e-mail in triage to a chosen lead",
+    description="Replies to it that wait in triage follow it to the lead.",
+    tags=["emails"],
+)
+async def attach_email(email_id: UUID, body: Attachment, user: CurrentUser, uow: UnitOfWork) -> EmailOut:
+    async with uow:
+        email = await use_cases.attach(uow, uow.emails, Attach(email_id, body.lead_id), user)
+        await uow.commit()
+    return EmailOut.of(email)
+
+
+@router.post(
+    "/emails/{email_id}/ignore", response_model=EmailOut, summary="Ignore an e-mail in triage", tags=["emails"]
+)
+async def ignore_email(email_id: UUID, user: CurrentUser, uow: UnitOfWork) -> EmailOut:
+    """Not sales related: the e-mail leaves the Ready list. `unignore` puts it back."""
+    async with uow:
+        email = await use_cases.ignore(uow, uow.emails, email_id, user)
+        await uow.commit()
+    return EmailOut.of(email)
+
+
+@router.post("/emails/{email_id}/unignore", response_model=EmailOut, summary="Undo ignoring an e-mail", tags=["emails"])
+async def unignore_email(email_id: UUID, user: CurrentUser, uow: UnitOfWork) -> EmailOut:
+    async with uow:
+        email = await use_cases.unignore(uow, uow.emails, email_id, user)
+        await uow.commit()
+    return EmailOut.of(email)

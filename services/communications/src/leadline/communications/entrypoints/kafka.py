@@ -7,11 +7,13 @@ from leadline.communications.service import use_cases
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import (
     CallReceivedV1,
+    EmailReceivedV1,
     Event,
     LeadCreatedV1,
     LeadDeletedV1,
     LeadMergedV1,
     LeadStatusChangedV1,
+    LeadUpdatedV1,
 )
 from leadline.contracts.messaging.consumer import EventHandler
 
@@ -22,7 +24,9 @@ def handlers(phone_region: str) -> dict[type[Event], EventHandler]:
 
     return {
         CallReceivedV1: on_call_received,
+        EmailReceivedV1: use_cases.register_email,
         LeadCreatedV1: use_cases.remember_lead,
+        LeadUpdatedV1: use_cases.lead_updated,
         LeadStatusChangedV1: use_cases.lead_status_changed,
         LeadMergedV1: use_cases.lead_merged,
         LeadDeletedV1: use_cases.lead_deleted,

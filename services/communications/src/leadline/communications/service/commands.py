@@ -8,13 +8,16 @@ from uuid import UUID
 
 @dataclass(frozen=True)
 class RequestLead:
-    """Create a lead from a call in triage; without a name, one is made from the caller's number."""
+    """Create a lead from a call or an e-mail in triage; without a name, one is made from what it carries
+    (the caller's number; the e-mail's subject)."""
 
-    call_id: UUID
+    item_id: UUID
     name: str | None = None
 
 
 @dataclass(frozen=True)
-class AttachCall:
-    call_id: UUID
+class Attach:
+    """Attach a call or an e-mail in triage to a chosen lead."""
+
+    item_id: UUID
     lead_id: UUID

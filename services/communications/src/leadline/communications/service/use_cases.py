@@ -1,35 +1,57 @@
 """Use cases of the communications service. Each runs inside the caller's unit of work and writes its
-events to the outbox in the same transaction; the caller commits."""
+events to the outbox in the same transaction; the caller commits.
+
+Calls and e-mails go through the same decisions (create a lead, attach, ignore and undo) and follow leads
+the same way (created, changed, merged, deleted); only what they carry and how they match differ."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Literal, TypeVar
 from uuid import UUID
 
+from leadline.communications.adapters.repository import TriageRepository
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.domain.model import (
     Call,
-    CallState,
+    Email,
+    ItemState,
     KnownLead,
+    TriageItem,
     ensure_may_handle,
     match_call,
+    match_email,
     normalised_number,
 )
-from leadline.communications.service.commands import AttachCall, RequestLead
+from leadline.communications.service.commands import Attach, RequestLead
 from leadline.contracts.auth import Principal
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.errors import NotFound
 from leadline.contracts.events import (
     CallAttachedV1,
+    CallIgnoredV1,
     CallLeadRequestedV1,
     CallReceivedV1,
     CallRegisteredV1,
+    CallUnignoredV1,
+    EmailAttachedV1,
+    EmailIgnoredV1,
+    EmailLeadRequestedV1,
+    EmailReceivedV1,
+    EmailRegisteredV1,
+    EmailUnignoredV1,
+    Event,
     LeadCreatedV1,
     LeadDeletedV1,
     LeadMergedV1,
     LeadStatusChangedV1,
+    LeadUpdatedV1,
 )
+
+T = TypeVar("T", bound=TriageItem)
+How = Literal["lead_created", "chosen", "matched"]
 
 
 async def register_call(
@@ -73,83 +95,151 @@ async def register_call(
     )
 
 
-async def remember_lead(uow: CommunicationsUnitOfWork, event: LeadCreatedV1, envelope: Envelope) -> None:
-    """Keeps the lead for matching later calls; a lead made from a call gets that call attached."""
-    await uow.known_leads.put(
-        KnownLead(
-            lead_id=event.lead_id,
-            phone=event.phone,
-            closed=event.closed,
-            created_at=event.created_at,
-        )
+async def register_email(uow: CommunicationsUnitOfWork, event: EmailReceivedV1, envelope: Envelope) -> None:
+    """Stores an e-mail the mail gateway received and matches it to a lead: by its thread, else by its
+    sender. A retry carries the same Message-ID: it finds the e-mail already stored and has no effect."""
+    if await uow.emails.get_by_message_id(event.message_id) is not None:
+        return
+    received = Email(
+        id=uuid.uuid4(),
+        message_id=event.message_id,
+        in_reply_to=event.in_reply_to,
+        references=tuple(event.references),
+        sender=event.sender.address.lower(),
+        sender_name=event.sender.name,
+        to=tuple(event.to),
+        cc=tuple(event.cc),
+        subject_line=event.subject_line,
+        sent_at=event.sent_at,
+        text_body=event.text_body,
+        html_body=event.html_body,
+        attachments=tuple(event.attachments),
+        state="triage",
     )
-    if event.phone and not event.closed:
-        await _attach_waiting_calls(uow, event, envelope)
-    if event.origin is None or event.origin.kind != "call":
-        return
-    call = await uow.calls.get(event.origin.id)
-    if call is None or not call.awaits_lead:
-        return
-    await uow.calls.save(call.attached_to_created_lead(event.lead_id, by=event.created_by, at=event.created_at))
+    match = match_email(
+        received.thread,
+        await uow.emails.leads_of_messages(received.thread),
+        received.sender,
+        await uow.known_leads.with_email(received.sender),
+    )
+    email = replace(received, state=match.state, lead_id=match.lead_id, candidate_lead_ids=match.candidate_lead_ids)
+    await uow.emails.add(email)
     await uow.outbox.add(
-        CallAttachedV1(
-            call_id=call.id,
-            lead_id=event.lead_id,
-            how="lead_created",
-            attached_by=event.created_by,
-            attached_at=event.created_at,
-            caller_number=call.caller_number,
-            received_at=call.received_at,
+        EmailRegisteredV1(
+            email_id=email.id,
+            message_id=email.message_id,
+            sender=email.sender,
+            subject_line=email.subject_line,
+            sent_at=email.sent_at,
+            state=match.state,
+            lead_id=match.lead_id,
+            matched_by=("thread" if match.by_thread else "sender") if match.state == "attached" else None,
+            candidate_lead_ids=list(match.candidate_lead_ids),
         ),
         caused_by=envelope,
     )
+    if match.lead_id is not None:
+        await _follow_thread(uow, email, match.lead_id, envelope)
 
 
-async def _attach_waiting_calls(uow: CommunicationsUnitOfWork, event: LeadCreatedV1, envelope: Envelope) -> None:
-    """A call that came before its caller's lead was known waits in triage with no candidate; the
-    lead appearing is the match it lacked. Calls with several candidates stay for a person to decide."""
-    assert event.phone is not None
-    for call in await uow.calls.in_triage_from(event.phone):
-        if call.candidate_lead_ids or (event.origin is not None and event.origin.id == call.id):
-            continue
-        await uow.calls.save(call.matched_later(event.lead_id))
-        await uow.outbox.add(
-            CallAttachedV1(
-                call_id=call.id,
-                lead_id=event.lead_id,
-                how="matched",
-                attached_by=uow.outbox.source,
-                attached_at=datetime.now(UTC),
-                caller_number=call.caller_number,
-                received_at=call.received_at,
-            ),
-            caused_by=envelope,
-        )
+async def take_in_message(uow: CommunicationsUnitOfWork, event: EmailReceivedV1) -> None:
+    """A message uploaded to the mail ingestion adapter goes out as a mail gateway's event, through the outbox,
+    and comes back in through register_email like every gateway's: one intake, one place that dedupes."""
+    await uow.outbox.add(event)
+
+
+async def remember_lead(uow: CommunicationsUnitOfWork, event: LeadCreatedV1, envelope: Envelope) -> None:
+    """Keeps the lead for matching later calls and e-mails; what waited for such a lead joins it, and what
+    it was created from gets attached."""
+    lead = KnownLead(
+        lead_id=event.lead_id,
+        phone=event.phone,
+        closed=event.closed,
+        created_at=event.created_at,
+        email=event.email.lower() if event.email else None,
+    )
+    await uow.known_leads.put(lead)
+    if not lead.closed:
+        await _attach_waiting(uow, lead, lead.phone, lead.email, envelope)
+    await _attach_requested(uow, uow.calls, event, envelope)
+    await _attach_requested(uow, uow.emails, event, envelope)
+
+
+async def _attach_requested(
+    uow: CommunicationsUnitOfWork, repository: TriageRepository[T], event: LeadCreatedV1, envelope: Envelope
+) -> None:
+    """The lead id was chosen when the lead was requested, so the item it was made from names it already."""
+    for item in await repository.awaiting_lead(event.lead_id):
+        attached = item.attached_to_created_lead(event.lead_id, by=event.created_by, at=event.created_at)
+        await _attached(uow, repository, attached, "lead_created", event.created_by, event.created_at, envelope)
+
+
+async def lead_updated(uow: CommunicationsUnitOfWork, event: LeadUpdatedV1, envelope: Envelope) -> None:
+    """A lead's phone or e-mail changed: later items match the new one, and items waiting for it join it."""
+    changed = {change.field: change.new for change in event.changes if change.field in ("phone", "email")}
+    if not changed:
+        return
+    if changed.get("email"):
+        changed["email"] = str(changed["email"]).lower()
+    await uow.known_leads.update(event.lead_id, **changed)
+    lead = await uow.known_leads.get(event.lead_id)
+    if lead is not None and not lead.closed:
+        await _attach_waiting(uow, lead, changed.get("phone"), changed.get("email"), envelope)
+
+
+async def _attach_waiting(
+    uow: CommunicationsUnitOfWork, lead: KnownLead, phone: str | None, email: str | None, envelope: Envelope
+) -> None:
+    """An item that came before its sender's lead was known waits in triage with no candidate; the lead
+    appearing is the match it lacked. Items with several candidates stay for a person to decide."""
+    if phone:
+        await _attach_all(uow, uow.calls, await uow.calls.in_triage_from(phone), lead.lead_id, envelope)
+    if email:
+        await _attach_all(uow, uow.emails, await uow.emails.in_triage_from(email), lead.lead_id, envelope)
+
+
+async def _attach_all(
+    uow: CommunicationsUnitOfWork, repository: TriageRepository[T], items: list[T], lead_id: UUID, envelope: Envelope
+) -> None:
+    now = datetime.now(UTC)
+    for item in items:
+        if not item.candidate_lead_ids:
+            await _attached(uow, repository, item.matched_later(lead_id), "matched", uow.outbox.source, now, envelope)
 
 
 async def lead_status_changed(uow: CommunicationsUnitOfWork, event: LeadStatusChangedV1, envelope: Envelope) -> None:
-    """Whether a lead is open decides how later calls match it."""
-    await uow.known_leads.set_closed(event.lead_id, event.closed)
+    """Whether a lead is open decides how later items match it."""
+    await uow.known_leads.update(event.lead_id, closed=event.closed)
 
 
 async def lead_merged(uow: CommunicationsUnitOfWork, event: LeadMergedV1, envelope: Envelope) -> None:
-    """Calls follow the merged lead to its survivor; the merged lead matches no later call."""
-    for call in await uow.calls.of_lead(event.merged_id):
-        await uow.calls.save(call.repointed(event.merged_id, event.survivor_id))
+    """Calls and e-mails follow the merged lead to its survivor; the merged lead matches nothing later."""
+    await _repoint(uow.calls, event.merged_id, event.survivor_id)
+    await _repoint(uow.emails, event.merged_id, event.survivor_id)
     await uow.known_leads.forget(event.merged_id)
 
 
+async def _repoint(repository: TriageRepository[T], merged_id: UUID, survivor_id: UUID) -> None:
+    for item in await repository.of_lead(merged_id):
+        await repository.save(item.repointed(merged_id, survivor_id))
+
+
 async def lead_deleted(uow: CommunicationsUnitOfWork, event: LeadDeletedV1, envelope: Envelope) -> None:
-    """A deleted lead had no calls attached (leads refuses that), but it may still be a triage candidate."""
-    for call in await uow.calls.in_triage_with_candidate(event.lead_id):
-        await uow.calls.save(call.without_candidate(event.lead_id))
+    """A deleted lead had nothing attached (leads refuses that), but it may still be a triage candidate."""
+    await _drop_candidate(uow.calls, event.lead_id)
+    await _drop_candidate(uow.emails, event.lead_id)
     await uow.known_leads.forget(event.lead_id)
 
 
-async def request_lead(uow: CommunicationsUnitOfWork, command: RequestLead, user: Principal) -> Call:
+async def _drop_candidate(repository: TriageRepository[T], lead_id: UUID) -> None:
+    for item in await repository.in_triage_with_candidate(lead_id):
+        await repository.save(item.without_candidate(lead_id))
+
+
+async def request_lead_from_call(uow: CommunicationsUnitOfWork, command: RequestLead, user: Principal) -> Call:
     """Asks the leads service for a lead made from the call. The lead id is chosen here, so the
     call knows its lead at once and a request the leads service sees twice creates one lead."""
-    call = await get_call(uow, command.call_id, user)
+    call = await get_item(uow.calls, command.item_id, user)
     lead_id = uuid.uuid4()
     now = datetime.now(UTC)
     requested = call.with_lead_requested(lead_id, by=user.user_id, at=now)
@@ -168,52 +258,163 @@ async def request_lead(uow: CommunicationsUnitOfWork, command: RequestLead, user
     return requested
 
 
-async def attach(uow: CommunicationsUnitOfWork, command: AttachCall, user: Principal) -> Call:
-    call = await get_call(uow, command.call_id, user)
+async def request_lead_from_email(uow: CommunicationsUnitOfWork, command: RequestLead, user: Principal) -> Email:
+    """As for calls: the lead (named after the subject, the sender's address as its e-mail) gets its id here."""
+    email = await get_item(uow.emails, command.item_id, user)
+    lead_id = uuid.uuid4()
     now = datetime.now(UTC)
-    attached = call.attached_to(command.lead_id, by=user.user_id, at=now)
-    if await uow.known_leads.get(command.lead_id) is None:
-        raise NotFound(
-            f"there is no lead {command.lead_id}",
-            rule="lead_not_found",
-            field="lead_id",
-        )
-    await uow.calls.save(attached)
+    requested = email.with_lead_requested(lead_id, by=user.user_id, at=now)
+    await uow.emails.save(requested)
     await uow.outbox.add(
-        CallAttachedV1(
-            call_id=call.id,
-            lead_id=command.lead_id,
-            how="chosen",
-            attached_by=user.user_id,
-            attached_at=now,
-            caller_number=call.caller_number,
-            received_at=call.received_at,
+        EmailLeadRequestedV1(
+            email_id=email.id,
+            lead_id=lead_id,
+            name=command.name or email.subject_line.strip()[:200] or f"E-mail from {email.sender}",
+            email=email.sender,
+            salesperson_id=user.user_id,
+            requested_by=user.user_id,
+            requested_at=now,
         )
     )
+    return requested
+
+
+async def attach(uow: CommunicationsUnitOfWork, repository: TriageRepository[T], command: Attach, user: Principal) -> T:
+    """A person attaches a call or an e-mail in triage to the lead they chose."""
+    item = await get_item(repository, command.item_id, user)
+    now = datetime.now(UTC)
+    attached = item.attached_to(command.lead_id, by=user.user_id, at=now)
+    if await uow.known_leads.get(command.lead_id) is None:
+        raise NotFound(f"there is no lead {command.lead_id}", rule="lead_not_found", field="lead_id")
+    await _attached(uow, repository, attached, "chosen", user.user_id, now, None)
     return attached
 
 
-async def get_call(uow: CommunicationsUnitOfWork, call_id: UUID, user: Principal) -> Call:
-    call = await uow.calls.get(call_id)
-    if call is None:
-        raise NotFound(f"there is no call {call_id}", rule="call_not_found")
-    ensure_may_handle(call, user)
-    return call
+async def ignore(uow: CommunicationsUnitOfWork, repository: TriageRepository[T], item_id: UUID, user: Principal) -> T:
+    """Not sales related: the item leaves the Ready list until someone undoes this."""
+    item = await get_item(repository, item_id, user)
+    now = datetime.now(UTC)
+    ignored = item.ignored(by=user.user_id, at=now)
+    await repository.save(ignored)
+    await uow.outbox.add(
+        CallIgnoredV1(call_id=item.id, ignored_by=user.user_id, ignored_at=now)
+        if isinstance(item, Call)
+        else EmailIgnoredV1(email_id=item.id, ignored_by=user.user_id, ignored_at=now)
+    )
+    return ignored
+
+
+async def unignore(uow: CommunicationsUnitOfWork, repository: TriageRepository[T], item_id: UUID, user: Principal) -> T:
+    """Undoes an ignore: the item is back in triage, waiting for a decision."""
+    item = await get_item(repository, item_id, user)
+    now = datetime.now(UTC)
+    back = item.unignored()
+    await repository.save(back)
+    await uow.outbox.add(
+        CallUnignoredV1(call_id=item.id, unignored_by=user.user_id, unignored_at=now)
+        if isinstance(item, Call)
+        else EmailUnignoredV1(email_id=item.id, unignored_by=user.user_id, unignored_at=now)
+    )
+    return back
+
+
+async def get_item(repository: TriageRepository[T], item_id: UUID, user: Principal) -> T:
+    item = await repository.get(item_id)
+    if item is None:
+        kind = repository.kind
+        raise NotFound(f"there is no {kind} {item_id}", rule=f"{kind}_not_found")
+    ensure_may_handle(item, user)
+    return item
 
 
 async def list_calls(
     uow: CommunicationsUnitOfWork,
     user: Principal,
     *,
-    state: CallState | None,
+    state: ItemState | None,
     limit: int,
     cursor: str | None,
 ) -> tuple[list[Call], str | None]:
     """Newest received first: every call for a manager, a salesperson's own extension's otherwise."""
     if user.is_manager:
-        extension = None
-    elif user.extension is None:
+        return await uow.calls.page_of_extension(None, state=state, limit=limit, cursor=cursor)
+    if user.extension is None:
         return [], None  # a salesperson without an extension has no calls to triage
-    else:
-        extension = user.extension
-    return await uow.calls.page(state=state, extension=extension, limit=limit, cursor=cursor)
+    return await uow.calls.page_of_extension(user.extension, state=state, limit=limit, cursor=cursor)
+
+
+async def list_emails(
+    uow: CommunicationsUnitOfWork,
+    user: Principal,
+    *,
+    state: ItemState | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Email], str | None]:
+    """Newest sent first: every e-mail for a manager, those addressed to a salesperson otherwise."""
+    if user.is_manager:
+        return await uow.emails.page_addressed_to(None, state=state, limit=limit, cursor=cursor)
+    if user.email is None:
+        return [], None  # a token without an e-mail claim: nothing is addressed to this salesperson
+    return await uow.emails.page_addressed_to(user.email, state=state, limit=limit, cursor=cursor)
+
+
+async def _attached(
+    uow: CommunicationsUnitOfWork,
+    repository: TriageRepository[T],
+    attached: T,
+    how: How,
+    by: str,
+    at: datetime,
+    caused_by: Envelope | None,
+) -> None:
+    """Saves an item just attached and announces it; an e-mail takes its waiting replies along."""
+    assert attached.lead_id is not None
+    await repository.save(attached)
+    await uow.outbox.add(_attached_event(attached, attached.lead_id, how, by, at), caused_by=caused_by)
+    if isinstance(attached, Email):
+        await _follow_thread(uow, attached, attached.lead_id, caused_by)
+
+
+def _attached_event(item: TriageItem, lead_id: UUID, how: How, by: str, at: datetime) -> Event:
+    if isinstance(item, Call):
+        return CallAttachedV1(
+            call_id=item.id,
+            lead_id=lead_id,
+            how=how,
+            attached_by=by,
+            attached_at=at,
+            caller_number=item.caller_number,
+            received_at=item.received_at,
+        )
+    assert isinstance(item, Email)
+    return _email_attached(item, lead_id, how, by, at)
+
+
+def _email_attached(
+    email: Email, lead_id: UUID, how: Literal["lead_created", "chosen", "matched", "thread"], by: str, at: datetime
+) -> EmailAttachedV1:
+    return EmailAttachedV1(
+        email_id=email.id,
+        lead_id=lead_id,
+        how=how,
+        attached_by=by,
+        attached_at=at,
+        sender=email.sender,
+        subject_line=email.subject_line,
+        sent_at=email.sent_at,
+    )
+
+
+async def _follow_thread(
+    uow: CommunicationsUnitOfWork, email: Email, lead_id: UUID, caused_by: Envelope | None
+) -> None:
+    """Replies to an e-mail that were left in triage (they came first, or were ambiguous by sender) belong
+    where the e-mail now is: the thread says more than the sender's address. So do their own replies."""
+    pending = [email.message_id]
+    now = datetime.now(UTC)
+    while pending:
+        for reply in await uow.emails.in_triage_replying_to(pending.pop()):
+            await uow.emails.save(reply.matched_later(lead_id))
+            await uow.outbox.add(_email_attached(reply, lead_id, "thread", uow.outbox.source, now), caused_by=caused_by)
+            pending.append(reply.message_id)

@@ -41,6 +41,11 @@ def call_label(caller_number: str | None, received_at: datetime | None, call_id:
     return f"{caller_number}, {received_at:%Y-%m-%d %H:%M} UTC"
 
 
+def email_label(sender: str, subject_line: str, sent_at: datetime) -> str:
+    """How an e-mail reads in a lead's card: who wrote, about what, when (UTC)."""
+    return f"{sender}, {subject_line or '(no subject)'}, {sent_at:%Y-%m-%d %H:%M} UTC"
+
+
 class LeadHasLinks(Conflict):
     """A lead with calls, e-mails, orders or invoices is not one created by mistake: close it instead."""
 

@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import CallAttachedV1, CallLeadRequestedV1, CallRegisteredV1, Event
+from leadline.contracts.events import (
+    CallAttachedV1,
+    CallLeadRequestedV1,
+    CallRegisteredV1,
+    EmailAttachedV1,
+    EmailLeadRequestedV1,
+    EmailRegisteredV1,
+    Event,
+)
 from leadline.contracts.messaging.consumer import EventHandler
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.service import links, use_cases
 
 
 def handlers(phone_region: str) -> dict[type[Event], EventHandler]:
-    async def on_lead_requested(uow: LeadsUnitOfWork, event: CallLeadRequestedV1, envelope: Envelope) -> None:
-        await use_cases.create_lead_from_call(uow, event, envelope, phone_region=phone_region)
+    async def on_lead_requested(
+        uow: LeadsUnitOfWork, event: CallLeadRequestedV1 | EmailLeadRequestedV1, envelope: Envelope
+    ) -> None:
+        await use_cases.create_lead_on_request(uow, event, envelope, phone_region=phone_region)
 
     return {
         CallLeadRequestedV1: on_lead_requested,
         CallRegisteredV1: links.call_registered,
         CallAttachedV1: links.call_attached,
+        EmailLeadRequestedV1: on_lead_requested,
+        EmailRegisteredV1: links.email_registered,
+        EmailAttachedV1: links.email_attached,
     }

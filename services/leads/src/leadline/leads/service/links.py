@@ -7,9 +7,9 @@ import logging
 from dataclasses import replace
 
 from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import CallAttachedV1, CallRegisteredV1
+from leadline.contracts.events import CallAttachedV1, CallRegisteredV1, EmailAttachedV1, EmailRegisteredV1
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
-from leadline.leads.domain.links import LeadLink, call_label
+from leadline.leads.domain.links import LeadLink, call_label, email_label
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,35 @@ async def call_attached(uow: LeadsUnitOfWork, event: CallAttachedV1, envelope: E
             item_id=str(event.call_id),
             lead_id=event.lead_id,
             label=call_label(event.caller_number, event.received_at, event.call_id),
+            linked_at=event.attached_at,
+        ),
+    )
+
+
+async def email_registered(uow: LeadsUnitOfWork, event: EmailRegisteredV1, envelope: Envelope) -> None:
+    """An e-mail communications matched to a lead on arrival (by thread or sender); one in triage waits."""
+    if event.state != "attached" or event.lead_id is None:
+        return
+    await _link(
+        uow,
+        LeadLink(
+            kind="email",
+            item_id=str(event.email_id),
+            lead_id=event.lead_id,
+            label=email_label(event.sender, event.subject_line, event.sent_at),
+            linked_at=event.sent_at,
+        ),
+    )
+
+
+async def email_attached(uow: LeadsUnitOfWork, event: EmailAttachedV1, envelope: Envelope) -> None:
+    await _link(
+        uow,
+        LeadLink(
+            kind="email",
+            item_id=str(event.email_id),
+            lead_id=event.lead_id,
+            label=email_label(event.sender, event.subject_line, event.sent_at),
             linked_at=event.attached_at,
         ),
     )

@@ -14,6 +14,7 @@ from leadline.contracts.envelope import Envelope
 from leadline.contracts.errors import NotFound, RuleViolation, StaleVersion
 from leadline.contracts.events import (
     CallLeadRequestedV1,
+    EmailLeadRequestedV1,
     LeadAssignedV1,
     LeadCreatedV1,
     LeadFieldChange,
@@ -210,15 +211,15 @@ async def get_lead(uow: LeadsUnitOfWork, lead_id: UUID) -> Lead:
     return lead
 
 
-async def create_lead_from_call(
+async def create_lead_on_request(
     uow: LeadsUnitOfWork,
-    event: CallLeadRequestedV1,
+    event: CallLeadRequestedV1 | EmailLeadRequestedV1,
     envelope: Envelope,
     *,
     phone_region: str,
 ) -> None:
-    """Communications asked for a lead for a call in triage. The lead id came with the request,
-    so a request seen twice finds its lead already there."""
+    """Communications asked for a lead for a call or an e-mail in triage. The lead id came with the
+    request, so a request seen twice finds its lead already there."""
     if await uow.leads.get(event.lead_id) is not None:
         return
     requester = Principal(
@@ -226,13 +227,21 @@ async def create_lead_from_call(
         name=event.requested_by,
         roles=frozenset({Role.SALESPERSON}),
     )
+    fields: dict[str, Any] = {"name": event.name, "salesperson_id": event.salesperson_id}
+    origin: LeadOrigin | None
+    if isinstance(event, CallLeadRequestedV1):
+        fields["phone"], origin = event.phone, LeadOrigin(kind="call", id=event.call_id)
+    else:
+        # LeadOrigin's kind admits only "call" in v1 and widening it would break its consumers; communications
+        # finds the e-mail by the lead id it chose, so the origin is not needed to link them.
+        fields["email"], origin = event.email, None
     await create_lead(
         uow,
-        CreateLead({"name": event.name, "phone": event.phone, "salesperson_id": event.salesperson_id}),
+        CreateLead(fields),
         requester,
         phone_region=phone_region,
         lead_id=event.lead_id,
-        origin=LeadOrigin(kind="call", id=event.call_id),
+        origin=origin,
         causation=envelope,
     )
 

@@ -1,0 +1,93 @@
+"""Reading a real Internet message (RFC 5322, as a mail server delivers it) into the mail gateway's event.
+
+The message's attachments stay where the mail server keeps the message: the event refers to each one by its
+place in the message (``rfc822-part:<message id>/<n>``), it does not carry the bytes. Bodies and References
+longer than the event admits are cut (the newest references kept), as the event's schema says.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from typing import Any
+
+from pydantic import ValidationError
+
+from leadline.contracts.errors import RuleViolation
+from leadline.contracts.events import EmailReceivedV1
+from leadline.contracts.events.gateway import MAX_BODY_CHARS, MAX_REFERENCES
+
+_MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
+
+
+def gateway_event(raw: bytes, *, received_at: datetime) -> EmailReceivedV1:
+    """The event a mail gateway would publish for this message; a message it cannot describe is refused
+    naming the header at fault."""
+    message = message_from_bytes(raw, policy=policy.default)
+    assert isinstance(message, EmailMessage)  # policy.default builds EmailMessage
+    senders = _mailboxes(message, "From")
+    if not senders:
+        raise RuleViolation("the message has no From address", rule="missing_sender", field="From")
+    message_id = _message_ids(message.get("Message-ID"))
+    fields: dict[str, Any] = {
+        # Without a Message-ID the message's own bytes name it, so an upload retried stays one e-mail.
+        "message_id": message_id[0] if message_id else f"{hashlib.sha256(raw).hexdigest()}@leadline.invalid",
+        "in_reply_to": next(iter(_message_ids(message.get("In-Reply-To"))), None),
+        "references": _message_ids(message.get("References"))[-MAX_REFERENCES:],
+        "sender": senders[0],
+        "to": _mailboxes(message, "To"),
+        "cc": _mailboxes(message, "Cc"),
+        "subject_line": str(message.get("Subject", "")).strip(),
+        "sent_at": _sent_at(message, received_at),
+        "text_body": _body(message, "plain"),
+        "html_body": _body(message, "html"),
+    }
+    fields["attachments"] = [
+        {
+            "file_name": part.get_filename() or f"part-{number}",
+            "content_type": part.get_content_type(),
+            "size": len(part.get_payload(decode=True) or b""),
+            "url": f"rfc822-part:{fields['message_id']}/{number}",
+        }
+        for number, part in enumerate(message.iter_attachments(), start=1)
+    ]
+    try:
+        return EmailReceivedV1.model_validate(fields)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise RuleViolation(f"{where}: {first['msg']}", rule=first["type"], field=where) from None
+
+
+def _message_ids(header: object) -> list[str]:
+    return _MESSAGE_ID.findall(str(header)) if header is not None else []
+
+
+def _mailboxes(message: EmailMessage, name: str) -> list[dict[str, str | None]]:
+    header = message.get(name)
+    addresses: tuple[Address, ...] = getattr(header, "addresses", ())
+    return [
+        {"address": address.addr_spec, "name": address.display_name or None}
+        for address in addresses
+        if address.addr_spec and address.addr_spec != "<>"
+    ]
+
+
+def _sent_at(message: EmailMessage, received_at: datetime) -> datetime:
+    sent: datetime | None = getattr(message.get("Date"), "datetime", None)
+    if sent is None:
+        return received_at
+    # A Date without a zone ("-0000", or none) is read as UTC rather than as the server's local time.
+    return sent if sent.tzinfo is not None else sent.replace(tzinfo=UTC)
+
+
+def _body(message: EmailMessage, subtype: str) -> str | None:
+    part = message.get_body(preferencelist=(subtype,))
+    if part is None or part.get_content_type() != f"text/{subtype}":
+        return None
+    content = part.get_content()
+    return str(content)[:MAX_BODY_CHARS] if content is not None else None

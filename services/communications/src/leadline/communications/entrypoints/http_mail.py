@@ -1,0 +1,58 @@
+"""The mail ingestion adapter: a mail server (or a script) uploads real RFC 5322 messages, and they enter
+Leadline as the mail gateway's events, on the gateway topic, so the one intake path handles every e-mail."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
+
+from leadline.communications.adapters.rfc5322 import gateway_event
+from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
+from leadline.communications.service import use_cases
+from leadline.contracts.http import PROBLEM_RESPONSES, Manager, unit_of_work
+
+UnitOfWork = Annotated[CommunicationsUnitOfWork, Depends(unit_of_work)]
+
+router = APIRouter(responses=PROBLEM_RESPONSES, tags=["mail gateway"])
+
+RFC822 = "message/rfc822"
+
+SAMPLE = (
+    "From: Jan Kowalski <jan@example.com>\r\nTo: anna@leadline.example\r\nSubject: Office fit-out\r\n"
+    "Date: Mon, 02 Mar 2026 09:30:00 +0100\r\nMessage-ID: <7f3a@mail.example.com>\r\n\r\n"
+    "Could you quote the fit-out of our office?\r\n"
+)
+
+
+class Accepted(BaseModel):
+    message_id: str = Field(description="The Message-ID the e-mail is stored under, without angle brackets.")
+
+
+@router.post(
+    "/mail/messages",
+    status_code=202,
+    response_model=Accepted,
+    summary="Upload a received e-mail (RFC 5322)",
+    description="For mail servers and scripts: the body is the message exactly as received "
+    f"(`Content-Type: {RFC822}`). It becomes a `leadline.gateway.mail.email.received.v1` event on the mail "
+    "gateway topic, taken in like any gateway's: uploading the same message again stores it once. Attachments "
+    "are referenced by their place in the message, not copied. Needs a manager's token (a gateway's service "
+    "account).",
+    openapi_extra={
+        "requestBody": {"required": True, "content": {RFC822: {"schema": {"type": "string"}, "example": SAMPLE}}}
+    },
+    responses={415: {"description": f"The body is not {RFC822}"}},
+)
+async def upload_message(request: Request, user: Manager, uow: UnitOfWork) -> Accepted:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != RFC822:
+        raise HTTPException(415, f"send the message as {RFC822}, not {media_type or 'no content type'}")
+    event = gateway_event(await request.body(), received_at=datetime.now(UTC))
+    async with uow:
+        await use_cases.take_in_message(uow, event)
+        await uow.commit()
+    return Accepted(message_id=event.message_id)

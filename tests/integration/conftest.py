@@ -1,0 +1,50 @@
+"""Services the communications integration tests run against the real broker, each on its own database
+of the engine the test is parametrised with."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from tests.support.databases import (
+    create_postgres_database,
+    drop_postgres_database,
+    postgres_admin_url,
+    sqlite_url,
+)
+from tests.support.kafka import LocalKafka
+from tests.support.services import RunningService, running_service
+
+
+@pytest.fixture
+async def communications(kafka: LocalKafka, namespace: str, database_url: str) -> AsyncIterator[RunningService]:
+    async with running_service(
+        "communications", database_url=database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace
+    ) as svc:
+        yield svc
+
+
+@pytest.fixture
+async def leads_database_url(database_url: str, tmp_path: Path) -> AsyncIterator[str]:
+    """The leads service's own database (services never share one), on the same engine as communications'."""
+    if make_url(database_url).get_backend_name() == "sqlite":
+        yield sqlite_url(tmp_path, "leads")
+        return
+    admin_url = postgres_admin_url()
+    assert admin_url is not None, "database_url skips the postgresql leg without a server"
+    url = await create_postgres_database(admin_url)
+    try:
+        yield url
+    finally:
+        await drop_postgres_database(admin_url, url)
+
+
+@pytest.fixture
+async def leads(kafka: LocalKafka, namespace: str, leads_database_url: str) -> AsyncIterator[RunningService]:
+    async with running_service(
+        "leads", database_url=leads_database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace
+    ) as svc:
+        yield svc
