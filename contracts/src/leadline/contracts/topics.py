@@ -78,6 +78,14 @@ CALL = Topic(
     "leadline.communications.call",
     "Inbound calls as communications registers and triages them, keyed by call id.",
 )
+ORDER = Topic(
+    "leadline.documents.order",
+    "Sales orders made from leads (created, status changes, deletion), keyed by order id.",
+)
+INVOICE = Topic(
+    "leadline.documents.invoice",
+    "Invoices made from leads or orders (created, status changes, deletion), keyed by invoice id.",
+)
 LEADS_BY_STATUS = Topic(
     "leadline.reporting.leads-by-status",
     "Number of leads per status; compacted, keyed by status code: the latest value is the current count.",
@@ -85,7 +93,17 @@ LEADS_BY_STATUS = Topic(
     compacted=True,
 )
 
-DOMAIN_TOPICS: tuple[Topic, ...] = (LEAD, REFERENCE, PARTNER, EMPLOYEE, TELEPHONY_CALL, CALL, LEADS_BY_STATUS)
+DOMAIN_TOPICS: tuple[Topic, ...] = (
+    LEAD,
+    REFERENCE,
+    PARTNER,
+    EMPLOYEE,
+    TELEPHONY_CALL,
+    CALL,
+    ORDER,
+    INVOICE,
+    LEADS_BY_STATUS,
+)
 
 
 def all_topics() -> list[Topic]:

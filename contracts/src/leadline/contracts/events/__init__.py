@@ -6,6 +6,15 @@ from leadline.contracts.events.communications import (
     CallLeadRequestedV1,
     CallRegisteredV1,
 )
+from leadline.contracts.events.documents import (
+    DocumentSummary,
+    InvoiceCreatedV1,
+    InvoiceDeletedV1,
+    InvoiceStatusChangedV1,
+    OrderCreatedV1,
+    OrderDeletedV1,
+    OrderStatusChangedV1,
+)
 from leadline.contracts.events.gateway import CallReceivedV1
 from leadline.contracts.events.leads import (
     LeadAssignedV1,
@@ -34,8 +43,12 @@ __all__ = [
     "CallLeadRequestedV1",
     "CallReceivedV1",
     "CallRegisteredV1",
+    "DocumentSummary",
     "EmployeeChangedV1",
     "Event",
+    "InvoiceCreatedV1",
+    "InvoiceDeletedV1",
+    "InvoiceStatusChangedV1",
     "LeadAssignedV1",
     "LeadCreatedV1",
     "LeadDeletedV1",
@@ -47,6 +60,9 @@ __all__ = [
     "LeadTypeChangedV1",
     "LeadUpdatedV1",
     "LeadsByStatusV1",
+    "OrderCreatedV1",
+    "OrderDeletedV1",
+    "OrderStatusChangedV1",
     "PartnerChangedV1",
     "ReferenceItemChangedV1",
     "SettingChangedV1",
