@@ -9,7 +9,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadline.leads.adapters.tables import lead_links
-from leadline.leads.domain.links import MERGED_LEAD, LeadLink
+from leadline.leads.domain.links import MERGED_LEAD, LeadLink, LinkKind
 
 
 class LinkRepository:
@@ -47,6 +47,12 @@ class LinkRepository:
     async def move(self, from_lead_id: UUID, to_lead_id: UUID) -> None:
         await self._session.execute(
             update(lead_links).where(lead_links.c.lead_id == from_lead_id).values(lead_id=to_lead_id)
+        )
+
+    async def remove(self, kind: LinkKind, item_id: str) -> None:
+        """Unlinks the item, from whichever lead it is linked to."""
+        await self._session.execute(
+            delete(lead_links).where(lead_links.c.kind == kind, lead_links.c.item_id == item_id)
         )
 
     async def remove_of(self, lead_id: UUID) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
@@ -39,6 +40,14 @@ def call_label(caller_number: str | None, received_at: datetime | None, call_id:
     if caller_number is None or received_at is None:
         return f"Call {call_id}"  # attached by an older communications release, which did not say
     return f"{caller_number}, {received_at:%Y-%m-%d %H:%M} UTC"
+
+
+def document_label(
+    number: str, document_date: date, status: str, type_code: str, amount: Decimal, currency: str | None
+) -> str:
+    """How an order or invoice reads in a lead's card: number, date, status, type, amount."""
+    money = f"{amount:.2f} {currency}" if currency else f"{amount:.2f}"
+    return f"{number}, {document_date:%Y-%m-%d}, {status}, {type_code}, {money}"
 
 
 class LeadHasLinks(Conflict):

@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import CallAttachedV1, CallLeadRequestedV1, CallRegisteredV1, Event
+from leadline.contracts.events import (
+    CallAttachedV1,
+    CallLeadRequestedV1,
+    CallRegisteredV1,
+    Event,
+    InvoiceCreatedV1,
+    InvoiceDeletedV1,
+    InvoiceStatusChangedV1,
+    OrderCreatedV1,
+    OrderDeletedV1,
+    OrderStatusChangedV1,
+)
 from leadline.contracts.messaging.consumer import EventHandler
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.service import links, use_cases
@@ -17,4 +28,10 @@ def handlers(phone_region: str) -> dict[type[Event], EventHandler]:
         CallLeadRequestedV1: on_lead_requested,
         CallRegisteredV1: links.call_registered,
         CallAttachedV1: links.call_attached,
+        OrderCreatedV1: links.document_linked("order"),
+        OrderStatusChangedV1: links.document_linked("order"),
+        OrderDeletedV1: links.document_unlinked("order"),
+        InvoiceCreatedV1: links.document_linked("invoice"),
+        InvoiceStatusChangedV1: links.document_linked("invoice"),
+        InvoiceDeletedV1: links.document_unlinked("invoice"),
     }
