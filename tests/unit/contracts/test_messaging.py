@@ -7,8 +7,10 @@ from leadline.contracts.topics import (
     CALL,
     DOMAIN_TOPICS,
     EMPLOYEE,
+    INVOICE,
     LEAD,
     LEADS_BY_STATUS,
+    ORDER,
     PARTNER,
     REFERENCE,
     TELEPHONY_CALL,
@@ -33,11 +35,15 @@ def test_every_domain_topic_has_a_dead_letter_topic_beside_it() -> None:
             "leadline.gateway.telephony.call.dlq",
             "leadline.communications.call",
             "leadline.communications.call.dlq",
+            "leadline.documents.order",
+            "leadline.documents.order.dlq",
+            "leadline.documents.invoice",
+            "leadline.documents.invoice.dlq",
             "leadline.reporting.leads-by-status",
             "leadline.reporting.leads-by-status.dlq",
         ]
     )
-    assert DOMAIN_TOPICS == (LEAD, REFERENCE, PARTNER, EMPLOYEE, TELEPHONY_CALL, CALL, LEADS_BY_STATUS)
+    assert DOMAIN_TOPICS == (LEAD, REFERENCE, PARTNER, EMPLOYEE, TELEPHONY_CALL, CALL, ORDER, INVOICE, LEADS_BY_STATUS)
 
 
 def test_a_dead_letter_topic_keeps_its_records_a_month_on_one_partition() -> None:
