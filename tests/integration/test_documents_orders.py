@@ -270,3 +270,30 @@ async def test_an_order_made_from_a_lead_shows_on_its_card_and_keeps_it_from_del
         return (await leads.http.delete(f"/leads/{lead_id}", headers=marta)).status_code == 204
 
     await eventually(deleted, what="the deleted order no longer keeps the lead")
+
+
+async def test_concurrent_retries_with_one_idempotency_key_make_one_order_and_use_one_number(
+    documents: RunningService, kafka: LocalKafka, namespace: str
+) -> None:
+    await publish(kafka, namespace, setting("order_type", "ZS"))
+    await settings_known(documents, order_type="ZS")
+    lead_id = await a_lead(kafka, namespace, documents)
+    retry = {**auth("anna"), "Idempotency-Key": f"retry-{lead_id}"}
+
+    responses = await asyncio.gather(
+        *(documents.http.post(f"/leads/{lead_id}/orders", headers=retry) for _ in range(6))
+    )
+
+    # SQLite runs them one after another (201, then 200s); on PostgreSQL a try that raced the first is
+    # refused with 409 instead, and a retry of it then gets the first's order.
+    codes = sorted(response.status_code for response in responses)
+    assert codes.count(201) == 1, codes
+    assert set(codes) <= {200, 201, 409}, codes
+    made = {response.json()["id"] for response in responses if response.status_code in (200, 201)}
+    assert len(made) == 1
+    conflicts = [response for response in responses if response.status_code == 409]
+    assert all(refusal(response) == (409, "idempotency_key_in_flight") for response in conflicts)
+    again = await documents.http.post(f"/leads/{lead_id}/orders", headers=retry)
+    assert (again.status_code, again.json()["id"]) == (200, made.pop())
+    other = await documents.http.post(f"/leads/{lead_id}/orders", headers=auth("anna"))
+    assert other.json()["number"].endswith("/000002")  # the refused tries gave their numbers back

@@ -8,11 +8,17 @@ from uuid import UUID
 
 from sqlalchemy import RowMapping, delete, exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadline.contracts.errors import StaleVersion
+from leadline.contracts.errors import Conflict, StaleVersion
 from leadline.contracts.pagination import newest_first
-from leadline.documents.adapters.tables import document_counters, document_lines, documents
+from leadline.documents.adapters.tables import (
+    IDEMPOTENCY_CONSTRAINT,
+    document_counters,
+    document_lines,
+    documents,
+)
 from leadline.documents.domain.documents import DeliveryAddress, Document, DocumentKind, Line
 
 
@@ -41,7 +47,18 @@ class DocumentRepository:
         return sequence
 
     async def add(self, document: Document, idempotency_key: str | None = None) -> None:
-        await self._session.execute(insert(documents).values(**_columns(document), idempotency_key=idempotency_key))
+        try:
+            await self._session.execute(insert(documents).values(**_columns(document), idempotency_key=idempotency_key))
+        except IntegrityError as error:
+            # Two tries with one key at once (PostgreSQL; SQLite runs them one after the other): the
+            # first wins, this one must not make a second document. Retried, it returns the first's.
+            if IDEMPOTENCY_CONSTRAINT not in str(error.orig):
+                raise
+            raise Conflict(
+                f"a request with Idempotency-Key {idempotency_key!r} is still being processed; retry it",
+                rule="idempotency_key_in_flight",
+                field="Idempotency-Key",
+            ) from None
         if document.lines:
             await self._session.execute(
                 insert(document_lines),

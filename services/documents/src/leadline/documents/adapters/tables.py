@@ -19,6 +19,8 @@ from leadline.contracts.sql import UtcDateTime, new_metadata
 
 metadata = new_metadata()
 
+IDEMPOTENCY_CONSTRAINT = "uq_documents_created_by_idempotency_key"
+
 lead_copies = Table(
     "lead_copies",
     metadata,
@@ -94,7 +96,7 @@ documents = Table(
     Column("idempotency_key", String(200)),
     # The database refuses a duplicate number even if the counter were bypassed.
     UniqueConstraint("type_code", "year", "sequence", name="uq_documents_type_year_sequence"),
-    UniqueConstraint("created_by", "idempotency_key", name="uq_documents_created_by_idempotency_key"),
+    UniqueConstraint("created_by", "idempotency_key", name=IDEMPOTENCY_CONSTRAINT),
     Index("ix_documents_lead_id", "lead_id"),
     Index("ix_documents_order_id", "order_id"),
     Index("ix_documents_kind_created_at_id", "kind", "created_at", "id"),
