@@ -197,3 +197,24 @@ async def test_a_deleted_product_is_forgotten_and_lines_then_name_the_code(docum
     order = await make(documents, "order", await a_lead(documents))
 
     assert [line.description for line in order.lines] == ["desk"]
+
+
+async def test_an_idempotency_key_returns_what_it_made_and_is_refused_for_anything_else(documents: Documents) -> None:
+    await configured(documents)
+    lead_id, other_lead_id = await a_lead(documents), await a_lead(documents)
+
+    async with documents.runtime.unit_of_work() as uow:
+        first = await use_cases.make_from_lead(uow, "order", lead_id, ANNA, "key-1")
+        await uow.commit()
+    async with documents.runtime.unit_of_work() as uow:
+        again = await use_cases.make_from_lead(uow, "order", lead_id, ANNA, "key-1")
+        assert (again.created, again.document.id) == (False, first.document.id)
+        reuses: list[tuple[DocumentKind, uuid.UUID]] = [("order", other_lead_id), ("invoice", lead_id)]
+        for kind, lead in reuses:
+            with pytest.raises(Conflict) as refused:
+                await use_cases.make_from_lead(uow, kind, lead, ANNA, "key-1")
+            assert refused.value.rule == "idempotency_key_reused"
+        with pytest.raises(Conflict):
+            await use_cases.invoice_order(uow, first.document.id, ANNA, "key-1")
+        martas = await use_cases.make_from_lead(uow, "order", lead_id, MARTA, "key-1")  # keys are per user
+        assert martas.created

@@ -4,6 +4,7 @@ delete unused drafts. Each runs inside the caller's unit of work and announces w
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -34,7 +35,7 @@ class Made:
 async def make_from_lead(
     uow: DocumentsUnitOfWork, kind: DocumentKind, lead_id: UUID, user: Principal, idempotency_key: str | None
 ) -> Made:
-    earlier = await _made_before(uow, kind, user, idempotency_key)
+    earlier = await _made_before(uow, kind, user, idempotency_key, made_from=lambda d: d.lead_id == lead_id)
     if earlier is not None:
         return Made(earlier, created=False)
     lead = await lead_copy(uow, lead_id)
@@ -46,7 +47,7 @@ async def make_from_lead(
 
 
 async def invoice_order(uow: DocumentsUnitOfWork, order_id: UUID, user: Principal, idempotency_key: str | None) -> Made:
-    earlier = await _made_before(uow, "invoice", user, idempotency_key)
+    earlier = await _made_before(uow, "invoice", user, idempotency_key, made_from=lambda d: d.order_id == order_id)
     if earlier is not None:
         return Made(earlier, created=False)
     order = await get(uow, "order", order_id)
@@ -120,12 +121,18 @@ async def _current(
 
 
 async def _made_before(
-    uow: DocumentsUnitOfWork, kind: DocumentKind, user: Principal, idempotency_key: str | None
+    uow: DocumentsUnitOfWork,
+    kind: DocumentKind,
+    user: Principal,
+    idempotency_key: str | None,
+    made_from: Callable[[Document], bool],
 ) -> Document | None:
+    """The document an earlier try with this key made; a key once used for something else is refused
+    rather than answered with a document the caller did not ask for."""
     if idempotency_key is None:
         return None
     earlier = await uow.documents.by_idempotency_key(user.user_id, idempotency_key)
-    if earlier is not None and earlier.kind != kind:
+    if earlier is not None and (earlier.kind != kind or not made_from(earlier)):
         raise Conflict(
             f"Idempotency-Key {idempotency_key!r} was used for {earlier.kind} {earlier.number}",
             rule="idempotency_key_reused",
