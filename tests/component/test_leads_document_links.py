@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from leadline.contracts.topics import ORDER
-from leadline.leads.domain.links import LeadHasLinks, LeadLink
+from leadline.leads.domain.links import DocumentFacts, LeadHasLinks, LeadLink
 from leadline.leads.service import card, lifecycle
 from leadline.leads.service.commands import DeleteLead, MergeLeads
 from tests.component.builders import AT, order_created, order_deleted, order_status_changed
@@ -25,7 +25,8 @@ async def test_an_order_is_listed_on_the_card_follows_its_status_and_keeps_the_l
     await leads.deliver(order_status_changed(created, "confirmed"))
 
     label = "ZS/2026/000001, 2026-03-02, confirmed, ZS, 1500.00 PLN"
-    assert await links_of(leads, lead_id) == [LeadLink("order", str(created.order_id), lead_id, label, AT)]
+    facts = DocumentFacts("ZS/2026/000001", AT.date(), "confirmed", "ZS", Decimal("1500"), "PLN")
+    assert await links_of(leads, lead_id) == [LeadLink("order", str(created.order_id), lead_id, label, AT, facts)]
     async with leads.runtime.unit_of_work() as uow:
         lead_card = await card.lead_card(uow, lead_id, MARTA)
         assert [link.label for link in lead_card.documents] == [label]

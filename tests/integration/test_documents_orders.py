@@ -260,6 +260,14 @@ async def test_an_order_made_from_a_lead_shows_on_its_card_and_keeps_it_from_del
     [listed] = await eventually(on_card, what="the lead card lists the order")
     assert listed["kind"] == "order"
     assert listed["label"] == f"{order['number']}, {order['document_date']}, draft, ZS, 1500.00 PLN"
+    assert listed["document"] == {
+        "number": order["number"],
+        "document_date": order["document_date"],
+        "status": "draft",
+        "type_code": "ZS",
+        "amount": "1500.00",
+        "currency": "PLN",
+    }
     refused = await leads.http.delete(f"/leads/{lead_id}", headers=marta)
     assert (refused.status_code, refused.json()["links"][0]["id"]) == (409, order["id"])
 

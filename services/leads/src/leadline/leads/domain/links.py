@@ -23,12 +23,30 @@ MERGED_LEAD: LinkKind = "merged_lead"
 
 
 @dataclass(frozen=True)
+class DocumentFacts:
+    """What a lead card shows of a linked order or invoice, as the documents service last said."""
+
+    number: str
+    document_date: date
+    status: str
+    type_code: str
+    amount: Decimal
+    currency: str | None
+
+    @property
+    def label(self) -> str:
+        money = f"{self.amount:.2f} {self.currency}" if self.currency else f"{self.amount:.2f}"
+        return f"{self.number}, {self.document_date:%Y-%m-%d}, {self.status}, {self.type_code}, {money}"
+
+
+@dataclass(frozen=True)
 class LeadLink:
     kind: LinkKind
     item_id: str
     lead_id: UUID
     label: str
     linked_at: datetime
+    document: DocumentFacts | None = None  # orders and invoices: the fields, so apps need not parse the label
 
     @property
     def keeps_lead(self) -> bool:
@@ -40,14 +58,6 @@ def call_label(caller_number: str | None, received_at: datetime | None, call_id:
     if caller_number is None or received_at is None:
         return f"Call {call_id}"  # attached by an older communications release, which did not say
     return f"{caller_number}, {received_at:%Y-%m-%d %H:%M} UTC"
-
-
-def document_label(
-    number: str, document_date: date, status: str, type_code: str, amount: Decimal, currency: str | None
-) -> str:
-    """How an order or invoice reads in a lead's card: number, date, status, type, amount."""
-    money = f"{amount:.2f} {currency}" if currency else f"{amount:.2f}"
-    return f"{number}, {document_date:%Y-%m-%d}, {status}, {type_code}, {money}"
 
 
 class LeadHasLinks(Conflict):

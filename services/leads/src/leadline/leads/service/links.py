@@ -10,7 +10,7 @@ from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import CallAttachedV1, CallRegisteredV1, DocumentSummary, Event
 from leadline.contracts.messaging.consumer import EventHandler
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
-from leadline.leads.domain.links import LeadLink, LinkKind, call_label, document_label
+from leadline.leads.domain.links import DocumentFacts, LeadLink, LinkKind, call_label
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +48,10 @@ def document_linked(kind: LinkKind) -> EventHandler:
     """An order or invoice made, or its status changed: the link's label shows it as it is now."""
 
     async def link_document(uow: LeadsUnitOfWork, event: DocumentSummary, envelope: Envelope) -> None:
-        label = document_label(
+        facts = DocumentFacts(
             event.number, event.document_date, event.status, event.type_code, event.amount, event.currency
         )
-        await _link(uow, LeadLink(kind, event.subject, event.lead_id, label, event.created_at))
+        await _link(uow, LeadLink(kind, event.subject, event.lead_id, facts.label, event.created_at, facts))
 
     return link_document
 
