@@ -218,3 +218,22 @@ async def test_an_idempotency_key_returns_what_it_made_and_is_refused_for_anythi
             await use_cases.invoice_order(uow, first.document.id, ANNA, "key-1")
         martas = await use_cases.make_from_lead(uow, "order", lead_id, MARTA, "key-1")  # keys are per user
         assert martas.created
+
+
+async def test_deleting_the_last_numbered_draft_gives_its_number_back_and_an_earlier_one_does_not(
+    documents: Documents,
+) -> None:
+    await configured(documents)
+    lead_id = await a_lead(documents)
+    first, second = await make(documents, "order", lead_id), await make(documents, "order", lead_id)
+
+    async with documents.runtime.unit_of_work() as uow:
+        await use_cases.delete(uow, "order", second.id, ANNA, None)
+        await uow.commit()
+    again = await make(documents, "order", lead_id)
+    async with documents.runtime.unit_of_work() as uow:
+        await use_cases.delete(uow, "order", first.id, ANNA, None)  # not the last: its number stays unused
+        await uow.commit()
+    after = await make(documents, "order", lead_id)
+
+    assert [document.sequence for document in (first, second, again, after)] == [1, 2, 2, 3]

@@ -50,7 +50,8 @@ class OrderStatusChangedV1(
 
 
 class OrderDeletedV1(Event, type="leadline.documents.order.deleted.v1", topic=ORDER, subject="order_id"):
-    """A draft order nothing was made from was deleted. Its number is not given again."""
+    """A draft order nothing was made from was deleted. Its number is given again only if it was the
+    last of its type and year."""
 
     order_id: UUID
     lead_id: UUID
@@ -82,7 +83,8 @@ class InvoiceStatusChangedV1(
 
 
 class InvoiceDeletedV1(Event, type="leadline.documents.invoice.deleted.v1", topic=INVOICE, subject="invoice_id"):
-    """A draft invoice, never issued, was deleted. Its number is not given again."""
+    """A draft invoice, never issued, was deleted. Its number is given again only if it was the last of
+    its type and year."""
 
     invoice_id: UUID
     lead_id: UUID

@@ -87,9 +87,20 @@ class DocumentRepository:
                 rule="stale_version",
             )
 
-    async def remove(self, document_id: UUID) -> None:
-        await self._session.execute(delete(document_lines).where(document_lines.c.document_id == document_id))
-        await self._session.execute(delete(documents).where(documents.c.id == document_id))
+    async def remove(self, document: Document) -> None:
+        """Deletes the document; if it holds the last number of its type and year, that number is given
+        again next, so deleting the draft just made by mistake leaves no gap."""
+        await self._session.execute(delete(document_lines).where(document_lines.c.document_id == document.id))
+        await self._session.execute(delete(documents).where(documents.c.id == document.id))
+        await self._session.execute(
+            update(document_counters)
+            .where(
+                document_counters.c.type_code == document.type_code,
+                document_counters.c.year == document.year,
+                document_counters.c.last_sequence == document.sequence,
+            )
+            .values(last_sequence=document.sequence - 1)
+        )
 
     async def get(self, document_id: UUID, kind: DocumentKind | None = None) -> Document | None:
         query = select(documents).where(documents.c.id == document_id)

@@ -88,7 +88,7 @@ async def delete(
     document = await _current(uow, kind, document_id, expected_version)
     rules.ensure_may_work_on(await uow.leads.get(document.lead_id), user)
     rules.ensure_deletable(document, invoiced=kind == "order" and await uow.documents.is_invoiced(document.id))
-    await uow.documents.remove(document.id)
+    await uow.documents.remove(document)
     deleted: dict[str, Any] = {
         "lead_id": document.lead_id,
         "number": document.number,
