@@ -333,7 +333,7 @@ def _register(kind: DocumentKind, actions: dict[str, str]) -> None:
             methods=["POST"],
             response_model=DocumentOut,
             tags=tags,
-            summary=f"{action.capitalize()} an {kind}",
+            summary=f"Mark an {kind} {to_status}" if action == "pay" else f"{action.capitalize()} an {kind}",
             description="Takes If-Match. Refused with 409 naming the transition (e.g. "
             f"`{kind}_cancelled_cannot_become_{to_status}`) when the status does not allow it.",
             operation_id=f"{action}_{kind}",
