@@ -56,3 +56,18 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         yield url
     finally:
         await drop_postgres_database(admin_url, url)
+
+
+@pytest.fixture
+async def other_database_url(database_url: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A second service's own database (services never share one), on the same engine as ``database_url``."""
+    if database_url.startswith("sqlite"):
+        yield sqlite_url(tmp_path, "other")
+        return
+    admin_url = postgres_admin_url()
+    assert admin_url is not None, "database_url skips the postgresql leg without a server"
+    url = await create_postgres_database(admin_url)
+    try:
+        yield url
+    finally:
+        await drop_postgres_database(admin_url, url)

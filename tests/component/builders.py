@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +17,7 @@ from leadline.contracts.events import (
     EmailLeadRequestedV1,
     EmailReceivedV1,
     EmailRegisteredV1,
+    LeadAssignedV1,
     LeadCreatedV1,
     LeadDeletedV1,
     LeadFieldChange,
@@ -24,6 +26,11 @@ from leadline.contracts.events import (
     LeadStatusChangedV1,
     LeadUpdatedV1,
     Mailbox,
+    OrderCreatedV1,
+    OrderDeletedV1,
+    OrderStatusChangedV1,
+    ReferenceItemChangedV1,
+    SettingChangedV1,
 )
 
 CALLER = "+48601234567"
@@ -177,11 +184,78 @@ def email_lead_requested(lead_id: UUID | None = None, **changes: Any) -> EmailLe
     return EmailLeadRequestedV1(**{**fields, **changes})
 
 
-def lead_updated(lead_id: UUID, **new_values: Any) -> LeadUpdatedV1:
+def lead_updated(lead_id: UUID, version: int = 2, **changes: Any) -> LeadUpdatedV1:
+    """``changes``: field → new value, as plain JSON like the leads service sends it."""
     return LeadUpdatedV1(
         lead_id=lead_id,
-        changes=[LeadFieldChange(field=name, old=None, new=value) for name, value in new_values.items()],
-        version=2,
+        changes=[LeadFieldChange(field=name, old=None, new=value) for name, value in changes.items()],
+        version=version,
         updated_by="anna",
         updated_at=AT,
+    )
+
+
+def lead_assigned(
+    lead_id: UUID, to_salesperson_id: str | None, from_salesperson_id: str | None = "anna"
+) -> LeadAssignedV1:
+    return LeadAssignedV1(
+        lead_id=lead_id,
+        from_salesperson_id=from_salesperson_id,
+        to_salesperson_id=to_salesperson_id,
+        assigned_by="marta",
+        assigned_at=AT,
+    )
+
+
+def setting_changed(key: str, value: str | None) -> SettingChangedV1:
+    return SettingChangedV1(key=key, value=value, changed_by="marta", changed_at=AT)
+
+
+def product_changed(code: str, name: str, *, deleted: bool = False) -> ReferenceItemChangedV1:
+    return ReferenceItemChangedV1(
+        kind="product",
+        code=code,
+        name=name,
+        colour=None,
+        sort_order=0,
+        parent_code=None,
+        archived=False,
+        deleted=deleted,
+        changed_by="marta",
+        changed_at=AT,
+    )
+
+
+def order_created(lead_id: UUID, order_id: UUID | None = None, **changes: Any) -> OrderCreatedV1:
+    fields: dict[str, Any] = {
+        "order_id": order_id or uuid.uuid4(),
+        "lead_id": lead_id,
+        "number": "ZS/2026/000001",
+        "type_code": "ZS",
+        "document_date": AT.date(),
+        "status": "draft",
+        "amount": Decimal("125000.00"),
+        "currency": "PLN",
+        "created_at": AT,
+        "partner_id": None,
+        "created_by": "anna",
+    }
+    return OrderCreatedV1(**{**fields, **changes})
+
+
+def order_status_changed(created: OrderCreatedV1, status: str) -> OrderStatusChangedV1:
+    summary = created.model_dump(exclude={"order_id", "partner_id", "created_by", "status"})
+    return OrderStatusChangedV1(
+        order_id=created.order_id,
+        status=status,
+        from_status=created.status,
+        changed_by="anna",
+        changed_at=AT,
+        **summary,
+    )
+
+
+def order_deleted(created: OrderCreatedV1) -> OrderDeletedV1:
+    return OrderDeletedV1(
+        order_id=created.order_id, lead_id=created.lead_id, number=created.number, deleted_by="anna", deleted_at=AT
     )

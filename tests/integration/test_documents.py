@@ -66,6 +66,9 @@ async def test_lead_copy_follows_lead_events(documents: RunningService, kafka: L
         "salesperson_id": "anna",
         "phone": "+48601234567",
         "email": "buyer@example.com",
+        **dict.fromkeys(
+            ("partner_id", "product_code", "expected_revenue", "currency", "street", "city", "postal_code", "country")
+        ),
     }
     missing = await documents.http.get(f"/leads/{uuid.uuid4()}", headers=auth("anna"))
     assert missing.status_code == 404

@@ -8,9 +8,11 @@ from leadline.contracts.topics import (
     DOMAIN_TOPICS,
     EMAIL,
     EMPLOYEE,
+    INVOICE,
     LEAD,
     LEADS_BY_STATUS,
     MAIL_EMAIL,
+    ORDER,
     PARTNER,
     REFERENCE,
     TELEPHONY_CALL,
@@ -39,6 +41,10 @@ def test_every_domain_topic_has_a_dead_letter_topic_beside_it() -> None:
             "leadline.gateway.mail.email.dlq",
             "leadline.communications.email",
             "leadline.communications.email.dlq",
+            "leadline.documents.order",
+            "leadline.documents.order.dlq",
+            "leadline.documents.invoice",
+            "leadline.documents.invoice.dlq",
             "leadline.reporting.leads-by-status",
             "leadline.reporting.leads-by-status.dlq",
         ]
@@ -53,6 +59,8 @@ def test_every_domain_topic_has_a_dead_letter_topic_beside_it() -> None:
         LEADS_BY_STATUS,
         MAIL_EMAIL,
         EMAIL,
+        ORDER,
+        INVOICE,
     )
 
 

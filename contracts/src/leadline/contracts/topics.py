@@ -87,6 +87,14 @@ EMAIL = Topic(
     "leadline.communications.email",
     "Inbound e-mails as communications registers and triages them, keyed by e-mail id.",
 )
+ORDER = Topic(
+    "leadline.documents.order",
+    "Sales orders made from leads (created, status changes, deletion), keyed by order id.",
+)
+INVOICE = Topic(
+    "leadline.documents.invoice",
+    "Invoices made from leads or orders (created, status changes, deletion), keyed by invoice id.",
+)
 LEADS_BY_STATUS = Topic(
     "leadline.reporting.leads-by-status",
     "Number of leads per status; compacted, keyed by status code: the latest value is the current count.",
@@ -104,6 +112,8 @@ DOMAIN_TOPICS: tuple[Topic, ...] = (
     LEADS_BY_STATUS,
     MAIL_EMAIL,
     EMAIL,
+    ORDER,
+    INVOICE,
 )
 
 

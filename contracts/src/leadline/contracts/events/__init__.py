@@ -13,6 +13,15 @@ from leadline.contracts.events.communications import (
     EmailRegisteredV1,
     EmailUnignoredV1,
 )
+from leadline.contracts.events.documents import (
+    DocumentSummary,
+    InvoiceCreatedV1,
+    InvoiceDeletedV1,
+    InvoiceStatusChangedV1,
+    OrderCreatedV1,
+    OrderDeletedV1,
+    OrderStatusChangedV1,
+)
 from leadline.contracts.events.gateway import CallReceivedV1, EmailReceivedV1, MailAttachment, Mailbox
 from leadline.contracts.events.leads import (
     LeadAssignedV1,
@@ -44,6 +53,7 @@ __all__ = [
     "CallReceivedV1",
     "CallRegisteredV1",
     "CallUnignoredV1",
+    "DocumentSummary",
     "EmailAttachedV1",
     "EmailIgnoredV1",
     "EmailLeadRequestedV1",
@@ -52,6 +62,9 @@ __all__ = [
     "EmailUnignoredV1",
     "EmployeeChangedV1",
     "Event",
+    "InvoiceCreatedV1",
+    "InvoiceDeletedV1",
+    "InvoiceStatusChangedV1",
     "LeadAssignedV1",
     "LeadCreatedV1",
     "LeadDealChangedV1",
@@ -66,6 +79,9 @@ __all__ = [
     "LeadsByStatusV1",
     "MailAttachment",
     "Mailbox",
+    "OrderCreatedV1",
+    "OrderDeletedV1",
+    "OrderStatusChangedV1",
     "PartnerChangedV1",
     "ReferenceItemChangedV1",
     "SettingChangedV1",

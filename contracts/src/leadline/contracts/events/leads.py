@@ -48,6 +48,10 @@ class LeadCreatedV1(Event, type="leadline.leads.lead.created.v1", topic=LEAD, su
     probability: int | None = Field(default=None, description="Percent, 0-100.")
     expected_close: date | None = None
     lead_date: datetime | None = None
+    street: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
+    country: str | None = Field(default=None, description="ISO 3166-1 alpha-2.")
 
 
 class LeadStatusChangedV1(Event, type="leadline.leads.lead.status_changed.v1", topic=LEAD, subject="lead_id"):

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from leadline.contracts.events import (
+    InvoiceCreatedV1,
+    InvoiceDeletedV1,
+    InvoiceStatusChangedV1,
+    OrderCreatedV1,
+    OrderDeletedV1,
+    OrderStatusChangedV1,
+)
 from leadline.contracts.runtime import ServiceRuntime
 from leadline.contracts.settings import ServiceSettings
 from leadline.documents.adapters.unit_of_work import DocumentsUnitOfWork
@@ -13,11 +21,22 @@ from leadline.documents.entrypoints import http, kafka
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or Settings()
-    runtime = ServiceRuntime(settings, DocumentsUnitOfWork, publishes=[])  # orders and invoices come next
+    runtime = ServiceRuntime(
+        settings,
+        DocumentsUnitOfWork,
+        publishes=[
+            OrderCreatedV1,
+            OrderStatusChangedV1,
+            OrderDeletedV1,
+            InvoiceCreatedV1,
+            InvoiceStatusChangedV1,
+            InvoiceDeletedV1,
+        ],
+    )
     runtime.subscribe(kafka.handlers())
     return runtime.http_app(
         title="Leadline documents",
-        description="Sales orders and invoices created from leads.",
-        version="0.1.0",
+        description="Sales orders and invoices made from leads: numbered per type and year, with their statuses.",
+        version="0.2.0",
         routers=[http.router],
     )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 
@@ -17,3 +20,48 @@ class LeadCopy:
     salesperson_id: str | None
     phone: str | None
     email: str | None
+    partner_id: UUID | None = None
+    product_code: str | None = None
+    expected_revenue: Decimal | None = None
+    currency: str | None = None
+    street: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+
+    def updated(self, changes: Mapping[str, Any]) -> LeadCopy:
+        """The copy with the changed fields of a LeadUpdatedV1 applied (their values are plain JSON:
+        ids and decimals as strings); fields documents do not keep are ignored."""
+        kept = {name: _typed(name, value) for name, value in changes.items() if name in COPIED_FIELDS}
+        return replace(self, **kept) if kept else self
+
+
+# The fields of a lead that documents keep, as LeadUpdatedV1 names them.
+COPIED_FIELDS = frozenset(
+    {
+        "name",
+        "status_code",
+        "closed",
+        "salesperson_id",
+        "phone",
+        "email",
+        "partner_id",
+        "product_code",
+        "expected_revenue",
+        "currency",
+        "street",
+        "city",
+        "postal_code",
+        "country",
+    }
+)
+
+
+def _typed(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name == "partner_id":
+        return UUID(str(value))
+    if name == "expected_revenue":
+        return Decimal(str(value))
+    return value

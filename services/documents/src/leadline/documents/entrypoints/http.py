@@ -1,20 +1,45 @@
-"""HTTP API of the documents service."""
+"""HTTP API of the documents service. Thin: parse, call a use case, commit, answer."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Header, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field
 
-from leadline.contracts.http import PROBLEM_RESPONSES, current_user, unit_of_work
+from leadline.contracts.http import (
+    PROBLEM_RESPONSES,
+    CurrentUser,
+    current_user,
+    expected_version,
+    unit_of_work,
+    version_etag,
+)
 from leadline.documents.adapters.unit_of_work import DocumentsUnitOfWork
-from leadline.documents.service import use_cases
+from leadline.documents.domain.documents import Document, DocumentKind
+from leadline.documents.domain.model import LeadCopy
+from leadline.documents.service import documents, use_cases
 
 UnitOfWork = Annotated[DocumentsUnitOfWork, Depends(unit_of_work)]
+IfMatch = Annotated[str | None, Header(description="The document's ETag; a stale one is refused with 412")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        max_length=200,
+        description="Any unique string per intended document: a retry with the same key returns the document "
+        "the first request made (200) instead of making another.",
+    ),
+]
 
 router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES)
+STALE: dict[int | str, dict[str, Any]] = {
+    412: {"description": "The If-Match version is not the document's current one"}
+}
 
 
 class LeadCopyOut(BaseModel):
@@ -25,6 +50,14 @@ class LeadCopyOut(BaseModel):
     salesperson_id: str | None
     phone: str | None
     email: str | None
+    partner_id: UUID | None
+    product_code: str | None
+    expected_revenue: Decimal | None
+    currency: str | None
+    street: str | None
+    city: str | None
+    postal_code: str | None
+    country: str | None
 
 
 @router.get(
@@ -37,3 +70,290 @@ async def lead_copy(lead_id: UUID, uow: UnitOfWork) -> LeadCopyOut:
     async with uow:
         lead = await use_cases.lead_copy(uow, lead_id)
     return LeadCopyOut.model_validate(lead, from_attributes=True)
+
+
+class LeadRef(BaseModel):
+    lead_id: UUID
+    name: str | None = Field(description="Null while documents have not heard of the lead (yet).")
+
+
+class AddressOut(BaseModel):
+    street: str | None
+    city: str | None
+    postal_code: str | None
+    country: str | None
+
+
+class LineOut(BaseModel):
+    product_code: str | None
+    description: str = Field(examples=["Office furniture"])
+    amount: Decimal = Field(examples=["125000.00"])
+
+
+class DocumentOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0b7f8c9e-3f4a-4a57-9d1e-6b8f2f0c1a2b",
+                    "kind": "order",
+                    "number": "ZS/2026/000042",
+                    "type_code": "ZS",
+                    "status": "draft",
+                    "document_date": "2026-11-25",
+                    "lead": {"lead_id": "5d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "name": "Office fit-out"},
+                    "partner_id": None,
+                    "delivery_address": {
+                        "street": "ul. Świdnicka 1",
+                        "city": "Wrocław",
+                        "postal_code": "50-001",
+                        "country": "PL",
+                    },
+                    "lines": [{"product_code": "furniture", "description": "Office furniture", "amount": "125000.00"}],
+                    "amount": "125000.00",
+                    "currency": "PLN",
+                    "order_id": None,
+                    "invoice_ids": [],
+                    "version": 1,
+                    "created_by": "anna",
+                    "created_at": "2026-11-25T09:30:00Z",
+                }
+            ]
+        }
+    )
+
+    id: UUID
+    kind: DocumentKind
+    number: str = Field(description="<type>/<year>/<sequence>: gapless and unique per type and year.")
+    type_code: str
+    status: str = Field(description="Orders: draft, confirmed, cancelled. Invoices: draft, issued, paid, cancelled.")
+    document_date: date
+    lead: LeadRef
+    partner_id: UUID | None
+    delivery_address: AddressOut
+    lines: list[LineOut]
+    amount: Decimal
+    currency: str | None
+    order_id: UUID | None = Field(description="An invoice's order, if it was made from one.")
+    invoice_ids: list[UUID] = Field(description="An order's invoices.")
+    version: int
+    created_by: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, document: Document, lead: LeadCopy | None, invoice_ids: list[UUID]) -> DocumentOut:
+        return cls(
+            id=document.id,
+            kind=document.kind,
+            number=document.number,
+            type_code=document.type_code,
+            status=document.status,
+            document_date=document.document_date,
+            lead=LeadRef(lead_id=document.lead_id, name=lead.name if lead else None),
+            partner_id=document.partner_id,
+            delivery_address=AddressOut.model_validate(document.address, from_attributes=True),
+            lines=[LineOut.model_validate(line, from_attributes=True) for line in document.lines],
+            amount=document.amount,
+            currency=document.currency,
+            order_id=document.order_id,
+            invoice_ids=invoice_ids,
+            version=document.version,
+            created_by=document.created_by,
+            created_at=document.created_at,
+        )
+
+
+class DocumentPage(BaseModel):
+    items: list[DocumentOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
+
+
+async def _out(uow: DocumentsUnitOfWork, document: Document) -> DocumentOut:
+    invoices = await uow.documents.invoices_of(document.id) if document.kind == "order" else []
+    return DocumentOut.of(document, await uow.leads.get(document.lead_id), invoices)
+
+
+def _answer(response: Response, document: Document, out: DocumentOut) -> DocumentOut:
+    response.headers["ETag"] = version_etag(document.version)
+    return out
+
+
+async def _made(uow: DocumentsUnitOfWork, made: documents.Made, response: Response) -> DocumentOut:
+    out = await _out(uow, made.document)
+    await uow.commit()
+    response.status_code = status.HTTP_201_CREATED if made.created else status.HTTP_200_OK
+    response.headers["Location"] = f"/{made.document.kind}s/{made.document.id}"
+    return _answer(response, made.document, out)
+
+
+NOT_SET = (
+    "Refused with 422 naming the rule when the setting is not set (`order_type_not_set`, `invoice_type_not_set`), "
+    "403 (`not_your_lead`) when a salesperson asks for another's lead."
+)
+
+
+@router.post(
+    "/leads/{lead_id}/orders",
+    response_model=DocumentOut,
+    status_code=status.HTTP_201_CREATED,
+    tags=["orders"],
+    summary="Make a sales order from a lead",
+    description="A draft of the order_type setting's type, filled from the lead: partner, delivery address and, "
+    "when the lead has a product, one line worth the expected revenue. " + NOT_SET,
+)
+async def make_order(
+    lead_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, idempotency_key: IdempotencyKey = None
+) -> DocumentOut:
+    async with uow:
+        made = await documents.make_from_lead(uow, "order", lead_id, user, idempotency_key)
+        return await _made(uow, made, response)
+
+
+@router.post(
+    "/leads/{lead_id}/invoices",
+    response_model=DocumentOut,
+    status_code=status.HTTP_201_CREATED,
+    tags=["invoices"],
+    summary="Make an invoice from a lead",
+    description="A draft of the invoice_type setting's type, filled from the lead like an order. " + NOT_SET,
+)
+async def make_invoice(
+    lead_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, idempotency_key: IdempotencyKey = None
+) -> DocumentOut:
+    async with uow:
+        made = await documents.make_from_lead(uow, "invoice", lead_id, user, idempotency_key)
+        return await _made(uow, made, response)
+
+
+@router.post(
+    "/orders/{order_id}/invoices",
+    response_model=DocumentOut,
+    status_code=status.HTTP_201_CREATED,
+    tags=["invoices"],
+    summary="Make an invoice from an order",
+    description="A draft invoice with the order's lead, partner, address and lines, linked to the order. "
+    "Refused with 409 (`order_cancelled`) for a cancelled order. " + NOT_SET,
+)
+async def invoice_order(
+    order_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, idempotency_key: IdempotencyKey = None
+) -> DocumentOut:
+    async with uow:
+        made = await documents.invoice_order(uow, order_id, user, idempotency_key)
+        return await _made(uow, made, response)
+
+
+@router.get(
+    "/leads/{lead_id}/documents",
+    response_model=list[DocumentOut],
+    tags=["leads"],
+    summary="The orders and invoices of a lead, oldest first",
+)
+async def lead_documents(lead_id: UUID, uow: UnitOfWork) -> list[DocumentOut]:
+    async with uow:
+        return [await _out(uow, document) for document in await uow.documents.of_lead(lead_id)]
+
+
+def _reader(kind: DocumentKind) -> Callable[..., Awaitable[DocumentOut]]:
+    async def read(document_id: UUID, uow: UnitOfWork, response: Response) -> DocumentOut:
+        async with uow:
+            document = await documents.get(uow, kind, document_id)
+            return _answer(response, document, await _out(uow, document))
+
+    return read
+
+
+def _lister(kind: DocumentKind) -> Callable[..., Awaitable[DocumentPage]]:
+    async def list_documents(
+        uow: UnitOfWork,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        cursor: Annotated[str | None, Query(description="The `next_cursor` of the previous page.")] = None,
+    ) -> DocumentPage:
+        async with uow:
+            found, next_cursor = await uow.documents.page(kind, limit=limit, cursor=cursor)
+            return DocumentPage(items=[await _out(uow, document) for document in found], next_cursor=next_cursor)
+
+    return list_documents
+
+
+def _mover(kind: DocumentKind, to_status: str) -> Callable[..., Awaitable[DocumentOut]]:
+    async def move(
+        document_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: IfMatch = None
+    ) -> DocumentOut:
+        async with uow:
+            document = await documents.change_status(
+                uow, kind, document_id, to_status, user, expected_version(if_match)
+            )
+            out = await _out(uow, document)
+            await uow.commit()
+        return _answer(response, document, out)
+
+    return move
+
+
+def _deleter(kind: DocumentKind) -> Callable[..., Awaitable[None]]:
+    async def remove(document_id: UUID, user: CurrentUser, uow: UnitOfWork, if_match: IfMatch = None) -> None:
+        async with uow:
+            await documents.delete(uow, kind, document_id, user, expected_version(if_match))
+            await uow.commit()
+
+    return remove
+
+
+# The same operations for both kinds, each its own documented route.
+ACTIONS: dict[DocumentKind, dict[str, str]] = {
+    "order": {"confirm": "confirmed", "cancel": "cancelled"},
+    "invoice": {"issue": "issued", "pay": "paid", "cancel": "cancelled"},
+}
+
+
+def _register(kind: DocumentKind, actions: dict[str, str]) -> None:
+    tags: list[str | Enum] = [f"{kind}s"]
+    router.add_api_route(
+        f"/{kind}s",
+        _lister(kind),
+        methods=["GET"],
+        response_model=DocumentPage,
+        tags=tags,
+        summary=f"Every {kind}, newest first, a page at a time",
+        operation_id=f"list_{kind}s",
+    )
+    router.add_api_route(
+        f"/{kind}s/{{document_id}}",
+        _reader(kind),
+        methods=["GET"],
+        response_model=DocumentOut,
+        tags=tags,
+        summary=f"One {kind}, with its lead",
+        operation_id=f"get_{kind}",
+    )
+    for action, to_status in actions.items():
+        router.add_api_route(
+            f"/{kind}s/{{document_id}}/{action}",
+            _mover(kind, to_status),
+            methods=["POST"],
+            response_model=DocumentOut,
+            tags=tags,
+            summary=f"Mark an {kind} {to_status}" if action == "pay" else f"{action.capitalize()} an {kind}",
+            description="Takes If-Match. Refused with 409 naming the transition (e.g. "
+            f"`{kind}_cancelled_cannot_become_{to_status}`) when the status does not allow it.",
+            operation_id=f"{action}_{kind}",
+            responses=STALE,
+        )
+    unused = "nothing was invoiced from, `order_invoiced` otherwise" if kind == "order" else "never issued"
+    router.add_api_route(
+        f"/{kind}s/{{document_id}}",
+        _deleter(kind),
+        methods=["DELETE"],
+        status_code=status.HTTP_204_NO_CONTENT,
+        response_model=None,
+        tags=tags,
+        summary=f"Delete a draft {kind} that was never used",
+        description=f"Takes If-Match. Only a draft {unused} can be deleted (409 `{kind}_not_draft`); "
+        "cancel it instead.",
+        operation_id=f"delete_{kind}",
+        responses=STALE,
+    )
+
+
+for _kind, _actions in ACTIONS.items():
+    _register(_kind, _actions)

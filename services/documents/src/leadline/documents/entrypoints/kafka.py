@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from leadline.contracts.events import Event, LeadCreatedV1, LeadDeletedV1, LeadMergedV1, LeadStatusChangedV1
+from leadline.contracts.events import (
+    Event,
+    LeadAssignedV1,
+    LeadCreatedV1,
+    LeadDeletedV1,
+    LeadMergedV1,
+    LeadStatusChangedV1,
+    LeadUpdatedV1,
+    ReferenceItemChangedV1,
+    SettingChangedV1,
+)
 from leadline.contracts.messaging.consumer import EventHandler
 from leadline.documents.service import use_cases
 
@@ -10,7 +20,11 @@ from leadline.documents.service import use_cases
 def handlers() -> dict[type[Event], EventHandler]:
     return {
         LeadCreatedV1: use_cases.copy_lead,
+        LeadUpdatedV1: use_cases.lead_updated,
         LeadStatusChangedV1: use_cases.lead_status_changed,
+        LeadAssignedV1: use_cases.lead_assigned,
         LeadDeletedV1: use_cases.lead_deleted,
         LeadMergedV1: use_cases.lead_merged,
+        SettingChangedV1: use_cases.setting_changed,
+        ReferenceItemChangedV1: use_cases.reference_item_changed,
     }

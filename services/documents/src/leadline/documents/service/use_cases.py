@@ -1,4 +1,5 @@
-"""Use cases of the documents service."""
+"""Use cases that keep the documents service's copies of what the leads service owns: leads, settings,
+product names. Each runs inside the consumer's unit of work."""
 
 from __future__ import annotations
 
@@ -6,7 +7,16 @@ from uuid import UUID
 
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.errors import NotFound
-from leadline.contracts.events import LeadCreatedV1, LeadDeletedV1, LeadMergedV1, LeadStatusChangedV1
+from leadline.contracts.events import (
+    LeadAssignedV1,
+    LeadCreatedV1,
+    LeadDeletedV1,
+    LeadMergedV1,
+    LeadStatusChangedV1,
+    LeadUpdatedV1,
+    ReferenceItemChangedV1,
+    SettingChangedV1,
+)
 from leadline.documents.adapters.unit_of_work import DocumentsUnitOfWork
 from leadline.documents.domain.model import LeadCopy
 
@@ -23,12 +33,33 @@ async def copy_lead(uow: DocumentsUnitOfWork, event: LeadCreatedV1, envelope: En
             salesperson_id=event.salesperson_id,
             phone=event.phone,
             email=event.email,
+            partner_id=event.partner_id,
+            product_code=event.product_code,
+            expected_revenue=event.expected_revenue,
+            currency=event.currency,
+            street=event.street,
+            city=event.city,
+            postal_code=event.postal_code,
+            country=event.country,
         )
     )
 
 
+async def lead_updated(uow: DocumentsUnitOfWork, event: LeadUpdatedV1, envelope: Envelope) -> None:
+    lead = await uow.leads.get(event.lead_id)
+    if lead is None:
+        return  # a lead documents never heard created (deleted, or merged away, meanwhile)
+    updated = lead.updated({change.field: change.new for change in event.changes})
+    if updated != lead:
+        await uow.leads.save(updated)
+
+
 async def lead_status_changed(uow: DocumentsUnitOfWork, event: LeadStatusChangedV1, envelope: Envelope) -> None:
     await uow.leads.set_status(event.lead_id, event.to_status_code, event.closed)
+
+
+async def lead_assigned(uow: DocumentsUnitOfWork, event: LeadAssignedV1, envelope: Envelope) -> None:
+    await uow.leads.set_salesperson(event.lead_id, event.to_salesperson_id)
 
 
 async def lead_deleted(uow: DocumentsUnitOfWork, event: LeadDeletedV1, envelope: Envelope) -> None:
@@ -36,9 +67,23 @@ async def lead_deleted(uow: DocumentsUnitOfWork, event: LeadDeletedV1, envelope:
 
 
 async def lead_merged(uow: DocumentsUnitOfWork, event: LeadMergedV1, envelope: Envelope) -> None:
-    """The survivor has its own copy; the merged lead's goes. (Documents made from the merged lead will
-    follow the survivor once documents keep orders and invoices.)"""
+    """The survivor has its own copy; the merged lead's goes, and its documents follow the survivor."""
     await uow.leads.remove(event.merged_id)
+    await uow.documents.move_to_lead(event.merged_id, event.survivor_id)
+
+
+async def setting_changed(uow: DocumentsUnitOfWork, event: SettingChangedV1, envelope: Envelope) -> None:
+    await uow.settings.put(event.key, event.value)
+
+
+async def reference_item_changed(uow: DocumentsUnitOfWork, event: ReferenceItemChangedV1, envelope: Envelope) -> None:
+    """Product names label order lines; other reference items are no concern of documents."""
+    if event.kind != "product":
+        return
+    if event.deleted:
+        await uow.products.remove(event.code)
+    else:
+        await uow.products.put(event.code, event.name)
 
 
 async def lead_copy(uow: DocumentsUnitOfWork, lead_id: UUID) -> LeadCopy:

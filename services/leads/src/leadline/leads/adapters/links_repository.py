@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import RowMapping, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadline.leads.adapters.tables import lead_links
-from leadline.leads.domain.links import MERGED_LEAD, LeadLink
+from leadline.leads.domain.links import MERGED_LEAD, DocumentFacts, LeadLink, LinkKind
 
 
 class LinkRepository:
@@ -18,7 +20,7 @@ class LinkRepository:
 
     async def put(self, link: LeadLink) -> None:
         """Links the item, or moves it to another lead: an item is linked to one lead at a time."""
-        values: dict[str, Any] = {column.key: getattr(link, column.key) for column in lead_links.c}
+        values = _row(link)
         result = await self._session.execute(
             update(lead_links)
             .where(lead_links.c.kind == link.kind, lead_links.c.item_id == link.item_id)
@@ -34,7 +36,7 @@ class LinkRepository:
             .where(lead_links.c.lead_id == lead_id)
             .order_by(lead_links.c.linked_at, lead_links.c.kind, lead_links.c.item_id)
         )
-        return [LeadLink(**row) for row in (await self._session.execute(query)).mappings()]
+        return [_link(row) for row in (await self._session.execute(query)).mappings()]
 
     async def survivor_of(self, merged_lead_id: UUID) -> UUID | None:
         """The lead a merged lead lives on in, if it was merged."""
@@ -49,5 +51,37 @@ class LinkRepository:
             update(lead_links).where(lead_links.c.lead_id == from_lead_id).values(lead_id=to_lead_id)
         )
 
+    async def remove(self, kind: LinkKind, item_id: str) -> None:
+        """Unlinks the item, from whichever lead it is linked to."""
+        await self._session.execute(
+            delete(lead_links).where(lead_links.c.kind == kind, lead_links.c.item_id == item_id)
+        )
+
     async def remove_of(self, lead_id: UUID) -> None:
         await self._session.execute(delete(lead_links).where(lead_links.c.lead_id == lead_id))
+
+
+def _row(link: LeadLink) -> dict[str, Any]:
+    document = link.document
+    return {
+        **{column.key: getattr(link, column.key) for column in lead_links.c if column.key != "document"},
+        "document": None
+        if document is None
+        else {**vars(document), "document_date": document.document_date.isoformat(), "amount": str(document.amount)},
+    }
+
+
+def _link(row: RowMapping) -> LeadLink:
+    document = row["document"]
+    facts = (
+        None
+        if document is None
+        else DocumentFacts(
+            **{
+                **document,
+                "document_date": date.fromisoformat(document["document_date"]),
+                "amount": Decimal(document["amount"]),
+            }
+        )
+    )
+    return LeadLink(**{**row, "document": facts})

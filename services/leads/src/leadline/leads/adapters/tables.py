@@ -219,6 +219,7 @@ lead_links = Table(
     Column("lead_id", Uuid, nullable=False),
     Column("label", String(200), nullable=False),
     Column("linked_at", UtcDateTime(), nullable=False),
+    Column("document", JSON),  # an order's or invoice's number, date, status, type and amount
     Index("ix_lead_links_lead_id", "lead_id"),
 )
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
@@ -22,12 +23,30 @@ MERGED_LEAD: LinkKind = "merged_lead"
 
 
 @dataclass(frozen=True)
+class DocumentFacts:
+    """What a lead card shows of a linked order or invoice, as the documents service last said."""
+
+    number: str
+    document_date: date
+    status: str
+    type_code: str
+    amount: Decimal
+    currency: str | None
+
+    @property
+    def label(self) -> str:
+        money = f"{self.amount:.2f} {self.currency}" if self.currency else f"{self.amount:.2f}"
+        return f"{self.number}, {self.document_date:%Y-%m-%d}, {self.status}, {self.type_code}, {money}"
+
+
+@dataclass(frozen=True)
 class LeadLink:
     kind: LinkKind
     item_id: str
     lead_id: UUID
     label: str
     linked_at: datetime
+    document: DocumentFacts | None = None  # orders and invoices: the fields, so apps need not parse the label
 
     @property
     def keeps_lead(self) -> bool:

@@ -3,7 +3,8 @@ commit, answer."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -69,6 +70,26 @@ class LinkOut(LinkedItem):
         return cls(kind=link.kind, id=link.item_id, label=link.label, linked_at=link.linked_at)
 
 
+class DocumentFieldsOut(BaseModel):
+    """What the card shows of an order or invoice."""
+
+    number: str = Field(examples=["ZS/2026/000042"])
+    document_date: date
+    status: str = Field(examples=["draft", "confirmed", "issued", "paid", "cancelled"])
+    type_code: str = Field(examples=["ZS"])
+    amount: Decimal = Field(examples=["125000.00"])
+    currency: str | None = Field(examples=["PLN"])
+
+
+class DocumentLinkOut(LinkOut):
+    document: DocumentFieldsOut | None = Field(description="Null only for a link older than these fields.")
+
+    @classmethod
+    def of(cls, link: LeadLink) -> DocumentLinkOut:
+        document = DocumentFieldsOut.model_validate(link.document, from_attributes=True) if link.document else None
+        return cls(**LinkOut.of(link).model_dump(), document=document)
+
+
 class LinkedItemsProblem(Problem):
     links: list[LinkedItem] = Field(description="What keeps the lead: unlink it, or close the lead instead.")
 
@@ -104,7 +125,7 @@ class LeadCardOut(LeadOut):
     partner: PartnerSummaryOut | None
     history: list[HistoryEntry]
     communications: list[LinkOut] = Field(description="Linked calls and e-mails, oldest first.")
-    documents: list[LinkOut] = Field(description="Linked orders and invoices, oldest first.")
+    documents: list[DocumentLinkOut] = Field(description="Linked orders and invoices, oldest first.")
     deals: list[DealOut]
     actions: CardActionsOut = Field(description="Show or hide each button from `allowed`; `reason` says why not.")
 
@@ -177,7 +198,7 @@ async def lead_card(lead_id: UUID, user: CurrentUser, uow: UnitOfWork, response:
         partner=PartnerSummaryOut.model_validate(found.partner, from_attributes=True) if found.partner else None,
         history=[HistoryEntry.model_validate(dict(entry)) for entry in found.history],
         communications=[LinkOut.of(link) for link in found.communications],
-        documents=[LinkOut.of(link) for link in found.documents],
+        documents=[DocumentLinkOut.of(link) for link in found.documents],
         deals=[DealOut.of(deal) for deal in found.deals],
         actions=CardActionsOut.model_validate(found.actions, from_attributes=True),
     )

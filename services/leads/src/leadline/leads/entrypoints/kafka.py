@@ -11,6 +11,12 @@ from leadline.contracts.events import (
     EmailLeadRequestedV1,
     EmailRegisteredV1,
     Event,
+    InvoiceCreatedV1,
+    InvoiceDeletedV1,
+    InvoiceStatusChangedV1,
+    OrderCreatedV1,
+    OrderDeletedV1,
+    OrderStatusChangedV1,
 )
 from leadline.contracts.messaging.consumer import EventHandler
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
@@ -30,4 +36,10 @@ def handlers(phone_region: str) -> dict[type[Event], EventHandler]:
         EmailLeadRequestedV1: on_lead_requested,
         EmailRegisteredV1: links.email_registered,
         EmailAttachedV1: links.email_attached,
+        OrderCreatedV1: links.document_linked("order"),
+        OrderStatusChangedV1: links.document_linked("order"),
+        OrderDeletedV1: links.document_unlinked("order"),
+        InvoiceCreatedV1: links.document_linked("invoice"),
+        InvoiceStatusChangedV1: links.document_linked("invoice"),
+        InvoiceDeletedV1: links.document_unlinked("invoice"),
     }

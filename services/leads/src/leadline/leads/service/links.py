@@ -1,5 +1,5 @@
-"""What the other services link to leads, kept from their events: the lead card lists these items,
-and a lead with any of them cannot be deleted."""
+"""What the other services link to leads (calls, e-mails, orders, invoices), kept from their events: the lead card
+lists these items, and a lead with any of them cannot be deleted."""
 
 from __future__ import annotations
 
@@ -7,9 +7,17 @@ import logging
 from dataclasses import replace
 
 from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import CallAttachedV1, CallRegisteredV1, EmailAttachedV1, EmailRegisteredV1
+from leadline.contracts.events import (
+    CallAttachedV1,
+    CallRegisteredV1,
+    DocumentSummary,
+    EmailAttachedV1,
+    EmailRegisteredV1,
+    Event,
+)
+from leadline.contracts.messaging.consumer import EventHandler
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
-from leadline.leads.domain.links import LeadLink, call_label, email_label
+from leadline.leads.domain.links import DocumentFacts, LeadLink, LinkKind, call_label, email_label
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +78,27 @@ async def email_attached(uow: LeadsUnitOfWork, event: EmailAttachedV1, envelope:
             linked_at=event.attached_at,
         ),
     )
+
+
+def document_linked(kind: LinkKind) -> EventHandler:
+    """An order or invoice made, or its status changed: the link's label shows it as it is now."""
+
+    async def link_document(uow: LeadsUnitOfWork, event: DocumentSummary, envelope: Envelope) -> None:
+        facts = DocumentFacts(
+            event.number, event.document_date, event.status, event.type_code, event.amount, event.currency
+        )
+        await _link(uow, LeadLink(kind, event.subject, event.lead_id, facts.label, event.created_at, facts))
+
+    return link_document
+
+
+def document_unlinked(kind: LinkKind) -> EventHandler:
+    """A deleted draft no longer keeps its lead."""
+
+    async def unlink_document(uow: LeadsUnitOfWork, event: Event, envelope: Envelope) -> None:
+        await uow.links.remove(kind, event.subject)
+
+    return unlink_document
 
 
 async def _link(uow: LeadsUnitOfWork, link: LeadLink) -> None:

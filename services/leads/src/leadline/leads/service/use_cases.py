@@ -112,6 +112,10 @@ async def create_lead(
             probability=lead.probability,
             expected_close=lead.expected_close,
             lead_date=lead.lead_date,
+            street=lead.street,
+            city=lead.city,
+            postal_code=lead.postal_code,
+            country=lead.country,
         ),
         caused_by=causation,
     )

@@ -1,0 +1,239 @@
+"""Orders and invoices in the documents service: made from the lead copy that lead and settings events keep,
+announced through the outbox, following a merged lead's survivor."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from leadline.contracts.auth import Principal, Role
+from leadline.contracts.errors import Conflict, Forbidden, RuleViolation, StaleVersion
+from leadline.contracts.events import (
+    InvoiceCreatedV1,
+    InvoiceDeletedV1,
+    OrderCreatedV1,
+    OrderStatusChangedV1,
+)
+from leadline.contracts.topics import INVOICE, LEAD, ORDER, REFERENCE
+from leadline.documents.domain.documents import Document, DocumentKind
+from leadline.documents.service import documents as use_cases
+from tests.component.builders import (
+    lead_assigned,
+    lead_created,
+    lead_updated,
+    leads_merged,
+    product_changed,
+    setting_changed,
+)
+from tests.component.test_documents import Documents, copy_of
+
+ANNA = Principal("anna", "Anna Nowak", frozenset({Role.SALESPERSON}))
+PIOTR = Principal("piotr", "Piotr Zieliński", frozenset({Role.SALESPERSON}))
+MARTA = Principal("marta", "Marta Wiśniewska", frozenset({Role.MANAGER, Role.SALESPERSON}))
+
+
+async def configured(documents: Documents) -> None:
+    await documents.deliver(setting_changed("order_type", "ZS"))
+    await documents.deliver(setting_changed("invoice_type", "FV"))
+    await documents.deliver(product_changed("desk", "Standing desk"))
+
+
+async def a_lead(documents: Documents, **changes: Any) -> uuid.UUID:
+    created = lead_created(
+        product_code="desk",
+        expected_revenue=Decimal("125000.00"),
+        currency="PLN",
+        city="Wrocław",
+        **changes,
+    )
+    await documents.deliver(created)
+    return created.lead_id
+
+
+async def make(documents: Documents, kind: DocumentKind, lead_id: uuid.UUID, user: Principal = ANNA) -> Document:
+    async with documents.runtime.unit_of_work() as uow:
+        made = await use_cases.make_from_lead(uow, kind, lead_id, user, None)
+        await uow.commit()
+    return made.document
+
+
+async def test_an_order_is_made_from_the_kept_lead_and_announced(documents: Documents) -> None:
+    await configured(documents)
+    lead_id = await a_lead(documents)
+    await documents.deliver(lead_updated(lead_id, expected_revenue="99000.00", street="ul. Świdnicka 1"))
+
+    order = await make(documents, "order", lead_id)
+
+    assert (order.number, order.status, order.amount, order.currency) == (
+        f"ZS/{order.year}/000001",
+        "draft",
+        Decimal("99000.00"),
+        "PLN",
+    )
+    assert (order.address.street, order.address.city) == ("ul. Świdnicka 1", "Wrocław")
+    assert [line.description for line in order.lines] == ["Standing desk"]
+    [row] = await documents.outbox()
+    assert (row.topic, row.key) == (ORDER.name, str(order.id))
+    assert isinstance(row.event, OrderCreatedV1)
+    assert (row.event.lead_id, row.event.number, row.event.amount, row.event.type_code) == (
+        lead_id,
+        order.number,
+        Decimal("99000.00"),
+        "ZS",
+    )
+    assert documents.dead_letters(LEAD) == documents.dead_letters(REFERENCE) == []
+
+
+async def test_nothing_is_made_while_its_type_setting_is_unset(documents: Documents) -> None:
+    lead_id = await a_lead(documents)
+    await documents.deliver(setting_changed("order_type", "ZS"))
+    await documents.deliver(setting_changed("order_type", None))  # a manager cleared it again
+
+    for kind in ("order", "invoice"):
+        with pytest.raises(RuleViolation) as refused:
+            await make(documents, kind, lead_id)
+        assert refused.value.rule == f"{kind}_type_not_set"
+    assert await documents.outbox() == []
+
+
+async def test_only_the_leads_salesperson_or_a_manager_makes_and_handles_its_documents(documents: Documents) -> None:
+    await configured(documents)
+    lead_id = await a_lead(documents)
+
+    with pytest.raises(Forbidden):
+        await make(documents, "order", lead_id, PIOTR)
+    await documents.deliver(lead_assigned(lead_id, "piotr"))
+    order = await make(documents, "order", lead_id, PIOTR)
+    with pytest.raises(Forbidden):
+        await make(documents, "invoice", lead_id, ANNA)
+    await make(documents, "invoice", lead_id, MARTA)
+
+    async with documents.runtime.unit_of_work() as uow:
+        with pytest.raises(Forbidden):
+            await use_cases.change_status(uow, "order", order.id, "confirmed", ANNA, None)
+
+
+async def test_numbers_count_per_type_each_and_follow_on(documents: Documents) -> None:
+    await configured(documents)
+    lead_id = await a_lead(documents)
+
+    made = [await make(documents, kind, lead_id) for kind in ("order", "invoice", "order", "order", "invoice")]
+
+    assert [document.number.split("/", 1)[0] + "/" + document.number[-1] for document in made] == [
+        "ZS/1",
+        "FV/1",
+        "ZS/2",
+        "ZS/3",
+        "FV/2",
+    ]
+
+
+async def test_an_invoice_from_an_order_links_both_and_keeps_the_order_from_deletion(documents: Documents) -> None:
+    await configured(documents)
+    order = await make(documents, "order", await a_lead(documents))
+
+    async with documents.runtime.unit_of_work() as uow:
+        invoice = (await use_cases.invoice_order(uow, order.id, ANNA, None)).document
+        await uow.commit()
+    async with documents.runtime.unit_of_work() as uow:
+        assert await uow.documents.invoices_of(order.id) == [invoice.id]
+        with pytest.raises(Conflict) as refused:
+            await use_cases.delete(uow, "order", order.id, ANNA, None)
+        assert refused.value.rule == "order_invoiced"
+        await use_cases.delete(uow, "invoice", invoice.id, ANNA, invoice.version)
+        await use_cases.delete(uow, "order", order.id, ANNA, None)  # no longer used
+        await uow.commit()
+
+    events = [row.event for row in await documents.outbox()]
+    assert [type(event) for event in events][1:3] == [InvoiceCreatedV1, InvoiceDeletedV1]
+    assert isinstance(events[1], InvoiceCreatedV1)
+    assert events[1].order_id == order.id
+    assert [row.topic for row in await documents.outbox()] == [ORDER.name, INVOICE.name, INVOICE.name, ORDER.name]
+
+
+async def test_a_status_change_is_announced_with_the_summary_and_a_stale_version_refused(documents: Documents) -> None:
+    await configured(documents)
+    order = await make(documents, "order", await a_lead(documents))
+
+    async with documents.runtime.unit_of_work() as uow:
+        confirmed = await use_cases.change_status(uow, "order", order.id, "confirmed", ANNA, order.version)
+        await uow.commit()
+    async with documents.runtime.unit_of_work() as uow:
+        with pytest.raises(Conflict):  # the current version, but a move the status does not allow
+            await use_cases.change_status(uow, "order", order.id, "draft", ANNA, confirmed.version)
+        with pytest.raises(StaleVersion):
+            await use_cases.change_status(uow, "order", order.id, "cancelled", ANNA, order.version)
+
+    changed = (await documents.outbox())[-1].event
+    assert isinstance(changed, OrderStatusChangedV1)
+    assert (changed.from_status, changed.status, changed.number, changed.amount) == (
+        "draft",
+        "confirmed",
+        order.number,
+        order.amount,
+    )
+
+
+async def test_documents_of_a_merged_lead_follow_the_survivor(documents: Documents) -> None:
+    await configured(documents)
+    survivor, merged = await a_lead(documents), await a_lead(documents)
+    order = await make(documents, "order", merged)
+
+    await documents.deliver(leads_merged(survivor, merged))
+
+    async with documents.runtime.unit_of_work() as uow:
+        assert [document.id for document in await uow.documents.of_lead(survivor)] == [order.id]
+        assert await uow.documents.of_lead(merged) == []
+    assert await copy_of(documents, merged) is None
+
+
+async def test_a_deleted_product_is_forgotten_and_lines_then_name_the_code(documents: Documents) -> None:
+    await configured(documents)
+    await documents.deliver(product_changed("desk", "Standing desk", deleted=True))
+
+    order = await make(documents, "order", await a_lead(documents))
+
+    assert [line.description for line in order.lines] == ["desk"]
+
+
+async def test_an_idempotency_key_returns_what_it_made_and_is_refused_for_anything_else(documents: Documents) -> None:
+    await configured(documents)
+    lead_id, other_lead_id = await a_lead(documents), await a_lead(documents)
+
+    async with documents.runtime.unit_of_work() as uow:
+        first = await use_cases.make_from_lead(uow, "order", lead_id, ANNA, "key-1")
+        await uow.commit()
+    async with documents.runtime.unit_of_work() as uow:
+        again = await use_cases.make_from_lead(uow, "order", lead_id, ANNA, "key-1")
+        assert (again.created, again.document.id) == (False, first.document.id)
+        reuses: list[tuple[DocumentKind, uuid.UUID]] = [("order", other_lead_id), ("invoice", lead_id)]
+        for kind, lead in reuses:
+            with pytest.raises(Conflict) as refused:
+                await use_cases.make_from_lead(uow, kind, lead, ANNA, "key-1")
+            assert refused.value.rule == "idempotency_key_reused"
+        with pytest.raises(Conflict):
+            await use_cases.invoice_order(uow, first.document.id, ANNA, "key-1")
+        martas = await use_cases.make_from_lead(uow, "order", lead_id, MARTA, "key-1")  # keys are per user
+        assert martas.created
+
+
+async def test_deleting_the_last_numbered_draft_gives_its_number_back_and_an_earlier_one_does_not(
+    documents: Documents,
+) -> None:
+    await configured(documents)
+    lead_id = await a_lead(documents)
+    first, second = await make(documents, "order", lead_id), await make(documents, "order", lead_id)
+
+    async with documents.runtime.unit_of_work() as uow:
+        await use_cases.delete(uow, "order", second.id, ANNA, None)
+        await uow.commit()
+    again = await make(documents, "order", lead_id)
+    async with documents.runtime.unit_of_work() as uow:
+        await use_cases.delete(uow, "order", first.id, ANNA, None)  # not the last: its number stays unused
+        await uow.commit()
+    after = await make(documents, "order", lead_id)
+
+    assert [document.sequence for document in (first, second, again, after)] == [1, 2, 2, 3]

@@ -1,0 +1,307 @@
+"""Orders and invoices on the real broker, on SQLite and PostgreSQL: made over HTTP from lead copies that lead
+events keep, numbered without gaps or duplicates under concurrent requests, announced on their topics, and
+listed on the leads service's card."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+
+from leadline.contracts.envelope import Envelope
+from leadline.contracts.events import Event, LeadCreatedV1, OrderCreatedV1, SettingChangedV1
+from leadline.contracts.topics import ORDER
+from tests.support.kafka import GatewayProducer, LocalKafka, headers_of, read_until
+from tests.support.services import RunningService, auth, running_service
+from tests.support.waiting import eventually
+
+pytestmark = pytest.mark.kafka
+
+CONCURRENT_CREATES = 24
+
+
+@pytest.fixture
+async def documents(kafka: LocalKafka, namespace: str, database_url: str) -> AsyncIterator[RunningService]:
+    async with running_service(
+        "documents", database_url=database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace
+    ) as svc:
+        yield svc
+
+
+def refusal(response: httpx.Response) -> tuple[int, str]:
+    assert response.headers["content-type"] == "application/problem+json", response.text
+    return response.status_code, response.json()["type"].removeprefix("urn:leadline:problem:")
+
+
+async def publish(kafka: LocalKafka, namespace: str, *events: Event) -> None:
+    async with GatewayProducer(kafka.bootstrap, namespace) as producer:
+        for event in events:
+            await producer.publish(event)
+
+
+def setting(key: str, value: str | None) -> SettingChangedV1:
+    return SettingChangedV1(key=key, value=value, changed_by="marta", changed_at=datetime.now(UTC))
+
+
+async def settings_known(documents: RunningService, **expected: str | None) -> None:
+    """Settings and leads travel on different topics: waits until documents have read the settings."""
+
+    async def known() -> bool:
+        async with documents.runtime.unit_of_work() as uow:
+            current = await uow.settings.all()
+        return all(current.get(key, "unset") == value for key, value in expected.items())
+
+    await eventually(known, what=f"documents read the settings {expected}")
+
+
+async def a_lead(kafka: LocalKafka, namespace: str, documents: RunningService) -> str:
+    """Anna's lead with a product worth 1500 PLN, as the leads service announces it; its id once copied."""
+    lead_id = uuid.uuid4()
+    await publish(
+        kafka,
+        namespace,
+        LeadCreatedV1(
+            lead_id=lead_id,
+            name="Printer lease",
+            type_code="sale",
+            status_code="new",
+            closed=False,
+            salesperson_id="anna",
+            phone=None,
+            email=None,
+            created_by="anna",
+            created_at=datetime.now(UTC),
+            product_code="printer",
+            expected_revenue=Decimal("1500.00"),
+            currency="PLN",
+            street="ul. Długa 5",
+            city="Gdańsk",
+            postal_code="80-001",
+            country="PL",
+        ),
+    )
+
+    async def copied() -> bool:
+        return (await documents.http.get(f"/leads/{lead_id}", headers=auth("anna"))).status_code == 200
+
+    await eventually(copied, what="documents copied the lead")
+    return str(lead_id)
+
+
+async def test_concurrent_orders_get_consecutive_numbers_and_each_is_announced(
+    documents: RunningService, kafka: LocalKafka, namespace: str
+) -> None:
+    await publish(kafka, namespace, setting("order_type", "ZS"))
+    await settings_known(documents, order_type="ZS")
+    lead_id = await a_lead(kafka, namespace, documents)
+
+    responses = await asyncio.gather(
+        *(documents.http.post(f"/leads/{lead_id}/orders", headers=auth("anna")) for _ in range(CONCURRENT_CREATES))
+    )
+
+    assert [response.status_code for response in responses] == [201] * CONCURRENT_CREATES
+    year = datetime.now(UTC).year
+    numbers = sorted(response.json()["number"] for response in responses)
+    assert numbers == [f"ZS/{year}/{n:06d}" for n in range(1, CONCURRENT_CREATES + 1)]
+    records = await read_until(kafka.bootstrap, ORDER, namespace, lambda found: len(found) >= CONCURRENT_CREATES)
+    events = [Envelope.from_kafka(list(record.headers), record.value or b"").open() for record in records]
+    assert all(isinstance(event, OrderCreatedV1) for event in events)
+    assert sorted(event.number for event in events if isinstance(event, OrderCreatedV1)) == numbers
+    assert {headers_of(record)["ce_type"] for record in records} == {OrderCreatedV1.type}
+    assert {record.key for record in records} == {response.json()["id"].encode() for response in responses}
+
+
+async def test_an_order_and_its_invoice_over_http(documents: RunningService, kafka: LocalKafka, namespace: str) -> None:
+    await publish(kafka, namespace, setting("order_type", "ZS"), setting("invoice_type", None))
+    await settings_known(documents, order_type="ZS", invoice_type=None)
+    lead_id = await a_lead(kafka, namespace, documents)
+
+    created = await documents.http.post(f"/leads/{lead_id}/orders", headers=auth("anna"))
+    assert created.status_code == 201, created.text
+    order: dict[str, Any] = created.json()
+    assert created.headers["Location"] == f"/orders/{order['id']}"
+    assert (order["status"], order["amount"], order["currency"], order["lead"]) == (
+        "draft",
+        "1500.00",
+        "PLN",
+        {"lead_id": lead_id, "name": "Printer lease"},
+    )
+    assert order["delivery_address"] == {
+        "street": "ul. Długa 5",
+        "city": "Gdańsk",
+        "postal_code": "80-001",
+        "country": "PL",
+    }
+    assert order["lines"] == [{"product_code": "printer", "description": "printer", "amount": "1500.00"}]
+
+    # Refusals name their rule.
+    assert refusal(await documents.http.post(f"/orders/{order['id']}/invoices", headers=auth("anna"))) == (
+        422,
+        "invoice_type_not_set",
+    )
+    assert refusal(await documents.http.post(f"/leads/{lead_id}/orders", headers=auth("piotr"))) == (
+        403,
+        "not_your_lead",
+    )
+    assert refusal(await documents.http.post(f"/leads/{uuid.uuid4()}/orders", headers=auth("marta"))) == (
+        404,
+        "lead_not_found",
+    )
+    assert (await documents.http.post(f"/leads/{lead_id}/orders")).status_code == 401
+
+    # Confirm with the ETag; a stale one is 412, a move the status does not allow 409.
+    etag = (await documents.http.get(f"/orders/{order['id']}", headers=auth("anna"))).headers["ETag"]
+    confirmed = await documents.http.post(f"/orders/{order['id']}/confirm", headers={**auth("anna"), "If-Match": etag})
+    assert (confirmed.status_code, confirmed.json()["status"]) == (200, "confirmed")
+    stale = await documents.http.post(f"/orders/{order['id']}/cancel", headers={**auth("anna"), "If-Match": etag})
+    assert refusal(stale) == (412, "stale_version")
+    assert refusal(await documents.http.post(f"/orders/{order['id']}/confirm", headers=auth("anna"))) == (
+        409,
+        "order_confirmed_cannot_become_confirmed",
+    )
+
+    # The invoice, once its type is set; a retry with the same Idempotency-Key makes no second one.
+    await publish(kafka, namespace, setting("invoice_type", "FV"))
+    await settings_known(documents, invoice_type="FV")
+    first = await documents.http.post(
+        f"/orders/{order['id']}/invoices", headers={**auth("anna"), "Idempotency-Key": "k-1"}
+    )
+    assert first.status_code == 201, first.text
+    invoice = first.json()
+    retried = await documents.http.post(
+        f"/orders/{order['id']}/invoices", headers={**auth("anna"), "Idempotency-Key": "k-1"}
+    )
+    assert (retried.status_code, retried.json()["id"]) == (200, invoice["id"])
+    assert (invoice["order_id"], invoice["lines"], invoice["number"][:3]) == (order["id"], order["lines"], "FV/")
+    assert (await documents.http.get(f"/orders/{order['id']}", headers=auth("anna"))).json()["invoice_ids"] == [
+        invoice["id"]
+    ]
+    assert refusal(await documents.http.delete(f"/orders/{order['id']}", headers=auth("anna"))) == (
+        409,
+        "order_not_draft",
+    )
+    for action, status in (("issue", "issued"), ("pay", "paid")):
+        moved = await documents.http.post(f"/invoices/{invoice['id']}/{action}", headers=auth("anna"))
+        assert (moved.status_code, moved.json()["status"]) == (200, status)
+    assert refusal(await documents.http.delete(f"/invoices/{invoice['id']}", headers=auth("marta"))) == (
+        409,
+        "invoice_not_draft",
+    )
+
+    listed = (await documents.http.get(f"/leads/{lead_id}/documents", headers=auth("piotr"))).json()
+    assert [(item["kind"], item["status"]) for item in listed] == [("order", "confirmed"), ("invoice", "paid")]
+
+
+async def test_lists_page_newest_first_with_a_cursor(
+    documents: RunningService, kafka: LocalKafka, namespace: str
+) -> None:
+    await publish(kafka, namespace, setting("order_type", "ZS"))
+    await settings_known(documents, order_type="ZS")
+    lead_id = await a_lead(kafka, namespace, documents)
+    made = [
+        (await documents.http.post(f"/leads/{lead_id}/orders", headers=auth("anna"))).json()["id"] for _ in range(5)
+    ]
+
+    seen: list[str] = []
+    cursor: str | None = None
+    while True:
+        params: dict[str, Any] = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = (await documents.http.get("/orders", params=params, headers=auth("piotr"))).json()
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+
+    assert seen == list(reversed(made))
+    assert refusal(await documents.http.get("/orders", params={"cursor": "nonsense"}, headers=auth("anna")))[0] == 422
+    assert (await documents.http.get("/invoices", headers=auth("anna"))).json() == {"items": [], "next_cursor": None}
+
+
+@pytest.fixture
+async def leads(kafka: LocalKafka, namespace: str, other_database_url: str) -> AsyncIterator[RunningService]:
+    async with running_service(
+        "leads", database_url=other_database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace
+    ) as svc:
+        yield svc
+
+
+async def test_an_order_made_from_a_lead_shows_on_its_card_and_keeps_it_from_deletion(
+    leads: RunningService, documents: RunningService
+) -> None:
+    marta, anna = auth("marta"), auth("anna")
+    assert (await leads.http.put("/settings/order_type", json={"value": "ZS"}, headers=marta)).status_code == 200
+    product = {"code": "printer", "name": "Office printer", "sort_order": 10}
+    assert (await leads.http.post("/reference/product", json=product, headers=marta)).status_code == 201
+    lead = await leads.http.post(
+        "/leads",
+        json={"name": "Printer lease", "product_code": "printer", "expected_revenue": "1500.00", "city": "Gdańsk"},
+        headers=anna,
+    )
+    assert lead.status_code == 201, lead.text
+    lead_id = lead.json()["id"]
+
+    async def made() -> dict[str, Any] | None:
+        response = await documents.http.post(f"/leads/{lead_id}/orders", headers=anna)
+        return response.json() if response.status_code == 201 else None  # until the lead and setting arrive
+
+    order = await eventually(made, what="documents made an order from the lead")
+    assert (order["lines"][0]["description"], order["delivery_address"]["city"]) == ("Office printer", "Gdańsk")
+
+    async def on_card() -> list[Any]:
+        card = (await leads.http.get(f"/leads/{lead_id}/card", headers=anna)).json()
+        return [item for item in card["documents"] if item["id"] == order["id"]]
+
+    [listed] = await eventually(on_card, what="the lead card lists the order")
+    assert listed["kind"] == "order"
+    assert listed["label"] == f"{order['number']}, {order['document_date']}, draft, ZS, 1500.00 PLN"
+    assert listed["document"] == {
+        "number": order["number"],
+        "document_date": order["document_date"],
+        "status": "draft",
+        "type_code": "ZS",
+        "amount": "1500.00",
+        "currency": "PLN",
+    }
+    refused = await leads.http.delete(f"/leads/{lead_id}", headers=marta)
+    assert (refused.status_code, refused.json()["links"][0]["id"]) == (409, order["id"])
+
+    # Deleting the unused draft unlinks it, and the lead can go.
+    assert (await documents.http.delete(f"/orders/{order['id']}", headers=anna)).status_code == 204
+
+    async def deleted() -> bool:
+        return (await leads.http.delete(f"/leads/{lead_id}", headers=marta)).status_code == 204
+
+    await eventually(deleted, what="the deleted order no longer keeps the lead")
+
+
+async def test_concurrent_retries_with_one_idempotency_key_make_one_order_and_use_one_number(
+    documents: RunningService, kafka: LocalKafka, namespace: str
+) -> None:
+    await publish(kafka, namespace, setting("order_type", "ZS"))
+    await settings_known(documents, order_type="ZS")
+    lead_id = await a_lead(kafka, namespace, documents)
+    retry = {**auth("anna"), "Idempotency-Key": f"retry-{lead_id}"}
+
+    responses = await asyncio.gather(
+        *(documents.http.post(f"/leads/{lead_id}/orders", headers=retry) for _ in range(6))
+    )
+
+    # SQLite runs them one after another (201, then 200s); on PostgreSQL a try that raced the first is
+    # refused with 409 instead, and a retry of it then gets the first's order.
+    codes = sorted(response.status_code for response in responses)
+    assert codes.count(201) == 1, codes
+    assert set(codes) <= {200, 201, 409}, codes
+    made = {response.json()["id"] for response in responses if response.status_code in (200, 201)}
+    assert len(made) == 1
+    conflicts = [response for response in responses if response.status_code == 409]
+    assert all(refusal(response) == (409, "idempotency_key_in_flight") for response in conflicts)
+    again = await documents.http.post(f"/leads/{lead_id}/orders", headers=retry)
+    assert (again.status_code, again.json()["id"]) == (200, made.pop())
+    other = await documents.http.post(f"/leads/{lead_id}/orders", headers=auth("anna"))
+    assert other.json()["number"].endswith("/000002")  # the refused tries gave their numbers back

@@ -1,0 +1,194 @@
+"""Orders and invoices: filled from a lead, numbered, moved through their statuses, deleted. The pure rules."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from leadline.contracts.auth import Principal, Role
+from leadline.contracts.errors import Conflict, Forbidden, RuleViolation
+from leadline.documents.domain.documents import (
+    DeliveryAddress,
+    Document,
+    DocumentKind,
+    Line,
+    document_number,
+    document_type,
+    ensure_deletable,
+    ensure_may_work_on,
+    from_lead,
+    invoice_from_order,
+)
+from leadline.documents.domain.model import LeadCopy
+
+AT = datetime(2026, 3, 4, 11, 0, tzinfo=UTC)
+ANNA = Principal("anna", "Anna Nowak", frozenset({Role.SALESPERSON}))
+PIOTR = Principal("piotr", "Piotr Zieliński", frozenset({Role.SALESPERSON}))
+MARTA = Principal("marta", "Marta Wiśniewska", frozenset({Role.MANAGER, Role.SALESPERSON}))
+PARTNER = uuid.uuid4()
+
+
+def a_lead(**changes: object) -> LeadCopy:
+    lead = LeadCopy(
+        lead_id=uuid.uuid4(),
+        name="Office fit-out",
+        status_code="new",
+        closed=False,
+        salesperson_id="anna",
+        phone=None,
+        email=None,
+        partner_id=PARTNER,
+        product_code="desk",
+        expected_revenue=Decimal("125000.00"),
+        currency="PLN",
+        street="ul. Świdnicka 1",
+        city="Wrocław",
+        postal_code="50-001",
+        country="PL",
+    )
+    return replace(lead, **changes)  # type: ignore[arg-type]
+
+
+def a_document(kind: DocumentKind, status: str = "draft") -> Document:
+    return replace(from_lead(uuid.uuid4(), kind, "ZS", a_lead(), "Desk", "anna", AT).numbered(7), status=status)
+
+
+def test_a_number_names_type_year_and_a_six_digit_sequence() -> None:
+    assert document_number("ZS", 2026, 42) == "ZS/2026/000042"
+    assert document_number("FV", 2027, 1_234_567) == "FV/2027/1234567"
+
+
+def test_a_document_is_filled_from_the_lead_with_one_line_for_its_product_worth_the_expected_revenue() -> None:
+    lead = a_lead()
+
+    order = from_lead(uuid.uuid4(), "order", "ZS", lead, "Standing desk", "anna", AT).numbered(3)
+
+    assert (order.lead_id, order.partner_id, order.type_code, order.currency) == (lead.lead_id, PARTNER, "ZS", "PLN")
+    assert order.address == DeliveryAddress("ul. Świdnicka 1", "Wrocław", "50-001", "PL")
+    assert order.lines == (Line("desk", "Standing desk", Decimal("125000.00")),)
+    assert (order.amount, order.status, order.number, order.document_date) == (
+        Decimal("125000.00"),
+        "draft",
+        "ZS/2026/000003",
+        AT.date(),
+    )
+
+
+def test_a_lead_without_a_product_gives_no_line_and_an_unnamed_product_is_named_by_its_code() -> None:
+    assert from_lead(uuid.uuid4(), "order", "ZS", a_lead(product_code=None), None, "anna", AT).lines == ()
+    unpriced = from_lead(uuid.uuid4(), "order", "ZS", a_lead(expected_revenue=None), None, "anna", AT)
+    assert unpriced.lines == (Line("desk", "desk", Decimal("0")),)
+
+
+def test_a_document_type_comes_from_its_setting_and_an_unset_one_is_refused_naming_the_rule() -> None:
+    settings: dict[str, str | None] = {"order_type": "ZS", "invoice_type": None}
+
+    assert document_type("order", settings) == "ZS"
+    with pytest.raises(RuleViolation) as refused:
+        document_type("invoice", settings)
+    assert (refused.value.rule, refused.value.field) == ("invoice_type_not_set", "invoice_type")
+    with pytest.raises(RuleViolation, match="order_type"):
+        document_type("order", {})
+
+
+def test_a_salesperson_works_on_documents_of_own_leads_only_and_a_manager_on_all() -> None:
+    ensure_may_work_on(a_lead(), ANNA)
+    ensure_may_work_on(a_lead(), MARTA)
+    ensure_may_work_on(None, MARTA)
+    for lead in (a_lead(), a_lead(salesperson_id=None), None):
+        with pytest.raises(Forbidden) as refused:
+            ensure_may_work_on(lead, PIOTR)
+        assert refused.value.rule == "not_your_lead"
+
+
+@pytest.mark.parametrize(
+    ("kind", "path"),
+    [
+        ("order", ["confirmed", "cancelled"]),
+        ("order", ["cancelled"]),
+        ("invoice", ["issued", "paid"]),
+        ("invoice", ["issued", "cancelled"]),
+        ("invoice", ["cancelled"]),
+    ],
+)
+def test_allowed_transitions_move_and_count_versions(kind: DocumentKind, path: list[str]) -> None:
+    document = a_document(kind)
+    for status in path:
+        document = document.moved_to(status, "marta", AT)
+    assert (document.status, document.version, document.updated_by) == (path[-1], 1 + len(path), "marta")
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "to"),
+    [
+        ("order", "draft", "paid"),
+        ("order", "confirmed", "draft"),
+        ("order", "confirmed", "confirmed"),
+        ("order", "cancelled", "confirmed"),
+        ("invoice", "draft", "paid"),
+        ("invoice", "paid", "cancelled"),
+        ("invoice", "cancelled", "issued"),
+        ("invoice", "issued", "confirmed"),
+    ],
+)
+def test_invalid_transitions_are_refused_with_the_reason(kind: DocumentKind, status: str, to: str) -> None:
+    with pytest.raises(Conflict) as refused:
+        a_document(kind, status).moved_to(to, "anna", AT)
+    assert refused.value.rule == f"{kind}_{status}_cannot_become_{to}"
+    assert f"is {status} and cannot become {to}" in refused.value.message
+
+
+def test_an_invoice_from_an_order_copies_it_and_links_it() -> None:
+    order = a_document("order", "confirmed")
+
+    invoice = invoice_from_order(uuid.uuid4(), "FV", order, "anna", AT).numbered(1)
+
+    assert (invoice.kind, invoice.order_id, invoice.number) == ("invoice", order.id, "FV/2026/000001")
+    assert (invoice.lead_id, invoice.partner_id, invoice.address, invoice.lines) == (
+        order.lead_id,
+        order.partner_id,
+        order.address,
+        order.lines,
+    )
+
+
+def test_no_invoice_from_a_cancelled_order_or_from_an_invoice() -> None:
+    with pytest.raises(Conflict) as refused:
+        invoice_from_order(uuid.uuid4(), "FV", a_document("order", "cancelled"), "anna", AT)
+    assert refused.value.rule == "order_cancelled"
+    with pytest.raises(RuleViolation) as not_order:
+        invoice_from_order(uuid.uuid4(), "FV", a_document("invoice"), "anna", AT)
+    assert not_order.value.rule == "not_an_order"
+
+
+def test_only_a_draft_never_used_can_be_deleted() -> None:
+    ensure_deletable(a_document("order"), invoiced=False)
+    ensure_deletable(a_document("invoice"), invoiced=False)
+
+    refusals = [
+        (a_document("order"), True, "order_invoiced"),
+        (a_document("order", "confirmed"), False, "order_not_draft"),
+        (a_document("invoice", "issued"), False, "invoice_not_draft"),
+        (a_document("invoice", "cancelled"), False, "invoice_not_draft"),
+    ]
+    for document, invoiced, rule in refusals:
+        with pytest.raises(Conflict) as refused:
+            ensure_deletable(document, invoiced=invoiced)
+        assert refused.value.rule == rule
+
+
+def test_the_lead_copy_takes_the_changes_it_keeps_typed_and_ignores_the_rest() -> None:
+    lead = a_lead()
+    partner = uuid.uuid4()
+
+    updated = lead.updated(
+        {"partner_id": str(partner), "expected_revenue": "99.50", "city": "Kraków", "description": "ignored"}
+    )
+
+    assert (updated.partner_id, updated.expected_revenue, updated.city) == (partner, Decimal("99.50"), "Kraków")
+    assert lead.updated({"partner_id": None, "website": "x"}).partner_id is None
+    assert lead.updated({"website": "x"}) is lead
