@@ -29,6 +29,7 @@ from leadline.contracts.events import (
     OrderCreatedV1,
     OrderDeletedV1,
     OrderStatusChangedV1,
+    PartnerChangedV1,
     ReferenceItemChangedV1,
     SettingChangedV1,
 )
@@ -258,4 +259,23 @@ def order_status_changed(created: OrderCreatedV1, status: str) -> OrderStatusCha
 def order_deleted(created: OrderCreatedV1) -> OrderDeletedV1:
     return OrderDeletedV1(
         order_id=created.order_id, lead_id=created.lead_id, number=created.number, deleted_by="anna", deleted_at=AT
+    )
+
+
+def partner_changed(partner_id: UUID, name: str) -> PartnerChangedV1:
+    return PartnerChangedV1(
+        partner_id=partner_id,
+        name=name,
+        tax_id=None,
+        contact_person=None,
+        phone=None,
+        email=None,
+        street=None,
+        city=None,
+        postal_code=None,
+        country=None,
+        archived=False,
+        version=1,
+        changed_by="marta",
+        changed_at=AT,
     )

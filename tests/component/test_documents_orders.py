@@ -25,6 +25,7 @@ from tests.component.builders import (
     lead_created,
     lead_updated,
     leads_merged,
+    partner_changed,
     product_changed,
     setting_changed,
 )
@@ -85,6 +86,22 @@ async def test_an_order_is_made_from_the_kept_lead_and_announced(documents: Docu
         "ZS",
     )
     assert documents.dead_letters(LEAD) == documents.dead_letters(REFERENCE) == []
+
+
+async def test_a_document_is_addressed_to_the_partner_by_the_name_it_had_when_made(documents: Documents) -> None:
+    await configured(documents)
+    partner_id = uuid.uuid4()
+    await documents.deliver(partner_changed(partner_id, "Kowalski Meble"))
+    lead_id = await a_lead(documents, partner_id=partner_id)
+
+    order = await make(documents, "order", lead_id)
+    await documents.deliver(partner_changed(partner_id, "Kowalski Meble S.A."))
+    invoice = await make(documents, "invoice", lead_id)
+
+    assert (order.partner_id, order.partner_name) == (partner_id, "Kowalski Meble")
+    assert (invoice.partner_id, invoice.partner_name) == (partner_id, "Kowalski Meble S.A.")
+    async with documents.runtime.unit_of_work() as uow:
+        assert (await use_cases.get(uow, "order", order.id)).partner_name == "Kowalski Meble"  # kept as made
 
 
 async def test_nothing_is_made_while_its_type_setting_is_unset(documents: Documents) -> None:

@@ -16,6 +16,7 @@ from leadline.documents.domain.documents import (
     Document,
     DocumentKind,
     Line,
+    Names,
     document_number,
     document_type,
     ensure_deletable,
@@ -54,7 +55,8 @@ def a_lead(**changes: object) -> LeadCopy:
 
 
 def a_document(kind: DocumentKind, status: str = "draft") -> Document:
-    return replace(from_lead(uuid.uuid4(), kind, "ZS", a_lead(), "Desk", "anna", AT).numbered(7), status=status)
+    made = from_lead(uuid.uuid4(), kind, "ZS", a_lead(), Names(partner="Kowalski Meble", product="Desk"), "anna", AT)
+    return replace(made.numbered(7), status=status)
 
 
 def test_a_number_names_type_year_and_a_six_digit_sequence() -> None:
@@ -65,9 +67,11 @@ def test_a_number_names_type_year_and_a_six_digit_sequence() -> None:
 def test_a_document_is_filled_from_the_lead_with_one_line_for_its_product_worth_the_expected_revenue() -> None:
     lead = a_lead()
 
-    order = from_lead(uuid.uuid4(), "order", "ZS", lead, "Standing desk", "anna", AT).numbered(3)
+    names = Names(partner="Kowalski Meble", product="Standing desk")
+    order = from_lead(uuid.uuid4(), "order", "ZS", lead, names, "anna", AT).numbered(3)
 
-    assert (order.lead_id, order.partner_id, order.type_code, order.currency) == (lead.lead_id, PARTNER, "ZS", "PLN")
+    assert (order.lead_id, order.partner_id, order.partner_name) == (lead.lead_id, PARTNER, "Kowalski Meble")
+    assert (order.type_code, order.currency) == ("ZS", "PLN")
     assert order.address == DeliveryAddress("ul. Świdnicka 1", "Wrocław", "50-001", "PL")
     assert order.lines == (Line("desk", "Standing desk", Decimal("125000.00")),)
     assert (order.amount, order.status, order.number, order.document_date) == (
@@ -79,8 +83,8 @@ def test_a_document_is_filled_from_the_lead_with_one_line_for_its_product_worth_
 
 
 def test_a_lead_without_a_product_gives_no_line_and_an_unnamed_product_is_named_by_its_code() -> None:
-    assert from_lead(uuid.uuid4(), "order", "ZS", a_lead(product_code=None), None, "anna", AT).lines == ()
-    unpriced = from_lead(uuid.uuid4(), "order", "ZS", a_lead(expected_revenue=None), None, "anna", AT)
+    assert from_lead(uuid.uuid4(), "order", "ZS", a_lead(product_code=None), Names(), "anna", AT).lines == ()
+    unpriced = from_lead(uuid.uuid4(), "order", "ZS", a_lead(expected_revenue=None), Names(), "anna", AT)
     assert unpriced.lines == (Line("desk", "desk", Decimal("0")),)
 
 
@@ -148,9 +152,10 @@ def test_an_invoice_from_an_order_copies_it_and_links_it() -> None:
     invoice = invoice_from_order(uuid.uuid4(), "FV", order, "anna", AT).numbered(1)
 
     assert (invoice.kind, invoice.order_id, invoice.number) == ("invoice", order.id, "FV/2026/000001")
-    assert (invoice.lead_id, invoice.partner_id, invoice.address, invoice.lines) == (
+    assert (invoice.lead_id, invoice.partner_id, invoice.partner_name, invoice.address, invoice.lines) == (
         order.lead_id,
         order.partner_id,
+        "Kowalski Meble",
         order.address,
         order.lines,
     )

@@ -1,5 +1,5 @@
 """The documents service's tables: orders and invoices with their lines and number counters, and the
-read models kept from the leads service's events (lead copies, settings, product names)."""
+read models kept from the leads service's events (lead copies, settings, partner and product names)."""
 
 from sqlalchemy import (
     Boolean,
@@ -49,6 +49,14 @@ lead_settings = Table(
     Column("value", String(200)),
 )
 
+# Partner names a new document is addressed to, from the partner topic.
+partners = Table(
+    "partners",
+    metadata,
+    Column("partner_id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+)
+
 # Product names for order lines, from the reference topic.
 products = Table(
     "products",
@@ -78,6 +86,7 @@ documents = Table(
     Column("number", String(80), nullable=False),
     Column("lead_id", Uuid, nullable=False),
     Column("partner_id", Uuid),
+    Column("partner_name", String(200)),
     Column("street", String(200)),
     Column("city", String(100)),
     Column("postal_code", String(20)),

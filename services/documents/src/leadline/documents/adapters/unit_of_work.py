@@ -1,7 +1,7 @@
 from leadline.contracts.db import UnitOfWork
 from leadline.documents.adapters.documents_repository import DocumentRepository
 from leadline.documents.adapters.repository import LeadCopyRepository, NamedValues
-from leadline.documents.adapters.tables import lead_settings, products
+from leadline.documents.adapters.tables import lead_settings, partners, products
 
 
 class DocumentsUnitOfWork(UnitOfWork):
@@ -9,4 +9,5 @@ class DocumentsUnitOfWork(UnitOfWork):
         self.leads = LeadCopyRepository(self.session)
         self.settings = NamedValues(self.session, lead_settings, lead_settings.c.key, lead_settings.c.value)
         self.products = NamedValues(self.session, products, products.c.code, products.c.name)
+        self.partners = NamedValues(self.session, partners, partners.c.partner_id, partners.c.name)
         self.documents = DocumentRepository(self.session)

@@ -57,6 +57,7 @@ class Document:
     sequence: int
     lead_id: UUID
     partner_id: UUID | None
+    partner_name: str | None  # as it was when the document was made: a document keeps its buyer
     address: DeliveryAddress
     currency: str | None
     lines: tuple[Line, ...]
@@ -133,6 +134,7 @@ class NewDocument:
     type_code: str
     lead_id: UUID
     partner_id: UUID | None
+    partner_name: str | None
     address: DeliveryAddress
     currency: str | None
     lines: tuple[Line, ...]
@@ -153,6 +155,7 @@ class NewDocument:
             sequence=sequence,
             lead_id=self.lead_id,
             partner_id=self.partner_id,
+            partner_name=self.partner_name,
             address=self.address,
             currency=self.currency,
             lines=self.lines,
@@ -166,12 +169,20 @@ class NewDocument:
         )
 
 
+@dataclass(frozen=True)
+class Names:
+    """What the lead refers to by id or code, named as the leads service's events last said."""
+
+    partner: str | None = None
+    product: str | None = None
+
+
 def from_lead(
     document_id: UUID,
     kind: DocumentKind,
     type_code: str,
     lead: LeadCopy,
-    product_name: str | None,
+    names: Names,
     by: str,
     at: datetime,
 ) -> NewDocument:
@@ -181,9 +192,10 @@ def from_lead(
         type_code=type_code,
         lead_id=lead.lead_id,
         partner_id=lead.partner_id,
+        partner_name=names.partner,
         address=DeliveryAddress(lead.street, lead.city, lead.postal_code, lead.country),
         currency=lead.currency,
-        lines=lines_from_lead(lead, product_name),
+        lines=lines_from_lead(lead, names.product),
         created_by=by,
         created_at=at,
     )
@@ -205,6 +217,7 @@ def invoice_from_order(invoice_id: UUID, type_code: str, order: Document, by: st
         type_code=type_code,
         lead_id=order.lead_id,
         partner_id=order.partner_id,
+        partner_name=order.partner_name,
         address=order.address,
         currency=order.currency,
         lines=order.lines,

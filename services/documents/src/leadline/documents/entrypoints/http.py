@@ -102,7 +102,8 @@ class DocumentOut(BaseModel):
                     "status": "draft",
                     "document_date": "2026-11-25",
                     "lead": {"lead_id": "5d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "name": "Office fit-out"},
-                    "partner_id": None,
+                    "partner_id": "7a9e3c1d-2b4f-4e6a-8c0d-1f2e3a4b5c6d",
+                    "partner_name": "Kowalski Meble sp. z o.o.",
                     "delivery_address": {
                         "street": "ul. Świdnicka 1",
                         "city": "Wrocław",
@@ -130,6 +131,7 @@ class DocumentOut(BaseModel):
     document_date: date
     lead: LeadRef
     partner_id: UUID | None
+    partner_name: str | None = Field(description="The partner's name when the document was made.")
     delivery_address: AddressOut
     lines: list[LineOut]
     amount: Decimal
@@ -151,6 +153,7 @@ class DocumentOut(BaseModel):
             document_date=document.document_date,
             lead=LeadRef(lead_id=document.lead_id, name=lead.name if lead else None),
             partner_id=document.partner_id,
+            partner_name=document.partner_name,
             delivery_address=AddressOut.model_validate(document.address, from_attributes=True),
             lines=[LineOut.model_validate(line, from_attributes=True) for line in document.lines],
             amount=document.amount,

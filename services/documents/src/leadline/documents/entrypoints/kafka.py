@@ -10,6 +10,7 @@ from leadline.contracts.events import (
     LeadMergedV1,
     LeadStatusChangedV1,
     LeadUpdatedV1,
+    PartnerChangedV1,
     ReferenceItemChangedV1,
     SettingChangedV1,
 )
@@ -27,4 +28,5 @@ def handlers() -> dict[type[Event], EventHandler]:
         LeadMergedV1: use_cases.lead_merged,
         SettingChangedV1: use_cases.setting_changed,
         ReferenceItemChangedV1: use_cases.reference_item_changed,
+        PartnerChangedV1: use_cases.partner_changed,
     }

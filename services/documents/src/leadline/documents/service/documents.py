@@ -41,8 +41,11 @@ async def make_from_lead(
     lead = await lead_copy(uow, lead_id)
     rules.ensure_may_work_on(lead, user)
     type_code = rules.document_type(kind, await uow.settings.all())
-    product_name = await uow.products.get(lead.product_code) if lead.product_code else None
-    new = rules.from_lead(uuid.uuid4(), kind, type_code, lead, product_name, user.user_id, datetime.now(UTC))
+    names = rules.Names(
+        partner=await uow.partners.get(str(lead.partner_id)) if lead.partner_id else None,
+        product=await uow.products.get(lead.product_code) if lead.product_code else None,
+    )
+    new = rules.from_lead(uuid.uuid4(), kind, type_code, lead, names, user.user_id, datetime.now(UTC))
     return Made(await _add(uow, new, idempotency_key), created=True)
 
 

@@ -14,6 +14,7 @@ from leadline.contracts.events import (
     LeadMergedV1,
     LeadStatusChangedV1,
     LeadUpdatedV1,
+    PartnerChangedV1,
     ReferenceItemChangedV1,
     SettingChangedV1,
 )
@@ -84,6 +85,11 @@ async def reference_item_changed(uow: DocumentsUnitOfWork, event: ReferenceItemC
         await uow.products.remove(event.code)
     else:
         await uow.products.put(event.code, event.name)
+
+
+async def partner_changed(uow: DocumentsUnitOfWork, event: PartnerChangedV1, envelope: Envelope) -> None:
+    """An archived partner keeps its name: documents already made to it still show it."""
+    await uow.partners.put(str(event.partner_id), event.name)
 
 
 async def lead_copy(uow: DocumentsUnitOfWork, lead_id: UUID) -> LeadCopy:
