@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
 
 from leadline.contracts.docs import expected_documents, schema_breaks, stale_documents
 
@@ -28,3 +32,43 @@ def test_every_operation_but_health_metrics_and_docs_requires_a_bearer_token() -
                 assert ("security" in operation) is not public, f"{service} {method.upper()} {path}"
                 if not public:
                     assert "401" in operation["responses"], f"{service} {method.upper()} {path} documents no 401"
+
+
+def _component(openapi: dict[str, Any], schema: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The named model a JSON body is (or is a list of); None for an inline schema."""
+    schema = schema.get("items", schema) if schema.get("type") == "array" else schema
+    ref = schema.get("$ref")
+    if ref is None:
+        return None
+    name = ref.rsplit("/", 1)[-1]
+    return name, openapi["components"]["schemas"][name]
+
+
+def _json_bodies(openapi: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each operation's JSON request body and 2xx JSON response, as (where, schema)."""
+    for path, operations in openapi["paths"].items():
+        for method, operation in operations.items():
+            where = f"{method.upper()} {path}"
+            request = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if request:
+                yield f"{where} request", request["schema"]
+            for status, response in operation["responses"].items():
+                body = response.get("content", {}).get("application/json")
+                if status.startswith("2") and body:
+                    yield f"{where} {status}", body["schema"]
+
+
+def test_every_json_body_has_examples_that_fit_its_schema() -> None:
+    """What sales apps read first in the docs: an example of each request and response, valid for its model."""
+    for service in ("leads", "communications", "documents", "reporting"):
+        openapi = json.loads((REPO / "services" / service / "openapi.json").read_text())
+        for where, schema in _json_bodies(openapi):
+            component = _component(openapi, schema)
+            if component is None:
+                continue
+            name, model = component
+            assert model.get("examples"), f"{service} {where}: {name} has no examples"
+            validator = Draft202012Validator({**model, "components": openapi["components"]})
+            for example in model["examples"]:
+                errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(example)]
+                assert not errors, f"{service} {name} example: {errors}"

@@ -31,6 +31,7 @@ from leadline.contracts.messaging.outbox import Publication
 from leadline.contracts.messaging.publisher import RawPublisher
 from leadline.contracts.messaging.relay import OutboxRelay
 from leadline.contracts.metrics import HttpLatency, ServiceMetrics, Snapshot, consumer_lag
+from leadline.contracts.openapi import keep_example_nulls
 from leadline.contracts.settings import ServiceSettings
 
 U = TypeVar("U", bound=UnitOfWork)
@@ -182,6 +183,7 @@ class ServiceRuntime(Generic[U]):
         app.add_middleware(BodySizeLimit)
         app.add_middleware(HttpLatency, histogram=self.metrics.http_latency)
         install_problem_handlers(app)
+        keep_example_nulls(app)
         app.include_router(health_router)
         for router in routers:
             app.include_router(router)

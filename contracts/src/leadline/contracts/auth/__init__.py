@@ -62,6 +62,11 @@ class TokenVerifier:
         self._audience = audience
         self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True) if jwks_url else None
 
+    @property
+    def may_block(self) -> bool:
+        """Verifying against a JWKS may fetch the provider's keys over the network (then they are cached)."""
+        return self._jwks is not None
+
     def verify(self, token: str) -> Principal:
         try:
             if self._jwks is not None:

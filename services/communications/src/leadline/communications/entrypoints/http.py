@@ -4,7 +4,7 @@ case, commit, answer."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -56,7 +56,53 @@ class Attachment(BaseModel):
     lead_id: UUID
 
 
+CALL_EXAMPLE: dict[str, Any] = {
+    "id": "9d2e4f6a-1b3c-4d5e-8f7a-0b1c2d3e4f5a",
+    "pbx_call_id": "pbx-20261124-0912-0042",
+    "caller_number": "+48601234567",
+    "called_number": "+48221234567",
+    "extension": "101",
+    "direction": "inbound",
+    "received_at": "2026-11-24T09:12:00Z",
+    "state": "triage",
+    "lead_id": None,
+    "candidate_lead_ids": ["04aa64d1-68d5-4caf-bec4-0e02842ada5c", "7d3f6a52-1b0e-4c1a-9f2e-5a8b7c6d5e4f"],
+    "decided_by": None,
+    "decided_at": None,
+}
+EMAIL_EXAMPLE: dict[str, Any] = {
+    "id": "5b0c2a4e-8a51-4c1e-9d5e-2f1f2c7d8a10",
+    "message_id": "7f3a@mail.example.com",
+    "in_reply_to": None,
+    "references": [],
+    "sender": "jan@example.com",
+    "sender_name": "Jan Kowalski",
+    "to": [{"address": "anna@leadline.example", "name": "Anna Nowak"}],
+    "cc": [],
+    "subject_line": "Office fit-out",
+    "sent_at": "2026-03-02T09:30:00Z",
+    "text_body": "Could you quote the fit-out of our office?",
+    "html_body": None,
+    "attachments": [
+        {
+            "file_name": "plan.pdf",
+            "content_type": "application/pdf",
+            "size": 48213,
+            "url": "https://mail.example/attachments/1",
+        }
+    ],
+    "state": "triage",
+    "lead_id": None,
+    "candidate_lead_ids": [],
+    "decided_by": None,
+    "decided_at": None,
+}
+PAGE_CURSOR = "eyJrIjpbIjIwMjYtMTEtMjRUMDk6MTI6MDBaIl19"
+
+
 class CallOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [CALL_EXAMPLE]})
+
     id: UUID
     pbx_call_id: str
     caller_number: str = Field(description="E.164 when the number could be read as one, else as the PBX sent it.")
@@ -76,6 +122,8 @@ class CallOut(BaseModel):
 
 
 class CallPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [CALL_EXAMPLE], "next_cursor": PAGE_CURSOR}]})
+
     items: list[CallOut]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
 
@@ -174,39 +222,7 @@ async def unignore_call(call_id: UUID, user: CurrentUser, uow: UnitOfWork) -> Ca
 
 
 class EmailOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "5b0c2a4e-8a51-4c1e-9d5e-2f1f2c7d8a10",
-                    "message_id": "7f3a@mail.example.com",
-                    "in_reply_to": None,
-                    "references": [],
-                    "sender": "jan@example.com",
-                    "sender_name": "Jan Kowalski",
-                    "to": [{"address": "anna@leadline.example", "name": "Anna Nowak"}],
-                    "cc": [],
-                    "subject_line": "Office fit-out",
-                    "sent_at": "2026-03-02T09:30:00Z",
-                    "text_body": "Could you quote the fit-out of our office?",
-                    "html_body": None,
-                    "attachments": [
-                        {
-                            "file_name": "plan.pdf",
-                            "content_type": "application/pdf",
-                            "size": 48213,
-                            "url": "https://mail.example/attachments/1",
-                        }
-                    ],
-                    "state": "triage",
-                    "lead_id": None,
-                    "candidate_lead_ids": [],
-                    "decided_by": None,
-                    "decided_at": None,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [EMAIL_EXAMPLE]})
 
     id: UUID
     message_id: str = Field(description="The Message-ID header, without angle brackets.")
@@ -233,6 +249,8 @@ class EmailOut(BaseModel):
 
 
 class EmailPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [EMAIL_EXAMPLE], "next_cursor": None}]})
+
     items: list[EmailOut]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
 from leadline.communications.adapters.rfc5322 import gateway_event
@@ -29,6 +29,8 @@ SAMPLE = (
 
 
 class Accepted(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"message_id": "7f3a@mail.example.com"}]})
+
     message_id: str = Field(description="The Message-ID the e-mail is stored under, without angle brackets.")
 
 

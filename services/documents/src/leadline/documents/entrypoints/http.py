@@ -43,6 +43,30 @@ STALE: dict[int | str, dict[str, Any]] = {
 
 
 class LeadCopyOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "lead_id": "04aa64d1-68d5-4caf-bec4-0e02842ada5c",
+                    "name": "Office fit-out, 40 desks",
+                    "status_code": "qualification",
+                    "closed": False,
+                    "salesperson_id": "anna",
+                    "phone": "+48601234567",
+                    "email": "jan.kowalski@kowalski-meble.pl",
+                    "partner_id": "7a9e3c1d-2b4f-4e6a-8c0d-1f2e3a4b5c6d",
+                    "product_code": "desks",
+                    "expected_revenue": "125000.00",
+                    "currency": "PLN",
+                    "street": "ul. Świdnicka 1",
+                    "city": "Wrocław",
+                    "postal_code": "50-001",
+                    "country": "PL",
+                }
+            ]
+        }
+    )
+
     lead_id: UUID
     name: str
     status_code: str
@@ -90,38 +114,35 @@ class LineOut(BaseModel):
     amount: Decimal = Field(examples=["125000.00"])
 
 
+DOCUMENT_EXAMPLE: dict[str, Any] = {
+    "id": "0b7f8c9e-3f4a-4a57-9d1e-6b8f2f0c1a2b",
+    "kind": "order",
+    "number": "ZS/2026/000042",
+    "type_code": "ZS",
+    "status": "draft",
+    "document_date": "2026-11-25",
+    "lead": {"lead_id": "5d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "name": "Office fit-out"},
+    "partner_id": "7a9e3c1d-2b4f-4e6a-8c0d-1f2e3a4b5c6d",
+    "partner_name": "Kowalski Meble sp. z o.o.",
+    "delivery_address": {
+        "street": "ul. Świdnicka 1",
+        "city": "Wrocław",
+        "postal_code": "50-001",
+        "country": "PL",
+    },
+    "lines": [{"product_code": "furniture", "description": "Office furniture", "amount": "125000.00"}],
+    "amount": "125000.00",
+    "currency": "PLN",
+    "order_id": None,
+    "invoice_ids": [],
+    "version": 1,
+    "created_by": "anna",
+    "created_at": "2026-11-25T09:30:00Z",
+}
+
+
 class DocumentOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "0b7f8c9e-3f4a-4a57-9d1e-6b8f2f0c1a2b",
-                    "kind": "order",
-                    "number": "ZS/2026/000042",
-                    "type_code": "ZS",
-                    "status": "draft",
-                    "document_date": "2026-11-25",
-                    "lead": {"lead_id": "5d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "name": "Office fit-out"},
-                    "partner_id": "7a9e3c1d-2b4f-4e6a-8c0d-1f2e3a4b5c6d",
-                    "partner_name": "Kowalski Meble sp. z o.o.",
-                    "delivery_address": {
-                        "street": "ul. Świdnicka 1",
-                        "city": "Wrocław",
-                        "postal_code": "50-001",
-                        "country": "PL",
-                    },
-                    "lines": [{"product_code": "furniture", "description": "Office furniture", "amount": "125000.00"}],
-                    "amount": "125000.00",
-                    "currency": "PLN",
-                    "order_id": None,
-                    "invoice_ids": [],
-                    "version": 1,
-                    "created_by": "anna",
-                    "created_at": "2026-11-25T09:30:00Z",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [DOCUMENT_EXAMPLE]})
 
     id: UUID
     kind: DocumentKind
@@ -167,6 +188,8 @@ class DocumentOut(BaseModel):
 
 
 class DocumentPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [DOCUMENT_EXAMPLE], "next_cursor": None}]})
+
     items: list[DocumentOut]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
 

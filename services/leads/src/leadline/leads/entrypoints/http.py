@@ -21,6 +21,7 @@ from leadline.contracts.http import (
 )
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.model import Lead
+from leadline.leads.entrypoints import examples
 from leadline.leads.service import lifecycle, use_cases
 from leadline.leads.service.commands import ChangeStatus, CreateLead, EditLead
 
@@ -104,6 +105,8 @@ class StatusChange(BaseModel):
 
 
 class LeadOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.LEAD]})
+
     id: UUID
     name: str
     type_code: str
@@ -153,6 +156,8 @@ class LikelyDuplicate(BaseModel):
 
 
 class CreatedLeadOut(LeadOut):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.CREATED_LEAD]})
+
     likely_duplicates: list[LikelyDuplicate] = Field(
         description="Other open leads with the same phone or e-mail. The lead is created all the same; "
         "the app decides (a manager can merge two leads)."
@@ -261,6 +266,8 @@ class FieldChangeOut(BaseModel):
 
 
 class HistoryEntry(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.HISTORY_ENTRY]})
+
     at: datetime
     by: str
     action: str = Field(examples=["created", "updated", "status_changed"])

@@ -23,6 +23,7 @@ from leadline.contracts.http import (
 )
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.links import LeadLink
+from leadline.leads.entrypoints import examples
 from leadline.leads.entrypoints.http import HistoryEntry, LeadOut
 from leadline.leads.entrypoints.http_deals import DealOut
 from leadline.leads.service import card, lifecycle
@@ -121,6 +122,8 @@ class PartnerSummaryOut(BaseModel):
 
 class LeadCardOut(LeadOut):
     """Every field of the lead, and what its card shows besides."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.CARD]})
 
     partner: PartnerSummaryOut | None
     history: list[HistoryEntry]

@@ -22,6 +22,7 @@ from leadline.contracts.errors import RuleViolation
 from leadline.contracts.http import PROBLEM_RESPONSES, CurrentUser, current_user, runtime_of
 from leadline.leads.adapters.queries import LeadFilter, LeadOrder, SortKey
 from leadline.leads.domain.model import Lead, ReferenceItem
+from leadline.leads.entrypoints import examples
 from leadline.leads.entrypoints.http import Code, LeadIn, LeadOut, UnitOfWork
 from leadline.leads.service import board as board_commands
 from leadline.leads.service import queries
@@ -116,6 +117,10 @@ class StuckQuery(LeadQuery):
 
 
 class LeadPage(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [examples.LEAD], "next_cursor": examples.CURSOR}]}
+    )
+
     items: list[LeadOut]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
 
@@ -194,6 +199,8 @@ class Named(BaseModel):
 
 
 class BoardCardOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.BOARD_CARD]})
+
     id: UUID
     title: str = Field(examples=["Sale : Office fit-out"], description='"type : name"')
     name: str
@@ -245,6 +252,8 @@ class BoardColumnOut(BaseModel):
 
 
 class Board(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.BOARD]})
+
     type_code: str | None
     columns: list[BoardColumnOut]
 
@@ -261,6 +270,8 @@ class ColumnCardsQuery(BoardQuery):
 
 
 class BoardCardPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [examples.BOARD_CARD], "next_cursor": None}]})
+
     items: list[BoardCardOut]
     next_cursor: str | None
 
@@ -279,6 +290,8 @@ class CardMove(BaseModel):
 
 
 class SalespersonCandidateOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": "anna", "name": "Anna Nowak", "open_leads": 21}]})
+
     id: str
     name: str
     open_leads: int

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from leadline.contracts.http import PROBLEM_RESPONSES, CurrentUser, current_user, unit_of_work
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.deals import Deal
+from leadline.leads.entrypoints import examples
 from leadline.leads.service import deals
 from leadline.leads.service.commands import AddDeal, EditDeal, RemoveDeal
 
@@ -60,6 +61,8 @@ class DealPatch(BaseModel):
 
 
 class DealOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.DEAL]})
+
     id: UUID
     name: str
     pipeline_code: str

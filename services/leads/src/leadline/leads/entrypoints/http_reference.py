@@ -27,6 +27,7 @@ from leadline.contracts.http import (
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.model import REFERENCE_KINDS, LeadType, ReferenceItem, Status
 from leadline.leads.domain.reference import Employee, Partner, SettingKey
+from leadline.leads.entrypoints import examples
 from leadline.leads.service import reference as use_cases
 
 UnitOfWork = Annotated[LeadsUnitOfWork, Depends(unit_of_work)]
@@ -102,6 +103,8 @@ class StatusPatch(Patch):
 
 
 class StatusOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.STATUS]})
+
     code: str
     name: str
     sort_order: int
@@ -115,6 +118,10 @@ class StatusOut(BaseModel):
 
 
 class StatusRemovalOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"outcome": "archived", "status": {**examples.STATUS, "archived": True}}]}
+    )
+
     outcome: Literal["deleted", "archived"] = Field(
         description="deleted when no lead is in the status and no lead type lists it; archived otherwise."
     )
@@ -204,6 +211,8 @@ class LeadTypePatch(Patch):
 
 
 class LeadTypeOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.LEAD_TYPE]})
+
     code: str
     name: str
     allowed_statuses: list[str] = Field(description="Empty: every status is allowed.")
@@ -292,6 +301,8 @@ class ReferenceItemPatch(Patch):
 
 
 class ReferenceItemOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.REFERENCE_ITEM]})
+
     kind: str
     code: str
     name: str
@@ -312,6 +323,18 @@ class UsageOut(BaseModel):
 
 
 class ReferenceItemRemoval(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "outcome": "archived",
+                    "used_by": {"leads": 14, "deals": 0, "stages": 0},
+                    "item": {**examples.REFERENCE_ITEM, "archived": True},
+                }
+            ]
+        }
+    )
+
     outcome: Literal["deleted", "archived"] = Field(
         description="deleted when nothing used the item; archived when something does (see used_by)."
     )
@@ -429,6 +452,8 @@ class EmployeePatch(Patch):
 
 
 class EmployeeOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.EMPLOYEE]})
+
     id: str
     name: str
     role: Role
@@ -527,6 +552,8 @@ class PartnerPatch(PartnerFields, Patch):
 
 
 class PartnerOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.PARTNER]})
+
     id: UUID
     name: str
     tax_id: str | None
@@ -546,6 +573,8 @@ class PartnerOut(BaseModel):
 
 
 class PartnerPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [examples.PARTNER], "next_cursor": None}]})
+
     items: list[PartnerOut]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
 
@@ -621,6 +650,10 @@ async def update_partner(
 
 
 class SettingsOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"order_type": "ZS", "invoice_type": "FV", "default_currency": "PLN"}]}
+    )
+
     order_type: str | None = Field(description="The documents service's type for orders made from a lead.")
     invoice_type: str | None = Field(description="The documents service's type for invoices made from a lead.")
     default_currency: str = Field(description="ISO 4217.", examples=["PLN"])

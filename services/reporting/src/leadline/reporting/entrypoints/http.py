@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from leadline.contracts.http import PROBLEM_RESPONSES, require_manager, unit_of_work
 from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
@@ -21,6 +21,8 @@ router = APIRouter(
 
 
 class StatusCount(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status_code": "qualification", "lead_count": 12}]})
+
     status_code: str = Field(examples=["qualification"])
     lead_count: int = Field(examples=[12])
 
