@@ -24,6 +24,11 @@ class Publication:
     relay_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
 
+# Built once, values bound per call: building ``insert().values(...)`` anew coerces every value on
+# every write, a measurable share of a request.
+_INSERT = insert(outbox)
+
+
 class Outbox:
     def __init__(self, session: AsyncSession, publication: Publication) -> None:
         self._session = session
@@ -53,14 +58,15 @@ class Outbox:
             causation_id=caused_by.id if caused_by else None,
         )
         await self._session.execute(
-            insert(outbox).values(
-                event_id=envelope.id,
-                topic=self._publication.topic_prefix + event.topic.name,
-                key=envelope.subject,
-                headers=[[k, v.decode()] for k, v in envelope.kafka_headers()],
-                payload=envelope.data,
-                created_at=datetime.now(UTC),
-            )
+            _INSERT,
+            {
+                "event_id": envelope.id,
+                "topic": self._publication.topic_prefix + event.topic.name,
+                "key": envelope.subject,
+                "headers": [[k, v.decode()] for k, v in envelope.kafka_headers()],
+                "payload": envelope.data,
+                "created_at": datetime.now(UTC),
+            },
         )
         self.added += 1
         return envelope

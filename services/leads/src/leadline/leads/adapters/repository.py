@@ -22,6 +22,10 @@ from leadline.leads.adapters.tables import (
 )
 from leadline.leads.domain.model import FieldChange, Lead, LeadType, ReferenceData, ReferenceItem, Status
 
+# Built once, values bound per call (see leadline.contracts.messaging.outbox).
+_INSERT_LEAD = insert(leads)
+_INSERT_HISTORY = insert(lead_history)
+
 
 class LeadRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -47,7 +51,7 @@ class LeadRepository:
         return [Lead(**row, tags=frozenset(tags.get(row["id"], ()))) for row in rows]
 
     async def add(self, lead: Lead) -> None:
-        await self._session.execute(insert(leads).values(**_columns(lead)))
+        await self._session.execute(_INSERT_LEAD, _columns(lead))
         await self._put_tags(lead, frozenset())
 
     async def _put_tags(self, lead: Lead, before: frozenset[str]) -> None:
@@ -126,13 +130,14 @@ class HistoryRepository:
 
     async def record(self, lead_id: UUID, *, action: str, by: str, at: datetime, changes: list[FieldChange]) -> None:
         await self._session.execute(
-            insert(lead_history).values(
-                lead_id=lead_id,
-                action=action,
-                by=by,
-                at=at,
-                changes=[{"field": c.field, "old": c.old, "new": c.new} for c in changes],
-            )
+            _INSERT_HISTORY,
+            {
+                "lead_id": lead_id,
+                "action": action,
+                "by": by,
+                "at": at,
+                "changes": [{"field": c.field, "old": c.old, "new": c.new} for c in changes],
+            },
         )
 
     async def of(self, lead_id: UUID) -> list[RowMapping]:
