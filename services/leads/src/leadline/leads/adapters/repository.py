@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import RowMapping, Select, delete, false, func, insert, or_, select, update
+from sqlalchemy import RowMapping, Select, bindparam, delete, false, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadline.contracts.errors import StaleVersion
@@ -25,6 +25,8 @@ from leadline.leads.domain.model import FieldChange, Lead, LeadType, ReferenceDa
 # Built once, values bound per call (see leadline.contracts.messaging.outbox).
 _INSERT_LEAD = insert(leads)
 _INSERT_HISTORY = insert(lead_history)
+# Every column is set from the parameters; the bind names of the condition must not be column names.
+_UPDATE_LEAD = update(leads).where(leads.c.id == bindparam("b_id"), leads.c.version == bindparam("b_version_before"))
 
 
 class LeadRepository:
@@ -65,7 +67,7 @@ class LeadRepository:
     async def save(self, lead: Lead, before: Lead) -> None:
         """Writes a changed lead; refused when someone else saved a newer version meanwhile."""
         result = await self._session.execute(
-            update(leads).where(leads.c.id == lead.id, leads.c.version == lead.version - 1).values(**_columns(lead))
+            _UPDATE_LEAD, {**_columns(lead), "b_id": lead.id, "b_version_before": lead.version - 1}
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise StaleVersion(
