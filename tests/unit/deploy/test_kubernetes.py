@@ -217,3 +217,18 @@ def test_secrets_are_not_in_the_config_map() -> None:
 
     assert not secret_variables & {variable for data in config_maps().values() for variable in data}
     assert {"JWT_SECRET", "KAFKA_SASL_PASSWORD", "DATABASE_URL"} <= secret_variables
+
+
+def test_the_readmes_first_step_applies_just_what_the_topics_job_needs() -> None:
+    (selector,) = re.findall(r"kubectl apply -k <overlay> -l '([^']+)'", (REPO / "README.md").read_text())
+    match = re.fullmatch(r"app\.kubernetes\.io/component in \(([\w,]+)\)", selector)
+    assert match, selector
+    components = set(match.group(1).split(","))
+
+    picked = {
+        f"{m['kind']}/{m['metadata']['name']}"
+        for m in applied()
+        if m["metadata"].get("labels", {}).get("app.kubernetes.io/component") in components
+    }
+
+    assert picked == {"ConfigMap/leadline-config", "Job/leadline-topics"}
