@@ -21,7 +21,7 @@
 #                                   [$LEADLINE_KAFKA_HOME/run, or
 #                                    $LEADLINE_KAFKA_DATA.run when only the
 #                                    data dir was given]
-#   LEADLINE_KAFKA_PORT             client (PLAINTEXT) port on 127.0.0.1 [9092]
+#   LEADLINE_KAFKA_PORT             client port on 127.0.0.1 [9092]
 #   LEADLINE_KAFKA_CONTROLLER_PORT  KRaft controller port on 127.0.0.1 [9093]
 #   KAFKA_WAIT_SECONDS              deadline for `wait` (and `start`) [90]
 #   LEADLINE_KAFKA_SCRAM_USERNAME   with LEADLINE_KAFKA_SCRAM_PASSWORD: the client
