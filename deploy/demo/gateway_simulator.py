@@ -30,7 +30,8 @@ from aiokafka.errors import KafkaConnectionError
 from leadline.contracts.auth import DEMO_USERS, mint_token
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import CallReceivedV1, EmailReceivedV1, Event, Mailbox
-from leadline.contracts.settings import LOCAL_JWT_SECRET
+from leadline.contracts.kafka_clients import client_options
+from leadline.contracts.settings import LOCAL_JWT_SECRET, KafkaSettings, read_settings
 from leadline.contracts.topics import LEAD, MAIL_EMAIL, TELEPHONY_CALL
 
 PREFIX = os.environ.get("KAFKA_TOPIC_PREFIX", "")  # as the services read it
@@ -66,10 +67,10 @@ async def until(what: str, probe: Callable[[], Awaitable[T]], done: Callable[[T]
     return result
 
 
-async def lead_topic_progress(bootstrap: str) -> tuple[int, int]:
+async def lead_topic_progress(kafka: dict[str, Any]) -> tuple[int, int]:
     """Records on the lead topic, and how many communications has processed: equal when it has no lag."""
     partitions = [TopicPartition(PREFIX + LEAD.name, p) for p in range(LEAD.partitions)]
-    consumer, admin = AIOKafkaConsumer(bootstrap_servers=bootstrap), AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer, admin = AIOKafkaConsumer(**kafka), AIOKafkaAdminClient(**kafka)
     try:
         await consumer.start()
         await admin.start()
@@ -81,9 +82,9 @@ async def lead_topic_progress(bootstrap: str) -> tuple[int, int]:
     return sum(ends.values()), sum(max(0, done[tp].offset) if tp in done else 0 for tp in partitions)
 
 
-async def publish_calls(bootstrap: str, calls: list[CallReceivedV1]) -> None:
+async def publish_calls(kafka: dict[str, Any], calls: list[CallReceivedV1]) -> None:
     """As a PBX gateway would: plain aiokafka, CloudEvents binary-mode headers, keyed by the PBX call id."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    producer = AIOKafkaProducer(**kafka, acks="all", enable_idempotence=True)
     try:
         await producer.start()
         for number, event in enumerate(calls):
@@ -97,9 +98,9 @@ async def publish_calls(bootstrap: str, calls: list[CallReceivedV1]) -> None:
         await producer.stop()
 
 
-async def publish(bootstrap: str, event: Event, source: str) -> None:
+async def publish(kafka: dict[str, Any], event: Event, source: str) -> None:
     """One gateway event, as a gateway would publish it: keyed by its subject, CloudEvents headers."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    producer = AIOKafkaProducer(**kafka, acks="all", enable_idempotence=True)
     try:
         await producer.start()
         envelope = Envelope.wrap(event, source=source)
@@ -136,7 +137,7 @@ async def demo_emails(args: argparse.Namespace, http: httpx.AsyncClient, leads: 
         sent_at=datetime.now(UTC),
         text_body="Dzień dobry, prosimy o wycenę.",
     )
-    await publish(args.bootstrap, first, "mail-simulator")
+    await publish(args.kafka, first, "mail-simulator")
     waiting = await until("communications registered the e-mail", lambda: email(first.message_id, "triage"))
     print(f"   {first.sender.address}: {first.subject_line!r} waits in triage; Anna creates a lead from it")
     response = await http.post(f"{mail_url}/emails/{waiting['id']}/create-lead", json={}, headers=auth("anna"))
@@ -153,7 +154,7 @@ async def demo_emails(args: argparse.Namespace, http: httpx.AsyncClient, leads: 
         sent_at=datetime.now(UTC),
         text_body="Dodam jeszcze: 10 szaf.",
     )
-    await publish(args.bootstrap, reply, "mail-simulator")
+    await publish(args.kafka, reply, "mail-simulator")
     await until("the colleague's reply attached by its thread", lambda: email(reply.message_id, "attached"))
     print(f"   {reply.sender.address} replies in the thread: attached to the same lead by itself")
     upload = await http.post(
@@ -180,7 +181,7 @@ async def demo(args: argparse.Namespace, http: httpx.AsyncClient) -> None:
             (await http.get(f"{url}/ready")).raise_for_status()
         except httpx.HTTPError as error:
             raise ConnectionError(f"no ready service at {url} ({error!r}); is `make run` up?") from None
-    lead_records_before, _ = await lead_topic_progress(args.bootstrap)  # also: Kafka is reachable
+    lead_records_before, _ = await lead_topic_progress(args.kafka)  # also: Kafka is reachable
 
     async def get(url: str) -> Any:  # as the manager, who sees everything
         return (await http.get(url, headers=auth("marta"))).raise_for_status().json()
@@ -198,7 +199,7 @@ async def demo(args: argparse.Namespace, http: httpx.AsyncClient) -> None:
     # Calls are matched against communications' own copy of the leads, filled from the lead topic.
     await until(
         "communications has consumed the new leads",
-        lambda: lead_topic_progress(args.bootstrap),
+        lambda: lead_topic_progress(args.kafka),
         lambda progress: progress[0] >= lead_records_before + len(phones) and progress[1] == progress[0],
     )
 
@@ -214,7 +215,7 @@ async def demo(args: argparse.Namespace, http: httpx.AsyncClient) -> None:
         )
         for i in range(args.calls)
     ]
-    await publish_calls(args.bootstrap, calls)
+    await publish_calls(args.kafka, calls)
     sent = {event.pbx_call_id: event.caller_number for event in calls}
 
     async def our_calls() -> list[dict[str, Any]]:
@@ -262,7 +263,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description="Plays a telephony gateway, a mail gateway and a sales app against `make run`."
     )
-    parser.add_argument("--bootstrap", default="127.0.0.1:9092")
+    parser.add_argument("--bootstrap", help="instead of KAFKA_BOOTSTRAP_SERVERS (KAFKA_SECURITY_* etc. apply too)")
     parser.add_argument("--leads-url", default="http://127.0.0.1:8001")
     parser.add_argument("--communications-url", default="http://127.0.0.1:8002")
     parser.add_argument("--reporting-url", default="http://127.0.0.1:8004")
@@ -270,12 +271,16 @@ def main() -> None:
     args = parser.parse_args()
     if args.calls < 2:
         parser.error("--calls must be at least 2")
+    kafka = read_settings(KafkaSettings, parser.prog)
+    if args.bootstrap:
+        kafka = kafka.model_copy(update={"kafka_bootstrap_servers": args.bootstrap})
+    args.kafka = client_options(kafka)
     try:
         asyncio.run(run(args))
     except (ConnectionError, TimeoutError) as error:
         sys.exit(f"demo failed: {error}")
     except KafkaConnectionError as error:
-        sys.exit(f"demo failed: Kafka is not reachable at {args.bootstrap} ({error}); is `make run` up?")
+        sys.exit(f"demo failed: Kafka is not reachable at {kafka.kafka_bootstrap_servers} ({error}); is `make run` up?")
     except httpx.HTTPStatusError as error:
         sys.exit(f"demo failed: {error.request.method} {error.request.url} answered {error.response.text}")
 

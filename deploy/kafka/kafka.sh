@@ -21,9 +21,13 @@
 #                                   [$LEADLINE_KAFKA_HOME/run, or
 #                                    $LEADLINE_KAFKA_DATA.run when only the
 #                                    data dir was given]
-#   LEADLINE_KAFKA_PORT             client (PLAINTEXT) port on 127.0.0.1 [9092]
+#   LEADLINE_KAFKA_PORT             client port on 127.0.0.1 [9092]
 #   LEADLINE_KAFKA_CONTROLLER_PORT  KRaft controller port on 127.0.0.1 [9093]
 #   KAFKA_WAIT_SECONDS              deadline for `wait` (and `start`) [90]
+#   LEADLINE_KAFKA_SCRAM_USERNAME   with LEADLINE_KAFKA_SCRAM_PASSWORD: the client
+#   LEADLINE_KAFKA_SCRAM_PASSWORD   listener speaks SASL_PLAINTEXT and admits only
+#                                   this SCRAM-SHA-512 user, created when the data
+#                                   dir is formatted (letters, digits, `._-` only)
 #
 # A second broker (e.g. for tests) shares the jars but needs its own ports and
 # data dir: setting LEADLINE_KAFKA_DATA alone already moves the run dir beside
@@ -46,6 +50,8 @@ else
   DATA_DIR="$HOME_DIR/data"
   RUN_DIR="${LEADLINE_KAFKA_RUN:-$HOME_DIR/run}"
 fi
+SCRAM_USERNAME="${LEADLINE_KAFKA_SCRAM_USERNAME:-}"
+SCRAM_PASSWORD="${LEADLINE_KAFKA_SCRAM_PASSWORD:-}"
 PORT="${LEADLINE_KAFKA_PORT:-9092}"
 CONTROLLER_PORT="${LEADLINE_KAFKA_CONTROLLER_PORT:-9093}"
 WAIT_SECONDS="${KAFKA_WAIT_SECONDS:-90}"
@@ -123,17 +129,36 @@ cmd_install() {
   exec 9>&-
 }
 
-# Plain substitution of the three placeholders, so paths may hold any character.
+# The user and password end up inside a JAAS string and a --add-scram argument:
+# keeping them to a plain alphabet spares quoting them for either.
+check_scram() {
+  [[ -z "$SCRAM_USERNAME$SCRAM_PASSWORD" ]] && return 0
+  [[ "$SCRAM_USERNAME" =~ ^[A-Za-z0-9._-]+$ && "$SCRAM_PASSWORD" =~ ^[A-Za-z0-9._-]+$ ]] \
+    || die "LEADLINE_KAFKA_SCRAM_USERNAME and _PASSWORD must both be set, of letters, digits and ._- only"
+}
+
+# Plain substitution of the placeholders, so paths may hold any character.
 # shellcheck disable=SC2016  # the single-quoted ${...} are the literal placeholders
 render_config() {
-  local line
+  local line protocol=PLAINTEXT
+  [[ -n "$SCRAM_USERNAME" ]] && protocol=SASL_PLAINTEXT
   mkdir -p "$RUN_DIR"
-  while IFS= read -r line || [[ -n "$line" ]]; do
-    line="${line//'${PORT}'/$PORT}"
-    line="${line//'${CONTROLLER_PORT}'/$CONTROLLER_PORT}"
-    line="${line//'${DATA_DIR}'/$DATA_DIR}"
-    printf '%s\n' "$line"
-  done <"$KAFKA_DIR/server.properties.template" >"$CONFIG"
+  {
+    while IFS= read -r line || [[ -n "$line" ]]; do
+      line="${line//'${PORT}'/$PORT}"
+      line="${line//'${CONTROLLER_PORT}'/$CONTROLLER_PORT}"
+      line="${line//'${DATA_DIR}'/$DATA_DIR}"
+      line="${line//'${CLIENT_PROTOCOL}'/$protocol}"
+      printf '%s\n' "$line"
+    done <"$KAFKA_DIR/server.properties.template"
+    if [[ -n "$SCRAM_USERNAME" ]]; then
+      # The broker talks to itself on the client listener too, so it logs in as the same user.
+      printf '%s\n' "" "# SASL/SCRAM on the client listener (LEADLINE_KAFKA_SCRAM_USERNAME)." \
+        "sasl.enabled.mechanisms=SCRAM-SHA-512" \
+        "sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512" \
+        "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"$SCRAM_USERNAME\" password=\"$SCRAM_PASSWORD\";"
+    fi
+  } >"$CONFIG"
 }
 
 # Only on first start: formatting writes meta.properties (with the cluster id)
@@ -148,7 +173,8 @@ format_storage() {
   # No --standalone: that flag is for controller.quorum.bootstrap.servers and
   # is rejected together with controller.quorum.voters (see the template).
   "$JAVA" -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.yaml" -Dkafka.logs.dir="$RUN_DIR" \
-    -Dkafka.log.file=format.log -cp "$LIB_DIR/*" kafka.tools.StorageTool format -t "$cluster_id" -c "$CONFIG" >&2 \
+    -Dkafka.log.file=format.log -cp "$LIB_DIR/*" kafka.tools.StorageTool format -t "$cluster_id" -c "$CONFIG" \
+    ${SCRAM_USERNAME:+--add-scram "SCRAM-SHA-512=[name=$SCRAM_USERNAME,password=$SCRAM_PASSWORD]"} >&2 \
     || die "formatting $DATA_DIR failed"
 }
 
@@ -158,6 +184,7 @@ cmd_start() {
     return
   fi
   check_java
+  check_scram
   cmd_install
   # Fail fast instead of letting the broker die on a bind error later.
   local p

@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from pydantic import SecretStr
 
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import Event
 from leadline.contracts.local_stack import SERVICE_PORTS, LocalStack
+from leadline.contracts.settings import KafkaSettings
 from leadline.contracts.topics import Topic, provision
 from tests.support.waiting import Deadline
 
@@ -30,17 +32,40 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class ScramUser:
+    username: str
+    password: str
+
+
 @dataclass
 class LocalKafka:
-    """A broker of its own for the test session: own ports and data, the jars of `make run`."""
+    """A broker of its own for the test session: own ports and data, the jars of `make run`.
+
+    With ``scram`` its client listener is SASL_PLAINTEXT and admits only that SCRAM-SHA-512 user.
+    """
 
     workdir: Path
     port: int
     controller_port: int
+    scram: ScramUser | None = None
 
     @property
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    def settings(self, prefix: str = "") -> KafkaSettings:
+        """How a Leadline client connects to this broker."""
+        if self.scram is None:
+            return KafkaSettings(kafka_bootstrap_servers=self.bootstrap, kafka_topic_prefix=prefix)
+        return KafkaSettings(
+            kafka_bootstrap_servers=self.bootstrap,
+            kafka_topic_prefix=prefix,
+            kafka_security_protocol="SASL_PLAINTEXT",
+            kafka_sasl_mechanism="SCRAM-SHA-512",
+            kafka_sasl_username=self.scram.username,
+            kafka_sasl_password=SecretStr(self.scram.password),
+        )
 
     def _run(self, command: str) -> None:
         env = {
@@ -50,6 +75,9 @@ class LocalKafka:
             "LEADLINE_KAFKA_PORT": str(self.port),
             "LEADLINE_KAFKA_CONTROLLER_PORT": str(self.controller_port),
         }
+        if self.scram is not None:
+            env["LEADLINE_KAFKA_SCRAM_USERNAME"] = self.scram.username
+            env["LEADLINE_KAFKA_SCRAM_PASSWORD"] = self.scram.password
         subprocess.run(["bash", str(KAFKA_SH), command], env=env, check=True)
 
     def start(self) -> None:
@@ -62,7 +90,7 @@ class LocalKafka:
 async def new_namespace(kafka: LocalKafka) -> str:
     """A fresh topic prefix with every catalogued topic provisioned: tests never see each other's events."""
     prefix = f"t{uuid.uuid4().hex[:10]}."
-    await provision(kafka.bootstrap, prefix=prefix)
+    await provision(kafka.settings(prefix))
     return prefix
 
 

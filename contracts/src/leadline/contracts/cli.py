@@ -10,7 +10,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from leadline.contracts.migrations import upgrade
-from leadline.contracts.settings import ServiceSettings
+from leadline.contracts.settings import ServiceSettings, read_settings
 
 
 def service_main(
@@ -25,7 +25,7 @@ def service_main(
         help="migrate: bring the database to the newest schema; serve: migrate, then serve HTTP and consume events",
     )
     args = parser.parse_args()
-    settings = settings_class()
+    settings = read_settings(settings_class, parser.prog)
     logging.basicConfig(
         level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -25,6 +25,7 @@ from leadline.contracts.body_limit import BodySizeLimit
 from leadline.contracts.db import UnitOfWork, create_engine, read_only_engine
 from leadline.contracts.events.base import Event
 from leadline.contracts.http import health_router, install_problem_handlers
+from leadline.contracts.kafka_clients import broker_security
 from leadline.contracts.messaging.consumer import EventConsumer, EventHandler
 from leadline.contracts.messaging.dead_letters import DeadLetters
 from leadline.contracts.messaging.outbox import Publication
@@ -68,6 +69,7 @@ class ServiceRuntime(Generic[U]):
         self.read_sessions = async_sessionmaker(read_only_engine(self.engine), expire_on_commit=False)
         self.broker = KafkaBroker(
             settings.kafka_bootstrap_servers,
+            security=broker_security(settings),
             client_id=f"leadline-{settings.service}",
             acks="all",
             enable_idempotence=True,

@@ -2,24 +2,87 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal, TypeVar
 
-from pydantic import SecretStr, model_validator
+from pydantic import FilePath, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOCAL_JWT_SECRET = "leadline-local-development-secret-not-for-production"
 
+KafkaSecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+KafkaSaslMechanism = Literal["SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN"]
 
-class ServiceSettings(BaseSettings):
+S = TypeVar("S", bound=BaseSettings)
+
+
+class KafkaSettings(BaseSettings):
+    """How to reach the Kafka cluster: what the services and ``leadline-topics`` share."""
+
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
-
-    service: ClassVar[str]
-    default_http_port: ClassVar[int]
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     # Lets several Leadline environments (or test runs) share one Kafka cluster.
     kafka_topic_prefix: str = ""
+    kafka_security_protocol: KafkaSecurityProtocol = "PLAINTEXT"
+    kafka_sasl_mechanism: KafkaSaslMechanism = "SCRAM-SHA-512"
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: SecretStr = SecretStr("")
+    # Without a CA file TLS trusts the system's CAs (enough for a cloud cluster with a public certificate).
+    kafka_ssl_cafile: FilePath | None = None
+    # A client certificate, for clusters that authenticate clients by TLS (mutual TLS).
+    kafka_ssl_certfile: FilePath | None = None
+    kafka_ssl_keyfile: FilePath | None = None
+
+    @property
+    def kafka_uses_sasl(self) -> bool:
+        return self.kafka_security_protocol.startswith("SASL_")
+
+    @property
+    def kafka_uses_tls(self) -> bool:
+        return self.kafka_security_protocol in ("SSL", "SASL_SSL")
+
+    @model_validator(mode="after")
+    def _consistent_kafka_security(self) -> KafkaSettings:
+        # A half-configured client would fail later with a broker timeout that names no setting;
+        # and a credential or certificate the protocol ignores is a mistake that must not pass silently.
+        protocol = f"KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol}"
+        has_credentials = bool(self.kafka_sasl_username or self.kafka_sasl_password.get_secret_value())
+        if self.kafka_uses_sasl and not (self.kafka_sasl_username and self.kafka_sasl_password.get_secret_value()):
+            raise ValueError(f"{protocol} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD")
+        if has_credentials and not self.kafka_uses_sasl:
+            raise ValueError(
+                f"KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD are set but {protocol} does not use them; "
+                "use SASL_SSL (or SASL_PLAINTEXT)"
+            )
+        has_tls_files = any((self.kafka_ssl_cafile, self.kafka_ssl_certfile, self.kafka_ssl_keyfile))
+        if has_tls_files and not self.kafka_uses_tls:
+            raise ValueError(f"KAFKA_SSL_* files are set but {protocol} does not use TLS; use SSL or SASL_SSL")
+        if self.kafka_ssl_keyfile and not self.kafka_ssl_certfile:
+            raise ValueError("KAFKA_SSL_KEYFILE is set without KAFKA_SSL_CERTFILE")
+        return self
+
+
+def read_settings(settings_class: type[S], program: str) -> S:
+    """The settings from the environment, or exit naming what is wrong rather than with a traceback.
+
+    The message leaves the values out: pydantic's own would print every input, passwords included.
+    """
+    try:
+        return settings_class()
+    except ValidationError as error:
+        problems = "\n".join(
+            f"  {'.'.join(str(part) for part in problem['loc']).upper() or 'settings'}: {problem['msg']}"
+            for problem in error.errors(include_url=False, include_input=False)
+        )
+        sys.exit(f"{program}: the configuration in the environment is not valid:\n{problems}")
+
+
+class ServiceSettings(KafkaSettings):
+    service: ClassVar[str]
+    default_http_port: ClassVar[int]
+
     data_dir: Path = Path(".local/data")
     database_url: str = ""
     http_host: str = "127.0.0.1"

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from leadline.contracts.kafka_clients import client_options
+from leadline.contracts.settings import KafkaSettings, read_settings
+
 log = logging.getLogger(__name__)
 
 DEAD_LETTER_SUFFIX = ".dlq"
@@ -121,9 +124,10 @@ def all_topics() -> list[Topic]:
     return [t for topic in DOMAIN_TOPICS for t in (topic, topic.dead_letter)]
 
 
-async def provision(bootstrap_servers: str, *, prefix: str = "", replication_factor: int = 1) -> list[str]:
-    """Create every catalogued topic that does not exist yet; returns the names created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+async def provision(kafka: KafkaSettings, *, replication_factor: int = 1) -> list[str]:
+    """Create every catalogued topic, with ``kafka``'s prefix, that does not exist yet; returns the names created."""
+    prefix = kafka.kafka_topic_prefix
+    admin = AIOKafkaAdminClient(**client_options(kafka))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -146,14 +150,20 @@ async def provision(bootstrap_servers: str, *, prefix: str = "", replication_fac
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Create Leadline's Kafka topics (idempotent).")
-    parser.add_argument("--bootstrap-servers", default="127.0.0.1:9092")
-    parser.add_argument("--prefix", default="", help="the services' KAFKA_TOPIC_PREFIX")
+    parser = argparse.ArgumentParser(
+        prog="leadline-topics",
+        description="Create Leadline's Kafka topics (idempotent). Connects as the services do: "
+        "KAFKA_BOOTSTRAP_SERVERS, KAFKA_TOPIC_PREFIX, KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_* and KAFKA_SSL_* "
+        "from the environment.",
+    )
+    parser.add_argument("--bootstrap-servers", help="instead of KAFKA_BOOTSTRAP_SERVERS")
+    parser.add_argument("--prefix", help="instead of KAFKA_TOPIC_PREFIX")
     parser.add_argument("--replication-factor", type=int, default=1)
     args = parser.parse_args()
-    created = asyncio.run(
-        provision(args.bootstrap_servers, prefix=args.prefix, replication_factor=args.replication_factor)
-    )
+    kafka = read_settings(KafkaSettings, parser.prog)
+    overrides = {"kafka_bootstrap_servers": args.bootstrap_servers, "kafka_topic_prefix": args.prefix}
+    kafka = kafka.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    created = asyncio.run(provision(kafka, replication_factor=args.replication_factor))
     print(f"topics created: {', '.join(created) if created else 'none (all present)'}")
 
 
