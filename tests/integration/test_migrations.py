@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
+import sys
 from typing import Any
 
 import pytest
@@ -65,6 +67,28 @@ async def test_migrations_build_the_declared_tables_and_unwind(service: str, dat
         await asyncio.to_thread(command.downgrade, _config(service, database_url), "base")
         await asyncio.to_thread(upgrade, f"leadline.{service}", database_url)
         async with engine.connect() as connection:
+            assert await connection.run_sync(_differences, declared) == []
+    finally:
+        await engine.dispose()
+
+
+async def test_replicas_migrating_at_once_leave_one_schema(database_url: str) -> None:
+    """Replicas of a service start together and each migrates before serving (as processes: Alembic's
+    context is one per process): none may fail for it."""
+    environment = {**os.environ, "DATABASE_URL": database_url}
+    replicas = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "leadline.leads", "migrate", env=environment, stderr=asyncio.subprocess.PIPE
+        )
+        for _ in range(3)
+    ]
+    errors = [(await replica.communicate())[1].decode() for replica in replicas]
+    assert [replica.returncode for replica in replicas] == [0, 0, 0], [error[-2000:] for error in errors]
+
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            declared = [importlib.import_module("leadline.leads.adapters.tables").metadata, messaging_metadata]
             assert await connection.run_sync(_differences, declared) == []
     finally:
         await engine.dispose()

@@ -7,12 +7,16 @@ from collections.abc import Sequence
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 
 from leadline.contracts.db import create_engine
 from leadline.contracts.messaging.tables import messaging_metadata
 from leadline.contracts.settings import ServiceSettings
+
+# An arbitrary constant naming "Leadline migrations" among PostgreSQL's advisory locks; each service has
+# its own database, so one key serves all four. Released when the migrating connection closes.
+MIGRATION_LOCK = 7_265_312_047
 
 
 def run_migrations(service_metadata: MetaData, settings_class: type[ServiceSettings]) -> None:
@@ -35,6 +39,11 @@ def run_migrations(service_metadata: MetaData, settings_class: type[ServiceSetti
     async def online() -> None:
         engine = create_engine(url)
         async with engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                # Replicas start together and each migrates first: one at a time, the others then find
+                # the schema current. (SQLite serialises writers by itself; its database is one process's.)
+                await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+                await connection.commit()
             await connection.run_sync(migrate)
         await engine.dispose()
 
