@@ -1,16 +1,40 @@
-"""Events the reporting service consumes. Thin: each handler is one use case."""
+"""Events the reporting service consumes. Thin: each handler runs the use cases that fold its event."""
 
 from __future__ import annotations
 
-from leadline.contracts.events import Event, LeadCreatedV1, LeadDeletedV1, LeadMergedV1, LeadStatusChangedV1
+from leadline.contracts.envelope import Envelope
+from leadline.contracts.events import (
+    Event,
+    LeadAssignedV1,
+    LeadCreatedV1,
+    LeadDeletedV1,
+    LeadLostV1,
+    LeadMergedV1,
+    LeadStatusChangedV1,
+    LeadUpdatedV1,
+)
 from leadline.contracts.messaging.consumer import EventHandler
-from leadline.reporting.service import use_cases
+from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
+from leadline.reporting.service import lead_facts, use_cases
+
+
+def _both(*steps: EventHandler) -> EventHandler:
+    """One event folded into several aggregates, in one transaction."""
+
+    async def handle(uow: ReportingUnitOfWork, event: Event, envelope: Envelope) -> None:
+        for step in steps:
+            await step(uow, event, envelope)
+
+    return handle
 
 
 def handlers() -> dict[type[Event], EventHandler]:
     return {
-        LeadCreatedV1: use_cases.lead_created,
-        LeadStatusChangedV1: use_cases.lead_status_changed,
-        LeadDeletedV1: use_cases.lead_deleted,
-        LeadMergedV1: use_cases.lead_merged,
+        LeadCreatedV1: _both(use_cases.lead_created, lead_facts.lead_created),
+        LeadUpdatedV1: lead_facts.lead_updated,
+        LeadStatusChangedV1: _both(use_cases.lead_status_changed, lead_facts.lead_status_changed),
+        LeadLostV1: lead_facts.lead_lost,
+        LeadAssignedV1: lead_facts.lead_assigned,
+        LeadDeletedV1: _both(use_cases.lead_deleted, lead_facts.lead_deleted),
+        LeadMergedV1: _both(use_cases.lead_merged, lead_facts.lead_merged),
     }
