@@ -87,6 +87,11 @@ class EventConsumer:
     def event_types(self) -> frozenset[type[Event]]:
         return frozenset(self._handlers)
 
+    async def has_applied_any(self) -> bool:
+        async with self._unit_of_work() as uow:
+            query = select(inbox.c.event_id).where(inbox.c.consumer == self.name).limit(1)
+            return (await uow.session.execute(query)).first() is not None
+
     async def consume(self, records: Sequence[Record]) -> None:
         deliveries: list[Delivery] = []
         for record in records:

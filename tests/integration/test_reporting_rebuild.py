@@ -1,0 +1,222 @@
+"""Reporting on the real broker: the lead report over HTTP, and its rebuild by replaying the topics into a
+fresh database, which must give what the live service built."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from leadline.contracts.events import Event
+from leadline.contracts.migrations import upgrade
+from leadline.contracts.runtime import ServiceRuntime
+from leadline.reporting.app import create_app
+from leadline.reporting.config import Settings
+from leadline.reporting.domain.report import Dimension, Interval, PivotRequest
+from leadline.reporting.service import reports, use_cases
+from tests.component.builders import (
+    AT,
+    lead_assigned,
+    lead_created,
+    lead_deleted,
+    lead_lost,
+    lead_updated,
+    leads_merged,
+    status_changed,
+)
+from tests.integration.conftest import another_database
+from tests.support.kafka import GatewayProducer, LocalKafka
+from tests.support.services import RunningService, auth, running_service
+from tests.support.waiting import eventually
+
+pytestmark = pytest.mark.kafka
+
+STATUSES = ["new", "qualification", "proposal", "negotiation"]
+
+
+@pytest.fixture
+async def reporting(kafka: LocalKafka, namespace: str, database_url: str) -> AsyncIterator[RunningService]:
+    async with running_service(
+        "reporting", database_url=database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace
+    ) as svc:
+        yield svc
+
+
+def lead_histories(leads: int, seed: int) -> list[Event]:
+    """Leads with assorted dimensions, each walked through edits and moves, some lost, deleted or merged;
+    the events of different leads interleaved as they would be on the topic's partitions."""
+    rng = random.Random(seed)
+    histories: list[list[Event]] = []
+    ids = [uuid.uuid4() for _ in range(leads)]
+    for n, lead_id in enumerate(ids):
+        at = AT + timedelta(days=rng.randrange(60), minutes=rng.randrange(1440))
+        events: list[Event] = [
+            lead_created(
+                lead_id,
+                created_at=at,
+                lead_date=at,
+                salesperson_id=rng.choice(["anna", "piotr", None]),
+                priority_code=rng.choice(["low", "high", None]),
+                source_code=rng.choice(["web", "fair"]),
+                tags=rng.sample(["vip", "export", "fair"], rng.randrange(3)),
+                expected_revenue=Decimal(rng.randrange(1, 10**6)) / 100,
+                currency=rng.choice(["PLN", "EUR"]),
+                probability=rng.choice([None, 10, 50, 90]),
+                expected_close=(at + timedelta(days=rng.randrange(90))).date(),
+            )
+        ]
+        status = "new"
+        for _ in range(rng.randrange(4)):
+            at += timedelta(hours=rng.randrange(1, 200))
+            step = rng.random()
+            if step < 0.3:
+                events.append(lead_updated(lead_id, priority_code="high", expected_revenue="1234.56", tags=["vip"]))
+            elif step < 0.45:
+                events.append(lead_assigned(lead_id, rng.choice(["anna", "piotr"])))
+            else:
+                target = rng.choice([s for s in STATUSES if s != status])
+                events.append(status_changed(lead_id, status, target, at=at))
+                status = target
+        ending = rng.random()
+        if ending < 0.15:
+            events += [
+                lead_lost(lead_id, rng.choice(["price", "timing"]), at=at),
+                status_changed(lead_id, status, "lost", closed=True, at=at),
+            ]
+        elif ending < 0.3:
+            events.append(status_changed(lead_id, status, "won", closed=True, at=at + timedelta(hours=1)))
+        elif ending < 0.35:
+            events.append(lead_deleted(lead_id))
+        elif ending < 0.4 and n > 0:
+            events.append(leads_merged(ids[0], lead_id))
+        histories.append(events)
+    interleaved: list[Event] = []
+    while any(histories):
+        history = rng.choice([h for h in histories if h])
+        interleaved.append(history.pop(0))
+    return interleaved
+
+
+async def everything(runtime: ServiceRuntime[Any]) -> dict[str, Any]:
+    """Every report reporting serves, computed on one database."""
+    pivots = [
+        ((Dimension.STATUS, Dimension.SALESPERSON), (Dimension.LEAD_MONTH,)),
+        ((Dimension.TAG,), (Dimension.CLOSE_WEEK,)),
+        ((Dimension.PRIORITY, Dimension.SOURCE), (Dimension.LEAD_WEEKDAY, Dimension.LEAD_HOUR)),
+        ((Dimension.LEAD_DATE,), ()),
+    ]
+    async with runtime.unit_of_work(read_only=True) as uow:
+        return {
+            "pivots": [await reports.lead_pivot(uow, PivotRequest(r, c, Interval())) for r, c in pivots],
+            "funnel": [await reports.funnel(uow, period, Interval()) for period in ("day", "week", "month")],
+            "stuck": await reports.stuck_leads(uow, 3, datetime(2026, 6, 1, tzinfo=UTC), 1000),
+            "workload": await reports.workload(uow),
+            "by_status": await use_cases.leads_by_status(uow),
+        }
+
+
+async def test_a_rebuild_from_the_topics_gives_the_live_reports(
+    reporting: RunningService, kafka: LocalKafka, namespace: str, database_url: str, tmp_path: Path
+) -> None:
+    events = lead_histories(60, seed=7)
+    async with GatewayProducer(kafka.bootstrap, namespace) as producer:
+        published = [await producer.publish(event) for event in events]
+        await producer.publish(events[0], event_id=published[0].id)  # a redelivery, applied once
+
+    live = reporting.runtime
+    await eventually(
+        lambda: _applied(live, len(events)), timeout=60, what=f"the live service applied all {len(events)} events"
+    )
+    expected = await everything(live)
+    assert sum(cell.count for cell in expected["pivots"][0]) > 20  # the scenario is not trivially empty
+
+    async with another_database(database_url, tmp_path, "rebuilt") as rebuilt_url:
+        settings = Settings(
+            database_url=rebuilt_url, kafka_bootstrap_servers=kafka.bootstrap, kafka_topic_prefix=namespace
+        )
+        await _migrate(rebuilt_url)
+        rebuilt: ServiceRuntime[Any] = create_app(settings).state.runtime
+        replayed = await rebuilt.replay()
+
+        assert replayed.records == len(events) + 1
+        assert await everything(rebuilt) == expected
+        with pytest.raises(RuntimeError, match="replay into a fresh one"):
+            await rebuilt.replay()
+        await rebuilt.engine.dispose()
+
+
+async def _applied(runtime: ServiceRuntime[Any], count: int) -> bool:
+    return sum(consumer.processed for consumer in runtime.consumers) >= count
+
+
+async def _migrate(url: str) -> None:
+    await asyncio.to_thread(upgrade, "leadline.reporting", url)
+
+
+async def test_the_lead_report_over_http(reporting: RunningService, kafka: LocalKafka, namespace: str) -> None:
+    async with GatewayProducer(kafka.bootstrap, namespace) as producer:
+        await producer.publish(lead_created(expected_revenue=Decimal("1000.00"), currency="PLN", probability=30))
+
+    async def report() -> dict[str, Any] | None:
+        response = await reporting.http.get(
+            "/reports/leads",
+            params={
+                "rows": ["salesperson", "status"],
+                "columns": "lead_year",
+                "lead_date_from": "2026-01-01T00:00:00Z",
+            },
+            headers=auth("marta"),
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body if body["cells"] else None
+
+    body = await eventually(report, what="the lead reached the report")
+    assert body["cells"] == [
+        {
+            "row": ["anna", "new"],
+            "column": ["2026"],
+            "count": 1,
+            "expected_revenue": [{"currency": "PLN", "amount": "1000.00"}],
+            "weighted_revenue": [{"currency": "PLN", "amount": "300.00"}],
+        }
+    ]
+    for path in ("/reports/funnel", "/reports/workload", "/reports/stuck-leads"):
+        response = await reporting.http.get(path, headers=auth("marta"))
+        assert response.status_code == 200, (path, response.text)
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "rule"),
+    [
+        ({"rows": "colour"}, "rows.0", "enum"),
+        ({"rows": "status", "columns": "status"}, "columns", "repeated_dimension"),
+        (
+            {"lead_date_from": "2026-02-01T00:00:00Z", "lead_date_to": "2026-01-01T00:00:00Z"},
+            "lead_date_to",
+            "empty_interval",
+        ),
+        ({"lead_date_from": "2026-02-01T00:00:00"}, "lead_date_from", "timezone_aware"),
+    ],
+)
+async def test_bad_report_parameters_are_refused_naming_the_parameter_and_rule(
+    reporting: RunningService, params: dict[str, str], field: str, rule: str
+) -> None:
+    response = await reporting.http.get("/reports/leads", params=params, headers=auth("marta"))
+
+    assert response.status_code == 422, response.text
+    assert [(e["field"], e["rule"]) for e in response.json()["errors"]] == [(field, rule)]
+
+
+@pytest.mark.parametrize("path", ["/reports/leads", "/reports/funnel", "/reports/stuck-leads", "/reports/workload"])
+async def test_reports_are_for_managers_only(reporting: RunningService, path: str) -> None:
+    response = await reporting.http.get(path, headers=auth("anna"))
+
+    assert response.status_code == 403
