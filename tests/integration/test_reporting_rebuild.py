@@ -4,41 +4,28 @@ fresh database, which must give what the live service built."""
 from __future__ import annotations
 
 import asyncio
-import random
-import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from leadline.contracts.events import Event
 from leadline.contracts.migrations import upgrade
 from leadline.contracts.runtime import ServiceRuntime
 from leadline.reporting.app import create_app
 from leadline.reporting.config import Settings
 from leadline.reporting.domain.report import Dimension, Interval, PivotRequest
 from leadline.reporting.service import reports, use_cases
-from tests.component.builders import (
-    AT,
-    lead_assigned,
-    lead_created,
-    lead_deleted,
-    lead_lost,
-    lead_updated,
-    leads_merged,
-    status_changed,
-)
+from tests.component.builders import lead_created
 from tests.integration.conftest import another_database
 from tests.support.kafka import GatewayProducer, LocalKafka
+from tests.support.lead_histories import lead_histories
 from tests.support.services import RunningService, auth, running_service
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.kafka
-
-STATUSES = ["new", "qualification", "proposal", "negotiation"]
 
 
 @pytest.fixture
@@ -47,61 +34,6 @@ async def reporting(kafka: LocalKafka, namespace: str, database_url: str) -> Asy
         "reporting", database_url=database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace
     ) as svc:
         yield svc
-
-
-def lead_histories(leads: int, seed: int) -> list[Event]:
-    """Leads with assorted dimensions, each walked through edits and moves, some lost, deleted or merged;
-    the events of different leads interleaved as they would be on the topic's partitions."""
-    rng = random.Random(seed)
-    histories: list[list[Event]] = []
-    ids = [uuid.uuid4() for _ in range(leads)]
-    for n, lead_id in enumerate(ids):
-        at = AT + timedelta(days=rng.randrange(60), minutes=rng.randrange(1440))
-        events: list[Event] = [
-            lead_created(
-                lead_id,
-                created_at=at,
-                lead_date=at,
-                salesperson_id=rng.choice(["anna", "piotr", None]),
-                priority_code=rng.choice(["low", "high", None]),
-                source_code=rng.choice(["web", "fair"]),
-                tags=rng.sample(["vip", "export", "fair"], rng.randrange(3)),
-                expected_revenue=Decimal(rng.randrange(1, 10**6)) / 100,
-                currency=rng.choice(["PLN", "EUR"]),
-                probability=rng.choice([None, 10, 50, 90]),
-                expected_close=(at + timedelta(days=rng.randrange(90))).date(),
-            )
-        ]
-        status = "new"
-        for _ in range(rng.randrange(4)):
-            at += timedelta(hours=rng.randrange(1, 200))
-            step = rng.random()
-            if step < 0.3:
-                events.append(lead_updated(lead_id, priority_code="high", expected_revenue="1234.56", tags=["vip"]))
-            elif step < 0.45:
-                events.append(lead_assigned(lead_id, rng.choice(["anna", "piotr"])))
-            else:
-                target = rng.choice([s for s in STATUSES if s != status])
-                events.append(status_changed(lead_id, status, target, at=at))
-                status = target
-        ending = rng.random()
-        if ending < 0.15:
-            events += [
-                lead_lost(lead_id, rng.choice(["price", "timing"]), at=at),
-                status_changed(lead_id, status, "lost", closed=True, at=at),
-            ]
-        elif ending < 0.3:
-            events.append(status_changed(lead_id, status, "won", closed=True, at=at + timedelta(hours=1)))
-        elif ending < 0.35:
-            events.append(lead_deleted(lead_id))
-        elif ending < 0.4 and n > 0:
-            events.append(leads_merged(ids[0], lead_id))
-        histories.append(events)
-    interleaved: list[Event] = []
-    while any(histories):
-        history = rng.choice([h for h in histories if h])
-        interleaved.append(history.pop(0))
-    return interleaved
 
 
 async def everything(runtime: ServiceRuntime[Any]) -> dict[str, Any]:

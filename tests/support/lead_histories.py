@@ -1,0 +1,82 @@
+"""Lead histories as the leads service would publish them, generated from a seed: for tests that compare
+reports built two ways, and for measuring how fast reporting replays them."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+from leadline.contracts.events import Event
+from tests.component.builders import (
+    AT,
+    lead_assigned,
+    lead_created,
+    lead_deleted,
+    lead_lost,
+    lead_updated,
+    leads_merged,
+    status_changed,
+)
+
+STATUSES = ["new", "qualification", "proposal", "negotiation"]
+
+
+def lead_histories(leads: int, seed: int) -> list[Event]:
+    """Leads with assorted dimensions, each walked through edits and moves, some lost, deleted or merged;
+    the events of different leads interleaved as they would be on the topic's partitions."""
+    rng = random.Random(seed)
+    histories: list[list[Event]] = []
+    ids = [uuid.uuid4() for _ in range(leads)]
+    for n, lead_id in enumerate(ids):
+        at = AT + timedelta(days=rng.randrange(60), minutes=rng.randrange(1440))
+        events: list[Event] = [
+            lead_created(
+                lead_id,
+                created_at=at,
+                lead_date=at,
+                salesperson_id=rng.choice(["anna", "piotr", None]),
+                priority_code=rng.choice(["low", "high", None]),
+                source_code=rng.choice(["web", "fair"]),
+                tags=rng.sample(["vip", "export", "fair"], rng.randrange(3)),
+                expected_revenue=Decimal(rng.randrange(1, 10**6)) / 100,
+                currency=rng.choice(["PLN", "EUR"]),
+                probability=rng.choice([None, 10, 50, 90]),
+                expected_close=(at + timedelta(days=rng.randrange(90))).date(),
+            )
+        ]
+        status = "new"
+        for _ in range(rng.randrange(4)):
+            at += timedelta(hours=rng.randrange(1, 200))
+            step = rng.random()
+            if step < 0.3:
+                events.append(lead_updated(lead_id, priority_code="high", expected_revenue="1234.56", tags=["vip"]))
+            elif step < 0.45:
+                events.append(lead_assigned(lead_id, rng.choice(["anna", "piotr"])))
+            else:
+                target = rng.choice([s for s in STATUSES if s != status])
+                events.append(status_changed(lead_id, status, target, at=at))
+                status = target
+        ending = rng.random()
+        if ending < 0.15:
+            events += [
+                lead_lost(lead_id, rng.choice(["price", "timing"]), at=at),
+                status_changed(lead_id, status, "lost", closed=True, at=at),
+            ]
+        elif ending < 0.3:
+            events.append(status_changed(lead_id, status, "won", closed=True, at=at + timedelta(hours=1)))
+        elif ending < 0.35:
+            events.append(lead_deleted(lead_id))
+        elif ending < 0.4 and n > 0:
+            events.append(leads_merged(ids[0], lead_id))
+        histories.append(events)
+    interleaved: list[Event] = []
+    pending = [h[::-1] for h in histories]  # reversed, so each lead's next event pops off the end
+    while pending:
+        n = rng.randrange(len(pending))
+        interleaved.append(pending[n].pop())
+        if not pending[n]:
+            pending[n] = pending[-1]
+            pending.pop()
+    return interleaved
