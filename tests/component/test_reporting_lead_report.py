@@ -4,10 +4,15 @@ status history, won and lost, stuck leads and workload."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from leadline.contracts.envelope import Envelope
+from leadline.contracts.events import Event
 from leadline.contracts.topics import LEAD
 from leadline.reporting.domain.report import Dimension, Interval, PivotCell, PivotRequest
 from leadline.reporting.service import reports
@@ -21,7 +26,9 @@ from tests.component.builders import (
     leads_merged,
     status_changed,
 )
+from tests.component.conftest import service_named
 from tests.component.test_reporting import Reporting
+from tests.support.lead_histories import all_reports, lead_histories
 
 
 async def pivot(
@@ -190,3 +197,37 @@ async def test_events_of_a_lead_reporting_never_saw_created_are_left_out(reporti
     await reporting.deliver(lead_assigned(unknown, "piotr"))
 
     assert await pivot(reporting, (Dimension.STATUS,)) == []
+
+
+async def test_a_batch_of_many_events_folds_as_the_same_events_one_at_a_time(tmp_path: Path) -> None:
+    """Replays hand the consumer thousands of events at once; the live service often one. Same result."""
+    events = lead_histories(40, seed=3)
+    async with (
+        service_named("reporting", tmp_path / "single") as single,
+        service_named("reporting", tmp_path / "batched") as batched,
+    ):
+        for event in events:
+            await single.deliver(event)
+        records = [record_of(event, offset) for offset, event in enumerate(events)]
+        await batched.runtime.consumers[0].consume(records[:70])
+        await batched.runtime.consumers[0].consume(records[70:])
+
+        expected = await all_reports(single.runtime)
+        assert expected["by_status"]  # the history is not empty
+        assert await all_reports(batched.runtime) == expected
+        assert [row.event for row in await batched.outbox()] != []  # counts are still published
+
+
+@dataclass(frozen=True)
+class FakeRecord:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes]]
+
+
+def record_of(event: Event, offset: int) -> FakeRecord:
+    envelope = Envelope.wrap(event, source="leadline/leads")
+    return FakeRecord(event.topic.name, 0, offset, envelope.subject.encode(), envelope.data, envelope.kafka_headers())

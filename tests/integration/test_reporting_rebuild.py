@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,12 +15,10 @@ from leadline.contracts.migrations import upgrade
 from leadline.contracts.runtime import ServiceRuntime
 from leadline.reporting.app import create_app
 from leadline.reporting.config import Settings
-from leadline.reporting.domain.report import Dimension, Interval, PivotRequest
-from leadline.reporting.service import reports, use_cases
 from tests.component.builders import lead_created
 from tests.integration.conftest import another_database
 from tests.support.kafka import GatewayProducer, LocalKafka
-from tests.support.lead_histories import lead_histories
+from tests.support.lead_histories import all_reports, lead_histories
 from tests.support.services import RunningService, auth, running_service
 from tests.support.waiting import eventually
 
@@ -36,24 +33,6 @@ async def reporting(kafka: LocalKafka, namespace: str, database_url: str) -> Asy
         yield svc
 
 
-async def everything(runtime: ServiceRuntime[Any]) -> dict[str, Any]:
-    """Every report reporting serves, computed on one database."""
-    pivots = [
-        ((Dimension.STATUS, Dimension.SALESPERSON), (Dimension.LEAD_MONTH,)),
-        ((Dimension.TAG,), (Dimension.CLOSE_WEEK,)),
-        ((Dimension.PRIORITY, Dimension.SOURCE), (Dimension.LEAD_WEEKDAY, Dimension.LEAD_HOUR)),
-        ((Dimension.LEAD_DATE,), ()),
-    ]
-    async with runtime.unit_of_work(read_only=True) as uow:
-        return {
-            "pivots": [await reports.lead_pivot(uow, PivotRequest(r, c, Interval())) for r, c in pivots],
-            "funnel": [await reports.funnel(uow, period, Interval()) for period in ("day", "week", "month")],
-            "stuck": await reports.stuck_leads(uow, 3, datetime(2026, 6, 1, tzinfo=UTC), 1000),
-            "workload": await reports.workload(uow),
-            "by_status": await use_cases.leads_by_status(uow),
-        }
-
-
 async def test_a_rebuild_from_the_topics_gives_the_live_reports(
     reporting: RunningService, kafka: LocalKafka, namespace: str, database_url: str, tmp_path: Path
 ) -> None:
@@ -66,7 +45,7 @@ async def test_a_rebuild_from_the_topics_gives_the_live_reports(
     await eventually(
         lambda: _applied(live, len(events)), timeout=60, what=f"the live service applied all {len(events)} events"
     )
-    expected = await everything(live)
+    expected = await all_reports(live)
     assert sum(cell.count for cell in expected["pivots"][0]) > 20  # the scenario is not trivially empty
 
     async with another_database(database_url, tmp_path, "rebuilt") as rebuilt_url:
@@ -78,7 +57,7 @@ async def test_a_rebuild_from_the_topics_gives_the_live_reports(
         replayed = await rebuilt.replay()
 
         assert replayed.records == len(events) + 1
-        assert await everything(rebuilt) == expected
+        assert await all_reports(rebuilt) == expected
         with pytest.raises(RuntimeError, match="replay into a fresh one"):
             await rebuilt.replay()
         await rebuilt.engine.dispose()

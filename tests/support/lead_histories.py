@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from leadline.contracts.events import Event
+from leadline.contracts.runtime import ServiceRuntime
+from leadline.reporting.domain.report import Dimension, Interval, PivotRequest
+from leadline.reporting.service import reports, use_cases
 from tests.component.builders import (
     AT,
     lead_assigned,
@@ -80,3 +84,21 @@ def lead_histories(leads: int, seed: int) -> list[Event]:
             pending[n] = pending[-1]
             pending.pop()
     return interleaved
+
+
+async def all_reports(runtime: ServiceRuntime[Any]) -> dict[str, Any]:
+    """Every report reporting serves, computed on one database."""
+    pivots = [
+        ((Dimension.STATUS, Dimension.SALESPERSON), (Dimension.LEAD_MONTH,)),
+        ((Dimension.TAG,), (Dimension.CLOSE_WEEK,)),
+        ((Dimension.PRIORITY, Dimension.SOURCE), (Dimension.LEAD_WEEKDAY, Dimension.LEAD_HOUR)),
+        ((Dimension.LEAD_DATE,), ()),
+    ]
+    async with runtime.unit_of_work(read_only=True) as uow:
+        return {
+            "pivots": [await reports.lead_pivot(uow, PivotRequest(r, c, Interval())) for r, c in pivots],
+            "funnel": [await reports.funnel(uow, period, Interval()) for period in ("day", "week", "month")],
+            "stuck": await reports.stuck_leads(uow, 3, datetime(2026, 6, 1, tzinfo=UTC), 1000),
+            "workload": await reports.workload(uow),
+            "by_status": await use_cases.leads_by_status(uow),
+        }

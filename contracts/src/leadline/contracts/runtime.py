@@ -25,7 +25,7 @@ from leadline.contracts.body_limit import BodySizeLimit
 from leadline.contracts.db import UnitOfWork, create_engine, read_only_engine
 from leadline.contracts.events.base import Event
 from leadline.contracts.http import health_router, install_problem_handlers
-from leadline.contracts.messaging.consumer import EventConsumer, EventHandler
+from leadline.contracts.messaging.consumer import BatchSteps, EventConsumer, EventHandler
 from leadline.contracts.messaging.dead_letters import DeadLetters
 from leadline.contracts.messaging.outbox import Publication
 from leadline.contracts.messaging.publisher import RawPublisher
@@ -98,7 +98,9 @@ class ServiceRuntime(Generic[U]):
     def relay_running(self) -> bool:
         return self._relay_task is not None and not self._relay_task.done()
 
-    def subscribe(self, handlers: Mapping[type[Event], EventHandler]) -> EventConsumer:
+    def subscribe(
+        self, handlers: Mapping[type[Event], EventHandler], *, batch_steps: BatchSteps | None = None
+    ) -> EventConsumer:
         """One consumer group per service, reading every topic that carries a handled event type."""
         prefix = self.settings.kafka_topic_prefix
         group = f"{prefix}leadline.{self.name}"
@@ -109,6 +111,7 @@ class ServiceRuntime(Generic[U]):
             handlers,
             DeadLetters(self.publisher, consumer=group),
             external_topics=frozenset(prefix + event.topic.name for event in handlers if event.topic.external),
+            batch_steps=batch_steps,
         )
         self.consumers.append(consumer)
         self._subscriptions.append((consumer, topics))

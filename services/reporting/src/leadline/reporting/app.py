@@ -15,7 +15,7 @@ from leadline.reporting.entrypoints import http, http_reports, kafka
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = ServiceRuntime(settings, ReportingUnitOfWork, publishes=[LeadsByStatusV1])
-    runtime.subscribe(kafka.handlers())
+    runtime.subscribe(kafka.handlers(), batch_steps=kafka.BATCH_STEPS)
     return runtime.http_app(
         title="Leadline reporting",
         description="Funnel aggregates: served here to managers and published to compacted topics for BI.",

@@ -13,9 +13,9 @@ from leadline.contracts.events import (
     LeadStatusChangedV1,
     LeadUpdatedV1,
 )
-from leadline.contracts.messaging.consumer import EventHandler
+from leadline.contracts.messaging.consumer import BatchSteps, EventHandler
 from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
-from leadline.reporting.service import lead_facts, use_cases
+from leadline.reporting.service import batches, lead_facts, use_cases
 
 
 def _both(*steps: EventHandler) -> EventHandler:
@@ -38,3 +38,6 @@ def handlers() -> dict[type[Event], EventHandler]:
         LeadDeletedV1: _both(use_cases.lead_deleted, lead_facts.lead_deleted),
         LeadMergedV1: _both(use_cases.lead_merged, lead_facts.lead_merged),
     }
+
+
+BATCH_STEPS = BatchSteps(prepare=batches.prepare, finish=batches.finish)

@@ -40,16 +40,19 @@ async def _move(uow: ReportingUnitOfWork, lead_id: UUID, to_status: str | None, 
     previous = await uow.funnel.status_of(lead_id)
     if previous == to_status:
         return
-    if to_status is None:
-        await uow.funnel.forget(lead_id)
-    else:
-        await uow.funnel.set_status(lead_id, to_status, known=previous is not None)
-    counts = await uow.funnel.add_to_counts(StatusMove(previous, to_status).count_changes())
-    for status_code, lead_count in counts.items():
+    uow.funnel.set_status(lead_id, to_status)
+    await uow.funnel.add_to_counts(StatusMove(previous, to_status).count_changes(), caused_by=envelope)
+
+
+async def report_counts(uow: ReportingUnitOfWork) -> None:
+    """At the end of a batch: each count it changed, once, at its latest value (the topic is compacted by
+    status, so the counts in between would say nothing a reader keeps)."""
+    for status_code, lead_count, cause in uow.funnel.changed_counts():
         await uow.outbox.add(
-            LeadsByStatusV1(status_code=status_code, lead_count=lead_count, as_of=envelope.time),
-            caused_by=envelope,
+            LeadsByStatusV1(status_code=status_code, lead_count=lead_count, as_of=cause.time),
+            caused_by=cause,
         )
+    await uow.funnel.flush()
 
 
 async def leads_by_status(uow: ReportingUnitOfWork) -> dict[str, int]:
