@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import Event
-from leadline.contracts.topics import LEAD
+from leadline.contracts.events import Event, FunnelMonthV1
+from leadline.contracts.topics import FUNNEL, LEAD
 from leadline.reporting.domain.report import Dimension, Interval, PivotCell, PivotRequest
 from leadline.reporting.service import reports
 from tests.component.builders import (
@@ -231,3 +231,27 @@ class FakeRecord:
 def record_of(event: Event, offset: int) -> FakeRecord:
     envelope = Envelope.wrap(event, source="leadline/leads")
     return FakeRecord(event.topic.name, 0, offset, envelope.subject.encode(), envelope.data, envelope.kafka_headers())
+
+
+async def funnel_months(service: Reporting) -> dict[str, tuple[int, int, float | None]]:
+    """The latest FunnelMonthV1 per key in the outbox, as the compacted topic keeps it."""
+    latest: dict[str, tuple[int, int, float | None]] = {}
+    for row in await service.outbox():
+        if isinstance(row.event, FunnelMonthV1):
+            assert (row.topic, row.key) == (FUNNEL.name, f"{row.event.month}/{row.event.status_code}")
+            latest[row.key] = (row.event.entered, row.event.left, row.event.average_seconds_in_status)
+    return latest
+
+
+async def test_the_funnel_per_month_and_status_is_published_keyed_by_both(reporting: Reporting) -> None:
+    created = lead_created()
+    await reporting.deliver(created)
+    moved = await reporting.deliver(status_changed(created.lead_id, "new", "proposal", at=AT + timedelta(hours=2)))
+
+    assert await funnel_months(reporting) == {"2026-03/new": (1, 1, 7200.0), "2026-03/proposal": (1, 0, None)}
+    last = (await reporting.outbox())[-1]
+    assert (last.envelope.causation_id, last.event.as_of) == (moved.id, moved.time)  # type: ignore[attr-defined]
+
+    await reporting.deliver(lead_deleted(created.lead_id))
+
+    assert await funnel_months(reporting) == {"2026-03/new": (0, 0, None), "2026-03/proposal": (0, 0, None)}

@@ -11,13 +11,15 @@ from typing import Any
 
 import pytest
 
+from leadline.contracts.events import FunnelMonthV1
 from leadline.contracts.migrations import upgrade
 from leadline.contracts.runtime import ServiceRuntime
+from leadline.contracts.topics import FUNNEL
 from leadline.reporting.app import create_app
 from leadline.reporting.config import Settings
 from tests.component.builders import lead_created
 from tests.integration.conftest import another_database
-from tests.support.kafka import GatewayProducer, LocalKafka
+from tests.support.kafka import GatewayProducer, LocalKafka, read_until
 from tests.support.lead_histories import all_reports, lead_histories
 from tests.support.services import RunningService, auth, running_service
 from tests.support.waiting import eventually
@@ -99,6 +101,8 @@ async def test_the_lead_report_over_http(reporting: RunningService, kafka: Local
             "weighted_revenue": [{"currency": "PLN", "amount": "300.00"}],
         }
     ]
+    funnel = await read_until(kafka.bootstrap, FUNNEL, namespace, lambda records: len(records) >= 1)
+    assert [(r.key, FunnelMonthV1.model_validate_json(r.value).entered) for r in funnel] == [(b"2026-03/new", 1)]
     for path in ("/reports/funnel", "/reports/workload", "/reports/stuck-leads"):
         response = await reporting.http.get(path, headers=auth("marta"))
         assert response.status_code == 200, (path, response.text)

@@ -30,16 +30,6 @@ EventHandler = Callable[[Any, Any, Envelope], Awaitable[None]]
 """``handler(uow, event, envelope)``: applies one event inside the caller's transaction."""
 
 
-@dataclass(frozen=True)
-class BatchSteps:
-    """Optional steps around a batch's handlers, in its transaction: ``prepare(uow, events)`` before them (e.g.
-    load in one query what they will need), ``finish(uow)`` after (e.g. write what they folded in memory).
-    For a consumer that must go fast, such as a read model replayed from the beginning."""
-
-    prepare: Callable[[Any, Sequence[Event]], Awaitable[None]]
-    finish: Callable[[Any], Awaitable[None]]
-
-
 # Failures of the infrastructure rather than of the message: retrying later can succeed, so the
 # batch is handed back to Kafka instead of being dead-lettered.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
@@ -61,6 +51,16 @@ class Delivery:
     record: Record
     envelope: Envelope
     event: Event
+
+
+@dataclass(frozen=True)
+class BatchSteps:
+    """Optional steps around a batch's handlers, in its transaction, each given the batch's new deliveries:
+    ``prepare`` before them (e.g. load in one query what they will need), ``finish`` after (e.g. write what
+    they folded in memory). For a consumer that must go fast, such as a read model replayed from the start."""
+
+    prepare: Callable[[Any, Sequence[Delivery]], Awaitable[None]]
+    finish: Callable[[Any, Sequence[Delivery]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -152,11 +152,11 @@ class EventConsumer:
                     seen.add(delivery.envelope.id)
                     unseen.append(delivery)
             if self._batch_steps and unseen:
-                await self._batch_steps.prepare(uow, [d.event for d in unseen])
+                await self._batch_steps.prepare(uow, unseen)
             for delivery in unseen:
                 await self._handlers[type(delivery.event)](uow, delivery.event, delivery.envelope)
             if self._batch_steps and unseen:
-                await self._batch_steps.finish(uow)
+                await self._batch_steps.finish(uow, unseen)
             fresh = [d.envelope.id for d in unseen]
             if fresh:
                 now = datetime.now(UTC)

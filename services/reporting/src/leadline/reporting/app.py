@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from leadline.contracts.events import LeadsByStatusV1
+from leadline.contracts.events import FunnelMonthV1, LeadsByStatusV1
 from leadline.contracts.runtime import ServiceRuntime
 from leadline.contracts.settings import ServiceSettings
 from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
@@ -14,7 +14,7 @@ from leadline.reporting.entrypoints import http, http_reports, kafka
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or Settings()
-    runtime = ServiceRuntime(settings, ReportingUnitOfWork, publishes=[LeadsByStatusV1])
+    runtime = ServiceRuntime(settings, ReportingUnitOfWork, publishes=[LeadsByStatusV1, FunnelMonthV1])
     runtime.subscribe(kafka.handlers(), batch_steps=kafka.BATCH_STEPS)
     return runtime.http_app(
         title="Leadline reporting",

@@ -70,6 +70,7 @@ class LeadFactsRepository:
         self._tags: dict[UUID, list[str]] = {}  # tags to write
         self._open: dict[UUID, _Stay] = {}  # each lead's current stay
         self._stays: list[_Stay] = []  # stays this batch opened, or closed
+        self.changed_months: set[tuple[str, str]] = set()  # (month, status) of the stays a flush wrote or deleted
 
     async def load(self, lead_ids: Iterable[UUID]) -> None:
         missing = list({i for i in lead_ids if i not in self._rows})
@@ -129,6 +130,11 @@ class LeadFactsRepository:
 
     async def flush(self) -> None:
         gone = list(self._gone)
+        for chunk in chunked(gone):
+            query = select(_periods.entered_month, _periods.status_code).where(_periods.lead_id.in_(chunk)).distinct()
+            self.changed_months.update(
+                (row.entered_month, row.status_code) for row in await self._session.execute(query)
+            )
         for table in (report_status_periods, report_lead_tags, report_leads):
             for chunk in chunked(gone):
                 await self._session.execute(delete(table).where(table.c.lead_id.in_(chunk)))
@@ -150,6 +156,7 @@ class LeadFactsRepository:
         if tags:
             await self._session.execute(insert(report_lead_tags), tags)
         live = [s for s in self._stays if self._rows.get(s.lead_id) is not None]
+        self.changed_months.update((funnel_period(s.entered_at)["month"], s.status_code) for s in live)
         closed = [{"b_id": s.id, **s.closing()} for s in live if s.id is not None]
         if closed:
             await self._session.execute(update(report_status_periods).where(_periods.id == bindparam("b_id")), closed)

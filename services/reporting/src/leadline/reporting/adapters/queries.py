@@ -3,13 +3,14 @@ columns, so no date function differs between them)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from leadline.reporting.adapters.chunks import chunked
 from leadline.reporting.adapters.tables import report_lead_tags, report_leads, report_status_periods
 from leadline.reporting.domain.facts import CLOSE_BUCKET_COLUMNS, LEAD_BUCKET_COLUMNS
 from leadline.reporting.domain.report import Dimension, Interval
@@ -121,3 +122,22 @@ class ReportQueries:
             .group_by(_leads.salesperson_id, _leads.currency)
         )
         return (await self._session.execute(query)).all()
+
+    async def funnel_months(self, months: Collection[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, int, int]]:
+        """Per (month, status): stays entered that month, how many have ended, and their seconds in total."""
+        found: dict[tuple[str, str], tuple[int, int, int]] = {}
+        for chunk in chunked(sorted(months)):
+            query = (
+                select(
+                    _periods.entered_month,
+                    _periods.status_code,
+                    func.count(),
+                    func.count(_periods.left_at),
+                    func.coalesce(func.sum(_periods.seconds_in_status), 0),
+                )
+                .where(tuple_(_periods.entered_month, _periods.status_code).in_(chunk))
+                .group_by(_periods.entered_month, _periods.status_code)
+            )
+            for month, status, entered, left, seconds in await self._session.execute(query):
+                found[(month, status)] = (entered, left, seconds)
+        return found

@@ -6,17 +6,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from leadline.contracts.events import Event
+from leadline.contracts.messaging.consumer import Delivery
 from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
 from leadline.reporting.service import use_cases
 
 
-async def prepare(uow: ReportingUnitOfWork, events: Sequence[Event]) -> None:
-    lead_ids = [UUID(event.subject) for event in events]  # every event reporting handles is keyed by a lead
+async def prepare(uow: ReportingUnitOfWork, deliveries: Sequence[Delivery]) -> None:
+    lead_ids = [UUID(d.event.subject) for d in deliveries]  # every event reporting handles is keyed by a lead
     await uow.funnel.load(lead_ids)
     await uow.facts.load(lead_ids)
 
 
-async def finish(uow: ReportingUnitOfWork) -> None:
+async def finish(uow: ReportingUnitOfWork, deliveries: Sequence[Delivery]) -> None:
     await use_cases.report_counts(uow)
     await uow.facts.flush()
+    await use_cases.report_funnel_months(uow, caused_by=deliveries[-1].envelope)

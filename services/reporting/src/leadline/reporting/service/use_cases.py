@@ -6,6 +6,7 @@ from uuid import UUID
 
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import (
+    FunnelMonthV1,
     LeadCreatedV1,
     LeadDeletedV1,
     LeadMergedV1,
@@ -13,6 +14,7 @@ from leadline.contracts.events import (
     LeadStatusChangedV1,
 )
 from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
+from leadline.reporting.domain.funnel import average
 from leadline.reporting.domain.model import StatusMove
 
 
@@ -53,6 +55,24 @@ async def report_counts(uow: ReportingUnitOfWork) -> None:
             caused_by=cause,
         )
     await uow.funnel.flush()
+
+
+async def report_funnel_months(uow: ReportingUnitOfWork, caused_by: Envelope) -> None:
+    """After a batch is written: the funnel of each (month, status) whose stays it changed, at its latest value."""
+    found = await uow.reports.funnel_months(uow.facts.changed_months)
+    for month, status_code in sorted(uow.facts.changed_months):
+        entered, left, seconds = found.get((month, status_code), (0, 0, 0))
+        await uow.outbox.add(
+            FunnelMonthV1(
+                month=month,
+                status_code=status_code,
+                entered=entered,
+                left=left,
+                average_seconds_in_status=average(seconds, left),
+                as_of=caused_by.time,
+            ),
+            caused_by=caused_by,
+        )
 
 
 async def leads_by_status(uow: ReportingUnitOfWork) -> dict[str, int]:
