@@ -20,7 +20,7 @@ from leadline.reporting.config import Settings
 from tests.component.builders import lead_created
 from tests.integration.conftest import another_database
 from tests.support.kafka import GatewayProducer, LocalKafka, read_until
-from tests.support.lead_histories import all_reports, lead_histories
+from tests.support.lead_histories import all_reports, lead_histories, triaged_calls
 from tests.support.services import RunningService, auth, running_service
 from tests.support.waiting import eventually
 
@@ -38,7 +38,7 @@ async def reporting(kafka: LocalKafka, namespace: str, database_url: str) -> Asy
 async def test_a_rebuild_from_the_topics_gives_the_live_reports(
     reporting: RunningService, kafka: LocalKafka, namespace: str, database_url: str, tmp_path: Path
 ) -> None:
-    events = lead_histories(60, seed=7)
+    events = lead_histories(60, seed=7) + triaged_calls(30, seed=7)
     async with GatewayProducer(kafka.bootstrap, namespace) as producer:
         published = [await producer.publish(event) for event in events]
         await producer.publish(events[0], event_id=published[0].id)  # a redelivery, applied once
@@ -49,6 +49,7 @@ async def test_a_rebuild_from_the_topics_gives_the_live_reports(
     )
     expected = await all_reports(live)
     assert sum(cell.count for cell in expected["pivots"][0]) > 20  # the scenario is not trivially empty
+    assert sum(stats.arrived for stats in expected["communications"]) == 30
 
     async with another_database(database_url, tmp_path, "rebuilt") as rebuilt_url:
         settings = Settings(
@@ -103,7 +104,7 @@ async def test_the_lead_report_over_http(reporting: RunningService, kafka: Local
     ]
     funnel = await read_until(kafka.bootstrap, FUNNEL, namespace, lambda records: len(records) >= 1)
     assert [(r.key, FunnelMonthV1.model_validate_json(r.value).entered) for r in funnel] == [(b"2026-03/new", 1)]
-    for path in ("/reports/funnel", "/reports/workload", "/reports/stuck-leads"):
+    for path in ("/reports/funnel", "/reports/workload", "/reports/stuck-leads", "/reports/communications"):
         response = await reporting.http.get(path, headers=auth("marta"))
         assert response.status_code == 200, (path, response.text)
 
@@ -130,7 +131,10 @@ async def test_bad_report_parameters_are_refused_naming_the_parameter_and_rule(
     assert [(e["field"], e["rule"]) for e in response.json()["errors"]] == [(field, rule)]
 
 
-@pytest.mark.parametrize("path", ["/reports/leads", "/reports/funnel", "/reports/stuck-leads", "/reports/workload"])
+@pytest.mark.parametrize(
+    "path",
+    ["/reports/leads", "/reports/funnel", "/reports/stuck-leads", "/reports/workload", "/reports/communications"],
+)
 async def test_reports_are_for_managers_only(reporting: RunningService, path: str) -> None:
     response = await reporting.http.get(path, headers=auth("anna"))
 

@@ -9,12 +9,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from leadline.contracts.events import Event
+from leadline.contracts.events import CallIgnoredV1, CallUnignoredV1, Event
 from leadline.contracts.runtime import ServiceRuntime
 from leadline.reporting.domain.report import Dimension, Interval, PivotRequest
-from leadline.reporting.service import reports, use_cases
+from leadline.reporting.service import communications, reports, use_cases
 from tests.component.builders import (
     AT,
+    call_attached,
+    call_registered,
     lead_assigned,
     lead_created,
     lead_deleted,
@@ -101,4 +103,28 @@ async def all_reports(runtime: ServiceRuntime[Any]) -> dict[str, Any]:
             "stuck": await reports.stuck_leads(uow, 3, datetime(2026, 6, 1, tzinfo=UTC), 1000),
             "workload": await reports.workload(uow),
             "by_status": await use_cases.leads_by_status(uow),
+            "communications": await communications.communication_stats(uow, "day", Interval()),
         }
+
+
+def triaged_calls(calls: int, seed: int) -> list[Event]:
+    """Calls arriving, matched or left in triage, then attached, made a lead of or ignored (some undone)."""
+    rng = random.Random(seed)
+    events: list[Event] = []
+    for _ in range(calls):
+        at = AT + timedelta(days=rng.randrange(10), minutes=rng.randrange(1440))
+        registered = call_registered(rng.choice([uuid.uuid4(), None]), received_at=at)
+        events.append(registered)
+        if registered.lead_id is not None:
+            continue
+        decided_at = at + timedelta(minutes=rng.randrange(1, 600))
+        step = rng.random()
+        if step < 0.4:
+            how = rng.choice(["chosen", "lead_created", "matched"])
+            events.append(call_attached(registered.call_id, uuid.uuid4(), how=how, attached_at=decided_at))
+        elif step < 0.7:
+            events.append(CallIgnoredV1(call_id=registered.call_id, ignored_by="anna", ignored_at=decided_at))
+            if step < 0.5:
+                undone = decided_at + timedelta(minutes=5)
+                events.append(CallUnignoredV1(call_id=registered.call_id, unignored_by="anna", unignored_at=undone))
+    return events

@@ -7,11 +7,17 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select, tuple_
+from sqlalchemy import ColumnElement, and_, case, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadline.reporting.adapters.chunks import chunked
-from leadline.reporting.adapters.tables import report_lead_tags, report_leads, report_status_periods
+from leadline.reporting.adapters.tables import (
+    report_communications,
+    report_lead_tags,
+    report_leads,
+    report_status_periods,
+)
+from leadline.reporting.domain.communications import Outcome
 from leadline.reporting.domain.facts import CLOSE_BUCKET_COLUMNS, LEAD_BUCKET_COLUMNS
 from leadline.reporting.domain.report import Dimension, Interval
 
@@ -32,7 +38,9 @@ _DIMENSION_COLUMNS: dict[Dimension, ColumnElement[Any]] = {
     **{Dimension(f"close_{part}"): report_leads.c[column] for part, column in CLOSE_BUCKET_COLUMNS.items()},
 }
 
+_items = report_communications.c
 _PERIOD_COLUMNS = {"day": _periods.entered_day, "week": _periods.entered_week, "month": _periods.entered_month}
+_ARRIVAL_COLUMNS = {"day": _items.arrived_day, "week": _items.arrived_week, "month": _items.arrived_month}
 
 
 def _within(column: Any, interval: Interval) -> list[ColumnElement[bool]]:
@@ -141,3 +149,22 @@ class ReportQueries:
             for month, status, entered, left, seconds in await self._session.execute(query):
                 found[(month, status)] = (entered, left, seconds)
         return found
+
+    async def communications(self, period: str, arrived: Interval) -> Sequence[Any]:
+        """Per period of arrival and kind: arrived, decided each way, and the decisions' seconds in total."""
+        bucket = _ARRIVAL_COLUMNS[period]
+        outcomes = [func.count(case((_items.outcome == o.value, 1))).label(o.value) for o in Outcome]
+        query = (
+            select(
+                bucket.label("period"),
+                _items.kind,
+                func.count().label("arrived"),
+                *outcomes,
+                func.count(_items.decision_seconds).label("decided"),
+                func.coalesce(func.sum(_items.decision_seconds), 0).label("decision_seconds"),
+            )
+            .where(*_within(_items.arrived_at, arrived))
+            .group_by(bucket, _items.kind)
+            .order_by(bucket, _items.kind)
+        )
+        return (await self._session.execute(query)).all()

@@ -82,3 +82,19 @@ report_status_periods = Table(
     Column("seconds_in_status", BigInteger),
     Index("ix_report_status_periods_lead_open", "lead_id", "left_at"),
 )
+
+
+# Each call and e-mail: when it arrived, and how triage decided it (null: still in triage).
+report_communications = Table(
+    "report_communications",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("kind", String(5), nullable=False),
+    Column("arrived_at", UtcDateTime(), nullable=False, index=True),
+    Column("arrived_day", String(10), nullable=False),
+    Column("arrived_week", String(8), nullable=False),
+    Column("arrived_month", String(7), nullable=False),
+    Column("outcome", String(10)),
+    Column("decided_at", UtcDateTime()),
+    Column("decision_seconds", BigInteger),
+)

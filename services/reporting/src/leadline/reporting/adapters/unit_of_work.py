@@ -1,4 +1,5 @@
 from leadline.contracts.db import UnitOfWork
+from leadline.reporting.adapters.communications_repository import CommunicationsRepository
 from leadline.reporting.adapters.facts_repository import LeadFactsRepository
 from leadline.reporting.adapters.queries import ReportQueries
 from leadline.reporting.adapters.repository import FunnelRepository
@@ -9,3 +10,4 @@ class ReportingUnitOfWork(UnitOfWork):
         self.funnel = FunnelRepository(self.session)
         self.facts = LeadFactsRepository(self.session)
         self.reports = ReportQueries(self.session)
+        self.communications = CommunicationsRepository(self.session)

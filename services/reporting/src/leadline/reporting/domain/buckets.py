@@ -8,10 +8,11 @@ Every bucket is in UTC and sorts in time order as text.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Literal
 
 LEAD_DATE_BUCKETS = ("minute", "hour", "date", "weekday", "week", "month", "year")
 CLOSE_BUCKETS = ("weekday", "week", "month", "year")
-FUNNEL_PERIODS = ("day", "week", "month")
+FunnelPeriod = Literal["day", "week", "month"]
 
 
 def day_buckets(day: date) -> dict[str, str]:

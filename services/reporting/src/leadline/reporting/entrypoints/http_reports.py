@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
@@ -12,13 +12,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from leadline.contracts.http import PROBLEM_RESPONSES, require_manager, unit_of_work
 from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
-from leadline.reporting.domain.buckets import FUNNEL_PERIODS
+from leadline.reporting.domain.buckets import FunnelPeriod
 from leadline.reporting.domain.report import Dimension, Interval, PivotRequest
 from leadline.reporting.service import reports
 
 UnitOfWork = Annotated[ReportingUnitOfWork, Depends(unit_of_work)]
-Period = Literal["day", "week", "month"]
-assert set(FUNNEL_PERIODS) == set(Period.__args__)  # type: ignore[attr-defined]
 
 router = APIRouter(dependencies=[Depends(require_manager)], responses=PROBLEM_RESPONSES, tags=["reports"])
 
@@ -147,7 +145,7 @@ class Funnel(BaseModel):
         }
     )
 
-    period: Period
+    period: FunnelPeriod
     entries: list[Entries] = Field(description="Leads entering each status, per period.")
     conversions: list[Conversion] = Field(description="Moves from a status to the next one leads took.")
     won: int = Field(description="Leads closed in a status other than the lost one.")
@@ -159,7 +157,7 @@ class Funnel(BaseModel):
 @router.get("/reports/funnel", response_model=Funnel, summary="The sales funnel")
 async def funnel(
     uow: UnitOfWork,
-    period: Annotated[Period, Query(description="Bucket of the entries (UTC; ISO weeks).")] = "month",
+    period: Annotated[FunnelPeriod, Query(description="Bucket of the entries (UTC; ISO weeks).")] = "month",
     entered_from: FromQuery = None,
     entered_to: ToQuery = None,
 ) -> Funnel:

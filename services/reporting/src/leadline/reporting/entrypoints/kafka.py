@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import (
+    CallAttachedV1,
+    CallIgnoredV1,
+    CallRegisteredV1,
+    CallUnignoredV1,
+    EmailAttachedV1,
+    EmailIgnoredV1,
+    EmailRegisteredV1,
+    EmailUnignoredV1,
     Event,
     LeadAssignedV1,
     LeadCreatedV1,
@@ -15,7 +23,7 @@ from leadline.contracts.events import (
 )
 from leadline.contracts.messaging.consumer import BatchSteps, EventHandler
 from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
-from leadline.reporting.service import batches, lead_facts, use_cases
+from leadline.reporting.service import batches, communications, lead_facts, use_cases
 
 
 def _both(*steps: EventHandler) -> EventHandler:
@@ -37,6 +45,14 @@ def handlers() -> dict[type[Event], EventHandler]:
         LeadAssignedV1: lead_facts.lead_assigned,
         LeadDeletedV1: _both(use_cases.lead_deleted, lead_facts.lead_deleted),
         LeadMergedV1: _both(use_cases.lead_merged, lead_facts.lead_merged),
+        CallRegisteredV1: communications.call_registered,
+        EmailRegisteredV1: communications.email_registered,
+        CallAttachedV1: communications.attached,
+        EmailAttachedV1: communications.attached,
+        CallIgnoredV1: communications.ignored,
+        EmailIgnoredV1: communications.ignored,
+        CallUnignoredV1: communications.unignored,
+        EmailUnignoredV1: communications.unignored,
     }
 
 

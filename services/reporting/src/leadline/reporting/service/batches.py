@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from leadline.contracts.messaging.consumer import Delivery
+from leadline.contracts.topics import LEAD
 from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
 from leadline.reporting.service import use_cases
 
 
 async def prepare(uow: ReportingUnitOfWork, deliveries: Sequence[Delivery]) -> None:
-    lead_ids = [UUID(d.event.subject) for d in deliveries]  # every event reporting handles is keyed by a lead
+    lead_ids = [UUID(d.event.subject) for d in deliveries if d.event.topic is LEAD]  # keyed by the lead
     await uow.funnel.load(lead_ids)
     await uow.facts.load(lead_ids)
 
