@@ -81,6 +81,8 @@ report_status_periods = Table(
     Column("next_status_code", String(40)),
     Column("seconds_in_status", BigInteger),
     Index("ix_report_status_periods_lead_open", "lead_id", "left_at"),
+    # The funnel per month and status, re-read for the cells each batch changed.
+    Index("ix_report_status_periods_month_status", "entered_month", "status_code"),
 )
 
 
