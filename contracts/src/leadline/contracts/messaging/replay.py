@@ -18,7 +18,9 @@ from leadline.contracts.messaging.consumer import EventConsumer
 
 log = logging.getLogger(__name__)
 
-REPLAY_BATCH_RECORDS = 5000
+# Measured on 45k lead events into SQLite: 5000 a batch ~4.5k events/s, 20000 ~7k. The consumer's inbox
+# query binds one parameter per event, so stay well below PostgreSQL's 32767.
+REPLAY_BATCH_RECORDS = 20000
 
 
 @dataclass(frozen=True)
