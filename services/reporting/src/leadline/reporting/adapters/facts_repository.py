@@ -91,7 +91,7 @@ class LeadFactsRepository:
         row = await self._row(lead_id)
         return row["status_code"] if row else None
 
-    async def add(self, columns: Mapping[str, Any], tags: Iterable[str], entered_at: datetime) -> None:
+    def add(self, columns: Mapping[str, Any], tags: Iterable[str], entered_at: datetime) -> None:
         lead_id: UUID = columns["lead_id"]
         self._rows[lead_id] = dict(columns)
         self._changed.add(lead_id)
@@ -104,7 +104,7 @@ class LeadFactsRepository:
             row.update(columns)
             self._changed.add(lead_id)
 
-    async def set_tags(self, lead_id: UUID, tags: Iterable[str]) -> None:
+    def set_tags(self, lead_id: UUID, tags: Iterable[str]) -> None:
         self._tags[lead_id] = sorted(set(tags))
 
     async def move(self, lead_id: UUID, to_status: str, at: datetime, columns: Mapping[str, Any]) -> None:

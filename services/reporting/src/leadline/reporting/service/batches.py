@@ -1,5 +1,5 @@
 """What runs around each batch of events: the leads it touches read in a few queries before the handlers,
-and what the handlers folded written (and the changed counts published) after them."""
+and what the handlers folded written, the changed counts and funnel months published, after them."""
 
 from __future__ import annotations
 

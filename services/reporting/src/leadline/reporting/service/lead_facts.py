@@ -23,7 +23,7 @@ from leadline.reporting.domain.facts import created_columns, updated_columns
 
 async def lead_created(uow: ReportingUnitOfWork, event: LeadCreatedV1, _: Envelope) -> None:
     if await uow.facts.status_of(event.lead_id) is None:
-        await uow.facts.add(created_columns(event), event.tags, entered_at=event.created_at)
+        uow.facts.add(created_columns(event), event.tags, entered_at=event.created_at)
 
 
 async def lead_updated(uow: ReportingUnitOfWork, event: LeadUpdatedV1, _: Envelope) -> None:
@@ -32,7 +32,7 @@ async def lead_updated(uow: ReportingUnitOfWork, event: LeadUpdatedV1, _: Envelo
     columns, tags = updated_columns(event.changes)
     await uow.facts.change(event.lead_id, columns)
     if tags is not None:
-        await uow.facts.set_tags(event.lead_id, tags)
+        uow.facts.set_tags(event.lead_id, tags)
 
 
 async def lead_status_changed(uow: ReportingUnitOfWork, event: LeadStatusChangedV1, _: Envelope) -> None:
