@@ -5,7 +5,8 @@ Three measurements, each against the four services running as processes on a pri
 - baseline: raw aiokafka, produce then consume N records of a gateway event's size;
 - intake: a gateway bursts N calls; throughput and latency until communications has registered
   each one (its call.registered event on Kafka), and latency at a steady rate below the maximum;
-- leads: HTTP writes per second (concurrent clients) and lead-created → funnel-updated latency.
+- leads: HTTP writes per second (concurrent clients) and lead-created → funnel-updated latency;
+- reporting replay: events per second that ``python -m leadline.reporting rebuild`` folds (tests/bench/replay.py).
 The report goes to reports/bench-pipeline.json. Nothing here asserts a speed: it measures.
 """
 
@@ -32,6 +33,7 @@ from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import CallReceivedV1, CallRegisteredV1, LeadsByStatusV1
 from leadline.contracts.local_stack import LocalStack
 from leadline.contracts.topics import CALL, LEADS_BY_STATUS
+from tests.bench.replay import reporting_replay
 from tests.support.kafka import GatewayProducer, LocalKafka, free_port, new_namespace, stack_on
 from tests.support.services import auth
 
@@ -208,6 +210,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         burst = await intake_burst(kafka.bootstrap, prefix, args.calls)
         steady = await intake_steady(kafka.bootstrap, prefix, args.steady_rate, args.steady_seconds)
         writes = await lead_writes(stack.services["leads"].url, kafka.bootstrap, prefix, args.leads, args.concurrency)
+        replay = await reporting_replay(kafka, workdir, args.replay_events)
         return {
             "measured_at": datetime.now(UTC).isoformat(),
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
@@ -216,6 +219,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "intake_burst": burst,
             "intake_steady": steady,
             "leads_http_writes": writes,
+            "reporting_replay": replay,
         }
     finally:
         if stack is not None:
@@ -231,6 +235,7 @@ def main() -> None:
     parser.add_argument("--steady-seconds", type=int, default=10)
     parser.add_argument("--leads", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--replay-events", type=int, default=50_000)
     report = asyncio.run(run(parser.parse_args()))
     REPORT.parent.mkdir(exist_ok=True)
     REPORT.write_text(json.dumps(report, indent=2) + "\n")

@@ -21,6 +21,7 @@ from leadline.contracts.events import (
     LeadCreatedV1,
     LeadDeletedV1,
     LeadFieldChange,
+    LeadLostV1,
     LeadMergedV1,
     LeadOrigin,
     LeadStatusChangedV1,
@@ -58,15 +59,21 @@ def lead_created_from_call(call_id: UUID, lead_id: UUID, **changes: Any) -> Lead
     return lead_created(lead_id, origin=LeadOrigin(kind="call", id=call_id), **changes)
 
 
-def status_changed(lead_id: UUID, from_status: str, to_status: str, *, closed: bool = False) -> LeadStatusChangedV1:
+def status_changed(
+    lead_id: UUID, from_status: str, to_status: str, *, closed: bool = False, at: datetime = AT
+) -> LeadStatusChangedV1:
     return LeadStatusChangedV1(
         lead_id=lead_id,
         from_status_code=from_status,
         to_status_code=to_status,
         closed=closed,
         changed_by="anna",
-        changed_at=AT,
+        changed_at=at,
     )
+
+
+def lead_lost(lead_id: UUID, reason: str, *, status_code: str = "lost", at: datetime = AT) -> LeadLostV1:
+    return LeadLostV1(lead_id=lead_id, lost_reason_code=reason, status_code=status_code, lost_by="anna", lost_at=at)
 
 
 def call_received(pbx_call_id: str | None = None, **changes: Any) -> CallReceivedV1:

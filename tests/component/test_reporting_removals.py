@@ -7,7 +7,7 @@ import uuid
 from leadline.contracts.events import LeadsByStatusV1
 from leadline.contracts.topics import LEAD
 from tests.component.builders import lead_created, lead_deleted, leads_merged, status_changed
-from tests.component.test_reporting import Reporting, counts, reports
+from tests.component.test_reporting import Reporting, count_rows, counts, reports
 
 
 async def test_a_deleted_lead_is_taken_from_its_status_and_the_changed_count_is_reported(reporting: Reporting) -> None:
@@ -20,7 +20,7 @@ async def test_a_deleted_lead_is_taken_from_its_status_and_the_changed_count_is_
 
     assert await counts(reporting) == {"new": 1, "proposal": 0}
     assert (await reports(reporting))[-1] == ("proposal", 0)
-    last = (await reporting.outbox())[-1]
+    last = (await count_rows(reporting))[-1]
     assert isinstance(last.event, LeadsByStatusV1)
     assert (last.envelope.causation_id, last.event.as_of) == (envelope.id, envelope.time)
 

@@ -3,6 +3,7 @@ of the engine the test is parametrised with."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -27,11 +28,11 @@ async def communications(kafka: LocalKafka, namespace: str, database_url: str) -
         yield svc
 
 
-@pytest.fixture
-async def leads_database_url(database_url: str, tmp_path: Path) -> AsyncIterator[str]:
-    """The leads service's own database (services never share one), on the same engine as communications'."""
+@contextlib.asynccontextmanager
+async def another_database(database_url: str, tmp_path: Path, name: str) -> AsyncIterator[str]:
+    """A database of its own on the same engine as ``database_url``'s."""
     if make_url(database_url).get_backend_name() == "sqlite":
-        yield sqlite_url(tmp_path, "leads")
+        yield sqlite_url(tmp_path, name)
         return
     admin_url = postgres_admin_url()
     assert admin_url is not None, "database_url skips the postgresql leg without a server"
@@ -40,6 +41,13 @@ async def leads_database_url(database_url: str, tmp_path: Path) -> AsyncIterator
         yield url
     finally:
         await drop_postgres_database(admin_url, url)
+
+
+@pytest.fixture
+async def leads_database_url(database_url: str, tmp_path: Path) -> AsyncIterator[str]:
+    """The leads service's own database (services never share one), on the same engine as communications'."""
+    async with another_database(database_url, tmp_path, "leads") as url:
+        yield url
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from leadline.contracts.topics import (
     DOMAIN_TOPICS,
     EMAIL,
     EMPLOYEE,
+    FUNNEL,
     INVOICE,
     LEAD,
     LEADS_BY_STATUS,
@@ -47,6 +48,8 @@ def test_every_domain_topic_has_a_dead_letter_topic_beside_it() -> None:
             "leadline.documents.invoice.dlq",
             "leadline.reporting.leads-by-status",
             "leadline.reporting.leads-by-status.dlq",
+            "leadline.reporting.funnel",
+            "leadline.reporting.funnel.dlq",
         ]
     )
     assert DOMAIN_TOPICS == (
@@ -61,6 +64,7 @@ def test_every_domain_topic_has_a_dead_letter_topic_beside_it() -> None:
         EMAIL,
         ORDER,
         INVOICE,
+        FUNNEL,
     )
 
 
@@ -73,7 +77,7 @@ def test_a_dead_letter_topic_keeps_its_records_a_month_on_one_partition() -> Non
 
 def test_only_topics_of_current_state_are_compacted() -> None:
     assert LEADS_BY_STATUS.broker_config() == {"cleanup.policy": "compact"}
-    assert [t for t in DOMAIN_TOPICS if t.compacted] == [REFERENCE, PARTNER, EMPLOYEE, LEADS_BY_STATUS]
+    assert [t for t in DOMAIN_TOPICS if t.compacted] == [REFERENCE, PARTNER, EMPLOYEE, LEADS_BY_STATUS, FUNNEL]
     assert LEAD.broker_config() == {}
 
 

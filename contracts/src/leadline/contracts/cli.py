@@ -1,8 +1,10 @@
-"""The command line of every service: ``python -m leadline.<service> migrate|serve``."""
+"""The command line of every service: ``python -m leadline.<service> migrate|serve``, and ``rebuild`` for a service
+whose state is a read model of the topics it consumes."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 from collections.abc import Callable
 
@@ -17,12 +19,19 @@ def service_main(
     package: str,
     settings_class: type[ServiceSettings],
     create_app: Callable[[ServiceSettings], FastAPI],
+    *,
+    rebuildable: bool = False,
 ) -> None:
     parser = argparse.ArgumentParser(prog=f"python -m {package}")
     parser.add_argument(
         "command",
-        choices=["migrate", "serve"],
-        help="migrate: bring the database to the newest schema; serve: migrate, then serve HTTP and consume events",
+        choices=["migrate", "serve", *(["rebuild"] if rebuildable else [])],
+        help="migrate: bring the database to the newest schema; serve: migrate, then serve HTTP and consume events"
+        + (
+            "; rebuild: migrate a fresh database, then replay every consumed topic from its beginning into it"
+            if rebuildable
+            else ""
+        ),
     )
     args = parser.parse_args()
     settings = read_settings(settings_class, parser.prog)
@@ -31,7 +40,9 @@ def service_main(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     upgrade(package, settings.database_url)
-    if args.command == "serve":
+    if args.command == "rebuild":
+        asyncio.run(create_app(settings).state.runtime.replay())
+    elif args.command == "serve":
         uvicorn.run(
             create_app(settings),
             host=settings.http_host,

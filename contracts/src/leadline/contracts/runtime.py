@@ -26,11 +26,12 @@ from leadline.contracts.db import UnitOfWork, create_engine, read_only_engine
 from leadline.contracts.events.base import Event
 from leadline.contracts.http import health_router, install_problem_handlers
 from leadline.contracts.kafka_clients import broker_security
-from leadline.contracts.messaging.consumer import EventConsumer, EventHandler
+from leadline.contracts.messaging.consumer import BatchSteps, EventConsumer, EventHandler
 from leadline.contracts.messaging.dead_letters import DeadLetters
 from leadline.contracts.messaging.outbox import Publication
 from leadline.contracts.messaging.publisher import RawPublisher
 from leadline.contracts.messaging.relay import OutboxRelay
+from leadline.contracts.messaging.replay import Replayed, replay
 from leadline.contracts.metrics import HttpLatency, ServiceMetrics, Snapshot, consumer_lag
 from leadline.contracts.openapi import keep_example_nulls
 from leadline.contracts.settings import ServiceSettings
@@ -86,6 +87,7 @@ class ServiceRuntime(Generic[U]):
         )
         self.consumers: list[EventConsumer] = []
         self._kafka_consumers: list[tuple[str, Any]] = []  # (consumer group, FastStream subscriber)
+        self._subscriptions: list[tuple[EventConsumer, list[str]]] = []  # what replay() reads again
         self.metrics = ServiceMetrics(self.name, self.consumers, self.relay)
         self._unit_of_work = unit_of_work
         self._relay_task: asyncio.Task[None] | None = None
@@ -98,7 +100,9 @@ class ServiceRuntime(Generic[U]):
     def relay_running(self) -> bool:
         return self._relay_task is not None and not self._relay_task.done()
 
-    def subscribe(self, handlers: Mapping[type[Event], EventHandler]) -> EventConsumer:
+    def subscribe(
+        self, handlers: Mapping[type[Event], EventHandler], *, batch_steps: BatchSteps | None = None
+    ) -> EventConsumer:
         """One consumer group per service, reading every topic that carries a handled event type."""
         prefix = self.settings.kafka_topic_prefix
         group = f"{prefix}leadline.{self.name}"
@@ -109,8 +113,10 @@ class ServiceRuntime(Generic[U]):
             handlers,
             DeadLetters(self.publisher, consumer=group),
             external_topics=frozenset(prefix + event.topic.name for event in handlers if event.topic.external),
+            batch_steps=batch_steps,
         )
         self.consumers.append(consumer)
+        self._subscriptions.append((consumer, topics))
 
         subscriber = self.broker.subscriber(
             *topics,
@@ -139,6 +145,29 @@ class ServiceRuntime(Generic[U]):
                 raise
 
         return consumer
+
+    async def replay(self) -> Replayed:
+        """Every topic this service consumes, from its beginning, through its handlers: rebuilds a read model
+        in a fresh database. Run it while the service is stopped, then serve on that database: the consumer
+        group resumes where the old one left, and what the replay already applied is in the inbox."""
+        async with self.broker_connected():
+            total = Replayed(0, 0.0)
+            for consumer, topics in self._subscriptions:
+                if await consumer.has_applied_any():
+                    raise RuntimeError(f"{consumer.name} has applied events in this database; replay into a fresh one")
+                done = await replay(consumer, self.broker.config.broker_config.builder, topics)
+                total = Replayed(total.records + done.records, total.seconds + done.seconds)
+            return total
+
+    @contextlib.asynccontextmanager
+    async def broker_connected(self) -> AsyncIterator[None]:
+        """The producer (for dead letters) and the connection settings, without starting the subscribers."""
+        await self.broker.connect()
+        try:
+            yield
+        finally:
+            await self.broker.stop()
+            await self.engine.dispose()
 
     async def scrape(self) -> bytes:
         """The Prometheus exposition of this service, with backlog and lag measured now."""

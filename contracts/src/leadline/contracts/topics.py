@@ -105,6 +105,14 @@ LEADS_BY_STATUS = Topic(
     compacted=True,
 )
 
+FUNNEL = Topic(
+    "leadline.reporting.funnel",
+    "The sales funnel per month and status: leads that entered the status that month, how many of them left it "
+    "and their average time in it; compacted, keyed by <month>/<status code> (e.g. 2026-11/proposal): "
+    "the latest value per key is the current one.",
+    compacted=True,
+)
+
 DOMAIN_TOPICS: tuple[Topic, ...] = (
     LEAD,
     REFERENCE,
@@ -117,6 +125,7 @@ DOMAIN_TOPICS: tuple[Topic, ...] = (
     EMAIL,
     ORDER,
     INVOICE,
+    FUNNEL,
 )
 
 

@@ -43,7 +43,7 @@ from leadline.contracts.events.leads_reference import (
     SettingChangedV1,
     StatusChangedV1,
 )
-from leadline.contracts.events.reporting import LeadsByStatusV1
+from leadline.contracts.events.reporting import FunnelMonthV1, LeadsByStatusV1
 
 __all__ = [
     "EVENT_TYPES",
@@ -62,6 +62,7 @@ __all__ = [
     "EmailUnignoredV1",
     "EmployeeChangedV1",
     "Event",
+    "FunnelMonthV1",
     "InvoiceCreatedV1",
     "InvoiceDeletedV1",
     "InvoiceStatusChangedV1",

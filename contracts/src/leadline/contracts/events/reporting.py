@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import Field, computed_field
 
 from leadline.contracts.events.base import Event
-from leadline.contracts.topics import LEADS_BY_STATUS
+from leadline.contracts.topics import FUNNEL, LEADS_BY_STATUS
 
 
 class LeadsByStatusV1(
@@ -21,3 +21,22 @@ class LeadsByStatusV1(
     status_code: str
     lead_count: int = Field(ge=0)
     as_of: datetime
+
+
+class FunnelMonthV1(Event, type="leadline.reporting.funnel.updated.v1", topic=FUNNEL, subject="key"):
+    """The funnel of one status in one month (UTC): the leads that entered the status that month, how many of
+    them have left it since, and how long they stayed on average. The latest record per key is the truth; a
+    count falls when a lead is deleted or merged away."""
+
+    month: str = Field(pattern=r"^[0-9]{4}-[0-9]{2}$", examples=["2026-11"])
+    status_code: str
+    entered: int = Field(ge=0)
+    left: int = Field(ge=0, description="Of those that entered, how many moved on to another status.")
+    average_seconds_in_status: float | None = Field(description="Over those that left; null when none has.")
+    as_of: datetime
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def key(self) -> str:
+        """The Kafka key: <month>/<status code>."""
+        return f"{self.month}/{self.status_code}"

@@ -3,4 +3,4 @@ from leadline.reporting.app import create_app
 from leadline.reporting.config import Settings
 
 if __name__ == "__main__":
-    service_main("leadline.reporting", Settings, create_app)
+    service_main("leadline.reporting", Settings, create_app, rebuildable=True)

@@ -1,16 +1,59 @@
-"""Events the reporting service consumes. Thin: each handler is one use case."""
+"""Events the reporting service consumes. Thin: each handler runs the use cases that fold its event."""
 
 from __future__ import annotations
 
-from leadline.contracts.events import Event, LeadCreatedV1, LeadDeletedV1, LeadMergedV1, LeadStatusChangedV1
-from leadline.contracts.messaging.consumer import EventHandler
-from leadline.reporting.service import use_cases
+from leadline.contracts.envelope import Envelope
+from leadline.contracts.events import (
+    CallAttachedV1,
+    CallIgnoredV1,
+    CallRegisteredV1,
+    CallUnignoredV1,
+    EmailAttachedV1,
+    EmailIgnoredV1,
+    EmailRegisteredV1,
+    EmailUnignoredV1,
+    Event,
+    LeadAssignedV1,
+    LeadCreatedV1,
+    LeadDeletedV1,
+    LeadLostV1,
+    LeadMergedV1,
+    LeadStatusChangedV1,
+    LeadUpdatedV1,
+)
+from leadline.contracts.messaging.consumer import BatchSteps, EventHandler
+from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
+from leadline.reporting.service import batches, communications, lead_facts, use_cases
+
+
+def _both(*steps: EventHandler) -> EventHandler:
+    """One event folded into several aggregates, in one transaction."""
+
+    async def handle(uow: ReportingUnitOfWork, event: Event, envelope: Envelope) -> None:
+        for step in steps:
+            await step(uow, event, envelope)
+
+    return handle
 
 
 def handlers() -> dict[type[Event], EventHandler]:
     return {
-        LeadCreatedV1: use_cases.lead_created,
-        LeadStatusChangedV1: use_cases.lead_status_changed,
-        LeadDeletedV1: use_cases.lead_deleted,
-        LeadMergedV1: use_cases.lead_merged,
+        LeadCreatedV1: _both(use_cases.lead_created, lead_facts.lead_created),
+        LeadUpdatedV1: lead_facts.lead_updated,
+        LeadStatusChangedV1: _both(use_cases.lead_status_changed, lead_facts.lead_status_changed),
+        LeadLostV1: lead_facts.lead_lost,
+        LeadAssignedV1: lead_facts.lead_assigned,
+        LeadDeletedV1: _both(use_cases.lead_deleted, lead_facts.lead_deleted),
+        LeadMergedV1: _both(use_cases.lead_merged, lead_facts.lead_merged),
+        CallRegisteredV1: communications.call_registered,
+        EmailRegisteredV1: communications.email_registered,
+        CallAttachedV1: communications.attached,
+        EmailAttachedV1: communications.attached,
+        CallIgnoredV1: communications.ignored,
+        EmailIgnoredV1: communications.ignored,
+        CallUnignoredV1: communications.unignored,
+        EmailUnignoredV1: communications.unignored,
     }
+
+
+BATCH_STEPS = BatchSteps(prepare=batches.prepare, finish=batches.finish)

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import (
+    FunnelMonthV1,
     LeadCreatedV1,
     LeadDeletedV1,
     LeadMergedV1,
@@ -13,6 +14,7 @@ from leadline.contracts.events import (
     LeadStatusChangedV1,
 )
 from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
+from leadline.reporting.domain.funnel import average
 from leadline.reporting.domain.model import StatusMove
 
 
@@ -40,15 +42,36 @@ async def _move(uow: ReportingUnitOfWork, lead_id: UUID, to_status: str | None, 
     previous = await uow.funnel.status_of(lead_id)
     if previous == to_status:
         return
-    if to_status is None:
-        await uow.funnel.forget(lead_id)
-    else:
-        await uow.funnel.set_status(lead_id, to_status, known=previous is not None)
-    counts = await uow.funnel.add_to_counts(StatusMove(previous, to_status).count_changes())
-    for status_code, lead_count in counts.items():
+    uow.funnel.set_status(lead_id, to_status)
+    await uow.funnel.add_to_counts(StatusMove(previous, to_status).count_changes(), caused_by=envelope)
+
+
+async def report_counts(uow: ReportingUnitOfWork) -> None:
+    """At the end of a batch: each count it changed, once, at its latest value (the topic is compacted by
+    status, so the counts in between would say nothing a reader keeps)."""
+    for status_code, lead_count, cause in uow.funnel.changed_counts():
         await uow.outbox.add(
-            LeadsByStatusV1(status_code=status_code, lead_count=lead_count, as_of=envelope.time),
-            caused_by=envelope,
+            LeadsByStatusV1(status_code=status_code, lead_count=lead_count, as_of=cause.time),
+            caused_by=cause,
+        )
+    await uow.funnel.flush()
+
+
+async def report_funnel_months(uow: ReportingUnitOfWork, caused_by: Envelope) -> None:
+    """After a batch is written: the funnel of each (month, status) whose stays it changed, at its latest value."""
+    found = await uow.reports.funnel_months(uow.facts.changed_months)
+    for month, status_code in sorted(uow.facts.changed_months):
+        entered, left, seconds = found.get((month, status_code), (0, 0, 0))
+        await uow.outbox.add(
+            FunnelMonthV1(
+                month=month,
+                status_code=status_code,
+                entered=entered,
+                left=left,
+                average_seconds_in_status=average(seconds, left),
+                as_of=caused_by.time,
+            ),
+            caused_by=caused_by,
         )
 
 

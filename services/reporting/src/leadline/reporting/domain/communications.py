@@ -1,0 +1,25 @@
+"""Triage of calls and e-mails as reporting counts it. Pure.
+
+An item arrives attached (communications matched it) or in triage; a person then attaches it to a lead,
+creates a lead from it, or ignores it (and may undo that). The time from arrival to decision is counted
+for the items a person decided, not for those matched on arrival.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    ATTACHED = "attached"
+    CREATED = "created"
+    IGNORED = "ignored"
+
+
+def outcome_of_attachment(how: str) -> Outcome:
+    """A lead made from the item counts as created; every other way to a lead as attached."""
+    return Outcome.CREATED if how == "lead_created" else Outcome.ATTACHED
+
+
+def share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None

@@ -1,0 +1,72 @@
+"""HTTP API of the calls and e-mails statistics, for managers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from leadline.contracts.http import PROBLEM_RESPONSES, require_manager, unit_of_work
+from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
+from leadline.reporting.domain.buckets import FunnelPeriod
+from leadline.reporting.domain.report import Interval
+from leadline.reporting.entrypoints.http_reports import FromQuery, ToQuery
+from leadline.reporting.service import communications
+
+UnitOfWork = Annotated[ReportingUnitOfWork, Depends(unit_of_work)]
+
+router = APIRouter(dependencies=[Depends(require_manager)], responses=PROBLEM_RESPONSES, tags=["reports"])
+
+
+class CommunicationStats(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "period": "2026-11-24",
+                    "kind": "call",
+                    "arrived": 20,
+                    "attached": 12,
+                    "created": 4,
+                    "ignored": 3,
+                    "in_triage": 1,
+                    "attached_share": 0.6,
+                    "created_share": 0.2,
+                    "ignored_share": 0.15,
+                    "average_decision_seconds": 1800.0,
+                }
+            ]
+        }
+    )
+
+    period: str
+    kind: str = Field(description="call or email")
+    arrived: int
+    attached: int = Field(description="Attached to an existing lead, on arrival or in triage.")
+    created: int = Field(description="A lead was created from it.")
+    ignored: int
+    in_triage: int = Field(description="Still waiting for a decision.")
+    attached_share: float | None
+    created_share: float | None
+    ignored_share: float | None
+    average_decision_seconds: float | None = Field(
+        description="From arrival to a person's decision in triage; items matched on arrival are not counted."
+    )
+
+
+@router.get(
+    "/reports/communications",
+    response_model=list[CommunicationStats],
+    summary="Calls and e-mails per period, and how triage decided them",
+)
+async def communication_stats(
+    uow: UnitOfWork,
+    period: Annotated[FunnelPeriod, Query(description="Bucket of the arrival (UTC; ISO weeks).")] = "day",
+    arrived_from: FromQuery = None,
+    arrived_to: ToQuery = None,
+) -> list[CommunicationStats]:
+    interval = Interval(arrived_from, arrived_to).checked(end_field="arrived_to")
+    async with uow:
+        found = await communications.communication_stats(uow, period, interval)
+    return [CommunicationStats.model_validate(stats, from_attributes=True) for stats in found]

@@ -1,0 +1,90 @@
+"""Use cases that fold communication events into the triage statistics, and read them.
+
+A call's or e-mail's events share its Kafka key, so they come in order; each handler sets the item's state
+rather than adding to a count, so the same event seen again changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from leadline.contracts.envelope import Envelope
+from leadline.contracts.events import (
+    CallAttachedV1,
+    CallIgnoredV1,
+    CallRegisteredV1,
+    CallUnignoredV1,
+    EmailAttachedV1,
+    EmailIgnoredV1,
+    EmailRegisteredV1,
+    EmailUnignoredV1,
+)
+from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
+from leadline.reporting.domain.communications import Outcome, outcome_of_attachment, share
+from leadline.reporting.domain.funnel import average
+from leadline.reporting.domain.report import Interval
+
+
+async def call_registered(uow: ReportingUnitOfWork, event: CallRegisteredV1, _: Envelope) -> None:
+    if await uow.communications.arrived_at(event.call_id) is None:
+        outcome = Outcome.ATTACHED if event.state == "attached" else None
+        await uow.communications.add(event.call_id, "call", event.received_at, outcome)
+
+
+async def email_registered(uow: ReportingUnitOfWork, event: EmailRegisteredV1, _: Envelope) -> None:
+    """An e-mail's arrival is when it was sent: the registration time is not in the event."""
+    if await uow.communications.arrived_at(event.email_id) is None:
+        outcome = Outcome.ATTACHED if event.state == "attached" else None
+        await uow.communications.add(event.email_id, "email", event.sent_at, outcome)
+
+
+async def attached(uow: ReportingUnitOfWork, event: CallAttachedV1 | EmailAttachedV1, _: Envelope) -> None:
+    item_id = event.call_id if isinstance(event, CallAttachedV1) else event.email_id
+    await uow.communications.decide(item_id, outcome_of_attachment(event.how), event.attached_at)
+
+
+async def ignored(uow: ReportingUnitOfWork, event: CallIgnoredV1 | EmailIgnoredV1, _: Envelope) -> None:
+    item_id = event.call_id if isinstance(event, CallIgnoredV1) else event.email_id
+    await uow.communications.decide(item_id, Outcome.IGNORED, event.ignored_at)
+
+
+async def unignored(uow: ReportingUnitOfWork, event: CallUnignoredV1 | EmailUnignoredV1, _: Envelope) -> None:
+    item_id = event.call_id if isinstance(event, CallUnignoredV1) else event.email_id
+    await uow.communications.decide(item_id, None, None)
+
+
+@dataclass(frozen=True)
+class CommunicationStats:
+    period: str
+    kind: str
+    arrived: int
+    attached: int
+    created: int
+    ignored: int
+    in_triage: int
+    attached_share: float | None
+    created_share: float | None
+    ignored_share: float | None
+    average_decision_seconds: float | None
+
+
+async def communication_stats(uow: ReportingUnitOfWork, period: str, arrived: Interval) -> list[CommunicationStats]:
+    stats = []
+    for row in await uow.reports.communications(period, arrived):
+        counts = {outcome: getattr(row, outcome.value) for outcome in Outcome}
+        stats.append(
+            CommunicationStats(
+                period=row.period,
+                kind=row.kind,
+                arrived=row.arrived,
+                attached=counts[Outcome.ATTACHED],
+                created=counts[Outcome.CREATED],
+                ignored=counts[Outcome.IGNORED],
+                in_triage=row.arrived - sum(counts.values()),
+                attached_share=share(counts[Outcome.ATTACHED], row.arrived),
+                created_share=share(counts[Outcome.CREATED], row.arrived),
+                ignored_share=share(counts[Outcome.IGNORED], row.arrived),
+                average_decision_seconds=average(row.decision_seconds, row.decided),
+            )
+        )
+    return stats

@@ -1,0 +1,69 @@
+"""Use cases that fold lead events into the lead report's facts and status history.
+
+Every handler is idempotent beyond the inbox too: the same change seen again (under another event id) finds
+the facts already as it says and changes nothing. A lead's events share its Kafka key, so they come in order;
+an event of a lead reporting never saw created (it predates the topic's retention) is left out.
+"""
+
+from __future__ import annotations
+
+from leadline.contracts.envelope import Envelope
+from leadline.contracts.events import (
+    LeadAssignedV1,
+    LeadCreatedV1,
+    LeadDeletedV1,
+    LeadLostV1,
+    LeadMergedV1,
+    LeadStatusChangedV1,
+    LeadUpdatedV1,
+)
+from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
+from leadline.reporting.domain.facts import created_columns, updated_columns
+
+
+async def lead_created(uow: ReportingUnitOfWork, event: LeadCreatedV1, _: Envelope) -> None:
+    if await uow.facts.status_of(event.lead_id) is None:
+        uow.facts.add(created_columns(event), event.tags, entered_at=event.created_at)
+
+
+async def lead_updated(uow: ReportingUnitOfWork, event: LeadUpdatedV1, _: Envelope) -> None:
+    if await uow.facts.status_of(event.lead_id) is None:
+        return
+    columns, tags = updated_columns(event.changes)
+    await uow.facts.change(event.lead_id, columns)
+    if tags is not None:
+        uow.facts.set_tags(event.lead_id, tags)
+
+
+async def lead_status_changed(uow: ReportingUnitOfWork, event: LeadStatusChangedV1, _: Envelope) -> None:
+    status = await uow.facts.status_of(event.lead_id)
+    if status is None or status == event.to_status_code:
+        return  # already there: the move of a lead marked lost, which LeadLostV1 made
+    # Any move but the one into the lost status reopens a lost lead (the leads service drops its reason).
+    columns = {"closed": event.closed, "lost": False, "lost_reason_code": None}
+    await uow.facts.move(event.lead_id, event.to_status_code, event.changed_at, columns)
+
+
+async def lead_lost(uow: ReportingUnitOfWork, event: LeadLostV1, _: Envelope) -> None:
+    """Comes before the lead's move to the lost status, so the move is made here, with the reason."""
+    status = await uow.facts.status_of(event.lead_id)
+    if status is None:
+        return
+    columns = {"closed": True, "lost": True, "lost_reason_code": event.lost_reason_code}
+    if status == event.status_code:
+        await uow.facts.change(event.lead_id, columns)
+    else:
+        await uow.facts.move(event.lead_id, event.status_code, event.lost_at, columns)
+
+
+async def lead_assigned(uow: ReportingUnitOfWork, event: LeadAssignedV1, _: Envelope) -> None:
+    await uow.facts.change(event.lead_id, {"salesperson_id": event.to_salesperson_id})
+
+
+async def lead_deleted(uow: ReportingUnitOfWork, event: LeadDeletedV1, _: Envelope) -> None:
+    await uow.facts.forget(event.lead_id)
+
+
+async def lead_merged(uow: ReportingUnitOfWork, event: LeadMergedV1, _: Envelope) -> None:
+    """The survivor keeps its own facts; the merged lead leaves the report."""
+    await uow.facts.forget(event.merged_id)

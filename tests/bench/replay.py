@@ -1,0 +1,88 @@
+"""How fast reporting rebuilds from the topics: a lead history of N events published to a private broker, then
+replayed by ``ServiceRuntime.replay`` (what ``python -m leadline.reporting rebuild`` runs) into a fresh SQLite
+database. Part of ``make bench``; alone: ``python -m tests.bench.replay [--events N]``. Measures, asserts nothing."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+
+from leadline.contracts.envelope import Envelope
+from leadline.contracts.migrations import upgrade
+from leadline.contracts.runtime import ServiceRuntime
+from leadline.reporting.app import create_app
+from leadline.reporting.config import Settings
+from tests.support.databases import sqlite_url
+from tests.support.kafka import LocalKafka, free_port, new_namespace
+from tests.support.lead_histories import lead_histories
+
+AVERAGE_EVENTS_PER_LEAD = 3.4  # of lead_histories: created, up to three steps, sometimes an ending
+
+
+async def publish_histories(bootstrap: str, prefix: str, events: int) -> int:
+    history = lead_histories(int(events / AVERAGE_EVENTS_PER_LEAD), seed=1)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20, max_batch_size=512 * 1024)
+    await producer.start()
+    try:
+        sends = []
+        for event in history:
+            envelope = Envelope.wrap(event, source="leadline/leads")
+            sends.append(
+                await producer.send(
+                    prefix + event.topic.name,
+                    envelope.data,
+                    key=envelope.subject.encode(),
+                    headers=envelope.kafka_headers(),
+                )
+            )
+        await asyncio.gather(*sends)
+    finally:
+        await producer.stop()
+    return len(history)
+
+
+async def reporting_replay(kafka: LocalKafka, workdir: Path, events: int) -> dict[str, Any]:
+    prefix = await new_namespace(kafka)
+    published = await publish_histories(kafka.bootstrap, prefix, events)
+    url = sqlite_url(workdir, "reporting-rebuilt")
+    await asyncio.to_thread(upgrade, "leadline.reporting", url)
+    settings = Settings(database_url=url, kafka_bootstrap_servers=kafka.bootstrap, kafka_topic_prefix=prefix)
+    runtime: ServiceRuntime[Any] = create_app(settings).state.runtime
+    started = time.perf_counter()
+    replayed = await runtime.replay()
+    return {
+        "events": published,
+        "replayed": replayed.records,
+        "seconds": round(time.perf_counter() - started, 2),
+        "events_per_second": round(replayed.per_second),
+        "database": "SQLite",
+    }
+
+
+async def run(events: int) -> dict[str, Any]:
+    workdir = Path(tempfile.mkdtemp(prefix="leadline-bench-replay-"))
+    kafka = LocalKafka(workdir / "kafka", free_port(), free_port())
+    kafka.start()
+    try:
+        return await reporting_replay(kafka, workdir, events)
+    finally:
+        kafka.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=50_000)
+    print(json.dumps(asyncio.run(run(parser.parse_args().events)), indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""Reporting on the real broker: the lead report over HTTP, and its rebuild by replaying the topics into a
+fresh database, which must give what the live service built."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from leadline.contracts.events import FunnelMonthV1
+from leadline.contracts.migrations import upgrade
+from leadline.contracts.runtime import ServiceRuntime
+from leadline.contracts.topics import FUNNEL
+from leadline.reporting.app import create_app
+from leadline.reporting.config import Settings
+from tests.component.builders import lead_created
+from tests.integration.conftest import another_database
+from tests.support.kafka import GatewayProducer, LocalKafka, read_until
+from tests.support.lead_histories import all_reports, lead_histories, triaged_calls
+from tests.support.services import RunningService, auth, running_service
+from tests.support.waiting import eventually
+
+pytestmark = pytest.mark.kafka
+
+
+@pytest.fixture
+async def reporting(kafka: LocalKafka, namespace: str, database_url: str) -> AsyncIterator[RunningService]:
+    async with running_service(
+        "reporting", database_url=database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace
+    ) as svc:
+        yield svc
+
+
+async def test_a_rebuild_from_the_topics_gives_the_live_reports(
+    reporting: RunningService, kafka: LocalKafka, namespace: str, database_url: str, tmp_path: Path
+) -> None:
+    events = lead_histories(60, seed=7) + triaged_calls(30, seed=7)
+    async with GatewayProducer(kafka.bootstrap, namespace) as producer:
+        published = [await producer.publish(event) for event in events]
+        await producer.publish(events[0], event_id=published[0].id)  # a redelivery, applied once
+
+    live = reporting.runtime
+    await eventually(
+        lambda: _applied(live, len(events)), timeout=60, what=f"the live service applied all {len(events)} events"
+    )
+    expected = await all_reports(live)
+    assert sum(cell.count for cell in expected["pivots"][0]) > 20  # the scenario is not trivially empty
+    assert sum(stats.arrived for stats in expected["communications"]) == 30
+
+    async with another_database(database_url, tmp_path, "rebuilt") as rebuilt_url:
+        settings = Settings(
+            database_url=rebuilt_url, kafka_bootstrap_servers=kafka.bootstrap, kafka_topic_prefix=namespace
+        )
+        await _migrate(rebuilt_url)
+        rebuilt: ServiceRuntime[Any] = create_app(settings).state.runtime
+        replayed = await rebuilt.replay()
+
+        assert replayed.records == len(events) + 1
+        assert await all_reports(rebuilt) == expected
+        with pytest.raises(RuntimeError, match="replay into a fresh one"):
+            await rebuilt.replay()
+        await rebuilt.engine.dispose()
+
+
+async def _applied(runtime: ServiceRuntime[Any], count: int) -> bool:
+    return sum(consumer.processed for consumer in runtime.consumers) >= count
+
+
+async def _migrate(url: str) -> None:
+    await asyncio.to_thread(upgrade, "leadline.reporting", url)
+
+
+async def test_the_lead_report_over_http(reporting: RunningService, kafka: LocalKafka, namespace: str) -> None:
+    async with GatewayProducer(kafka.bootstrap, namespace) as producer:
+        await producer.publish(lead_created(expected_revenue=Decimal("1000.00"), currency="PLN", probability=30))
+
+    async def report() -> dict[str, Any] | None:
+        response = await reporting.http.get(
+            "/reports/leads",
+            params={
+                "rows": ["salesperson", "status"],
+                "columns": "lead_year",
+                "lead_date_from": "2026-01-01T00:00:00Z",
+            },
+            headers=auth("marta"),
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body if body["cells"] else None
+
+    body = await eventually(report, what="the lead reached the report")
+    assert body["cells"] == [
+        {
+            "row": ["anna", "new"],
+            "column": ["2026"],
+            "count": 1,
+            "expected_revenue": [{"currency": "PLN", "amount": "1000.00"}],
+            "weighted_revenue": [{"currency": "PLN", "amount": "300.00"}],
+        }
+    ]
+    funnel = await read_until(kafka.bootstrap, FUNNEL, namespace, lambda records: len(records) >= 1)
+    assert [(r.key, FunnelMonthV1.model_validate_json(r.value).entered) for r in funnel] == [(b"2026-03/new", 1)]
+    for path in ("/reports/funnel", "/reports/workload", "/reports/stuck-leads", "/reports/communications"):
+        response = await reporting.http.get(path, headers=auth("marta"))
+        assert response.status_code == 200, (path, response.text)
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "rule"),
+    [
+        ({"rows": "colour"}, "rows.0", "enum"),
+        ({"rows": "status", "columns": "status"}, "columns", "repeated_dimension"),
+        (
+            {"lead_date_from": "2026-02-01T00:00:00Z", "lead_date_to": "2026-01-01T00:00:00Z"},
+            "lead_date_to",
+            "empty_interval",
+        ),
+        ({"lead_date_from": "2026-02-01T00:00:00"}, "lead_date_from", "timezone_aware"),
+    ],
+)
+async def test_bad_report_parameters_are_refused_naming_the_parameter_and_rule(
+    reporting: RunningService, params: dict[str, str], field: str, rule: str
+) -> None:
+    response = await reporting.http.get("/reports/leads", params=params, headers=auth("marta"))
+
+    assert response.status_code == 422, response.text
+    assert [(e["field"], e["rule"]) for e in response.json()["errors"]] == [(field, rule)]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/reports/leads", "/reports/funnel", "/reports/stuck-leads", "/reports/workload", "/reports/communications"],
+)
+async def test_reports_are_for_managers_only(reporting: RunningService, path: str) -> None:
+    response = await reporting.http.get(path, headers=auth("anna"))
+
+    assert response.status_code == 403
