@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import datetime
+from uuid import UUID
 
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import (
@@ -24,60 +26,32 @@ log = logging.getLogger(__name__)
 
 async def call_registered(uow: LeadsUnitOfWork, event: CallRegisteredV1, envelope: Envelope) -> None:
     """A call communications matched to a lead on arrival; one left in triage is linked once attached."""
-    if event.state != "attached" or event.lead_id is None:
-        return
-    await _link(
-        uow,
-        LeadLink(
-            kind="call",
-            item_id=str(event.call_id),
-            lead_id=event.lead_id,
-            label=call_label(event.caller_number, event.received_at, event.call_id),
-            linked_at=event.received_at,
-        ),
-    )
+    if event.state == "attached" and event.lead_id is not None:
+        await _link(uow, _call(event, event.lead_id, linked_at=event.received_at))
 
 
 async def call_attached(uow: LeadsUnitOfWork, event: CallAttachedV1, envelope: Envelope) -> None:
-    await _link(
-        uow,
-        LeadLink(
-            kind="call",
-            item_id=str(event.call_id),
-            lead_id=event.lead_id,
-            label=call_label(event.caller_number, event.received_at, event.call_id),
-            linked_at=event.attached_at,
-        ),
-    )
+    await _link(uow, _call(event, event.lead_id, linked_at=event.attached_at))
 
 
 async def email_registered(uow: LeadsUnitOfWork, event: EmailRegisteredV1, envelope: Envelope) -> None:
     """An e-mail communications matched to a lead on arrival (by thread or sender); one in triage waits."""
-    if event.state != "attached" or event.lead_id is None:
-        return
-    await _link(
-        uow,
-        LeadLink(
-            kind="email",
-            item_id=str(event.email_id),
-            lead_id=event.lead_id,
-            label=email_label(event.sender, event.subject_line, event.sent_at),
-            linked_at=event.sent_at,
-        ),
-    )
+    if event.state == "attached" and event.lead_id is not None:
+        await _link(uow, _email(event, event.lead_id, linked_at=event.sent_at))
 
 
 async def email_attached(uow: LeadsUnitOfWork, event: EmailAttachedV1, envelope: Envelope) -> None:
-    await _link(
-        uow,
-        LeadLink(
-            kind="email",
-            item_id=str(event.email_id),
-            lead_id=event.lead_id,
-            label=email_label(event.sender, event.subject_line, event.sent_at),
-            linked_at=event.attached_at,
-        ),
-    )
+    await _link(uow, _email(event, event.lead_id, linked_at=event.attached_at))
+
+
+def _call(event: CallRegisteredV1 | CallAttachedV1, lead_id: UUID, *, linked_at: datetime) -> LeadLink:
+    label = call_label(event.caller_number, event.received_at, event.call_id)
+    return LeadLink("call", str(event.call_id), lead_id, label, linked_at)
+
+
+def _email(event: EmailRegisteredV1 | EmailAttachedV1, lead_id: UUID, *, linked_at: datetime) -> LeadLink:
+    label = email_label(event.sender, event.subject_line, event.sent_at)
+    return LeadLink("email", str(event.email_id), lead_id, label, linked_at)
 
 
 def document_linked(kind: LinkKind) -> EventHandler:
