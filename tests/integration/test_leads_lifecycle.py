@@ -149,6 +149,10 @@ async def test_lost_is_refused_naming_the_rule_and_the_field(leads: RunningServi
     assert refusal(await lose("price", user="piotr")) == (403, "not_your_lead", "salesperson_id")
     assert (await lose("price", version='"7"')).status_code == 412
     assert refusal(await leads.http.post(f"/leads/{lead['id']}/lost", json={}, headers=auth("anna")))[1] == "validation"
+    # The lost status is reached through this action only, which records why.
+    moved = await leads.http.post(f"/leads/{lead['id']}/status", json={"status_code": "lost"}, headers=auth("anna"))
+    edited = await leads.http.patch(f"/leads/{lead['id']}", json={"status_code": "lost"}, headers=auth("anna"))
+    assert refusal(moved) == refusal(edited) == (422, "lost_needs_reason", "status_code")
 
     assert (await lose("price")).status_code == 200
     closed = await lose("price")

@@ -222,6 +222,18 @@ def test_a_new_lead_does_not_start_in_an_archived_status() -> None:
     assert data.initial_status(SALE) == QUALIFICATION
 
 
+def test_only_the_lost_action_enters_the_lost_status() -> None:
+    """Lost is an action that records why; a plain move or edit into the lost status would skip the reason."""
+    with pytest.raises(RuleViolation) as moving:
+        a_lead().moved_to(LOST, SALE, reference(), by="anna", at=MOVED)
+    with pytest.raises(RuleViolation) as editing:
+        a_lead().edited({"status_code": "lost"}, reference(), by="anna", at=MOVED)
+
+    assert (moving.value.field, moving.value.rule) == ("status_code", "lost_needs_reason")
+    assert (editing.value.field, editing.value.rule) == ("status_code", "lost_needs_reason")
+    assert a_lead().moved_to(LOST, SALE, reference(), by="anna", at=MOVED, losing=True).status_code == "lost"
+
+
 def test_a_reopened_lead_is_no_longer_lost_for_a_reason() -> None:
     lost = replace(a_lead(status=LOST), lost_reason_code="price")
 

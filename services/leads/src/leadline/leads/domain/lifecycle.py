@@ -36,7 +36,7 @@ def marked_lost(
     lost = lost_status_for(lead, reference)
     reference.item("lost_reason", lost_reason_code, field="lost_reason_code")
     marked = replace(
-        lead.moved_to(lost, reference.lead_type(lead.type_code), reference, by=by, at=at),
+        lead.moved_to(lost, reference.lead_type(lead.type_code), reference, by=by, at=at, losing=True),
         lost_reason_code=lost_reason_code,
     )
     return marked, [

@@ -104,8 +104,15 @@ class ReferenceData:
             field="type_code",
         )
 
-    def entered_status(self, lead_type: LeadType, status: Status) -> Status:
-        """A status a lead moves into: allowed for its type and not archived."""
+    def entered_status(self, lead_type: LeadType, status: Status, *, losing: bool = False) -> Status:
+        """A status a lead moves into: allowed for its type and not archived. Only the lost action
+        (``losing``) enters the lost status, because it records why."""
+        if status.lost and not losing:
+            raise RuleViolation(
+                f"status {status.name!r} is the lost status: use the lost action, which records the reason",
+                rule="lost_needs_reason",
+                field="status_code",
+            )
         if status.archived:
             raise RuleViolation(
                 f"status {status.name!r} is archived and cannot be chosen any more",
@@ -170,9 +177,11 @@ class Lead:
         reference: ReferenceData,
         by: str,
         at: datetime,
+        *,
+        losing: bool = False,
     ) -> Lead:
         if status.code != self.status_code:
-            reference.entered_status(lead_type, status)
+            reference.entered_status(lead_type, status, losing=losing)
         else:
             reference.checked_status(lead_type, status)
         return replace(

@@ -208,6 +208,9 @@ async def get_lead(lead_id: UUID, uow: UnitOfWork, response: Response) -> LeadOu
     response_model=LeadOut,
     tags=["leads"],
     summary="Move a lead to another status (kanban move)",
+    description="Refused (422, naming the rule) when the lead's type does not allow the status "
+    "(`status_not_allowed_for_type`), the status is archived (`archived_status`), or it is the lost status "
+    "(`lost_needs_reason`: use POST /leads/{lead_id}/lost, which records the reason).",
 )
 async def change_status(
     lead_id: UUID,
