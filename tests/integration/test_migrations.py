@@ -12,14 +12,13 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
 from leadline.contracts.db import create_engine
 from leadline.contracts.messaging.tables import messaging_metadata
-from leadline.contracts.migrations import upgrade
+from leadline.contracts.migrations import alembic_config, upgrade
 
 SERVICES = ("leads", "communications", "documents", "reporting")
 # Free-text search indexes are made by SQL in leads' migrations, per engine, and deliberately kept out of
@@ -47,13 +46,6 @@ def _differences(connection: Connection, metadata: list[MetaData]) -> list[Any]:
     return list(compare_metadata(context, metadata))  # type: ignore[arg-type]
 
 
-def _config(service: str, database_url: str) -> Config:
-    config = Config()
-    config.set_main_option("script_location", f"leadline.{service}:migrations")
-    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
-    return config
-
-
 @pytest.mark.parametrize("service", SERVICES)
 async def test_migrations_build_the_declared_tables_and_unwind(service: str, database_url: str) -> None:
     declared = [importlib.import_module(f"leadline.{service}.adapters.tables").metadata, messaging_metadata]
@@ -64,7 +56,7 @@ async def test_migrations_build_the_declared_tables_and_unwind(service: str, dat
             assert await connection.run_sync(_differences, declared) == []
         await engine.dispose()  # SQLite: let the downgrade rebuild tables without this pool's connections
 
-        await asyncio.to_thread(command.downgrade, _config(service, database_url), "base")
+        await asyncio.to_thread(command.downgrade, alembic_config(f"leadline.{service}", database_url), "base")
         await asyncio.to_thread(upgrade, f"leadline.{service}", database_url)
         async with engine.connect() as connection:
             assert await connection.run_sync(_differences, declared) == []

@@ -50,9 +50,14 @@ def run_migrations(service_metadata: MetaData, settings_class: type[ServiceSetti
     asyncio.run(online())
 
 
-def upgrade(package: str, database_url: str) -> None:
-    """Brings a database to the newest schema; ``package`` holds the service's ``migrations``."""
+def alembic_config(package: str, database_url: str) -> Config:
+    """Alembic's configuration for the service whose ``migrations`` ``package`` holds, on ``database_url``."""
     config = Config()
     config.set_main_option("script_location", f"{package}:migrations")
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
-    command.upgrade(config, "head")
+    return config
+
+
+def upgrade(package: str, database_url: str) -> None:
+    """Brings a database to the newest schema."""
+    command.upgrade(alembic_config(package, database_url), "head")
