@@ -10,6 +10,7 @@ from typing import Any
 
 import certifi
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -59,7 +60,21 @@ def test_by_default_the_cluster_is_plaintext_and_clients_get_no_security() -> No
 
     assert settings.kafka_security_protocol == "PLAINTEXT"
     assert broker_security(settings) is None
-    assert client_options(settings) == {"bootstrap_servers": "127.0.0.1:9092"}
+    assert client_options(settings) == {"bootstrap_servers": ["127.0.0.1:9092"]}
+
+
+async def test_a_service_and_its_tools_reach_every_broker_of_a_cluster() -> None:
+    settings = LeadsSettings(kafka_bootstrap_servers="kafka-0:9092, kafka-1:9092,kafka-2:9092")
+    brokers = {("kafka-0", 9092), ("kafka-1", 9092), ("kafka-2", 9092)}
+    runtime = create_app(settings).state.runtime
+
+    consumer = runtime.broker.config.broker_config.builder(group_id=None)
+    admin = AIOKafkaAdminClient(**client_options(settings))
+
+    assert {(host, port) for host, port, _ in consumer._client.hosts} == brokers
+    assert {(host, port) for host, port, _ in admin._client.hosts} == brokers
+    await consumer.stop()
+    await admin.close()
 
 
 @pytest.mark.parametrize(
@@ -82,7 +97,7 @@ def test_sasl_over_tls_from_the_environment(
 
     assert isinstance(security, security_class)
     assert security.use_ssl
-    assert options["bootstrap_servers"] == "kafka-0.kafka:9094"
+    assert options["bootstrap_servers"] == ["kafka-0.kafka:9094"]
     assert options["security_protocol"] == "SASL_SSL"
     assert options["sasl_mechanism"] == mechanism
     assert (options["sasl_plain_username"], options["sasl_plain_password"]) == ("leadline-leads", "from-the-vault")
@@ -209,7 +224,7 @@ def test_leadline_topics_connects_as_the_services_do(monkeypatch: pytest.MonkeyP
 
     (kafka,) = provisioned
     options: dict[str, Any] = client_options(kafka)
-    assert options["bootstrap_servers"] == "k:1"  # the flag wins over the environment
+    assert options["bootstrap_servers"] == ["k:1"]  # the flag wins over the environment
     assert kafka.kafka_topic_prefix == "staging."
     assert (options["sasl_plain_username"], options["sasl_plain_password"]) == ("leadline-admin", "from-the-vault")
 

@@ -62,6 +62,7 @@ def test_the_environment_overrides_the_defaults(monkeypatch: pytest.MonkeyPatch)
     assert settings.database_url == "postgresql+asyncpg://leadline@db/leads"
     assert settings.http_port == 9001
     assert settings.kafka_bootstrap_servers == "kafka-1:9092,kafka-2:9092"
+    assert settings.kafka_bootstrap_list == ["kafka-1:9092", "kafka-2:9092"]
     assert settings.kafka_topic_prefix == "staging."
     assert settings.default_phone_region == "DE"
     assert settings.consumer_max_records == 50

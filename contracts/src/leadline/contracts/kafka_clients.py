@@ -45,4 +45,4 @@ def broker_security(settings: KafkaSettings) -> BaseSecurity | None:
 
 def client_options(settings: KafkaSettings) -> dict[str, Any]:
     """Keyword arguments for ``AIOKafkaAdminClient``, ``AIOKafkaProducer`` and ``AIOKafkaConsumer``."""
-    return {"bootstrap_servers": settings.kafka_bootstrap_servers, **parse_security(broker_security(settings))}
+    return {"bootstrap_servers": settings.kafka_bootstrap_list, **parse_security(broker_security(settings))}

@@ -69,7 +69,7 @@ class ServiceRuntime(Generic[U]):
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessions = async_sessionmaker(read_only_engine(self.engine), expire_on_commit=False)
         self.broker = KafkaBroker(
-            settings.kafka_bootstrap_servers,
+            settings.kafka_bootstrap_list,
             security=broker_security(settings),
             client_id=f"leadline-{settings.service}",
             acks="all",

@@ -36,6 +36,12 @@ class KafkaSettings(BaseSettings):
     kafka_ssl_keyfile: FilePath | None = None
 
     @property
+    def kafka_bootstrap_list(self) -> list[str]:
+        """The brokers one by one. FastStream takes a string as the address of one broker, so a comma-separated
+        list handed over whole would never reach any of a cluster's brokers."""
+        return [server.strip() for server in self.kafka_bootstrap_servers.split(",") if server.strip()]
+
+    @property
     def kafka_uses_sasl(self) -> bool:
         return self.kafka_security_protocol.startswith("SASL_")
 
