@@ -71,3 +71,17 @@ async def other_database_url(database_url: str, tmp_path: Path) -> AsyncIterator
         yield url
     finally:
         await drop_postgres_database(admin_url, url)
+
+
+@pytest.fixture
+async def postgres_database_url() -> AsyncIterator[str]:
+    """A PostgreSQL database of its own, for what only PostgreSQL can do: replicas of a service sharing one
+    database (a SQLite file belongs to one process)."""
+    admin_url = postgres_admin_url()
+    if admin_url is None:
+        pytest.skip(POSTGRES_SKIP_REASON)
+    url = await create_postgres_database(admin_url)
+    try:
+        yield url
+    finally:
+        await drop_postgres_database(admin_url, url)

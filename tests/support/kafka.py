@@ -147,6 +147,25 @@ async def read_until(
         await consumer.stop()
 
 
+async def read_all(bootstrap: str, topic: Topic, prefix: str) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record of a topic up to its end as of now, partition by partition: once its producers have had
+    every write acknowledged, what is there to count (a record published twice shows twice)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(prefix + topic.name, p) for p in range(topic.partitions)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        records: list[ConsumerRecord[bytes, bytes]] = []
+        while remaining := [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
+            for batch in (await consumer.getmany(*remaining, timeout_ms=200)).values():
+                records.extend(r for r in batch if r.offset < ends[TopicPartition(r.topic, r.partition)])
+        return records
+    finally:
+        await consumer.stop()
+
+
 def headers_of(record: ConsumerRecord[bytes, bytes]) -> dict[str, str]:
     return {k: v.decode() for k, v in record.headers}
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Row, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from leadline.contracts.db import transaction_gate
@@ -15,13 +17,30 @@ from leadline.contracts.messaging.tables import outbox
 
 log = logging.getLogger(__name__)
 
+OutboxRow = Row[int, str, str, Any, bytes]  # seq, topic, key, headers, payload
+
+# An arbitrary constant naming "the outbox relay's lease" among PostgreSQL's advisory locks (beside
+# migrations.MIGRATION_LOCK); each service has its own database, so one key serves all four.
+RELAY_LEASE = 7_265_312_048
+# A batch that Kafka has not acknowledged by then is given up and published again later.
+PUBLISH_TIMEOUT_SECONDS = 30.0
+# A relay stopped mid-batch (a paused process, a network partition) holds the lease in an idle transaction
+# until PostgreSQL ends its session this long after its last statement; longer than any batch may take.
+LEASE_EXPIRY_SECONDS = 2 * PUBLISH_TIMEOUT_SECONDS
+
 
 class OutboxRelay:
     """Runs beside the HTTP server and consumers of one service.
 
-    Rows are read and deleted in short transactions, never held open while Kafka answers, so a
-    slow broker never blocks the service's writers. Should a crash fall between publishing and
-    deleting, the rows go out again with the same ``ce_id`` and consumers' inboxes drop them.
+    On PostgreSQL every replica of a service runs one, and they take turns: a relay reads a batch,
+    publishes it and deletes it in one transaction that holds an advisory lock (the lease), so a row is
+    published by one relay only and a key's events never go out of order between two. The others wait
+    for the lease, then publish whatever is left, their own new rows included; writers never wait for
+    it. On SQLite (one process per database) rows are read and deleted in two short transactions instead,
+    never held open while Kafka answers, since SQLite's one writer would have to wait for Kafka.
+
+    Should a crash fall between publishing and deleting, the rows go out again with the same ``ce_id``
+    and consumers' inboxes drop them.
     """
 
     def __init__(
@@ -40,6 +59,7 @@ class OutboxRelay:
         self._idle_poll = idle_poll_seconds
         self._max_backoff = max_backoff_seconds
         self._wakeup = wakeup
+        self._leased = sessions.kw["bind"].dialect.name == "postgresql"
         self.published = 0
 
     async def run(self) -> None:
@@ -65,29 +85,47 @@ class OutboxRelay:
         self._wakeup.clear()
 
     async def publish_pending(self) -> int:
+        sent = await (self._publish_under_lease() if self._leased else self._publish_unleased())
+        self.published += sent
+        return sent
+
+    async def _publish_under_lease(self) -> int:
+        async with self._sessions() as session, session.begin():
+            # SET takes no bind parameters; the value is our own integer.
+            await session.execute(
+                text(f"SET LOCAL idle_in_transaction_session_timeout = {int(LEASE_EXPIRY_SECONDS * 1000)}")
+            )
+            await session.execute(select(func.pg_advisory_xact_lock(RELAY_LEASE)))
+            rows = await self._oldest(session)
+            if rows:
+                await self._publish(rows)
+                await session.execute(delete(outbox).where(outbox.c.seq.in_([row.seq for row in rows])))
+        return len(rows)
+
+    async def _publish_unleased(self) -> int:
         async with transaction_gate(self._sessions), self._sessions() as session:
-            rows = (
-                await session.execute(
-                    select(
-                        outbox.c.seq,
-                        outbox.c.topic,
-                        outbox.c.key,
-                        outbox.c.headers,
-                        outbox.c.payload,
-                    )
-                    .order_by(outbox.c.seq)
-                    .limit(self._batch_size)
-                )
-            ).all()
+            rows = await self._oldest(session)
             await session.rollback()
         if not rows:
             return 0
-        await self._publisher.send_all([(row.topic, row.key, row.payload, dict(row.headers)) for row in rows])
+        await self._publish(rows)
         async with transaction_gate(self._sessions), self._sessions() as session, session.begin():
             # Exactly the rows sent: a transaction committing meanwhile may have added a lower seq.
             await session.execute(delete(outbox).where(outbox.c.seq.in_([row.seq for row in rows])))
-        self.published += len(rows)
         return len(rows)
+
+    async def _oldest(self, session: AsyncSession) -> Sequence[OutboxRow]:
+        query = (
+            select(outbox.c.seq, outbox.c.topic, outbox.c.key, outbox.c.headers, outbox.c.payload)
+            .order_by(outbox.c.seq)
+            .limit(self._batch_size)
+        )
+        return (await session.execute(query)).all()
+
+    async def _publish(self, rows: Sequence[OutboxRow]) -> None:
+        # Bounded as a whole: a send may also wait for the topic's metadata while no broker answers.
+        async with asyncio.timeout(PUBLISH_TIMEOUT_SECONDS):
+            await self._publisher.send_all([(row.topic, row.key, row.payload, dict(row.headers)) for row in rows])
 
     async def backlog(self) -> int:
         async with self._sessions() as session:

@@ -5,15 +5,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from uuid import UUID
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadline.leads.adapters.tables import card_positions
+
+# An arbitrary constant naming "a user's card order" among PostgreSQL's advisory locks (two-key form: this
+# and a hash of the user id).
+_CARD_ORDER_LOCK = 7_265_312
 
 
 class CardPositions:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    async def lock_order_of(self, user_id: str) -> None:
+        """Until the transaction ends, ``user_id``'s other moves wait, whichever replica takes them: a move reads
+        the column, then places cards by what it read, so two at once would place on the same stale order
+        (and both insert the positions of cards placed for the first time). SQLite has one writer anyway."""
+        if self._session.get_bind().dialect.name == "postgresql":
+            await self._session.execute(select(func.pg_advisory_xact_lock(_CARD_ORDER_LOCK, func.hashtext(user_id))))
 
     async def put(self, user_id: str, positions: Mapping[UUID, float]) -> None:
         """Sets these cards' positions for ``user_id``, replacing any they had."""

@@ -27,6 +27,7 @@ async def move_card(uow: LeadsUnitOfWork, command: MoveCard, user: Principal) ->
             rule="one_neighbour",
             field="after_lead_id",
         )
+    await uow.card_positions.lock_order_of(user.user_id)
     lead = await use_cases.get_lead(uow, command.lead_id)
     if command.status_code != lead.status_code:
         lead = await use_cases.change_status(uow, ChangeStatus(lead.id, command.status_code), user)

@@ -1,0 +1,196 @@
+"""Two replicas of a service on one PostgreSQL database, as `make cluster` and Kubernetes run them: their outbox
+relays publish every row once and each key's events in order, a consumer-group rebalance in the middle of a
+batch loses and doubles nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from leadline.contracts.db import UnitOfWork
+from leadline.contracts.events import CallReceivedV1, CallRegisteredV1, LeadUpdatedV1
+from leadline.contracts.messaging.consumer import EventConsumer
+from leadline.contracts.messaging.record import Record
+from leadline.contracts.topics import CALL, LEAD
+from tests.component.builders import lead_updated
+from tests.support.kafka import GatewayProducer, LocalKafka, headers_of, read_all
+from tests.support.services import RunningService, auth, running_service
+from tests.support.waiting import eventually
+
+pytestmark = pytest.mark.kafka
+
+Replicas = tuple[RunningService, RunningService]
+
+
+@contextlib.asynccontextmanager
+async def two_replicas(service: str, kafka: LocalKafka, namespace: str, database_url: str) -> AsyncIterator[Replicas]:
+    async with (
+        running_service(service, database_url=database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace) as one,
+        running_service(service, database_url=database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace) as two,
+    ):
+        yield one, two
+
+
+KEYS = 40
+VERSIONS = 10
+
+
+async def test_two_relays_publish_every_row_once_and_each_keys_events_in_order(
+    kafka: LocalKafka, namespace: str, postgres_database_url: str
+) -> None:
+    async with two_replicas("leads", kafka, namespace, postgres_database_url) as replicas:
+
+        async def write_versions(lead_id: uuid.UUID, offset: int) -> None:
+            # One transaction per event, on one replica then the other: each commit wakes its own relay.
+            for version in range(1, VERSIONS + 1):
+                async with replicas[(offset + version) % 2].runtime.unit_of_work() as uow:
+                    await uow.outbox.add(lead_updated(lead_id, version=version))
+                    await uow.commit()
+
+        leads = [uuid.uuid4() for _ in range(KEYS)]
+        await asyncio.gather(*(write_versions(lead_id, offset) for offset, lead_id in enumerate(leads)))
+
+        await eventually(_relays_drained(replicas), timeout=60, what="both relays published the whole outbox")
+        relayed = [replica.runtime.relay.published for replica in replicas]
+
+    records = [
+        r for r in await read_all(kafka.bootstrap, LEAD, namespace) if headers_of(r)["ce_type"] == LeadUpdatedV1.type
+    ]
+    event_ids = [headers_of(r)["ce_id"] for r in records]
+    assert len(event_ids) == KEYS * VERSIONS == len(set(event_ids)), "a row was published twice"
+    assert sum(relayed) == KEYS * VERSIONS
+    assert all(relayed), f"each replica's relay published its share: {relayed}"
+    versions: dict[str, list[int]] = {}
+    for record in records:  # in partition order, as a consumer reads them
+        versions.setdefault(headers_of(record)["ce_subject"], []).append(
+            LeadUpdatedV1.model_validate_json(record.value).version
+        )
+    assert versions == {str(lead_id): list(range(1, VERSIONS + 1)) for lead_id in leads}
+
+
+CALLS = 300
+
+
+async def test_a_rebalance_in_the_middle_of_a_batch_loses_and_doubles_nothing(
+    kafka: LocalKafka, namespace: str, postgres_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first replica holds a batch applied but not committed while a second one joins the group, is given
+    partitions of it and reads the same records from the last committed offset. The inbox, written in each
+    batch's transaction, lets only one of the two apply each event."""
+    batch = f"rebalance-{uuid.uuid4().hex[:8]}-"
+    calls = [
+        CallReceivedV1(
+            pbx_call_id=f"{batch}{n}",
+            caller_number=f"+4871{n:07d}",
+            called_number="+48717000000",
+            extension="100",
+            received_at=datetime.now(UTC),
+        )
+        for n in range(CALLS)
+    ]
+    handed: dict[int, set[bytes | None]] = defaultdict(set)  # the record keys each replica's consumer was handed
+    consume = EventConsumer.consume
+
+    async def recording_consume(self: EventConsumer, records: Sequence[Record]) -> None:
+        handed[id(self)].update(record.key for record in records)
+        await consume(self, records)
+
+    monkeypatch.setattr(EventConsumer, "consume", recording_consume)
+    common: dict[str, Any] = {
+        "database_url": postgres_database_url,
+        "bootstrap": kafka.bootstrap,
+        "topic_prefix": namespace,
+    }
+    async with running_service("communications", **common) as first:
+        (first_consumer,) = first.runtime.consumers
+        holding, release = asyncio.Event(), asyncio.Event()
+        first_consumer._unit_of_work = _holding_the_first_commit(first_consumer._unit_of_work, holding, release)
+        async with GatewayProducer(kafka.bootstrap, namespace) as gateway:
+            await asyncio.gather(*(gateway.publish(call) for call in calls))
+        await eventually(_is_set(holding), what="the first replica holds a batch uncommitted")
+        held = set(handed[id(first_consumer)])  # it takes nothing more while it holds that batch
+
+        async with running_service("communications", **common) as second:
+            (second_consumer,) = second.runtime.consumers
+
+            async def second_handed_part_of_the_held_batch() -> bool:
+                return bool(handed[id(second_consumer)] & held)
+
+            await eventually(second_handed_part_of_the_held_batch, timeout=60, what="the group rebalanced mid-batch")
+            release.set()
+            replicas = (first, second)
+
+            async def all_applied() -> bool:
+                return sum(r.runtime.consumers[0].processed for r in replicas) >= CALLS
+
+            await eventually(all_applied, timeout=90, what="every call applied by one replica or the other")
+            await eventually(_relays_drained(replicas), timeout=60, what="the registrations published")
+            applied = [r.runtime.consumers[0].processed for r in replicas]
+            dead_lettered = [r.runtime.consumers[0].dead_lettered for r in replicas]
+            listed = await _listed_calls(second.http, batch)
+
+    assert sum(applied) == CALLS, f"applied per replica: {applied}"
+    assert dead_lettered == [0, 0]
+    assert sorted(listed) == sorted(c.pbx_call_id for c in calls)
+    registered = [
+        CallRegisteredV1.model_validate_json(r.value).pbx_call_id
+        for r in await read_all(kafka.bootstrap, CALL, namespace)
+        if headers_of(r)["ce_type"] == CallRegisteredV1.type
+    ]
+    assert sorted(registered) == sorted(c.pbx_call_id for c in calls), "each call registered exactly once"
+
+
+def _holding_the_first_commit(
+    unit_of_work: Callable[[], UnitOfWork], holding: asyncio.Event, release: asyncio.Event
+) -> Callable[[], UnitOfWork]:
+    """The consumer's units of work, the first of which waits for ``release`` right before it commits."""
+
+    def holding_unit_of_work() -> UnitOfWork:
+        uow = unit_of_work()
+        commit = uow.commit
+
+        async def held_commit() -> None:
+            if not holding.is_set():
+                holding.set()
+                await release.wait()
+            await commit()
+
+        uow.commit = held_commit  # type: ignore[method-assign]
+        return uow
+
+    return holding_unit_of_work
+
+
+def _is_set(event: asyncio.Event) -> Callable[[], Awaitable[bool]]:
+    async def probe() -> bool:
+        return event.is_set()
+
+    return probe
+
+
+def _relays_drained(replicas: Replicas) -> Callable[[], Awaitable[bool]]:
+    async def probe() -> bool:
+        return all([await replica.runtime.relay.backlog() == 0 for replica in replicas])
+
+    return probe
+
+
+async def _listed_calls(http: httpx.AsyncClient, batch: str) -> list[str]:
+    """Every call of the batch communications lists (as many times as it lists it), across pages."""
+    listed: list[str] = []
+    cursor: str | None = None
+    while True:
+        params: dict[str, Any] = {"limit": 200, **({"cursor": cursor} if cursor else {})}
+        page = (await http.get("/calls", params=params, headers=auth("marta"))).json()
+        listed += [c["pbx_call_id"] for c in page["items"] if c["pbx_call_id"].startswith(batch)]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return listed
