@@ -45,8 +45,8 @@ async def leads_and_reporting(
     scram_kafka: LocalKafka, tmp_path: Path
 ) -> AsyncIterator[tuple[RunningService, RunningService]]:
     kafka = scram_kafka.settings("sasl.")
-    created = await provision(kafka)
-    assert "sasl." + LEAD.name in created
+    provisioned = await provision(kafka)
+    assert "sasl." + LEAD.name in provisioned.created
     common = {"bootstrap": kafka.kafka_bootstrap_servers, "topic_prefix": kafka.kafka_topic_prefix}
     async with (
         running_service("leads", database_url=sqlite_url(tmp_path, "leads"), **common, **security_of(kafka)) as leads,

@@ -5,20 +5,25 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from leadline.contracts.events import FunnelMonthV1
 from leadline.contracts.migrations import upgrade
 from leadline.contracts.runtime import ServiceRuntime
-from leadline.contracts.topics import FUNNEL
+from leadline.contracts.topics import CALL, EMAIL, FUNNEL, LEAD, Topic
 from leadline.reporting.app import create_app
 from leadline.reporting.config import Settings
 from tests.component.builders import lead_created
 from tests.integration.conftest import another_database
+from tests.integration.test_topics import DAY_MS, HOUR_MS, topic_settings
 from tests.support.kafka import GatewayProducer, LocalKafka, read_until
 from tests.support.lead_histories import all_reports, lead_histories, triaged_calls
 from tests.support.services import RunningService, auth, running_service
@@ -64,6 +69,80 @@ async def test_a_rebuild_from_the_topics_gives_the_live_reports(
         with pytest.raises(RuntimeError, match="replay into a fresh one"):
             await rebuilt.replay()
         await rebuilt.engine.dispose()
+
+
+async def test_a_time_limited_lead_topic_would_lose_what_a_rebuild_needs_the_catalogue_keeps_it(
+    reporting: RunningService, kafka: LocalKafka, namespace: str, database_url: str, tmp_path: Path
+) -> None:
+    """Reporting folds the lead, call and e-mail topics, and the catalogue keeps them for ever. Were the lead
+    topic time-limited (the broker's default: a day on the local broker, a week on a stock Kafka), the broker
+    would delete its old segments and a rebuild would silently leave those leads out, while the calls, kept
+    for ever, come back whole in the same rebuild."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap)
+    await admin.start()
+    try:
+        for topic in (LEAD, CALL, EMAIL):
+            assert (await topic_settings(admin, namespace + topic.name))["retention.ms"] == "-1", topic.name
+        lead_topic = namespace + LEAD.name
+        time_limited = {"cleanup.policy": "delete", "retention.ms": DAY_MS, "segment.ms": HOUR_MS}
+        await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, lead_topic, configs=time_limited)])
+
+        async def limited() -> bool:
+            return await topic_settings(admin, lead_topic) == time_limited
+
+        await eventually(limited, what="the lead topic is time-limited")
+    finally:
+        await admin.close()
+
+    old_leads, old_calls, new_leads = lead_histories(30, seed=21), triaged_calls(20, seed=21), lead_histories(20, 22)
+    three_days_ago = int((datetime.now(UTC) - timedelta(days=3)).timestamp() * 1000)
+    live = reporting.runtime
+    async with GatewayProducer(kafka.bootstrap, namespace) as producer:
+        for event in old_leads + old_calls:
+            await producer.publish(event, timestamp_ms=three_days_ago)
+        await eventually(lambda: _applied(live, len(old_leads + old_calls)), timeout=60, what="the old events applied")
+        old_total = _lead_count(await all_reports(live))
+        for event in new_leads:  # the first rolls the lead topic's segment: the old ones are then past their time
+            await producer.publish(event)
+    await eventually(lambda: _applied(live, len(old_leads + old_calls + new_leads)), timeout=60, what="all applied")
+    expected = await all_reports(live)
+
+    async def old_segments_deleted() -> bool:
+        return await _log_start(kafka, namespace, LEAD) == len(old_leads)
+
+    await eventually(old_segments_deleted, timeout=60, what="the broker deleted the lead topic's old segments")
+    assert await _log_start(kafka, namespace, CALL) == 0  # the same retention pass: kept for ever
+
+    async with another_database(database_url, tmp_path, "rebuilt") as rebuilt_url:
+        await _migrate(rebuilt_url)
+        settings = Settings(
+            database_url=rebuilt_url, kafka_bootstrap_servers=kafka.bootstrap, kafka_topic_prefix=namespace
+        )
+        rebuilt: ServiceRuntime[Any] = create_app(settings).state.runtime
+        await rebuilt.replay()
+        rebuilt_reports = await all_reports(rebuilt)
+        await rebuilt.engine.dispose()
+
+    assert rebuilt_reports["communications"] == expected["communications"]
+    assert old_total > 0
+    assert _lead_count(rebuilt_reports) == _lead_count(expected) - old_total, "the old leads are missing"
+
+
+def _lead_count(reports: dict[str, Any]) -> int:
+    return sum(reports["by_status"].values())
+
+
+async def _log_start(kafka: LocalKafka, namespace: str, topic: Topic) -> int:
+    """How many records the broker has deleted from the start of the topic, over its partitions."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap)
+    await consumer.start()
+    try:
+        starts = await consumer.beginning_offsets(
+            [TopicPartition(namespace + topic.name, p) for p in range(topic.partitions)]
+        )
+        return sum(starts.values())
+    finally:
+        await consumer.stop()
 
 
 async def _applied(runtime: ServiceRuntime[Any], count: int) -> bool:

@@ -108,13 +108,15 @@ class GatewayProducer:
     async def __aexit__(self, *exc: object) -> None:
         await self._producer.stop()
 
-    async def publish(self, event: Event, *, event_id: str | None = None) -> Envelope:
+    async def publish(self, event: Event, *, event_id: str | None = None, timestamp_ms: int | None = None) -> Envelope:
+        """``timestamp_ms``: the record's time (the broker's retention goes by it); now by default."""
         envelope = Envelope.wrap(event, source="test-gateway", event_id=event_id)
         await self._producer.send_and_wait(
             self._prefix + event.topic.name,
             envelope.data,
             key=envelope.subject.encode(),
             headers=envelope.kafka_headers(),
+            timestamp_ms=timestamp_ms,
         )
         return envelope
 

@@ -207,10 +207,10 @@ def test_a_service_refuses_to_start_naming_the_setting(
 def test_leadline_topics_connects_as_the_services_do(monkeypatch: pytest.MonkeyPatch) -> None:
     provisioned: list[KafkaSettings] = []
 
-    async def provision(kafka: KafkaSettings, *, replication_factor: int = 1) -> list[str]:
+    async def provision(kafka: KafkaSettings, *, replication_factor: int = 1) -> topics.Provisioned:
         assert replication_factor == 3
         provisioned.append(kafka)
-        return []
+        return topics.Provisioned()
 
     monkeypatch.setattr(topics, "provision", provision)
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "kafka:9092")

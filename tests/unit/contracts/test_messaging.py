@@ -18,6 +18,7 @@ from leadline.contracts.topics import (
     REFERENCE,
     TELEPHONY_CALL,
     all_topics,
+    min_insync_replicas,
 )
 
 
@@ -72,13 +73,40 @@ def test_a_dead_letter_topic_keeps_its_records_a_month_on_one_partition() -> Non
     dead_letter = LEAD.dead_letter
 
     assert (dead_letter.partitions, dead_letter.compacted) == (1, False)
-    assert dead_letter.broker_config() == {"retention.ms": str(30 * 24 * 3600 * 1000)}
+    assert dead_letter.broker_config() == {
+        "cleanup.policy": "delete",
+        "retention.ms": str(30 * 24 * 3600 * 1000),
+        "retention.bytes": "-1",
+        "min.insync.replicas": "1",
+    }
 
 
 def test_only_topics_of_current_state_are_compacted() -> None:
-    assert LEADS_BY_STATUS.broker_config() == {"cleanup.policy": "compact"}
+    assert LEADS_BY_STATUS.broker_config() == {"cleanup.policy": "compact", "min.insync.replicas": "1"}
     assert [t for t in DOMAIN_TOPICS if t.compacted] == [REFERENCE, PARTNER, EMPLOYEE, LEADS_BY_STATUS, FUNNEL]
-    assert LEAD.broker_config() == {}
+
+
+def test_the_events_of_leadlines_own_aggregates_are_kept_for_ever() -> None:
+    """Every consumer folds them into its state: with them all, a state can be rebuilt from the start."""
+    kept_for_ever = [t for t in DOMAIN_TOPICS if not t.compacted and t.retention_days is None]
+
+    assert kept_for_ever == [LEAD, CALL, EMAIL, ORDER, INVOICE]
+    assert LEAD.broker_config(min_insync_replicas=2) == {
+        "cleanup.policy": "delete",
+        "retention.ms": "-1",
+        "retention.bytes": "-1",
+        "min.insync.replicas": "2",
+    }
+
+
+def test_the_gateways_intake_is_kept_a_week() -> None:
+    assert [t for t in DOMAIN_TOPICS if t.retention_days is not None] == [TELEPHONY_CALL, MAIL_EMAIL]
+    assert {t.kept for t in (TELEPHONY_CALL, MAIL_EMAIL)} == {"7 days"}
+    assert TELEPHONY_CALL.broker_config()["retention.ms"] == str(7 * 24 * 3600 * 1000)
+
+
+def test_all_but_one_replica_must_have_a_write() -> None:
+    assert [min_insync_replicas(replicas) for replicas in (1, 2, 3, 5)] == [1, 1, 2, 4]
 
 
 def test_the_retry_backoff_doubles_from_the_first() -> None:

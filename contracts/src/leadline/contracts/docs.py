@@ -72,7 +72,7 @@ def asyncapi(
             "bindings": {
                 "kafka": {
                     "partitions": topic.partitions,
-                    "topicConfiguration": {"cleanup.policy": ["compact" if topic.compacted else "delete"]},
+                    "topicConfiguration": _topic_configuration(topic),
                 }
             },
         }
@@ -120,6 +120,15 @@ def asyncapi(
         "operations": operations,
         "components": {"messages": messages, "schemas": schemas},
     }
+
+
+def _topic_configuration(topic: Topic) -> dict[str, Any]:
+    """The AsyncAPI Kafka binding's view of the catalogue's configuration: what is kept, and how long."""
+    config = topic.broker_config()
+    configuration: dict[str, Any] = {"cleanup.policy": [config["cleanup.policy"]]}
+    if "retention.ms" in config:
+        configuration["retention.ms"] = int(config["retention.ms"])
+    return configuration
 
 
 def _by_type(event: type[Event]) -> str:
