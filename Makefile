@@ -7,10 +7,10 @@ INSTALLED := $(VENV)/.installed
 PACKAGES := contracts services/leads services/communications services/documents services/reporting
 
 .DEFAULT_GOAL := help
-.PHONY: help install run demo test check lint typecheck contracts test-unit bench kafka-start kafka-stop topics token clean
+.PHONY: help install run demo test check lint typecheck contracts test-unit bench cluster cluster-stop chaos kafka-start kafka-stop topics token clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 $(INSTALLED): constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ test-unit: install ## unit, component and contract tests only (no broker)
 bench: install ## measure throughput and latency beside a raw-aiokafka baseline; report in reports/
 	$(PY) -m tests.bench.pipeline
 
+cluster: install ## 3 Kafka brokers, PostgreSQL, 2 replicas of each service; returns once all is ready
+	$(PY) deploy/cluster.py start
+
+cluster-stop: ## stop `make cluster` (its data stays under .local/cluster for the next start)
+	$(PY) deploy/cluster.py stop
+
 check: lint typecheck ## static checks and document drift
 	$(VENV)/bin/leadline-contracts check
 
@@ -44,7 +50,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 typecheck: install
-	$(VENV)/bin/mypy contracts/src services/*/src tests deploy/demo deploy/bench
+	$(VENV)/bin/mypy contracts/src services/*/src tests deploy/demo deploy/bench deploy/cluster.py
 
 contracts: install ## regenerate JSON Schemas, AsyncAPI and OpenAPI documents
 	$(VENV)/bin/leadline-contracts generate

@@ -2,12 +2,14 @@
 # Local single-node Apache Kafka (KRaft: broker + controller in one JVM), run
 # from the official jars on Maven Central. No Docker, no tarball download.
 #
-# Usage: deploy/kafka/kafka.sh install|start|wait|stop|status
+# Usage: deploy/kafka/kafka.sh install|start|launch|wait|stop|status
 #
 #   install  fetch the jars (deploy/kafka/pom.xml) into $LEADLINE_KAFKA_HOME/lib;
 #            a no-op while the pom is unchanged
-#   start    install, render the config, format storage on first start, launch
-#            the broker in the background, then `wait`; a no-op if running
+#   start    `launch`, then `wait`; a no-op if running
+#   launch   install, render the config, format storage on first start, launch
+#            the broker in the background without waiting for it (the nodes of
+#            a cluster serve only once a majority of them runs)
 #   wait     block until the broker serves clients, or fail with the log tail
 #   stop     SIGTERM, SIGKILL after 30 s; fine if not running
 #   status   print running/stopped; exit 0 if running, 3 if not
@@ -24,6 +26,14 @@
 #   LEADLINE_KAFKA_PORT             client port on 127.0.0.1 [9092]
 #   LEADLINE_KAFKA_CONTROLLER_PORT  KRaft controller port on 127.0.0.1 [9093]
 #   KAFKA_WAIT_SECONDS              deadline for `wait` (and `start`) [90]
+#   LEADLINE_KAFKA_NODE_ID          this node's id [1]
+#   LEADLINE_KAFKA_VOTERS           the KRaft controller quorum, id@host:port,...
+#                                   [<node id>@127.0.0.1:<controller port>: alone]
+#   LEADLINE_KAFKA_CLUSTER_ID       formats the data dir with this cluster id
+#                                   [a random one]; every node of a cluster
+#                                   needs the same
+#   LEADLINE_KAFKA_REPLICATION_FACTOR  replicas of new and internal topics [1];
+#                                   min.insync.replicas is one less (at least 1)
 #   LEADLINE_KAFKA_SCRAM_USERNAME   with LEADLINE_KAFKA_SCRAM_PASSWORD: the client
 #   LEADLINE_KAFKA_SCRAM_PASSWORD   listener speaks SASL_PLAINTEXT and admits only
 #                                   this SCRAM-SHA-512 user, created when the data
@@ -31,7 +41,8 @@
 #
 # A second broker (e.g. for tests) shares the jars but needs its own ports and
 # data dir: setting LEADLINE_KAFKA_DATA alone already moves the run dir beside
-# it, so the two never share a pid file.
+# it, so the two never share a pid file. A cluster (deploy/cluster.py) runs this
+# script once per node, with node id, voters, cluster id and replication factor.
 #
 # Files in the run dir: server.properties (rendered), kafka.pid, server.log
 # (log4j; the current run only, the previous one is server.log.prev) and
@@ -55,6 +66,12 @@ SCRAM_PASSWORD="${LEADLINE_KAFKA_SCRAM_PASSWORD:-}"
 PORT="${LEADLINE_KAFKA_PORT:-9092}"
 CONTROLLER_PORT="${LEADLINE_KAFKA_CONTROLLER_PORT:-9093}"
 WAIT_SECONDS="${KAFKA_WAIT_SECONDS:-90}"
+NODE_ID="${LEADLINE_KAFKA_NODE_ID:-1}"
+VOTERS="${LEADLINE_KAFKA_VOTERS:-$NODE_ID@127.0.0.1:$CONTROLLER_PORT}"
+CLUSTER_ID="${LEADLINE_KAFKA_CLUSTER_ID:-}"
+REPLICATION_FACTOR="${LEADLINE_KAFKA_REPLICATION_FACTOR:-1}"
+# Writes need all but one replica: one broker may fail (or be restarted) without stopping them.
+MIN_INSYNC_REPLICAS=$((REPLICATION_FACTOR > 1 ? REPLICATION_FACTOR - 1 : 1))
 
 CONFIG="$RUN_DIR/server.properties"
 PID_FILE="$RUN_DIR/kafka.pid"
@@ -149,6 +166,10 @@ render_config() {
       line="${line//'${CONTROLLER_PORT}'/$CONTROLLER_PORT}"
       line="${line//'${DATA_DIR}'/$DATA_DIR}"
       line="${line//'${CLIENT_PROTOCOL}'/$protocol}"
+      line="${line//'${NODE_ID}'/$NODE_ID}"
+      line="${line//'${VOTERS}'/$VOTERS}"
+      line="${line//'${REPLICATION_FACTOR}'/$REPLICATION_FACTOR}"
+      line="${line//'${MIN_INSYNC_REPLICAS}'/$MIN_INSYNC_REPLICAS}"
       printf '%s\n' "$line"
     done <"$KAFKA_DIR/server.properties.template"
     if [[ -n "$SCRAM_USERNAME" ]]; then
@@ -166,8 +187,9 @@ render_config() {
 format_storage() {
   [[ -f "$DATA_DIR/meta.properties" ]] && return 0
   mkdir -p "$DATA_DIR"
-  local cluster_id
-  cluster_id="$("$JAVA" -cp "$LIB_DIR/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n1)"
+  local cluster_id="$CLUSTER_ID"
+  [[ -n "$cluster_id" ]] \
+    || cluster_id="$("$JAVA" -cp "$LIB_DIR/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n1)"
   [[ "$cluster_id" =~ ^[A-Za-z0-9_-]{22}$ ]] || die "StorageTool random-uuid gave '$cluster_id'"
   log "formatting $DATA_DIR (cluster id $cluster_id)"
   # No --standalone: that flag is for controller.quorum.bootstrap.servers and
@@ -179,10 +201,12 @@ format_storage() {
 }
 
 cmd_start() {
-  if running_pid >/dev/null; then
-    cmd_wait
-    return
-  fi
+  cmd_launch
+  cmd_wait
+}
+
+cmd_launch() {
+  running_pid >/dev/null && return 0
   check_java
   check_scram
   cmd_install
@@ -199,7 +223,7 @@ cmd_start() {
   [[ -f "$LOG_FILE" ]] && mv -f "$LOG_FILE" "$LOG_FILE.prev"
   : >"$OUT_FILE"
   rm -f "$PID_FILE"
-  log "starting on 127.0.0.1:$PORT (controller $CONTROLLER_PORT, data $DATA_DIR)"
+  log "starting node $NODE_ID on 127.0.0.1:$PORT (controller $CONTROLLER_PORT, data $DATA_DIR)"
   # Own session, so the broker outlives this script and is not hit by the
   # Ctrl-C or group kill meant for whoever called it; it records its own pid
   # (setsid may fork, so $! would not be the JVM).
@@ -214,7 +238,6 @@ cmd_start() {
     [[ -s "$PID_FILE" ]] && break
     sleep 0.1
   done
-  cmd_wait
 }
 
 cmd_wait() {
@@ -273,11 +296,12 @@ cmd_status() {
 case "${1:-}" in
   install) check_java; cmd_install ;;
   start) cmd_start ;;
+  launch) cmd_launch ;;
   wait) cmd_wait ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
   *)
-    echo "usage: $0 install|start|wait|stop|status" >&2
+    echo "usage: $0 install|start|launch|wait|stop|status" >&2
     exit 2
     ;;
 esac

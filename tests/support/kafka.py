@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -15,15 +13,13 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from pydantic import SecretStr
 
+from deploy.cluster import KafkaNode
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import Event
 from leadline.contracts.local_stack import SERVICE_PORTS, LocalStack
 from leadline.contracts.settings import KafkaSettings
 from leadline.contracts.topics import Topic, provision
 from tests.support.waiting import Deadline
-
-REPO = Path(__file__).resolve().parents[2]
-KAFKA_SH = REPO / "deploy" / "kafka" / "kafka.sh"
 
 
 def free_port() -> int:
@@ -39,20 +35,13 @@ class ScramUser:
 
 
 @dataclass
-class LocalKafka:
+class LocalKafka(KafkaNode):
     """A broker of its own for the test session: own ports and data, the jars of `make run`.
 
     With ``scram`` its client listener is SASL_PLAINTEXT and admits only that SCRAM-SHA-512 user.
     """
 
-    workdir: Path
-    port: int
-    controller_port: int
     scram: ScramUser | None = None
-
-    @property
-    def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.port}"
 
     def settings(self, prefix: str = "") -> KafkaSettings:
         """How a Leadline client connects to this broker."""
@@ -67,24 +56,12 @@ class LocalKafka:
             kafka_sasl_password=SecretStr(self.scram.password),
         )
 
-    def _run(self, command: str) -> None:
-        env = {
-            **os.environ,
-            "LEADLINE_KAFKA_DATA": str(self.workdir / "data"),
-            "LEADLINE_KAFKA_RUN": str(self.workdir / "run"),
-            "LEADLINE_KAFKA_PORT": str(self.port),
-            "LEADLINE_KAFKA_CONTROLLER_PORT": str(self.controller_port),
-        }
+    def environment(self) -> dict[str, str]:
+        env = super().environment()
         if self.scram is not None:
             env["LEADLINE_KAFKA_SCRAM_USERNAME"] = self.scram.username
             env["LEADLINE_KAFKA_SCRAM_PASSWORD"] = self.scram.password
-        subprocess.run(["bash", str(KAFKA_SH), command], env=env, check=True)
-
-    def start(self) -> None:
-        self._run("start")
-
-    def stop(self) -> None:
-        self._run("stop")
+        return env
 
 
 async def new_namespace(kafka: LocalKafka) -> str:
