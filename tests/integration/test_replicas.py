@@ -1,6 +1,6 @@
 """Two replicas of a service on one PostgreSQL database, as `make cluster` and Kubernetes run them: their outbox
-relays publish every row once and each key's events in order, a consumer-group rebalance in the middle of a
-batch loses and doubles nothing."""
+relays publish every row once and each key's events in order, their consumers build what one would, and a
+consumer-group rebalance in the middle of a batch loses and doubles nothing."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,9 +20,15 @@ from leadline.contracts.db import UnitOfWork
 from leadline.contracts.events import CallReceivedV1, CallRegisteredV1, LeadUpdatedV1
 from leadline.contracts.messaging.consumer import EventConsumer
 from leadline.contracts.messaging.record import Record
+from leadline.contracts.migrations import upgrade
+from leadline.contracts.runtime import ServiceRuntime
 from leadline.contracts.topics import CALL, LEAD
-from tests.component.builders import lead_updated
+from leadline.reporting.app import create_app as create_reporting
+from leadline.reporting.config import Settings as ReportingSettings
+from tests.component.builders import call_received, lead_created, lead_updated
+from tests.integration.conftest import another_database
 from tests.support.kafka import GatewayProducer, LocalKafka, headers_of, read_all
+from tests.support.lead_histories import all_reports, lead_histories
 from tests.support.services import RunningService, auth, running_service
 from tests.support.waiting import eventually
 
@@ -184,13 +191,75 @@ def _relays_drained(replicas: Replicas) -> Callable[[], Awaitable[bool]]:
 
 
 async def _listed_calls(http: httpx.AsyncClient, batch: str) -> list[str]:
-    """Every call of the batch communications lists (as many times as it lists it), across pages."""
-    listed: list[str] = []
+    """Every call of the batch communications lists (as many times as it lists it)."""
+    return [c["pbx_call_id"] for c in await _listed(http, "/calls") if c["pbx_call_id"].startswith(batch)]
+
+
+async def _listed(http: httpx.AsyncClient, path: str) -> list[dict[str, Any]]:
+    """Every item a list of communications shows the manager, across pages."""
+    listed: list[dict[str, Any]] = []
     cursor: str | None = None
     while True:
         params: dict[str, Any] = {"limit": 200, **({"cursor": cursor} if cursor else {})}
-        page = (await http.get("/calls", params=params, headers=auth("marta"))).json()
-        listed += [c["pbx_call_id"] for c in page["items"] if c["pbx_call_id"].startswith(batch)]
+        page = (await http.get(path, params=params, headers=auth("marta"))).json()
+        listed += page["items"]
         cursor = page["next_cursor"]
         if cursor is None:
             return listed
+
+
+LEADS = 150
+
+
+async def test_two_reporting_replicas_build_the_reports_one_would(
+    kafka: LocalKafka, namespace: str, postgres_database_url: str, tmp_path: Path
+) -> None:
+    """Reporting folds every lead into counts per status and month: replicas applying batches of different
+    partitions at once would each add to counts read before the other's batch committed."""
+    events = lead_histories(LEADS, seed=5)
+    async with two_replicas("reporting", kafka, namespace, postgres_database_url) as replicas:
+        async with GatewayProducer(kafka.bootstrap, namespace) as producer:
+            await asyncio.gather(*(producer.publish(event) for event in events))
+
+        async def all_applied() -> bool:
+            return sum(r.runtime.consumers[0].processed for r in replicas) >= len(events)
+
+        await eventually(all_applied, timeout=120, what="the two replicas applied every lead event")
+        live = await all_reports(replicas[0].runtime)
+        applied = [r.runtime.consumers[0].processed for r in replicas]
+
+    async with another_database(postgres_database_url, tmp_path, "alone") as alone_url:
+        await asyncio.to_thread(upgrade, "leadline.reporting", alone_url)
+        settings = ReportingSettings(
+            database_url=alone_url, kafka_bootstrap_servers=kafka.bootstrap, kafka_topic_prefix=namespace
+        )
+        alone: ServiceRuntime[Any] = create_reporting(settings).state.runtime
+        await alone.replay()
+        expected = await all_reports(alone)
+        await alone.engine.dispose()
+
+    assert all(applied), f"both replicas applied events: {applied}"
+    assert live == expected
+
+
+async def test_a_call_and_the_lead_with_its_number_met_by_two_replicas_at_once_are_attached(
+    kafka: LocalKafka, namespace: str, postgres_database_url: str
+) -> None:
+    """One replica registers a call while the other learns of the lead with the caller's number: whichever
+    commits second must see the first, or the call stays in triage for good."""
+    leads = [lead_created(phone=f"+4860{n:07d}") for n in range(LEADS)]
+    calls = [call_received(caller_number=lead.phone) for lead in leads]
+    async with two_replicas("communications", kafka, namespace, postgres_database_url) as replicas:
+        async with GatewayProducer(kafka.bootstrap, namespace) as producer:
+            await asyncio.gather(
+                *(producer.publish(event) for pair in zip(leads, calls, strict=True) for event in pair)
+            )
+
+        async def all_applied() -> bool:
+            return sum(r.runtime.consumers[0].processed for r in replicas) >= len(leads) + len(calls)
+
+        await eventually(all_applied, timeout=120, what="the two replicas applied every lead and call")
+        listed = {c["pbx_call_id"]: c for c in await _listed(replicas[0].http, "/calls")}
+
+    attached = {pbx: call["lead_id"] for pbx, call in listed.items()}
+    assert attached == {call.pbx_call_id: str(lead.lead_id) for call, lead in zip(calls, leads, strict=True)}

@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from leadline.contracts.db import UnitOfWork
 from leadline.contracts.envelope import Envelope, InvalidEnvelope
 from leadline.contracts.events.base import EVENT_TYPES, Event
+from leadline.contracts.locks import CONSUMER_BATCH, take_turn
 from leadline.contracts.messaging.dead_letters import DeadLetters
 from leadline.contracts.messaging.record import Record
 from leadline.contracts.messaging.tables import inbox
@@ -138,6 +139,11 @@ class EventConsumer:
 
     async def _apply(self, deliveries: Sequence[Delivery]) -> None:
         async with self._unit_of_work() as uow:
+            # Replicas apply their batches one at a time. Handlers fold events into state that spans keys and
+            # partitions (reporting's counts per status, communications matching a call with the lead that has
+            # its number): two batches at once, each reading before the other committed, would each miss the
+            # other's writes. The inbox below already keeps one event from being applied twice.
+            await take_turn(uow.session, CONSUMER_BATCH, self.name)
             ids = [d.envelope.id for d in deliveries]
             seen = set(
                 (

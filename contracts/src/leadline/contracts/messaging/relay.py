@@ -8,10 +8,11 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, func, select, text
+from sqlalchemy import Row, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from leadline.contracts.db import transaction_gate
+from leadline.contracts.locks import OUTBOX_RELAY, TURN_EXPIRY_SECONDS, take_turn
 from leadline.contracts.messaging.publisher import RawPublisher
 from leadline.contracts.messaging.tables import outbox
 
@@ -19,25 +20,20 @@ log = logging.getLogger(__name__)
 
 OutboxRow = Row[int, str, str, Any, bytes]  # seq, topic, key, headers, payload
 
-# An arbitrary constant naming "the outbox relay's lease" among PostgreSQL's advisory locks (beside
-# migrations.MIGRATION_LOCK); each service has its own database, so one key serves all four.
-RELAY_LEASE = 7_265_312_048
-# A batch that Kafka has not acknowledged by then is given up and published again later.
+# A batch that Kafka has not acknowledged by then is given up and published again later; well within a turn.
 PUBLISH_TIMEOUT_SECONDS = 30.0
-# A relay stopped mid-batch (a paused process, a network partition) holds the lease in an idle transaction
-# until PostgreSQL ends its session this long after its last statement; longer than any batch may take.
-LEASE_EXPIRY_SECONDS = 2 * PUBLISH_TIMEOUT_SECONDS
+assert PUBLISH_TIMEOUT_SECONDS < TURN_EXPIRY_SECONDS
 
 
 class OutboxRelay:
     """Runs beside the HTTP server and consumers of one service.
 
-    On PostgreSQL every replica of a service runs one, and they take turns: a relay reads a batch,
-    publishes it and deletes it in one transaction that holds an advisory lock (the lease), so a row is
-    published by one relay only and a key's events never go out of order between two. The others wait
-    for the lease, then publish whatever is left, their own new rows included; writers never wait for
-    it. On SQLite (one process per database) rows are read and deleted in two short transactions instead,
-    never held open while Kafka answers, since SQLite's one writer would have to wait for Kafka.
+    On PostgreSQL every replica of a service runs one, and they take turns (``locks.take_turn``): a relay
+    reads a batch, publishes it and deletes it in one transaction that holds the turn, so a row is published
+    by one relay only and a key's events never go out of order between two. The others wait for their turn,
+    then publish whatever is left, their own new rows included; writers never wait for it. On SQLite (one
+    process per database) rows are read and deleted in two short transactions instead, never held open
+    while Kafka answers, since SQLite's one writer would have to wait for Kafka.
 
     Should a crash fall between publishing and deleting, the rows go out again with the same ``ce_id``
     and consumers' inboxes drop them.
@@ -91,11 +87,7 @@ class OutboxRelay:
 
     async def _publish_under_lease(self) -> int:
         async with self._sessions() as session, session.begin():
-            # SET takes no bind parameters; the value is our own integer.
-            await session.execute(
-                text(f"SET LOCAL idle_in_transaction_session_timeout = {int(LEASE_EXPIRY_SECONDS * 1000)}")
-            )
-            await session.execute(select(func.pg_advisory_xact_lock(RELAY_LEASE)))
+            await take_turn(session, OUTBOX_RELAY, "outbox")
             rows = await self._oldest(session)
             if rows:
                 await self._publish(rows)

@@ -5,14 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from uuid import UUID
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from leadline.contracts.locks import KANBAN_ORDER, take_turn
 from leadline.leads.adapters.tables import card_positions
-
-# An arbitrary constant naming "a user's card order" among PostgreSQL's advisory locks (two-key form: this
-# and a hash of the user id).
-_CARD_ORDER_LOCK = 7_265_312
 
 
 class CardPositions:
@@ -22,9 +19,8 @@ class CardPositions:
     async def lock_order_of(self, user_id: str) -> None:
         """Until the transaction ends, ``user_id``'s other moves wait, whichever replica takes them: a move reads
         the column, then places cards by what it read, so two at once would place on the same stale order
-        (and both insert the positions of cards placed for the first time). SQLite has one writer anyway."""
-        if self._session.get_bind().dialect.name == "postgresql":
-            await self._session.execute(select(func.pg_advisory_xact_lock(_CARD_ORDER_LOCK, func.hashtext(user_id))))
+        (and both insert the positions of cards placed for the first time)."""
+        await take_turn(self._session, KANBAN_ORDER, user_id)
 
     async def put(self, user_id: str, positions: Mapping[UUID, float]) -> None:
         """Sets these cards' positions for ``user_id``, replacing any they had."""
