@@ -42,6 +42,9 @@ cluster: install ## 3 Kafka brokers, PostgreSQL, 2 replicas of each service; ret
 cluster-stop: ## stop `make cluster` (its data stays under .local/cluster for the next start)
 	$(PY) deploy/cluster.py stop
 
+chaos: install ## against `make cluster`: load, 24 replica kills, a broker lost and one paused; reports/chaos.json
+	$(PY) -m tests.chaos
+
 check: lint typecheck ## static checks and document drift
 	$(VENV)/bin/leadline-contracts check
 
@@ -65,5 +68,6 @@ kafka-stop: ## stop the local broker
 token: install ## mint a bearer token: make token NAME=anna|piotr|marta
 	@$(VENV)/bin/leadline-token $(NAME)
 
-clean: kafka-stop ## forget local data (broker topics and service databases)
+clean: kafka-stop ## forget local data (broker topics and service databases, the cluster's too)
 	rm -rf .local/data .local/kafka/data .local/kafka/run
+	if [ -f .local/cluster/cluster.json ]; then $(PY) deploy/cluster.py clean; fi

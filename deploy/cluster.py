@@ -4,6 +4,7 @@ database per service, and two replicas of every service, each started again when
     .venv/bin/python deploy/cluster.py start    # make cluster: prints the URLs, returns once all is ready
     .venv/bin/python deploy/cluster.py status
     .venv/bin/python deploy/cluster.py stop     # make cluster-stop; the data stays for the next start
+    .venv/bin/python deploy/cluster.py clean    # stop, drop its databases, forget its topics (make clean)
 
 The brokers are deploy/kafka/kafka.sh run once per node (the jars of `make run`); PostgreSQL is the local
 server of deploy/postgres/start-local.sh (Debian's packages), unless LEADLINE_CLUSTER_POSTGRES_URL names an
@@ -24,6 +25,7 @@ import base64
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -202,6 +204,7 @@ class LocalCluster:
     def __init__(self, layout: ClusterLayout, postgres_admin_url: str | None = None) -> None:
         self.layout = layout
         self._postgres_admin_url = postgres_admin_url
+        self._supervisor: subprocess.Popen[bytes] | None = None
 
     def start(self, *, timeout: float = 300.0) -> None:
         """Brokers, databases, topics, then the replicas; returns once every replica is ready."""
@@ -267,8 +270,10 @@ class LocalCluster:
             *(f"--database-url={service}={url}" for service, url in database_urls.items()),
         ]
         # A session of its own: it outlives this command, and a Ctrl-C meant for the caller misses it.
-        supervisor = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        self.layout.supervisor_pid_file.write_text(str(supervisor.pid))
+        self._supervisor = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.layout.supervisor_pid_file.write_text(str(self._supervisor.pid))
 
     def supervisor_pid(self) -> int | None:
         try:
@@ -282,7 +287,9 @@ class LocalCluster:
         deadline = time.monotonic() + timeout
         pending = [url for urls in self.layout.service_urls().values() for url in urls]
         while pending:
-            if self.supervisor_pid() is None:
+            # The process we started, if we did: its command line is not yet the supervisor's right after the fork.
+            exited = self._supervisor.poll() is not None if self._supervisor else self.supervisor_pid() is None
+            if exited:
                 _tail(self.layout.directory / "services.log")
                 raise RuntimeError("the services' supervisor exited; see its log above")
             if time.monotonic() > deadline:
@@ -306,6 +313,22 @@ class LocalCluster:
         ]
         for process in stopping:
             process.wait()
+
+    def clean(self) -> None:
+        """Stops the cluster and forgets its data: the brokers' directories and the services' databases."""
+        self.stop()
+        asyncio.run(self._drop_databases())
+        shutil.rmtree(self.layout.directory)
+
+    async def _drop_databases(self) -> None:
+        connection = await asyncpg.connect(_libpq(self._postgres_admin_url or self._local_postgres()))
+        try:
+            for service in SERVICES:
+                await connection.execute(
+                    f'DROP DATABASE IF EXISTS "{self.layout.database_prefix}_{service}" WITH (FORCE)'
+                )
+        finally:
+            await connection.close()
 
     def status(self) -> bool:
         running = True
@@ -348,7 +371,7 @@ def _reported_failure() -> Iterator[None]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="deploy/cluster.py", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["start", "stop", "status"])
+    parser.add_argument("command", choices=["start", "stop", "status", "clean"])
     args = parser.parse_args()
     directory = Path(os.environ.get("LEADLINE_CLUSTER_DIR", REPO / ".local" / "cluster"))
     if args.command == "start":
@@ -367,6 +390,8 @@ def main() -> None:
             print(f"  logs:           {layout.directory}/services/, {layout.directory}/kafka-*/run/server.log")
         elif args.command == "stop":
             cluster.stop()
+        elif args.command == "clean":
+            cluster.clean()
         elif not cluster.status():
             sys.exit(3)
 

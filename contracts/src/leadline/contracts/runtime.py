@@ -44,6 +44,11 @@ log = logging.getLogger(__name__)
 # consumer from spinning on a database that is down.
 TRANSIENT_FAILURE_PAUSE_SECONDS = 1.0
 SHUTDOWN_SECONDS = 30.0
+# A broker that stops answering (paused, cut off) keeps its connections open: a request to it only fails at this
+# timeout, which then moves the client to the partitions' new leaders and the group's new coordinator. aiokafka's
+# 40 s default held consumers up for over a minute; longer than the 10 s session timeout, so a rebalance waiting
+# for a dead member to expire is not cut short.
+KAFKA_REQUEST_TIMEOUT_MS = 15_000
 
 
 def _undecoded(message: StreamMessage[Any]) -> Any:
@@ -76,6 +81,7 @@ class ServiceRuntime(Generic[U]):
             enable_idempotence=True,
             linger_ms=5,
             graceful_timeout=15.0,
+            request_timeout_ms=KAFKA_REQUEST_TIMEOUT_MS,
         )
         self.publisher = RawPublisher(self.broker)
         self.relay = OutboxRelay(self.sessions, self.publisher, wakeup=self.publication.relay_wakeup)
