@@ -27,7 +27,7 @@ run: install ## the whole system on a local Kafka and SQLite; Ctrl-C stops it
 demo: install ## play gateways and a sales app against `make run`
 	$(PY) deploy/demo/gateway_simulator.py
 
-test: install check ## lint, types, documents, then every test layer (starts its own broker)
+test: install check ## lint, types, documents, then every test layer (starts its own brokers)
 	$(PY) -m pytest
 
 test-unit: install ## unit, component and contract tests only (no broker)

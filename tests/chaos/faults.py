@@ -43,7 +43,8 @@ class Fault:
     target: str
     at: float  # seconds since the run started
     lasted: float = 0.0  # how long a broker was down or paused
-    recovered_after: float | None = None  # seconds from the fault's end until it all worked again; None: never
+    # Seconds from the fault's end (the kill; a broker's restart or resumption) until what it broke works again.
+    recovered_after: float | None = None  # None: not within the bound
     detail: str = ""
 
 
@@ -113,9 +114,10 @@ class FaultDriver:
         fault = Fault("broker_killed", f"kafka {broker.node_id}", round(self._now(), 1))
         self.faults.append(fault)
         await asyncio.sleep(self._plan.broker_down_seconds)  # the outage the plan makes
-        await asyncio.to_thread(broker.start)
         fault.lasted = round(self._now() - fault.at, 1)
-        fault.recovered_after = await self._back_in_sync(broker)
+        restarted_at = self._now()
+        await asyncio.to_thread(broker.start)
+        fault.recovered_after = await self._back_in_sync(since=restarted_at)
 
     async def _broker_pause(self, *, at: float) -> None:
         await self._until(at)
@@ -131,7 +133,7 @@ class FaultDriver:
         finally:
             broker.signal(signal.SIGCONT)
         fault.lasted = round(self._now() - fault.at, 1)
-        fault.recovered_after = await self._back_in_sync(broker)
+        fault.recovered_after = await self._back_in_sync(since=self._now())
 
     async def _coordinator_of(self, group: str) -> KafkaNode:
         admin = AIOKafkaAdminClient(bootstrap_servers=self._layout.bootstrap)
@@ -143,9 +145,8 @@ class FaultDriver:
         (broker,) = [b for b in self._layout.brokers if b.node_id == node_id]
         return broker
 
-    async def _back_in_sync(self, broker: KafkaNode) -> float | None:
-        """Seconds until every partition has all its replicas in sync again, the broker's included."""
-        back_at = self._now()
+    async def _back_in_sync(self, *, since: float) -> float | None:
+        """Seconds from ``since`` until every partition has all its replicas in sync again."""
         admin = AIOKafkaAdminClient(bootstrap_servers=self._layout.bootstrap, request_timeout_ms=5000)
         try:
             await admin.start()
@@ -155,7 +156,7 @@ class FaultDriver:
                 return all(len(p["isr"]) == len(p["replicas"]) for t in topics for p in t["partitions"])
 
             if await _poll_async(in_sync):
-                return round(self._now() - back_at, 1)
+                return round(self._now() - since, 1)
             return None
         finally:
             await admin.close()

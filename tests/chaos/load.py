@@ -34,13 +34,18 @@ class Rates:
     calls: float = 8.0
     emails: float = 4.0
     lead_creates: float = 3.0
-    lead_moves: float = 3.0
+    lead_moves: float = 2.0
+
+
+# The sales team the app's users are: each creates leads for themselves and moves their own cards.
+SALESPEOPLE = ("anna", "piotr")
 
 
 @dataclass
 class LeadLog:
     name: str
     phone: str
+    salesperson: str
     status: str = STATUSES[0]  # the status of the last acknowledged move (or creation)
     # Statuses of moves sent after it whose answer was lost: the lead may be in any of them too.
     maybe: set[str] = field(default_factory=set)
@@ -110,7 +115,8 @@ class LoadGenerator:
         )
         await producer.start()
         try:
-            async with httpx.AsyncClient(timeout=10.0) as http:
+            # As patient as an app whose user waits on a spinner: beyond that, the answer counts as lost.
+            async with httpx.AsyncClient(timeout=30.0) as http:
                 pacers = [
                     self._paced(self._rates.calls, seconds, lambda: self._call(producer)),
                     self._paced(self._rates.emails, seconds, lambda: self._email(producer)),
@@ -196,13 +202,14 @@ class LoadGenerator:
     async def _create_lead(self, http: httpx.AsyncClient) -> None:
         name = f"chaos-{self.ledger.run}-L{self._next()}"
         phone = _phone(self._rng)
+        salesperson = self._rng.choice(SALESPEOPLE)
         body = {"name": name, "type_code": "sale", "status_code": STATUSES[0], "phone": phone}
-        response = await self._request(http, "POST", "/leads", body)
+        response = await self._request(http, "POST", "/leads", body, salesperson)
         if response is None:
             self.ledger.lead_creates_sent[name] = UNKNOWN
         elif response.status_code == 201:
             self.ledger.lead_creates_sent[name] = "acked"
-            self.ledger.leads[response.json()["id"]] = LeadLog(name, response.json()["phone"])
+            self.ledger.leads[response.json()["id"]] = LeadLog(name, response.json()["phone"], salesperson)
         else:
             self.ledger.lead_creates_sent[name] = str(response.status_code)
             self.ledger.refusals.append(f"POST /leads {response.status_code}: {response.text[:300]}")
@@ -216,7 +223,8 @@ class LoadGenerator:
         target = STATUSES[(STATUSES.index(lead.status) + 1) % len(STATUSES)]
         self._moving.add(lead_id)  # one move of a lead at a time, as one person drags one card
         try:
-            response = await self._request(http, "POST", f"/kanban/cards/{lead_id}/move", {"status_code": target})
+            move = {"status_code": target}
+            response = await self._request(http, "POST", f"/kanban/cards/{lead_id}/move", move, lead.salesperson)
         finally:
             self._moving.discard(lead_id)
         if response is None:
@@ -229,7 +237,7 @@ class LoadGenerator:
             self.ledger.refusals.append(f"move {lead_id} {response.status_code}: {response.text[:300]}")
 
     async def _request(
-        self, http: httpx.AsyncClient, method: str, path: str, body: dict[str, Any]
+        self, http: httpx.AsyncClient, method: str, path: str, body: dict[str, Any], user: str
     ) -> httpx.Response | None:
         """On one leads replica, or the other when the first refuses the connection (nothing was sent, so
         nothing can have happened); None when the answer was lost or was a 5xx: it may have happened."""
@@ -237,7 +245,7 @@ class LoadGenerator:
         for attempt in range(20):
             url = urls[attempt % len(urls)]
             try:
-                response = await http.request(method, url + path, json=body, headers=auth("anna"))
+                response = await http.request(method, url + path, json=body, headers=auth(user))
             except httpx.ConnectError:
                 await asyncio.sleep(0.5 if attempt % len(urls) == len(urls) - 1 else 0)  # every replica down
                 continue

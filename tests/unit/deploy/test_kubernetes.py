@@ -13,9 +13,11 @@ import yaml
 from pydantic_settings import BaseSettings
 
 from leadline.contracts.settings import KafkaSettings, ServiceSettings
+from leadline.contracts.topics import LEAD, all_topics
 from tests.unit.deploy.layout import REPO, environment_variables, services, settings_class
 
 KUBERNETES = REPO / "deploy" / "kubernetes"
+STRIMZI = KUBERNETES / "strimzi"
 SECRETS_TEMPLATE = KUBERNETES / "secrets.example.yaml"
 
 # Settings the manifests leave to their defaults, and why; every other setting must be provided.
@@ -117,6 +119,8 @@ def test_each_service_has_a_deployment_a_service_and_a_disruption_budget(service
     assert selects_the_pods(named("Service", f"leadline-{service}")["spec"]["selector"])
     budget = named("PodDisruptionBudget", f"leadline-{service}")
     assert selects_the_pods(budget["spec"]["selector"]["matchLabels"])
+    assert deployment["spec"]["replicas"] >= 2, "one replica may be lost or evicted while the other serves"
+    assert budget["spec"]["minAvailable"] >= 1, "a voluntary disruption must leave a replica serving"
     assert budget["spec"]["minAvailable"] < deployment["spec"]["replicas"], "a drain could never evict a pod"
 
 
@@ -232,3 +236,19 @@ def test_the_readmes_first_step_applies_just_what_the_topics_job_needs() -> None
     }
 
     assert picked == {"ConfigMap/leadline-config", "Job/leadline-topics"}
+
+
+def test_the_strimzi_topics_are_the_catalogues_replicated_three_times_two_in_sync() -> None:
+    declared = {m["spec"]["topicName"]: m for m in load(STRIMZI / "kafka-topics.yaml")}
+    (strimzi_kustomization,) = load(STRIMZI / "kustomization.yaml")
+
+    assert strimzi_kustomization["resources"] == ["kafka-topics.yaml"]
+    assert set(declared) == {topic.name for topic in all_topics()}
+    for topic in all_topics():
+        manifest = declared[topic.name]
+        assert (manifest["apiVersion"], manifest["kind"]) == ("kafka.strimzi.io/v1beta2", "KafkaTopic")
+        assert re.fullmatch(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?", manifest["metadata"]["name"]), "a Kubernetes name"
+        assert manifest["metadata"]["labels"]["strimzi.io/cluster"]
+        assert (manifest["spec"]["partitions"], manifest["spec"]["replicas"]) == (topic.partitions, 3)
+        assert manifest["spec"]["config"] == topic.broker_config(min_insync_replicas=2)
+    assert declared[LEAD.name]["spec"]["config"]["retention.ms"] == "-1"  # the event log is kept for ever

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from leadline.contracts.compatibility import breaking_changes
 from leadline.contracts.events import EVENT_TYPES, Event
 from leadline.contracts.runtime import ServiceRuntime
-from leadline.contracts.topics import Topic
+from leadline.contracts.topics import Topic, all_topics, min_insync_replicas
 
 SERVICES = ("leads", "communications", "documents", "reporting")
 # What parties outside Leadline publish: the events of its external topics.
@@ -175,7 +175,43 @@ def expected_documents(root: Path) -> dict[Path, str]:
             )
         )
         documents[root / "services" / service / "openapi.json"] = _dump(app.openapi())
+    documents[root / "deploy" / "kubernetes" / "strimzi" / "kafka-topics.yaml"] = strimzi_kafka_topics()
     return documents
+
+
+# Production's replication: three brokers, writes acknowledged by two (topics.min_insync_replicas).
+PRODUCTION_REPLICATION_FACTOR = 3
+
+
+def strimzi_kafka_topics() -> str:
+    """The catalogue as Strimzi ``KafkaTopic`` resources, for a cluster whose Topic Operator keeps topics as declared.
+    YAML written by hand (the structure is flat) so that the package needs no YAML library."""
+    lines = [
+        "# Generated from the topic catalogue (contracts/src/leadline/contracts/topics.py) by `make contracts`;",
+        "# `make check` fails when it drifts. For a Kafka cluster run by Strimzi: its Topic Operator creates these",
+        "# topics and keeps them as declared, instead of the leadline-topics Job (see the README, Deploying).",
+        "# strimzi.io/cluster names the Kafka resource: an overlay sets yours.",
+    ]
+    replicas = PRODUCTION_REPLICATION_FACTOR
+    for topic in all_topics():
+        config = topic.broker_config(min_insync_replicas=min_insync_replicas(replicas))
+        lines += [
+            "---",
+            "apiVersion: kafka.strimzi.io/v1beta2",
+            "kind: KafkaTopic",
+            "metadata:",
+            f"  name: {topic.name}",
+            "  labels:",
+            "    strimzi.io/cluster: leadline-kafka",
+            "    app.kubernetes.io/component: topics",
+            "spec:",
+            f"  topicName: {topic.name}",
+            f"  partitions: {topic.partitions}",
+            f"  replicas: {replicas}",
+            "  config:",
+            *(f'    {key}: "{value}"' for key, value in config.items()),
+        ]
+    return "\n".join(lines) + "\n"
 
 
 def _dump(document: dict[str, Any]) -> str:
