@@ -27,6 +27,7 @@ from leadline.reporting.app import create_app as create_reporting
 from leadline.reporting.config import Settings as ReportingSettings
 from tests.component.builders import call_received, lead_created, lead_updated
 from tests.integration.conftest import another_database
+from tests.support.databases import sqlite_url
 from tests.support.kafka import GatewayProducer, LocalKafka, headers_of, read_all
 from tests.support.lead_histories import all_reports, lead_histories
 from tests.support.services import RunningService, auth, running_service
@@ -263,3 +264,20 @@ async def test_a_call_and_the_lead_with_its_number_met_by_two_replicas_at_once_a
 
     attached = {pbx: call["lead_id"] for pbx, call in listed.items()}
     assert attached == {call.pbx_call_id: str(lead.lead_id) for call, lead in zip(calls, leads, strict=True)}
+
+
+async def test_services_publish_with_acks_from_every_in_sync_replica_and_idempotence(
+    kafka: LocalKafka, namespace: str, tmp_path: Path
+) -> None:
+    """What makes an acknowledged event survive a broker's loss (acks=all with min.insync.replicas=2 on the
+    cluster), and a producer's retry never write it twice."""
+    async with running_service(
+        "leads", database_url=sqlite_url(tmp_path, "leads"), bootstrap=kafka.bootstrap, topic_prefix=namespace
+    ) as leads:
+        created = await leads.http.post("/leads", json={"name": "Acknowledged by all"}, headers=auth("anna"))
+        assert created.status_code == 201
+        await eventually(_relays_drained((leads, leads)), what="the lead's event published")
+        producer: Any = leads.runtime.broker.config.producer._producer.producer  # type: ignore[attr-defined]
+
+        assert producer._sender._acks == -1  # "all"
+        assert producer._txn_manager.producer_id >= 0, "the broker gave the idempotent producer its id"
