@@ -294,7 +294,7 @@ class LocalCluster:
                 raise RuntimeError("the services' supervisor exited; see its log above")
             if time.monotonic() > deadline:
                 raise TimeoutError(f"not ready within {timeout:.0f}s: {', '.join(pending)}")
-            pending = [url for url in pending if not _ready(url)]
+            pending = [url for url in pending if not ready(url)]
             time.sleep(0.5)  # polling processes we do not control; the deadline bounds it
 
     def stop(self) -> None:
@@ -338,13 +338,14 @@ class LocalCluster:
             print(f"  kafka {broker.node_id}          {broker.bootstrap:<24} {'pid ' + str(pid) if pid else 'stopped'}")
         for name, urls in self.layout.service_urls().items():
             for url in urls:
-                ready = _ready(url)
-                running &= ready
-                print(f"  {name:<15} {url:<24} {'ready' if ready else 'not ready'}")
+                answers = ready(url)
+                running &= answers
+                print(f"  {name:<15} {url:<24} {'ready' if answers else 'not ready'}")
         return running
 
 
-def _ready(url: str) -> bool:
+def ready(url: str) -> bool:
+    """Whether the replica at ``url`` answers /ready with 200."""
     try:
         with urllib.request.urlopen(f"{url}/ready", timeout=2) as response:
             return bool(response.status == 200)

@@ -8,13 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.databases import (
-    POSTGRES_SKIP_REASON,
-    create_postgres_database,
-    drop_postgres_database,
-    postgres_admin_url,
-    sqlite_url,
-)
+from tests.support.databases import postgres_database, sqlite_url
 from tests.support.kafka import LocalKafka, free_port, new_namespace
 
 
@@ -48,14 +42,8 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     if request.param == "sqlite":
         yield sqlite_url(tmp_path, "service")
         return
-    admin_url = postgres_admin_url()
-    if admin_url is None:
-        pytest.skip(POSTGRES_SKIP_REASON)
-    url = await create_postgres_database(admin_url)
-    try:
+    async with postgres_database() as url:
         yield url
-    finally:
-        await drop_postgres_database(admin_url, url)
 
 
 @pytest.fixture
@@ -64,24 +52,13 @@ async def other_database_url(database_url: str, tmp_path: Path) -> AsyncIterator
     if database_url.startswith("sqlite"):
         yield sqlite_url(tmp_path, "other")
         return
-    admin_url = postgres_admin_url()
-    assert admin_url is not None, "database_url skips the postgresql leg without a server"
-    url = await create_postgres_database(admin_url)
-    try:
+    async with postgres_database() as url:
         yield url
-    finally:
-        await drop_postgres_database(admin_url, url)
 
 
 @pytest.fixture
 async def postgres_database_url() -> AsyncIterator[str]:
     """A PostgreSQL database of its own, for what only PostgreSQL can do: replicas of a service sharing one
     database (a SQLite file belongs to one process)."""
-    admin_url = postgres_admin_url()
-    if admin_url is None:
-        pytest.skip(POSTGRES_SKIP_REASON)
-    url = await create_postgres_database(admin_url)
-    try:
+    async with postgres_database() as url:
         yield url
-    finally:
-        await drop_postgres_database(admin_url, url)

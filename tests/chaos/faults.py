@@ -10,14 +10,12 @@ import json
 import os
 import random
 import signal
-import urllib.error
-import urllib.request
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from deploy.cluster import ClusterLayout, KafkaNode
+from deploy.cluster import ClusterLayout, KafkaNode, ready
 
 # Consumers' session timeout (aiokafka's default) and the brokers' own (KRaft's default): a pause longer than
 # both makes the controller fence the paused broker and the group coordinator drop the consumers it lost.
@@ -92,7 +90,7 @@ class FaultDriver:
         replicas = json.loads(self._layout.services_state.read_text())["replicas"]
         self._rng.shuffle(replicas)
         for replica in replicas:
-            if replica["pid"] is not None and await asyncio.to_thread(_ready, replica["url"]):
+            if replica["pid"] is not None and await asyncio.to_thread(ready, replica["url"]):
                 return dict(replica)
         return None
 
@@ -102,7 +100,7 @@ class FaultDriver:
         def restarted_and_ready() -> bool:
             state = json.loads(self._layout.services_state.read_text())["replicas"]
             (now,) = [r for r in state if (r["service"], r["replica"]) == (killed["service"], killed["replica"])]
-            return now["pid"] not in (None, killed["pid"]) and _ready(now["url"])
+            return now["pid"] not in (None, killed["pid"]) and ready(now["url"])
 
         if await _poll(restarted_and_ready):
             fault.recovered_after = round(self._now() - killed_at, 1)
@@ -160,14 +158,6 @@ class FaultDriver:
             return None
         finally:
             await admin.close()
-
-
-def _ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/ready", timeout=2) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return False
 
 
 async def _poll(probe: Any) -> bool:

@@ -7,7 +7,6 @@ import asyncio
 import signal
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -16,10 +15,11 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from deploy.cluster import ClusterLayout, KafkaNode
-from leadline.contracts.events import CallReceivedV1, LeadCreatedV1
+from leadline.contracts.events import LeadCreatedV1
 from leadline.contracts.messaging.relay import PUBLISH_TIMEOUT_SECONDS
 from leadline.contracts.topics import LEAD
 from tests.chaos.checker import backlog_of
+from tests.component.builders import call_received
 from tests.support.kafka import GatewayProducer, headers_of, read_all
 from tests.support.services import auth
 from tests.support.waiting import eventually
@@ -88,24 +88,15 @@ async def test_consumers_carry_on_while_their_group_coordinator_is_paused(health
             return False
 
     await eventually(moved, timeout=60, what="the group's coordinator moved off the paused broker")
+    calls = [call_received(f"{batch}{n}", caller_number=f"+4872{n:07d}") for n in range(CALLS)]
     async with GatewayProducer(others, cluster.topic_prefix) as gateway:
-        await asyncio.gather(*(gateway.publish(_call(f"{batch}{n}", n)) for n in range(CALLS)))
+        await asyncio.gather(*(gateway.publish(call) for call in calls))
 
     async def registered() -> bool:
         return len(await _listed_calls(cluster.service_urls()["communications"][0], batch)) == CALLS
 
     await eventually(registered, timeout=120, what="communications registered every call while the broker is paused")
     assert _paused(coordinator), "the coordinator stayed paused all along"
-
-
-def _call(pbx_call_id: str, n: int) -> CallReceivedV1:
-    return CallReceivedV1(
-        pbx_call_id=pbx_call_id,
-        caller_number=f"+4872{n:07d}",
-        called_number="+48717000000",
-        extension="100",
-        received_at=datetime.now(UTC),
-    )
 
 
 async def _listed_calls(url: str, batch: str) -> set[str]:

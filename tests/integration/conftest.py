@@ -10,12 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.support.databases import (
-    create_postgres_database,
-    drop_postgres_database,
-    postgres_admin_url,
-    sqlite_url,
-)
+from tests.support.databases import postgres_database, sqlite_url
 from tests.support.kafka import LocalKafka
 from tests.support.services import RunningService, running_service
 
@@ -34,13 +29,8 @@ async def another_database(database_url: str, tmp_path: Path, name: str) -> Asyn
     if make_url(database_url).get_backend_name() == "sqlite":
         yield sqlite_url(tmp_path, name)
         return
-    admin_url = postgres_admin_url()
-    assert admin_url is not None, "database_url skips the postgresql leg without a server"
-    url = await create_postgres_database(admin_url)
-    try:
+    async with postgres_database() as url:
         yield url
-    finally:
-        await drop_postgres_database(admin_url, url)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import contextlib
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,19 +16,15 @@ import httpx
 import pytest
 
 from leadline.contracts.db import UnitOfWork
-from leadline.contracts.events import CallReceivedV1, CallRegisteredV1, LeadUpdatedV1
+from leadline.contracts.events import CallRegisteredV1, LeadUpdatedV1
 from leadline.contracts.messaging.consumer import EventConsumer
 from leadline.contracts.messaging.record import Record
-from leadline.contracts.migrations import upgrade
-from leadline.contracts.runtime import ServiceRuntime
 from leadline.contracts.topics import CALL, LEAD
-from leadline.reporting.app import create_app as create_reporting
-from leadline.reporting.config import Settings as ReportingSettings
 from tests.component.builders import call_received, lead_created, lead_updated
 from tests.integration.conftest import another_database
 from tests.support.databases import sqlite_url
 from tests.support.kafka import GatewayProducer, LocalKafka, headers_of, read_all
-from tests.support.lead_histories import all_reports, lead_histories
+from tests.support.lead_histories import all_reports, lead_histories, rebuilt_reports
 from tests.support.services import RunningService, auth, running_service
 from tests.support.waiting import eventually
 
@@ -94,16 +89,7 @@ async def test_a_rebalance_in_the_middle_of_a_batch_loses_and_doubles_nothing(
     partitions of it and reads the same records from the last committed offset. The inbox, written in each
     batch's transaction, lets only one of the two apply each event."""
     batch = f"rebalance-{uuid.uuid4().hex[:8]}-"
-    calls = [
-        CallReceivedV1(
-            pbx_call_id=f"{batch}{n}",
-            caller_number=f"+4871{n:07d}",
-            called_number="+48717000000",
-            extension="100",
-            received_at=datetime.now(UTC),
-        )
-        for n in range(CALLS)
-    ]
+    calls = [call_received(f"{batch}{n}", caller_number=f"+4871{n:07d}") for n in range(CALLS)]
     handed: dict[int, set[bytes | None]] = defaultdict(set)  # the record keys each replica's consumer was handed
     consume = EventConsumer.consume
 
@@ -230,14 +216,7 @@ async def test_two_reporting_replicas_build_the_reports_one_would(
         applied = [r.runtime.consumers[0].processed for r in replicas]
 
     async with another_database(postgres_database_url, tmp_path, "alone") as alone_url:
-        await asyncio.to_thread(upgrade, "leadline.reporting", alone_url)
-        settings = ReportingSettings(
-            database_url=alone_url, kafka_bootstrap_servers=kafka.bootstrap, kafka_topic_prefix=namespace
-        )
-        alone: ServiceRuntime[Any] = create_reporting(settings).state.runtime
-        await alone.replay()
-        expected = await all_reports(alone)
-        await alone.engine.dispose()
+        expected = await rebuilt_reports(alone_url, bootstrap=kafka.bootstrap, prefix=namespace)
 
     assert all(applied), f"both replicas applied events: {applied}"
     assert live == expected

@@ -34,6 +34,14 @@ async def documents(kafka: LocalKafka, namespace: str, postgres_database_url: st
         yield replicas
 
 
+@pytest.fixture
+async def lead_id(documents: Replicas, kafka: LocalKafka, namespace: str) -> str:
+    """A lead documents has copied, once the order type is set: orders can be made from it."""
+    await publish(kafka, namespace, setting("order_type", "ZS"))
+    await settings_known(documents[0], order_type="ZS")
+    return await a_lead(kafka, namespace, documents[0])
+
+
 @dataclass(frozen=True)
 class Move:
     card: str
@@ -100,11 +108,8 @@ async def _column(http: httpx.AsyncClient) -> list[str]:
 
 
 async def test_orders_made_through_two_replicas_at_once_are_numbered_without_gaps_or_repeats(
-    documents: Replicas, kafka: LocalKafka, namespace: str
+    documents: Replicas, lead_id: str
 ) -> None:
-    await publish(kafka, namespace, setting("order_type", "ZS"))
-    await settings_known(documents[0], order_type="ZS")
-    lead_id = await a_lead(kafka, namespace, documents[0])
 
     responses = await asyncio.gather(
         *(
@@ -120,11 +125,8 @@ async def test_orders_made_through_two_replicas_at_once_are_numbered_without_gap
 
 
 async def test_one_idempotency_key_sent_to_both_replicas_at_once_makes_one_order(
-    documents: Replicas, kafka: LocalKafka, namespace: str
+    documents: Replicas, lead_id: str
 ) -> None:
-    await publish(kafka, namespace, setting("order_type", "ZS"))
-    await settings_known(documents[0], order_type="ZS")
-    lead_id = await a_lead(kafka, namespace, documents[0])
     retry = {**auth("anna"), "Idempotency-Key": f"both-{uuid.uuid4()}"}
 
     responses = await asyncio.gather(

@@ -25,7 +25,7 @@ from tests.component.builders import lead_created
 from tests.integration.conftest import another_database
 from tests.integration.test_topics import DAY_MS, HOUR_MS, topic_settings
 from tests.support.kafka import GatewayProducer, LocalKafka, read_until
-from tests.support.lead_histories import all_reports, lead_histories, triaged_calls
+from tests.support.lead_histories import all_reports, lead_histories, rebuilt_reports, triaged_calls
 from tests.support.services import RunningService, auth, running_service
 from tests.support.waiting import eventually
 
@@ -114,18 +114,11 @@ async def test_a_time_limited_lead_topic_would_lose_what_a_rebuild_needs_the_cat
     assert await _log_start(kafka, namespace, CALL) == 0  # the same retention pass: kept for ever
 
     async with another_database(database_url, tmp_path, "rebuilt") as rebuilt_url:
-        await _migrate(rebuilt_url)
-        settings = Settings(
-            database_url=rebuilt_url, kafka_bootstrap_servers=kafka.bootstrap, kafka_topic_prefix=namespace
-        )
-        rebuilt: ServiceRuntime[Any] = create_app(settings).state.runtime
-        await rebuilt.replay()
-        rebuilt_reports = await all_reports(rebuilt)
-        await rebuilt.engine.dispose()
+        rebuilt = await rebuilt_reports(rebuilt_url, bootstrap=kafka.bootstrap, prefix=namespace)
 
-    assert rebuilt_reports["communications"] == expected["communications"]
+    assert rebuilt["communications"] == expected["communications"]
     assert old_total > 0
-    assert _lead_count(rebuilt_reports) == _lead_count(expected) - old_total, "the old leads are missing"
+    assert _lead_count(rebuilt) == _lead_count(expected) - old_total, "the old leads are missing"
 
 
 def _lead_count(reports: dict[str, Any]) -> int:

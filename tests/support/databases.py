@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
+import pytest
 from sqlalchemy.engine import make_url
 
 POSTGRES_URL_VARIABLE = "LEADLINE_TEST_POSTGRES_URL"
@@ -45,3 +48,16 @@ async def drop_postgres_database(admin_url: str, database_url: str) -> None:
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await connection.close()
+
+
+@contextlib.asynccontextmanager
+async def postgres_database() -> AsyncIterator[str]:
+    """A PostgreSQL database of its own, dropped afterwards; without a server the test is skipped, saying so."""
+    admin_url = postgres_admin_url()
+    if admin_url is None:
+        pytest.skip(POSTGRES_SKIP_REASON)
+    url = await create_postgres_database(admin_url)
+    try:
+        yield url
+    finally:
+        await drop_postgres_database(admin_url, url)

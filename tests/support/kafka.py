@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,19 @@ class GatewayProducer:
         await self._producer.send_and_wait(self._prefix + topic, value, key=b"raw", headers=headers or [])
 
 
+@contextlib.asynccontextmanager
+async def _from_the_start(bootstrap: str, topic: Topic, prefix: str) -> AsyncIterator[AIOKafkaConsumer]:
+    """A consumer of every partition of the topic, at its beginning, committing nothing."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        consumer.assign([TopicPartition(prefix + topic.name, p) for p in range(topic.partitions)])
+        await consumer.seek_to_beginning()
+        yield consumer
+    finally:
+        await consumer.stop()
+
+
 async def read_until(
     bootstrap: str,
     topic: Topic,
@@ -109,12 +123,7 @@ async def read_until(
     timeout: float = 30.0,
 ) -> list[ConsumerRecord[bytes, bytes]]:
     """Reads a topic from its beginning, as a BI consumer would, until ``done(records)`` holds."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(prefix + topic.name, p) for p in range(topic.partitions)]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
+    async with _from_the_start(bootstrap, topic, prefix) as consumer:
         records: list[ConsumerRecord[bytes, bytes]] = []
         deadline = Deadline(timeout)
         while not done(records):
@@ -122,27 +131,19 @@ async def read_until(
             for batch in (await consumer.getmany(timeout_ms=200)).values():
                 records.extend(batch)
         return records
-    finally:
-        await consumer.stop()
 
 
 async def read_all(bootstrap: str, topic: Topic, prefix: str) -> list[ConsumerRecord[bytes, bytes]]:
     """Every record of a topic up to its end as of now, partition by partition: once its producers have had
     every write acknowledged, what is there to count (a record published twice shows twice)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(prefix + topic.name, p) for p in range(topic.partitions)]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
+    async with _from_the_start(bootstrap, topic, prefix) as consumer:
+        partitions = list(consumer.assignment())
         ends = await consumer.end_offsets(partitions)
         records: list[ConsumerRecord[bytes, bytes]] = []
         while remaining := [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
             for batch in (await consumer.getmany(*remaining, timeout_ms=200)).values():
                 records.extend(r for r in batch if r.offset < ends[TopicPartition(r.topic, r.partition)])
         return records
-    finally:
-        await consumer.stop()
 
 
 def headers_of(record: ConsumerRecord[bytes, bytes]) -> dict[str, str]:

@@ -3,6 +3,7 @@ reports built two ways, and for measuring how fast reporting replays them."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -10,7 +11,10 @@ from decimal import Decimal
 from typing import Any
 
 from leadline.contracts.events import CallIgnoredV1, CallUnignoredV1, Event
+from leadline.contracts.migrations import upgrade
 from leadline.contracts.runtime import ServiceRuntime
+from leadline.reporting.app import create_app
+from leadline.reporting.config import Settings
 from leadline.reporting.domain.report import Dimension, Interval, PivotRequest
 from leadline.reporting.service import communications, reports, use_cases
 from tests.component.builders import (
@@ -105,6 +109,18 @@ async def all_reports(runtime: ServiceRuntime[Any]) -> dict[str, Any]:
             "by_status": await use_cases.leads_by_status(uow),
             "communications": await communications.communication_stats(uow, "day", Interval()),
         }
+
+
+async def rebuilt_reports(database_url: str, *, bootstrap: str, prefix: str) -> dict[str, Any]:
+    """Every report of a reporting service rebuilt by replaying the topics into ``database_url``, a fresh database."""
+    await asyncio.to_thread(upgrade, "leadline.reporting", database_url)
+    settings = Settings(database_url=database_url, kafka_bootstrap_servers=bootstrap, kafka_topic_prefix=prefix)
+    rebuilt: ServiceRuntime[Any] = create_app(settings).state.runtime
+    try:
+        await rebuilt.replay()
+        return await all_reports(rebuilt)
+    finally:
+        await rebuilt.engine.dispose()
 
 
 def triaged_calls(calls: int, seed: int) -> list[Event]:
