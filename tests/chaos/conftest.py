@@ -8,6 +8,7 @@ import random
 import socket
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -25,10 +26,13 @@ def _free(port: int) -> bool:
 
 
 def free_port_base(layout: ClusterLayout) -> int:
-    """A base whose every port of the cluster is free now (the cluster binds them moments later)."""
+    """A base whose every port of the cluster is free now (the cluster binds them moments later). Below the
+    ephemeral range: there the kernel hands out ports to outgoing connections, the brokers' own to each other
+    included, and one could take a port of the cluster before it is bound."""
+    ephemeral_start = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
     rng = random.Random()
     for _ in range(100):
-        base = rng.randrange(20_000, 60_000, 200)
+        base = rng.randrange(10_000, ephemeral_start - 200, 200)
         offsets = [port - layout.port_base for port in layout.ports]
         if all(_free(base + offset) for offset in offsets):
             return base
