@@ -28,7 +28,7 @@ from sqlalchemy.util.concurrency import await_
 
 DRIVER_NAME = "sqlite+leadline_aiosqlite"
 
-_Outcome = tuple[Any, int, int | None, Sequence[Any]]
+_Outcome = tuple[Any, int, int | None, Sequence[Any], bool | None]
 _DEFERRABLE = ("BEGIN", "SAVEPOINT ", "RELEASE SAVEPOINT ")
 
 
@@ -47,7 +47,8 @@ def _run(
         else:
             cursor.execute(operation, parameters)
         description = cursor.description
-        return description, cursor.rowcount, cursor.lastrowid, cursor.fetchall() if description else ()
+        rows = cursor.fetchall() if description else ()
+        return description, cursor.rowcount, cursor.lastrowid, rows, connection._conn.in_transaction
     finally:
         cursor.close()
 
@@ -61,7 +62,7 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._adapt_connection = adapt_connection
         self._connection = adapt_connection._connection
         self._rows = deque()
-        self._outcome: _Outcome = (None, -1, None, ())
+        self._outcome: _Outcome = (None, -1, None, (), False)
 
     @property
     def description(self) -> Any:
@@ -86,12 +87,16 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         assert isinstance(connection, _Connection)
         if not many and not parameters and operation.startswith(_DEFERRABLE):
             connection.deferred.append(operation)
-            self._outcome = (None, -1, None, ())
+            self._outcome = (None, -1, None, (), connection.in_transaction)
             return
         async with connection._execute_mutex:
-            self._outcome = await self._connection._execute(
-                _run, self._connection, connection.take_deferred(), operation, parameters, many
-            )
+            try:
+                self._outcome = await self._connection._execute(
+                    _run, self._connection, connection.take_deferred(), operation, parameters, many
+                )
+            finally:
+                connection.in_transaction = None  # unknown after a failure: the next rollback goes to SQLite
+        connection.in_transaction = self._outcome[4]
         self._rows = deque(self._outcome[3])
 
     async def _async_soft_close(self) -> None:
@@ -101,22 +106,28 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._rows.clear()
 
 
-def _end(connection: aiosqlite.Connection, deferred: list[str], commit: bool) -> None:
+def _end(connection: aiosqlite.Connection, deferred: list[str], commit: bool) -> bool:
+    """The statements that waited, then COMMIT or ROLLBACK; whether a transaction is still open (a COMMIT that a
+    deferred constraint refused leaves it open)."""
     for statement in deferred:
         connection._conn.execute(statement)
     if commit:
         connection._conn.commit()
     else:
         connection._conn.rollback()
+    return connection._conn.in_transaction
 
 
 class _Connection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("deferred",)
+    __slots__ = ("deferred", "in_transaction")
     _cursor_cls = _OneTripCursor  # type: ignore[assignment]  # a subclass; SQLAlchemy types the attribute exactly
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self.deferred: list[str] = []
+        # As SQLite said after the last trip; None when unknown. A connection back in the pool is rolled back
+        # "just in case": with no transaction open, that costs no trip.
+        self.in_transaction: bool | None = False
 
     def take_deferred(self) -> list[str]:
         deferred, self.deferred = self.deferred, []
@@ -127,15 +138,16 @@ class _Connection(AsyncAdapt_aiosqlite_connection):
 
     def rollback(self) -> None:
         deferred = self.take_deferred()
-        if deferred and all(statement.startswith("BEGIN") for statement in deferred):
-            return  # a transaction that never ran a statement has nothing to roll back
+        if self.in_transaction is False and all(statement.startswith("BEGIN") for statement in deferred):
+            return  # no transaction, or one that never ran a statement: nothing to roll back
         self._end(commit=False, deferred=deferred)
 
     def _end(self, *, commit: bool, deferred: list[str] | None = None) -> None:
         if not self._connection._connection:
             return
+        self.in_transaction = None
         try:
-            await_(
+            self.in_transaction = await_(
                 self._connection._execute(
                     _end, self._connection, self.take_deferred() if deferred is None else deferred, commit
                 )
