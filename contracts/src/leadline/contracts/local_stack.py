@@ -138,9 +138,9 @@ class LocalStack:
         env: Mapping[str, str],
         ports: Mapping[str, int] = SERVICE_PORTS,
         log_dir: Path | None = None,
+        service_env: Mapping[str, Mapping[str, str]] | None = None,
         *,
         replicas: int = 1,
-        service_env: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         def log_path(name: str, replica: int) -> Path | None:
             if log_dir is None:

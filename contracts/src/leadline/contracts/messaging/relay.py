@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Row, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from leadline.contracts.db import transaction_gate
+from leadline.contracts.db import begin_transaction
 from leadline.contracts.locks import OUTBOX_RELAY, TURN_EXPIRY_SECONDS, take_turn
 from leadline.contracts.messaging.publisher import RawPublisher
 from leadline.contracts.messaging.tables import outbox
@@ -42,6 +42,7 @@ class OutboxRelay:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
+        read_sessions: async_sessionmaker[AsyncSession],
         publisher: RawPublisher,
         *,
         wakeup: asyncio.Event,
@@ -50,6 +51,7 @@ class OutboxRelay:
         max_backoff_seconds: float = 10.0,
     ) -> None:
         self._sessions = sessions
+        self._read_sessions = read_sessions  # committed rows only: never what a write group has not committed yet
         self._publisher = publisher
         self._batch_size = batch_size
         self._idle_poll = idle_poll_seconds
@@ -95,15 +97,19 @@ class OutboxRelay:
         return len(rows)
 
     async def _publish_unleased(self) -> int:
-        async with transaction_gate(self._sessions), self._sessions() as session:
+        async with self._read_sessions() as session:
             rows = await self._oldest(session)
             await session.rollback()
         if not rows:
             return 0
         await self._publish(rows)
-        async with transaction_gate(self._sessions), self._sessions() as session, session.begin():
+        transaction = await begin_transaction(self._sessions)
+        try:
             # Exactly the rows sent: a transaction committing meanwhile may have added a lower seq.
-            await session.execute(delete(outbox).where(outbox.c.seq.in_([row.seq for row in rows])))
+            await transaction.session.execute(delete(outbox).where(outbox.c.seq.in_([row.seq for row in rows])))
+            await transaction.commit()
+        finally:
+            await transaction.close()
         return len(rows)
 
     async def _oldest(self, session: AsyncSession) -> Sequence[OutboxRow]:
@@ -120,5 +126,5 @@ class OutboxRelay:
             await self._publisher.send_all([(row.topic, row.key, row.payload, dict(row.headers)) for row in rows])
 
     async def backlog(self) -> int:
-        async with self._sessions() as session:
+        async with self._read_sessions() as session:
             return int((await session.execute(select(func.count()).select_from(outbox))).scalar_one())
