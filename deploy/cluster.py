@@ -306,6 +306,9 @@ class LocalCluster:
                 time.sleep(0.2)
             if self.supervisor_pid() is not None:
                 os.killpg(pid, signal.SIGKILL)
+        if self._supervisor is not None:
+            self._supervisor.wait()  # started by this process: reap it
+            self._supervisor = None
         # All together: one by one, the last two would lose their quorum and wait for it to shut down.
         stopping = [
             subprocess.Popen(["bash", str(KAFKA_SH), "stop"], env={**os.environ, **broker.environment()})
