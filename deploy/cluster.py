@@ -120,6 +120,14 @@ class KafkaNode:
             time.sleep(0.05)  # the kernel reaps it within moments; nothing to wait on instead
 
 
+def _cluster_id() -> str:
+    """A random cluster id as Kafka writes them (a UUID in URL-safe base64), never starting with "-", which
+    Kafka's own generator avoids too: a command line would read it as an option."""
+    while (cluster_id := base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")).startswith("-"):
+        pass
+    return cluster_id
+
+
 def _is_zombie(pid: int) -> bool:
     with contextlib.suppress(OSError):
         return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
@@ -168,7 +176,7 @@ class ClusterLayout:
         path = self.directory / "cluster-id"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))
+            path.write_text(_cluster_id())
         return path.read_text().strip()
 
     def service_urls(self) -> dict[str, list[str]]:

@@ -195,7 +195,7 @@ format_storage() {
   # No --standalone: that flag is for controller.quorum.bootstrap.servers and
   # is rejected together with controller.quorum.voters (see the template).
   "$JAVA" -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.yaml" -Dkafka.logs.dir="$RUN_DIR" \
-    -Dkafka.log.file=format.log -cp "$LIB_DIR/*" kafka.tools.StorageTool format -t "$cluster_id" -c "$CONFIG" \
+    -Dkafka.log.file=format.log -cp "$LIB_DIR/*" kafka.tools.StorageTool format --cluster-id="$cluster_id" -c "$CONFIG" \
     ${SCRAM_USERNAME:+--add-scram "SCRAM-SHA-512=[name=$SCRAM_USERNAME,password=$SCRAM_PASSWORD]"} >&2 \
     || die "formatting $DATA_DIR failed"
 }
