@@ -6,6 +6,8 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from leadline.contracts.correlation import correlation_id
+
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
 
@@ -51,6 +53,7 @@ class BodySizeLimit:
                 "detail": f"the body may be at most {self.max_bytes} bytes",
                 "instance": scope.get("path"),
                 "errors": [{"field": "body", "rule": "body_too_large", "message": f"at most {self.max_bytes} bytes"}],
+                "correlation_id": correlation_id(),
             }
         ).encode()
         await send(

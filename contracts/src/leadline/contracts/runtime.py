@@ -12,7 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -22,9 +22,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from leadline.contracts.auth import TokenVerifier
 from leadline.contracts.body_limit import BodySizeLimit
+from leadline.contracts.correlation import Correlation
 from leadline.contracts.db import UnitOfWork, create_engine, read_only_engine
 from leadline.contracts.events.base import Event
-from leadline.contracts.http import health_router, install_problem_handlers
+from leadline.contracts.http import (
+    BODY_PROBLEM_RESPONSES,
+    health_router,
+    install_problem_handlers,
+    refuse_unstorable_text,
+)
 from leadline.contracts.kafka_clients import broker_security
 from leadline.contracts.messaging.consumer import BatchSteps, EventConsumer, EventHandler
 from leadline.contracts.messaging.dead_letters import DeadLetters
@@ -33,7 +39,7 @@ from leadline.contracts.messaging.publisher import RawPublisher
 from leadline.contracts.messaging.relay import OutboxRelay
 from leadline.contracts.messaging.replay import Replayed, replay
 from leadline.contracts.metrics import HttpLatency, ServiceMetrics, Snapshot, consumer_lag
-from leadline.contracts.openapi import keep_example_nulls
+from leadline.contracts.openapi import complete_document
 from leadline.contracts.settings import ServiceSettings
 
 U = TypeVar("U", bound=UnitOfWork)
@@ -209,12 +215,19 @@ class ServiceRuntime(Generic[U]):
             async with self.running():
                 yield
 
-        app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+        app = FastAPI(
+            title=title,
+            description=description,
+            version=version,
+            lifespan=lifespan,
+            dependencies=[Depends(refuse_unstorable_text)],
+        )
         app.state.runtime = self
         app.add_middleware(BodySizeLimit)
         app.add_middleware(HttpLatency, histogram=self.metrics.http_latency)
+        app.add_middleware(Correlation)  # outermost: every answer carries the id, every escaped error is a problem
         install_problem_handlers(app)
-        keep_example_nulls(app)
+        complete_document(app, BODY_PROBLEM_RESPONSES)
         app.include_router(health_router)
         for router in routers:
             app.include_router(router)

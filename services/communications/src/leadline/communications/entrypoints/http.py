@@ -16,6 +16,7 @@ from leadline.communications.service import use_cases
 from leadline.communications.service.commands import Attach, RequestLead
 from leadline.contracts.errors import RuleViolation
 from leadline.contracts.events import MailAttachment, Mailbox
+from leadline.contracts.fields import IN_DIGITS, QueryBool
 from leadline.contracts.http import (
     PROBLEM_RESPONSES,
     CurrentUser,
@@ -128,8 +129,8 @@ class CallPage(BaseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
 
 
-Ready = Annotated[bool, Query(description="Only what still waits for a decision (the Ready filter): state triage")]
-Limit = Annotated[int, Query(ge=1, le=200)]
+Ready = Annotated[QueryBool, Query(description="Only what still waits for a decision (the Ready filter): state triage")]
+Limit = Annotated[int, Query(ge=1, le=200), IN_DIGITS]
 
 
 def _state_filter(state: ItemState | None, ready: bool) -> ItemState | None:

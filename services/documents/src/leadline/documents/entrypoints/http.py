@@ -12,6 +12,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from leadline.contracts.fields import IN_DIGITS
 from leadline.contracts.http import (
     PROBLEM_RESPONSES,
     CurrentUser,
@@ -291,7 +292,7 @@ def _reader(kind: DocumentKind) -> Callable[..., Awaitable[DocumentOut]]:
 def _lister(kind: DocumentKind) -> Callable[..., Awaitable[DocumentPage]]:
     async def list_documents(
         uow: UnitOfWork,
-        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        limit: Annotated[int, Query(ge=1, le=200), IN_DIGITS] = 50,
         cursor: Annotated[str | None, Query(description="The `next_cursor` of the previous page.")] = None,
     ) -> DocumentPage:
         async with uow:

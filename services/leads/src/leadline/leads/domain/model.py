@@ -202,6 +202,9 @@ class Lead:
         unknown = set(changes) - EDITABLE_FIELDS
         if unknown:
             raise RuleViolation(f"{sorted(unknown)} cannot be edited", rule="not_editable", field=sorted(unknown)[0])
+        cleared = sorted(name for name in NOT_NULL_FIELDS if name in changes and changes[name] is None)
+        if cleared:
+            raise RuleViolation(f"a lead always has a {cleared[0]}", rule="required", field=cleared[0])
         edited = replace(self, **changes)
         if "product_code" in changes and edited.product_code is not None:
             product = reference.item("product", edited.product_code, field="product_code")
@@ -244,6 +247,9 @@ class Lead:
             return self, []
         return replace(edited, updated_by=by, updated_at=at, version=self.version + 1), diff
 
+
+# Fields every lead has a value of (a create without them takes a default); the name has its own rule.
+NOT_NULL_FIELDS = frozenset({"type_code", "status_code", "currency", "lead_date"})
 
 # Fields a lead's rules change as a consequence of an edit; history shows them beside the edit.
 DERIVED_FIELDS = frozenset({"closed", "lost_reason_code"})

@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Request, Response
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictInt
 
+from leadline.contracts.fields import Day, OffsetDatetime, not_null
 from leadline.contracts.http import (
     PROBLEM_RESPONSES,
     CurrentUser,
@@ -34,13 +35,14 @@ Code = Annotated[str, Field(min_length=1, max_length=40)]
 
 
 class LeadFields(BaseModel):
-    """The fields a sales app sets on a lead; every one optional, so the same shape serves PATCH."""
+    """The fields a sales app sets on a lead; every one optional, so the same shape serves PATCH. Null clears a
+    field where a lead may lack it; the others (name, type, status, currency, lead date) are not nullable."""
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, max_length=200, description="Taken from the product when empty.")
-    type_code: Code | None = None
-    status_code: Code | None = Field(default=None, description="Default on create: the type's first open status.")
+    name: str = not_null(max_length=200, description="Taken from the product when left out.")
+    type_code: Code = not_null(description="Default on create: sale.")
+    status_code: Code = not_null(description="Default on create: the type's first open status.")
     salesperson_id: str | None = Field(default=None, max_length=100, description="Default on create: you.")
     partner_id: UUID | None = None
     product_code: Code | None = None
@@ -50,9 +52,9 @@ class LeadFields(BaseModel):
     channel_code: Code | None = None
     tags: list[Code] | None = Field(default=None, max_length=50, description="Tag codes.")
     expected_revenue: Decimal | None = Field(default=None, max_digits=14, decimal_places=2)
-    currency: str | None = Field(default=None, pattern="^[A-Z]{3}$", description="ISO 4217, e.g. PLN.")
-    probability: int | None = Field(default=None, description="Percent, 0 to 100.")
-    expected_close: date | None = None
+    currency: str = not_null(pattern="^[A-Z]{3}$", description="ISO 4217, e.g. PLN. Default on create: the setting.")
+    probability: StrictInt | None = Field(default=None, description="Percent, 0 to 100.")
+    expected_close: Day | None = None
     phone: str | None = Field(default=None, max_length=50, description="Any format; stored in E.164.")
     email: EmailStr | None = None
     website: str | None = Field(default=None, max_length=300)
@@ -64,7 +66,7 @@ class LeadFields(BaseModel):
     description: str | None = Field(
         default=None, max_length=10_000, description="What the customer needs, what was done, the next step."
     )
-    lead_date: datetime | None = None
+    lead_date: OffsetDatetime = not_null(description="With its UTC offset. Default on create: now.")
 
 
 class LeadIn(LeadFields):

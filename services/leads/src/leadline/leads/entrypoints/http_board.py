@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from leadline.contracts.auth import Principal
 from leadline.contracts.errors import RuleViolation
+from leadline.contracts.fields import Day, QueryBool, QueryInt
 from leadline.contracts.http import PROBLEM_RESPONSES, CurrentUser, current_user, runtime_of
 from leadline.leads.adapters.queries import LeadFilter, LeadOrder, SortKey
 from leadline.leads.domain.model import Lead, ReferenceItem
@@ -47,7 +48,7 @@ class LeadQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    mine: bool = Field(default=False, description="My leads: those whose salesperson is the current user.")
+    mine: QueryBool = Field(default=False, description="My leads: those whose salesperson is the current user.")
     type_code: Code | None = None
     status_code: Code | None = None
     salesperson_id: str | None = Field(default=None, min_length=1, max_length=100)
@@ -58,10 +59,10 @@ class LeadQuery(BaseModel):
     campaign_code: Code | None = None
     channel_code: Code | None = None
     created_by: str | None = Field(default=None, min_length=1, max_length=100)
-    lead_date_from: date | None = Field(default=None, description="Lead date on or after this day (UTC).")
-    lead_date_to: date | None = Field(default=None, description="Lead date on or before this day (UTC).")
-    expected_close_from: date | None = None
-    expected_close_to: date | None = None
+    lead_date_from: Day | None = Field(default=None, description="Lead date on or after this day (UTC).")
+    lead_date_to: Day | None = Field(default=None, description="Lead date on or before this day (UTC).")
+    expected_close_from: Day | None = None
+    expected_close_to: Day | None = None
     q: str | None = Field(
         default=None,
         min_length=1,
@@ -76,7 +77,7 @@ class LeadQuery(BaseModel):
     order: Literal["asc", "desc"] | None = Field(
         default=None, description="Default: desc for dates and revenue, asc for name and expected_close."
     )
-    limit: int = Field(default=50, ge=1, le=200)
+    limit: QueryInt = Field(default=50, ge=1, le=200)
     cursor: str | None = Field(default=None, description="The `next_cursor` of the previous page, with the same sort.")
 
     def lead_filter(self, user: Principal) -> LeadFilter:
@@ -113,7 +114,7 @@ class LeadListQuery(LeadQuery):
 
 
 class StuckQuery(LeadQuery):
-    days: int = Field(ge=1, le=3650, description="In their status for longer than this many days.")
+    days: QueryInt = Field(ge=1, le=3650, description="In their status for longer than this many days.")
 
 
 class LeadPage(BaseModel):
@@ -262,7 +263,7 @@ class BoardQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type_code: Code | None = Field(default=None, description="Only this type's leads and allowed statuses.")
-    limit: int = Field(default=20, ge=1, le=100, description="Cards per column.")
+    limit: QueryInt = Field(default=20, ge=1, le=100, description="Cards per column.")
 
 
 class ColumnCardsQuery(BoardQuery):

@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from leadline.contracts.fields import not_null
 from leadline.contracts.http import PROBLEM_RESPONSES, CurrentUser, current_user, unit_of_work
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.deals import Deal
@@ -53,11 +54,11 @@ class DealPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"stage_code": "closing"}]})
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    pipeline_code: Code | None = None
-    stage_code: Code | None = None
-    value: Money | None = None
-    currency: Currency | None = None
+    name: str = not_null(min_length=1, max_length=200)
+    pipeline_code: Code = not_null()
+    stage_code: Code = not_null()
+    value: Money = not_null()
+    currency: Currency = not_null()
 
 
 class DealOut(BaseModel):

@@ -9,9 +9,10 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StrictInt
 
 from leadline.contracts.auth import Role
+from leadline.contracts.fields import IN_DIGITS, QueryBool, not_null
 from leadline.contracts.http import (
     PROBLEM_JSON,
     PROBLEM_RESPONSES,
@@ -45,10 +46,10 @@ Code = Annotated[
     ),
 ]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
-SortOrder = Annotated[int, Field(ge=0, le=1_000_000, description="Ascending: lower comes first.")]
+SortOrder = Annotated[StrictInt, Field(ge=0, le=1_000_000, description="Ascending: lower comes first.")]
 Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$", description="#rrggbb.", examples=["#ff9800"])]
 CodeInPath = Annotated[str, Path(max_length=40)]
-IncludeArchived = Annotated[bool, Query(alias="archived", description="Include archived ones too.")]
+IncludeArchived = Annotated[QueryBool, Query(alias="archived", description="Include archived ones too.")]
 IfMatch = Annotated[str | None, Header(description="The ETag you read; a stale one is refused with 412.")]
 
 STALE_RESPONSE: dict[int | str, dict[str, Any]] = {
@@ -57,7 +58,7 @@ STALE_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 
 class Patch(BaseModel):
-    """Only the fields present change; null clears a field that may be empty (others refuse it: `required`)."""
+    """Only the fields present change; null clears a field that may be empty (the others are not nullable)."""
 
     def changes(self) -> dict[str, Any]:
         return self.model_dump(exclude_unset=True)
@@ -75,8 +76,8 @@ class StatusIn(BaseModel):
     code: Code
     name: Name
     sort_order: SortOrder
-    closed: bool = Field(default=False, description="Leads in a closed status are closed.")
-    lost: bool = Field(
+    closed: StrictBool = Field(default=False, description="Leads in a closed status are closed.")
+    lost: StrictBool = Field(
         default=False,
         description="Makes this the lost status (it must be closed); the former lost status loses the flag.",
     )
@@ -87,16 +88,14 @@ class StatusPatch(Patch):
         extra="forbid", json_schema_extra={"examples": [{"name": "Negotiation", "sort_order": 35}, {"lost": True}]}
     )
 
-    name: Name | None = None
-    sort_order: SortOrder | None = None
-    closed: bool | None = Field(default=None, description="Refused while leads are in the status.")
-    lost: bool | None = Field(
-        default=None,
+    name: Name = not_null()
+    sort_order: SortOrder = not_null()
+    closed: StrictBool = not_null(description="Refused while leads are in the status.")
+    lost: StrictBool = not_null(
         description="true moves the lost flag here from the former lost status; "
         "false on the lost status is refused (flag another one instead).",
     )
-    archived: bool | None = Field(
-        default=None,
+    archived: StrictBool = not_null(
         description="Archive (leads in it stay, no lead enters it: 422 `archived_status`) or restore. "
         "The lost status cannot be archived.",
     )
@@ -202,9 +201,8 @@ class LeadTypePatch(Patch):
         extra="forbid", json_schema_extra={"examples": [{"allowed_statuses": ["new", "qualification", "won", "lost"]}]}
     )
 
-    name: Name | None = None
-    allowed_statuses: frozenset[Code] | None = Field(
-        default=None,
+    name: Name = not_null()
+    allowed_statuses: frozenset[Code] = not_null(
         description="Replaces the list; empty: every status. Refused while leads of the type are in a status "
         "the new list leaves out.",
     )
@@ -291,13 +289,11 @@ class ReferenceItemPatch(Patch):
         json_schema_extra={"examples": [{"name": "Very high", "colour": "#ff5722"}, {"archived": False}]},
     )
 
-    name: Name | None = None
+    name: Name = not_null()
     colour: Colour | None = Field(default=None, description="null clears it.")
-    sort_order: SortOrder | None = None
-    parent_code: Code | None = Field(
-        default=None, description="Moves a stage to another pipeline; refused if deals use it."
-    )
-    archived: bool | None = Field(default=None, description="Archive (no longer offered for new choices) or restore.")
+    sort_order: SortOrder = not_null()
+    parent_code: Code = not_null(description="Moves a stage to another pipeline; refused if deals use it.")
+    archived: StrictBool = not_null(description="Archive (no longer offered for new choices) or restore.")
 
 
 class ReferenceItemOut(BaseModel):
@@ -443,12 +439,10 @@ class EmployeePatch(Patch):
         extra="forbid", json_schema_extra={"examples": [{"extension": "104"}, {"archived": True}]}
     )
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    role: Role | None = None
+    name: str = not_null(min_length=1, max_length=200)
+    role: Role = not_null()
     extension: Extension | None = Field(default=None, description="Unique among active employees; null clears it.")
-    archived: bool | None = Field(
-        default=None, description="Left the team (kept, as leads and history name them), or back."
-    )
+    archived: StrictBool = not_null(description="Left the team (kept, as leads and history name them), or back.")
 
 
 class EmployeeOut(BaseModel):
@@ -547,8 +541,8 @@ class PartnerPatch(PartnerFields, Patch):
         extra="forbid", json_schema_extra={"examples": [{"contact_person": "Anna Kowalska"}, {"archived": True}]}
     )
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    archived: bool | None = Field(default=None, description="Manager only: archive (no longer offered) or restore.")
+    name: str = not_null(min_length=1, max_length=200)
+    archived: StrictBool = not_null(description="Manager only: archive (no longer offered) or restore.")
 
 
 class PartnerOut(BaseModel):
@@ -584,7 +578,7 @@ async def list_partners(
     uow: UnitOfWork,
     q: Annotated[str | None, Query(max_length=200, description="Part of the name, any case.")] = None,
     include_archived: IncludeArchived = False,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: Annotated[int, Query(ge=1, le=200), IN_DIGITS] = 50,
     cursor: str | None = None,
 ) -> PartnerPage:
     async with uow:
