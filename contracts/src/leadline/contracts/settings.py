@@ -95,6 +95,11 @@ class ServiceSettings(KafkaSettings):
     consumer_max_records: int = 500
     log_level: str = "INFO"
 
+    @property
+    def development_tokens(self) -> bool:
+        """Tokens are verified with the built-in development secret, which anyone can read in the source."""
+        return self.jwt_jwks_url is None and self.jwt_secret.get_secret_value() == LOCAL_JWT_SECRET
+
     @model_validator(mode="after")
     def _service_defaults(self) -> ServiceSettings:
         # Frozen settings: defaults that depend on the service are filled in once, here.

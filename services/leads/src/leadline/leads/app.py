@@ -25,6 +25,7 @@ from leadline.contracts.settings import ServiceSettings
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.config import Settings
 from leadline.leads.entrypoints import http, http_actions, http_board, http_deals, http_reference, kafka
+from leadline.leads.service.reference import enrol_demo_users
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
@@ -50,9 +51,18 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         ],
     )
     runtime.subscribe(kafka.handlers(settings.default_phone_region))
+    if settings.development_tokens:
+        # Tokens of the demo users can be minted (make token), so they are on the team: leads can be theirs.
+        runtime.at_start(lambda: _enrol_demo_users(runtime))
     return runtime.http_app(
         title="Leadline leads",
         description="Leads, their statuses and types: what sales apps build lead lists, cards and kanban boards from.",
         version="0.1.0",
         routers=[http.router, http_actions.router, http_deals.router, http_board.router, http_reference.router],
     )
+
+
+async def _enrol_demo_users(runtime: ServiceRuntime[LeadsUnitOfWork]) -> None:
+    async with runtime.unit_of_work() as uow:
+        await enrol_demo_users(uow)
+        await uow.commit()

@@ -193,7 +193,12 @@ class LeadTypeIn(BaseModel):
 
     code: Code
     name: Name
-    allowed_statuses: frozenset[Code] = Field(default=frozenset(), description="Status codes; empty: every status.")
+    allowed_statuses: list[Code] = Field(
+        default=[], max_length=200, description="Status codes (a code given twice counts once); empty: every status."
+    )
+
+    def lead_type(self) -> LeadType:
+        return LeadType(code=self.code, name=self.name, allowed_statuses=frozenset(self.allowed_statuses))
 
 
 class LeadTypePatch(Patch):
@@ -202,10 +207,17 @@ class LeadTypePatch(Patch):
     )
 
     name: Name = not_null()
-    allowed_statuses: frozenset[Code] = not_null(
-        description="Replaces the list; empty: every status. Refused while leads of the type are in a status "
-        "the new list leaves out.",
+    allowed_statuses: list[Code] = not_null(
+        max_length=200,
+        description="Replaces the list (a code given twice counts once); empty: every status. Refused while "
+        "leads of the type are in a status the new list leaves out.",
     )
+
+    def changes(self) -> dict[str, Any]:
+        changes = super().changes()
+        if "allowed_statuses" in changes:
+            changes["allowed_statuses"] = frozenset(changes["allowed_statuses"])
+        return changes
 
 
 class LeadTypeOut(BaseModel):
@@ -236,7 +248,7 @@ async def list_lead_types(uow: UnitOfWork) -> list[LeadTypeOut]:
 )
 async def create_lead_type(body: LeadTypeIn, user: Manager, uow: UnitOfWork) -> LeadTypeOut:
     async with uow:
-        lead_type = await use_cases.create_lead_type(uow, LeadType(**body.model_dump()), user)
+        lead_type = await use_cases.create_lead_type(uow, body.lead_type(), user)
         await uow.commit()
     return LeadTypeOut.of(lead_type)
 

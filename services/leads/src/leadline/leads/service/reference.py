@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from leadline.contracts.auth import Principal
-from leadline.contracts.errors import Conflict, NotFound, StaleVersion
+from leadline.contracts.auth import DEMO_USERS, Principal, Role
+from leadline.contracts.errors import Conflict, NotFound, RuleViolation, StaleVersion
 from leadline.contracts.events import (
     EmployeeChangedV1,
     LeadTypeChangedV1,
@@ -50,6 +50,9 @@ from leadline.leads.domain.reference import (
     status_removed,
     statuses_no_longer_allowed,
 )
+
+# Who changes the configuration when no person does (the demo users put on the team at start).
+SYSTEM = Principal(user_id="leadline", name="Leadline", roles=frozenset({Role.MANAGER}))
 
 # Statuses and lead types
 
@@ -243,6 +246,38 @@ async def update_employee(
     await uow.employees.save(after)
     await _announce_employee(uow, after, user)
     return after
+
+
+async def enrol_demo_users(uow: LeadsUnitOfWork) -> None:
+    """Puts the demo users (those ``leadline-token`` mints tokens for) in the directory unless they are there
+    already, archived or not; an extension someone else holds is left out."""
+    await uow.employees.lock_for_change()
+    for user in DEMO_USERS.values():
+        if await uow.employees.get(user.user_id) is not None:
+            continue
+        role = Role.MANAGER if Role.MANAGER in user.roles else Role.SALESPERSON
+        employee = Employee(id=user.user_id, name=user.name, role=role, extension=user.extension)
+        if await uow.employees.holding_extension(user.extension):
+            employee = replace(employee, extension=None)
+        await uow.employees.add(employee)
+        await _announce_employee(uow, employee, SYSTEM)
+
+
+async def ensure_on_the_team(uow: LeadsUnitOfWork, employee_id: str, *, field: str) -> None:
+    """Leads are given to people on the team: a known employee who has not left."""
+    employee = await uow.employees.get(employee_id)
+    if employee is None:
+        raise RuleViolation(
+            f"there is no employee {employee_id!r}; a manager adds them under /employees first",
+            rule="unknown_employee",
+            field=field,
+        )
+    if employee.archived:
+        raise RuleViolation(
+            f"{employee.name} has left the team (archived) and cannot be given leads",
+            rule="archived_employee",
+            field=field,
+        )
 
 
 async def _ensure_extension_free(uow: LeadsUnitOfWork, employee: Employee) -> None:

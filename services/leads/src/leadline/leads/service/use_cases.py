@@ -34,6 +34,7 @@ from leadline.leads.domain.model import (
 )
 from leadline.leads.domain.reference import SettingKey
 from leadline.leads.service.commands import ChangeStatus, CreateLead, EditLead
+from leadline.leads.service.reference import ensure_on_the_team
 
 DEFAULT_LEAD_TYPE = "sale"
 DEFAULT_CURRENCY = "PLN"
@@ -48,10 +49,15 @@ async def create_lead(
     lead_id: UUID | None = None,
     origin: LeadOrigin | None = None,
     causation: Envelope | None = None,
+    salesperson_on_the_team: bool = True,
 ) -> Lead:
+    """``salesperson_on_the_team`` False: the salesperson is not checked against the directory (a request
+    another service made for an authenticated user, which must not be refused for the directory's state)."""
     fields = _normalised(command.fields, phone_region)
     fields.setdefault("salesperson_id", user.user_id)
     ensure_may_assign(fields["salesperson_id"], user)
+    if salesperson_on_the_team and fields["salesperson_id"] is not None:
+        await ensure_on_the_team(uow, fields["salesperson_id"], field="salesperson_id")
     await _check_partner(uow, fields)
     reference = await uow.reference.load()
     lead_type = reference.lead_type(fields.get("type_code") or DEFAULT_LEAD_TYPE)
@@ -128,6 +134,8 @@ async def edit_lead(uow: LeadsUnitOfWork, command: EditLead, user: Principal, *,
     changes = _normalised(command.changes, phone_region)
     if "salesperson_id" in changes and changes["salesperson_id"] != lead.salesperson_id:
         ensure_may_reassign(user)
+        if changes["salesperson_id"] is not None:
+            await ensure_on_the_team(uow, changes["salesperson_id"], field="salesperson_id")
     if "partner_id" in changes and changes["partner_id"] != lead.partner_id:
         await _check_partner(uow, changes)
     edited, diff = lead.edited(changes, await uow.reference.load(), by=user.user_id, at=datetime.now(UTC))
@@ -247,6 +255,7 @@ async def create_lead_on_request(
         lead_id=event.lead_id,
         origin=origin,
         causation=envelope,
+        salesperson_on_the_team=False,
     )
 
 
