@@ -21,6 +21,9 @@ class Stack:
     def url(self, service: str) -> str:
         return self.processes.services[service].url
 
+    def management_url(self, service: str) -> str:
+        return self.processes.services[service].management_url
+
 
 @pytest.fixture(scope="session")
 async def stack(kafka: LocalKafka, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:

@@ -166,5 +166,6 @@ def stack_on(kafka: LocalKafka, prefix: str, workdir: Path) -> LocalStack:
             "LOG_LEVEL": "WARNING",
         },
         ports={service: free_port() for service in SERVICE_PORTS},
+        management_ports={service: free_port() for service in SERVICE_PORTS},
         log_dir=workdir / "logs",
     )

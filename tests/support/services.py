@@ -38,6 +38,7 @@ def auth(user_id: str) -> dict[str, str]:
 class RunningService:
     app: FastAPI
     http: httpx.AsyncClient
+    management: httpx.AsyncClient  # /health, /ready, /metrics: the management port's app
 
     @property
     def runtime(self) -> ServiceRuntime[Any]:
@@ -56,5 +57,9 @@ async def running_service(
     app: FastAPI = importlib.import_module(f"leadline.{service}.app").create_app(config)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url=f"http://{service}") as client:
-            yield RunningService(app, client)
+        management = httpx.ASGITransport(app=app.state.runtime.management_app())
+        async with (
+            httpx.AsyncClient(transport=transport, base_url=f"http://{service}") as client,
+            httpx.AsyncClient(transport=management, base_url=f"http://{service}-management") as management_client,
+        ):
+            yield RunningService(app, client, management_client)

@@ -308,19 +308,24 @@ async def health() -> Health:
     return Health(status="ok")
 
 
-@health_router.get(
+# Served on the management port (MANAGEMENT_PORT), never on the API's: probes and Prometheus reach it,
+# callers of the API do not.
+management_router = APIRouter(tags=["management"])
+management_router.include_router(health_router)
+
+
+@management_router.get(
     "/metrics",
     response_class=Response,
     summary="Prometheus metrics: HTTP latency, events processed and dead-lettered, outbox backlog, consumer lag",
-    description="Served without a token like /health and /ready: counts and timings only, no business data. "
-    "Keep it reachable from the monitoring network only.",
+    description="Without a token, on the management port only: counts and timings, no business data.",
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text exposition"}},
 )
 async def metrics(request: Request) -> Response:
     return Response(await runtime_of(request).scrape(), media_type=CONTENT_TYPE_LATEST)
 
 
-@health_router.get(
+@management_router.get(
     "/ready",
     response_model=Health,
     summary="Database reachable, broker connected",

@@ -29,6 +29,7 @@ from leadline.contracts.http import (
     BODY_PROBLEM_RESPONSES,
     health_router,
     install_problem_handlers,
+    management_router,
     refuse_unstorable_text,
 )
 from leadline.contracts.kafka_clients import broker_security
@@ -238,4 +239,11 @@ class ServiceRuntime(Generic[U]):
         app.include_router(health_router)
         for router in routers:
             app.include_router(router)
+        return app
+
+    def management_app(self) -> FastAPI:
+        """/health, /ready and /metrics for probes and Prometheus, served on the management port."""
+        app = FastAPI(title=f"Leadline {self.name} management", openapi_url=None)
+        app.state.runtime = self
+        app.include_router(management_router)
         return app
