@@ -299,33 +299,44 @@ async def test_a_stage_belongs_to_an_existing_pipeline(
 async def test_a_pbx_extension_rings_one_active_employee(
     leads: RunningService, kafka: LocalKafka, namespace: str
 ) -> None:
-    anna = {"id": "anna", "name": "Anna Nowak", "role": "salesperson", "extension": "101"}
-    ok(await leads.http.post("/employees", json=anna, headers=MANAGER), 201)
-    piotr = {"id": "piotr", "name": "Piotr Zieliński", "role": "salesperson", "extension": "101"}
+    # Not the demo users, who are on the team from the start with extensions 100 to 102.
+    ewa = {"id": "ewa", "name": "Ewa Kowalczyk", "role": "salesperson", "extension": "201"}
+    ok(await leads.http.post("/employees", json=ewa, headers=MANAGER), 201)
+    jan = {"id": "jan", "name": "Jan Nowicki", "role": "salesperson", "extension": "201"}
 
-    assert refused(await leads.http.post("/employees", json=piotr, headers=MANAGER), 409) == (
+    assert refused(await leads.http.post("/employees", json=jan, headers=MANAGER), 409) == (
         "extension",
         "extension_taken",
     )
-    assert refused(await leads.http.post("/employees", json={**anna, "extension": None}, headers=MANAGER), 409) == (
+    assert refused(await leads.http.post("/employees", json={**ewa, "extension": None}, headers=MANAGER), 409) == (
         "id",
         "duplicate_id",
     )
-    ok(await leads.http.patch("/employees/anna", json={"archived": True}, headers=MANAGER))
-    ok(await leads.http.post("/employees", json=piotr, headers=MANAGER), 201)
-    back = await leads.http.patch("/employees/anna", json={"archived": False}, headers=MANAGER)
+    anna_s = {**ewa, "id": "ewa2", "extension": "101"}
+    assert refused(await leads.http.post("/employees", json=anna_s, headers=MANAGER), 409) == (
+        "extension",
+        "extension_taken",
+    )
+    ok(await leads.http.patch("/employees/ewa", json={"archived": True}, headers=MANAGER))
+    ok(await leads.http.post("/employees", json=jan, headers=MANAGER), 201)
+    back = await leads.http.patch("/employees/ewa", json={"archived": False}, headers=MANAGER)
     assert refused(back, 409) == ("extension", "extension_taken")
-    ok(await leads.http.patch("/employees/anna", json={"archived": False, "extension": "103"}, headers=MANAGER))
+    ok(await leads.http.patch("/employees/ewa", json={"archived": False, "extension": "203"}, headers=MANAGER))
 
     team = ok(await leads.http.get("/employees", headers=SALESPERSON))
-    assert [(e["id"], e["extension"]) for e in team] == [("anna", "103"), ("piotr", "101")]
+    assert [(e["id"], e["extension"]) for e in team if e["id"] in ("ewa", "jan")] == [("ewa", "203"), ("jan", "201")]
 
-    changes = await published(kafka, namespace, EMPLOYEE, EmployeeChangedV1, lambda events: len(events) >= 4)
+    def theirs(events: list[EmployeeChangedV1]) -> list[EmployeeChangedV1]:
+        return [e for e in events if e.subject in ("ewa", "jan")]
+
+    changes = theirs(
+        await published(kafka, namespace, EMPLOYEE, EmployeeChangedV1, lambda events: len(theirs(events)) >= 4)
+    )
     assert [(e.subject, e.extension, e.archived) for e in changes] == [
-        ("anna", "101", False),
-        ("anna", "101", True),
-        ("piotr", "101", False),
-        ("anna", "103", False),
+        ("ewa", "201", False),
+        ("ewa", "201", True),
+        ("jan", "201", False),
+        ("ewa", "203", False),
     ]
 
 

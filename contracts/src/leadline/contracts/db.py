@@ -62,6 +62,11 @@ def read_only_engine(engine: AsyncEngine) -> AsyncEngine:
     return engine.execution_options(**{_READ_ONLY: True})
 
 
+def is_read_only(session: AsyncSession) -> bool:
+    """The session is of a read-only unit of work (it never commits)."""
+    return bool(session.get_bind().get_execution_options().get(_READ_ONLY))
+
+
 _SQLITE_WRITE_GATES: WeakKeyDictionary[Engine, asyncio.Lock] = WeakKeyDictionary()
 
 

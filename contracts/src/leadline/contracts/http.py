@@ -105,6 +105,15 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     }.items()
 }
 
+# Operations that take If-Match add this.
+STALE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    412: {
+        "model": Problem,
+        "content": {PROBLEM_JSON: {}},
+        "description": "If-Match names an older version than the current one: read it again",
+    }
+}
+
 # Only operations that take a body can get these; the document adds them there (see leadline.contracts.openapi).
 BODY_PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": description}

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from leadline.contracts.fields import IN_DIGITS
 from leadline.contracts.http import (
     PROBLEM_RESPONSES,
+    STALE_RESPONSES,
     CurrentUser,
     current_user,
     expected_version,
@@ -38,9 +39,6 @@ IdempotencyKey = Annotated[
 ]
 
 router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES)
-STALE: dict[int | str, dict[str, Any]] = {
-    412: {"description": "The If-Match version is not the document's current one"}
-}
 
 
 class LeadCopyOut(BaseModel):
@@ -364,7 +362,7 @@ def _register(kind: DocumentKind, actions: dict[str, str]) -> None:
             description="Takes If-Match. Refused with 409 naming the transition (e.g. "
             f"`{kind}_cancelled_cannot_become_{to_status}`) when the status does not allow it.",
             operation_id=f"{action}_{kind}",
-            responses=STALE,
+            responses=STALE_RESPONSES,
         )
     unused = "nothing was invoiced from, `order_invoiced` otherwise" if kind == "order" else "never issued"
     router.add_api_route(
@@ -378,7 +376,7 @@ def _register(kind: DocumentKind, actions: dict[str, str]) -> None:
         description=f"Takes If-Match. Only a draft {unused} can be deleted (409 `{kind}_not_draft`); "
         "cancel it instead.",
         operation_id=f"delete_{kind}",
-        responses=STALE,
+        responses=STALE_RESPONSES,
     )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Uuid,
     column,
     table,
+    text,
 )
 
 from leadline.contracts.sql import UtcDateTime, new_metadata
@@ -192,6 +193,7 @@ deals = Table(
     Column("stage_code", String(40), nullable=False),
     Column("value", Numeric(14, 2), nullable=False),
     Column("currency", String(3), nullable=False),
+    Column("version", Integer, nullable=False, server_default=text("1")),
     Index("ix_deals_lead_id", "lead_id"),
 )
 

@@ -80,6 +80,7 @@ DEAL: dict[str, Any] = {
     "stage_code": "discovery",
     "value": "98000.00",
     "currency": "PLN",
+    "version": 1,
 }
 
 CARD: dict[str, Any] = {

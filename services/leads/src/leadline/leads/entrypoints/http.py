@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictInt
 from leadline.contracts.fields import Day, OffsetDatetime, not_null
 from leadline.contracts.http import (
     PROBLEM_RESPONSES,
+    STALE_RESPONSES,
     CurrentUser,
     current_user,
     expected_version,
@@ -210,6 +211,7 @@ async def get_lead(lead_id: UUID, uow: UnitOfWork, response: Response) -> LeadOu
     response_model=LeadOut,
     tags=["leads"],
     summary="Move a lead to another status (kanban move)",
+    responses=STALE_RESPONSES,
     description="Refused (422, naming the rule) when the lead's type does not allow the status "
     "(`status_not_allowed_for_type`), the status is archived (`archived_status`), or it is the lost status "
     "(`lost_needs_reason`: use POST /leads/{lead_id}/lost, which records the reason).",
@@ -241,7 +243,7 @@ async def change_status(
     response_model=LeadOut,
     tags=["leads"],
     summary="Change some fields of a lead",
-    responses={412: {"description": "The If-Match version is not the lead's current one"}},
+    responses=STALE_RESPONSES,
 )
 async def edit_lead(
     lead_id: UUID,

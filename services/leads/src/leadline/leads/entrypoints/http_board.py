@@ -14,13 +14,21 @@ from enum import StrEnum
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadline.contracts.auth import Principal
 from leadline.contracts.errors import RuleViolation
 from leadline.contracts.fields import Day, QueryBool, QueryInt
-from leadline.contracts.http import PROBLEM_RESPONSES, CurrentUser, current_user, runtime_of
+from leadline.contracts.http import (
+    PROBLEM_RESPONSES,
+    STALE_RESPONSES,
+    CurrentUser,
+    current_user,
+    expected_version,
+    runtime_of,
+    version_etag,
+)
 from leadline.leads.adapters.queries import LeadFilter, LeadOrder, SortKey
 from leadline.leads.domain.model import Lead, ReferenceItem
 from leadline.leads.entrypoints import examples
@@ -340,14 +348,24 @@ async def column_cards(
     response_model=BoardCardOut,
     tags=["kanban"],
     summary="Drop a card into a column (changes the status) at a place in your order",
+    responses=STALE_RESPONSES,
 )
-async def move_card(lead_id: UUID, body: CardMove, uow: UnitOfWork, user: CurrentUser) -> BoardCardOut:
+async def move_card(
+    lead_id: UUID,
+    body: CardMove,
+    uow: UnitOfWork,
+    user: CurrentUser,
+    response: Response,
+    if_match: Annotated[
+        str | None, Header(description="The lead's ETag (the card's version); a stale one is refused with 412")
+    ] = None,
+) -> BoardCardOut:
     async with uow:
-        await board_commands.move_card(
-            uow, MoveCard(lead_id, body.status_code, body.before_lead_id, body.after_lead_id), user
-        )
+        move = MoveCard(lead_id, body.status_code, body.before_lead_id, body.after_lead_id, expected_version(if_match))
+        await board_commands.move_card(uow, move, user)
         card = await queries.board_card(uow, lead_id)
         await uow.commit()
+    response.headers["ETag"] = version_etag(card.lead.version)
     return BoardCardOut.of(card)
 
 

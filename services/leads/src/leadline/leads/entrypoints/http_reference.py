@@ -14,11 +14,10 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StrictI
 from leadline.contracts.auth import Role
 from leadline.contracts.fields import IN_DIGITS, QueryBool, not_null
 from leadline.contracts.http import (
-    PROBLEM_JSON,
     PROBLEM_RESPONSES,
+    STALE_RESPONSES,
     CurrentUser,
     Manager,
-    Problem,
     current_user,
     expected_version,
     runtime_of,
@@ -51,10 +50,6 @@ Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$", description="#rrggbb
 CodeInPath = Annotated[str, Path(max_length=40)]
 IncludeArchived = Annotated[QueryBool, Query(alias="archived", description="Include archived ones too.")]
 IfMatch = Annotated[str | None, Header(description="The ETag you read; a stale one is refused with 412.")]
-
-STALE_RESPONSE: dict[int | str, dict[str, Any]] = {
-    412: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "If-Match is not the current version"}
-}
 
 
 class Patch(BaseModel):
@@ -627,7 +622,7 @@ async def create_partner(
     response_model=PartnerOut,
     tags=["partners"],
     summary="Change some fields of a partner",
-    responses=STALE_RESPONSE,
+    responses=STALE_RESPONSES,
 )
 async def update_partner(
     partner_id: UUID,

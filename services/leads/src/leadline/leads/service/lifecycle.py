@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from leadline.contracts.auth import Principal
-from leadline.contracts.errors import NotFound
+from leadline.contracts.errors import NotFound, StaleVersion
 from leadline.contracts.events import LeadDeletedV1, LeadLostV1, LeadMergedV1
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.lifecycle import ensure_may_merge, ensure_not_the_same, marked_lost, survivor_of_merge
@@ -62,6 +62,13 @@ async def merge_leads(uow: LeadsUnitOfWork, command: MergeLeads, user: Principal
     merged = await uow.leads.get(command.merged_lead_id)
     if merged is None:
         raise NotFound(f"there is no lead {command.merged_lead_id}", rule="lead_not_found", field="merged_lead_id")
+    expected = command.merged_lead_expected_version
+    if expected is not None and expected != merged.version:
+        raise StaleVersion(
+            f"lead {merged.id} is at version {merged.version}, not {expected}",
+            rule="stale_version",
+            field="merged_lead_version",
+        )
     now = datetime.now(UTC)
     after, changed_fields = survivor_of_merge(survivor, merged, by=user.user_id, at=now)
     await uow.links.move(merged.id, survivor.id)
