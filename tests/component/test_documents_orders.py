@@ -56,9 +56,9 @@ async def a_lead(documents: Documents, **changes: Any) -> uuid.UUID:
 
 async def make(documents: Documents, kind: DocumentKind, lead_id: uuid.UUID, user: Principal = ANNA) -> Document:
     async with documents.runtime.unit_of_work() as uow:
-        made = await use_cases.make_from_lead(uow, kind, lead_id, user, None)
+        made = await use_cases.make_from_lead(uow, kind, lead_id, user)
         await uow.commit()
-    return made.document
+    return made
 
 
 async def test_an_order_is_made_from_the_kept_lead_and_announced(documents: Documents) -> None:
@@ -153,7 +153,7 @@ async def test_an_invoice_from_an_order_links_both_and_keeps_the_order_from_dele
     order = await make(documents, "order", await a_lead(documents))
 
     async with documents.runtime.unit_of_work() as uow:
-        invoice = (await use_cases.invoice_order(uow, order.id, ANNA, None)).document
+        invoice = await use_cases.invoice_order(uow, order.id, ANNA)
         await uow.commit()
     async with documents.runtime.unit_of_work() as uow:
         assert await uow.documents.invoices_of(order.id) == [invoice.id]
@@ -214,27 +214,6 @@ async def test_a_deleted_product_is_forgotten_and_lines_then_name_the_code(docum
     order = await make(documents, "order", await a_lead(documents))
 
     assert [line.description for line in order.lines] == ["desk"]
-
-
-async def test_an_idempotency_key_returns_what_it_made_and_is_refused_for_anything_else(documents: Documents) -> None:
-    await configured(documents)
-    lead_id, other_lead_id = await a_lead(documents), await a_lead(documents)
-
-    async with documents.runtime.unit_of_work() as uow:
-        first = await use_cases.make_from_lead(uow, "order", lead_id, ANNA, "key-1")
-        await uow.commit()
-    async with documents.runtime.unit_of_work() as uow:
-        again = await use_cases.make_from_lead(uow, "order", lead_id, ANNA, "key-1")
-        assert (again.created, again.document.id) == (False, first.document.id)
-        reuses: list[tuple[DocumentKind, uuid.UUID]] = [("order", other_lead_id), ("invoice", lead_id)]
-        for kind, lead in reuses:
-            with pytest.raises(Conflict) as refused:
-                await use_cases.make_from_lead(uow, kind, lead, ANNA, "key-1")
-            assert refused.value.rule == "idempotency_key_reused"
-        with pytest.raises(Conflict):
-            await use_cases.invoice_order(uow, first.document.id, ANNA, "key-1")
-        martas = await use_cases.make_from_lead(uow, "order", lead_id, MARTA, "key-1")  # keys are per user
-        assert martas.created
 
 
 async def test_deleting_the_last_numbered_draft_gives_its_number_back_and_an_earlier_one_does_not(

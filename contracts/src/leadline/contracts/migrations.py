@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import contextlib
+import fcntl
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
 from sqlalchemy import MetaData, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 
 from leadline.contracts.db import create_engine
 from leadline.contracts.messaging.tables import messaging_metadata
@@ -41,13 +44,29 @@ def run_migrations(service_metadata: MetaData, settings_class: type[ServiceSetti
         async with engine.connect() as connection:
             if connection.dialect.name == "postgresql":
                 # Replicas start together and each migrates first: one at a time, the others then find
-                # the schema current. (SQLite serialises writers by itself; its database is one process's.)
+                # the schema current.
                 await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
                 await connection.commit()
             await connection.run_sync(migrate)
         await engine.dispose()
 
-    asyncio.run(online())
+    with _sqlite_migration_lock(url):
+        asyncio.run(online())
+
+
+@contextlib.contextmanager
+def _sqlite_migration_lock(url: str) -> Iterator[None]:
+    """SQLite runs Alembic's steps outside a transaction, so two processes migrating one file at once can
+    both apply a step (the second then fails to move alembic_version): they take turns on a lock file."""
+    database = make_url(url).database
+    if make_url(url).get_backend_name() != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    lock = Path(f"{database}.migrate.lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
+        yield
 
 
 def alembic_config(package: str, database_url: str) -> Config:

@@ -99,6 +99,8 @@ class ServiceRuntime(Generic[U]):
         self._unit_of_work = unit_of_work
         self._relay_task: asyncio.Task[None] | None = None
         self._start_steps: list[Callable[[], Awaitable[None]]] = []
+        self._periodic_steps: list[tuple[float, Callable[[], Awaitable[None]]]] = []
+        self._periodic_tasks: list[asyncio.Task[None]] = []
 
     def unit_of_work(self, *, read_only: bool = False) -> U:
         """``read_only``: for work that only reads (it must not commit), which then never waits for writers."""
@@ -107,6 +109,18 @@ class ServiceRuntime(Generic[U]):
     def at_start(self, step: Callable[[], Awaitable[None]]) -> None:
         """Something to do on the migrated database each time the service starts, before it serves."""
         self._start_steps.append(step)
+
+    def periodically(self, seconds: float, step: Callable[[], Awaitable[None]]) -> None:
+        """Housekeeping to do every ``seconds`` while the service runs; a failure is logged and tried next time."""
+        self._periodic_steps.append((seconds, step))
+
+    async def _repeat(self, seconds: float, step: Callable[[], Awaitable[None]]) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await step()
+            except Exception:
+                log.exception("%s: housekeeping failed; it runs again in %.0f s", self.name, seconds)
 
     @property
     def relay_running(self) -> bool:
@@ -194,9 +208,13 @@ class ServiceRuntime(Generic[U]):
             await step()
         await self.broker.start()
         self._relay_task = asyncio.create_task(self.relay.run(), name=f"{self.name}-outbox-relay")
+        self._periodic_tasks = [asyncio.create_task(self._repeat(*periodic)) for periodic in self._periodic_steps]
         try:
             yield
         finally:
+            for task in self._periodic_tasks:
+                task.cancel()
+            await asyncio.gather(*self._periodic_tasks, return_exceptions=True)
             self._relay_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._relay_task

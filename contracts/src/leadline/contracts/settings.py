@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import ClassVar, Literal, TypeVar
 
-from pydantic import FilePath, SecretStr, ValidationError, model_validator
+from pydantic import Field, FilePath, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOCAL_JWT_SECRET = "leadline-local-development-secret-not-for-production"
@@ -98,6 +98,8 @@ class ServiceSettings(KafkaSettings):
     jwt_audience: str = "leadline"
     default_phone_region: str = "PL"
     consumer_max_records: int = 500
+    # How long an Idempotency-Key is kept for the retries of a create (leadline.contracts.idempotency).
+    idempotency_key_hours: int = Field(default=24, ge=1)
     log_level: str = "INFO"
 
     @property

@@ -20,6 +20,7 @@ from leadline.contracts.events import (
     EmailRegisteredV1,
     EmailUnignoredV1,
 )
+from leadline.contracts.idempotency import purge_expired_keys
 from leadline.contracts.runtime import ServiceRuntime
 from leadline.contracts.settings import ServiceSettings
 
@@ -44,6 +45,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         ],
     )
     runtime.subscribe(kafka.handlers(settings.default_phone_region))
+    purge_expired_keys(runtime)
     return runtime.http_app(
         title="Leadline communications",
         description="Inbound calls and e-mails, matched to leads or waiting in triage: what sales apps build the "

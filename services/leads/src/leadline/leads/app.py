@@ -20,6 +20,7 @@ from leadline.contracts.events import (
     SettingChangedV1,
     StatusChangedV1,
 )
+from leadline.contracts.idempotency import purge_expired_keys
 from leadline.contracts.runtime import ServiceRuntime
 from leadline.contracts.settings import ServiceSettings
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
@@ -54,6 +55,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     if settings.development_tokens:
         # Tokens of the demo users can be minted (make token), so they are on the team: leads can be theirs.
         runtime.at_start(lambda: _enrol_demo_users(runtime))
+    purge_expired_keys(runtime)
     return runtime.http_app(
         title="Leadline leads",
         description="Leads, their statuses and types: what sales apps build lead lists, cards and kanban boards from.",

@@ -2,6 +2,7 @@
 
 from sqlalchemy import JSON, Boolean, Column, Index, Integer, String, Table, Text, Uuid
 
+from leadline.contracts.idempotency import idempotency_keys_table
 from leadline.contracts.sql import UtcDateTime, new_metadata
 
 metadata = new_metadata()
@@ -95,3 +96,6 @@ known_leads = Table(
     Index("ix_known_leads_phone", "phone"),
     Index("ix_known_leads_email", "email"),
 )
+
+# The Idempotency-Keys of creates and their answers (leadline.contracts.idempotency).
+idempotency_keys = idempotency_keys_table(metadata)

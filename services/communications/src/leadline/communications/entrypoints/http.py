@@ -23,6 +23,7 @@ from leadline.contracts.http import (
     current_user,
     unit_of_work,
 )
+from leadline.contracts.idempotency import Idempotency
 
 UnitOfWork = Annotated[CommunicationsUnitOfWork, Depends(unit_of_work)]
 
@@ -179,17 +180,13 @@ async def get_call(call_id: UUID, user: CurrentUser, uow: UnitOfWork) -> CallOut
     "once the lead exists.",
 )
 async def create_lead(
-    call_id: UUID,
-    body: LeadRequest,
-    user: CurrentUser,
-    uow: UnitOfWork,
-    response: Response,
-) -> CallOut:
-    async with uow:
+    call_id: UUID, body: LeadRequest, user: CurrentUser, uow: UnitOfWork, idempotency: Idempotency
+) -> Response:
+    async def request() -> tuple[CallOut, dict[str, str]]:
         call = await use_cases.request_lead_from_call(uow, RequestLead(call_id, body.name), user)
-        await uow.commit()
-    response.headers["Location"] = f"/calls/{call.id}"
-    return CallOut.of(call)
+        return CallOut.of(call), {"Location": f"/calls/{call.id}"}
+
+    return await idempotency.answer(uow, request, status_code=202)
 
 
 @router.post(
@@ -291,13 +288,13 @@ async def get_email(email_id: UUID, user: CurrentUser, uow: UnitOfWork) -> Email
     tags=["emails"],
 )
 async def create_lead_from_email(
-    email_id: UUID, body: LeadRequest, user: CurrentUser, uow: UnitOfWork, response: Response
-) -> EmailOut:
-    async with uow:
+    email_id: UUID, body: LeadRequest, user: CurrentUser, uow: UnitOfWork, idempotency: Idempotency
+) -> Response:
+    async def request() -> tuple[EmailOut, dict[str, str]]:
         email = await use_cases.request_lead_from_email(uow, RequestLead(email_id, body.name), user)
-        await uow.commit()
-    response.headers["Location"] = f"/emails/{email.id}"
-    return EmailOut.of(email)
+        return EmailOut.of(email), {"Location": f"/emails/{email.id}"}
+
+    return await idempotency.answer(uow, request, status_code=202)
 
 
 @router.post(

@@ -8,13 +8,11 @@ from uuid import UUID
 
 from sqlalchemy import RowMapping, delete, exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadline.contracts.errors import Conflict, StaleVersion
+from leadline.contracts.errors import StaleVersion
 from leadline.contracts.pagination import newest_first
 from leadline.documents.adapters.tables import (
-    IDEMPOTENCY_CONSTRAINT,
     document_counters,
     document_lines,
     documents,
@@ -46,19 +44,8 @@ class DocumentRepository:
         sequence: int = (await self._session.execute(statement)).scalar_one()
         return sequence
 
-    async def add(self, document: Document, idempotency_key: str | None = None) -> None:
-        try:
-            await self._session.execute(insert(documents).values(**_columns(document), idempotency_key=idempotency_key))
-        except IntegrityError as error:
-            # Two tries with one key at once (PostgreSQL; SQLite runs them one after the other): the
-            # first wins, this one must not make a second document. Retried, it returns the first's.
-            if IDEMPOTENCY_CONSTRAINT not in str(error.orig):
-                raise
-            raise Conflict(
-                f"a request with Idempotency-Key {idempotency_key!r} is still being processed; retry it",
-                rule="idempotency_key_in_flight",
-                field="Idempotency-Key",
-            ) from None
+    async def add(self, document: Document) -> None:
+        await self._session.execute(insert(documents).values(**_columns(document)))
         if document.lines:
             await self._session.execute(
                 insert(document_lines),
@@ -106,11 +93,6 @@ class DocumentRepository:
         query = select(documents).where(documents.c.id == document_id)
         if kind is not None:
             query = query.where(documents.c.kind == kind)
-        row = (await self._session.execute(query)).mappings().first()
-        return (await self._with_lines([row]))[0] if row else None
-
-    async def by_idempotency_key(self, created_by: str, key: str) -> Document | None:
-        query = select(documents).where(documents.c.created_by == created_by, documents.c.idempotency_key == key)
         row = (await self._session.execute(query)).mappings().first()
         return (await self._with_lines([row]))[0] if row else None
 

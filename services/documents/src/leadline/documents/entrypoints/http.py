@@ -22,6 +22,7 @@ from leadline.contracts.http import (
     unit_of_work,
     version_etag,
 )
+from leadline.contracts.idempotency import Idempotency
 from leadline.documents.adapters.unit_of_work import DocumentsUnitOfWork
 from leadline.documents.domain.documents import Document, DocumentKind
 from leadline.documents.domain.model import LeadCopy
@@ -29,14 +30,6 @@ from leadline.documents.service import documents, use_cases
 
 UnitOfWork = Annotated[DocumentsUnitOfWork, Depends(unit_of_work)]
 IfMatch = Annotated[str | None, Header(description="The document's ETag; a stale one is refused with 412")]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        max_length=200,
-        description="Any unique string per intended document: a retry with the same key returns the document "
-        "the first request made (200) instead of making another.",
-    ),
-]
 
 router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES)
 
@@ -203,12 +196,9 @@ def _answer(response: Response, document: Document, out: DocumentOut) -> Documen
     return out
 
 
-async def _made(uow: DocumentsUnitOfWork, made: documents.Made, response: Response) -> DocumentOut:
-    out = await _out(uow, made.document)
-    await uow.commit()
-    response.status_code = status.HTTP_201_CREATED if made.created else status.HTTP_200_OK
-    response.headers["Location"] = f"/{made.document.kind}s/{made.document.id}"
-    return _answer(response, made.document, out)
+async def _made(uow: DocumentsUnitOfWork, document: Document) -> tuple[DocumentOut, dict[str, str]]:
+    headers = {"Location": f"/{document.kind}s/{document.id}", "ETag": version_etag(document.version)}
+    return await _out(uow, document), headers
 
 
 NOT_SET = (
@@ -226,12 +216,11 @@ NOT_SET = (
     description="A draft of the order_type setting's type, filled from the lead: partner, delivery address and, "
     "when the lead has a product, one line worth the expected revenue. " + NOT_SET,
 )
-async def make_order(
-    lead_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, idempotency_key: IdempotencyKey = None
-) -> DocumentOut:
-    async with uow:
-        made = await documents.make_from_lead(uow, "order", lead_id, user, idempotency_key)
-        return await _made(uow, made, response)
+async def make_order(lead_id: UUID, user: CurrentUser, uow: UnitOfWork, idempotency: Idempotency) -> Response:
+    async def create() -> tuple[DocumentOut, dict[str, str]]:
+        return await _made(uow, await documents.make_from_lead(uow, "order", lead_id, user))
+
+    return await idempotency.answer(uow, create)
 
 
 @router.post(
@@ -242,12 +231,11 @@ async def make_order(
     summary="Make an invoice from a lead",
     description="A draft of the invoice_type setting's type, filled from the lead like an order. " + NOT_SET,
 )
-async def make_invoice(
-    lead_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, idempotency_key: IdempotencyKey = None
-) -> DocumentOut:
-    async with uow:
-        made = await documents.make_from_lead(uow, "invoice", lead_id, user, idempotency_key)
-        return await _made(uow, made, response)
+async def make_invoice(lead_id: UUID, user: CurrentUser, uow: UnitOfWork, idempotency: Idempotency) -> Response:
+    async def create() -> tuple[DocumentOut, dict[str, str]]:
+        return await _made(uow, await documents.make_from_lead(uow, "invoice", lead_id, user))
+
+    return await idempotency.answer(uow, create)
 
 
 @router.post(
@@ -259,12 +247,11 @@ async def make_invoice(
     description="A draft invoice with the order's lead, partner, address and lines, linked to the order. "
     "Refused with 409 (`order_cancelled`) for a cancelled order. " + NOT_SET,
 )
-async def invoice_order(
-    order_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, idempotency_key: IdempotencyKey = None
-) -> DocumentOut:
-    async with uow:
-        made = await documents.invoice_order(uow, order_id, user, idempotency_key)
-        return await _made(uow, made, response)
+async def invoice_order(order_id: UUID, user: CurrentUser, uow: UnitOfWork, idempotency: Idempotency) -> Response:
+    async def create() -> tuple[DocumentOut, dict[str, str]]:
+        return await _made(uow, await documents.invoice_order(uow, order_id, user))
+
+    return await idempotency.answer(uow, create)
 
 
 @router.get(

@@ -4,14 +4,12 @@ delete unused drafts. Each runs inside the caller's unit of work and announces w
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from leadline.contracts.auth import Principal
-from leadline.contracts.errors import Conflict, NotFound, StaleVersion
+from leadline.contracts.errors import NotFound, StaleVersion
 from leadline.contracts.events import (
     InvoiceCreatedV1,
     InvoiceDeletedV1,
@@ -26,18 +24,7 @@ from leadline.documents.domain.documents import Document, DocumentKind, NewDocum
 from leadline.documents.service.use_cases import lead_copy
 
 
-@dataclass(frozen=True)
-class Made:
-    document: Document
-    created: bool  # False: the Idempotency-Key named a document made before
-
-
-async def make_from_lead(
-    uow: DocumentsUnitOfWork, kind: DocumentKind, lead_id: UUID, user: Principal, idempotency_key: str | None
-) -> Made:
-    earlier = await _made_before(uow, kind, user, idempotency_key, made_from=lambda d: d.lead_id == lead_id)
-    if earlier is not None:
-        return Made(earlier, created=False)
+async def make_from_lead(uow: DocumentsUnitOfWork, kind: DocumentKind, lead_id: UUID, user: Principal) -> Document:
     lead = await lead_copy(uow, lead_id)
     rules.ensure_may_work_on(lead, user)
     type_code = rules.document_type(kind, await uow.settings.all())
@@ -46,18 +33,15 @@ async def make_from_lead(
         product=await uow.products.get(lead.product_code) if lead.product_code else None,
     )
     new = rules.from_lead(uuid.uuid4(), kind, type_code, lead, names, user.user_id, datetime.now(UTC))
-    return Made(await _add(uow, new, idempotency_key), created=True)
+    return await _add(uow, new)
 
 
-async def invoice_order(uow: DocumentsUnitOfWork, order_id: UUID, user: Principal, idempotency_key: str | None) -> Made:
-    earlier = await _made_before(uow, "invoice", user, idempotency_key, made_from=lambda d: d.order_id == order_id)
-    if earlier is not None:
-        return Made(earlier, created=False)
+async def invoice_order(uow: DocumentsUnitOfWork, order_id: UUID, user: Principal) -> Document:
     order = await get(uow, "order", order_id)
     rules.ensure_may_work_on(await uow.leads.get(order.lead_id), user)
     type_code = rules.document_type("invoice", await uow.settings.all())
     new = rules.invoice_from_order(uuid.uuid4(), type_code, order, user.user_id, datetime.now(UTC))
-    return Made(await _add(uow, new, idempotency_key), created=True)
+    return await _add(uow, new)
 
 
 async def change_status(
@@ -123,30 +107,9 @@ async def _current(
     return document
 
 
-async def _made_before(
-    uow: DocumentsUnitOfWork,
-    kind: DocumentKind,
-    user: Principal,
-    idempotency_key: str | None,
-    made_from: Callable[[Document], bool],
-) -> Document | None:
-    """The document an earlier try with this key made; a key once used for something else is refused
-    rather than answered with a document the caller did not ask for."""
-    if idempotency_key is None:
-        return None
-    earlier = await uow.documents.by_idempotency_key(user.user_id, idempotency_key)
-    if earlier is not None and (earlier.kind != kind or not made_from(earlier)):
-        raise Conflict(
-            f"Idempotency-Key {idempotency_key!r} was used for {earlier.kind} {earlier.number}",
-            rule="idempotency_key_reused",
-            field="Idempotency-Key",
-        )
-    return earlier
-
-
-async def _add(uow: DocumentsUnitOfWork, new: NewDocument, idempotency_key: str | None) -> Document:
+async def _add(uow: DocumentsUnitOfWork, new: NewDocument) -> Document:
     document = new.numbered(await uow.documents.next_sequence(new.type_code, new.year))
-    await uow.documents.add(document, idempotency_key)
+    await uow.documents.add(document)
     created = {**_summary(document), "partner_id": document.partner_id, "created_by": document.created_by}
     if document.kind == "order":
         await uow.outbox.add(OrderCreatedV1(order_id=document.id, **created))

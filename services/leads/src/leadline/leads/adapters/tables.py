@@ -20,6 +20,7 @@ from sqlalchemy import (
     text,
 )
 
+from leadline.contracts.idempotency import idempotency_keys_table
 from leadline.contracts.sql import UtcDateTime, new_metadata
 
 metadata = new_metadata()
@@ -244,3 +245,6 @@ lead_text_search = table(
     column("email", String),
     column("phone", String),
 )
+
+# The Idempotency-Keys of creates and their answers (leadline.contracts.idempotency).
+idempotency_keys = idempotency_keys_table(metadata)

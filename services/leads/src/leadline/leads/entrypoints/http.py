@@ -21,6 +21,7 @@ from leadline.contracts.http import (
     unit_of_work,
     version_etag,
 )
+from leadline.contracts.idempotency import Idempotency
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.model import Lead
 from leadline.leads.entrypoints import examples
@@ -175,13 +176,9 @@ class CreatedLeadOut(LeadOut):
     summary="Create a lead (and hear of its likely duplicates)",
 )
 async def create_lead(
-    body: LeadIn,
-    user: CurrentUser,
-    uow: UnitOfWork,
-    request: Request,
-    response: Response,
-) -> CreatedLeadOut:
-    async with uow:
+    body: LeadIn, user: CurrentUser, uow: UnitOfWork, request: Request, idempotency: Idempotency
+) -> Response:
+    async def create() -> tuple[CreatedLeadOut, dict[str, str]]:
         lead = await use_cases.create_lead(
             uow,
             CreateLead(body.model_dump(exclude_unset=True)),
@@ -189,13 +186,13 @@ async def create_lead(
             phone_region=runtime_of(request).settings.default_phone_region,
         )
         duplicates = await lifecycle.likely_duplicates(uow, lead)
-        await uow.commit()
-    response.headers["Location"] = f"/leads/{lead.id}"
-    response.headers["ETag"] = version_etag(lead.version)
-    return CreatedLeadOut(
-        **LeadOut.of(lead).model_dump(),
-        likely_duplicates=[LikelyDuplicate.model_validate(d, from_attributes=True) for d in duplicates],
-    )
+        created = CreatedLeadOut(
+            **LeadOut.of(lead).model_dump(),
+            likely_duplicates=[LikelyDuplicate.model_validate(d, from_attributes=True) for d in duplicates],
+        )
+        return created, {"Location": f"/leads/{lead.id}", "ETag": version_etag(lead.version)}
+
+    return await idempotency.answer(uow, create)
 
 
 @router.get("/leads/{lead_id}", response_model=LeadOut, tags=["leads"], summary="One lead")

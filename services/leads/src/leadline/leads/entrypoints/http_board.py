@@ -29,6 +29,7 @@ from leadline.contracts.http import (
     runtime_of,
     version_etag,
 )
+from leadline.contracts.idempotency import Idempotency
 from leadline.leads.adapters.queries import LeadFilter, LeadOrder, SortKey
 from leadline.leads.domain.model import Lead, ReferenceItem
 from leadline.leads.entrypoints import examples
@@ -377,9 +378,9 @@ async def move_card(
     summary='"+" on a column: a new lead in its status',
 )
 async def create_in_column(
-    status_code: str, body: LeadIn, uow: UnitOfWork, user: CurrentUser, request: Request, response: Response
-) -> BoardCardOut:
-    async with uow:
+    status_code: str, body: LeadIn, uow: UnitOfWork, user: CurrentUser, request: Request, idempotency: Idempotency
+) -> Response:
+    async def create() -> tuple[BoardCardOut, dict[str, str]]:
         lead = await board_commands.create_in_column(
             uow,
             status_code,
@@ -388,9 +389,9 @@ async def create_in_column(
             phone_region=runtime_of(request).settings.default_phone_region,
         )
         card = await queries.board_card(uow, lead.id)
-        await uow.commit()
-    response.headers["Location"] = f"/leads/{lead.id}"
-    return BoardCardOut.of(card)
+        return BoardCardOut.of(card), {"Location": f"/leads/{lead.id}", "ETag": version_etag(lead.version)}
+
+    return await idempotency.answer(uow, create)
 
 
 @router.get(

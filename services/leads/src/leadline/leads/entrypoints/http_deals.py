@@ -19,6 +19,7 @@ from leadline.contracts.http import (
     unit_of_work,
     version_etag,
 )
+from leadline.contracts.idempotency import Idempotency
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.deals import Deal
 from leadline.leads.entrypoints import examples
@@ -94,13 +95,15 @@ async def list_deals(lead_id: UUID, uow: UnitOfWork) -> list[DealOut]:
 
 
 @router.post("/leads/{lead_id}/deals", status_code=201, response_model=DealOut, summary="Add a deal to a lead")
-async def add_deal(lead_id: UUID, body: DealIn, user: CurrentUser, uow: UnitOfWork, response: Response) -> DealOut:
-    async with uow:
+async def add_deal(
+    lead_id: UUID, body: DealIn, user: CurrentUser, uow: UnitOfWork, idempotency: Idempotency
+) -> Response:
+    async def create() -> tuple[DealOut, dict[str, str]]:
         deal = await deals.add_deal(uow, AddDeal(lead_id=lead_id, **body.model_dump()), user)
-        await uow.commit()
-    response.headers["Location"] = f"/leads/{lead_id}/deals/{deal.id}"
-    response.headers["ETag"] = version_etag(deal.version)
-    return DealOut.of(deal)
+        location = f"/leads/{lead_id}/deals/{deal.id}"
+        return DealOut.of(deal), {"Location": location, "ETag": version_etag(deal.version)}
+
+    return await idempotency.answer(uow, create)
 
 
 @router.patch(

@@ -6,6 +6,7 @@ commit, answer."""
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
@@ -24,6 +25,7 @@ from leadline.contracts.http import (
     unit_of_work,
     version_etag,
 )
+from leadline.contracts.idempotency import Idempotency
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.model import REFERENCE_KINDS, LeadType, ReferenceItem, Status
 from leadline.leads.domain.reference import Employee, Partner, SettingKey
@@ -136,11 +138,11 @@ async def list_statuses(uow: UnitOfWork, include_archived: IncludeArchived = Fal
 @router.post(
     "/statuses", status_code=201, response_model=StatusOut, tags=["reference data"], summary="Add a status (manager)"
 )
-async def create_status(body: StatusIn, user: Manager, uow: UnitOfWork) -> StatusOut:
-    async with uow:
-        status = await use_cases.create_status(uow, Status(**body.model_dump()), user)
-        await uow.commit()
-    return StatusOut.of(status)
+async def create_status(body: StatusIn, user: Manager, uow: UnitOfWork, idempotency: Idempotency) -> Response:
+    async def create() -> tuple[StatusOut, dict[str, str]]:
+        return StatusOut.of(await use_cases.create_status(uow, Status(**body.model_dump()), user)), {}
+
+    return await idempotency.answer(uow, create)
 
 
 @router.patch(
@@ -241,11 +243,11 @@ async def list_lead_types(uow: UnitOfWork) -> list[LeadTypeOut]:
     tags=["reference data"],
     summary="Add a lead type (manager)",
 )
-async def create_lead_type(body: LeadTypeIn, user: Manager, uow: UnitOfWork) -> LeadTypeOut:
-    async with uow:
-        lead_type = await use_cases.create_lead_type(uow, body.lead_type(), user)
-        await uow.commit()
-    return LeadTypeOut.of(lead_type)
+async def create_lead_type(body: LeadTypeIn, user: Manager, uow: UnitOfWork, idempotency: Idempotency) -> Response:
+    async def create() -> tuple[LeadTypeOut, dict[str, str]]:
+        return LeadTypeOut.of(await use_cases.create_lead_type(uow, body.lead_type(), user)), {}
+
+    return await idempotency.answer(uow, create)
 
 
 @router.patch(
@@ -380,11 +382,14 @@ async def list_reference_items(
     tags=["reference data"],
     summary="Add a reference item (manager)",
 )
-async def create_reference_item(kind: Kind, body: ReferenceItemIn, user: Manager, uow: UnitOfWork) -> ReferenceItemOut:
-    async with uow:
+async def create_reference_item(
+    kind: Kind, body: ReferenceItemIn, user: Manager, uow: UnitOfWork, idempotency: Idempotency
+) -> Response:
+    async def create() -> tuple[ReferenceItemOut, dict[str, str]]:
         item = await use_cases.create_reference_item(uow, ReferenceItem(kind=kind, **body.model_dump()), user)
-        await uow.commit()
-    return ReferenceItemOut.of(item)
+        return ReferenceItemOut.of(item), {}
+
+    return await idempotency.answer(uow, create)
 
 
 @router.patch(
@@ -483,12 +488,12 @@ async def get_employee(employee_id: Annotated[str, Path(max_length=100)], uow: U
 @router.post(
     "/employees", status_code=201, response_model=EmployeeOut, tags=["employees"], summary="Add an employee (manager)"
 )
-async def create_employee(body: EmployeeIn, user: Manager, uow: UnitOfWork, response: Response) -> EmployeeOut:
-    async with uow:
+async def create_employee(body: EmployeeIn, user: Manager, uow: UnitOfWork, idempotency: Idempotency) -> Response:
+    async def create() -> tuple[EmployeeOut, dict[str, str]]:
         employee = await use_cases.create_employee(uow, Employee(**body.model_dump()), user)
-        await uow.commit()
-    response.headers["Location"] = f"/employees/{employee.id}"
-    return EmployeeOut.of(employee)
+        return EmployeeOut.of(employee), {"Location": f"/employees/{quote(employee.id, safe='')}"}
+
+    return await idempotency.answer(uow, create)
 
 
 @router.patch(
@@ -605,16 +610,15 @@ async def get_partner(partner_id: UUID, uow: UnitOfWork, response: Response) -> 
 
 @router.post("/partners", status_code=201, response_model=PartnerOut, tags=["partners"], summary="Add a partner")
 async def create_partner(
-    body: PartnerIn, user: CurrentUser, uow: UnitOfWork, request: Request, response: Response
-) -> PartnerOut:
-    async with uow:
+    body: PartnerIn, user: CurrentUser, uow: UnitOfWork, request: Request, idempotency: Idempotency
+) -> Response:
+    async def create() -> tuple[PartnerOut, dict[str, str]]:
         partner = await use_cases.create_partner(
             uow, body.model_dump(), user, phone_region=runtime_of(request).settings.default_phone_region
         )
-        await uow.commit()
-    response.headers["Location"] = f"/partners/{partner.id}"
-    response.headers["ETag"] = version_etag(partner.version)
-    return PartnerOut.of(partner)
+        return PartnerOut.of(partner), {"Location": f"/partners/{partner.id}", "ETag": version_etag(partner.version)}
+
+    return await idempotency.answer(uow, create)
 
 
 @router.patch(
