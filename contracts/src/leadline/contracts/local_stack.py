@@ -106,14 +106,16 @@ class LocalStack:
         ports: Mapping[str, int] = SERVICE_PORTS,
         log_dir: Path | None = None,
         management_ports: Mapping[str, int] | None = None,
+        service_env: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
-        """``management_ports``: default each API port + 100, as the services' own default."""
+        """``management_ports``: default each API port + 100, as the services' own default. ``service_env``:
+        settings of one service only, e.g. its own ``DATABASE_URL``."""
         self.services = {
             name: ServiceProcess(
                 name,
                 port,
                 (management_ports or {}).get(name, port + MANAGEMENT_PORT_OFFSET),
-                env,
+                {**env, **(service_env or {}).get(name, {})},
                 log_dir / f"{name}.log" if log_dir else None,
             )
             for name, port in ports.items()

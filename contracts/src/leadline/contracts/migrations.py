@@ -10,8 +10,8 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy import MetaData, make_url, text
+from sqlalchemy.engine import Connection
 
 from leadline.contracts.db import create_engine
 from leadline.contracts.messaging.tables import messaging_metadata
@@ -56,17 +56,20 @@ def run_migrations(service_metadata: MetaData, settings_class: type[ServiceSetti
 
 @contextlib.contextmanager
 def _sqlite_migration_lock(url: str) -> Iterator[None]:
-    """SQLite runs Alembic's steps outside a transaction, so two processes migrating one file at once can
-    both apply a step (the second then fails to move alembic_version): they take turns on a lock file."""
+    """SQLite's own locks last a transaction, and a migration run commits once per revision: a second process
+    could read the version between two of them and apply the next revision again. Processes migrating one
+    SQLite file take turns on a lock file beside it instead, as PostgreSQL's take turns on an advisory lock."""
     database = make_url(url).database
     if make_url(url).get_backend_name() != "sqlite" or not database or database == ":memory:":
         yield
         return
-    lock = Path(f"{database}.migrate.lock")
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with lock.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
-        yield
+    Path(database).parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{database}.migrating", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def alembic_config(package: str, database_url: str) -> Config:

@@ -33,7 +33,7 @@ from leadline.contracts.http import (
     refuse_unstorable_text,
 )
 from leadline.contracts.kafka_clients import broker_security
-from leadline.contracts.messaging.consumer import BatchSteps, EventConsumer, EventHandler
+from leadline.contracts.messaging.consumer import BatchSteps, EventConsumer, Handler
 from leadline.contracts.messaging.dead_letters import DeadLetters
 from leadline.contracts.messaging.outbox import Publication
 from leadline.contracts.messaging.publisher import RawPublisher
@@ -85,7 +85,9 @@ class ServiceRuntime(Generic[U]):
             graceful_timeout=15.0,
         )
         self.publisher = RawPublisher(self.broker)
-        self.relay = OutboxRelay(self.sessions, self.publisher, wakeup=self.publication.relay_wakeup)
+        self.relay = OutboxRelay(
+            self.sessions, self.read_sessions, self.publisher, wakeup=self.publication.relay_wakeup
+        )
         self.verifier = TokenVerifier(
             secret=settings.jwt_secret.get_secret_value(),
             issuer=settings.jwt_issuer,
@@ -127,7 +129,7 @@ class ServiceRuntime(Generic[U]):
         return self._relay_task is not None and not self._relay_task.done()
 
     def subscribe(
-        self, handlers: Mapping[type[Event], EventHandler], *, batch_steps: BatchSteps | None = None
+        self, handlers: Mapping[type[Event], Handler], *, batch_steps: BatchSteps | None = None
     ) -> EventConsumer:
         """One consumer group per service, reading every topic that carries a handled event type."""
         prefix = self.settings.kafka_topic_prefix

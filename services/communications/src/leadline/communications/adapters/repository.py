@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, Select, Table, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +18,8 @@ from leadline.contracts.events import MailAttachment, Mailbox
 from leadline.contracts.pagination import newest_first
 
 T = TypeVar("T", bound=TriageItem)
+
+_INSERT_CALL = insert(calls)  # built once, values bound per call (see leadline.contracts.messaging.outbox)
 
 
 class TriageRepository(Generic[T]):
@@ -30,6 +33,7 @@ class TriageRepository(Generic[T]):
         *,
         kind: str,
         newest_by: str,
+        sender: str,
         to_item: Callable[[RowMapping], T],
         to_columns: Callable[[T], dict[str, Any]],
     ) -> None:
@@ -37,6 +41,7 @@ class TriageRepository(Generic[T]):
         self._session = session
         self._table = table
         self._newest_by = table.c[newest_by]
+        self._from = table.c[sender]
         self._to_item = to_item
         self._to_columns = to_columns
 
@@ -77,10 +82,23 @@ class TriageRepository(Generic[T]):
         )
         return [self._to_item(row) for row in rows], next_cursor
 
-    async def awaiting_lead(self, lead_id: UUID) -> list[T]:
-        """Items a lead was requested from, with that lead's id, not yet attached to it."""
+    async def awaiting_leads(self, lead_ids: Collection[UUID]) -> dict[UUID, list[T]]:
+        """Items each of these leads was requested from, not yet attached to it."""
         table = self._table
-        return await self._many(select(table).where(table.c.lead_id == lead_id, table.c.state == "lead_requested"))
+        query = select(table).where(table.c.lead_id.in_(list(lead_ids)), table.c.state == "lead_requested")
+        found: dict[UUID, list[T]] = {}
+        for item in await self._many(query):
+            assert item.lead_id is not None
+            found.setdefault(item.lead_id, []).append(item)
+        return found
+
+    async def in_triage_from_any(self, senders: Collection[str]) -> dict[str, list[T]]:
+        """Items in triage from each of these numbers (calls) or addresses (e-mails), oldest first."""
+        query = select(self._table).where(self._from.in_(list(senders)), self._table.c.state == "triage")
+        found: dict[str, list[T]] = {}
+        for item in await self._many(query.order_by(self._newest_by)):
+            found.setdefault(item.contact, []).append(item)
+        return found
 
     async def of_lead(self, lead_id: UUID) -> list[T]:
         """Items attached to the lead, or waiting in triage with it among their candidates."""
@@ -108,14 +126,26 @@ class TriageRepository(Generic[T]):
 class CallRepository(TriageRepository[Call]):
     def __init__(self, session: AsyncSession) -> None:
         super().__init__(
-            session, calls, kind=Call.kind, newest_by="received_at", to_item=_call, to_columns=_call_columns
+            session,
+            calls,
+            kind=Call.kind,
+            newest_by="received_at",
+            sender="caller_number",
+            to_item=_call,
+            to_columns=_call_columns,
         )
 
     async def get_by_pbx_call_id(self, pbx_call_id: str) -> Call | None:
         return await self._first(calls.c.pbx_call_id == pbx_call_id)
 
-    async def in_triage_from(self, caller_number: str) -> list[Call]:
-        return await self._many(select(calls).where(calls.c.caller_number == caller_number, calls.c.state == "triage"))
+    async def stored_pbx_call_ids(self, pbx_call_ids: Collection[str]) -> set[str]:
+        """Which of these PBX call ids belong to calls already stored."""
+        query = select(calls.c.pbx_call_id).where(calls.c.pbx_call_id.in_(list(pbx_call_ids)))
+        return set((await self._session.execute(query)).scalars())
+
+    async def add_all(self, new_calls: Sequence[Call]) -> None:
+        if new_calls:
+            await self._session.execute(_INSERT_CALL, [_call_columns(call) for call in new_calls])
 
     async def page_of_extension(
         self, extension: str | None, *, state: ItemState | None, limit: int, cursor: str | None
@@ -128,7 +158,13 @@ class CallRepository(TriageRepository[Call]):
 class EmailRepository(TriageRepository[Email]):
     def __init__(self, session: AsyncSession) -> None:
         super().__init__(
-            session, emails, kind=Email.kind, newest_by="sent_at", to_item=_email, to_columns=_email_columns
+            session,
+            emails,
+            kind=Email.kind,
+            newest_by="sent_at",
+            sender="sender",
+            to_item=_email,
+            to_columns=_email_columns,
         )
 
     async def add(self, item: Email) -> None:
@@ -153,9 +189,6 @@ class EmailRepository(TriageRepository[Email]):
             )
         )
         return dict(rows.all())
-
-    async def in_triage_from(self, sender: str) -> list[Email]:
-        return await self._many(select(emails).where(emails.c.sender == sender, emails.c.state == "triage"))
 
     async def in_triage_replying_to(self, message_id: str) -> list[Email]:
         """E-mails in triage whose In-Reply-To or References names the message."""
@@ -189,17 +222,29 @@ class KnownLeadRepository:
     async def with_phone(self, phone: str) -> list[KnownLead]:
         return await self._where(known_leads.c.phone == phone)
 
+    async def with_phones(self, phones: Collection[str]) -> dict[str, list[KnownLead]]:
+        """The leads with each of these phones; a phone no lead has is absent."""
+        found: dict[str, list[KnownLead]] = {}
+        for lead in await self._where(known_leads.c.phone.in_(list(phones))):
+            assert lead.phone is not None
+            found.setdefault(lead.phone, []).append(lead)
+        return found
+
     async def with_email(self, email: str) -> list[KnownLead]:
         return await self._where(known_leads.c.email == email)
 
-    async def put(self, lead: KnownLead) -> None:
-        """Adds the lead, or replaces what was known of it (an event seen again)."""
-        values = {column.key: getattr(lead, column.key) for column in known_leads.c}
-        result = await self._session.execute(
-            update(known_leads).where(known_leads.c.lead_id == lead.lead_id).values(**values)
+    async def put_all(self, leads: Sequence[KnownLead]) -> None:
+        """Adds the leads, or replaces what was known of them (events seen again); of two for one lead, the last."""
+        latest = {lead.lead_id: lead for lead in leads}
+        if not latest:
+            return
+        dialect = self._session.get_bind().dialect.name
+        upsert = (postgresql if dialect == "postgresql" else sqlite).insert(known_leads)
+        statement = upsert.on_conflict_do_update(
+            index_elements=[known_leads.c.lead_id],
+            set_={column.key: upsert.excluded[column.key] for column in known_leads.c if column.key != "lead_id"},
         )
-        if result.rowcount == 0:  # type: ignore[attr-defined]
-            await self._session.execute(insert(known_leads).values(**values))
+        await self._session.execute(statement, [vars(lead) for lead in latest.values()])
 
     async def forget(self, lead_id: UUID) -> None:
         """The lead was deleted or merged into another: later calls and e-mails no longer match it."""

@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, Pool, select, update
+from sqlalchemy import Pool, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadline.contracts.db import is_read_only
@@ -55,9 +55,8 @@ _CACHES: WeakKeyDictionary[Pool, ConfigurationCache] = WeakKeyDictionary()
 def cache_of(session: AsyncSession) -> ConfigurationCache:
     """One cache per database, whichever engine (read-only or not) reaches it through the same pool; tests
     run several services, each on a database of its own, in one process."""
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
-    return _CACHES.setdefault(engine.pool, ConfigurationCache())
+    # A session of a SQLite write group is bound to the group's connection rather than to the engine.
+    return _CACHES.setdefault(session.get_bind().engine.pool, ConfigurationCache())
 
 
 async def lock_configuration(session: AsyncSession) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -36,6 +37,11 @@ class LeadRepository:
     async def get(self, lead_id: UUID) -> Lead | None:
         found = await self.many(select(leads).where(leads.c.id == lead_id))
         return found[0] if found else None
+
+    async def existing(self, lead_ids: Collection[UUID]) -> set[UUID]:
+        """Which of these leads exist."""
+        query = select(leads.c.id).where(leads.c.id.in_(list(lead_ids)))
+        return set((await self._session.execute(query)).scalars())
 
     async def many(self, query: Select[Any]) -> list[Lead]:
         """The leads a query over the leads table selects, each with its tags."""

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictInt
 
 from leadline.contracts.fields import Day, OffsetDatetime, not_null
@@ -178,21 +179,37 @@ class CreatedLeadOut(LeadOut):
 async def create_lead(
     body: LeadIn, user: CurrentUser, uow: UnitOfWork, request: Request, idempotency: Idempotency
 ) -> Response:
-    async def create() -> tuple[CreatedLeadOut, dict[str, str]]:
-        lead = await use_cases.create_lead(
+    runtime = runtime_of(request)
+
+    async def create() -> Lead:
+        return await use_cases.create_lead(
             uow,
             CreateLead(body.model_dump(exclude_unset=True)),
             user,
-            phone_region=runtime_of(request).settings.default_phone_region,
+            phone_region=runtime.settings.default_phone_region,
         )
-        duplicates = await lifecycle.likely_duplicates(uow, lead)
+
+    async def answer(lead: Lead, reading: LeadsUnitOfWork) -> tuple[CreatedLeadOut, dict[str, str]]:
+        duplicates = await lifecycle.likely_duplicates(reading, lead)
         created = CreatedLeadOut(
             **LeadOut.of(lead).model_dump(),
             likely_duplicates=[LikelyDuplicate.model_validate(d, from_attributes=True) for d in duplicates],
         )
         return created, {"Location": f"/leads/{lead.id}", "ETag": version_etag(lead.version)}
 
-    return await idempotency.answer(uow, create)
+    if idempotency.key is not None:  # the answer is kept with the lead: it is complete before the commit
+
+        async def create_and_answer() -> tuple[CreatedLeadOut, dict[str, str]]:
+            return await answer(await create(), uow)
+
+        return await idempotency.answer(uow, create_and_answer)
+    async with uow:
+        lead = await create()
+        await uow.commit()
+    # Read after the write, not in it: a write transaction holds SQLite's one writer for every request.
+    async with runtime.unit_of_work(read_only=True) as reading:
+        created, headers = await answer(lead, reading)
+    return JSONResponse(created.model_dump(mode="json"), status_code=201, headers=headers)
 
 
 @router.get("/leads/{lead_id}", response_model=LeadOut, tags=["leads"], summary="One lead")

@@ -7,13 +7,27 @@ for the items a person decided, not for those matched on arrival.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from typing import Literal
+from uuid import UUID
 
 
 class Outcome(StrEnum):
     ATTACHED = "attached"
     CREATED = "created"
     IGNORED = "ignored"
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A call or e-mail as it arrived: matched to a lead (attached) or waiting in triage (no outcome yet)."""
+
+    item_id: UUID
+    kind: Literal["call", "email"]
+    arrived_at: datetime
+    outcome: Outcome | None
 
 
 def outcome_of_attachment(how: str) -> Outcome:
