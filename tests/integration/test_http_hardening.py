@@ -4,25 +4,15 @@ nobody knows."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from tests.integration.test_communications_emails import registered
-from tests.support.kafka import LocalKafka
-from tests.support.services import RunningService, auth, running_service
+from tests.support.services import RunningService, auth
 
 pytestmark = pytest.mark.kafka
-
-
-@pytest.fixture
-async def leads(kafka: LocalKafka, namespace: str, database_url: str) -> AsyncIterator[RunningService]:
-    async with running_service(
-        "leads", database_url=database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace
-    ) as svc:
-        yield svc
 
 
 def refusal(response: Any) -> list[tuple[str, str]]:

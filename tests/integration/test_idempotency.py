@@ -5,7 +5,6 @@ creates are in test_documents_orders)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
@@ -14,20 +13,13 @@ import pytest
 from sqlalchemy import func, select, update
 
 from leadline.contracts.idempotency import purge_expired
-from leadline.leads.adapters.tables import idempotency_keys, leads
+from leadline.leads.adapters.tables import idempotency_keys
+from leadline.leads.adapters.tables import leads as leads_table
 from tests.integration.test_communications import received, registered
 from tests.support.kafka import GatewayProducer, LocalKafka
-from tests.support.services import RunningService, auth, running_service
+from tests.support.services import RunningService, auth
 
 pytestmark = pytest.mark.kafka
-
-
-@pytest.fixture
-async def leads_service(kafka: LocalKafka, namespace: str, database_url: str) -> AsyncIterator[RunningService]:
-    async with running_service(
-        "leads", database_url=database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace
-    ) as svc:
-        yield svc
 
 
 def keyed(user: str, key: str) -> dict[str, str]:
@@ -36,33 +28,35 @@ def keyed(user: str, key: str) -> dict[str, str]:
 
 async def leads_named(service: RunningService, name: str) -> int:
     async with service.runtime.read_sessions() as session:
-        return int(await session.scalar(select(func.count()).select_from(leads).where(leads.c.name == name)) or 0)
+        return int(
+            await session.scalar(select(func.count()).select_from(leads_table).where(leads_table.c.name == name)) or 0
+        )
 
 
 def answer(response: httpx.Response) -> tuple[int, dict[str, Any], str | None, str | None]:
     return response.status_code, response.json(), response.headers.get("Location"), response.headers.get("ETag")
 
 
-async def test_a_retried_create_gets_the_first_answer_and_makes_nothing_more(leads_service: RunningService) -> None:
+async def test_a_retried_create_gets_the_first_answer_and_makes_nothing_more(leads: RunningService) -> None:
     lead = {"name": "Retried desks", "phone": "601 234 567"}
 
-    first = await leads_service.http.post("/leads", json=lead, headers=keyed("anna", "k-1"))
-    retried = await leads_service.http.post("/leads", json=lead, headers=keyed("anna", "k-1"))
-    without_key = await leads_service.http.post("/leads", json=lead, headers=auth("anna"))
+    first = await leads.http.post("/leads", json=lead, headers=keyed("anna", "k-1"))
+    retried = await leads.http.post("/leads", json=lead, headers=keyed("anna", "k-1"))
+    without_key = await leads.http.post("/leads", json=lead, headers=auth("anna"))
 
     assert first.status_code == 201, first.text
     assert answer(retried) == answer(first)
     assert without_key.json()["id"] != first.json()["id"]
-    assert await leads_named(leads_service, "Retried desks") == 2
+    assert await leads_named(leads, "Retried desks") == 2
 
 
 async def test_a_key_used_for_another_request_is_refused_and_keys_are_per_user(
-    leads_service: RunningService,
+    leads: RunningService,
 ) -> None:
-    first = await leads_service.http.post("/leads", json={"name": "Desks"}, headers=keyed("anna", "k-2"))
-    other_body = await leads_service.http.post("/leads", json={"name": "Chairs"}, headers=keyed("anna", "k-2"))
-    other_path = await leads_service.http.post("/partners", json={"name": "Kowalski"}, headers=keyed("anna", "k-2"))
-    martas = await leads_service.http.post("/leads", json={"name": "Desks"}, headers=keyed("marta", "k-2"))
+    first = await leads.http.post("/leads", json={"name": "Desks"}, headers=keyed("anna", "k-2"))
+    other_body = await leads.http.post("/leads", json={"name": "Chairs"}, headers=keyed("anna", "k-2"))
+    other_path = await leads.http.post("/partners", json={"name": "Kowalski"}, headers=keyed("anna", "k-2"))
+    martas = await leads.http.post("/leads", json={"name": "Desks"}, headers=keyed("marta", "k-2"))
 
     assert first.status_code == 201, first.text
     for refused in (other_body, other_path):
@@ -74,22 +68,20 @@ async def test_a_key_used_for_another_request_is_refused_and_keys_are_per_user(
     assert martas.json()["id"] != first.json()["id"]
 
 
-async def test_a_refused_create_keeps_no_key_so_its_retry_is_tried_again(leads_service: RunningService) -> None:
-    refused = await leads_service.http.post(
-        "/leads", json={"name": "X", "type_code": "nope"}, headers=keyed("anna", "k-3")
-    )
+async def test_a_refused_create_keeps_no_key_so_its_retry_is_tried_again(leads: RunningService) -> None:
+    refused = await leads.http.post("/leads", json={"name": "X", "type_code": "nope"}, headers=keyed("anna", "k-3"))
     # Fixed and sent again under the same key (a new body: the refusal was not kept, so this is no reuse).
-    fixed = await leads_service.http.post("/leads", json={"name": "X"}, headers=keyed("anna", "k-3"))
+    fixed = await leads.http.post("/leads", json={"name": "X"}, headers=keyed("anna", "k-3"))
 
     assert refused.status_code == 422
     assert fixed.status_code == 201, fixed.text
 
 
-async def test_retries_at_once_make_one_lead(leads_service: RunningService) -> None:
+async def test_retries_at_once_make_one_lead(leads: RunningService) -> None:
     lead = {"name": "Concurrent desks"}
 
     responses = await asyncio.gather(
-        *(leads_service.http.post("/leads", json=lead, headers=keyed("anna", "k-4")) for _ in range(6))
+        *(leads.http.post("/leads", json=lead, headers=keyed("anna", "k-4")) for _ in range(6))
     )
 
     # SQLite runs them one after the other: the first answer six times. On PostgreSQL a retry that came while
@@ -99,21 +91,21 @@ async def test_retries_at_once_make_one_lead(leads_service: RunningService) -> N
     assert len({response.json()["id"] for response in responses if response.status_code == 201}) == 1
     for conflict in (r for r in responses if r.status_code == 409):
         assert conflict.json()["errors"][0]["rule"] == "idempotency_key_in_flight"
-    assert await leads_named(leads_service, "Concurrent desks") == 1
+    assert await leads_named(leads, "Concurrent desks") == 1
 
 
-async def test_a_key_is_kept_for_its_time_then_purged(leads_service: RunningService) -> None:
+async def test_a_key_is_kept_for_its_time_then_purged(leads: RunningService) -> None:
     lead = {"name": "Expiring desks"}
-    first = await leads_service.http.post("/leads", json=lead, headers=keyed("anna", "k-5"))
-    async with leads_service.runtime.unit_of_work() as uow:
+    first = await leads.http.post("/leads", json=lead, headers=keyed("anna", "k-5"))
+    async with leads.runtime.unit_of_work() as uow:
         expires_at = await uow.session.scalar(select(idempotency_keys.c.expires_at))
         assert expires_at is not None
         assert 23.9 * 3600 < (expires_at - first_created(first)).total_seconds() <= 24 * 3600
         await uow.session.execute(update(idempotency_keys).values(expires_at=first_created(first)))
         await uow.commit()
 
-    after_expiry = await leads_service.http.post("/leads", json=lead, headers=keyed("anna", "k-5"))
-    async with leads_service.runtime.unit_of_work() as uow:
+    after_expiry = await leads.http.post("/leads", json=lead, headers=keyed("anna", "k-5"))
+    async with leads.runtime.unit_of_work() as uow:
         await uow.session.execute(update(idempotency_keys).values(expires_at=first_created(first)))
         purged = await purge_expired(uow.session)
         await uow.commit()
@@ -126,8 +118,8 @@ def first_created(response: httpx.Response) -> datetime:
     return datetime.fromisoformat(response.json()["created_at"])
 
 
-async def test_every_create_of_the_leads_service_replays_its_answer(leads_service: RunningService) -> None:
-    lead_id = (await leads_service.http.post("/leads", json={"name": "Desks"}, headers=auth("marta"))).json()["id"]
+async def test_every_create_of_the_leads_replays_its_answer(leads: RunningService) -> None:
+    lead_id = (await leads.http.post("/leads", json={"name": "Desks"}, headers=auth("marta"))).json()["id"]
     creates: list[tuple[str, dict[str, Any]]] = [
         ("/kanban/columns/new/leads", {"name": "From the board"}),
         (
@@ -141,8 +133,8 @@ async def test_every_create_of_the_leads_service_replays_its_answer(leads_servic
         ("/employees", {"id": "ewa", "name": "Ewa", "role": "salesperson"}),
     ]
     for path, body in creates:
-        first = await leads_service.http.post(path, json=body, headers=keyed("marta", f"create {path}"))
-        retried = await leads_service.http.post(path, json=body, headers=keyed("marta", f"create {path}"))
+        first = await leads.http.post(path, json=body, headers=keyed("marta", f"create {path}"))
+        retried = await leads.http.post(path, json=body, headers=keyed("marta", f"create {path}"))
         assert first.status_code == 201, (path, first.text)
         assert answer(retried) == answer(first), path
 

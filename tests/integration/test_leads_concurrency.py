@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -22,21 +22,12 @@ from leadline.contracts.errors import Conflict, RuleViolation
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.service import reference, use_cases
 from leadline.leads.service.commands import ChangeStatus, EditLead
-from tests.support.kafka import LocalKafka
-from tests.support.services import RunningService, auth, running_service
+from tests.support.services import RunningService, auth
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.kafka
 
 MARTA = Principal(user_id="marta", name=DEMO_USERS["marta"].name, roles=frozenset(DEMO_USERS["marta"].roles))
-
-
-@pytest.fixture
-async def leads(kafka: LocalKafka, namespace: str, database_url: str) -> AsyncIterator[RunningService]:
-    async with running_service(
-        "leads", database_url=database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace
-    ) as svc:
-        yield svc
 
 
 async def a_lead(leads: RunningService, **fields: Any) -> dict[str, Any]:

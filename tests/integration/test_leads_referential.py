@@ -5,7 +5,6 @@ team, so the demo and a development setup work from the first start."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,18 +12,10 @@ import pytest
 
 from leadline.contracts.events import CallLeadRequestedV1
 from tests.support.kafka import GatewayProducer, LocalKafka
-from tests.support.services import RunningService, auth, running_service
+from tests.support.services import RunningService, auth
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.kafka
-
-
-@pytest.fixture
-async def leads(kafka: LocalKafka, namespace: str, database_url: str) -> AsyncIterator[RunningService]:
-    async with running_service(
-        "leads", database_url=database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace
-    ) as svc:
-        yield svc
 
 
 def refused(response: Any) -> tuple[str, str]:

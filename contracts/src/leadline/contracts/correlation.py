@@ -13,6 +13,7 @@ import logging
 import re
 import uuid
 from contextvars import ContextVar
+from typing import Any
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -76,25 +77,29 @@ class Correlation:
 
 
 async def _internal_error(scope: Scope, send: Send, request_id: str) -> None:
-    body = json.dumps(
-        {
-            "type": "urn:leadline:problem:internal_error",
-            "title": "Internal error",
-            "status": 500,
-            "detail": f"an unexpected error; it is logged under correlation id {request_id}",
-            "instance": scope.get("path"),
-            "errors": [],
-            "correlation_id": request_id,
-        }
-    ).encode()
+    problem: dict[str, Any] = {
+        "type": "urn:leadline:problem:internal_error",
+        "title": "Internal error",
+        "status": 500,
+        "detail": f"an unexpected error; it is logged under correlation id {request_id}",
+        "instance": scope.get("path"),
+        "errors": [],
+        "correlation_id": request_id,
+    }
+    await send_problem(send, problem, headers=[(CORRELATION_HEADER.lower().encode(), request_id.encode())])
+
+
+async def send_problem(send: Send, problem: dict[str, Any], headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    """Answers with an RFC 9457 problem from ASGI middleware, where no FastAPI response class is at hand."""
+    body = json.dumps(problem).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 500,
+            "status": problem["status"],
             "headers": [
                 (b"content-type", b"application/problem+json"),
                 (b"content-length", str(len(body)).encode()),
-                (CORRELATION_HEADER.lower().encode(), request_id.encode()),
+                *(headers or []),
             ],
         }
     )
