@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 from typing import ClassVar, Literal, TypeVar
+from zoneinfo import ZoneInfo
 
 from pydantic import FilePath, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -92,6 +93,8 @@ class ServiceSettings(KafkaSettings):
     jwt_issuer: str = "leadline"
     jwt_audience: str = "leadline"
     default_phone_region: str = "PL"
+    # The company's calendar: the date a document bears and the year its number counts in (an IANA name).
+    company_time_zone: ZoneInfo = ZoneInfo("Europe/Warsaw")
     consumer_max_records: int = 500
     log_level: str = "INFO"
 

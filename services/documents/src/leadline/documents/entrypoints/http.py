@@ -8,8 +8,9 @@ from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadline.contracts.http import (
@@ -17,6 +18,7 @@ from leadline.contracts.http import (
     CurrentUser,
     current_user,
     expected_version,
+    runtime_of,
     unit_of_work,
     version_etag,
 )
@@ -146,10 +148,12 @@ class DocumentOut(BaseModel):
 
     id: UUID
     kind: DocumentKind
-    number: str = Field(description="<type>/<year>/<sequence>: gapless and unique per type and year.")
+    number: str = Field(
+        description="<type>/<year>/<sequence>: issued without gaps, unique per type and year, never issued again."
+    )
     type_code: str
     status: str = Field(description="Orders: draft, confirmed, cancelled. Invoices: draft, issued, paid, cancelled.")
-    document_date: date
+    document_date: date = Field(description="The company's date when it was made (COMPANY_TIME_ZONE).")
     lead: LeadRef
     partner_id: UUID | None
     partner_name: str | None = Field(description="The partner's name when the document was made.")
@@ -212,6 +216,11 @@ async def _made(uow: DocumentsUnitOfWork, made: documents.Made, response: Respon
     return _answer(response, made.document, out)
 
 
+def _company_time_zone(request: Request) -> ZoneInfo:
+    """The company's calendar gives a new document its date and its number's year (COMPANY_TIME_ZONE)."""
+    return runtime_of(request).settings.company_time_zone
+
+
 NOT_SET = (
     "Refused with 422 naming the rule when the setting is not set (`order_type_not_set`, `invoice_type_not_set`), "
     "403 (`not_your_lead`) when a salesperson asks for another's lead."
@@ -228,10 +237,17 @@ NOT_SET = (
     "when the lead has a product, one line worth the expected revenue. " + NOT_SET,
 )
 async def make_order(
-    lead_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, idempotency_key: IdempotencyKey = None
+    lead_id: UUID,
+    user: CurrentUser,
+    uow: UnitOfWork,
+    request: Request,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> DocumentOut:
     async with uow:
-        made = await documents.make_from_lead(uow, "order", lead_id, user, idempotency_key)
+        made = await documents.make_from_lead(
+            uow, "order", lead_id, user, idempotency_key, time_zone=_company_time_zone(request)
+        )
         return await _made(uow, made, response)
 
 
@@ -244,10 +260,17 @@ async def make_order(
     description="A draft of the invoice_type setting's type, filled from the lead like an order. " + NOT_SET,
 )
 async def make_invoice(
-    lead_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, idempotency_key: IdempotencyKey = None
+    lead_id: UUID,
+    user: CurrentUser,
+    uow: UnitOfWork,
+    request: Request,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> DocumentOut:
     async with uow:
-        made = await documents.make_from_lead(uow, "invoice", lead_id, user, idempotency_key)
+        made = await documents.make_from_lead(
+            uow, "invoice", lead_id, user, idempotency_key, time_zone=_company_time_zone(request)
+        )
         return await _made(uow, made, response)
 
 
@@ -258,13 +281,21 @@ async def make_invoice(
     tags=["invoices"],
     summary="Make an invoice from an order",
     description="A draft invoice with the order's lead, partner, address and lines, linked to the order. "
-    "Refused with 409 (`order_cancelled`) for a cancelled order. " + NOT_SET,
+    "Only a confirmed order is invoiced (409 `order_not_confirmed` otherwise), and only once: while an invoice "
+    "of it is not cancelled, another is refused (409 `order_already_invoiced`). " + NOT_SET,
 )
 async def invoice_order(
-    order_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, idempotency_key: IdempotencyKey = None
+    order_id: UUID,
+    user: CurrentUser,
+    uow: UnitOfWork,
+    request: Request,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> DocumentOut:
     async with uow:
-        made = await documents.invoice_order(uow, order_id, user, idempotency_key)
+        made = await documents.invoice_order(
+            uow, order_id, user, idempotency_key, time_zone=_company_time_zone(request)
+        )
         return await _made(uow, made, response)
 
 
@@ -361,7 +392,12 @@ def _register(kind: DocumentKind, actions: dict[str, str]) -> None:
             tags=tags,
             summary=f"Mark an {kind} {to_status}" if action == "pay" else f"{action.capitalize()} an {kind}",
             description="Takes If-Match. Refused with 409 naming the transition (e.g. "
-            f"`{kind}_cancelled_cannot_become_{to_status}`) when the status does not allow it.",
+            f"`{kind}_cancelled_cannot_become_{to_status}`) when the status does not allow it"
+            + (
+                "; an order with an invoice that is not cancelled cannot be cancelled (409 `order_invoiced`)."
+                if (kind, action) == ("order", "cancel")
+                else "."
+            ),
             operation_id=f"{action}_{kind}",
             responses=STALE,
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from uuid import UUID
 
@@ -33,8 +33,15 @@ class Made:
 
 
 async def make_from_lead(
-    uow: DocumentsUnitOfWork, kind: DocumentKind, lead_id: UUID, user: Principal, idempotency_key: str | None
+    uow: DocumentsUnitOfWork,
+    kind: DocumentKind,
+    lead_id: UUID,
+    user: Principal,
+    idempotency_key: str | None,
+    *,
+    time_zone: tzinfo,
 ) -> Made:
+    """``time_zone``: the company's, whose calendar gives the document its date and its number's year."""
     earlier = await _made_before(uow, kind, user, idempotency_key, made_from=lambda d: d.lead_id == lead_id)
     if earlier is not None:
         return Made(earlier, created=False)
@@ -45,18 +52,24 @@ async def make_from_lead(
         partner=await uow.partners.get(str(lead.partner_id)) if lead.partner_id else None,
         product=await uow.products.get(lead.product_code) if lead.product_code else None,
     )
-    new = rules.from_lead(uuid.uuid4(), kind, type_code, lead, names, user.user_id, datetime.now(UTC))
+    new = rules.from_lead(uuid.uuid4(), kind, type_code, lead, names, user.user_id, datetime.now(UTC), time_zone)
     return Made(await _add(uow, new, idempotency_key), created=True)
 
 
-async def invoice_order(uow: DocumentsUnitOfWork, order_id: UUID, user: Principal, idempotency_key: str | None) -> Made:
+async def invoice_order(
+    uow: DocumentsUnitOfWork, order_id: UUID, user: Principal, idempotency_key: str | None, *, time_zone: tzinfo
+) -> Made:
     earlier = await _made_before(uow, "invoice", user, idempotency_key, made_from=lambda d: d.order_id == order_id)
     if earlier is not None:
         return Made(earlier, created=False)
-    order = await get(uow, "order", order_id)
+    # Locked to the commit: two invoices asked for at once, or an invoice and the order's cancellation, take turns.
+    order = await get(uow, "order", order_id, for_update=True)
     rules.ensure_may_work_on(await uow.leads.get(order.lead_id), user)
     type_code = rules.document_type("invoice", await uow.settings.all())
-    new = rules.invoice_from_order(uuid.uuid4(), type_code, order, user.user_id, datetime.now(UTC))
+    live_invoices = await uow.documents.live_invoices_of(order.id)
+    new = rules.invoice_from_order(
+        uuid.uuid4(), type_code, order, live_invoices, user.user_id, datetime.now(UTC), time_zone
+    )
     return Made(await _add(uow, new, idempotency_key), created=True)
 
 
@@ -68,8 +81,11 @@ async def change_status(
     user: Principal,
     expected_version: int | None,
 ) -> Document:
-    document = await _current(uow, kind, document_id, expected_version)
+    cancelling_order = kind == "order" and status == rules.CANCELLED
+    document = await _current(uow, kind, document_id, expected_version, for_update=cancelling_order)
     rules.ensure_may_work_on(await uow.leads.get(document.lead_id), user)
+    if cancelling_order:
+        rules.ensure_order_may_be_cancelled(document, await uow.documents.live_invoices_of(document.id))
     moved = document.moved_to(status, by=user.user_id, at=datetime.now(UTC))
     await uow.documents.save(moved)
     changed = {
@@ -104,17 +120,22 @@ async def delete(
         await uow.outbox.add(InvoiceDeletedV1(invoice_id=document.id, **deleted))
 
 
-async def get(uow: DocumentsUnitOfWork, kind: DocumentKind, document_id: UUID) -> Document:
-    document = await uow.documents.get(document_id, kind)
+async def get(uow: DocumentsUnitOfWork, kind: DocumentKind, document_id: UUID, *, for_update: bool = False) -> Document:
+    document = await uow.documents.get(document_id, kind, for_update=for_update)
     if document is None:
         raise NotFound(f"there is no {kind} {document_id}", rule=f"{kind}_not_found")
     return document
 
 
 async def _current(
-    uow: DocumentsUnitOfWork, kind: DocumentKind, document_id: UUID, expected_version: int | None
+    uow: DocumentsUnitOfWork,
+    kind: DocumentKind,
+    document_id: UUID,
+    expected_version: int | None,
+    *,
+    for_update: bool = False,
 ) -> Document:
-    document = await get(uow, kind, document_id)
+    document = await get(uow, kind, document_id, for_update=for_update)
     if expected_version is not None and expected_version != document.version:
         raise StaleVersion(
             f"{kind} {document.number} is at version {document.version}, not {expected_version}",
