@@ -20,7 +20,7 @@ from leadline.contracts.events import (
     EmailUnignoredV1,
 )
 from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
-from leadline.reporting.domain.communications import Outcome, outcome_of_attachment, share
+from leadline.reporting.domain.communications import Outcome, decided_by_a_person, outcome_of_attachment, share
 from leadline.reporting.domain.funnel import average
 from leadline.reporting.domain.report import Interval
 
@@ -39,8 +39,10 @@ async def email_registered(uow: ReportingUnitOfWork, event: EmailRegisteredV1, _
 
 
 async def attached(uow: ReportingUnitOfWork, event: CallAttachedV1 | EmailAttachedV1, _: Envelope) -> None:
+    """Attached by a person (chosen, or a lead created from it), or by communications alone: then no decision."""
     item_id = event.call_id if isinstance(event, CallAttachedV1) else event.email_id
-    await uow.communications.decide(item_id, outcome_of_attachment(event.how), event.attached_at)
+    decided_at = event.attached_at if decided_by_a_person(event.how) else None
+    await uow.communications.decide(item_id, outcome_of_attachment(event.how), decided_at)
 
 
 async def ignored(uow: ReportingUnitOfWork, event: CallIgnoredV1 | EmailIgnoredV1, _: Envelope) -> None:
@@ -66,6 +68,8 @@ class CommunicationStats:
     created_share: float | None
     ignored_share: float | None
     average_decision_seconds: float | None
+    decided_by_person: int
+    attached_automatically: int
 
 
 async def communication_stats(uow: ReportingUnitOfWork, period: str, arrived: Interval) -> list[CommunicationStats]:
@@ -85,6 +89,8 @@ async def communication_stats(uow: ReportingUnitOfWork, period: str, arrived: In
                 created_share=share(counts[Outcome.CREATED], row.arrived),
                 ignored_share=share(counts[Outcome.IGNORED], row.arrived),
                 average_decision_seconds=average(row.decision_seconds, row.decided),
+                decided_by_person=row.decided,
+                attached_automatically=counts[Outcome.ATTACHED] - row.decided_attached,
             )
         )
     return stats
