@@ -147,6 +147,17 @@ async def read_until(
         await consumer.stop()
 
 
+async def end_offset(kafka: LocalKafka, prefix: str, topic: Topic) -> int:
+    """How many records ``topic`` holds, over its partitions."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap)
+    await consumer.start()
+    try:
+        ends = await consumer.end_offsets([TopicPartition(prefix + topic.name, p) for p in range(topic.partitions)])
+        return sum(ends.values())
+    finally:
+        await consumer.stop()
+
+
 def headers_of(record: ConsumerRecord[bytes, bytes]) -> dict[str, str]:
     return {k: v.decode() for k, v in record.headers}
 

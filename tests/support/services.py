@@ -50,6 +50,18 @@ async def running_service(
     service: str, *, database_url: str, bootstrap: str, topic_prefix: str, **settings: Any
 ) -> AsyncIterator[RunningService]:
     await asyncio.to_thread(upgrade, f"leadline.{service}", database_url)
+    async with running_replica(
+        service, database_url=database_url, bootstrap=bootstrap, topic_prefix=topic_prefix, **settings
+    ) as svc:
+        yield svc
+
+
+@contextlib.asynccontextmanager
+async def running_replica(
+    service: str, *, database_url: str, bootstrap: str, topic_prefix: str, **settings: Any
+) -> AsyncIterator[RunningService]:
+    """The service on a database already migrated: a replica of one that runs (Alembic's context is one per
+    process, so replicas in one process cannot migrate at once)."""
     config = importlib.import_module(f"leadline.{service}.config").Settings(
         database_url=database_url, kafka_bootstrap_servers=bootstrap, kafka_topic_prefix=topic_prefix, **settings
     )

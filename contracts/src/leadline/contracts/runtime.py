@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from fastapi import APIRouter, FastAPI
@@ -91,10 +91,16 @@ class ServiceRuntime(Generic[U]):
         self.metrics = ServiceMetrics(self.name, self.consumers, self.relay)
         self._unit_of_work = unit_of_work
         self._relay_task: asyncio.Task[None] | None = None
+        self._start_steps: list[Callable[[U], Awaitable[None]]] = []
 
     def unit_of_work(self, *, read_only: bool = False) -> U:
         """``read_only``: for work that only reads (it must not commit), which then never waits for writers."""
         return self._unit_of_work(self.read_sessions if read_only else self.sessions, self.publication)
+
+    def on_start(self, step: Callable[[U], Awaitable[None]]) -> None:
+        """Work every replica does as it starts, before it consumes or relays: ``step(uow)`` in a transaction of its
+        own, committed after it. Replicas start together, so a step that must happen once decides that itself."""
+        self._start_steps.append(step)
 
     @property
     def relay_running(self) -> bool:
@@ -177,7 +183,11 @@ class ServiceRuntime(Generic[U]):
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """Broker, subscribers and relay up for the duration of the block."""
+        """Start steps done, then broker, subscribers and relay up for the duration of the block."""
+        for step in self._start_steps:
+            async with self.unit_of_work() as uow:
+                await step(uow)
+                await uow.commit()
         await self.broker.start()
         self._relay_task = asyncio.create_task(self.relay.run(), name=f"{self.name}-outbox-relay")
         try:

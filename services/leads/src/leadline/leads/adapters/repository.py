@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from leadline.contracts.errors import StaleVersion
 from leadline.leads.adapters.configuration_cache import cache_of
 from leadline.leads.adapters.tables import (
+    configuration_token,
     lead_history,
     lead_tags,
     lead_type_statuses,
@@ -102,6 +103,15 @@ class ReferenceDataRepository:
     async def load(self) -> ReferenceData:
         """Cached per process while the configuration is unchanged; treat it as read-only."""
         return await cache_of(self._session).current(self._session, "reference", self._load)
+
+    async def claim_first_publication(self, at: datetime) -> bool:
+        """True once per database: for the caller, whose transaction then publishes the whole configuration.
+        The row stays locked to its commit, so replicas starting together wait, then find it claimed; and so do
+        configuration changes (each writes a new token in the same row), whose events then follow it."""
+        claimed = await self._session.execute(
+            update(configuration_token).where(configuration_token.c.published_at.is_(None)).values(published_at=at)
+        )
+        return bool(claimed.rowcount)  # type: ignore[attr-defined]
 
     async def _load(self) -> ReferenceData:
         status_rows = (await self._session.execute(select(statuses))).mappings()

@@ -35,12 +35,14 @@ statuses = Table(
 )
 
 # One row: a random token replaced by every change of statuses, lead types, reference items or settings,
-# so each process can tell whether its cached copy of them is current (adapters/configuration_cache.py).
+# so each process can tell whether its cached copy of them is current (adapters/configuration_cache.py);
+# and when the whole configuration was first published (service/reference.py: publish_configuration_once).
 configuration_token = Table(
     "configuration_token",
     metadata,
     Column("id", Integer, primary_key=True),
     Column("token", Uuid, nullable=False),
+    Column("published_at", UtcDateTime()),
 )
 
 lead_types = Table(
