@@ -6,7 +6,13 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from leadline.contracts.events import CallIgnoredV1, CallUnignoredV1, EmailIgnoredV1
+from leadline.contracts.events import (
+    CallIgnoredV1,
+    CallReturnedToTriageV1,
+    CallUnignoredV1,
+    EmailIgnoredV1,
+    EmailReturnedToTriageV1,
+)
 from leadline.contracts.topics import CALL
 from leadline.reporting.domain.report import Interval
 from leadline.reporting.service import communications
@@ -80,3 +86,21 @@ async def test_decisions_about_items_reporting_never_saw_arrive_are_left_out(rep
     await reporting.deliver(EmailIgnoredV1(email_id=uuid.uuid4(), ignored_by="anna", ignored_at=AT))
 
     assert await stats(reporting) == []
+
+
+async def test_an_item_back_in_triage_is_undecided_again(reporting: Reporting) -> None:
+    lead_id = uuid.uuid4()
+    call, email = call_registered(None), email_registered(None)
+    await reporting.deliver(call)
+    await reporting.deliver(email)
+    await reporting.deliver(call_attached(call.call_id, lead_id, attached_at=AT + HOUR))
+    await reporting.deliver(email_attached(email.email_id, lead_id, attached_at=AT + HOUR))
+
+    returned = {"lead_id": lead_id, "reason": "lead_deleted", "detail": "-", "returned_by": "leadline/communications"}
+    await reporting.deliver(CallReturnedToTriageV1(call_id=call.call_id, returned_at=AT + 2 * HOUR, **returned))
+    await reporting.deliver(EmailReturnedToTriageV1(email_id=email.email_id, returned_at=AT + 2 * HOUR, **returned))
+
+    assert [(s.kind, s.arrived, s.attached, s.in_triage, s.decided_by_person) for s in await stats(reporting)] == [
+        ("call", 1, 0, 1, 0),
+        ("email", 1, 0, 1, 0),
+    ]

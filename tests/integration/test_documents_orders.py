@@ -136,7 +136,7 @@ async def test_an_order_and_its_invoice_over_http(documents: RunningService, kaf
         "draft",
         "1500.00",
         "PLN",
-        {"lead_id": lead_id, "name": "Printer lease"},
+        {"lead_id": lead_id, "name": "Printer lease", "deleted": False},
     )
     assert order["delivery_address"] == {
         "street": "ul. Długa 5",

@@ -27,18 +27,25 @@ async def contended(sessions: async_sessionmaker[AsyncSession], contender: Corou
     before the caller's transaction ends. SQLite lets one writer in at a time (the services queue their transactions
     in process), so there the contender cannot begin before the caller's transaction ends: nothing to wait for.
     """
-    if sessions.kw["bind"].dialect.name != "postgresql":
-        return asyncio.create_task(contender)
-
-    async def waiting() -> int:
-        async with sessions() as session:
-            return int((await session.execute(_WAITING)).scalar_one())
-
-    already = await waiting()  # earlier contenders
+    already = await _waiting(sessions)  # earlier contenders
     task = asyncio.create_task(contender)
-
-    async def one_more_waits() -> bool:
-        return await waiting() > already
-
-    await eventually(one_more_waits, what="the contender waits for the held transaction")
+    await one_more_waits(sessions, already)
     return task
+
+
+async def one_more_waits(sessions: async_sessionmaker[AsyncSession], already: int = 0) -> None:
+    """Returns once more transactions than ``already`` wait for a lock (PostgreSQL); at once on SQLite, where a
+    transaction begun later waits for the held one by construction."""
+
+    async def more() -> bool:
+        return await _waiting(sessions) > already
+
+    if sessions.kw["bind"].dialect.name == "postgresql":
+        await eventually(more, what="a transaction waits for the held one")
+
+
+async def _waiting(sessions: async_sessionmaker[AsyncSession]) -> int:
+    if sessions.kw["bind"].dialect.name != "postgresql":
+        return 0
+    async with sessions() as session:
+        return int((await session.execute(_WAITING)).scalar_one())

@@ -16,6 +16,7 @@ from leadline.contracts.auth import DEMO_USERS, mint_token
 from leadline.contracts.migrations import upgrade
 from leadline.contracts.runtime import ServiceRuntime
 from leadline.contracts.settings import LOCAL_JWT_SECRET
+from tests.support.waiting import eventually
 
 
 def token(user_id: str) -> str:
@@ -70,3 +71,23 @@ async def running_replica(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=f"http://{service}") as client:
             yield RunningService(app, client)
+
+
+@contextlib.asynccontextmanager
+async def consumption_paused(service: RunningService) -> AsyncIterator[None]:
+    """The service takes no records for the duration of the block, its partitions paused as a slow replica's would
+    be: what others publish meanwhile waits in Kafka, and comes once the block ends."""
+
+    async def joined() -> list[tuple[Any, set[Any]]]:
+        consumers = [subscriber.consumer for _, subscriber in service.runtime._kafka_consumers]
+        assigned = [(consumer, consumer.assignment()) for consumer in consumers if consumer is not None]
+        return assigned if assigned and all(partitions for _, partitions in assigned) else []
+
+    paused = await eventually(joined, what="the service's consumers joined their group")
+    for consumer, partitions in paused:
+        consumer.pause(*partitions)
+    try:
+        yield
+    finally:
+        for consumer, partitions in paused:
+            consumer.resume(*partitions)

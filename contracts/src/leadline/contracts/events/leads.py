@@ -123,6 +123,19 @@ class LeadDeletedV1(Event, type="leadline.leads.lead.deleted.v1", topic=LEAD, su
     deleted_at: datetime
 
 
+class LeadRequestRefusedV1(Event, type="leadline.leads.lead.request_refused.v1", topic=LEAD, subject="lead_id"):
+    """A lead asked for from a call or an e-mail (CallLeadRequestedV1, EmailLeadRequestedV1) was not created: the
+    request broke a rule. Keyed by the lead id the request chose, so it comes in order with that lead's events
+    (a request retried with the same id may create it later)."""
+
+    lead_id: UUID = Field(description="The id the request chose for the lead.")
+    item_kind: Literal["call", "email"] = Field(description="What the lead was asked for from.")
+    item_id: UUID = Field(description="The call's or e-mail's id in communications.")
+    rule: str = Field(description="The rule the request broke.", examples=["no_open_status"])
+    reason: str = Field(examples=["lead type 'Sale' allows no open status"])
+    refused_at: datetime
+
+
 class LeadDealChangedV1(Event, type="leadline.leads.lead.deal_changed.v1", topic=LEAD, subject="lead_id"):
     """A deal of a lead was added, changed or removed; carries the deal as it is now (as it was, when
     removed). Keyed by the lead, so a lead's deals change in order with the lead itself."""

@@ -17,6 +17,10 @@ from leadline.contracts.phone import InvalidPhoneNumber, to_e164
 
 ItemState = Literal["triage", "attached", "lead_requested", "ignored"]
 CallState = ItemState
+ReturnReason = Literal["lead_deleted", "lead_request_refused", "lead_request_cancelled"]
+# A request that came back unanswered may be sent again, for the same lead id: should the first one still
+# create the lead, the item takes it (see TriageRepository.awaiting_lead) rather than a second lead appearing.
+RETRYABLE: frozenset[ReturnReason] = frozenset({"lead_request_refused", "lead_request_cancelled"})
 
 # phonenumbers' "unknown region": only a number written with its country code parses against it.
 _NO_DEFAULT_REGION = "ZZ"
@@ -37,6 +41,21 @@ def is_e164(number: str) -> bool:
         return to_e164(number, _NO_DEFAULT_REGION) == number
     except InvalidPhoneNumber:
         return False
+
+
+@dataclass(frozen=True)
+class Returned:
+    """Why an item is back in triage, and the lead it left: it was attached to a lead since deleted, or the lead
+    it asked for was refused by the leads service or the request cancelled."""
+
+    reason: ReturnReason
+    lead_id: UUID
+    detail: str
+    at: datetime
+
+    @property
+    def retryable(self) -> bool:
+        return self.reason in RETRYABLE
 
 
 @dataclass(frozen=True)
@@ -111,15 +130,61 @@ class TriageItem(ABC):
     decided_by: str | None = None
     decided_at: datetime | None = None
     version: int = 1
+    requested_name: str | None = None  # of the lead asked for: what a retried request asks for again
+    returned: Returned | None = None  # why it is back in triage, until a decision is made about it
 
     @property
     def awaits_lead(self) -> bool:
         """Still without a lead: in triage, or a lead was requested and not created yet."""
         return self.state in ("triage", "lead_requested")
 
-    def with_lead_requested(self, lead_id: UUID, *, by: str, at: datetime) -> Self:
+    def with_lead_requested(self, lead_id: UUID, name: str, *, by: str, at: datetime) -> Self:
+        """A person asks for a lead made from the item, with the id chosen for it. Back in triage after a request
+        that went unanswered, the item asks for the lead of that request again (its id), so one lead comes of both."""
         self._ensure_in_triage()
-        return self._decided("lead_requested", lead_id, by=by, at=at)
+        if self.returned is not None and self.returned.retryable:
+            lead_id = self.returned.lead_id
+        return replace(self._decided("lead_requested", lead_id, by=by, at=at), requested_name=name)
+
+    def lead_request_retried(self, *, by: str, at: datetime) -> Self:
+        """The lead asked for is asked for again, with the same id and name: a request still waiting (its answer
+        lost, or dead-lettered by an older leads service), or one refused or cancelled, once the cause is mended."""
+        if self.state == "lead_requested":
+            return replace(self, decided_by=by, decided_at=at, version=self.version + 1)
+        if self.state == "triage" and self.returned is not None and self.returned.retryable:
+            assert self.requested_name is not None, "a lead was asked for, so with a name"
+            return self.with_lead_requested(self.returned.lead_id, self.requested_name, by=by, at=at)
+        raise Conflict(
+            f"{self.kind} {self.id} has no lead request to retry (it is {self._state_text})",
+            rule=f"{self.kind}_no_lead_request",
+            field="state",
+        )
+
+    def lead_request_cancelled(self, *, by: str, at: datetime) -> Self:
+        """A person gives up waiting for the lead asked for: the item is back in triage. Should the leads service
+        still create that lead, the item takes it all the same (the request cannot be called back)."""
+        if self.state != "lead_requested":
+            raise Conflict(
+                f"{self.kind} {self.id} is not waiting for a lead (it is {self._state_text})",
+                rule=f"{self.kind}_no_lead_request",
+                field="state",
+            )
+        return self.returned_to_triage("lead_request_cancelled", f"cancelled by {by}", at=at)
+
+    def returned_to_triage(self, reason: ReturnReason, detail: str, *, at: datetime) -> Self:
+        """Back in triage from the lead it was attached to (deleted) or asked for (refused, cancelled)."""
+        assert self.lead_id is not None
+        assert self.state in ("attached", "lead_requested")
+        return replace(
+            self,
+            state="triage",
+            lead_id=None,
+            candidate_lead_ids=(),
+            decided_by=None,
+            decided_at=None,
+            returned=Returned(reason, self.lead_id, detail, at),
+            version=self.version + 1,
+        )
 
     def attached_to(self, lead_id: UUID, *, by: str, at: datetime) -> Self:
         """A person chose the lead in triage."""
@@ -129,7 +194,7 @@ class TriageItem(ABC):
     def matched_later(self, lead_id: UUID) -> Self:
         """A lead (or a thread) the item belongs to appeared after it: the match registration lacked."""
         self._ensure_in_triage()
-        return replace(self, state="attached", lead_id=lead_id, version=self.version + 1)
+        return replace(self, state="attached", lead_id=lead_id, returned=None, version=self.version + 1)
 
     def attached_to_created_lead(self, lead_id: UUID, *, by: str, at: datetime) -> Self:
         """The lead made from this item exists; whoever asked for it remains the one who decided."""
@@ -139,13 +204,14 @@ class TriageItem(ABC):
             lead_id=lead_id,
             decided_by=self.decided_by or by,
             decided_at=self.decided_at or at,
+            returned=None,
             version=self.version + 1,
         )
 
     def ignored(self, *, by: str, at: datetime) -> Self:
         """Not sales related: it leaves the Ready list, and can be put back."""
         self._ensure_in_triage()
-        return replace(self, state="ignored", decided_by=by, decided_at=at, version=self.version + 1)
+        return replace(self, state="ignored", decided_by=by, decided_at=at, returned=None, version=self.version + 1)
 
     def unignored(self) -> Self:
         if self.state != "ignored":
@@ -190,6 +256,7 @@ class TriageItem(ABC):
             lead_id=lead_id,
             decided_by=by,
             decided_at=at,
+            returned=None,
             version=self.version + 1,
         )
 
@@ -213,7 +280,7 @@ class Call(TriageItem):
     direction: str
     received_at: datetime
 
-    def with_lead_requested(self, lead_id: UUID, *, by: str, at: datetime) -> Self:
+    def with_lead_requested(self, lead_id: UUID, name: str, *, by: str, at: datetime) -> Self:
         self._ensure_in_triage()
         if not is_e164(self.caller_number):
             # The lead is created with the caller's number as its phone; the leads service would
@@ -223,7 +290,7 @@ class Call(TriageItem):
                 rule="caller_number_not_a_phone",
                 field="caller_number",
             )
-        return super().with_lead_requested(lead_id, by=by, at=at)
+        return super().with_lead_requested(lead_id, name, by=by, at=at)
 
     def may_be_handled_by(self, user: Principal) -> bool:
         """A salesperson triages the calls that reached their own PBX extension."""

@@ -12,6 +12,7 @@ from leadline.contracts.events import (
     LeadCreatedV1,
     LeadDeletedV1,
     LeadMergedV1,
+    LeadRequestRefusedV1,
     LeadStatusChangedV1,
     LeadUpdatedV1,
 )
@@ -30,4 +31,5 @@ def handlers(phone_region: str) -> dict[type[Event], EventHandler]:
         LeadStatusChangedV1: use_cases.lead_status_changed,
         LeadMergedV1: use_cases.lead_merged,
         LeadDeletedV1: use_cases.lead_deleted,
+        LeadRequestRefusedV1: use_cases.lead_request_refused,
     }

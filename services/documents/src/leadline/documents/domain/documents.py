@@ -125,6 +125,25 @@ def ensure_may_work_on(lead: LeadCopy | None, user: Principal) -> None:
         )
 
 
+def ensure_lead_not_deleted(lead: LeadCopy) -> None:
+    """No document is made for a deleted lead: it would belong to nothing."""
+    if lead.deleted:
+        raise Conflict(
+            f"lead {lead.name!r} was deleted; no order or invoice is made for it any more",
+            rule="lead_deleted",
+            field="lead_id",
+        )
+
+
+def settled_with_deleted_lead(document: Document, by: str, at: datetime) -> Document | None:
+    """What becomes of a document whose lead was deleted after it was made: a draft nobody used is cancelled (its
+    number stays taken); anything further along is a record of its own and stays as it is, for a person to
+    decide, its lead shown as deleted. None: it stays."""
+    if document.status != DRAFT:
+        return None
+    return document.moved_to(CANCELLED, by=by, at=at)
+
+
 def lines_from_lead(lead: LeadCopy, product_name: str | None) -> tuple[Line, ...]:
     """One line for the lead's product, worth the expected revenue; none without a product."""
     if lead.product_code is None:

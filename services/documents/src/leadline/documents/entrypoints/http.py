@@ -64,6 +64,7 @@ class LeadCopyOut(BaseModel):
                     "city": "Wrocław",
                     "postal_code": "50-001",
                     "country": "PL",
+                    "deleted": False,
                 }
             ]
         }
@@ -84,6 +85,7 @@ class LeadCopyOut(BaseModel):
     city: str | None
     postal_code: str | None
     country: str | None
+    deleted: bool = Field(description="The lead was deleted: its documents show it, no new one is made for it.")
 
 
 @router.get(
@@ -101,6 +103,10 @@ async def lead_copy(lead_id: UUID, uow: UnitOfWork) -> LeadCopyOut:
 class LeadRef(BaseModel):
     lead_id: UUID
     name: str | None = Field(description="Null while documents have not heard of the lead (yet).")
+    deleted: bool = Field(
+        description="The lead was deleted after the document was made: a draft was cancelled then, anything further "
+        "along stays for a person to decide."
+    )
 
 
 class AddressOut(BaseModel):
@@ -123,7 +129,7 @@ DOCUMENT_EXAMPLE: dict[str, Any] = {
     "type_code": "ZS",
     "status": "draft",
     "document_date": "2026-11-25",
-    "lead": {"lead_id": "5d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "name": "Office fit-out"},
+    "lead": {"lead_id": "5d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "name": "Office fit-out", "deleted": False},
     "partner_id": "7a9e3c1d-2b4f-4e6a-8c0d-1f2e3a4b5c6d",
     "partner_name": "Kowalski Meble sp. z o.o.",
     "delivery_address": {
@@ -176,7 +182,9 @@ class DocumentOut(BaseModel):
             type_code=document.type_code,
             status=document.status,
             document_date=document.document_date,
-            lead=LeadRef(lead_id=document.lead_id, name=lead.name if lead else None),
+            lead=LeadRef(
+                lead_id=document.lead_id, name=lead.name if lead else None, deleted=lead.deleted if lead else False
+            ),
             partner_id=document.partner_id,
             partner_name=document.partner_name,
             delivery_address=AddressOut.model_validate(document.address, from_attributes=True),
@@ -223,7 +231,7 @@ def _company_time_zone(request: Request) -> ZoneInfo:
 
 NOT_SET = (
     "Refused with 422 naming the rule when the setting is not set (`order_type_not_set`, `invoice_type_not_set`), "
-    "403 (`not_your_lead`) when a salesperson asks for another's lead."
+    "403 (`not_your_lead`) when a salesperson asks for another's lead, 409 (`lead_deleted`) when the lead was deleted."
 )
 
 

@@ -34,9 +34,18 @@ class LeadRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def get(self, lead_id: UUID) -> Lead | None:
-        found = await self.many(select(leads).where(leads.c.id == lead_id))
+    async def get(self, lead_id: UUID, *, for_update: bool = False) -> Lead | None:
+        """``for_update``: the lead stays locked to the commit (PostgreSQL; SQLite has one writer at a time): what
+        holds it (``held``) waits, and so does any other change of it."""
+        query = select(leads).where(leads.c.id == lead_id)
+        found = await self.many(query.with_for_update() if for_update else query)
         return found[0] if found else None
+
+    async def held(self, lead_id: UUID) -> bool:
+        """Whether the lead exists, kept so to the commit: a delete or merge of it waits, and then sees what the
+        caller wrote (an item linked to it)."""
+        query = select(leads.c.id).where(leads.c.id == lead_id).with_for_update(read=True)
+        return (await self._session.execute(query)).first() is not None
 
     async def many(self, query: Select[Any]) -> list[Lead]:
         """The leads a query over the leads table selects, each with its tags."""
@@ -155,6 +164,15 @@ class HistoryRepository:
     async def of(self, lead_id: UUID) -> list[RowMapping]:
         query = select(lead_history).where(lead_history.c.lead_id == lead_id).order_by(lead_history.c.id)
         return list((await self._session.execute(query)).mappings())
+
+    async def knows(self, lead_id: UUID) -> bool:
+        """Whether a lead with this id ever existed: history outlives a deleted lead, and follows a merged one."""
+        query = (
+            select(lead_history.c.id)
+            .where(or_(lead_history.c.lead_id == lead_id, lead_history.c.merged_from_lead_id == lead_id))
+            .limit(1)
+        )
+        return (await self._session.execute(query)).first() is not None
 
     async def move(self, from_lead_id: UUID, to_lead_id: UUID) -> None:
         """A merged lead's history becomes its survivor's, interleaved in the order it happened, each entry

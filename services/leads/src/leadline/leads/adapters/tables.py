@@ -210,6 +210,7 @@ lead_history = Table(
     # Set on the entries a lead brought along when it was merged into this one: the lead they were about.
     Column("merged_from_lead_id", Uuid),
     Index("ix_lead_history_lead_id_id", "lead_id", "id"),
+    Index("ix_lead_history_merged_from_lead_id", "merged_from_lead_id"),
 )
 
 # Calls, e-mails, orders and invoices linked to a lead, as the other services' events say.

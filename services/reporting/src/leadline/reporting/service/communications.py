@@ -13,10 +13,12 @@ from leadline.contracts.events import (
     CallAttachedV1,
     CallIgnoredV1,
     CallRegisteredV1,
+    CallReturnedToTriageV1,
     CallUnignoredV1,
     EmailAttachedV1,
     EmailIgnoredV1,
     EmailRegisteredV1,
+    EmailReturnedToTriageV1,
     EmailUnignoredV1,
 )
 from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
@@ -52,6 +54,14 @@ async def ignored(uow: ReportingUnitOfWork, event: CallIgnoredV1 | EmailIgnoredV
 
 async def unignored(uow: ReportingUnitOfWork, event: CallUnignoredV1 | EmailUnignoredV1, _: Envelope) -> None:
     item_id = event.call_id if isinstance(event, CallUnignoredV1) else event.email_id
+    await uow.communications.decide(item_id, None, None)
+
+
+async def returned_to_triage(
+    uow: ReportingUnitOfWork, event: CallReturnedToTriageV1 | EmailReturnedToTriageV1, _: Envelope
+) -> None:
+    """Its lead was deleted, or the lead asked for never came: undecided again."""
+    item_id = event.call_id if isinstance(event, CallReturnedToTriageV1) else event.email_id
     await uow.communications.decide(item_id, None, None)
 
 
