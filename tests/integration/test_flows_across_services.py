@@ -70,13 +70,16 @@ async def a_lead(leads: RunningService, *known_by: RunningService) -> str:
     return lead_id
 
 
-async def a_call_in_triage(communications: RunningService, kafka: LocalKafka, namespace: str) -> dict[str, Any]:
+async def a_call(
+    communications: RunningService, kafka: LocalKafka, namespace: str, caller_number: str
+) -> dict[str, Any]:
+    """A call from the number, as communications registered it."""
     pbx_call_id = f"pbx-{uuid.uuid4().hex[:12]}"
     async with GatewayProducer(kafka.bootstrap, namespace) as gateway:
         await gateway.publish(
             CallReceivedV1(
                 pbx_call_id=pbx_call_id,
-                caller_number="+48 699 000 111",  # no lead has it
+                caller_number=caller_number,
                 called_number="+48221234567",
                 extension="101",
                 received_at=datetime.now(UTC),
@@ -84,10 +87,16 @@ async def a_call_in_triage(communications: RunningService, kafka: LocalKafka, na
         )
 
     async def registered() -> dict[str, Any] | None:
-        calls = ok(await communications.http.get("/calls", params={"ready": "true"}, headers=MANAGER))["items"]
+        calls = ok(await communications.http.get("/calls", headers=MANAGER))["items"]
         return next((call for call in calls if call["pbx_call_id"] == pbx_call_id), None)
 
-    return await eventually(registered, what="the call waits in triage")
+    return await eventually(registered, what="the call was registered")
+
+
+async def a_call_in_triage(communications: RunningService, kafka: LocalKafka, namespace: str) -> dict[str, Any]:
+    call = await a_call(communications, kafka, namespace, "+48 699 000 111")  # no lead has the number
+    assert call["state"] == "triage"
+    return call
 
 
 async def back_in_triage(communications: RunningService, call_id: str) -> dict[str, Any]:
@@ -278,3 +287,20 @@ async def test_a_refused_lead_request_brings_the_call_back_with_the_reason_and_a
     assert (taken["lead_id"], taken["returned"]) == (requested["lead_id"], None)
     lead = ok(await leads.http.get(f"/leads/{requested['lead_id']}", headers=MANAGER))
     assert (lead["name"], lead["phone"]) == ("Biuro", "+48699000111")
+
+
+async def test_a_call_from_the_number_of_a_lead_merged_away_finds_its_survivor(
+    leads: RunningService, communications: RunningService, kafka: LocalKafka, namespace: str
+) -> None:
+    survivor = await a_lead(leads, communications)
+    merged = ok(await leads.http.post("/leads", json={"name": "Dup", "phone": "+48 699 000 111"}, headers=MANAGER), 201)
+    merge = f"/leads/{survivor}/merge"
+    ok(await leads.http.post(merge, json={"merged_lead_id": merged["id"]}, headers={**MANAGER, "If-Match": '"1"'}))
+
+    async def survivor_known_by_it() -> bool:
+        async with communications.runtime.unit_of_work() as uow:
+            return any(lead.lead_id == uuid.UUID(survivor) for lead in await uow.known_leads.with_phone("+48699000111"))
+
+    await eventually(survivor_known_by_it, what="communications learnt the survivor's new contact")
+    call = await a_call(communications, kafka, namespace, "+48 699 000 111")
+    assert (call["state"], call["lead_id"]) == ("attached", survivor)

@@ -7,11 +7,18 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, Table, insert, select, update
+from sqlalchemy import ColumnElement, Select, Table, insert, select, union, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadline.communications.adapters.tables import calls, email_recipients, email_replies, emails, known_leads
+from leadline.communications.adapters.tables import (
+    calls,
+    email_recipients,
+    email_replies,
+    emails,
+    known_lead_contacts,
+    known_leads,
+)
 from leadline.communications.domain.model import (
     RETRYABLE,
     Call,
@@ -225,10 +232,34 @@ class KnownLeadRepository:
         return bool((await self._session.execute(query)).scalar_one_or_none())
 
     async def with_phone(self, phone: str) -> list[KnownLead]:
-        return await self._where(known_leads.c.phone == phone, hold=True)
+        """The leads known by the phone: as theirs, or as one a lead merged into them had."""
+        return await self._known_by("phone", known_leads.c.phone, phone)
 
     async def with_email(self, email: str) -> list[KnownLead]:
-        return await self._where(known_leads.c.email == email, hold=True)
+        return await self._known_by("email", known_leads.c.email, email)
+
+    async def _known_by(self, kind: str, column: ColumnElement[str | None], value: str) -> list[KnownLead]:
+        ids = union(
+            select(known_leads.c.lead_id).where(column == value),
+            select(known_lead_contacts.c.lead_id).where(
+                known_lead_contacts.c.kind == kind, known_lead_contacts.c.value == value
+            ),
+        )
+        return await self._where(known_leads.c.lead_id.in_(ids), hold=True)
+
+    async def add_contacts(self, lead_id: UUID, contacts: Iterable[tuple[str, str]]) -> None:
+        """Adds (kind, value) pairs the lead is also known by; those it has already stay as they are."""
+        have = {
+            (kind, value)
+            for kind, value in await self._session.execute(
+                select(known_lead_contacts.c.kind, known_lead_contacts.c.value).where(
+                    known_lead_contacts.c.lead_id == lead_id
+                )
+            )
+        }
+        new = [{"lead_id": lead_id, "kind": k, "value": v} for k, v in dict.fromkeys(contacts) if (k, v) not in have]
+        if new:
+            await self._session.execute(insert(known_lead_contacts), new)
 
     async def put(self, lead: KnownLead) -> None:
         """Adds the lead, or replaces what was known of it (an event seen again); one gone stays gone."""
@@ -260,8 +291,26 @@ class KnownLeadRepository:
         query = select(*(c for c in known_leads.c if c.key != "gone")).where(condition, _live)
         if hold:
             query = query.with_for_update(read=True)
-        rows = await self._session.execute(query)
-        return [KnownLead(**row) for row in rows.mappings()]
+        rows = list((await self._session.execute(query)).mappings())
+        if not rows:
+            return []
+        others: dict[UUID, dict[str, set[str]]] = {}
+        ids = [row["lead_id"] for row in rows]
+        contacts = select(known_lead_contacts).where(known_lead_contacts.c.lead_id.in_(ids))
+        for contact in (await self._session.execute(contacts)).mappings():
+            others.setdefault(contact["lead_id"], {}).setdefault(contact["kind"], set()).add(contact["value"])
+        return [
+            KnownLead(
+                **row,
+                other_phones=frozenset(others.get(row["lead_id"], {}).get("phone", ())),
+                other_emails=frozenset(others.get(row["lead_id"], {}).get("email", ())),
+            )
+            for row in rows
+        ]
+
+
+def _candidates(row: RowMapping) -> tuple[UUID, ...]:
+    return tuple(UUID(i) for i in row["candidate_lead_ids"])
 
 
 _RETURNED_COLUMNS = ("returned_reason", "returned_from_lead_id", "returned_detail", "returned_at")

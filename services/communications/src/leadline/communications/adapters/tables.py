@@ -114,3 +114,13 @@ known_leads = Table(
     Index("ix_known_leads_phone", "phone"),
     Index("ix_known_leads_email", "email"),
 )
+
+# The other phones and addresses a known lead is known by: those of the leads merged into it.
+known_lead_contacts = Table(
+    "known_lead_contacts",
+    metadata,
+    Column("lead_id", Uuid, primary_key=True),
+    Column("kind", String(5), primary_key=True),  # phone or email
+    Column("value", String(320), primary_key=True),
+    Index("ix_known_lead_contacts_kind_value", "kind", "value"),
+)

@@ -67,6 +67,15 @@ class KnownLead:
     closed: bool
     created_at: datetime
     email: str | None = None  # lower case, as the leads service stores it
+    # The other phones and addresses it is known by: those of the leads merged into it.
+    other_phones: frozenset[str] = frozenset()
+    other_emails: frozenset[str] = frozenset()
+
+    def has_phone(self, phone: str) -> bool:
+        return phone == self.phone or phone in self.other_phones
+
+    def has_email(self, email: str) -> bool:
+        return email == self.email or email in self.other_emails
 
 
 @dataclass(frozen=True)
@@ -101,7 +110,7 @@ def match_contact(same_contact: Iterable[KnownLead]) -> Match:
 
 def match_call(caller_number: str, known_leads: Iterable[KnownLead]) -> Match:
     """Which lead an inbound call belongs to, judged only by the caller's (normalised) number."""
-    return match_contact(lead for lead in known_leads if lead.phone == caller_number)
+    return match_contact(lead for lead in known_leads if lead.has_phone(caller_number))
 
 
 def match_email(
@@ -113,7 +122,7 @@ def match_email(
     for message_id in thread:
         if message_id in thread_leads:
             return Match("attached", lead_id=thread_leads[message_id], by_thread=True)
-    return match_contact(lead for lead in known_leads if lead.email == sender)
+    return match_contact(lead for lead in known_leads if lead.has_email(sender))
 
 
 @dataclass(frozen=True, kw_only=True)

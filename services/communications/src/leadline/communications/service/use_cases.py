@@ -180,7 +180,12 @@ async def _attach_requested(
 
 
 async def lead_updated(uow: CommunicationsUnitOfWork, event: LeadUpdatedV1, envelope: Envelope) -> None:
-    """A lead's phone or e-mail changed: later items match the new one, and items waiting for it join it."""
+    """A lead's phone or e-mail changed: later items match the new one, and items waiting for it join it. A lead
+    that gained the contacts of leads merged into it (``extra_contacts``) is matched by those too."""
+    for change in event.changes:
+        if change.field == "extra_contacts":
+            gained = [(str(contact["kind"]), str(contact["value"])) for contact in change.new or []]
+            await uow.known_leads.add_contacts(event.lead_id, gained)
     changed = {change.field: change.new for change in event.changes if change.field in ("phone", "email")}
     if not changed:
         return

@@ -197,6 +197,18 @@ deals = Table(
     Index("ix_deals_lead_id", "lead_id"),
 )
 
+# The other phones and e-mail addresses a lead is known by: those of the leads merged into it.
+lead_contacts = Table(
+    "lead_contacts",
+    metadata,
+    Column("lead_id", ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(5), primary_key=True),  # phone or email
+    Column("value", String(320), primary_key=True),
+    Column("from_lead_id", Uuid, nullable=False),
+    Column("position", Integer, nullable=False),  # the order they were gained in
+    Index("ix_lead_contacts_kind_value", "kind", "value"),  # likely duplicates
+)
+
 # Who changed what and when: one row per change, its fields as [{field, old, new}].
 lead_history = Table(
     "lead_history",
