@@ -33,8 +33,8 @@ test: install check ## lint, types, documents, then every test layer (starts its
 test-unit: install ## unit, component and contract tests only (no broker)
 	$(PY) -m pytest tests/unit tests/component tests/contracts
 
-bench: install ## measure throughput and latency beside a raw-aiokafka baseline; report in reports/
-	$(PY) -m tests.bench.pipeline
+bench: install ## Leadline beside minimal baselines, SQLite and PostgreSQL; PROFILE=1 adds py-spy flame graphs
+	$(PY) -m tests.bench.pipeline $(if $(PROFILE),--profile)
 
 check: lint typecheck ## static checks and document drift
 	$(VENV)/bin/leadline-contracts check

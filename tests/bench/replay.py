@@ -49,10 +49,10 @@ async def publish_histories(bootstrap: str, prefix: str, events: int) -> int:
     return len(history)
 
 
-async def reporting_replay(kafka: LocalKafka, workdir: Path, events: int) -> dict[str, Any]:
+async def reporting_replay(kafka: LocalKafka, events: int, url: str) -> dict[str, Any]:
+    """Replays a history of ``events`` into reporting's fresh database at ``url``."""
     prefix = await new_namespace(kafka)
     published = await publish_histories(kafka.bootstrap, prefix, events)
-    url = sqlite_url(workdir, "reporting-rebuilt")
     await asyncio.to_thread(upgrade, "leadline.reporting", url)
     settings = Settings(database_url=url, kafka_bootstrap_servers=kafka.bootstrap, kafka_topic_prefix=prefix)
     runtime: ServiceRuntime[Any] = create_app(settings).state.runtime
@@ -63,7 +63,6 @@ async def reporting_replay(kafka: LocalKafka, workdir: Path, events: int) -> dic
         "replayed": replayed.records,
         "seconds": round(time.perf_counter() - started, 2),
         "events_per_second": round(replayed.per_second),
-        "database": "SQLite",
     }
 
 
@@ -72,7 +71,7 @@ async def run(events: int) -> dict[str, Any]:
     kafka = LocalKafka(workdir / "kafka", free_port(), free_port())
     kafka.start()
     try:
-        return await reporting_replay(kafka, workdir, events)
+        return await reporting_replay(kafka, events, sqlite_url(workdir, "reporting-rebuilt"))
     finally:
         kafka.stop()
         shutil.rmtree(workdir, ignore_errors=True)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import (
     CallAttachedV1,
     CallLeadRequestedV1,
@@ -35,6 +38,24 @@ from leadline.contracts.events import (
     ReferenceItemChangedV1,
     SettingChangedV1,
 )
+
+
+@dataclass(frozen=True)
+class FakeRecord:
+    """What aiokafka hands a consumer."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes]]
+
+
+def record_of(envelope: Envelope, topic: str, offset: int) -> FakeRecord:
+    """The record a producer of ``envelope`` puts on ``topic``: keyed by its subject, the event's JSON as value."""
+    return FakeRecord(topic, 0, offset, envelope.subject.encode(), envelope.data, envelope.kafka_headers())
+
 
 CALLER = "+48601234567"
 AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -41,6 +41,7 @@ from leadline.leads.config import Settings as LeadsSettings
 from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
 from leadline.reporting.app import create_app as create_reporting_app
 from leadline.reporting.config import Settings as ReportingSettings
+from tests.component.builders import record_of
 from tests.support.databases import sqlite_url
 
 U = TypeVar("U", bound=UnitOfWork)
@@ -95,6 +96,16 @@ class ServiceUnderTest(Generic[U]):
         self, topic: Topic, value: bytes, headers: dict[str, str] | None = None, *, key: bytes = b"key"
     ) -> None:
         await self.broker.publish(value, self.prefix + topic.name, key=key, headers=headers)
+
+    async def deliver_batch(self, envelopes: Sequence[tuple[Envelope, Topic]]) -> None:
+        """Hands the service's consumer one batch, as its Kafka subscriber does with what one poll returned."""
+        [consumer] = self.runtime.consumers
+        await consumer.consume(
+            [
+                record_of(envelope, self.prefix + topic.name, offset)
+                for offset, (envelope, topic) in enumerate(envelopes)
+            ]
+        )
 
     def dead_letters(self, topic: Topic) -> list[Captured]:
         return [c for c in self.captured if c.topic == self.prefix + topic.dead_letter.name]

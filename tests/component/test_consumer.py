@@ -23,7 +23,7 @@ from leadline.contracts.db import create_engine
 from leadline.contracts.envelope import MAX_EVENT_BYTES, Envelope
 from leadline.contracts.errors import RuleViolation
 from leadline.contracts.events import Event, LeadCreatedV1, LeadStatusChangedV1
-from leadline.contracts.messaging.consumer import EventConsumer, RetryPolicy
+from leadline.contracts.messaging.consumer import EventConsumer, RetryPolicy, Together
 from leadline.contracts.messaging.dead_letters import DeadLetters
 from leadline.contracts.messaging.outbox import Publication
 from leadline.contracts.messaging.publisher import RawPublisher
@@ -32,22 +32,10 @@ from leadline.contracts.migrations import upgrade
 from leadline.documents.adapters.tables import lead_copies
 from leadline.documents.adapters.unit_of_work import DocumentsUnitOfWork
 from leadline.documents.service import use_cases
-from tests.component.builders import call_received, lead_created, status_changed
+from tests.component.builders import FakeRecord, call_received, lead_created, record_of, status_changed
 from tests.support.databases import sqlite_url
 
 CONSUMER = "leadline.documents"
-
-
-@dataclass(frozen=True)
-class FakeRecord:
-    """What aiokafka hands the consumer."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: Sequence[tuple[str, bytes]]
 
 
 class RecordingPublisher(RawPublisher):
@@ -70,12 +58,28 @@ class Failures:
 
     def wrap(self, handler: Any) -> Any:
         async def maybe_failing(uow: DocumentsUnitOfWork, event: Event, envelope: Envelope) -> None:
-            attempt = self.attempts[envelope.id] = self.attempts.get(envelope.id, 0) + 1
+            attempt = self._attempted(envelope)
             await handler(uow, event, envelope)  # written first, so a failure must roll it back
             if envelope.id in self.failing and attempt <= self.failing_attempts.get(envelope.id, attempt):
                 raise self.failing[envelope.id]
 
         return maybe_failing
+
+    def wrap_together(self, apply: Any) -> Together:
+        """As ``wrap``, for a handler that applies a run of events at once: the run fails if one of them does."""
+
+        async def maybe_failing(uow: DocumentsUnitOfWork, events: Sequence[tuple[Event, Envelope]]) -> None:
+            attempts = {envelope.id: self._attempted(envelope) for _, envelope in events}
+            await apply(uow, events)  # written first, so a failure must roll it back
+            for event_id, attempt in attempts.items():
+                if event_id in self.failing and attempt <= self.failing_attempts.get(event_id, attempt):
+                    raise self.failing[event_id]
+
+        return Together(maybe_failing)
+
+    def _attempted(self, envelope: Envelope) -> int:
+        attempt = self.attempts[envelope.id] = self.attempts.get(envelope.id, 0) + 1
+        return attempt
 
 
 @dataclass
@@ -89,9 +93,7 @@ class Harness:
     def record(self, event: Event, *, event_id: str | None = None) -> tuple[FakeRecord, Envelope]:
         envelope = Envelope.wrap(event, source="leadline/test", event_id=event_id)
         self.offsets += 1
-        return FakeRecord(
-            event.topic.name, 0, self.offsets, envelope.subject.encode(), envelope.data, envelope.kafka_headers()
-        ), envelope
+        return record_of(envelope, event.topic.name, self.offsets), envelope
 
     async def copies(self) -> dict[UUID, str]:
         async with self.sessions() as session:
@@ -123,7 +125,7 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
         CONSUMER,
         lambda: DocumentsUnitOfWork(sessions, publication),
         {
-            LeadCreatedV1: failures.wrap(use_cases.copy_lead),
+            LeadCreatedV1: failures.wrap_together(use_cases.copy_leads),
             LeadStatusChangedV1: failures.wrap(use_cases.lead_status_changed),
         },
         DeadLetters(publisher, consumer=CONSUMER),
@@ -171,7 +173,9 @@ async def test_one_failing_message_is_dead_lettered_after_its_retries_and_the_re
 
     assert await harness.copies() == {leads[0].lead_id: "new", leads[2].lead_id: "new"}
     assert await harness.inbox() == {good_1.id, good_2.id}
-    assert harness.failures.attempts[bad.id] == 1 + 3, "once in the batch, then alone for each of its attempts"
+    assert harness.failures.attempts[bad.id] == 1 + 1 + 3, (
+        "once in the batch, once in the half it fell in, then alone for each of its attempts"
+    )
     [(topic, value, headers)] = harness.dead_letters()
     assert (topic, value) == ("leadline.leads.lead.dlq", bad_record.value)
     assert headers["ce_id"] == bad.id
@@ -182,6 +186,24 @@ async def test_one_failing_message_is_dead_lettered_after_its_retries_and_the_re
         str(bad_record.offset),
         CONSUMER,
     )
+
+
+async def test_a_poison_message_in_a_large_batch_costs_a_few_transactions_not_one_per_message(
+    harness: Harness,
+) -> None:
+    leads = [lead_created() for _ in range(32)]
+    records = [harness.record(lead) for lead in leads]
+    poison = records[19][1]
+    harness.failures.failing[poison.id] = ValueError("poison")
+
+    await harness.consumer.consume([record for record, _ in records])
+
+    assert set(await harness.copies()) == {lead.lead_id for n, lead in enumerate(leads) if n != 19}
+    [(_, _, headers)] = harness.dead_letters()
+    assert headers["ce_id"] == poison.id
+    # Halved down to it: the batch of 32, then the halves of 16, 8, 4 and 2 it fell in, then alone 3 times.
+    assert harness.failures.attempts[poison.id] == 5 + 3
+    assert max(n for event_id, n in harness.failures.attempts.items() if event_id != poison.id) <= 5 + 1
 
 
 async def test_a_message_that_succeeds_on_a_retry_is_not_dead_lettered(harness: Harness) -> None:

@@ -4,8 +4,6 @@ status history, won and lost, stuck leads and workload."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -18,12 +16,14 @@ from leadline.reporting.domain.report import Dimension, Interval, PivotCell, Piv
 from leadline.reporting.service import reports
 from tests.component.builders import (
     AT,
+    FakeRecord,
     lead_assigned,
     lead_created,
     lead_deleted,
     lead_lost,
     lead_updated,
     leads_merged,
+    record_of,
     status_changed,
 )
 from tests.component.conftest import service_named
@@ -208,7 +208,7 @@ async def test_a_batch_of_many_events_folds_as_the_same_events_one_at_a_time(tmp
     ):
         for event in events:
             await single.deliver(event)
-        records = [record_of(event, offset) for offset, event in enumerate(events)]
+        records = [lead_record(event, offset) for offset, event in enumerate(events)]
         await batched.runtime.consumers[0].consume(records[:70])
         await batched.runtime.consumers[0].consume(records[70:])
 
@@ -218,19 +218,8 @@ async def test_a_batch_of_many_events_folds_as_the_same_events_one_at_a_time(tmp
         assert [row.event for row in await batched.outbox()] != []  # counts are still published
 
 
-@dataclass(frozen=True)
-class FakeRecord:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: Sequence[tuple[str, bytes]]
-
-
-def record_of(event: Event, offset: int) -> FakeRecord:
-    envelope = Envelope.wrap(event, source="leadline/leads")
-    return FakeRecord(event.topic.name, 0, offset, envelope.subject.encode(), envelope.data, envelope.kafka_headers())
+def lead_record(event: Event, offset: int) -> FakeRecord:
+    return record_of(Envelope.wrap(event, source="leadline/leads"), event.topic.name, offset)
 
 
 async def funnel_months(service: Reporting) -> dict[str, tuple[int, int, float | None]]:

@@ -177,7 +177,8 @@ async def test_a_link_being_written_holds_its_lead_and_a_delete_waits_then_is_re
     )
 
     async with leads.runtime.unit_of_work() as linking:
-        await links.call_attached(linking, attachment, Envelope.wrap(attachment, source="leadline/communications"))
+        envelope = Envelope.wrap(attachment, source="leadline/communications")
+        await links.communications_linked(linking, [(attachment, envelope)])
         deleting = await contended(leads.runtime.sessions, leads.http.delete(f"/leads/{lead_id}", headers=MANAGER))
         await linking.commit()
 

@@ -188,8 +188,11 @@ def payload_of(record: ConsumerRecord[bytes, bytes]) -> Mapping[str, Any]:
     return value
 
 
-def stack_on(kafka: LocalKafka, prefix: str, workdir: Path) -> LocalStack:
-    """The four services as processes on ``kafka``, in their own topic namespace, ports and data."""
+def stack_on(
+    kafka: LocalKafka, prefix: str, workdir: Path, database_urls: Mapping[str, str] | None = None
+) -> LocalStack:
+    """The four services as processes on ``kafka``, in their own topic namespace, ports and data (SQLite files
+    under ``workdir``, or the given database of each service)."""
     return LocalStack(
         env={
             "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap,
@@ -199,4 +202,5 @@ def stack_on(kafka: LocalKafka, prefix: str, workdir: Path) -> LocalStack:
         },
         ports={service: free_port() for service in SERVICE_PORTS},
         log_dir=workdir / "logs",
+        service_env={service: {"DATABASE_URL": url} for service, url in (database_urls or {}).items()},
     )

@@ -10,7 +10,14 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from leadline.contracts.auth import InvalidToken, Principal, Role, TokenVerifier, mint_token
+from leadline.contracts.auth import (
+    REMEMBER_VERIFIED_SECONDS,
+    InvalidToken,
+    Principal,
+    Role,
+    TokenVerifier,
+    mint_token,
+)
 
 SECRET = "a-test-secret-long-enough-for-hs256-keys"
 VERIFIER = TokenVerifier(secret=SECRET, issuer="leadline", audience="leadline")
@@ -72,6 +79,49 @@ def test_an_expired_token_is_refused() -> None:
 
     with pytest.raises(InvalidToken, match="expired"):
         VERIFIER.verify(token)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC).timestamp()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_remembered_token_is_refused_once_it_expires() -> None:
+    clock = Clock()
+    verifier = TokenVerifier(secret=SECRET, issuer="leadline", audience="leadline", clock=clock)
+    token = signed(claims(exp=datetime.fromtimestamp(clock.now + 60, UTC)))
+    assert verifier.verify(token).user_id == "anna"
+
+    clock.now += 59
+    assert verifier.verify(token).user_id == "anna"
+    clock.now += 2
+
+    with pytest.raises(InvalidToken, match="expired"):
+        verifier.verify(token)
+
+
+def test_a_token_is_checked_again_after_a_while_even_before_it_expires() -> None:
+    clock = Clock()
+    token = signed(claims(exp=datetime.fromtimestamp(clock.now + 3600, UTC)))
+    trusting = TokenVerifier(secret=SECRET, issuer="leadline", audience="leadline", clock=clock)
+    assert trusting.verify(token).user_id == "anna"
+    # The key is withdrawn (here: the secret changes under the verifier); within a few minutes, the token fails.
+    trusting._secret = "the-identity-provider-rotated-its-key-away!"
+    clock.now += REMEMBER_VERIFIED_SECONDS + 1
+
+    with pytest.raises(InvalidToken):
+        trusting.verify(token)
+
+
+def test_a_forged_token_is_refused_every_time() -> None:
+    forged = signed(claims(roles=["manager"]), secret="not-our-secret-but-long-enough-for-hs256")
+
+    for _ in range(2):
+        with pytest.raises(InvalidToken):
+            VERIFIER.verify(forged)
 
 
 def test_a_token_signed_with_another_secret_is_refused() -> None:

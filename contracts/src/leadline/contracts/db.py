@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -13,12 +12,14 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
 
+from leadline.contracts import sqlite_driver
 from leadline.contracts.messaging.outbox import Outbox, Publication
 
 
@@ -28,7 +29,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+    if parsed.drivername == "sqlite+aiosqlite":
+        parsed = parsed.set(drivername=sqlite_driver.DRIVER_NAME)
+    engine = create_async_engine(parsed, connect_args={"timeout": 30}, **kwargs)
     _make_sqlite_transactional(engine)
     return engine
 
@@ -62,16 +65,166 @@ def read_only_engine(engine: AsyncEngine) -> AsyncEngine:
     return engine.execution_options(**{_READ_ONLY: True})
 
 
-_SQLITE_WRITE_GATES: WeakKeyDictionary[Engine, asyncio.Lock] = WeakKeyDictionary()
+class Transaction:
+    """A unit of work's transaction on its own session: PostgreSQL's, and every transaction that only reads."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def close(self) -> None:
+        """Rolls back what was not committed."""
+        try:
+            await self.session.rollback()
+        finally:
+            await self.session.close()
 
 
-def transaction_gate(sessions: async_sessionmaker[AsyncSession]) -> AbstractAsyncContextManager[Any]:
-    """SQLite has one writer at a time. Transactions of one process queue here, in order, instead
-    of sleeping in SQLite's busy handler (which backs off by up to 100 ms a try under contention)."""
+# Enough members that a burst shares a few commits; few enough that the first of them does not wait long.
+MAX_GROUP_MEMBERS = 64
+
+
+class _WriteGroup:
+    """SQLite has one writer. The units of work of a process that write take turns in one transaction, each
+    in a savepoint of its own, and the transaction commits once nobody is waiting for a turn: a group commit.
+
+    A member's effects are undone alone (ROLLBACK TO its savepoint) when it fails; when it succeeds it is
+    answered only after the group's COMMIT, so nothing is acknowledged before it is durable. Members of one
+    group see each other's writes, as they would after each other's commits: they stand or fall together.
+    Turns are taken in order, in the process, instead of in SQLite's busy handler (which backs off by up to
+    100 ms a try), and the WAL gets one commit per group instead of one per request or batch."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._turn = asyncio.Lock()
+        self._queued = 0
+        self._connection: AsyncConnection | None = None
+        self._members: list[asyncio.Future[None]] = []
+        self._spoiled = False
+
+    async def join(self) -> _GroupMember:
+        self._queued += 1
+        try:
+            await self._turn.acquire()
+        finally:
+            self._queued -= 1
+        try:
+            if self._connection is None:
+                connection = await self._engine.connect()
+                try:
+                    await connection.begin()
+                except BaseException:
+                    await connection.close()
+                    raise
+                self._connection = connection
+        except BaseException:
+            self._turn.release()
+            raise
+        return _GroupMember(self, self._connection)
+
+    def await_commit(self) -> asyncio.Future[None]:
+        committed = asyncio.get_running_loop().create_future()
+        self._members.append(committed)
+        return committed
+
+    def spoil(self) -> None:
+        """A member could not undo its own writes: the group's transaction is rolled back whole."""
+        self._spoiled = True
+
+    async def leave(self) -> None:
+        """Ends a member's turn; the last in line (or a full group) commits the group first. Cancelling the
+        member does not cut the commit short, and the next turn starts only after it."""
+        if not (self._spoiled or self._queued == 0 or len(self._members) >= MAX_GROUP_MEMBERS):
+            self._turn.release()
+            return
+        finishing = asyncio.ensure_future(self._finish())
+        try:
+            await asyncio.shield(finishing)
+        finally:
+            if finishing.done():
+                self._turn.release()
+            else:
+                finishing.add_done_callback(lambda _: self._turn.release())
+
+    async def _finish(self) -> None:
+        """Commits the group (or rolls back a spoiled one) and tells every member how it went; never raises: each
+        member hears of a failure through its own answer."""
+        connection, members, spoiled = self._connection, self._members, self._spoiled
+        self._connection, self._members, self._spoiled = None, [], False
+        if connection is None:
+            return
+        error: BaseException | None = None
+        try:
+            if spoiled:
+                error = RuntimeError("a unit of work in the same group commit failed and could not be undone alone")
+            else:
+                await connection.commit()
+        except Exception as failure:
+            error = failure  # e.g. a deferred constraint: SQLite keeps the transaction open after such a COMMIT
+        finally:
+            try:
+                if error is not None:
+                    with contextlib.suppress(Exception):
+                        await connection.rollback()
+                with contextlib.suppress(Exception):
+                    await connection.close()
+            finally:
+                for member in members:
+                    if member.done():
+                        continue  # its waiter went away (cancelled)
+                    if error is None:
+                        member.set_result(None)
+                    else:
+                        member.set_exception(error)
+
+
+class _GroupMember(Transaction):
+    def __init__(self, group: _WriteGroup, connection: AsyncConnection) -> None:
+        session = AsyncSession(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        super().__init__(session)
+        self._group = group
+        self._has_turn = True
+
+    async def commit(self) -> None:
+        await self.session.commit()  # releases the member's savepoint
+        committed = self._group.await_commit()
+        self._has_turn = False
+        await self._group.leave()
+        await committed
+
+    async def close(self) -> None:
+        try:
+            if self._has_turn:
+                try:
+                    await self.session.rollback()  # to the member's savepoint
+                except BaseException:
+                    self._group.spoil()
+                    raise
+        finally:
+            try:
+                await self.session.close()
+            finally:
+                if self._has_turn:
+                    self._has_turn = False
+                    await self._group.leave()
+
+
+_WRITE_GROUPS: WeakKeyDictionary[Engine, _WriteGroup] = WeakKeyDictionary()
+
+
+async def begin_transaction(sessions: async_sessionmaker[AsyncSession]) -> Transaction:
+    """A transaction for a unit of work: of its own, or a turn in the SQLite write group of its database."""
     engine: AsyncEngine = sessions.kw["bind"]
     if engine.dialect.name != "sqlite" or engine.sync_engine.get_execution_options().get(_READ_ONLY):
-        return contextlib.nullcontext()
-    return _SQLITE_WRITE_GATES.setdefault(engine.sync_engine, asyncio.Lock())
+        session = sessions()
+        await session.begin()
+        return Transaction(session)
+    group = _WRITE_GROUPS.get(engine.sync_engine)
+    if group is None:
+        group = _WRITE_GROUPS[engine.sync_engine] = _WriteGroup(engine)
+    return await group.join()
 
 
 class UnitOfWork:
@@ -86,14 +239,8 @@ class UnitOfWork:
         self._publication = publication
 
     async def __aenter__(self) -> Self:
-        self._gate = transaction_gate(self._sessions)
-        await self._gate.__aenter__()
-        self.session = self._sessions()
-        try:
-            await self.session.begin()
-        except BaseException:
-            await self._release()
-            raise
+        self._transaction = await begin_transaction(self._sessions)
+        self.session = self._transaction.session
         self.outbox = Outbox(self.session, self._publication)
         self.started()
         return self
@@ -102,7 +249,7 @@ class UnitOfWork:
         """Hook for services to build their repositories on ``self.session``."""
 
     async def commit(self) -> None:
-        await self.session.commit()
+        await self._transaction.commit()
         if self.outbox.added:
             self._publication.relay_wakeup.set()
 
@@ -112,11 +259,4 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self._release()
-
-    async def _release(self) -> None:
-        try:
-            await self.session.rollback()
-            await self.session.close()
-        finally:
-            await self._gate.__aexit__(None, None, None)
+        await self._transaction.close()

@@ -246,7 +246,7 @@ async def ready(request: Request) -> JSONResponse:
     runtime = runtime_of(request)
     checks: dict[str, str] = {}
     try:
-        async with runtime.sessions() as session:
+        async with runtime.read_sessions() as session:
             await session.execute(text("SELECT 1"))
         checks["database"] = "ok"
     except Exception as error:  # readiness reports any failure rather than raising it

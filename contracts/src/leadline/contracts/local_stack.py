@@ -97,9 +97,13 @@ class LocalStack:
         env: Mapping[str, str],
         ports: Mapping[str, int] = SERVICE_PORTS,
         log_dir: Path | None = None,
+        service_env: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
+        """``service_env``: settings of one service only, e.g. its own ``DATABASE_URL``."""
         self.services = {
-            name: ServiceProcess(name, port, env, log_dir / f"{name}.log" if log_dir else None)
+            name: ServiceProcess(
+                name, port, {**env, **(service_env or {}).get(name, {})}, log_dir / f"{name}.log" if log_dir else None
+            )
             for name, port in ports.items()
         }
 

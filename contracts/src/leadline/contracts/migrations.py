@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import contextlib
+import fcntl
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, make_url, text
 from sqlalchemy.engine import Connection
 
 from leadline.contracts.db import create_engine
@@ -41,13 +44,32 @@ def run_migrations(service_metadata: MetaData, settings_class: type[ServiceSetti
         async with engine.connect() as connection:
             if connection.dialect.name == "postgresql":
                 # Replicas start together and each migrates first: one at a time, the others then find
-                # the schema current. (SQLite serialises writers by itself; its database is one process's.)
+                # the schema current.
                 await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
                 await connection.commit()
             await connection.run_sync(migrate)
         await engine.dispose()
 
-    asyncio.run(online())
+    with _sqlite_migration_lock(url):
+        asyncio.run(online())
+
+
+@contextlib.contextmanager
+def _sqlite_migration_lock(url: str) -> Iterator[None]:
+    """SQLite's own locks last a transaction, and a migration run commits once per revision: a second process
+    could read the version between two of them and apply the next revision again. Processes migrating one
+    SQLite file take turns on a lock file beside it instead, as PostgreSQL's take turns on an advisory lock."""
+    database = make_url(url).database
+    if make_url(url).get_backend_name() != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    Path(database).parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{database}.migrating", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def alembic_config(package: str, database_url: str) -> Config:

@@ -26,7 +26,7 @@ from leadline.contracts.db import UnitOfWork, create_engine, read_only_engine
 from leadline.contracts.events.base import Event
 from leadline.contracts.http import health_router, install_problem_handlers
 from leadline.contracts.kafka_clients import broker_security
-from leadline.contracts.messaging.consumer import BatchSteps, EventConsumer, EventHandler
+from leadline.contracts.messaging.consumer import BatchSteps, EventConsumer, Handler
 from leadline.contracts.messaging.dead_letters import DeadLetters
 from leadline.contracts.messaging.outbox import Publication
 from leadline.contracts.messaging.publisher import RawPublisher
@@ -78,7 +78,9 @@ class ServiceRuntime(Generic[U]):
             graceful_timeout=15.0,
         )
         self.publisher = RawPublisher(self.broker)
-        self.relay = OutboxRelay(self.sessions, self.publisher, wakeup=self.publication.relay_wakeup)
+        self.relay = OutboxRelay(
+            self.sessions, self.read_sessions, self.publisher, wakeup=self.publication.relay_wakeup
+        )
         self.verifier = TokenVerifier(
             secret=settings.jwt_secret.get_secret_value(),
             issuer=settings.jwt_issuer,
@@ -107,7 +109,7 @@ class ServiceRuntime(Generic[U]):
         return self._relay_task is not None and not self._relay_task.done()
 
     def subscribe(
-        self, handlers: Mapping[type[Event], EventHandler], *, batch_steps: BatchSteps | None = None
+        self, handlers: Mapping[type[Event], Handler], *, batch_steps: BatchSteps | None = None
     ) -> EventConsumer:
         """One consumer group per service, reading every topic that carries a handled event type."""
         prefix = self.settings.kafka_topic_prefix

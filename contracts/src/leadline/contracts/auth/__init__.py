@@ -7,6 +7,8 @@ against its published keys instead.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -55,12 +57,29 @@ DEMO_USERS = {
 }
 
 
+# Sales apps send the same token with every request until it expires; checking its signature again each
+# time was a tenth of a lead create. A verified token is remembered until it expires, and at most this
+# long, so a key the identity provider withdraws stops working soon even for tokens seen before.
+REMEMBER_VERIFIED_SECONDS = 300.0
+REMEMBERED_TOKENS = 10_000
+
+
 class TokenVerifier:
-    def __init__(self, *, secret: str, issuer: str, audience: str, jwks_url: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        secret: str,
+        issuer: str,
+        audience: str,
+        jwks_url: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._secret = secret
         self._issuer = issuer
         self._audience = audience
         self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True) if jwks_url else None
+        self._clock = clock
+        self._verified: dict[str, tuple[Principal, float]] = {}  # token -> (whose, valid until)
 
     @property
     def may_block(self) -> bool:
@@ -68,6 +87,19 @@ class TokenVerifier:
         return self._jwks is not None
 
     def verify(self, token: str) -> Principal:
+        now = self._clock()
+        remembered = self._verified.get(token)
+        if remembered is not None and now < remembered[1]:
+            return remembered[0]
+        principal, expires_at = self._verified_now(token)
+        if len(self._verified) >= REMEMBERED_TOKENS:
+            self._verified = {t: v for t, v in self._verified.items() if now < v[1]}
+            if len(self._verified) >= REMEMBERED_TOKENS:
+                self._verified.clear()
+        self._verified[token] = (principal, min(expires_at, now + REMEMBER_VERIFIED_SECONDS))
+        return principal
+
+    def _verified_now(self, token: str) -> tuple[Principal, float]:
         try:
             if self._jwks is not None:
                 key, algorithm = self._jwks.get_signing_key_from_jwt(token).key, "RS256"
@@ -79,10 +111,13 @@ class TokenVerifier:
                 algorithms=[algorithm],
                 issuer=self._issuer,
                 audience=self._audience,
-                options={"require": ["exp", "sub"]},
+                # Expiry is checked below, on the clock that also ends what is remembered.
+                options={"require": ["exp", "sub"], "verify_exp": False},
             )
         except jwt.PyJWTError as error:
             raise InvalidToken(str(error)) from error
+        if not isinstance(claims["exp"], int | float) or claims["exp"] <= self._clock():
+            raise InvalidToken("Signature has expired")
         granted = claims.get("roles", [])
         if not isinstance(granted, list):
             raise InvalidToken("the roles claim must be a list")
@@ -90,13 +125,14 @@ class TokenVerifier:
         roles = frozenset(Role(r) for r in granted if r in known)
         if not roles:
             raise InvalidToken("the token grants none of the roles salesperson, manager")
-        return Principal(
+        principal = Principal(
             user_id=str(claims["sub"]),
             name=str(claims.get("name", claims["sub"])),
             roles=roles,
             extension=str(claims["ext"]) if claims.get("ext") else None,
             email=str(claims["email"]).lower() if claims.get("email") else None,
         )
+        return principal, float(claims["exp"])
 
 
 def mint_token(

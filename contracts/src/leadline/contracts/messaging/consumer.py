@@ -54,6 +54,18 @@ class Delivery:
 
 
 @dataclass(frozen=True)
+class Together:
+    """A handler that applies a run of events of one type at once (events in batch order): one lookup per kind of
+    key for all of them and bulk writes, where one event at a time would cost a few round trips to the database
+    each. ``apply(uow, [(event, envelope), ...])`` must give what applying them one by one in that order would."""
+
+    apply: Callable[[Any, Sequence[tuple[Any, Envelope]]], Awaitable[None]]
+
+
+Handler = EventHandler | Together
+
+
+@dataclass(frozen=True)
 class BatchSteps:
     """Optional steps around a batch's handlers, in its transaction, each given the batch's new deliveries:
     ``prepare`` before them (e.g. load in one query what they will need), ``finish`` after (e.g. write what
@@ -77,7 +89,7 @@ class EventConsumer:
         self,
         name: str,
         unit_of_work: Callable[[], UnitOfWork],
-        handlers: Mapping[type[Event], EventHandler],
+        handlers: Mapping[type[Event], Handler],
         dead_letters: DeadLetters,
         retry: RetryPolicy = RetryPolicy(),
         external_topics: frozenset[str] = frozenset(),
@@ -122,21 +134,24 @@ class EventConsumer:
                 await self._dead_letters.send(record, error)
                 continue
             deliveries.append(Delivery(record, envelope, event))
-        if not deliveries:
+        if deliveries:
+            await self._apply_isolating(deliveries)
+
+    async def _apply_isolating(self, deliveries: Sequence[Delivery]) -> None:
+        """Applies the batch; when it fails, its halves in order, down to the one message at fault (which goes to
+        the dead letters): a poison message costs a few transactions, not one per message of its batch."""
+        if len(deliveries) == 1:
+            await self._apply_alone(deliveries[0])
             return
         try:
             await self._apply(deliveries)
         except Exception as error:
             if _is_transient(error):
                 raise
-            log.warning(
-                "%s: batch of %d failed (%r); isolating the message at fault",
-                self.name,
-                len(deliveries),
-                error,
-            )
-            for delivery in deliveries:
-                await self._apply_alone(delivery)
+            log.warning("%s: batch of %d failed (%r); halving it", self.name, len(deliveries), error)
+            middle = len(deliveries) // 2
+            await self._apply_isolating(deliveries[:middle])
+            await self._apply_isolating(deliveries[middle:])
 
     async def _apply(self, deliveries: Sequence[Delivery]) -> None:
         async with self._unit_of_work() as uow:
@@ -155,8 +170,12 @@ class EventConsumer:
                     unseen.append(delivery)
             if self._batch_steps and unseen:
                 await self._batch_steps.prepare(uow, unseen)
-            for delivery in unseen:
-                await self._handlers[type(delivery.event)](uow, delivery.event, delivery.envelope)
+            for handler, run in _runs(unseen, self._handlers):
+                if isinstance(handler, Together):
+                    await handler.apply(uow, [(delivery.event, delivery.envelope) for delivery in run])
+                else:
+                    for delivery in run:
+                        await handler(uow, delivery.event, delivery.envelope)
             if self._batch_steps and unseen:
                 await self._batch_steps.finish(uow, unseen)
             fresh = [d.envelope.id for d in unseen]
@@ -181,3 +200,17 @@ class EventConsumer:
                     await self._dead_letters.send(delivery.record, error)
                     return
                 await asyncio.sleep(self._retry.backoff(attempt))
+
+
+def _runs(
+    deliveries: Sequence[Delivery], handlers: Mapping[type[Event], Handler]
+) -> list[tuple[Handler, list[Delivery]]]:
+    """The deliveries cut where the handler changes: each run is handled at once, and runs in batch order."""
+    runs: list[tuple[Handler, list[Delivery]]] = []
+    for delivery in deliveries:
+        handler = handlers[type(delivery.event)]
+        if runs and runs[-1][0] is handler:
+            runs[-1][1].append(delivery)
+        else:
+            runs.append((handler, [delivery]))
+    return runs

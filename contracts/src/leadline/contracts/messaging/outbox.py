@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,6 +50,19 @@ class Outbox:
     ) -> Envelope:
         """Writes ``event`` to the outbox; ``caused_by`` is the event being handled, if any, so the
         new one carries the same correlation id and names its cause."""
+        envelope, row = self._row(event, caused_by)
+        await self._session.execute(_INSERT, row)
+        self.added += 1
+        return envelope
+
+    async def add_all(self, events: Sequence[tuple[Event, Envelope | None]]) -> None:
+        """``add`` for many events, each with its cause, in one statement."""
+        if not events:
+            return
+        await self._session.execute(_INSERT, [self._row(event, caused_by)[1] for event, caused_by in events])
+        self.added += len(events)
+
+    def _row(self, event: Event, caused_by: Envelope | None) -> tuple[Envelope, dict[str, Any]]:
         if type(event) not in self._publication.event_types:
             # Keeps the AsyncAPI document, generated from the same declaration, true.
             raise TypeError(f"{self._publication.source} does not declare that it publishes {event.type}")
@@ -57,16 +72,11 @@ class Outbox:
             correlation_id=(caused_by.correlation_id or caused_by.id) if caused_by else None,
             causation_id=caused_by.id if caused_by else None,
         )
-        await self._session.execute(
-            _INSERT,
-            {
-                "event_id": envelope.id,
-                "topic": self._publication.topic_prefix + event.topic.name,
-                "key": envelope.subject,
-                "headers": [[k, v.decode()] for k, v in envelope.kafka_headers()],
-                "payload": envelope.data,
-                "created_at": datetime.now(UTC),
-            },
-        )
-        self.added += 1
-        return envelope
+        return envelope, {
+            "event_id": envelope.id,
+            "topic": self._publication.topic_prefix + event.topic.name,
+            "key": envelope.subject,
+            "headers": [[k, v.decode()] for k, v in envelope.kafka_headers()],
+            "payload": envelope.data,
+            "created_at": datetime.now(UTC),
+        }

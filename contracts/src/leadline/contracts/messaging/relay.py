@@ -9,7 +9,7 @@ import logging
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from leadline.contracts.db import transaction_gate
+from leadline.contracts.db import begin_transaction
 from leadline.contracts.messaging.publisher import RawPublisher
 from leadline.contracts.messaging.tables import outbox
 
@@ -27,6 +27,7 @@ class OutboxRelay:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
+        read_sessions: async_sessionmaker[AsyncSession],
         publisher: RawPublisher,
         *,
         wakeup: asyncio.Event,
@@ -35,6 +36,7 @@ class OutboxRelay:
         max_backoff_seconds: float = 10.0,
     ) -> None:
         self._sessions = sessions
+        self._read_sessions = read_sessions  # committed rows only: never what a write group has not committed yet
         self._publisher = publisher
         self._batch_size = batch_size
         self._idle_poll = idle_poll_seconds
@@ -65,7 +67,7 @@ class OutboxRelay:
         self._wakeup.clear()
 
     async def publish_pending(self) -> int:
-        async with transaction_gate(self._sessions), self._sessions() as session:
+        async with self._read_sessions() as session:
             rows = (
                 await session.execute(
                     select(
@@ -83,12 +85,16 @@ class OutboxRelay:
         if not rows:
             return 0
         await self._publisher.send_all([(row.topic, row.key, row.payload, dict(row.headers)) for row in rows])
-        async with transaction_gate(self._sessions), self._sessions() as session, session.begin():
+        transaction = await begin_transaction(self._sessions)
+        try:
             # Exactly the rows sent: a transaction committing meanwhile may have added a lower seq.
-            await session.execute(delete(outbox).where(outbox.c.seq.in_([row.seq for row in rows])))
+            await transaction.session.execute(delete(outbox).where(outbox.c.seq.in_([row.seq for row in rows])))
+            await transaction.commit()
+        finally:
+            await transaction.close()
         self.published += len(rows)
         return len(rows)
 
     async def backlog(self) -> int:
-        async with self._sessions() as session:
+        async with self._read_sessions() as session:
             return int((await session.execute(select(func.count()).select_from(outbox))).scalar_one())

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, Select, Table, insert, select, union, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +35,8 @@ from leadline.contracts.pagination import newest_first
 
 T = TypeVar("T", bound=TriageItem)
 
+_INSERT_CALL = insert(calls)  # built once, values bound per call (see leadline.contracts.messaging.outbox)
+
 
 class TriageRepository(Generic[T]):
     """What storing calls and storing e-mails have in common: one table of items with a triage state,
@@ -46,6 +49,7 @@ class TriageRepository(Generic[T]):
         *,
         kind: str,
         newest_by: str,
+        sender: str,
         to_item: Callable[[RowMapping], T],
         to_columns: Callable[[T], dict[str, Any]],
     ) -> None:
@@ -53,6 +57,7 @@ class TriageRepository(Generic[T]):
         self._session = session
         self._table = table
         self._newest_by = table.c[newest_by]
+        self._from = table.c[sender]
         self._to_item = to_item
         self._to_columns = to_columns
 
@@ -93,23 +98,35 @@ class TriageRepository(Generic[T]):
         )
         return [self._to_item(row) for row in rows], next_cursor
 
-    async def awaiting_lead(self, lead_id: UUID) -> list[T]:
-        """Items a lead was requested from, with that lead's id, not yet attached to it: waiting for it, or back in
-        triage after that request was refused or cancelled (it may still be created: a retry, a late answer)."""
+    async def awaiting_leads(self, lead_ids: Collection[UUID]) -> dict[UUID, list[T]]:
+        """Items each of these leads was requested from, not yet attached to it: waiting for it, or back in triage
+        after that request was refused or cancelled (it may still be created: a retry, a late answer)."""
         table = self._table
-        waiting = await self._many(select(table).where(table.c.lead_id == lead_id, table.c.state == "lead_requested"))
-        returned = await self._many(
-            select(table).where(
-                table.c.returned_from_lead_id == lead_id,
-                table.c.state == "triage",
-                table.c.returned_reason.in_(sorted(RETRYABLE)),
-            )
+        ids = list(lead_ids)
+        waiting = select(table).where(table.c.lead_id.in_(ids), table.c.state == "lead_requested")
+        returned = select(table).where(
+            table.c.returned_from_lead_id.in_(ids),
+            table.c.state == "triage",
+            table.c.returned_reason.in_(sorted(RETRYABLE)),
         )
-        return waiting + returned
+        found: dict[UUID, list[T]] = {}
+        for item in await self._many(waiting) + await self._many(returned):
+            lead_id = item.lead_id or (item.returned.lead_id if item.returned else None)
+            assert lead_id is not None
+            found.setdefault(lead_id, []).append(item)
+        return found
 
     async def attached_to(self, lead_id: UUID) -> list[T]:
         table = self._table
         return await self._many(select(table).where(table.c.lead_id == lead_id, table.c.state == "attached"))
+
+    async def in_triage_from_any(self, senders: Collection[str]) -> dict[str, list[T]]:
+        """Items in triage from each of these numbers (calls) or addresses (e-mails), oldest first."""
+        query = select(self._table).where(self._from.in_(list(senders)), self._table.c.state == "triage")
+        found: dict[str, list[T]] = {}
+        for item in await self._many(query.order_by(self._newest_by)):
+            found.setdefault(item.contact, []).append(item)
+        return found
 
     async def of_lead(self, lead_id: UUID) -> list[T]:
         """Items attached to the lead, or waiting in triage with it among their candidates."""
@@ -137,14 +154,26 @@ class TriageRepository(Generic[T]):
 class CallRepository(TriageRepository[Call]):
     def __init__(self, session: AsyncSession) -> None:
         super().__init__(
-            session, calls, kind=Call.kind, newest_by="received_at", to_item=_call, to_columns=_call_columns
+            session,
+            calls,
+            kind=Call.kind,
+            newest_by="received_at",
+            sender="caller_number",
+            to_item=_call,
+            to_columns=_call_columns,
         )
 
     async def get_by_pbx_call_id(self, pbx_call_id: str) -> Call | None:
         return await self._first(calls.c.pbx_call_id == pbx_call_id)
 
-    async def in_triage_from(self, caller_number: str) -> list[Call]:
-        return await self._many(select(calls).where(calls.c.caller_number == caller_number, calls.c.state == "triage"))
+    async def stored_pbx_call_ids(self, pbx_call_ids: Collection[str]) -> set[str]:
+        """Which of these PBX call ids belong to calls already stored."""
+        query = select(calls.c.pbx_call_id).where(calls.c.pbx_call_id.in_(list(pbx_call_ids)))
+        return set((await self._session.execute(query)).scalars())
+
+    async def add_all(self, new_calls: Sequence[Call]) -> None:
+        if new_calls:
+            await self._session.execute(_INSERT_CALL, [_call_columns(call) for call in new_calls])
 
     async def page_of_extension(
         self, extension: str | None, *, state: ItemState | None, limit: int, cursor: str | None
@@ -157,7 +186,13 @@ class CallRepository(TriageRepository[Call]):
 class EmailRepository(TriageRepository[Email]):
     def __init__(self, session: AsyncSession) -> None:
         super().__init__(
-            session, emails, kind=Email.kind, newest_by="sent_at", to_item=_email, to_columns=_email_columns
+            session,
+            emails,
+            kind=Email.kind,
+            newest_by="sent_at",
+            sender="sender",
+            to_item=_email,
+            to_columns=_email_columns,
         )
 
     async def add(self, item: Email) -> None:
@@ -184,9 +219,6 @@ class EmailRepository(TriageRepository[Email]):
             .with_for_update(read=True, of=known_leads)
         )
         return dict(rows.all())
-
-    async def in_triage_from(self, sender: str) -> list[Email]:
-        return await self._many(select(emails).where(emails.c.sender == sender, emails.c.state == "triage"))
 
     async def in_triage_replying_to(self, message_id: str) -> list[Email]:
         """E-mails in triage whose In-Reply-To or References names the message."""
@@ -232,17 +264,31 @@ class KnownLeadRepository:
         return bool((await self._session.execute(query)).scalar_one_or_none())
 
     async def with_phone(self, phone: str) -> list[KnownLead]:
-        """The leads known by the phone: as theirs, or as one a lead merged into them had."""
-        return await self._known_by("phone", known_leads.c.phone, phone)
+        return (await self.with_phones({phone})).get(phone, [])
+
+    async def with_phones(self, phones: Collection[str]) -> dict[str, list[KnownLead]]:
+        """The leads known by each of these phones (as theirs, or as one a lead merged into them had), held like
+        ``claim`` holds one; a phone no lead has is absent."""
+        wanted = list(phones)
+        ids = union(
+            select(known_leads.c.lead_id).where(known_leads.c.phone.in_(wanted)),
+            select(known_lead_contacts.c.lead_id).where(
+                known_lead_contacts.c.kind == "phone", known_lead_contacts.c.value.in_(wanted)
+            ),
+        )
+        found: dict[str, list[KnownLead]] = {}
+        for lead in await self._where(known_leads.c.lead_id.in_(ids), hold=True):
+            for phone in {lead.phone, *lead.other_phones} & set(wanted):
+                assert phone is not None
+                found.setdefault(phone, []).append(lead)
+        return found
 
     async def with_email(self, email: str) -> list[KnownLead]:
-        return await self._known_by("email", known_leads.c.email, email)
-
-    async def _known_by(self, kind: str, column: ColumnElement[str | None], value: str) -> list[KnownLead]:
+        """The leads known by the address (as theirs, or as one a lead merged into them had), held like ``claim``."""
         ids = union(
-            select(known_leads.c.lead_id).where(column == value),
+            select(known_leads.c.lead_id).where(known_leads.c.email == email),
             select(known_lead_contacts.c.lead_id).where(
-                known_lead_contacts.c.kind == kind, known_lead_contacts.c.value == value
+                known_lead_contacts.c.kind == "email", known_lead_contacts.c.value == email
             ),
         )
         return await self._where(known_leads.c.lead_id.in_(ids), hold=True)
@@ -261,14 +307,23 @@ class KnownLeadRepository:
         if new:
             await self._session.execute(insert(known_lead_contacts), new)
 
-    async def put(self, lead: KnownLead) -> None:
-        """Adds the lead, or replaces what was known of it (an event seen again); one gone stays gone."""
-        values = {column.key: getattr(lead, column.key) for column in known_leads.c if column.key != "gone"}
-        result = await self._session.execute(
-            update(known_leads).where(known_leads.c.lead_id == lead.lead_id).values(**values)
+    async def put_all(self, leads: Sequence[KnownLead]) -> None:
+        """Adds the leads, or replaces what was known of them (events seen again); of two for one lead, the last.
+        One gone stays gone."""
+        latest = {lead.lead_id: lead for lead in leads}
+        if not latest:
+            return
+        dialect = self._session.get_bind().dialect.name
+        upsert = (postgresql if dialect == "postgresql" else sqlite).insert(known_leads)
+        kept = [column.key for column in known_leads.c if column.key not in ("lead_id", "gone")]
+        statement = upsert.on_conflict_do_update(
+            index_elements=[known_leads.c.lead_id], set_={key: upsert.excluded[key] for key in kept}
         )
-        if result.rowcount == 0:  # type: ignore[attr-defined]
-            await self._session.execute(insert(known_leads).values(**values, gone=False))
+        rows = [
+            {"lead_id": lead.lead_id, "gone": False, **{key: getattr(lead, key) for key in kept}}
+            for lead in latest.values()
+        ]
+        await self._session.execute(statement, rows)
 
     async def forget(self, lead_id: UUID, *, at: datetime) -> None:
         """The lead was deleted or merged into another: later calls and e-mails no longer match it, and nothing is

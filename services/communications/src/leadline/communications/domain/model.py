@@ -143,6 +143,11 @@ class TriageItem(ABC):
     returned: Returned | None = None  # why it is back in triage, until a decision is made about it
 
     @property
+    @abstractmethod
+    def contact(self) -> str:
+        """Who it came from, as leads are matched by: the caller's number, or the sender's address."""
+
+    @property
     def awaits_lead(self) -> bool:
         """Still without a lead: in triage, or a lead was requested and not created yet."""
         return self.state in ("triage", "lead_requested")
@@ -289,6 +294,10 @@ class Call(TriageItem):
     direction: str
     received_at: datetime
 
+    @property
+    def contact(self) -> str:
+        return self.caller_number
+
     def with_lead_requested(self, lead_id: UUID, name: str, *, by: str, at: datetime) -> Self:
         self._ensure_in_triage()
         if not is_e164(self.caller_number):
@@ -322,6 +331,10 @@ class Email(TriageItem):
     text_body: str | None
     html_body: str | None
     attachments: tuple[MailAttachment, ...]
+
+    @property
+    def contact(self) -> str:
+        return self.sender
 
     @property
     def thread(self) -> tuple[str, ...]:

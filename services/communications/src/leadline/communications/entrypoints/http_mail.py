@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 
 from leadline.communications.adapters.rfc5322 import gateway_event
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
-from leadline.communications.service import use_cases
+from leadline.communications.service import intake
 from leadline.contracts.http import PROBLEM_RESPONSES, Manager, unit_of_work
 
 UnitOfWork = Annotated[CommunicationsUnitOfWork, Depends(unit_of_work)]
@@ -55,6 +55,6 @@ async def upload_message(request: Request, user: Manager, uow: UnitOfWork) -> Ac
         raise HTTPException(415, f"send the message as {RFC822}, not {media_type or 'no content type'}")
     event = gateway_event(await request.body(), received_at=datetime.now(UTC))
     async with uow:
-        await use_cases.take_in_message(uow, event)
+        await intake.take_in_message(uow, event)
         await uow.commit()
     return Accepted(message_id=event.message_id)

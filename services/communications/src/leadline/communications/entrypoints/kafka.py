@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
-from leadline.communications.service import use_cases
+from leadline.communications.service import intake, use_cases
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import (
     CallReceivedV1,
@@ -16,17 +18,19 @@ from leadline.contracts.events import (
     LeadStatusChangedV1,
     LeadUpdatedV1,
 )
-from leadline.contracts.messaging.consumer import EventHandler
+from leadline.contracts.messaging.consumer import Handler, Together
 
 
-def handlers(phone_region: str) -> dict[type[Event], EventHandler]:
-    async def on_call_received(uow: CommunicationsUnitOfWork, event: CallReceivedV1, envelope: Envelope) -> None:
-        await use_cases.register_call(uow, event, envelope, phone_region=phone_region)
+def handlers(phone_region: str) -> dict[type[Event], Handler]:
+    async def on_calls_received(
+        uow: CommunicationsUnitOfWork, received: Sequence[tuple[CallReceivedV1, Envelope]]
+    ) -> None:
+        await intake.register_calls(uow, received, phone_region=phone_region)
 
     return {
-        CallReceivedV1: on_call_received,
-        EmailReceivedV1: use_cases.register_email,
-        LeadCreatedV1: use_cases.remember_lead,
+        CallReceivedV1: Together(on_calls_received),
+        EmailReceivedV1: intake.register_email,
+        LeadCreatedV1: Together(use_cases.remember_leads),
         LeadUpdatedV1: use_cases.lead_updated,
         LeadStatusChangedV1: use_cases.lead_status_changed,
         LeadMergedV1: use_cases.lead_merged,

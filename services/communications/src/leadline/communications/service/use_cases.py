@@ -7,7 +7,7 @@ the same way (created, changed, merged, deleted); only what they carry and how t
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar, cast
 from uuid import UUID
@@ -21,9 +21,6 @@ from leadline.communications.domain.model import (
     KnownLead,
     TriageItem,
     ensure_may_handle,
-    match_call,
-    match_email,
-    normalised_number,
 )
 from leadline.communications.service.commands import Attach, RequestLead
 from leadline.contracts.auth import Principal
@@ -33,15 +30,11 @@ from leadline.contracts.events import (
     CallAttachedV1,
     CallIgnoredV1,
     CallLeadRequestedV1,
-    CallReceivedV1,
-    CallRegisteredV1,
     CallReturnedToTriageV1,
     CallUnignoredV1,
     EmailAttachedV1,
     EmailIgnoredV1,
     EmailLeadRequestedV1,
-    EmailReceivedV1,
-    EmailRegisteredV1,
     EmailReturnedToTriageV1,
     EmailUnignoredV1,
     Event,
@@ -57,124 +50,57 @@ T = TypeVar("T", bound=TriageItem)
 How = Literal["lead_created", "chosen", "matched"]
 
 
-async def register_call(
-    uow: CommunicationsUnitOfWork,
-    event: CallReceivedV1,
-    envelope: Envelope,
-    *,
-    phone_region: str,
-) -> None:
-    """Stores a call the PBX saw and matches it to a lead. Gateways retry, and a retry carries the
-    same PBX call id: it finds the call already stored and has no further effect."""
-    if await uow.calls.get_by_pbx_call_id(event.pbx_call_id) is not None:
-        return
-    caller_number = normalised_number(event.caller_number, phone_region)
-    match = match_call(caller_number, await uow.known_leads.with_phone(caller_number))
-    call = Call(
-        id=uuid.uuid4(),
-        pbx_call_id=event.pbx_call_id,
-        caller_number=caller_number,
-        called_number=event.called_number,
-        extension=event.extension,
-        direction=event.direction,
-        received_at=event.received_at,
-        state=match.state,
-        lead_id=match.lead_id,
-        candidate_lead_ids=match.candidate_lead_ids,
-    )
-    await uow.calls.add(call)
-    await uow.outbox.add(
-        CallRegisteredV1(
-            call_id=call.id,
-            pbx_call_id=call.pbx_call_id,
-            caller_number=call.caller_number,
-            extension=call.extension,
-            received_at=call.received_at,
-            state=match.state,
-            lead_id=call.lead_id,
-            candidate_lead_ids=list(call.candidate_lead_ids),
-        ),
-        caused_by=envelope,
-    )
+async def remember_leads(uow: CommunicationsUnitOfWork, events: Sequence[tuple[LeadCreatedV1, Envelope]]) -> None:
+    """Keeps new leads for matching later calls and e-mails, a batch at a time; what waited for such a lead joins
+    it, and what it was created from gets attached. Each kind of thing is read once for the whole batch."""
+    created = [(_known(event), event, envelope) for event, envelope in events]
+    await uow.known_leads.put_all([lead for lead, _, _ in created])
+    open_leads = [lead for lead, _, _ in created if not lead.closed]
+    calls_waiting = await uow.calls.in_triage_from_any({lead.phone for lead in open_leads if lead.phone})
+    emails_waiting = await uow.emails.in_triage_from_any({lead.email for lead in open_leads if lead.email})
+    lead_ids = {lead.lead_id for lead, _, _ in created}
+    calls_requested = await uow.calls.awaiting_leads(lead_ids)
+    emails_requested = await uow.emails.awaiting_leads(lead_ids)
+    # What asked for a lead is attached to it as made from it, though one back in triage (its request refused or
+    # cancelled) may also be waiting for a lead with its number or address: it is no longer waiting for that.
+    calls_waiting = _without(calls_waiting, calls_requested)
+    emails_waiting = _without(emails_waiting, emails_requested)
+    for lead, event, envelope in created:
+        await _attach_requested(uow, uow.calls, calls_requested.get(lead.lead_id, []), event, envelope)
+        await _attach_requested(uow, uow.emails, emails_requested.get(lead.lead_id, []), event, envelope)
+        if not lead.closed:
+            # Taken out of the batch's lists: a second lead with the same number finds them decided, as it would
+            # have one event at a time.
+            if lead.phone:
+                await _attach_all(uow, uow.calls, calls_waiting.pop(lead.phone, []), lead.lead_id, envelope)
+            if lead.email:
+                await _attach_all(uow, uow.emails, emails_waiting.pop(lead.email, []), lead.lead_id, envelope)
 
 
-async def register_email(uow: CommunicationsUnitOfWork, event: EmailReceivedV1, envelope: Envelope) -> None:
-    """Stores an e-mail the mail gateway received and matches it to a lead: by its thread, else by its
-    sender. A retry carries the same Message-ID: it finds the e-mail already stored and has no effect."""
-    if await uow.emails.get_by_message_id(event.message_id) is not None:
-        return
-    received = Email(
-        id=uuid.uuid4(),
-        message_id=event.message_id,
-        in_reply_to=event.in_reply_to,
-        references=tuple(event.references),
-        sender=event.sender.address.lower(),
-        sender_name=event.sender.name,
-        to=tuple(event.to),
-        cc=tuple(event.cc),
-        subject_line=event.subject_line,
-        sent_at=event.sent_at,
-        text_body=event.text_body,
-        html_body=event.html_body,
-        attachments=tuple(event.attachments),
-        state="triage",
-    )
-    match = match_email(
-        received.thread,
-        await uow.emails.leads_of_messages(received.thread),
-        received.sender,
-        await uow.known_leads.with_email(received.sender),
-    )
-    email = replace(received, state=match.state, lead_id=match.lead_id, candidate_lead_ids=match.candidate_lead_ids)
-    await uow.emails.add(email)
-    await uow.outbox.add(
-        EmailRegisteredV1(
-            email_id=email.id,
-            message_id=email.message_id,
-            sender=email.sender,
-            subject_line=email.subject_line,
-            sent_at=email.sent_at,
-            state=match.state,
-            lead_id=match.lead_id,
-            matched_by=("thread" if match.by_thread else "sender") if match.state == "attached" else None,
-            candidate_lead_ids=list(match.candidate_lead_ids),
-        ),
-        caused_by=envelope,
-    )
-    if match.lead_id is not None:
-        await _follow_thread(uow, email, match.lead_id, envelope)
+def _without(waiting: dict[str, list[T]], requested: dict[UUID, list[T]]) -> dict[str, list[T]]:
+    taken = {item.id for items in requested.values() for item in items}
+    return {contact: [item for item in items if item.id not in taken] for contact, items in waiting.items()}
 
 
-async def take_in_message(uow: CommunicationsUnitOfWork, event: EmailReceivedV1) -> None:
-    """A message uploaded to the mail ingestion adapter goes out as a mail gateway's event, through the outbox,
-    and comes back in through register_email like every gateway's: one intake, one place that dedupes."""
-    await uow.outbox.add(event)
-
-
-async def remember_lead(uow: CommunicationsUnitOfWork, event: LeadCreatedV1, envelope: Envelope) -> None:
-    """Keeps the lead for matching later calls and e-mails; what waited for such a lead joins it, and what
-    it was created from gets attached."""
-    lead = KnownLead(
+def _known(event: LeadCreatedV1) -> KnownLead:
+    return KnownLead(
         lead_id=event.lead_id,
         phone=event.phone,
         closed=event.closed,
         created_at=event.created_at,
         email=event.email.lower() if event.email else None,
     )
-    await uow.known_leads.put(lead)
-    # What asked for this lead first: one back in triage after its request was cancelled also matches the lead by
-    # its number, but it was made from it.
-    await _attach_requested(uow, uow.calls, event, envelope)
-    await _attach_requested(uow, uow.emails, event, envelope)
-    if not lead.closed:
-        await _attach_waiting(uow, lead, lead.phone, lead.email, envelope)
 
 
 async def _attach_requested(
-    uow: CommunicationsUnitOfWork, repository: TriageRepository[T], event: LeadCreatedV1, envelope: Envelope
+    uow: CommunicationsUnitOfWork,
+    repository: TriageRepository[T],
+    requested: list[T],
+    event: LeadCreatedV1,
+    envelope: Envelope,
 ) -> None:
     """The lead id was chosen when the lead was requested, so the item it was made from names it already."""
-    for item in await repository.awaiting_lead(event.lead_id):
+    for item in requested:
         attached = item.attached_to_created_lead(event.lead_id, by=event.created_by, at=event.created_at)
         await _attached(uow, repository, attached, "lead_created", event.created_by, event.created_at, envelope)
 
@@ -203,9 +129,11 @@ async def _attach_waiting(
     """An item that came before its sender's lead was known waits in triage with no candidate; the lead
     appearing is the match it lacked. Items with several candidates stay for a person to decide."""
     if phone:
-        await _attach_all(uow, uow.calls, await uow.calls.in_triage_from(phone), lead.lead_id, envelope)
+        waiting = await uow.calls.in_triage_from_any({phone})
+        await _attach_all(uow, uow.calls, waiting.get(phone, []), lead.lead_id, envelope)
     if email:
-        await _attach_all(uow, uow.emails, await uow.emails.in_triage_from(email), lead.lead_id, envelope)
+        waiting_emails = await uow.emails.in_triage_from_any({email})
+        await _attach_all(uow, uow.emails, waiting_emails.get(email, []), lead.lead_id, envelope)
 
 
 async def _attach_all(
@@ -462,7 +390,7 @@ async def _attached(
     await repository.save(attached)
     await uow.outbox.add(_attached_event(attached, attached.lead_id, how, by, at), caused_by=caused_by)
     if isinstance(attached, Email):
-        await _follow_thread(uow, attached, attached.lead_id, caused_by)
+        await follow_thread(uow, attached, attached.lead_id, caused_by)
 
 
 def _attached_event(item: TriageItem, lead_id: UUID, how: How, by: str, at: datetime) -> Event:
@@ -495,9 +423,7 @@ def _email_attached(
     )
 
 
-async def _follow_thread(
-    uow: CommunicationsUnitOfWork, email: Email, lead_id: UUID, caused_by: Envelope | None
-) -> None:
+async def follow_thread(uow: CommunicationsUnitOfWork, email: Email, lead_id: UUID, caused_by: Envelope | None) -> None:
     """Replies to an e-mail that were left in triage (they came first, or were ambiguous by sender) belong
     where the e-mail now is: the thread says more than the sender's address. So do their own replies."""
     pending = [email.message_id]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -29,8 +30,14 @@ class LeadCopyRepository:
     async def mark_deleted(self, lead_id: UUID) -> None:
         await self._session.execute(update(lead_copies).where(lead_copies.c.lead_id == lead_id).values(deleted=True))
 
-    async def add(self, lead: LeadCopy) -> None:
-        await self._session.execute(insert(lead_copies).values(**vars(lead)))
+    async def known(self, lead_ids: Collection[UUID]) -> set[UUID]:
+        """Which of these leads have a copy here."""
+        query = select(lead_copies.c.lead_id).where(lead_copies.c.lead_id.in_(list(lead_ids)))
+        return set((await self._session.execute(query)).scalars())
+
+    async def add_all(self, leads: Sequence[LeadCopy]) -> None:
+        if leads:
+            await self._session.execute(insert(lead_copies), [vars(lead) for lead in leads])
 
     async def save(self, lead: LeadCopy) -> None:
         await self._session.execute(

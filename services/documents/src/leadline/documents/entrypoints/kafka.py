@@ -14,13 +14,13 @@ from leadline.contracts.events import (
     ReferenceItemChangedV1,
     SettingChangedV1,
 )
-from leadline.contracts.messaging.consumer import EventHandler
+from leadline.contracts.messaging.consumer import Handler, Together
 from leadline.documents.service import documents, use_cases
 
 
-def handlers() -> dict[type[Event], EventHandler]:
+def handlers() -> dict[type[Event], Handler]:
     return {
-        LeadCreatedV1: use_cases.copy_lead,
+        LeadCreatedV1: Together(use_cases.copy_leads),
         LeadUpdatedV1: use_cases.lead_updated,
         LeadStatusChangedV1: use_cases.lead_status_changed,
         LeadAssignedV1: use_cases.lead_assigned,

@@ -3,6 +3,7 @@ product names. Each runs inside the consumer's unit of work."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from uuid import UUID
 
 from leadline.contracts.envelope import Envelope
@@ -20,27 +21,34 @@ from leadline.documents.adapters.unit_of_work import DocumentsUnitOfWork
 from leadline.documents.domain.model import LeadCopy
 
 
-async def copy_lead(uow: DocumentsUnitOfWork, event: LeadCreatedV1, envelope: Envelope) -> None:
-    if await uow.leads.get(event.lead_id) is not None:
-        return
-    await uow.leads.add(
-        LeadCopy(
-            lead_id=event.lead_id,
-            name=event.name,
-            status_code=event.status_code,
-            closed=event.closed,
-            salesperson_id=event.salesperson_id,
-            phone=event.phone,
-            email=event.email,
-            partner_id=event.partner_id,
-            product_code=event.product_code,
-            expected_revenue=event.expected_revenue,
-            currency=event.currency,
-            street=event.street,
-            city=event.city,
-            postal_code=event.postal_code,
-            country=event.country,
-        )
+async def copy_leads(uow: DocumentsUnitOfWork, events: Sequence[tuple[LeadCreatedV1, Envelope]]) -> None:
+    """Keeps a copy of each new lead, a batch at a time; a creation seen again changes nothing."""
+    known = await uow.leads.known({event.lead_id for event, _ in events})
+    copies = []
+    for event, _ in events:
+        if event.lead_id not in known:
+            known.add(event.lead_id)
+            copies.append(_copy(event))
+    await uow.leads.add_all(copies)
+
+
+def _copy(event: LeadCreatedV1) -> LeadCopy:
+    return LeadCopy(
+        lead_id=event.lead_id,
+        name=event.name,
+        status_code=event.status_code,
+        closed=event.closed,
+        salesperson_id=event.salesperson_id,
+        phone=event.phone,
+        email=event.email,
+        partner_id=event.partner_id,
+        product_code=event.product_code,
+        expected_revenue=event.expected_revenue,
+        currency=event.currency,
+        street=event.street,
+        city=event.city,
+        postal_code=event.postal_code,
+        country=event.country,
     )
 
 

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, Pool, select, update
+from sqlalchemy import Pool, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadline.leads.adapters.tables import configuration_token
@@ -46,9 +46,8 @@ _CACHES: WeakKeyDictionary[Pool, ConfigurationCache] = WeakKeyDictionary()
 def cache_of(session: AsyncSession) -> ConfigurationCache:
     """One cache per database, whichever engine (read-only or not) reaches it through the same pool; tests
     run several services, each on a database of its own, in one process."""
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
-    return _CACHES.setdefault(engine.pool, ConfigurationCache())
+    # A session of a SQLite write group is bound to the group's connection rather than to the engine.
+    return _CACHES.setdefault(session.get_bind().engine.pool, ConfigurationCache())
 
 
 async def configuration_changed(session: AsyncSession) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import RowMapping, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadline.leads.adapters.tables import lead_links
@@ -29,6 +31,19 @@ class LinkRepository:
         if result.rowcount == 0:  # type: ignore[attr-defined]
             await self._session.execute(insert(lead_links).values(**values))
 
+    async def put_all(self, links: Sequence[LeadLink]) -> None:
+        """``put`` for many links in one statement; of several for one item, the last is what stays."""
+        latest = {(link.kind, link.item_id): link for link in links}
+        if not latest:
+            return
+        dialect = self._session.get_bind().dialect.name
+        upsert = (postgresql if dialect == "postgresql" else sqlite).insert(lead_links)
+        statement = upsert.on_conflict_do_update(
+            index_elements=[lead_links.c.kind, lead_links.c.item_id],
+            set_={column: upsert.excluded[column] for column in ("lead_id", "label", "linked_at", "document")},
+        )
+        await self._session.execute(statement, [_row(link) for link in latest.values()])
+
     async def of(self, lead_id: UUID) -> list[LeadLink]:
         """Oldest link first."""
         query = (
@@ -45,6 +60,13 @@ class LinkRepository:
         )
         found: UUID | None = (await self._session.execute(query)).scalar_one_or_none()
         return found
+
+    async def survivors_of(self, merged_lead_ids: Collection[UUID]) -> dict[UUID, UUID]:
+        """The lead each of these merged leads lives on in, for those that were merged."""
+        query = select(lead_links.c.item_id, lead_links.c.lead_id).where(
+            lead_links.c.kind == MERGED_LEAD, lead_links.c.item_id.in_([str(i) for i in merged_lead_ids])
+        )
+        return {UUID(merged): survivor for merged, survivor in (await self._session.execute(query)).all()}
 
     async def move(self, from_lead_id: UUID, to_lead_id: UUID) -> None:
         await self._session.execute(

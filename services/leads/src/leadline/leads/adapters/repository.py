@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -50,11 +51,11 @@ class LeadRepository:
         found = await self.many(query.with_for_update() if for_update else query)
         return found[0] if found else None
 
-    async def held(self, lead_id: UUID) -> bool:
-        """Whether the lead exists, kept so to the commit: a delete or merge of it waits, and then sees what the
-        caller wrote (an item linked to it)."""
-        query = select(leads.c.id).where(leads.c.id == lead_id).with_for_update(read=True)
-        return (await self._session.execute(query)).first() is not None
+    async def existing(self, lead_ids: Collection[UUID]) -> set[UUID]:
+        """Which of these leads exist, each kept so to the commit: a delete or merge of one waits, and then sees what
+        the caller wrote (an item linked to it)."""
+        query = select(leads.c.id).where(leads.c.id.in_(list(lead_ids))).with_for_update(read=True)
+        return set((await self._session.execute(query)).scalars())
 
     async def many(self, query: Select[Any]) -> list[Lead]:
         """The leads a query over the leads table selects, each with its tags and extra contact points."""

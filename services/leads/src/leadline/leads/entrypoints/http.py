@@ -189,15 +189,18 @@ async def create_lead(
     request: Request,
     response: Response,
 ) -> CreatedLeadOut:
+    runtime = runtime_of(request)
     async with uow:
         lead = await use_cases.create_lead(
             uow,
             CreateLead(body.model_dump(exclude_unset=True)),
             user,
-            phone_region=runtime_of(request).settings.default_phone_region,
+            phone_region=runtime.settings.default_phone_region,
         )
-        duplicates = await lifecycle.likely_duplicates(uow, lead)
         await uow.commit()
+    # Read after the write, not in it: a write transaction holds SQLite's one writer for every request.
+    async with runtime.unit_of_work(read_only=True) as reading:
+        duplicates = await lifecycle.likely_duplicates(reading, lead)
     response.headers["Location"] = f"/leads/{lead.id}"
     response.headers["ETag"] = version_etag(lead.version)
     return CreatedLeadOut(

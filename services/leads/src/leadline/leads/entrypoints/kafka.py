@@ -20,30 +20,33 @@ from leadline.contracts.events import (
     OrderDeletedV1,
     OrderStatusChangedV1,
 )
-from leadline.contracts.messaging.consumer import EventHandler
+from leadline.contracts.messaging.consumer import Handler, Together
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.service import links, use_cases
 
 
-def handlers(phone_region: str) -> dict[type[Event], EventHandler]:
+def handlers(phone_region: str) -> dict[type[Event], Handler]:
     async def on_lead_requested(
         uow: LeadsUnitOfWork, event: CallLeadRequestedV1 | EmailLeadRequestedV1, envelope: Envelope
     ) -> None:
         await use_cases.create_lead_on_request(uow, event, envelope, phone_region=phone_region)
 
+    # One handler object for several event types lets a run of them be applied together.
+    communications_linked = Together(links.communications_linked)
+    orders_linked, invoices_linked = links.documents_linked("order"), links.documents_linked("invoice")
     return {
         CallLeadRequestedV1: on_lead_requested,
-        CallRegisteredV1: links.call_registered,
-        CallAttachedV1: links.call_attached,
+        CallRegisteredV1: communications_linked,
+        CallAttachedV1: communications_linked,
         CallReturnedToTriageV1: links.communication_returned("call"),
         EmailLeadRequestedV1: on_lead_requested,
-        EmailRegisteredV1: links.email_registered,
-        EmailAttachedV1: links.email_attached,
+        EmailRegisteredV1: communications_linked,
+        EmailAttachedV1: communications_linked,
         EmailReturnedToTriageV1: links.communication_returned("email"),
-        OrderCreatedV1: links.document_linked("order"),
-        OrderStatusChangedV1: links.document_linked("order"),
+        OrderCreatedV1: orders_linked,
+        OrderStatusChangedV1: orders_linked,
         OrderDeletedV1: links.document_unlinked("order"),
-        InvoiceCreatedV1: links.document_linked("invoice"),
-        InvoiceStatusChangedV1: links.document_linked("invoice"),
+        InvoiceCreatedV1: invoices_linked,
+        InvoiceStatusChangedV1: invoices_linked,
         InvoiceDeletedV1: links.document_unlinked("invoice"),
     }

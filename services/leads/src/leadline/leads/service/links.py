@@ -21,6 +21,7 @@ which it reads in order with the lead's other events, while a refusal would race
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
@@ -34,31 +35,35 @@ from leadline.contracts.events import (
     EmailRegisteredV1,
     Event,
 )
-from leadline.contracts.messaging.consumer import EventHandler
+from leadline.contracts.messaging.consumer import EventHandler, Together
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.links import DocumentFacts, LeadLink, LinkKind, call_label, email_label
 
 log = logging.getLogger(__name__)
 
 
-async def call_registered(uow: LeadsUnitOfWork, event: CallRegisteredV1, envelope: Envelope) -> None:
-    """A call communications matched to a lead on arrival; one left in triage is linked once attached."""
-    if event.state == "attached" and event.lead_id is not None:
-        await _link(uow, _call(event, event.lead_id, linked_at=event.received_at))
+async def communications_linked(
+    uow: LeadsUnitOfWork,
+    events: Sequence[tuple[CallRegisteredV1 | CallAttachedV1 | EmailRegisteredV1 | EmailAttachedV1, Envelope]],
+) -> None:
+    """Calls and e-mails communications attached to leads, a batch at a time: on arrival (matched by number,
+    thread or sender) or later (by a person, or once their lead appeared). One left in triage waits."""
+    await _link_all(uow, [link for event, _ in events if (link := _communication_link(event)) is not None])
 
 
-async def call_attached(uow: LeadsUnitOfWork, event: CallAttachedV1, envelope: Envelope) -> None:
-    await _link(uow, _call(event, event.lead_id, linked_at=event.attached_at))
-
-
-async def email_registered(uow: LeadsUnitOfWork, event: EmailRegisteredV1, envelope: Envelope) -> None:
-    """An e-mail communications matched to a lead on arrival (by thread or sender); one in triage waits."""
-    if event.state == "attached" and event.lead_id is not None:
-        await _link(uow, _email(event, event.lead_id, linked_at=event.sent_at))
-
-
-async def email_attached(uow: LeadsUnitOfWork, event: EmailAttachedV1, envelope: Envelope) -> None:
-    await _link(uow, _email(event, event.lead_id, linked_at=event.attached_at))
+def _communication_link(
+    event: CallRegisteredV1 | CallAttachedV1 | EmailRegisteredV1 | EmailAttachedV1,
+) -> LeadLink | None:
+    match event:
+        case CallRegisteredV1(state="attached", lead_id=UUID() as lead_id):
+            return _call(event, lead_id, linked_at=event.received_at)
+        case CallAttachedV1():
+            return _call(event, event.lead_id, linked_at=event.attached_at)
+        case EmailRegisteredV1(state="attached", lead_id=UUID() as lead_id):
+            return _email(event, lead_id, linked_at=event.sent_at)
+        case EmailAttachedV1():
+            return _email(event, event.lead_id, linked_at=event.attached_at)
+    return None
 
 
 def _call(event: CallRegisteredV1 | CallAttachedV1, lead_id: UUID, *, linked_at: datetime) -> LeadLink:
@@ -71,16 +76,19 @@ def _email(event: EmailRegisteredV1 | EmailAttachedV1, lead_id: UUID, *, linked_
     return LeadLink("email", str(event.email_id), lead_id, label, linked_at)
 
 
-def document_linked(kind: LinkKind) -> EventHandler:
-    """An order or invoice made, or its status changed: the link's label shows it as it is now."""
+def documents_linked(kind: LinkKind) -> Together:
+    """Orders or invoices made, or their status changed: the link's label shows each as it is now."""
 
-    async def link_document(uow: LeadsUnitOfWork, event: DocumentSummary, envelope: Envelope) -> None:
-        facts = DocumentFacts(
-            event.number, event.document_date, event.status, event.type_code, event.amount, event.currency
-        )
-        await _link(uow, LeadLink(kind, event.subject, event.lead_id, facts.label, event.created_at, facts))
+    async def link_documents(uow: LeadsUnitOfWork, events: Sequence[tuple[DocumentSummary, Envelope]]) -> None:
+        links = []
+        for event, _ in events:
+            facts = DocumentFacts(
+                event.number, event.document_date, event.status, event.type_code, event.amount, event.currency
+            )
+            links.append(LeadLink(kind, event.subject, event.lead_id, facts.label, event.created_at, facts))
+        await _link_all(uow, links)
 
-    return link_document
+    return Together(link_documents)
 
 
 def document_unlinked(kind: LinkKind) -> EventHandler:
@@ -101,14 +109,20 @@ def communication_returned(kind: LinkKind) -> EventHandler:
     return unlink_communication
 
 
-async def _link(uow: LeadsUnitOfWork, link: LeadLink) -> None:
+async def _link_all(uow: LeadsUnitOfWork, links: Sequence[LeadLink]) -> None:
     """Other services learn of a merge or a delete after the fact, so an item may arrive for a lead that
     is gone: a merged lead's item goes to its survivor; a deleted lead's has nothing to go to (its owner takes
-    it back when it reads the deletion). The lead linked to is held until the commit."""
-    if not await uow.leads.held(link.lead_id):
-        survivor_id = await uow.links.survivor_of(link.lead_id)
-        if survivor_id is None or not await uow.leads.held(survivor_id):
+    it back when it reads the deletion). The leads linked to are held until the commit."""
+    lead_ids = {link.lead_id for link in links}
+    existing = await uow.leads.existing(lead_ids)
+    survivors = await uow.links.survivors_of(lead_ids - existing) if lead_ids - existing else {}
+    existing |= await uow.leads.existing(set(survivors.values())) if survivors else set()
+    kept = []
+    for link in links:
+        if link.lead_id in existing:
+            kept.append(link)
+        elif survivors.get(link.lead_id) in existing:
+            kept.append(replace(link, lead_id=survivors[link.lead_id]))
+        else:
             log.info("%s %s is linked to lead %s, which no longer exists", link.kind, link.item_id, link.lead_id)
-            return
-        link = replace(link, lead_id=survivor_id)
-    await uow.links.put(link)
+    await uow.links.put_all(kept)

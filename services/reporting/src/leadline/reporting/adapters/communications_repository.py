@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -10,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadline.reporting.adapters.tables import report_communications
 from leadline.reporting.domain.buckets import funnel_period
-from leadline.reporting.domain.communications import Outcome
+from leadline.reporting.domain.communications import Arrival, Outcome
 from leadline.reporting.domain.funnel import seconds_between
 
 _items = report_communications.c
+_INSERT = insert(report_communications)  # built once, values bound per call (see leadline.contracts.messaging.outbox)
 
 
 class CommunicationsRepository:
@@ -25,19 +27,29 @@ class CommunicationsRepository:
         query = select(_items.arrived_at).where(_items.id == item_id)
         return (await self._session.execute(query)).scalar_one_or_none()
 
-    async def add(self, item_id: UUID, kind: str, arrived_at: datetime, outcome: Outcome | None) -> None:
-        period = funnel_period(arrived_at)
-        await self._session.execute(
-            insert(report_communications).values(
-                id=item_id,
-                kind=kind,
-                arrived_at=arrived_at,
-                arrived_day=period["day"],
-                arrived_week=period["week"],
-                arrived_month=period["month"],
-                outcome=outcome,
+    async def known(self, item_ids: Collection[UUID]) -> set[UUID]:
+        """Which of these items reporting has seen registered."""
+        query = select(_items.id).where(_items.id.in_(list(item_ids)))
+        return set((await self._session.execute(query)).scalars())
+
+    async def add_all(self, arrivals: Sequence[Arrival]) -> None:
+        if not arrivals:
+            return
+        rows = []
+        for arrival in arrivals:
+            period = funnel_period(arrival.arrived_at)
+            rows.append(
+                {
+                    "id": arrival.item_id,
+                    "kind": arrival.kind,
+                    "arrived_at": arrival.arrived_at,
+                    "arrived_day": period["day"],
+                    "arrived_week": period["week"],
+                    "arrived_month": period["month"],
+                    "outcome": arrival.outcome,
+                }
             )
-        )
+        await self._session.execute(_INSERT, rows)
 
     async def decide(self, item_id: UUID, outcome: Outcome | None, at: datetime | None) -> None:
         """``outcome`` None: back in triage (an ignore undone). ``at`` None: no person decided (it was matched)."""

@@ -8,13 +8,27 @@ decisions are decisions: the time from arrival to decision is counted for them a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from typing import Literal
+from uuid import UUID
 
 
 class Outcome(StrEnum):
     ATTACHED = "attached"
     CREATED = "created"
     IGNORED = "ignored"
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A call or e-mail as it arrived: matched to a lead (attached) or waiting in triage (no outcome yet)."""
+
+    item_id: UUID
+    kind: Literal["call", "email"]
+    arrived_at: datetime
+    outcome: Outcome | None
 
 
 # How communications attaches an item in triage without anyone deciding (CallAttachedV1 / EmailAttachedV1 ``how``).

@@ -23,7 +23,7 @@ from leadline.contracts.events import (
     LeadStatusChangedV1,
     LeadUpdatedV1,
 )
-from leadline.contracts.messaging.consumer import BatchSteps, EventHandler
+from leadline.contracts.messaging.consumer import BatchSteps, EventHandler, Handler, Together
 from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
 from leadline.reporting.service import batches, communications, lead_facts, use_cases
 
@@ -38,7 +38,8 @@ def _both(*steps: EventHandler) -> EventHandler:
     return handle
 
 
-def handlers() -> dict[type[Event], EventHandler]:
+def handlers() -> dict[type[Event], Handler]:
+    registered = Together(communications.registered)  # one handler for both: a run may mix calls and e-mails
     return {
         LeadCreatedV1: _both(use_cases.lead_created, lead_facts.lead_created),
         LeadUpdatedV1: lead_facts.lead_updated,
@@ -47,8 +48,8 @@ def handlers() -> dict[type[Event], EventHandler]:
         LeadAssignedV1: lead_facts.lead_assigned,
         LeadDeletedV1: _both(use_cases.lead_deleted, lead_facts.lead_deleted),
         LeadMergedV1: _both(use_cases.lead_merged, lead_facts.lead_merged),
-        CallRegisteredV1: communications.call_registered,
-        EmailRegisteredV1: communications.email_registered,
+        CallRegisteredV1: registered,
+        EmailRegisteredV1: registered,
         CallAttachedV1: communications.attached,
         EmailAttachedV1: communications.attached,
         CallIgnoredV1: communications.ignored,

@@ -6,6 +6,7 @@ rather than adding to a count, so the same event seen again changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from leadline.contracts.envelope import Envelope
@@ -22,22 +23,37 @@ from leadline.contracts.events import (
     EmailUnignoredV1,
 )
 from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
-from leadline.reporting.domain.communications import Outcome, decided_by_a_person, outcome_of_attachment, share
+from leadline.reporting.domain.communications import (
+    Arrival,
+    Outcome,
+    decided_by_a_person,
+    outcome_of_attachment,
+    share,
+)
 from leadline.reporting.domain.funnel import average
 from leadline.reporting.domain.report import Interval
 
 
-async def call_registered(uow: ReportingUnitOfWork, event: CallRegisteredV1, _: Envelope) -> None:
-    if await uow.communications.arrived_at(event.call_id) is None:
-        outcome = Outcome.ATTACHED if event.state == "attached" else None
-        await uow.communications.add(event.call_id, "call", event.received_at, outcome)
+async def registered(
+    uow: ReportingUnitOfWork, events: Sequence[tuple[CallRegisteredV1 | EmailRegisteredV1, Envelope]]
+) -> None:
+    """Calls and e-mails as they arrived, a batch at a time; one seen again changes nothing."""
+    arrivals = [_arrival(event) for event, _ in events]
+    seen = await uow.communications.known({arrival.item_id for arrival in arrivals})
+    new = []
+    for arrival in arrivals:
+        if arrival.item_id not in seen:
+            seen.add(arrival.item_id)
+            new.append(arrival)
+    await uow.communications.add_all(new)
 
 
-async def email_registered(uow: ReportingUnitOfWork, event: EmailRegisteredV1, _: Envelope) -> None:
-    """An e-mail's arrival is when it was sent: the registration time is not in the event."""
-    if await uow.communications.arrived_at(event.email_id) is None:
-        outcome = Outcome.ATTACHED if event.state == "attached" else None
-        await uow.communications.add(event.email_id, "email", event.sent_at, outcome)
+def _arrival(event: CallRegisteredV1 | EmailRegisteredV1) -> Arrival:
+    outcome = Outcome.ATTACHED if event.state == "attached" else None
+    if isinstance(event, CallRegisteredV1):
+        return Arrival(event.call_id, "call", event.received_at, outcome)
+    # An e-mail's arrival is when it was sent: the registration time is not in the event.
+    return Arrival(event.email_id, "email", event.sent_at, outcome)
 
 
 async def attached(uow: ReportingUnitOfWork, event: CallAttachedV1 | EmailAttachedV1, _: Envelope) -> None:

@@ -1,0 +1,121 @@
+"""Intake: what gateways report becomes calls and e-mails, each stored once and matched to its lead. Each runs
+inside the caller's unit of work and writes its events to the outbox in the same transaction; the caller
+commits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+
+from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
+from leadline.communications.domain.model import Call, Email, match_call, match_email, normalised_number
+from leadline.communications.service.use_cases import follow_thread
+from leadline.contracts.envelope import Envelope
+from leadline.contracts.events import CallReceivedV1, CallRegisteredV1, EmailReceivedV1, EmailRegisteredV1, Event
+
+
+async def register_calls(
+    uow: CommunicationsUnitOfWork,
+    received: Sequence[tuple[CallReceivedV1, Envelope]],
+    *,
+    phone_region: str,
+) -> None:
+    """Stores the calls a PBX saw and matches each to a lead, a gateway's batch at a time: one query for the
+    calls already stored, one for the leads with the callers' numbers, one insert each for the calls and
+    their events. Gateways retry, and a retry carries the same PBX call id: it finds the call stored (earlier,
+    or earlier in the batch) and has no further effect."""
+    seen = await uow.calls.stored_pbx_call_ids({event.pbx_call_id for event, _ in received})
+    numbers = {event.pbx_call_id: normalised_number(event.caller_number, phone_region) for event, _ in received}
+    leads_by_phone = await uow.known_leads.with_phones(set(numbers.values()))
+    calls: list[Call] = []
+    registered: list[tuple[Event, Envelope | None]] = []
+    for event, envelope in received:
+        if event.pbx_call_id in seen:
+            continue
+        seen.add(event.pbx_call_id)
+        caller_number = numbers[event.pbx_call_id]
+        match = match_call(caller_number, leads_by_phone.get(caller_number, ()))
+        call = Call(
+            id=uuid.uuid4(),
+            pbx_call_id=event.pbx_call_id,
+            caller_number=caller_number,
+            called_number=event.called_number,
+            extension=event.extension,
+            direction=event.direction,
+            received_at=event.received_at,
+            state=match.state,
+            lead_id=match.lead_id,
+            candidate_lead_ids=match.candidate_lead_ids,
+        )
+        calls.append(call)
+        registered.append(
+            (
+                CallRegisteredV1(
+                    call_id=call.id,
+                    pbx_call_id=call.pbx_call_id,
+                    caller_number=call.caller_number,
+                    extension=call.extension,
+                    received_at=call.received_at,
+                    state=match.state,
+                    lead_id=call.lead_id,
+                    candidate_lead_ids=list(call.candidate_lead_ids),
+                ),
+                envelope,
+            )
+        )
+    await uow.calls.add_all(calls)
+    await uow.outbox.add_all(registered)
+
+
+async def register_email(uow: CommunicationsUnitOfWork, event: EmailReceivedV1, envelope: Envelope) -> None:
+    """Stores an e-mail the mail gateway received and matches it to a lead: by its thread, else by its
+    sender. A retry carries the same Message-ID: it finds the e-mail already stored and has no effect."""
+    if await uow.emails.get_by_message_id(event.message_id) is not None:
+        return
+    received = Email(
+        id=uuid.uuid4(),
+        message_id=event.message_id,
+        in_reply_to=event.in_reply_to,
+        references=tuple(event.references),
+        sender=event.sender.address.lower(),
+        sender_name=event.sender.name,
+        to=tuple(event.to),
+        cc=tuple(event.cc),
+        subject_line=event.subject_line,
+        sent_at=event.sent_at,
+        text_body=event.text_body,
+        html_body=event.html_body,
+        attachments=tuple(event.attachments),
+        state="triage",
+    )
+    match = match_email(
+        received.thread,
+        await uow.emails.leads_of_messages(received.thread),
+        received.sender,
+        await uow.known_leads.with_email(received.sender),
+    )
+    email = replace(received, state=match.state, lead_id=match.lead_id, candidate_lead_ids=match.candidate_lead_ids)
+    await uow.emails.add(email)
+    await uow.outbox.add(
+        EmailRegisteredV1(
+            email_id=email.id,
+            message_id=email.message_id,
+            sender=email.sender,
+            subject_line=email.subject_line,
+            sent_at=email.sent_at,
+            state=match.state,
+            lead_id=match.lead_id,
+            matched_by=("thread" if match.by_thread else "sender") if match.state == "attached" else None,
+            candidate_lead_ids=list(match.candidate_lead_ids),
+        ),
+        caused_by=envelope,
+    )
+    if match.lead_id is not None:
+        await follow_thread(uow, email, match.lead_id, envelope)
+
+
+async def take_in_message(uow: CommunicationsUnitOfWork, event: EmailReceivedV1) -> None:
+    """A message uploaded to the mail ingestion adapter goes out as a mail gateway's event, through the outbox,
+    and comes back in through register_email like every gateway's: one intake, one place that dedupes."""
+    await uow.outbox.add(event)
