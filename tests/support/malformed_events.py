@@ -8,23 +8,9 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import Decimal
 
 from leadline.contracts.envelope import MAX_EVENT_BYTES, Envelope
-from leadline.contracts.events import (
-    CallReceivedV1,
-    CallRegisteredV1,
-    EmailReceivedV1,
-    EmailRegisteredV1,
-    Event,
-    InvoiceCreatedV1,
-    LeadCreatedV1,
-    Mailbox,
-    OrderCreatedV1,
-    PartnerChangedV1,
-    SettingChangedV1,
-)
+from leadline.contracts.events import Event, InvoiceCreatedV1
 from leadline.contracts.topics import (
     CALL,
     EMAIL,
@@ -37,127 +23,37 @@ from leadline.contracts.topics import (
     TELEPHONY_CALL,
     Topic,
 )
+from tests.component.builders import (
+    call_received,
+    call_registered,
+    email_received,
+    email_registered,
+    lead_created,
+    order_created,
+    partner_changed,
+    setting_changed,
+)
 
 Headers = list[tuple[str, bytes]]
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _lead() -> LeadCreatedV1:
-    return LeadCreatedV1(
-        lead_id=uuid.uuid4(),
-        name="Corpus lead",
-        type_code="sale",
-        status_code="new",
-        closed=False,
-        salesperson_id="anna",
-        phone=None,
-        email=None,
-        created_by="anna",
-        created_at=_now(),
-    )
-
-
-def _document_summary() -> dict[str, object]:
-    return {
-        "lead_id": uuid.uuid4(),
-        "number": "ZS/2026/000001",
-        "type_code": "ZS",
-        "document_date": _now().date(),
-        "status": "draft",
-        "amount": Decimal("10.00"),
-        "currency": "PLN",
-        "created_at": _now(),
-        "partner_id": None,
-        "created_by": "anna",
-    }
-
-
-def _call_received() -> CallReceivedV1:
-    return CallReceivedV1(
-        pbx_call_id=f"pbx-{uuid.uuid4().hex}",
-        caller_number="+48601234567",
-        called_number="+48221234567",
-        received_at=_now(),
-    )
-
-
-def _email_received() -> EmailReceivedV1:
-    return EmailReceivedV1(
-        message_id=f"{uuid.uuid4().hex}@corpus.example", sender=Mailbox(address="jan@example.com"), sent_at=_now()
-    )
-
-
-def _call_registered() -> CallRegisteredV1:
-    return CallRegisteredV1(
-        call_id=uuid.uuid4(),
-        pbx_call_id=f"pbx-{uuid.uuid4().hex}",
-        caller_number="+48601234567",
-        extension=None,
-        received_at=_now(),
-        state="triage",
-        lead_id=None,
-    )
-
-
-def _email_registered() -> EmailRegisteredV1:
-    return EmailRegisteredV1(
-        email_id=uuid.uuid4(),
-        message_id=f"{uuid.uuid4().hex}@corpus.example",
-        sender="jan@example.com",
-        subject_line="Corpus",
-        sent_at=_now(),
-        state="triage",
-        lead_id=None,
-        matched_by=None,
-    )
-
-
-def _order_created() -> OrderCreatedV1:
-    return OrderCreatedV1(order_id=uuid.uuid4(), **_document_summary())
-
-
 def _invoice_created() -> InvoiceCreatedV1:
-    return InvoiceCreatedV1(invoice_id=uuid.uuid4(), order_id=None, **_document_summary())
-
-
-def _setting_changed() -> SettingChangedV1:
-    return SettingChangedV1(key="order_type", value="ZS", changed_by="marta", changed_at=_now())
-
-
-def _partner_changed() -> PartnerChangedV1:
-    return PartnerChangedV1(
-        partner_id=uuid.uuid4(),
-        name="Kowalski Meble",
-        tax_id=None,
-        contact_person=None,
-        phone=None,
-        email=None,
-        street=None,
-        city=None,
-        postal_code=None,
-        country=None,
-        archived=False,
-        version=1,
-        changed_by="marta",
-        changed_at=_now(),
-    )
+    order = order_created(uuid.uuid4())
+    return InvoiceCreatedV1(invoice_id=uuid.uuid4(), **order.model_dump(exclude={"order_id"}), order_id=None)
 
 
 # Per consumed topic, a valid event of a type every consumer of the topic handles: the broken records are of that
 # type too (a consumer skips, without reading further, a known type it has no use for).
 VALID: tuple[tuple[Topic, Callable[[], Event]], ...] = (
-    (TELEPHONY_CALL, _call_received),
-    (MAIL_EMAIL, _email_received),
-    (LEAD, _lead),
-    (CALL, _call_registered),
-    (EMAIL, _email_registered),
-    (ORDER, _order_created),
+    (TELEPHONY_CALL, call_received),
+    (MAIL_EMAIL, email_received),
+    (LEAD, lead_created),
+    (CALL, lambda: call_registered(None)),
+    (EMAIL, lambda: email_registered(None)),
+    (ORDER, lambda: order_created(uuid.uuid4())),
     (INVOICE, _invoice_created),
-    (REFERENCE, _setting_changed),
-    (PARTNER, _partner_changed),
+    (REFERENCE, lambda: setting_changed("order_type", "ZS")),
+    (PARTNER, lambda: partner_changed(uuid.uuid4(), "Kowalski Meble")),
 )
 
 

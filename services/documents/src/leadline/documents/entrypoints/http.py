@@ -224,9 +224,12 @@ async def _made(uow: DocumentsUnitOfWork, made: documents.Made, response: Respon
     return _answer(response, made.document, out)
 
 
-def _company_time_zone(request: Request) -> ZoneInfo:
+async def _company_time_zone(request: Request) -> ZoneInfo:
     """The company's calendar gives a new document its date and its number's year (COMPANY_TIME_ZONE)."""
     return runtime_of(request).settings.company_time_zone
+
+
+CompanyTimeZone = Annotated[ZoneInfo, Depends(_company_time_zone)]
 
 
 NOT_SET = (
@@ -248,14 +251,12 @@ async def make_order(
     lead_id: UUID,
     user: CurrentUser,
     uow: UnitOfWork,
-    request: Request,
+    time_zone: CompanyTimeZone,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> DocumentOut:
     async with uow:
-        made = await documents.make_from_lead(
-            uow, "order", lead_id, user, idempotency_key, time_zone=_company_time_zone(request)
-        )
+        made = await documents.make_from_lead(uow, "order", lead_id, user, idempotency_key, time_zone=time_zone)
         return await _made(uow, made, response)
 
 
@@ -271,14 +272,12 @@ async def make_invoice(
     lead_id: UUID,
     user: CurrentUser,
     uow: UnitOfWork,
-    request: Request,
+    time_zone: CompanyTimeZone,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> DocumentOut:
     async with uow:
-        made = await documents.make_from_lead(
-            uow, "invoice", lead_id, user, idempotency_key, time_zone=_company_time_zone(request)
-        )
+        made = await documents.make_from_lead(uow, "invoice", lead_id, user, idempotency_key, time_zone=time_zone)
         return await _made(uow, made, response)
 
 
@@ -296,14 +295,12 @@ async def invoice_order(
     order_id: UUID,
     user: CurrentUser,
     uow: UnitOfWork,
-    request: Request,
+    time_zone: CompanyTimeZone,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> DocumentOut:
     async with uow:
-        made = await documents.invoice_order(
-            uow, order_id, user, idempotency_key, time_zone=_company_time_zone(request)
-        )
+        made = await documents.invoice_order(uow, order_id, user, idempotency_key, time_zone=time_zone)
         return await _made(uow, made, response)
 
 
