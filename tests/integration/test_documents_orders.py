@@ -10,20 +10,26 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
+from leadline.contracts.auth import Principal, Role
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import Event, LeadCreatedV1, OrderCreatedV1, SettingChangedV1
 from leadline.contracts.topics import ORDER
+from leadline.documents.service import documents as use_cases
 from tests.support.kafka import GatewayProducer, LocalKafka, headers_of, read_until
+from tests.support.races import contended
 from tests.support.services import RunningService, auth, running_service
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.kafka
 
 CONCURRENT_CREATES = 24
+ANNA = Principal("anna", "Anna Nowak", frozenset({Role.SALESPERSON}))
+WARSAW = ZoneInfo("Europe/Warsaw")
 
 
 @pytest.fixture
@@ -130,7 +136,7 @@ async def test_an_order_and_its_invoice_over_http(documents: RunningService, kaf
         "draft",
         "1500.00",
         "PLN",
-        {"lead_id": lead_id, "name": "Printer lease"},
+        {"lead_id": lead_id, "name": "Printer lease", "deleted": False},
     )
     assert order["delivery_address"] == {
         "street": "ul. Długa 5",
@@ -278,6 +284,59 @@ async def test_an_order_made_from_a_lead_shows_on_its_card_and_keeps_it_from_del
         return (await leads.http.delete(f"/leads/{lead_id}", headers=marta)).status_code == 204
 
     await eventually(deleted, what="the deleted order no longer keeps the lead")
+
+
+async def a_confirmed_order(documents: RunningService, kafka: LocalKafka, namespace: str) -> dict[str, Any]:
+    await publish(kafka, namespace, setting("order_type", "ZS"), setting("invoice_type", "FV"))
+    await settings_known(documents, order_type="ZS", invoice_type="FV")
+    lead_id = await a_lead(kafka, namespace, documents)
+    order: dict[str, Any] = (await documents.http.post(f"/leads/{lead_id}/orders", headers=auth("anna"))).json()
+    refused = await documents.http.post(f"/orders/{order['id']}/invoices", headers=auth("anna"))
+    assert refusal(refused) == (409, "order_not_confirmed")
+    confirmed = await documents.http.post(f"/orders/{order['id']}/confirm", headers=auth("anna"))
+    assert confirmed.status_code == 200, confirmed.text
+    return order
+
+
+async def test_an_order_is_invoiced_once_until_that_invoice_is_cancelled(
+    documents: RunningService, kafka: LocalKafka, namespace: str
+) -> None:
+    order = await a_confirmed_order(documents, kafka, namespace)
+    invoices = f"/orders/{order['id']}/invoices"
+
+    first = await documents.http.post(invoices, headers=auth("anna"))
+    assert first.status_code == 201, first.text
+    assert refusal(await documents.http.post(invoices, headers=auth("anna"))) == (409, "order_already_invoiced")
+    issued = await documents.http.post(f"/invoices/{first.json()['id']}/issue", headers=auth("anna"))
+    assert issued.status_code == 200, issued.text
+    cancel_order = f"/orders/{order['id']}/cancel"
+    assert refusal(await documents.http.post(cancel_order, headers=auth("anna"))) == (409, "order_invoiced")
+    assert (
+        await documents.http.post(f"/invoices/{first.json()['id']}/cancel", headers=auth("anna"))
+    ).status_code == 200
+    second = await documents.http.post(invoices, headers=auth("anna"))
+    assert second.status_code == 201, second.text
+    assert second.json()["number"] == first.json()["number"][:-6] + "000002"
+
+
+async def test_an_invoice_asked_for_while_another_is_made_waits_for_it_and_is_refused(
+    documents: RunningService, kafka: LocalKafka, namespace: str
+) -> None:
+    order = await a_confirmed_order(documents, kafka, namespace)
+    order_id = uuid.UUID(order["id"])
+
+    async with documents.runtime.unit_of_work() as making:
+        await use_cases.invoice_order(making, order_id, ANNA, time_zone=WARSAW)
+        second = await contended(
+            documents.runtime.sessions, documents.http.post(f"/orders/{order_id}/invoices", headers=auth("anna"))
+        )
+        cancel = await contended(
+            documents.runtime.sessions, documents.http.post(f"/orders/{order_id}/cancel", headers=auth("anna"))
+        )
+        await making.commit()
+
+    assert refusal(await second) == (409, "order_already_invoiced")
+    assert refusal(await cancel) == (409, "order_invoiced")
 
 
 async def test_concurrent_retries_with_one_idempotency_key_make_one_order_and_use_one_number(

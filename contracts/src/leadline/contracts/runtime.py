@@ -100,7 +100,7 @@ class ServiceRuntime(Generic[U]):
         self.metrics = ServiceMetrics(self.name, self.consumers, self.relay)
         self._unit_of_work = unit_of_work
         self._relay_task: asyncio.Task[None] | None = None
-        self._start_steps: list[Callable[[], Awaitable[None]]] = []
+        self._start_steps: list[Callable[[U], Awaitable[None]]] = []
         self._periodic_steps: list[tuple[float, Callable[[], Awaitable[None]]]] = []
         self._periodic_tasks: list[asyncio.Task[None]] = []
 
@@ -108,8 +108,9 @@ class ServiceRuntime(Generic[U]):
         """``read_only``: for work that only reads (it must not commit), which then never waits for writers."""
         return self._unit_of_work(self.read_sessions if read_only else self.sessions, self.publication)
 
-    def at_start(self, step: Callable[[], Awaitable[None]]) -> None:
-        """Something to do on the migrated database each time the service starts, before it serves."""
+    def on_start(self, step: Callable[[U], Awaitable[None]]) -> None:
+        """Work every replica does as it starts, before it consumes or relays: ``step(uow)`` in a transaction of its
+        own, committed after it. Replicas start together, so a step that must happen once decides that itself."""
         self._start_steps.append(step)
 
     def periodically(self, seconds: float, step: Callable[[], Awaitable[None]]) -> None:
@@ -205,9 +206,11 @@ class ServiceRuntime(Generic[U]):
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """Broker, subscribers and relay up for the duration of the block."""
+        """Start steps done, then broker, subscribers and relay up for the duration of the block."""
         for step in self._start_steps:
-            await step()
+            async with self.unit_of_work() as uow:
+                await step(uow)
+                await uow.commit()
         await self.broker.start()
         self._relay_task = asyncio.create_task(self.relay.run(), name=f"{self.name}-outbox-relay")
         self._periodic_tasks = [asyncio.create_task(self._repeat(*periodic)) for periodic in self._periodic_steps]

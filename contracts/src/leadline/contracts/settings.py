@@ -6,6 +6,7 @@ import ipaddress
 import sys
 from pathlib import Path
 from typing import ClassVar, Literal, TypeVar
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, FilePath, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -97,6 +98,8 @@ class ServiceSettings(KafkaSettings):
     jwt_issuer: str = "leadline"
     jwt_audience: str = "leadline"
     default_phone_region: str = "PL"
+    # The company's calendar: the date a document bears and the year its number counts in (an IANA name).
+    company_time_zone: ZoneInfo = ZoneInfo("Europe/Warsaw")
     consumer_max_records: int = 500
     # How long an Idempotency-Key is kept for the retries of a create (leadline.contracts.idempotency).
     idempotency_key_hours: int = Field(default=24, ge=1)

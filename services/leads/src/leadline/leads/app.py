@@ -12,6 +12,7 @@ from leadline.contracts.events import (
     LeadDeletedV1,
     LeadLostV1,
     LeadMergedV1,
+    LeadRequestRefusedV1,
     LeadStatusChangedV1,
     LeadTypeChangedV1,
     LeadUpdatedV1,
@@ -26,7 +27,7 @@ from leadline.contracts.settings import ServiceSettings
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.config import Settings
 from leadline.leads.entrypoints import http, http_actions, http_board, http_deals, http_reference, kafka
-from leadline.leads.service.reference import enrol_demo_users
+from leadline.leads.service import reference
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
@@ -43,6 +44,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             LeadMergedV1,
             LeadDeletedV1,
             LeadDealChangedV1,
+            LeadRequestRefusedV1,
             StatusChangedV1,
             LeadTypeChangedV1,
             ReferenceItemChangedV1,
@@ -52,9 +54,10 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         ],
     )
     runtime.subscribe(kafka.handlers(settings.default_phone_region))
+    runtime.on_start(reference.publish_configuration_once)
     if settings.development_tokens:
         # Tokens of the demo users can be minted (make token), so they are on the team: leads can be theirs.
-        runtime.at_start(lambda: _enrol_demo_users(runtime))
+        runtime.on_start(reference.enrol_demo_users)
     purge_expired_keys(runtime)
     return runtime.http_app(
         title="Leadline leads",
@@ -62,9 +65,3 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         version="0.1.0",
         routers=[http.router, http_actions.router, http_deals.router, http_board.router, http_reference.router],
     )
-
-
-async def _enrol_demo_users(runtime: ServiceRuntime[LeadsUnitOfWork]) -> None:
-    async with runtime.unit_of_work() as uow:
-        await enrol_demo_users(uow)
-        await uow.commit()

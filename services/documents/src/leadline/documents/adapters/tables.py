@@ -39,6 +39,8 @@ lead_copies = Table(
     Column("city", String(100)),
     Column("postal_code", String(20)),
     Column("country", String(2)),
+    # Kept when the lead is deleted: its documents still show it, and no new one is made for it.
+    Column("deleted", Boolean, nullable=False, default=False),
 )
 
 # The leads service's settings as its compacted reference topic says (order_type, invoice_type, ...).

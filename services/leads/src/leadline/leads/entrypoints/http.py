@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Request, Response
@@ -109,6 +109,12 @@ class StatusChange(BaseModel):
     status_code: str = Field(min_length=1, max_length=40)
 
 
+class ContactPointOut(BaseModel):
+    kind: Literal["phone", "email"]
+    value: str = Field(description="E.164 for a phone, lower case for an e-mail address.")
+    from_lead_id: UUID = Field(description="The lead merged into this one that it was the contact of.")
+
+
 class LeadOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [examples.LEAD]})
 
@@ -146,10 +152,15 @@ class LeadOut(BaseModel):
     updated_by: str
     updated_at: datetime
     version: int
+    extra_contacts: list[ContactPointOut] = Field(
+        description="Other phones and e-mail addresses the lead is known by: those of the leads merged into it. "
+        "Calls and e-mails from them find the lead, and so does the search for likely duplicates."
+    )
 
     @classmethod
     def of(cls, lead: Lead) -> LeadOut:
-        return cls.model_validate({**vars(lead), "tags": sorted(lead.tags)})
+        contacts = [vars(contact) for contact in lead.extra_contacts]
+        return cls.model_validate({**vars(lead), "tags": sorted(lead.tags), "extra_contacts": contacts})
 
 
 class LikelyDuplicate(BaseModel):

@@ -370,5 +370,32 @@ async def change_setting(
     return {**current, key: value}
 
 
+# The whole configuration, once
+
+
+async def publish_configuration_once(uow: LeadsUnitOfWork) -> None:
+    """What a database starts with (the seeded defaults; on a database older than this step, whatever it holds)
+    goes to the compacted reference topic like any later change, so a consumer reading the topic from its
+    beginning knows the whole configuration. Once per database, whichever replica starts first; by the service
+    itself (``changed_by`` is its source)."""
+    now = datetime.now(UTC)
+    if not await uow.reference.claim_first_publication(now):
+        return
+    by = {"changed_by": uow.outbox.source, "changed_at": now}
+    reference = await uow.reference.load()
+    for status in sorted(reference.statuses.values(), key=lambda s: (s.sort_order, s.code)):
+        await uow.outbox.add(StatusChangedV1(**asdict(status), **by))
+    for lead_type in sorted(reference.lead_types.values(), key=lambda t: t.code):
+        await uow.outbox.add(
+            LeadTypeChangedV1(
+                code=lead_type.code, name=lead_type.name, allowed_statuses=sorted(lead_type.allowed_statuses), **by
+            )
+        )
+    for item in sorted(reference.items.values(), key=lambda i: (i.kind, i.sort_order, i.code)):
+        await uow.outbox.add(ReferenceItemChangedV1(**asdict(item), **by))
+    for key, value in (await uow.settings.all()).items():
+        await uow.outbox.add(SettingChangedV1(key=key.value, value=value, **by))
+
+
 def _changed_by(user: Principal) -> dict[str, Any]:
     return {"changed_by": user.user_id, "changed_at": datetime.now(UTC)}
