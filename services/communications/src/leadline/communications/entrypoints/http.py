@@ -234,11 +234,13 @@ CANCEL_DESCRIPTION = (
     description=RETRY_DESCRIPTION.format(kind="call"),
     tags=["calls"],
 )
-async def retry_call_lead_request(call_id: UUID, user: CurrentUser, uow: UnitOfWork) -> CallOut:
-    async with uow:
-        call = await use_cases.retry_lead_request(uow, uow.calls, call_id, user)
-        await uow.commit()
-    return CallOut.of(call)
+async def retry_call_lead_request(
+    call_id: UUID, user: CurrentUser, uow: UnitOfWork, idempotency: Idempotency
+) -> Response:
+    async def request() -> tuple[CallOut, dict[str, str]]:
+        return CallOut.of(await use_cases.retry_lead_request(uow, uow.calls, call_id, user)), {}
+
+    return await idempotency.answer(uow, request, status_code=202)
 
 
 @router.post(
@@ -373,11 +375,13 @@ async def create_lead_from_email(
     description=RETRY_DESCRIPTION.format(kind="email"),
     tags=["emails"],
 )
-async def retry_email_lead_request(email_id: UUID, user: CurrentUser, uow: UnitOfWork) -> EmailOut:
-    async with uow:
-        email = await use_cases.retry_lead_request(uow, uow.emails, email_id, user)
-        await uow.commit()
-    return EmailOut.of(email)
+async def retry_email_lead_request(
+    email_id: UUID, user: CurrentUser, uow: UnitOfWork, idempotency: Idempotency
+) -> Response:
+    async def request() -> tuple[EmailOut, dict[str, str]]:
+        return EmailOut.of(await use_cases.retry_lead_request(uow, uow.emails, email_id, user)), {}
+
+    return await idempotency.answer(uow, request, status_code=202)
 
 
 @router.post(
