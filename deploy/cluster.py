@@ -14,7 +14,8 @@ min.insync.replicas=2; the services' producers use acks=all with idempotence (as
 
 Ports, from a base (LEADLINE_CLUSTER_PORT_BASE, 19000): brokers base+92, +94, +96 (their controllers one
 above each), leads base+101 and base+111, communications +102 and +112, documents +103 and +113,
-reporting +104 and +114. Everything it writes is under .local/cluster/ (LEADLINE_CLUSTER_DIR).
+reporting +104 and +114; each replica's management port (/health, /ready, /metrics) 100 above its API's.
+Everything it writes is under .local/cluster/ (LEADLINE_CLUSTER_DIR).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from leadline.contracts.local_stack import REPLICA_PORT_STEP, SERVICES, service_ports
-from leadline.contracts.settings import KafkaSettings
+from leadline.contracts.settings import MANAGEMENT_PORT_OFFSET, KafkaSettings
 from leadline.contracts.topics import provision
 
 REPO = Path(__file__).resolve().parents[1]
@@ -162,9 +163,11 @@ class ClusterLayout:
         ]
 
     @property
-    def ports(self) -> range:
-        """Every port the cluster listens on lies in this range."""
-        return range(self.port_base + 92, self.port_base + 100 + len(SERVICES) + REPLICA_PORT_STEP * self.replicas)
+    def ports(self) -> list[int]:
+        """Every port the cluster listens on: the brokers', and each replica's API and management ports."""
+        brokers = [port for broker in self.brokers for port in (broker.port, broker.controller_port)]
+        urls = [url for urls in (*self.service_urls().values(), *self.management_urls().values()) for url in urls]
+        return brokers + [int(url.rsplit(":", 1)[1]) for url in urls]
 
     @property
     def bootstrap(self) -> str:
@@ -180,8 +183,16 @@ class ClusterLayout:
         return path.read_text().strip()
 
     def service_urls(self) -> dict[str, list[str]]:
+        """Each service's replicas' APIs."""
+        return self._urls(0)
+
+    def management_urls(self) -> dict[str, list[str]]:
+        """Where each service's replicas answer /health, /ready and /metrics."""
+        return self._urls(MANAGEMENT_PORT_OFFSET)
+
+    def _urls(self, offset: int) -> dict[str, list[str]]:
         return {
-            name: [f"http://127.0.0.1:{port + REPLICA_PORT_STEP * n}" for n in range(self.replicas)]
+            name: [f"http://127.0.0.1:{port + offset + REPLICA_PORT_STEP * n}" for n in range(self.replicas)]
             for name, port in service_ports(self.port_base + 100).items()
         }
 
@@ -293,7 +304,7 @@ class LocalCluster:
 
     def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        pending = [url for urls in self.layout.service_urls().values() for url in urls]
+        pending = [url for urls in self.layout.management_urls().values() for url in urls]
         while pending:
             # The process we started, if we did: its command line is not yet the supervisor's right after the fork.
             exited = self._supervisor.poll() is not None if self._supervisor else self.supervisor_pid() is None
@@ -347,18 +358,19 @@ class LocalCluster:
             pid = broker.pid()
             running &= pid is not None
             print(f"  kafka {broker.node_id}          {broker.bootstrap:<24} {'pid ' + str(pid) if pid else 'stopped'}")
+        management = self.layout.management_urls()
         for name, urls in self.layout.service_urls().items():
-            for url in urls:
-                answers = ready(url)
+            for url, management_url in zip(urls, management[name], strict=True):
+                answers = ready(management_url)
                 running &= answers
                 print(f"  {name:<15} {url:<24} {'ready' if answers else 'not ready'}")
         return running
 
 
-def ready(url: str) -> bool:
-    """Whether the replica at ``url`` answers /ready with 200."""
+def ready(management_url: str) -> bool:
+    """Whether the replica whose management port is at ``management_url`` answers /ready with 200."""
     try:
-        with urllib.request.urlopen(f"{url}/ready", timeout=2) as response:
+        with urllib.request.urlopen(f"{management_url}/ready", timeout=2) as response:
             return bool(response.status == 200)
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return False

@@ -29,16 +29,24 @@ SETTLE_BOUND_SECONDS = 180.0
 _BACKLOG = re.compile(r"^leadline_outbox_backlog\{[^}]*\} (\S+)$", re.MULTILINE)
 
 
-async def backlog_of(http: httpx.AsyncClient, url: str) -> float:
+async def backlog_of(http: httpx.AsyncClient, management_url: str) -> float:
     """A replica's outbox backlog (events committed, not yet on Kafka), from its /metrics."""
-    return sum(float(value) for value in _BACKLOG.findall((await http.get(f"{url}/metrics")).text))
+    return sum(float(value) for value in _BACKLOG.findall((await http.get(f"{management_url}/metrics")).text))
 
 
 class Checker:
-    def __init__(self, *, bootstrap: str, topic_prefix: str, service_urls: dict[str, list[str]]) -> None:
+    def __init__(
+        self,
+        *,
+        bootstrap: str,
+        topic_prefix: str,
+        service_urls: dict[str, list[str]],
+        management_urls: dict[str, list[str]],
+    ) -> None:
         self._bootstrap = bootstrap
         self._prefix = topic_prefix
         self._urls = service_urls
+        self._management = [url for urls in management_urls.values() for url in urls]
         self._manager = auth("marta")
 
     async def check(self, ledger: Ledger) -> dict[str, Any]:
@@ -72,9 +80,9 @@ class Checker:
         calm = 0
         while time.monotonic() - started < SETTLE_BOUND_SECONDS:
             try:
-                ready = all([await self._ready(url) for urls in self._urls.values() for url in urls])
+                ready = all([await self._ready(url) for url in self._management])
                 lags = await self._lags()
-                backlogs = {url: await backlog_of(self._http, url) for urls in self._urls.values() for url in urls}
+                backlogs = {url: await backlog_of(self._http, url) for url in self._management}
             except (httpx.HTTPError, OSError, ValueError):
                 ready = False
             calm = calm + 1 if ready and not any(lags.values()) and not any(backlogs.values()) else 0

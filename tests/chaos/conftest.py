@@ -32,7 +32,7 @@ def free_port_base(layout: ClusterLayout) -> int:
     ephemeral_start = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
     rng = random.Random()
     for _ in range(100):
-        base = rng.randrange(10_000, ephemeral_start - 200, 200)
+        base = rng.randrange(10_000, ephemeral_start - 300, 300)
         offsets = [port - layout.port_base for port in layout.ports]
         if all(_free(base + offset) for offset in offsets):
             return base

@@ -90,7 +90,7 @@ class FaultDriver:
         replicas = json.loads(self._layout.services_state.read_text())["replicas"]
         self._rng.shuffle(replicas)
         for replica in replicas:
-            if replica["pid"] is not None and await asyncio.to_thread(ready, replica["url"]):
+            if replica["pid"] is not None and await asyncio.to_thread(ready, replica["management_url"]):
                 return dict(replica)
         return None
 
@@ -100,7 +100,7 @@ class FaultDriver:
         def restarted_and_ready() -> bool:
             state = json.loads(self._layout.services_state.read_text())["replicas"]
             (now,) = [r for r in state if (r["service"], r["replica"]) == (killed["service"], killed["replica"])]
-            return now["pid"] not in (None, killed["pid"]) and ready(now["url"])
+            return now["pid"] not in (None, killed["pid"]) and ready(now["management_url"])
 
         if await _poll(restarted_and_ready):
             fault.recovered_after = round(self._now() - killed_at, 1)

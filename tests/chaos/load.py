@@ -1,7 +1,7 @@
 """The chaos run's steady load, as the outside world makes it: a telephony and a mail gateway publishing to
 Kafka (acks=all, retrying with the same ce_id), and a sales app creating leads and moving them over HTTP on
-whichever replica answers. It writes down what it sent and what was acknowledged: the checker's only
-knowledge of the load."""
+whichever replica answers, retrying what it may repeat (a create with its Idempotency-Key, a move to a status).
+It writes down what it sent and what was acknowledged: the checker's only knowledge of the load."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from tests.support.services import auth
 
 # Open statuses of the sale type, in the order a lead is moved through them (then back to the start).
 STATUSES = ("new", "qualification", "proposal")
-# A request whose answer did not come: it may or may not have been applied (never retried, so never twice).
+# A request that got no answer however often it was tried: it may or may not have been applied.
 UNKNOWN = "unknown"
 
 
@@ -47,11 +47,13 @@ class LeadLog:
     phone: str
     salesperson: str
     status: str = STATUSES[0]  # the status of the last acknowledged move (or creation)
-    # Statuses of moves sent after it whose answer was lost: the lead may be in any of them too.
+    # Statuses of moves sent after it that were never answered: the lead may be in any of them too.
     maybe: set[str] = field(default_factory=set)
+    # Statuses of moves whose answer did not come in time: their replica may still apply them, at any later time.
+    late: set[str] = field(default_factory=set)
 
     def may_be_in(self) -> set[str]:
-        return {self.status, *self.maybe}
+        return {self.status, *self.maybe, *self.late}
 
 
 @dataclass
@@ -69,6 +71,7 @@ class Ledger:
     lead_creates_sent: dict[str, str] = field(default_factory=dict)  # name -> 'acked' / 'unknown' / refusal
     moves_acked: int = 0
     moves_unknown: int = 0
+    retries: int = 0  # requests tried again after an answer was lost, a 5xx, or a key still in flight
     refusals: list[str] = field(default_factory=list)  # 4xx answers, which a correct load never gets
     server_errors: list[str] = field(default_factory=list)  # 5xx answers (the request may have been applied)
 
@@ -83,6 +86,7 @@ class Ledger:
             "lead_creates_unanswered": sum(1 for v in self.lead_creates_sent.values() if v == UNKNOWN),
             "moves_acknowledged": self.moves_acked,
             "moves_unanswered": self.moves_unknown,
+            "requests_retried": self.retries,
             "refused": len(self.refusals),
             "server_errors": len(self.server_errors),
         }
@@ -204,7 +208,8 @@ class LoadGenerator:
         phone = _phone(self._rng)
         salesperson = self._rng.choice(SALESPEOPLE)
         body = {"name": name, "type_code": "sale", "status_code": STATUSES[0], "phone": phone}
-        response = await self._request(http, "POST", "/leads", body, salesperson)
+        # With its Idempotency-Key a create can be retried whatever became of the first try: one lead at most.
+        response = await self._until_answered(http, "POST", "/leads", body, salesperson, key=name)
         if response is None:
             self.ledger.lead_creates_sent[name] = UNKNOWN
         elif response.status_code == 201:
@@ -223,8 +228,9 @@ class LoadGenerator:
         target = STATUSES[(STATUSES.index(lead.status) + 1) % len(STATUSES)]
         self._moving.add(lead_id)  # one move of a lead at a time, as one person drags one card
         try:
-            move = {"status_code": target}
-            response = await self._request(http, "POST", f"/kanban/cards/{lead_id}/move", move, lead.salesperson)
+            # A move names the status it goes to: repeating it changes nothing, so it is retried too.
+            path = f"/kanban/cards/{lead_id}/move"
+            response = await self._until_answered(http, "POST", path, {"status_code": target}, lead.salesperson, lead)
         finally:
             self._moving.discard(lead_id)
         if response is None:
@@ -236,19 +242,52 @@ class LoadGenerator:
         else:
             self.ledger.refusals.append(f"move {lead_id} {response.status_code}: {response.text[:300]}")
 
+    async def _until_answered(
+        self,
+        http: httpx.AsyncClient,
+        method: str,
+        path: str,
+        body: dict[str, Any],
+        user: str,
+        lead: LeadLog | None = None,
+        *,
+        key: str | None = None,
+    ) -> httpx.Response | None:
+        """Tries until an answer comes, for a while (as an app retries a request it may repeat); None if none.
+        A try that timed out may still be applied later (its replica is alive and has it): ``lead`` notes that."""
+        deadline = asyncio.get_running_loop().time() + self._give_up_after
+        headers = {**auth(user), **({"Idempotency-Key": key} if key else {})}
+        while True:
+            try:
+                response = await self._request(http, method, path, body, headers)
+            except httpx.TimeoutException:
+                if lead is not None:
+                    lead.late.add(body["status_code"])
+                response = None
+            in_flight = response is not None and response.status_code == 409 and key is not None
+            if response is not None and not in_flight:
+                return response
+            if asyncio.get_running_loop().time() > deadline:
+                return None
+            self.ledger.retries += 1
+            await asyncio.sleep(1.0)  # an app's pause before it retries
+
     async def _request(
-        self, http: httpx.AsyncClient, method: str, path: str, body: dict[str, Any], user: str
+        self, http: httpx.AsyncClient, method: str, path: str, body: dict[str, Any], headers: dict[str, str]
     ) -> httpx.Response | None:
         """On one leads replica, or the other when the first refuses the connection (nothing was sent, so
-        nothing can have happened); None when the answer was lost or was a 5xx: it may have happened."""
+        nothing can have happened); None when the answer was lost or was a 5xx: it may have happened.
+        Raises httpx.TimeoutException when no answer came in time: the replica may still apply it."""
         urls = self._rng.sample(self._leads_urls, len(self._leads_urls))
         for attempt in range(20):
             url = urls[attempt % len(urls)]
             try:
-                response = await http.request(method, url + path, json=body, headers=auth(user))
+                response = await http.request(method, url + path, json=body, headers=headers)
             except httpx.ConnectError:
                 await asyncio.sleep(0.5 if attempt % len(urls) == len(urls) - 1 else 0)  # every replica down
                 continue
+            except httpx.TimeoutException:
+                raise
             except httpx.HTTPError:
                 return None
             if response.status_code >= 500:

@@ -44,7 +44,12 @@ async def run_chaos(layout: ClusterLayout, budget: Budget, *, seed: int) -> dict
     driver = FaultDriver(layout, plan, random.Random(seed + 1))
     started = datetime.now(UTC)
     ledger, faults = await asyncio.gather(load.run(budget.seconds), driver.run())
-    checker = Checker(bootstrap=layout.bootstrap, topic_prefix=layout.topic_prefix, service_urls=layout.service_urls())
+    checker = Checker(
+        bootstrap=layout.bootstrap,
+        topic_prefix=layout.topic_prefix,
+        service_urls=layout.service_urls(),
+        management_urls=layout.management_urls(),
+    )
     verdict = await checker.check(ledger)
     kinds: dict[str, int] = defaultdict(int)
     for fault in faults:

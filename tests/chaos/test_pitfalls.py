@@ -118,6 +118,7 @@ async def test_with_no_broker_answering_writes_wait_in_the_outbox_and_ready_says
     event goes out once and the other services read it: no producer or consumer stuck for good."""
     cluster = healthy
     leads_urls, documents_url = cluster.service_urls()["leads"], cluster.service_urls()["documents"][0]
+    leads_management = cluster.management_urls()["leads"]
     for broker in cluster.brokers:
         broker.signal(signal.SIGSTOP)
     async with httpx.AsyncClient(timeout=10) as http:
@@ -128,8 +129,8 @@ async def test_with_no_broker_answering_writes_wait_in_the_outbox_and_ready_says
         lead_id = created.json()["id"]
 
         async def unready_and_waiting() -> bool:
-            ready = [await http.get(f"{url}/ready") for url in leads_urls]
-            backlog = sum([await backlog_of(http, url) for url in leads_urls])
+            ready = [await http.get(f"{url}/ready") for url in leads_management]
+            backlog = sum([await backlog_of(http, url) for url in leads_management])
             return all(r.status_code == 503 and r.json()["checks"]["broker"] == "unreachable" for r in ready) and (
                 backlog >= 1
             )
@@ -141,8 +142,8 @@ async def test_with_no_broker_answering_writes_wait_in_the_outbox_and_ready_says
             broker.signal(signal.SIGCONT)
 
         async def published_and_read() -> bool:
-            ready = all([(await http.get(f"{url}/ready")).status_code == 200 for url in leads_urls])
-            drained = sum([await backlog_of(http, url) for url in leads_urls]) == 0
+            ready = all([(await http.get(f"{url}/ready")).status_code == 200 for url in leads_management])
+            drained = sum([await backlog_of(http, url) for url in leads_management]) == 0
             copied = (await http.get(f"{documents_url}/leads/{lead_id}", headers=auth("marta"))).status_code == 200
             return ready and drained and copied
 

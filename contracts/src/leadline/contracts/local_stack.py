@@ -2,7 +2,7 @@
 restarted when they die) and the end-to-end tests too.
 
 Each replica is started as ``python -m leadline.<service> serve`` (migrate, then serve) with its
-settings in the environment, and counts as up once its ``/ready`` answers 200.
+settings in the environment, and counts as up once ``/ready`` on its management port answers 200.
 """
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from leadline.contracts.settings import MANAGEMENT_PORT_OFFSET
+
 SERVICES = ("leads", "communications", "documents", "reporting")
-# Replica n of a service listens on the service's port + 10·n (leads 8001, 8011, …).
+# Replica n of a service listens on the service's port + 10·n (leads 8001, 8011, …), its management port 100 above.
 REPLICA_PORT_STEP = 10
 
 
@@ -39,6 +41,7 @@ SERVICE_PORTS = service_ports(8000)
 class ServiceProcess:
     service: str
     port: int
+    management_port: int
     env: Mapping[str, str]
     log_path: Path | None = None
     replica: int = 0
@@ -51,6 +54,11 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def management_url(self) -> str:
+        """Where /health, /ready and /metrics are served."""
+        return f"http://127.0.0.1:{self.management_port}"
+
+    @property
     def name(self) -> str:
         return f"{self.service}#{self.replica}"
 
@@ -59,7 +67,7 @@ class ServiceProcess:
         return self.process is not None and self.process.poll() is None
 
     def start(self) -> None:
-        env = {**os.environ, **self.env, "HTTP_PORT": str(self.port)}
+        env = {**os.environ, **self.env, "HTTP_PORT": str(self.port), "MANAGEMENT_PORT": str(self.management_port)}
         if self.log_path is not None and self._log is None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             self._log = self.log_path.open("ab")
@@ -86,7 +94,7 @@ class ServiceProcess:
                     f"{self.name} exited with {self.process.returncode}; see {self.log_path or 'output'}"
                 )
             try:
-                with urllib.request.urlopen(f"{self.url}/ready", timeout=2) as response:
+                with urllib.request.urlopen(f"{self.management_url}/ready", timeout=2) as response:
                     if response.status == 200:
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -123,6 +131,7 @@ class ServiceProcess:
             "service": self.service,
             "replica": self.replica,
             "url": self.url,
+            "management_url": self.management_url,
             "pid": self.process.pid if self.alive and self.process else None,
             "restarts": self.restarts,
             "log": str(self.log_path) if self.log_path else None,
@@ -131,13 +140,15 @@ class ServiceProcess:
 
 class LocalStack:
     """``replicas`` processes of each service (on the service's port + 10·n), sharing ``env`` and each
-    service's ``service_env`` (e.g. its ``DATABASE_URL``)."""
+    service's ``service_env`` (e.g. its ``DATABASE_URL``). ``management_ports``: default each API port + 100,
+    as the services' own default."""
 
     def __init__(
         self,
         env: Mapping[str, str],
         ports: Mapping[str, int] = SERVICE_PORTS,
         log_dir: Path | None = None,
+        management_ports: Mapping[str, int] | None = None,
         service_env: Mapping[str, Mapping[str, str]] | None = None,
         *,
         replicas: int = 1,
@@ -152,6 +163,7 @@ class LocalStack:
                 ServiceProcess(
                     name,
                     port + REPLICA_PORT_STEP * replica,
+                    (management_ports or {}).get(name, port + MANAGEMENT_PORT_OFFSET) + REPLICA_PORT_STEP * replica,
                     {**env, **(service_env or {}).get(name, {})},
                     log_path(name, replica),
                     replica,
@@ -256,7 +268,9 @@ def main() -> None:
         print("\nLeadline is up (Ctrl-C stops it):")
         for name, replicas in stack.replicas.items():
             for replica in replicas:
-                print(f"  {name:<15} {replica.url}   docs: {replica.url}/docs")
+                print(
+                    f"  {name:<15} {replica.url}   docs: {replica.url}/docs   ready, metrics: {replica.management_url}"
+                )
         print("  tokens:         .venv/bin/leadline-token anna|piotr|marta\n", flush=True)
         stack.supervise(restart=args.restart, state=args.state)
     except KeyboardInterrupt:

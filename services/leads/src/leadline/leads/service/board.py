@@ -28,7 +28,7 @@ async def move_card(uow: LeadsUnitOfWork, command: MoveCard, user: Principal) ->
             field="after_lead_id",
         )
     await uow.card_positions.lock_order_of(user.user_id)
-    lead = await use_cases.get_lead(uow, command.lead_id)
+    lead = await use_cases.current_lead(uow, command.lead_id, command.expected_version)
     if command.status_code != lead.status_code:
         lead = await use_cases.change_status(uow, ChangeStatus(lead.id, command.status_code), user)
     if not lead.closed:  # a closed lead leaves the board: there is no column to keep its place in
