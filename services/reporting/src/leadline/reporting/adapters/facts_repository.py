@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -34,6 +33,10 @@ class _Stay:
     id: int | None = None
     left_at: datetime | None = None
     next_status_code: str | None = None
+    period: dict[str, str] = field(init=False)  # the day, week and month it began in
+
+    def __post_init__(self) -> None:
+        self.period = funnel_period(self.entered_at)
 
     def left(self, at: datetime, for_status: str) -> None:
         self.left_at, self.next_status_code = at, for_status
@@ -45,10 +48,6 @@ class _Stay:
             "next_status_code": self.next_status_code,
             "seconds_in_status": seconds_between(self.entered_at, self.left_at),
         }
-
-    @cached_property
-    def period(self) -> dict[str, str]:
-        return funnel_period(self.entered_at)
 
     def row(self) -> dict[str, Any]:
         period = self.period
