@@ -15,6 +15,7 @@ from leadline.contracts.events.base import Event, event_type
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
+_REQUIRED = ("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time")  # checked in this order
 # Every event fits one Kafka record whatever it carries (its fields are capped for that: the mail gateway's e-mail
 # is the largest); a record's value larger than this is no Leadline event, and is refused before it is parsed.
 MAX_EVENT_BYTES = 1_000_000
@@ -74,22 +75,19 @@ class Envelope:
 
     @classmethod
     def from_kafka(cls, headers: Iterable[tuple[str, bytes | None]], value: bytes | None) -> Envelope:
-        # Kafka allows a header without a value; such a header counts as absent.
+        # Kafka allows a header without a value; such a header counts as absent. Plain lookups, no helper functions:
+        # every record passes here, hundreds of thousands in a replay.
         found = {k: v.decode(errors="replace") for k, v in headers if v is not None}
-
-        def required(name: str) -> str:
+        for name in _REQUIRED:
             if not found.get(name):
                 raise InvalidEnvelope(f"header {name} is missing")
-            return found[name]
-
-        if required("ce_specversion") != SPEC_VERSION:
-            raise InvalidEnvelope(f"header ce_specversion must be {SPEC_VERSION}")
-        event_id, source, event_type, time_text = (required(h) for h in ("ce_id", "ce_source", "ce_type", "ce_time"))
+            if name == "ce_specversion" and found[name] != SPEC_VERSION:
+                raise InvalidEnvelope(f"header ce_specversion must be {SPEC_VERSION}")
         content_type = found.get("content-type", CONTENT_TYPE)
-        if content_type.split(";")[0].strip() != CONTENT_TYPE:
+        if content_type != CONTENT_TYPE and content_type.split(";")[0].strip() != CONTENT_TYPE:
             raise InvalidEnvelope(f"content-type must be {CONTENT_TYPE}, not {content_type!r}")
         try:
-            time = datetime.fromisoformat(time_text)
+            time = datetime.fromisoformat(found["ce_time"])
         except ValueError:
             time = None
         if time is None or time.tzinfo is None:  # RFC 3339 times carry their UTC offset
@@ -101,9 +99,9 @@ class Envelope:
                 f"the record's value is {len(value)} bytes; no event is larger than {MAX_EVENT_BYTES}"
             )
         return cls(
-            id=event_id,
-            source=source,
-            type=event_type,
+            id=found["ce_id"],
+            source=found["ce_source"],
+            type=found["ce_type"],
             time=time,
             subject=found.get("ce_subject", ""),
             data=value,

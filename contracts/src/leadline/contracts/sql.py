@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import ColumnElement, DateTime, MetaData, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.sql.selectable import TableValuedAlias
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -39,3 +44,22 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None or value.tzinfo is not None:
             return value
         return value.replace(tzinfo=UTC)
+
+
+def values_table(values: Iterable[Any], type_: TypeEngine[Any], dialect: Dialect) -> TableValuedAlias:
+    """The values as a table of one column, ``value``, bound as one parameter however many they are: a PostgreSQL
+    array, or on SQLite a JSON array of the values as ``type_`` stores them, read by ``json_each``. For statements
+    about a whole batch: a list binds a parameter per value (at most 32767 a statement), each processed by
+    SQLAlchemy, and on PostgreSQL a long IN list falls to a sequential scan when its plan was cached while the table
+    was still empty (a replay into a fresh database: seconds a batch)."""
+    if dialect.name == "postgresql":
+        array = bindparam(None, list(values), type_=ARRAY(type_))
+        return func.unnest(array).table_valued("value").render_derived()
+    process = type_.bind_processor(dialect)
+    stored = [process(value) for value in values] if process else list(values)
+    return func.json_each(json.dumps(stored)).table_valued("value")
+
+
+def is_in(column: ColumnElement[Any], values: Iterable[Any], dialect: Dialect) -> ColumnElement[bool]:
+    """``column IN values``, the values bound as one parameter (see ``values_table``)."""
+    return column.in_(select(values_table(values, column.type, dialect).c.value))

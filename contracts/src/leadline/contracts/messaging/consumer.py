@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import Insert, insert, literal, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from leadline.contracts.db import UnitOfWork
@@ -24,6 +25,7 @@ from leadline.contracts.locks import CONSUMER_BATCH, take_turn
 from leadline.contracts.messaging.dead_letters import DeadLetters
 from leadline.contracts.messaging.record import Record
 from leadline.contracts.messaging.tables import inbox
+from leadline.contracts.sql import is_in, values_table
 
 log = logging.getLogger(__name__)
 
@@ -161,14 +163,10 @@ class EventConsumer:
             # its number): two batches at once, each reading before the other committed, would each miss the
             # other's writes. The inbox below already keeps one event from being applied twice.
             await take_turn(uow.session, CONSUMER_BATCH, self.name)
-            ids = [d.envelope.id for d in deliveries]
-            seen = set(
-                (
-                    await uow.session.execute(
-                        select(inbox.c.event_id).where(inbox.c.consumer == self.name, inbox.c.event_id.in_(ids))
-                    )
-                ).scalars()
-            )
+            dialect = uow.session.get_bind().dialect
+            ids = is_in(inbox.c.event_id, {d.envelope.id for d in deliveries}, dialect)
+            query = select(inbox.c.event_id).where(inbox.c.consumer == self.name, ids)
+            seen = set((await uow.session.execute(query)).scalars())
             unseen: list[Delivery] = []
             for delivery in deliveries:
                 if delivery.envelope.id not in seen:
@@ -186,13 +184,18 @@ class EventConsumer:
                 await self._batch_steps.finish(uow, unseen)
             fresh = [d.envelope.id for d in unseen]
             if fresh:
-                now = datetime.now(UTC)
-                await uow.session.execute(
-                    insert(inbox),
-                    [{"consumer": self.name, "event_id": i, "processed_at": now} for i in fresh],
-                )
+                await uow.session.execute(self._inbox_insert(fresh, dialect))
             await uow.commit()
         self.processed += len(fresh)
+
+    def _inbox_insert(self, event_ids: Sequence[str], dialect: Dialect) -> Insert:
+        """One statement and one parameter for the batch's ids: a replay writes hundreds of thousands."""
+        processed = select(
+            literal(self.name, inbox.c.consumer.type),
+            values_table(event_ids, inbox.c.event_id.type, dialect).c.value,
+            literal(datetime.now(UTC), inbox.c.processed_at.type),
+        )
+        return insert(inbox).from_select(["consumer", "event_id", "processed_at"], processed)
 
     async def _apply_alone(self, delivery: Delivery) -> None:
         for attempt in range(self._retry.attempts):

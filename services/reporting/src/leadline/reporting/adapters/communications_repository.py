@@ -9,6 +9,7 @@ from uuid import UUID
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from leadline.contracts.sql import is_in
 from leadline.reporting.adapters.tables import report_communications
 from leadline.reporting.domain.buckets import funnel_period
 from leadline.reporting.domain.communications import Arrival, Outcome
@@ -29,7 +30,7 @@ class CommunicationsRepository:
 
     async def known(self, item_ids: Collection[UUID]) -> set[UUID]:
         """Which of these items reporting has seen registered."""
-        query = select(_items.id).where(_items.id.in_(list(item_ids)))
+        query = select(_items.id).where(is_in(_items.id, item_ids, self._session.get_bind().dialect))
         return set((await self._session.execute(query)).scalars())
 
     async def add_all(self, arrivals: Sequence[Arrival]) -> None:

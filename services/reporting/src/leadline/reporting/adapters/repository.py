@@ -13,13 +13,14 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadline.contracts.envelope import Envelope
-from leadline.reporting.adapters.chunks import chunked
+from leadline.contracts.sql import is_in
 from leadline.reporting.adapters.tables import lead_statuses, leads_by_status
 
 
 class FunnelRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self._dialect = session.get_bind().dialect
         self._status: dict[UUID, str | None] = {}  # as folded; None: reporting does not count the lead
         self._stored_status: dict[UUID, str | None] = {}  # as in the database
         self._counts: dict[str, int] | None = None
@@ -27,14 +28,15 @@ class FunnelRepository:
         self._causes: dict[str, Envelope] = {}  # the last event that changed each count in this batch
 
     async def load(self, lead_ids: Iterable[UUID]) -> None:
-        missing = list({i for i in lead_ids if i not in self._status})
-        for chunk in chunked(missing):
-            query = select(lead_statuses.c.lead_id, lead_statuses.c.status_code).where(
-                lead_statuses.c.lead_id.in_(chunk)
-            )
-            found: dict[UUID, str] = {row.lead_id: row.status_code for row in await self._session.execute(query)}
-            for lead_id in chunk:
-                self._status[lead_id] = self._stored_status[lead_id] = found.get(lead_id)
+        missing = {i for i in lead_ids if i not in self._status}
+        if not missing:
+            return
+        query = select(lead_statuses.c.lead_id, lead_statuses.c.status_code).where(
+            is_in(lead_statuses.c.lead_id, missing, self._dialect)
+        )
+        found: dict[UUID, str] = {row.lead_id: row.status_code for row in await self._session.execute(query)}
+        for lead_id in missing:
+            self._status[lead_id] = self._stored_status[lead_id] = found.get(lead_id)
 
     async def status_of(self, lead_id: UUID) -> str | None:
         if lead_id not in self._status:
@@ -70,8 +72,10 @@ class FunnelRepository:
     async def flush(self) -> None:
         statuses = {i: s for i, s in self._status.items() if s != self._stored_status.get(i)}
         gone = [i for i, s in statuses.items() if s is None]
-        for chunk in chunked(gone):
-            await self._session.execute(delete(lead_statuses).where(lead_statuses.c.lead_id.in_(chunk)))
+        if gone:
+            await self._session.execute(
+                delete(lead_statuses).where(is_in(lead_statuses.c.lead_id, gone, self._dialect))
+            )
         new = [
             {"lead_id": i, "status_code": s} for i, s in statuses.items() if s and self._stored_status.get(i) is None
         ]

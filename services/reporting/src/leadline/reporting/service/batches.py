@@ -13,7 +13,7 @@ from leadline.reporting.service import use_cases
 
 
 async def prepare(uow: ReportingUnitOfWork, deliveries: Sequence[Delivery]) -> None:
-    lead_ids = [UUID(d.event.subject) for d in deliveries if d.event.topic is LEAD]  # keyed by the lead
+    lead_ids: list[UUID] = [getattr(d.event, d.event.subject_field) for d in deliveries if d.event.topic is LEAD]
     await uow.funnel.load(lead_ids)
     await uow.facts.load(lead_ids)
 
