@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from fastapi import APIRouter, FastAPI
@@ -93,6 +93,7 @@ class ServiceRuntime(Generic[U]):
         self.metrics = ServiceMetrics(self.name, self.consumers, self.relay)
         self._unit_of_work = unit_of_work
         self._relay_task: asyncio.Task[None] | None = None
+        self._chores: list[tuple[str, float, Callable[[], Awaitable[object]]]] = []
 
     def unit_of_work(self, *, read_only: bool = False) -> U:
         """``read_only``: for work that only reads (it must not commit), which then never waits for writers."""
@@ -101,6 +102,19 @@ class ServiceRuntime(Generic[U]):
     @property
     def relay_running(self) -> bool:
         return self._relay_task is not None and not self._relay_task.done()
+
+    def every(self, seconds: float, name: str, chore: Callable[[], Awaitable[object]]) -> None:
+        """Housekeeping: ``chore`` runs every ``seconds`` while the service runs. A failure is logged and the
+        chore runs again at its next time."""
+        self._chores.append((name, seconds, chore))
+
+    async def _repeat(self, name: str, seconds: float, chore: Callable[[], Awaitable[object]]) -> None:
+        while True:
+            await asyncio.sleep(seconds)  # a schedule, not a wait for something
+            try:
+                await chore()
+            except Exception:
+                log.exception("%s: %s failed; trying again in %.0fs", self.name, name, seconds)
 
     def subscribe(
         self, handlers: Mapping[type[Event], Handler], *, batch_steps: BatchSteps | None = None
@@ -182,12 +196,14 @@ class ServiceRuntime(Generic[U]):
         """Broker, subscribers and relay up for the duration of the block."""
         await self.broker.start()
         self._relay_task = asyncio.create_task(self.relay.run(), name=f"{self.name}-outbox-relay")
+        chores = [asyncio.create_task(self._repeat(*chore), name=f"{self.name}-{chore[0]}") for chore in self._chores]
         try:
             yield
         finally:
-            self._relay_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._relay_task
+            for task in [self._relay_task, *chores]:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             log.info("%s: stopping consumers and producer", self.name)
             try:
                 # Bounded: a shutdown that hangs is worse than one that leaves a batch to redeliver.

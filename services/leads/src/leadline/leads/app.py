@@ -25,6 +25,7 @@ from leadline.contracts.settings import ServiceSettings
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.config import Settings
 from leadline.leads.entrypoints import http, http_actions, http_board, http_deals, http_reference, kafka
+from leadline.leads.entrypoints.housekeeping import BOARD_TOTALS_FOLD_SECONDS, board_totals_folding
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
@@ -50,6 +51,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         ],
     )
     runtime.subscribe(kafka.handlers(settings.default_phone_region))
+    runtime.every(BOARD_TOTALS_FOLD_SECONDS, "board-totals-fold", board_totals_folding(runtime))
     return runtime.http_app(
         title="Leadline leads",
         description="Leads, their statuses and types: what sales apps build lead lists, cards and kanban boards from.",

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -115,16 +114,6 @@ class LeadWithNames:
 
 
 @dataclass(frozen=True)
-class ColumnTotal:
-    """Leads of one status in one currency: how many, and their expected revenue (None: none has one)."""
-
-    status_code: str
-    currency: str
-    count: int
-    revenue: Decimal | None
-
-
-@dataclass(frozen=True)
 class SalespersonCandidate:
     id: str
     name: str
@@ -205,17 +194,6 @@ class LeadQueries:
         if not ids:
             return {}
         return dict((await self._session.execute(select(table.c.id, table.c.name).where(table.c.id.in_(ids)))).all())
-
-    async def column_totals(self, type_code: str | None) -> list[ColumnTotal]:
-        """Open leads per status and currency: their number and the sum of their expected revenue."""
-        query = (
-            select(leads.c.status_code, leads.c.currency, func.count(), func.sum(leads.c.expected_revenue))
-            .where(leads.c.closed == false())
-            .group_by(leads.c.status_code, leads.c.currency)
-        )
-        if type_code is not None:
-            query = query.where(leads.c.type_code == type_code)
-        return [ColumnTotal(*row) for row in (await self._session.execute(query)).all()]
 
     async def salesperson_candidates(self) -> list[SalespersonCandidate]:
         """Employees (not archived) who hold open leads, with how many; by name."""
