@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import os
@@ -67,28 +68,65 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+class DatabaseCpu:
+    """CPU seconds of the PostgreSQL backends serving a database, from /proc (the server runs on this machine);
+    on SQLite the database works inside the service's process, so there is nothing more to count."""
+
+    def __init__(self, database_url: str) -> None:
+        url = make_url(database_url)
+        self._postgres = url.get_backend_name() == "postgresql"
+        self._dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._name = url.database
+
+    async def now(self) -> dict[int, float]:
+        if not self._postgres:
+            return {}
+        connection = await asyncpg.connect(self._dsn)
+        try:
+            pids = await connection.fetch(
+                "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'"
+                " AND pid <> pg_backend_pid()",
+                self._name,
+            )
+        finally:
+            await connection.close()
+        found = {}
+        for row in pids:
+            with contextlib.suppress(OSError):  # gone meanwhile
+                found[row["pid"]] = cpu_seconds(row["pid"])
+        return found
+
+    async def since(self, before: dict[int, float]) -> float | None:
+        if not self._postgres:
+            return None
+        return sum(cpu - before.get(pid, 0.0) for pid, cpu in (await self.now()).items())
+
+
 def headers() -> dict[str, str]:
     token = mint_token(user_id=BENCH_USER, name=BENCH_USER, roles=(Role.SALESPERSON,), secret=LOCAL_JWT_SECRET)
     return {"Authorization": f"Bearer {token}"}
 
 
-async def board(http: httpx.AsyncClient, pid: int, requests: int, type_code: str | None) -> dict[str, Any]:
+async def board(
+    http: httpx.AsyncClient, pid: int, database: DatabaseCpu, requests: int, type_code: str | None
+) -> dict[str, Any]:
     params = {"type_code": type_code} if type_code else {}
     for _ in range(5):  # warm the caches, as a service that has been running would have them
         (await http.get("/kanban", params=params)).raise_for_status()
     latencies = []
-    cpu_before = cpu_seconds(pid)
+    cpu_before, database_before = cpu_seconds(pid), await database.now()
     for _ in range(requests):
         started = time.perf_counter()
         response = await http.get("/kanban", params=params)
         latencies.append(time.perf_counter() - started)
         response.raise_for_status()
-    cpu = cpu_seconds(pid) - cpu_before
+    cpu, database_cpu = cpu_seconds(pid) - cpu_before, await database.since(database_before)
     return {
         "requests": requests,
         "p50_ms": percentile(latencies, 0.5),
         "p99_ms": percentile(latencies, 0.99),
         "cpu_ms_per_request": round(cpu * 1000 / requests, 1),
+        "database_cpu_ms_per_request": None if database_cpu is None else round(database_cpu * 1000 / requests, 1),
     }
 
 
@@ -103,7 +141,7 @@ def new_lead(n: int, rng: random.Random) -> dict[str, Any]:
     }
 
 
-async def creates(http: httpx.AsyncClient, pid: int, count: int, clients: int) -> dict[str, Any]:
+async def creates(http: httpx.AsyncClient, pid: int, database: DatabaseCpu, count: int, clients: int) -> dict[str, Any]:
     rng = random.Random()
     latencies: list[float] = []
     next_lead = iter(range(count))
@@ -115,11 +153,11 @@ async def creates(http: httpx.AsyncClient, pid: int, count: int, clients: int) -
             latencies.append(time.perf_counter() - started)
             response.raise_for_status()
 
-    cpu_before = cpu_seconds(pid)
+    cpu_before, database_before = cpu_seconds(pid), await database.now()
     started = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
     elapsed = time.perf_counter() - started
-    cpu = cpu_seconds(pid) - cpu_before
+    cpu, database_cpu = cpu_seconds(pid) - cpu_before, await database.since(database_before)
     return {
         "leads": count,
         "clients": clients,
@@ -127,6 +165,7 @@ async def creates(http: httpx.AsyncClient, pid: int, count: int, clients: int) -
         "p50_ms": percentile(latencies, 0.5),
         "p99_ms": percentile(latencies, 0.99),
         "cpu_ms_per_create": round(cpu * 1000 / count, 1),
+        "database_cpu_ms_per_create": None if database_cpu is None else round(database_cpu * 1000 / count, 1),
     }
 
 
@@ -191,11 +230,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             rounds = []
             limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
             async with httpx.AsyncClient(base_url=service.url, headers=headers(), timeout=60, limits=limits) as http:
+                database = DatabaseCpu(args.database_url)
                 for n in range(args.rounds):
                     measured = {
-                        "board": await board(http, pid, args.board_requests, None),
-                        "board_service_type": await board(http, pid, args.board_requests, "service"),
-                        "creates": await creates(http, pid, args.creates, args.clients),
+                        "board": await board(http, pid, database, args.board_requests, None),
+                        "board_service_type": await board(http, pid, database, args.board_requests, "service"),
+                        "creates": await creates(http, pid, database, args.creates, args.clients),
                     }
                     rounds.append(measured)
                     print(f"round {n + 1}: {json.dumps(measured)}", file=sys.stderr)
@@ -216,17 +256,23 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def summary(report: dict[str, Any]) -> str:
+    """A line per round; CPU as the service's milliseconds per request, + the database's on PostgreSQL."""
     lines = [
         f"{report['database']}, {report['leads']:,} leads, load average {report['machine']['load_average'][0]:.1f}",
-        f"{'round':<6} {'board p50/p99 ms':>17} {'cpu ms':>7} {'by type p50/p99':>16} {'cpu ms':>7}"
-        f" {'creates/s':>10} {'p50/p99 ms':>12} {'cpu ms':>7}",
+        f"{'round':<6} {'board p50/p99 ms':>17} {'cpu ms':>11} {'by type p50/p99':>16} {'cpu ms':>11}"
+        f" {'creates/s':>10} {'p50/p99 ms':>13} {'cpu ms':>11}",
     ]
+
+    def cpu(measured: dict[str, Any], per: str) -> str:
+        database = measured[f"database_cpu_ms_per_{per}"]
+        return f"{measured[f'cpu_ms_per_{per}']}" + ("" if database is None else f" + {database}")
+
     for n, measured in enumerate(report["rounds"], 1):
         whole, typed, made = measured["board"], measured["board_service_type"], measured["creates"]
         lines.append(
-            f"{n:<6} {whole['p50_ms']:>8} / {whole['p99_ms']:<6} {whole['cpu_ms_per_request']:>7}"
-            f" {typed['p50_ms']:>7} / {typed['p99_ms']:<6} {typed['cpu_ms_per_request']:>7}"
-            f" {made['per_second']:>10} {made['p50_ms']:>5} / {made['p99_ms']:<5} {made['cpu_ms_per_create']:>7}"
+            f"{n:<6} {whole['p50_ms']:>8} / {whole['p99_ms']:<6} {cpu(whole, 'request'):>11}"
+            f" {typed['p50_ms']:>7} / {typed['p99_ms']:<6} {cpu(typed, 'request'):>11}"
+            f" {made['per_second']:>10} {made['p50_ms']:>6} / {made['p99_ms']:<6} {cpu(made, 'create'):>11}"
         )
     return "\n".join(lines)
 
