@@ -7,18 +7,21 @@ INSTALLED := $(VENV)/.installed
 PACKAGES := contracts services/leads services/communications services/documents services/reporting
 
 .DEFAULT_GOAL := help
-.PHONY: help install run demo test check lint typecheck contracts test-unit bench kafka-start kafka-stop topics token clean
+.PHONY: help prerequisites install run demo test check lint typecheck contracts test-unit bench kafka-start kafka-stop topics token clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(INSTALLED): constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
+prerequisites: ## Python 3.11+ with venv, Java 17+, Maven: installed from Debian's packages as root, else named
+	PYTHON=$(PYTHON) bash deploy/prerequisites.sh
+
+$(INSTALLED): constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES)) | prerequisites
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -c constraints.txt -r requirements-dev.txt $(addprefix -e ,$(PACKAGES))
 	touch $@
 
-install: $(INSTALLED) ## one virtualenv with every package, plus the Kafka jars
+install: prerequisites $(INSTALLED) ## one virtualenv with every package, plus the Kafka jars
 	bash deploy/kafka/kafka.sh install
 
 run: install ## the whole system on a local Kafka and SQLite; Ctrl-C stops it

@@ -178,7 +178,7 @@ async def demo(args: argparse.Namespace, http: httpx.AsyncClient) -> None:
     leads_url, calls_url, reports_url = args.leads_url, args.communications_url, args.reporting_url
     for url in (leads_url, calls_url, reports_url):
         try:
-            (await http.get(f"{url}/ready")).raise_for_status()
+            (await http.get(f"{url}/health")).raise_for_status()
         except httpx.HTTPError as error:
             raise ConnectionError(f"no ready service at {url} ({error!r}); is `make run` up?") from None
     lead_records_before, _ = await lead_topic_progress(args.kafka)  # also: Kafka is reachable

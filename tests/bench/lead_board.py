@@ -206,7 +206,7 @@ async def leads_service(database_url: str, workdir: Path) -> AsyncIterator[Servi
             "KAFKA_TOPIC_PREFIX": prefix,
             "LOG_LEVEL": "WARNING",
         }
-        service = ServiceProcess("leads", free_port(), env, workdir / "leads.log")
+        service = ServiceProcess("leads", free_port(), free_port(), env, workdir / "leads.log")
         service.start()
         try:
             await asyncio.to_thread(service.wait_ready, 1800)  # a migration may go through every lead first

@@ -27,6 +27,7 @@ from leadline.contracts.events import (
     LeadLostV1,
     LeadMergedV1,
     LeadOrigin,
+    LeadRequestRefusedV1,
     LeadStatusChangedV1,
     LeadUpdatedV1,
     Mailbox,
@@ -123,6 +124,18 @@ def lead_requested(lead_id: UUID | None = None, **changes: Any) -> CallLeadReque
 
 def lead_deleted(lead_id: UUID) -> LeadDeletedV1:
     return LeadDeletedV1(lead_id=lead_id, deleted_by="anna", deleted_at=AT)
+
+
+def lead_request_refused(lead_id: UUID, item_id: UUID, **changes: Any) -> LeadRequestRefusedV1:
+    fields: dict[str, Any] = {
+        "lead_id": lead_id,
+        "item_kind": "call",
+        "item_id": item_id,
+        "rule": "no_open_status",
+        "reason": "lead type 'Sale' allows no open status",
+        "refused_at": AT,
+    }
+    return LeadRequestRefusedV1(**{**fields, **changes})
 
 
 def leads_merged(survivor_id: UUID, merged_id: UUID) -> LeadMergedV1:

@@ -4,8 +4,19 @@ and neither a merged nor a deleted lead matches calls any more."""
 from __future__ import annotations
 
 from leadline.contracts.events import CallAttachedV1
-from tests.component.builders import AT, CALLER, call_received, lead_created, lead_deleted, leads_merged
+from tests.component.builders import (
+    AT,
+    CALLER,
+    SENDER,
+    call_received,
+    email_received,
+    lead_created,
+    lead_deleted,
+    lead_updated,
+    leads_merged,
+)
 from tests.component.test_communications import Communications, call_by_pbx_id
+from tests.component.test_communications_emails import email_of
 
 OTHER_NUMBER = "+48602345678"
 
@@ -55,3 +66,25 @@ async def test_an_attached_call_is_announced_with_its_number_and_arrival(communi
 
     [attached] = [row.event for row in await communications.outbox() if isinstance(row.event, CallAttachedV1)]
     assert (attached.how, attached.caller_number, attached.received_at) == ("matched", CALLER, AT)
+
+
+async def test_calls_and_emails_from_a_merged_leads_phone_and_address_find_its_survivor(
+    communications: Communications,
+) -> None:
+    survivor, merged = lead_created(phone=OTHER_NUMBER, email="boss@example.com"), lead_created()
+    await communications.deliver(survivor)
+    await communications.deliver(merged)
+    await communications.deliver(leads_merged(survivor.lead_id, merged.lead_id))
+    gained = [
+        {"kind": "phone", "value": CALLER, "from_lead_id": str(merged.lead_id)},
+        {"kind": "email", "value": SENDER, "from_lead_id": str(merged.lead_id)},
+    ]
+
+    await communications.deliver(lead_updated(survivor.lead_id, extra_contacts=gained))
+    await communications.deliver(lead_updated(survivor.lead_id, version=3, extra_contacts=gained))  # seen again
+
+    call = call_received()
+    await communications.deliver(call)
+    await communications.deliver(email_received(message_id="m-1"))
+    assert (await call_by_pbx_id(communications, call.pbx_call_id)).lead_id == survivor.lead_id
+    assert (await email_of(communications, "m-1")).lead_id == survivor.lead_id

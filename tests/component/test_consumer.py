@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from leadline.contracts.db import create_engine
-from leadline.contracts.envelope import Envelope
+from leadline.contracts.envelope import MAX_EVENT_BYTES, Envelope
 from leadline.contracts.errors import RuleViolation
 from leadline.contracts.events import Event, LeadCreatedV1, LeadStatusChangedV1
 from leadline.contracts.messaging.consumer import EventConsumer, RetryPolicy, Together
@@ -321,3 +321,21 @@ async def test_a_record_with_a_null_header_value_does_not_block_the_batch(harnes
     copies = await harness.copies()
     assert created.lead_id in copies
     assert (other.lead_id in copies) != (len(harness.dead_letters()) == 1), "the other one applied or dead-lettered"
+
+
+async def test_a_record_too_large_for_any_event_is_dead_lettered_without_its_value_and_the_next_applies(
+    harness: Harness,
+) -> None:
+    created = lead_created()
+    record, envelope = harness.record(created)
+    padded = envelope.data[:-1] + b', "padding": "' + b"x" * MAX_EVENT_BYTES + b'"}'
+    oversized = FakeRecord(record.topic, 0, record.offset, record.key, padded, record.headers)
+    following, following_envelope = harness.record(lead_created())
+
+    await harness.consumer.consume([oversized, following])
+
+    [(topic, value, headers)] = harness.dead_letters()
+    assert (topic, value, headers["dlq_value_omitted_bytes"]) == ("leadline.leads.lead.dlq", b"", str(len(padded)))
+    assert headers["dlq_error_class"] == "InvalidEnvelope"
+    assert f"{len(padded)} bytes" in headers["dlq_error_message"]
+    assert await harness.inbox() == {following_envelope.id}

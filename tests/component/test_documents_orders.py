@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -34,6 +35,7 @@ from tests.component.test_documents import Documents, copy_of
 ANNA = Principal("anna", "Anna Nowak", frozenset({Role.SALESPERSON}))
 PIOTR = Principal("piotr", "Piotr Zieliński", frozenset({Role.SALESPERSON}))
 MARTA = Principal("marta", "Marta Wiśniewska", frozenset({Role.MANAGER, Role.SALESPERSON}))
+WARSAW = ZoneInfo("Europe/Warsaw")
 
 
 async def configured(documents: Documents) -> None:
@@ -56,9 +58,9 @@ async def a_lead(documents: Documents, **changes: Any) -> uuid.UUID:
 
 async def make(documents: Documents, kind: DocumentKind, lead_id: uuid.UUID, user: Principal = ANNA) -> Document:
     async with documents.runtime.unit_of_work() as uow:
-        made = await use_cases.make_from_lead(uow, kind, lead_id, user, None)
+        made = await use_cases.make_from_lead(uow, kind, lead_id, user, time_zone=WARSAW)
         await uow.commit()
-    return made.document
+    return made
 
 
 async def test_an_order_is_made_from_the_kept_lead_and_announced(documents: Documents) -> None:
@@ -148,27 +150,30 @@ async def test_numbers_count_per_type_each_and_follow_on(documents: Documents) -
     ]
 
 
-async def test_an_invoice_from_an_order_links_both_and_keeps_the_order_from_deletion(documents: Documents) -> None:
+async def test_an_invoice_from_an_order_links_both_and_a_deleted_draft_invoice_frees_the_order(
+    documents: Documents,
+) -> None:
     await configured(documents)
-    order = await make(documents, "order", await a_lead(documents))
+    order = await confirmed(documents, await make(documents, "order", await a_lead(documents)))
 
     async with documents.runtime.unit_of_work() as uow:
-        invoice = (await use_cases.invoice_order(uow, order.id, ANNA, None)).document
+        invoice = await use_cases.invoice_order(uow, order.id, ANNA, time_zone=WARSAW)
         await uow.commit()
     async with documents.runtime.unit_of_work() as uow:
         assert await uow.documents.invoices_of(order.id) == [invoice.id]
         with pytest.raises(Conflict) as refused:
-            await use_cases.delete(uow, "order", order.id, ANNA, None)
+            await use_cases.change_status(uow, "order", order.id, "cancelled", ANNA, None)
         assert refused.value.rule == "order_invoiced"
         await use_cases.delete(uow, "invoice", invoice.id, ANNA, invoice.version)
-        await use_cases.delete(uow, "order", order.id, ANNA, None)  # no longer used
+        await use_cases.change_status(uow, "order", order.id, "cancelled", ANNA, None)  # no longer invoiced
         await uow.commit()
 
     events = [row.event for row in await documents.outbox()]
-    assert [type(event) for event in events][1:3] == [InvoiceCreatedV1, InvoiceDeletedV1]
-    assert isinstance(events[1], InvoiceCreatedV1)
-    assert events[1].order_id == order.id
-    assert [row.topic for row in await documents.outbox()] == [ORDER.name, INVOICE.name, INVOICE.name, ORDER.name]
+    assert [type(event) for event in events][2:4] == [InvoiceCreatedV1, InvoiceDeletedV1]
+    assert isinstance(events[2], InvoiceCreatedV1)
+    assert events[2].order_id == order.id
+    topics = [row.topic for row in await documents.outbox()]
+    assert topics == [ORDER.name, ORDER.name, INVOICE.name, INVOICE.name, ORDER.name]
 
 
 async def test_a_status_change_is_announced_with_the_summary_and_a_stale_version_refused(documents: Documents) -> None:
@@ -216,41 +221,61 @@ async def test_a_deleted_product_is_forgotten_and_lines_then_name_the_code(docum
     assert [line.description for line in order.lines] == ["desk"]
 
 
-async def test_an_idempotency_key_returns_what_it_made_and_is_refused_for_anything_else(documents: Documents) -> None:
-    await configured(documents)
-    lead_id, other_lead_id = await a_lead(documents), await a_lead(documents)
-
-    async with documents.runtime.unit_of_work() as uow:
-        first = await use_cases.make_from_lead(uow, "order", lead_id, ANNA, "key-1")
-        await uow.commit()
-    async with documents.runtime.unit_of_work() as uow:
-        again = await use_cases.make_from_lead(uow, "order", lead_id, ANNA, "key-1")
-        assert (again.created, again.document.id) == (False, first.document.id)
-        reuses: list[tuple[DocumentKind, uuid.UUID]] = [("order", other_lead_id), ("invoice", lead_id)]
-        for kind, lead in reuses:
-            with pytest.raises(Conflict) as refused:
-                await use_cases.make_from_lead(uow, kind, lead, ANNA, "key-1")
-            assert refused.value.rule == "idempotency_key_reused"
-        with pytest.raises(Conflict):
-            await use_cases.invoice_order(uow, first.document.id, ANNA, "key-1")
-        martas = await use_cases.make_from_lead(uow, "order", lead_id, MARTA, "key-1")  # keys are per user
-        assert martas.created
-
-
-async def test_deleting_the_last_numbered_draft_gives_its_number_back_and_an_earlier_one_does_not(
-    documents: Documents,
-) -> None:
+async def test_a_deleted_drafts_number_is_never_issued_again(documents: Documents) -> None:
     await configured(documents)
     lead_id = await a_lead(documents)
     first, second = await make(documents, "order", lead_id), await make(documents, "order", lead_id)
 
     async with documents.runtime.unit_of_work() as uow:
-        await use_cases.delete(uow, "order", second.id, ANNA, None)
+        await use_cases.delete(uow, "order", second.id, ANNA, None)  # the last number: OrderCreatedV1 published it
         await uow.commit()
-    again = await make(documents, "order", lead_id)
+    third = await make(documents, "order", lead_id)
     async with documents.runtime.unit_of_work() as uow:
-        await use_cases.delete(uow, "order", first.id, ANNA, None)  # not the last: its number stays unused
+        await use_cases.delete(uow, "order", first.id, ANNA, None)
         await uow.commit()
-    after = await make(documents, "order", lead_id)
+    fourth = await make(documents, "order", lead_id)
 
-    assert [document.sequence for document in (first, second, again, after)] == [1, 2, 2, 3]
+    assert [document.sequence for document in (first, second, third, fourth)] == [1, 2, 3, 4]
+
+
+async def confirmed(documents: Documents, order: Document) -> Document:
+    async with documents.runtime.unit_of_work() as uow:
+        moved = await use_cases.change_status(uow, "order", order.id, "confirmed", ANNA, None)
+        await uow.commit()
+    return moved
+
+
+async def test_an_order_is_invoiced_once_confirmed_once_only_and_not_cancelled_under_its_invoice(
+    documents: Documents,
+) -> None:
+    await configured(documents)
+    order = await make(documents, "order", await a_lead(documents))
+
+    async def invoice() -> Document:
+        async with documents.runtime.unit_of_work() as uow:
+            made = await use_cases.invoice_order(uow, order.id, ANNA, time_zone=WARSAW)
+            await uow.commit()
+        return made
+
+    async def move(kind: DocumentKind, document_id: uuid.UUID, status: str) -> None:
+        async with documents.runtime.unit_of_work() as uow:
+            await use_cases.change_status(uow, kind, document_id, status, ANNA, None)
+            await uow.commit()
+
+    async def refused(attempt: Any) -> str:
+        with pytest.raises(Conflict) as refusal:
+            await attempt()
+        return refusal.value.rule
+
+    assert await refused(invoice) == "order_not_confirmed"
+    await confirmed(documents, order)
+    first = await invoice()
+    assert await refused(invoice) == "order_already_invoiced"
+    await move("invoice", first.id, "issued")
+    assert await refused(lambda: move("order", order.id, "cancelled")) == "order_invoiced"
+    await move("invoice", first.id, "cancelled")
+    second = await invoice()  # the first one cancelled: the order may be invoiced again
+
+    async with documents.runtime.unit_of_work() as uow:
+        assert [i.id for i in await uow.documents.live_invoices_of(order.id)] == [second.id]
+    assert second.sequence == first.sequence + 1

@@ -9,16 +9,25 @@ from uuid import UUID
 import pytest
 from sqlalchemy import func, select
 
+from leadline.contracts.auth import Principal, Role
 from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import CallLeadRequestedV1, LeadCreatedV1, LeadOrigin
-from leadline.contracts.messaging.consumer import RetryPolicy
+from leadline.contracts.events import (
+    CallLeadRequestedV1,
+    LeadCreatedV1,
+    LeadDeletedV1,
+    LeadOrigin,
+    LeadRequestRefusedV1,
+)
 from leadline.contracts.topics import CALL, LEAD
 from leadline.leads.adapters.tables import leads as leads_table
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.model import Lead
+from leadline.leads.service.commands import DeleteLead
+from leadline.leads.service.lifecycle import delete_lead
 from tests.component.builders import CALLER, lead_requested
 from tests.component.conftest import ServiceUnderTest, headers_of, service_named
 
+MANAGER = Principal("marta", "Marta Wiśniewska", frozenset({Role.MANAGER}))
 Leads = ServiceUnderTest[LeadsUnitOfWork]
 
 
@@ -146,24 +155,39 @@ async def test_a_newer_producers_event_type_on_a_leadline_topic_is_skipped_not_d
     assert await number_of_leads(leads) == 0
 
 
-async def test_a_request_the_leads_service_refuses_is_dead_lettered_after_its_retries(
-    leads: Leads, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    [consumer] = leads.runtime.consumers
-    monkeypatch.setattr(consumer, "_retry", RetryPolicy(attempts=3, first_backoff_seconds=0.0))  # no real backoff
+async def test_a_request_the_leads_service_refuses_is_announced_not_dead_lettered(leads: Leads) -> None:
     refused = lead_requested(phone="not a phone")
 
     envelope = await leads.deliver(refused)
 
-    [dead] = leads.dead_letters(CALL)
-    assert (dead.headers["dlq_error_class"], dead.headers["ce_id"]) == ("RuleViolation", envelope.id)
-    assert "not a phone" in dead.headers["dlq_error_message"]
+    assert leads.dead_letters(CALL) == []
     assert await lead_of(leads, refused.lead_id) is None
-    assert await leads.outbox() == []
+    [row] = await leads.outbox()
+    assert (row.topic, row.key) == (LEAD.name, str(refused.lead_id))
+    refusal = row.event
+    assert isinstance(refusal, LeadRequestRefusedV1)
+    assert (refusal.lead_id, refusal.item_kind, refusal.item_id) == (refused.lead_id, "call", refused.call_id)
+    assert refusal.rule == "invalid_phone"
+    assert "not a phone" in refusal.reason
+    assert row.envelope.causation_id == envelope.id
+    assert await leads.inbox() == [envelope.id]
 
-    following = lead_requested()
-    await leads.deliver(following)
-    assert await lead_of(leads, following.lead_id) is not None
+    retried = lead_requested(refused.lead_id, call_id=refused.call_id)  # the same request, its cause mended
+    await leads.deliver(retried)
+    assert await lead_of(leads, refused.lead_id) is not None
+
+
+async def test_a_lead_asked_for_again_after_it_was_deleted_is_not_made_again(leads: Leads) -> None:
+    request = lead_requested()
+    await leads.deliver(request)
+    async with leads.runtime.unit_of_work() as uow:
+        await delete_lead(uow, DeleteLead(request.lead_id, None), MANAGER)
+        await uow.commit()
+
+    await leads.deliver(lead_requested(request.lead_id, call_id=request.call_id))  # a retry that came too late
+
+    assert await lead_of(leads, request.lead_id) is None
+    assert [type(row.event) for row in await leads.outbox()] == [LeadCreatedV1, LeadDeletedV1]
 
 
 async def test_the_relay_publishes_the_created_lead_as_a_cloudevent_and_empties_the_outbox(leads: Leads) -> None:

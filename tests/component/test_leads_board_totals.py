@@ -1,8 +1,10 @@
 """The kanban totals kept by triggers (adapters/board_totals.py) when leads come from Kafka: a batch of lead
-requests applied as a set, and one with a record the service refuses, tried again in halves until that
+requests, and one with a record that fails after its lead is written, tried again in halves until that
 record is alone: what the failed attempts wrote is undone with them, so every lead counts once."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 
@@ -10,6 +12,7 @@ from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import Event
 from leadline.contracts.messaging.consumer import RetryPolicy
 from leadline.contracts.topics import CALL, EMAIL
+from leadline.leads.service import use_cases
 from tests.component.builders import email_lead_requested, lead_requested
 from tests.component.test_leads import Leads, number_of_leads
 from tests.support.board_totals import counted_afresh, kept
@@ -42,17 +45,26 @@ async def test_leads_created_from_a_batch_of_requests_are_counted_once(leads: Le
     await assert_totals_are_exact(leads)
 
 
-async def test_a_refused_request_in_a_batch_leaves_no_count_behind(
+async def test_a_poison_request_in_a_batch_leaves_no_count_behind(
     leads: Leads, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     [consumer] = leads.runtime.consumers
     monkeypatch.setattr(consumer, "_retry", RetryPolicy(attempts=2, first_backoff_seconds=0.0))  # no real backoff
     requests = [lead_requested(phone=f"+4860123451{n}") for n in range(8)]
-    requests[5] = lead_requested(phone="not a phone")
+    poison = requests[5]
+    create_lead_on_request = use_cases.create_lead_on_request
+
+    async def failing_once_the_lead_is_written(*args: Any, **kwargs: Any) -> None:
+        await create_lead_on_request(*args, **kwargs)
+        if args[1].lead_id == poison.lead_id:
+            raise ValueError("a bug that strikes after the lead and its count are written")
+
+    monkeypatch.setattr(use_cases, "create_lead_on_request", failing_once_the_lead_is_written)
 
     await leads.deliver_batch([(wrapped(request), CALL) for request in requests])
 
-    assert len(leads.dead_letters(CALL)) == 1
+    [dead] = leads.dead_letters(CALL)
+    assert dead.envelope().open() == poison
     assert await number_of_leads(leads) == 7
     async with leads.runtime.sessions() as session:
         assert (await kept(session, None))["new"][0] == 7

@@ -6,11 +6,12 @@ import uuid
 from uuid import UUID
 
 from leadline.contracts.auth import Principal, Role
+from leadline.contracts.events import CallReturnedToTriageV1, EmailReturnedToTriageV1
 from leadline.contracts.topics import CALL
 from leadline.leads.domain.links import LeadLink
 from leadline.leads.service import lifecycle
 from leadline.leads.service.commands import MergeLeads
-from tests.component.builders import AT, CALLER, call_attached, call_registered, lead_requested
+from tests.component.builders import AT, CALLER, call_attached, call_registered, email_attached, lead_requested
 from tests.component.test_leads import Leads
 
 MARTA = Principal("marta", "Marta Wiśniewska", frozenset({Role.MANAGER, Role.SALESPERSON}), extension="100")
@@ -74,3 +75,17 @@ async def test_a_call_for_a_merged_lead_goes_to_the_survivor_and_one_for_a_lead_
     calls = [link for link in await links_of(leads, survivor) if link.kind == "call"]
     assert [link.item_id for link in calls] == [str(late.call_id)]
     assert leads.dead_letters(CALL) == []
+
+
+async def test_a_call_or_an_email_back_in_triage_is_unlinked(leads: Leads) -> None:
+    lead_id = await a_lead(leads)
+    call_id, email_id = uuid.uuid4(), uuid.uuid4()
+    await leads.deliver(call_attached(call_id, lead_id))
+    await leads.deliver(email_attached(email_id, lead_id))
+    assert len(await links_of(leads, lead_id)) == 2
+
+    returned = {"lead_id": lead_id, "reason": "lead_request_cancelled", "detail": "-", "returned_by": "anna"}
+    await leads.deliver(CallReturnedToTriageV1(call_id=call_id, returned_at=AT, **returned))
+    await leads.deliver(EmailReturnedToTriageV1(email_id=email_id, returned_at=AT, **returned))
+
+    assert await links_of(leads, lead_id) == []

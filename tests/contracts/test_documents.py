@@ -72,3 +72,16 @@ def test_every_json_body_has_examples_that_fit_its_schema() -> None:
             for example in model["examples"]:
                 errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(example)]
                 assert not errors, f"{service} {name} example: {errors}"
+
+
+def test_every_create_takes_an_idempotency_key() -> None:
+    """A create answers 201 (or 202 when another service completes it); a retry of it must have one effect."""
+    for service in ("leads", "communications", "documents", "reporting"):
+        openapi = json.loads((REPO / "services" / service / "openapi.json").read_text())
+        for path, operations in openapi["paths"].items():
+            for method, operation in operations.items():
+                creates = method == "post" and {"201", "202"} & operation["responses"].keys()
+                if not creates or path == "/mail/messages":  # an upload is stored once per Message-ID already
+                    continue
+                headers = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+                assert "Idempotency-Key" in headers, f"{service} POST {path}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -21,14 +22,23 @@ class Stack:
     def url(self, service: str) -> str:
         return self.processes.services[service].url
 
+    def management_url(self, service: str) -> str:
+        return self.processes.services[service].management_url
 
-@pytest.fixture(scope="session")
-async def stack(kafka: LocalKafka, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+
+@contextlib.asynccontextmanager
+async def started_stack(kafka: LocalKafka, tmp_path_factory: pytest.TempPathFactory, name: str) -> AsyncIterator[Stack]:
+    """The four services in a topic namespace, ports and data of their own, until the block ends."""
     prefix = await new_namespace(kafka)
-    workdir = tmp_path_factory.mktemp("stack")
-    processes = stack_on(kafka, prefix, workdir)
+    processes = stack_on(kafka, prefix, tmp_path_factory.mktemp(name))
     try:
         await asyncio.to_thread(processes.start)
         yield Stack(processes, kafka.bootstrap, prefix)
     finally:
         await asyncio.to_thread(processes.stop)
+
+
+@pytest.fixture(scope="session")
+async def stack(kafka: LocalKafka, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+    async with started_stack(kafka, tmp_path_factory, "stack") as started:
+        yield started

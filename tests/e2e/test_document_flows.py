@@ -31,20 +31,19 @@ async def test_an_order_and_its_invoice_show_on_the_lead_card_as_they_move(stack
         assert created.status_code == 201, created.text
         lead_id = created.json()["id"]
 
-        async def invoiced_order() -> tuple[dict[str, Any], dict[str, Any]] | None:
+        async def made_order() -> dict[str, Any] | None:
             # Documents learn of the lead and the settings from the leads topics, a moment later.
             order = await sales_app.post(
-                f"{documents}/leads/{lead_id}/orders", headers={**anna, "Idempotency-Key": "o"}
+                f"{documents}/leads/{lead_id}/orders", headers={**anna, "Idempotency-Key": f"order-{lead_id}"}
             )
-            if order.status_code not in (200, 201):
-                return None
-            invoice = await sales_app.post(
-                f"{documents}/orders/{order.json()['id']}/invoices",
-                headers={**anna, "Idempotency-Key": f"invoice-{lead_id}"},
-            )
-            return (order.json(), invoice.json()) if invoice.status_code in (200, 201) else None
+            return dict(order.json()) if order.status_code in (200, 201) else None
 
-        order, invoice = await eventually(invoiced_order, what="documents made an order and its invoice")
+        order = await eventually(made_order, what="documents made an order")
+        confirmed = await sales_app.post(f"{documents}/orders/{order['id']}/confirm", headers=anna)
+        assert confirmed.status_code == 200, confirmed.text  # only a confirmed order is invoiced
+        made = await sales_app.post(f"{documents}/orders/{order['id']}/invoices", headers=anna)
+        assert made.status_code == 201, made.text
+        invoice = made.json()
         issued = await sales_app.post(f"{documents}/invoices/{invoice['id']}/issue", headers=anna)
         assert issued.status_code == 200, issued.text
 
@@ -54,7 +53,7 @@ async def test_an_order_and_its_invoice_show_on_the_lead_card_as_they_move(stack
             return labels if ", issued, " in labels.get(invoice["id"], "") and order["id"] in labels else None
 
         labels = await eventually(card_shows_both, what="the lead card lists the order and the issued invoice")
-        assert labels[order["id"]].startswith(f"{order['number']}, {order['document_date']}, draft, ZS, ")
+        assert labels[order["id"]].startswith(f"{order['number']}, {order['document_date']}, confirmed, ZS, ")
         refused = await sales_app.delete(f"{leads}/leads/{lead_id}", headers=marta)
         assert refused.status_code == 409
         assert {item["id"] for item in refused.json()["links"]} == {order["id"], invoice["id"]}

@@ -108,7 +108,7 @@ async def test_a_broker_restart_loses_and_doubles_nothing(stack: Stack, kafka: L
             assert all(r.status_code == 201 for r in created), [r.text for r in created if r.status_code != 201]
 
             async def reported_unready() -> bool:
-                ready = await client.get("/ready")
+                ready = await client.get(f"{stack.management_url('leads')}/ready")
                 return ready.status_code == 503 and ready.json()["checks"]["broker"] == "unreachable"
 
             await eventually(reported_unready, what="leads reports the broker unreachable")
@@ -118,7 +118,9 @@ async def test_a_broker_restart_loses_and_doubles_nothing(stack: Stack, kafka: L
 
     async def everyone_ready() -> bool:
         async with httpx.AsyncClient(timeout=5) as client:
-            answers = [await client.get(f"{service.url}/ready") for service in stack.processes.services.values()]
+            answers = [
+                await client.get(f"{service.management_url}/ready") for service in stack.processes.services.values()
+            ]
         return all(a.status_code == 200 for a in answers)
 
     await eventually(everyone_ready, timeout=90, what="every service ready again after the restart")

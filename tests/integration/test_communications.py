@@ -9,8 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import (
@@ -21,7 +19,7 @@ from leadline.contracts.events import (
     CallUnignoredV1,
 )
 from leadline.contracts.topics import CALL, LEAD, TELEPHONY_CALL, Topic
-from tests.support.kafka import GatewayProducer, LocalKafka, headers_of, payload_of, read_until
+from tests.support.kafka import GatewayProducer, LocalKafka, consumed, headers_of, payload_of, read_until
 from tests.support.services import RunningService, auth
 from tests.support.waiting import eventually
 
@@ -57,23 +55,8 @@ async def registered(svc: RunningService, pbx_call_id: str) -> dict[str, Any]:
 
 
 async def offsets(bootstrap: str, namespace: str, topic: Topic) -> tuple[int, int]:
-    """How many records the topic holds, and how many of them communications' consumer group has
-    processed (committed past): a group is done with what is there when the two are equal."""
-    partitions = [TopicPartition(namespace + topic.name, p) for p in range(topic.partitions)]
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    try:
-        await consumer.start()
-        await admin.start()
-        ends = await consumer.end_offsets(partitions)
-        committed = await admin.list_consumer_group_offsets(
-            namespace + "leadline.communications", partitions=partitions
-        )
-    finally:
-        await admin.close()
-        await consumer.stop()
-    processed = (max(0, committed[tp].offset) if tp in committed else 0 for tp in partitions)  # -1: none yet
-    return sum(ends.values()), sum(processed)
+    """What the topic holds, and what communications has processed of it."""
+    return await consumed(bootstrap, namespace, topic, "communications")
 
 
 async def test_a_call_from_an_unknown_number_waits_in_triage_of_its_extension(

@@ -66,6 +66,7 @@ async def test_lead_copy_follows_lead_events(documents: RunningService, kafka: L
         "salesperson_id": "anna",
         "phone": "+48601234567",
         "email": "buyer@example.com",
+        "deleted": False,
         **dict.fromkeys(
             ("partner_id", "product_code", "expected_revenue", "currency", "street", "city", "postal_code", "country")
         ),

@@ -10,20 +10,26 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
+from leadline.contracts.auth import Principal, Role
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import Event, LeadCreatedV1, OrderCreatedV1, SettingChangedV1
 from leadline.contracts.topics import ORDER
+from leadline.documents.service import documents as use_cases
 from tests.support.kafka import GatewayProducer, LocalKafka, headers_of, read_until
+from tests.support.races import contended
 from tests.support.services import RunningService, auth, running_service
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.kafka
 
 CONCURRENT_CREATES = 24
+ANNA = Principal("anna", "Anna Nowak", frozenset({Role.SALESPERSON}))
+WARSAW = ZoneInfo("Europe/Warsaw")
 
 
 @pytest.fixture
@@ -130,7 +136,7 @@ async def test_an_order_and_its_invoice_over_http(documents: RunningService, kaf
         "draft",
         "1500.00",
         "PLN",
-        {"lead_id": lead_id, "name": "Printer lease"},
+        {"lead_id": lead_id, "name": "Printer lease", "deleted": False},
     )
     assert order["delivery_address"] == {
         "street": "ul. Długa 5",
@@ -177,7 +183,7 @@ async def test_an_order_and_its_invoice_over_http(documents: RunningService, kaf
     retried = await documents.http.post(
         f"/orders/{order['id']}/invoices", headers={**auth("anna"), "Idempotency-Key": "k-1"}
     )
-    assert (retried.status_code, retried.json()["id"]) == (200, invoice["id"])
+    assert (retried.status_code, retried.json()) == (201, invoice)  # the first answer again
     assert (invoice["order_id"], invoice["lines"], invoice["number"][:3]) == (order["id"], order["lines"], "FV/")
     assert (await documents.http.get(f"/orders/{order['id']}", headers=auth("anna"))).json()["invoice_ids"] == [
         invoice["id"]
@@ -280,6 +286,59 @@ async def test_an_order_made_from_a_lead_shows_on_its_card_and_keeps_it_from_del
     await eventually(deleted, what="the deleted order no longer keeps the lead")
 
 
+async def a_confirmed_order(documents: RunningService, kafka: LocalKafka, namespace: str) -> dict[str, Any]:
+    await publish(kafka, namespace, setting("order_type", "ZS"), setting("invoice_type", "FV"))
+    await settings_known(documents, order_type="ZS", invoice_type="FV")
+    lead_id = await a_lead(kafka, namespace, documents)
+    order: dict[str, Any] = (await documents.http.post(f"/leads/{lead_id}/orders", headers=auth("anna"))).json()
+    refused = await documents.http.post(f"/orders/{order['id']}/invoices", headers=auth("anna"))
+    assert refusal(refused) == (409, "order_not_confirmed")
+    confirmed = await documents.http.post(f"/orders/{order['id']}/confirm", headers=auth("anna"))
+    assert confirmed.status_code == 200, confirmed.text
+    return order
+
+
+async def test_an_order_is_invoiced_once_until_that_invoice_is_cancelled(
+    documents: RunningService, kafka: LocalKafka, namespace: str
+) -> None:
+    order = await a_confirmed_order(documents, kafka, namespace)
+    invoices = f"/orders/{order['id']}/invoices"
+
+    first = await documents.http.post(invoices, headers=auth("anna"))
+    assert first.status_code == 201, first.text
+    assert refusal(await documents.http.post(invoices, headers=auth("anna"))) == (409, "order_already_invoiced")
+    issued = await documents.http.post(f"/invoices/{first.json()['id']}/issue", headers=auth("anna"))
+    assert issued.status_code == 200, issued.text
+    cancel_order = f"/orders/{order['id']}/cancel"
+    assert refusal(await documents.http.post(cancel_order, headers=auth("anna"))) == (409, "order_invoiced")
+    assert (
+        await documents.http.post(f"/invoices/{first.json()['id']}/cancel", headers=auth("anna"))
+    ).status_code == 200
+    second = await documents.http.post(invoices, headers=auth("anna"))
+    assert second.status_code == 201, second.text
+    assert second.json()["number"] == first.json()["number"][:-6] + "000002"
+
+
+async def test_an_invoice_asked_for_while_another_is_made_waits_for_it_and_is_refused(
+    documents: RunningService, kafka: LocalKafka, namespace: str
+) -> None:
+    order = await a_confirmed_order(documents, kafka, namespace)
+    order_id = uuid.UUID(order["id"])
+
+    async with documents.runtime.unit_of_work() as making:
+        await use_cases.invoice_order(making, order_id, ANNA, time_zone=WARSAW)
+        second = await contended(
+            documents.runtime.sessions, documents.http.post(f"/orders/{order_id}/invoices", headers=auth("anna"))
+        )
+        cancel = await contended(
+            documents.runtime.sessions, documents.http.post(f"/orders/{order_id}/cancel", headers=auth("anna"))
+        )
+        await making.commit()
+
+    assert refusal(await second) == (409, "order_already_invoiced")
+    assert refusal(await cancel) == (409, "order_invoiced")
+
+
 async def test_concurrent_retries_with_one_idempotency_key_make_one_order_and_use_one_number(
     documents: RunningService, kafka: LocalKafka, namespace: str
 ) -> None:
@@ -292,16 +351,15 @@ async def test_concurrent_retries_with_one_idempotency_key_make_one_order_and_us
         *(documents.http.post(f"/leads/{lead_id}/orders", headers=retry) for _ in range(6))
     )
 
-    # SQLite runs them one after another (201, then 200s); on PostgreSQL a try that raced the first is
-    # refused with 409 instead, and a retry of it then gets the first's order.
+    # SQLite runs them one after another (the first answer, then the same again); on PostgreSQL a try that
+    # raced the first is refused with 409 instead, and a retry of it then gets the first's answer.
     codes = sorted(response.status_code for response in responses)
-    assert codes.count(201) == 1, codes
-    assert set(codes) <= {200, 201, 409}, codes
-    made = {response.json()["id"] for response in responses if response.status_code in (200, 201)}
+    assert set(codes) <= {201, 409}, codes
+    made = {response.json()["id"] for response in responses if response.status_code == 201}
     assert len(made) == 1
     conflicts = [response for response in responses if response.status_code == 409]
     assert all(refusal(response) == (409, "idempotency_key_in_flight") for response in conflicts)
     again = await documents.http.post(f"/leads/{lead_id}/orders", headers=retry)
-    assert (again.status_code, again.json()["id"]) == (200, made.pop())
+    assert (again.status_code, again.json()["id"]) == (201, made.pop())
     other = await documents.http.post(f"/leads/{lead_id}/orders", headers=auth("anna"))
     assert other.json()["number"].endswith("/000002")  # the refused tries gave their numbers back

@@ -18,7 +18,7 @@ from sqlalchemy import insert, update
 
 from leadline.leads.adapters import queries
 from leadline.leads.adapters.configuration_cache import configuration_changed
-from leadline.leads.adapters.tables import employees, leads, partners, reference_items
+from leadline.leads.adapters.tables import leads, partners, reference_items
 from tests.support.kafka import LocalKafka
 from tests.support.services import RunningService, auth, running_service
 
@@ -80,13 +80,6 @@ async def seeded(service: RunningService) -> Seeded:
             [
                 {"id": ACME, "name": "Acme Logistics", "archived": False, "version": 1},
                 {"id": BOLT, "name": "Bolt Builders", "archived": False, "version": 1},
-            ]
-        ),
-        insert(employees).values(
-            [
-                {"id": "anna", "name": "Anna Nowak", "role": "salesperson", "archived": False},
-                {"id": "piotr", "name": "Piotr Zieliński", "role": "salesperson", "archived": False},
-                {"id": "marta", "name": "Marta Wiśniewska", "role": "manager", "archived": False},
             ]
         ),
         insert(reference_items).values(

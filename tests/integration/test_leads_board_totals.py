@@ -182,7 +182,7 @@ async def test_totals_stay_exact_under_concurrent_writes_and_folds(service: Runn
 
 
 async def test_the_migration_counts_the_leads_already_there(database_url: str) -> None:
-    await asyncio.to_thread(command.upgrade, alembic_config("leadline.leads", database_url), "0008")
+    await asyncio.to_thread(command.upgrade, alembic_config("leadline.leads", database_url), "0013")
     engine = create_engine(database_url)
     try:
         now = datetime.now(UTC)

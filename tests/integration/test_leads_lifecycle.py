@@ -20,6 +20,7 @@ from leadline.contracts.events import (
     LeadLostV1,
     LeadMergedV1,
     LeadStatusChangedV1,
+    LeadUpdatedV1,
 )
 from leadline.contracts.topics import LEAD
 from leadline.leads.adapters.configuration_cache import configuration_changed
@@ -357,6 +358,33 @@ async def test_merging_moves_links_history_deals_and_tags_to_the_survivor_and_re
     await eventually(two_calls, what="a late call of the merged lead landed on the survivor")
 
 
+async def test_the_survivor_keeps_the_merged_leads_phone_and_email_where_duplicates_still_find_them(
+    leads: RunningService, kafka: LocalKafka, namespace: str
+) -> None:
+    survivor = await create(leads, phone=CALLER, email="jan@example.com")
+    merged = await create(leads, user="piotr", name="Duplicate", phone="+48 602 000 000", email="Biuro@Kowalski.pl")
+
+    response = await leads.http.post(
+        f"/leads/{survivor['id']}/merge",
+        json={"merged_lead_id": merged["id"]},
+        headers={**auth("marta"), "If-Match": '"1"'},
+    )
+
+    assert response.status_code == 200, response.text
+    gained = [
+        {"kind": "phone", "value": "+48602000000", "from_lead_id": merged["id"]},
+        {"kind": "email", "value": "biuro@kowalski.pl", "from_lead_id": merged["id"]},
+    ]
+    assert response.json()["extra_contacts"] == gained
+    assert (await leads.http.get(f"/leads/{survivor['id']}", headers=auth("anna"))).json()["extra_contacts"] == gained
+    for contact in ({"phone": "602-000-000"}, {"email": "BIURO@kowalski.pl"}):
+        duplicates = (await create(leads, name="Another enquiry", **contact))["likely_duplicates"]
+        assert [d["id"] for d in duplicates] == [survivor["id"]], contact
+    [update] = await published(kafka, namespace, LeadUpdatedV1, survivor["id"])
+    assert isinstance(update, LeadUpdatedV1)
+    assert [(c.field, c.old, c.new) for c in update.changes] == [("extra_contacts", [], gained)]
+
+
 async def test_merging_is_refused_naming_the_rule_and_the_field(leads: RunningService) -> None:
     survivor, other = await create(leads), await create(leads)
 
@@ -438,9 +466,10 @@ async def test_deals_breaking_a_rule_are_refused_naming_the_field(leads: Running
         f"{deals_url}/{deal['id']}", json={"pipeline_code": "service"}, headers=auth("anna")
     )
     assert refusal(patched) == (422, "stage_not_in_pipeline", "stage_code")
+    # A deal always has a value: the document says it is not nullable, and the request is refused as invalid.
     assert refusal(await leads.http.patch(f"{deals_url}/{deal['id']}", json={"value": None}, headers=auth("anna"))) == (
         422,
-        "required",
+        "validation",
         "value",
     )
     moved = await leads.http.patch(

@@ -45,7 +45,7 @@ OPERATIONS: dict[str, Operation] = {
     "merge another lead into it": lambda http, lead, h: _merge(http, lead, h),
     "create a lead for themselves": lambda http, lead, h: http.post("/leads", json={"name": "Own"}, headers=h),
     "create a lead for someone else": lambda http, lead, h: http.post(
-        "/leads", json={"name": "Theirs", "salesperson_id": "someone-else"}, headers=h
+        "/leads", json={"name": "Theirs", "salesperson_id": "marta"}, headers=h
     ),
     "configure reference data": lambda http, lead, h: http.post(
         "/reference/tag", json={"code": f"t-{uuid.uuid4().hex[:6]}", "name": "New tag"}, headers=h

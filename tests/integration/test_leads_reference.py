@@ -5,6 +5,7 @@ it, its rules, and the events every change publishes on the compacted configurat
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from aiokafka import ConsumerRecord
 from sqlalchemy import update
 
+from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import (
     EmployeeChangedV1,
     Event,
@@ -22,16 +24,33 @@ from leadline.contracts.events import (
     SettingChangedV1,
     StatusChangedV1,
 )
+from leadline.contracts.migrations import upgrade
 from leadline.contracts.topics import EMPLOYEE, PARTNER, REFERENCE, Topic
 from leadline.leads.adapters.configuration_cache import configuration_changed
 from leadline.leads.adapters.repository import ReferenceDataRepository
 from leadline.leads.adapters.tables import statuses
-from tests.support.kafka import LocalKafka, headers_of, read_until
-from tests.support.services import RunningService, auth, running_service
+from tests.support.kafka import LocalKafka, end_offset, headers_of, read_until
+from tests.support.services import RunningService, auth, running_replica, running_service
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.kafka
 
 MANAGER, SALESPERSON = auth("marta"), auth("anna")
+SERVICE_ITSELF = "leadline/leads"
+# The configuration a fresh database starts with, by topic key.
+SEEDED = {
+    *(f"status:{code}" for code in ("new", "qualification", "proposal", "won", "lost")),
+    "lead_type:sale",
+    "lead_type:service",
+    *(f"priority:{code}" for code in ("low", "normal", "high", "urgent")),
+    *(f"tag:{code}" for code in ("vip", "hot", "public-sector")),
+    *(f"lost_reason:{code}" for code in ("price", "competitor", "no-budget", "no-response")),
+    *(f"source:{code}" for code in ("website", "phone", "email", "referral", "trade-fair")),
+    *(f"channel:{code}" for code in ("inbound", "outbound", "partner")),
+    "pipeline:sales",
+    *(f"stage:{code}" for code in ("discovery", "negotiation", "closing")),
+    *(f"setting:{key}" for key in ("order_type", "invoice_type", "default_currency")),
+}
 
 
 @pytest.fixture
@@ -59,10 +78,12 @@ def refused(response: httpx.Response, status: int) -> tuple[str | None, str]:
 async def published(
     kafka: LocalKafka, namespace: str, topic: Topic, event: type[Event], until: Callable[[list[Any]], bool]
 ) -> list[Any]:
-    """The events of one type on ``topic``, read from its beginning until ``until(events)`` holds."""
+    """The events of one type that a person's change caused on ``topic``, read from its beginning until
+    ``until(events)`` holds (the configuration the service published of itself as it started is left out)."""
 
     def of_type(records: list[ConsumerRecord[bytes, bytes]]) -> list[Any]:
-        return [event.model_validate_json(r.value or b"") for r in records if headers_of(r)["ce_type"] == event.type]
+        events = [event.model_validate_json(r.value) for r in records if headers_of(r)["ce_type"] == event.type]
+        return [e for e in events if getattr(e, "changed_by", None) != SERVICE_ITSELF]
 
     return of_type(await read_until(kafka.bootstrap, topic, namespace, lambda records: until(of_type(records))))
 
@@ -299,33 +320,44 @@ async def test_a_stage_belongs_to_an_existing_pipeline(
 async def test_a_pbx_extension_rings_one_active_employee(
     leads: RunningService, kafka: LocalKafka, namespace: str
 ) -> None:
-    anna = {"id": "anna", "name": "Anna Nowak", "role": "salesperson", "extension": "101"}
-    ok(await leads.http.post("/employees", json=anna, headers=MANAGER), 201)
-    piotr = {"id": "piotr", "name": "Piotr Zieliński", "role": "salesperson", "extension": "101"}
+    # Not the demo users, who are on the team from the start with extensions 100 to 102.
+    ewa = {"id": "ewa", "name": "Ewa Kowalczyk", "role": "salesperson", "extension": "201"}
+    ok(await leads.http.post("/employees", json=ewa, headers=MANAGER), 201)
+    jan = {"id": "jan", "name": "Jan Nowicki", "role": "salesperson", "extension": "201"}
 
-    assert refused(await leads.http.post("/employees", json=piotr, headers=MANAGER), 409) == (
+    assert refused(await leads.http.post("/employees", json=jan, headers=MANAGER), 409) == (
         "extension",
         "extension_taken",
     )
-    assert refused(await leads.http.post("/employees", json={**anna, "extension": None}, headers=MANAGER), 409) == (
+    assert refused(await leads.http.post("/employees", json={**ewa, "extension": None}, headers=MANAGER), 409) == (
         "id",
         "duplicate_id",
     )
-    ok(await leads.http.patch("/employees/anna", json={"archived": True}, headers=MANAGER))
-    ok(await leads.http.post("/employees", json=piotr, headers=MANAGER), 201)
-    back = await leads.http.patch("/employees/anna", json={"archived": False}, headers=MANAGER)
+    anna_s = {**ewa, "id": "ewa2", "extension": "101"}
+    assert refused(await leads.http.post("/employees", json=anna_s, headers=MANAGER), 409) == (
+        "extension",
+        "extension_taken",
+    )
+    ok(await leads.http.patch("/employees/ewa", json={"archived": True}, headers=MANAGER))
+    ok(await leads.http.post("/employees", json=jan, headers=MANAGER), 201)
+    back = await leads.http.patch("/employees/ewa", json={"archived": False}, headers=MANAGER)
     assert refused(back, 409) == ("extension", "extension_taken")
-    ok(await leads.http.patch("/employees/anna", json={"archived": False, "extension": "103"}, headers=MANAGER))
+    ok(await leads.http.patch("/employees/ewa", json={"archived": False, "extension": "203"}, headers=MANAGER))
 
     team = ok(await leads.http.get("/employees", headers=SALESPERSON))
-    assert [(e["id"], e["extension"]) for e in team] == [("anna", "103"), ("piotr", "101")]
+    assert [(e["id"], e["extension"]) for e in team if e["id"] in ("ewa", "jan")] == [("ewa", "203"), ("jan", "201")]
 
-    changes = await published(kafka, namespace, EMPLOYEE, EmployeeChangedV1, lambda events: len(events) >= 4)
+    def theirs(events: list[EmployeeChangedV1]) -> list[EmployeeChangedV1]:
+        return [e for e in events if e.subject in ("ewa", "jan")]
+
+    changes = theirs(
+        await published(kafka, namespace, EMPLOYEE, EmployeeChangedV1, lambda events: len(theirs(events)) >= 4)
+    )
     assert [(e.subject, e.extension, e.archived) for e in changes] == [
-        ("anna", "101", False),
-        ("anna", "101", True),
-        ("piotr", "101", False),
-        ("anna", "103", False),
+        ("ewa", "201", False),
+        ("ewa", "201", True),
+        ("jan", "201", False),
+        ("ewa", "203", False),
     ]
 
 
@@ -459,3 +491,52 @@ async def test_reads_go_on_while_a_writer_holds_its_transaction(leads: RunningSe
         await writing.session.execute(update(statuses).where(statuses.c.code == "new").values(sort_order=11))
         reading = await asyncio.wait_for(leads.http.get("/statuses", headers=SALESPERSON), timeout=10)
         assert next(s for s in ok(reading) if s["code"] == "new")["sort_order"] == 10  # not the uncommitted 11
+
+
+async def test_a_fresh_database_publishes_its_configuration_once_however_many_replicas_start_at_once(
+    kafka: LocalKafka, namespace: str, database_url: str
+) -> None:
+    await asyncio.to_thread(upgrade, "leadline.leads", database_url)
+    async with contextlib.AsyncExitStack() as replicas:
+        started = await asyncio.gather(
+            *(
+                replicas.enter_async_context(
+                    running_replica(
+                        "leads", database_url=database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace
+                    )
+                )
+                for _ in range(3)
+            )
+        )
+
+        def keys(records: list[ConsumerRecord[bytes, bytes]]) -> set[str]:
+            return {headers_of(record)["ce_subject"] for record in records}
+
+        await read_until(kafka.bootstrap, REFERENCE, namespace, lambda records: keys(records) >= SEEDED)
+
+        async def relayed() -> bool:
+            return all([await replica.runtime.relay.backlog() == 0 for replica in started])
+
+        await eventually(relayed, what="every replica's relay published what its outbox held")
+        end = await end_offset(kafka, namespace, REFERENCE)
+        records = await read_until(kafka.bootstrap, REFERENCE, namespace, lambda records: len(records) >= end)
+
+    # A relay may publish a row twice (consumers' inboxes absorb that): one event, one ce_id, per key.
+    ids_by_key: dict[str, set[str]] = {}
+    for record in records:
+        ids_by_key.setdefault(headers_of(record)["ce_subject"], set()).add(headers_of(record)["ce_id"])
+    assert set(ids_by_key) == SEEDED
+    assert {key: len(ids) for key, ids in ids_by_key.items() if len(ids) != 1} == {}
+    events = {headers_of(r)["ce_subject"]: Envelope.from_kafka(list(r.headers), r.value).open() for r in records}
+    lost = events["status:lost"]
+    assert isinstance(lost, StatusChangedV1)
+    assert (lost.closed, lost.lost, lost.changed_by) == (True, True, SERVICE_ITSELF)
+    service = events["lead_type:service"]
+    assert isinstance(service, LeadTypeChangedV1)
+    assert service.allowed_statuses == ["lost", "new", "qualification", "won"]
+    stage = events["stage:closing"]
+    assert isinstance(stage, ReferenceItemChangedV1)
+    assert (stage.parent_code, stage.archived, stage.deleted) == ("sales", False, False)
+    currency = events["setting:default_currency"]
+    assert isinstance(currency, SettingChangedV1)
+    assert currency.value == "PLN"

@@ -28,7 +28,7 @@ async def communications(kafka: LocalKafka, namespace: str, database_url: str) -
 
 
 async def scraped(service: RunningService) -> Samples:
-    response = await service.http.get("/metrics")  # no token: the health family
+    response = await service.management.get("/metrics")  # no token, on the management port
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/plain")
     return {
@@ -77,3 +77,14 @@ async def test_metrics_count_what_the_service_consumed_published_and_dead_letter
         samples, "leadline_http_request_duration_seconds_count", method="GET", route="/calls", status="200"
     )
     assert requests == 1  # by route template, so ids never multiply the series
+
+
+async def test_ready_and_metrics_are_served_on_the_management_port_only(communications: RunningService) -> None:
+    ready = await communications.management.get("/ready")
+    on_the_api = [await communications.http.get(path) for path in ("/ready", "/metrics")]
+    health = [await communications.http.get("/health"), await communications.management.get("/health")]
+
+    assert ready.status_code == 200, ready.text
+    assert ready.json()["checks"] == {"database": "ok", "broker": "ok", "outbox_relay": "ok"}
+    assert [r.status_code for r in on_the_api] == [404, 404]
+    assert [r.status_code for r in health] == [200, 200]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from pydantic import SecretStr
 
 from leadline.contracts.envelope import Envelope
@@ -118,8 +119,10 @@ class GatewayProducer:
         )
         return envelope
 
-    async def publish_raw(self, topic: str, value: bytes, headers: list[tuple[str, bytes]] | None = None) -> None:
-        await self._producer.send_and_wait(self._prefix + topic, value, key=b"raw", headers=headers or [])
+    async def publish_raw(
+        self, topic: str, value: bytes, headers: list[tuple[str, bytes]] | None = None, *, key: bytes = b"raw"
+    ) -> None:
+        await self._producer.send_and_wait(self._prefix + topic, value, key=key, headers=headers or [])
 
 
 async def read_until(
@@ -147,6 +150,35 @@ async def read_until(
         await consumer.stop()
 
 
+async def end_offset(kafka: LocalKafka, prefix: str, topic: Topic) -> int:
+    """How many records ``topic`` holds, over its partitions."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap)
+    await consumer.start()
+    try:
+        ends = await consumer.end_offsets([TopicPartition(prefix + topic.name, p) for p in range(topic.partitions)])
+        return sum(ends.values())
+    finally:
+        await consumer.stop()
+
+
+async def consumed(bootstrap: str, prefix: str, topic: Topic, service: str) -> tuple[int, int]:
+    """How many records the topic holds, and how many of them the service's consumer group has processed
+    (committed past): the service is done with what is there when the two are equal."""
+    partitions = [TopicPartition(prefix + topic.name, p) for p in range(topic.partitions)]
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        await consumer.start()
+        await admin.start()
+        ends = await consumer.end_offsets(partitions)
+        committed = await admin.list_consumer_group_offsets(f"{prefix}leadline.{service}", partitions=partitions)
+    finally:
+        await admin.close()
+        await consumer.stop()
+    processed = (max(0, committed[tp].offset) if tp in committed else 0 for tp in partitions)  # -1: none yet
+    return sum(ends.values()), sum(processed)
+
+
 def headers_of(record: ConsumerRecord[bytes, bytes]) -> dict[str, str]:
     return {k: v.decode() for k, v in record.headers}
 
@@ -169,6 +201,7 @@ def stack_on(
             "LOG_LEVEL": "WARNING",
         },
         ports={service: free_port() for service in SERVICE_PORTS},
+        management_ports={service: free_port() for service in SERVICE_PORTS},
         log_dir=workdir / "logs",
         service_env={service: {"DATABASE_URL": url} for service, url in (database_urls or {}).items()},
     )

@@ -83,3 +83,11 @@ def test_a_number_dialled_with_the_trunk_prefix_matches_the_lead_stored_in_e164(
     match = match_call(normalised_number("0048 601 234 567", "PL"), [the_lead])
 
     assert match.lead_id == the_lead.lead_id
+
+
+def test_a_call_from_the_number_of_a_lead_merged_into_another_finds_the_survivor() -> None:
+    survivor = KnownLead(
+        UUID(int=7), "+48602000000", False, datetime(2026, 3, 1, tzinfo=UTC), other_phones=frozenset({CALLER})
+    )
+
+    assert match_call(CALLER, [survivor]) == Match("attached", lead_id=survivor.lead_id)

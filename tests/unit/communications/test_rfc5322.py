@@ -99,3 +99,51 @@ def test_a_body_and_references_longer_than_the_event_admits_are_cut_keeping_the_
     assert len(event.text_body or "") == MAX_BODY_CHARS
     assert event.references[-1] == f"m-{MAX_REFERENCES + 9}@mail.example.com"
     assert len(event.references) == MAX_REFERENCES
+
+
+UNKNOWN_CHARSET = (
+    b"From: Jan Kowalski <jan@example.com>\r\nTo: anna@leadline.example\r\n"
+    b"Subject: =?unknown-8bit?Q?Zam=F3wienie_biurek?=\r\nMessage-ID: <odd-1@mail.example.com>\r\n"
+    b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=x-unknown\r\n\r\n"
+    b"Zam\xf3wienie 40 biurek\r\n"
+)
+
+
+def test_a_body_in_a_charset_nobody_knows_is_read_as_utf8_with_replacements() -> None:
+    event = gateway_event(UNKNOWN_CHARSET, received_at=RECEIVED)
+
+    assert event.subject_line == "Zam\ufffdwienie biurek"
+    assert (event.text_body or "").strip() == "Zam\ufffdwienie 40 biurek"
+
+
+def test_bytes_the_declared_charset_cannot_read_become_replacement_characters() -> None:
+    wrong = UNKNOWN_CHARSET.replace(b"charset=x-unknown", b"charset=utf-8")
+    raw_8bit_header = wrong.replace(b"=?unknown-8bit?Q?Zam=F3wienie_biurek?=", b"Zam\xf3wienie")
+
+    event = gateway_event(raw_8bit_header, received_at=RECEIVED)
+
+    assert event.subject_line == "Zam\ufffdwienie"
+    assert (event.text_body or "").strip() == "Zam\ufffdwienie 40 biurek"
+
+
+def test_an_attachment_named_in_an_unknown_charset_keeps_its_place() -> None:
+    raw = (
+        b"From: jan@example.com\r\nMessage-ID: <odd-2@mail.example.com>\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n'
+        b"Plan attached\r\n--b\r\nContent-Type: application/pdf\r\n"
+        b"Content-Disposition: attachment; filename*=x-unknown''plan%F3.pdf\r\n\r\n%PDF\r\n--b--\r\n"
+    )
+
+    event = gateway_event(raw, received_at=RECEIVED)
+
+    assert [(a.file_name, a.url) for a in event.attachments] == [
+        ("plan\ufffd.pdf", "rfc822-part:odd-2@mail.example.com/1")
+    ]
+
+
+def test_nul_in_a_body_is_replaced_rather_than_failing_the_database() -> None:
+    raw = UNKNOWN_CHARSET.replace(b"charset=x-unknown", b"charset=utf-8").replace(b"40", b"4\x000")
+
+    event = gateway_event(raw, received_at=RECEIVED)
+
+    assert (event.text_body or "").strip() == "Zam\ufffdwienie 4\ufffd0 biurek"

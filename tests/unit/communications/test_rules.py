@@ -41,7 +41,7 @@ def test_requesting_a_lead_records_the_lead_to_be_and_who_decided() -> None:
     call = a_call()
     lead_id = uuid4()
 
-    requested = call.with_lead_requested(lead_id, by="anna", at=DECIDED)
+    requested = call.with_lead_requested(lead_id, "Office fit-out", by="anna", at=DECIDED)
 
     assert (requested.state, requested.lead_id, requested.decided_by, requested.decided_at) == (
         "lead_requested",
@@ -72,7 +72,9 @@ Decision = Callable[[Call], Call]
 @pytest.mark.parametrize(
     "decide",
     [
-        pytest.param(lambda call: call.with_lead_requested(uuid4(), by="anna", at=DECIDED), id="create lead"),
+        pytest.param(
+            lambda call: call.with_lead_requested(uuid4(), "Office fit-out", by="anna", at=DECIDED), id="create lead"
+        ),
         pytest.param(lambda call: call.attached_to(uuid4(), by="anna", at=DECIDED), id="attach"),
     ],
 )
@@ -88,14 +90,14 @@ def test_no_lead_is_requested_for_a_caller_number_that_is_not_e164(caller_number
     call = a_call(caller_number=caller_number)
 
     with pytest.raises(RuleViolation) as refused:
-        call.with_lead_requested(uuid4(), by="anna", at=DECIDED)
+        call.with_lead_requested(uuid4(), "Office fit-out", by="anna", at=DECIDED)
 
     assert (refused.value.rule, refused.value.field) == ("caller_number_not_a_phone", "caller_number")
 
 
 def test_the_created_lead_attaches_the_call_and_the_requester_stays_the_one_who_decided() -> None:
     lead_id = uuid4()
-    requested = a_call().with_lead_requested(lead_id, by="anna", at=DECIDED)
+    requested = a_call().with_lead_requested(lead_id, "Office fit-out", by="anna", at=DECIDED)
 
     attached = requested.attached_to_created_lead(lead_id, by="leads-import", at=datetime(2026, 3, 3, tzinfo=UTC))
 

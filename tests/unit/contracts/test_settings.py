@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -102,3 +105,72 @@ def test_settings_cannot_change_once_read() -> None:
 
     with pytest.raises(ValidationError):
         settings.http_port = 1  # type: ignore[misc]
+
+
+def test_ready_and_metrics_have_a_port_of_their_own_on_the_apis_interface(monkeypatch: pytest.MonkeyPatch) -> None:
+    default = LeadsSettings()
+    monkeypatch.setenv("HTTP_PORT", "9001")
+    monkeypatch.setenv("HTTP_HOST", "10.0.0.5")
+    monkeypatch.setenv("JWT_SECRET", "from-the-vault")
+    moved = LeadsSettings()
+    monkeypatch.setenv("MANAGEMENT_HOST", "127.0.0.1")
+    monkeypatch.setenv("MANAGEMENT_PORT", "9999")
+    chosen = LeadsSettings()
+
+    assert (default.management_host, default.management_port) == ("127.0.0.1", 8101)
+    assert (moved.management_host, moved.management_port) == ("10.0.0.5", 9101)
+    assert (chosen.management_host, chosen.management_port) == ("127.0.0.1", 9999)
+
+
+def test_the_management_port_is_not_the_apis(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MANAGEMENT_PORT", "8001")
+
+    with pytest.raises(ValidationError, match="MANAGEMENT_PORT must differ from HTTP_PORT"):
+        LeadsSettings()
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "10.0.0.5", "leads.internal"])
+def test_the_development_secret_is_refused_beyond_loopback(monkeypatch: pytest.MonkeyPatch, host: str) -> None:
+    monkeypatch.setenv("HTTP_HOST", host)
+
+    with pytest.raises(ValidationError, match=f"JWT_SECRET is the built-in development secret.*HTTP_HOST={host}"):
+        LeadsSettings()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"])
+def test_the_development_secret_serves_loopback(monkeypatch: pytest.MonkeyPatch, host: str) -> None:
+    monkeypatch.setenv("HTTP_HOST", host)
+
+    assert LeadsSettings().development_tokens
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"), [("JWT_SECRET", "from-the-vault"), ("JWT_JWKS_URL", "https://idp/jwks")]
+)
+def test_a_real_secret_or_a_jwks_serves_every_interface(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv("HTTP_HOST", "0.0.0.0")
+    monkeypatch.setenv(variable, value)
+
+    assert not LeadsSettings().development_tokens
+
+
+def test_a_service_refuses_to_start_with_the_development_secret_on_every_interface_naming_the_variables() -> None:
+    environment = {key: value for key, value in os.environ.items() if key.upper() not in _SETTING_NAMES}
+    started = subprocess.run(
+        [sys.executable, "-m", "leadline.leads", "serve"],
+        env={**environment, "HTTP_HOST": "0.0.0.0"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert started.returncode != 0
+    assert "JWT_SECRET is the built-in development secret" in started.stderr
+    assert "HTTP_HOST=0.0.0.0" in started.stderr
+    assert "Traceback" not in started.stderr
+
+
+_SETTING_NAMES = {name.upper() for name in ServiceSettings.model_fields}

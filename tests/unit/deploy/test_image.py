@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from leadline.contracts.settings import MANAGEMENT_PORT_OFFSET
 from tests.unit.deploy.layout import REPO, packages, services, settings_class
 
 DOCKERFILE = REPO / "deploy" / "docker" / "Dockerfile"
@@ -81,7 +82,8 @@ def test_it_listens_on_every_interface_and_exposes_each_service_port() -> None:
 
     assert "HTTP_HOST=0.0.0.0" in " ".join(arguments_of(final, "ENV"))
     exposed = {int(port) for arguments in arguments_of(final, "EXPOSE") for port in arguments.split()}
-    assert exposed == {settings_class(service).default_http_port for service in services()}
+    api_ports = {settings_class(service).default_http_port for service in services()}
+    assert exposed == api_ports | {port + MANAGEMENT_PORT_OFFSET for port in api_ports}
 
 
 @pytest.mark.parametrize("service", services())

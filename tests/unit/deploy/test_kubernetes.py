@@ -12,7 +12,7 @@ import pytest
 import yaml
 from pydantic_settings import BaseSettings
 
-from leadline.contracts.settings import KafkaSettings, ServiceSettings
+from leadline.contracts.settings import MANAGEMENT_PORT_OFFSET, KafkaSettings, ServiceSettings
 from tests.unit.deploy.layout import REPO, environment_variables, services, settings_class
 
 KUBERNETES = REPO / "deploy" / "kubernetes"
@@ -22,6 +22,8 @@ SECRETS_TEMPLATE = KUBERNETES / "secrets.example.yaml"
 INTENTIONALLY_DEFAULTED = {
     "DATA_DIR": "it only locates the SQLite default, and DATABASE_URL is given",
     "HTTP_PORT": "each service's default port is its container port (checked below)",
+    "MANAGEMENT_HOST": "it follows HTTP_HOST, 0.0.0.0 from the ConfigMap, so the kubelet and Prometheus reach it",
+    "MANAGEMENT_PORT": "each service's default management port is its container port 'management' (checked below)",
     "JWT_JWKS_URL": "tokens are HS256 with JWT_SECRET unless an overlay points to a JWKS",
     "KAFKA_SSL_CAFILE": "the system's CAs, unless the brokers' is private (the ConfigMap shows how)",
     "KAFKA_SSL_CERTFILE": "clients authenticate with SCRAM, not with a certificate",
@@ -160,21 +162,28 @@ def test_commands_probes_ports_and_scraping(service: str) -> None:
     deployment = named("Deployment", f"leadline-{service}")
     container = main_container(service)
     (migrate,) = pod_spec(deployment)["initContainers"]
-    (port,) = container["ports"]
+    api, management = container["ports"]
     expected_port = settings_class(service).default_http_port
+    expected_management_port = expected_port + MANAGEMENT_PORT_OFFSET
 
     assert container["command"] == ["python", "-m", f"leadline.{service}", "serve"]
     assert migrate["command"] == ["python", "-m", f"leadline.{service}", "migrate"]
-    assert port["containerPort"] == expected_port
-    for probe, path in (("readinessProbe", "/ready"), ("livenessProbe", "/health"), ("startupProbe", "/health")):
+    assert (api["name"], api["containerPort"]) == ("http", expected_port)
+    assert (management["name"], management["containerPort"]) == ("management", expected_management_port)
+    probes = {
+        "readinessProbe": ("/ready", management),
+        "livenessProbe": ("/health", api),
+        "startupProbe": ("/health", api),
+    }
+    for probe, (path, port) in probes.items():
         assert container[probe]["httpGet"]["path"] == path
-        assert container[probe]["httpGet"]["port"] in (port["name"], expected_port)
+        assert container[probe]["httpGet"]["port"] in (port["name"], port["containerPort"])
     (service_port,) = named("Service", f"leadline-{service}")["spec"]["ports"]
     assert service_port["port"] == expected_port
-    assert service_port["targetPort"] in (port["name"], expected_port)
+    assert service_port["targetPort"] in (api["name"], expected_port), "the Service never routes to management"
     annotations = deployment["spec"]["template"]["metadata"]["annotations"]
     assert annotations["prometheus.io/scrape"] == "true"
-    assert annotations["prometheus.io/port"] == str(expected_port)
+    assert annotations["prometheus.io/port"] == str(expected_management_port)
     assert annotations["prometheus.io/path"] == "/metrics"
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -21,12 +22,14 @@ from leadline.documents.domain.documents import (
     document_type,
     ensure_deletable,
     ensure_may_work_on,
+    ensure_order_may_be_cancelled,
     from_lead,
     invoice_from_order,
 )
 from leadline.documents.domain.model import LeadCopy
 
 AT = datetime(2026, 3, 4, 11, 0, tzinfo=UTC)
+WARSAW = ZoneInfo("Europe/Warsaw")
 ANNA = Principal("anna", "Anna Nowak", frozenset({Role.SALESPERSON}))
 PIOTR = Principal("piotr", "Piotr Zieliński", frozenset({Role.SALESPERSON}))
 MARTA = Principal("marta", "Marta Wiśniewska", frozenset({Role.MANAGER, Role.SALESPERSON}))
@@ -55,7 +58,9 @@ def a_lead(**changes: object) -> LeadCopy:
 
 
 def a_document(kind: DocumentKind, status: str = "draft") -> Document:
-    made = from_lead(uuid.uuid4(), kind, "ZS", a_lead(), Names(partner="Kowalski Meble", product="Desk"), "anna", AT)
+    made = from_lead(
+        uuid.uuid4(), kind, "ZS", a_lead(), Names(partner="Kowalski Meble", product="Desk"), "anna", AT, WARSAW
+    )
     return replace(made.numbered(7), status=status)
 
 
@@ -68,7 +73,7 @@ def test_a_document_is_filled_from_the_lead_with_one_line_for_its_product_worth_
     lead = a_lead()
 
     names = Names(partner="Kowalski Meble", product="Standing desk")
-    order = from_lead(uuid.uuid4(), "order", "ZS", lead, names, "anna", AT).numbered(3)
+    order = from_lead(uuid.uuid4(), "order", "ZS", lead, names, "anna", AT, WARSAW).numbered(3)
 
     assert (order.lead_id, order.partner_id, order.partner_name) == (lead.lead_id, PARTNER, "Kowalski Meble")
     assert (order.type_code, order.currency) == ("ZS", "PLN")
@@ -83,9 +88,33 @@ def test_a_document_is_filled_from_the_lead_with_one_line_for_its_product_worth_
 
 
 def test_a_lead_without_a_product_gives_no_line_and_an_unnamed_product_is_named_by_its_code() -> None:
-    assert from_lead(uuid.uuid4(), "order", "ZS", a_lead(product_code=None), Names(), "anna", AT).lines == ()
-    unpriced = from_lead(uuid.uuid4(), "order", "ZS", a_lead(expected_revenue=None), Names(), "anna", AT)
+    assert from_lead(uuid.uuid4(), "order", "ZS", a_lead(product_code=None), Names(), "anna", AT, WARSAW).lines == ()
+    unpriced = from_lead(uuid.uuid4(), "order", "ZS", a_lead(expected_revenue=None), Names(), "anna", AT, WARSAW)
     assert unpriced.lines == (Line("desk", "desk", Decimal("0")),)
+
+
+@pytest.mark.parametrize(
+    ("made_at", "time_zone", "expected_date"),
+    [
+        pytest.param(datetime(2026, 12, 31, 23, 30, tzinfo=UTC), WARSAW, date(2027, 1, 1), id="Warsaw's new year"),
+        pytest.param(datetime(2026, 6, 30, 22, 15, tzinfo=UTC), WARSAW, date(2026, 7, 1), id="summer time"),
+        pytest.param(datetime(2026, 12, 31, 23, 30, tzinfo=UTC), ZoneInfo("UTC"), date(2026, 12, 31), id="UTC"),
+        pytest.param(
+            datetime(2027, 1, 1, 3, 0, tzinfo=UTC), ZoneInfo("America/New_York"), date(2026, 12, 31), id="west"
+        ),
+    ],
+)
+def test_a_document_bears_the_companys_date_and_counts_in_its_year(
+    made_at: datetime, time_zone: ZoneInfo, expected_date: date
+) -> None:
+    for made in (
+        from_lead(uuid.uuid4(), "invoice", "FV", a_lead(), Names(), "anna", made_at, time_zone),
+        invoice_from_order(uuid.uuid4(), "FV", a_document("order", "confirmed"), [], "anna", made_at, time_zone),
+    ):
+        invoice = made.numbered(1)
+        assert (invoice.document_date, invoice.year) == (expected_date, expected_date.year)
+        assert invoice.number == f"FV/{expected_date.year}/000001"
+        assert invoice.created_at == made_at
 
 
 def test_a_document_type_comes_from_its_setting_and_an_unset_one_is_refused_naming_the_rule() -> None:
@@ -149,7 +178,7 @@ def test_invalid_transitions_are_refused_with_the_reason(kind: DocumentKind, sta
 def test_an_invoice_from_an_order_copies_it_and_links_it() -> None:
     order = a_document("order", "confirmed")
 
-    invoice = invoice_from_order(uuid.uuid4(), "FV", order, "anna", AT).numbered(1)
+    invoice = invoice_from_order(uuid.uuid4(), "FV", order, [], "anna", AT, WARSAW).numbered(1)
 
     assert (invoice.kind, invoice.order_id, invoice.number) == ("invoice", order.id, "FV/2026/000001")
     assert (invoice.lead_id, invoice.partner_id, invoice.partner_name, invoice.address, invoice.lines) == (
@@ -161,13 +190,34 @@ def test_an_invoice_from_an_order_copies_it_and_links_it() -> None:
     )
 
 
-def test_no_invoice_from_a_cancelled_order_or_from_an_invoice() -> None:
+@pytest.mark.parametrize("status", ["draft", "cancelled"])
+def test_only_a_confirmed_order_is_invoiced(status: str) -> None:
     with pytest.raises(Conflict) as refused:
-        invoice_from_order(uuid.uuid4(), "FV", a_document("order", "cancelled"), "anna", AT)
-    assert refused.value.rule == "order_cancelled"
+        invoice_from_order(uuid.uuid4(), "FV", a_document("order", status), [], "anna", AT, WARSAW)
+    assert (refused.value.rule, refused.value.field) == ("order_not_confirmed", "status")
+    assert f"is {status}; only a confirmed order can be invoiced" in refused.value.message
     with pytest.raises(RuleViolation) as not_order:
-        invoice_from_order(uuid.uuid4(), "FV", a_document("invoice"), "anna", AT)
+        invoice_from_order(uuid.uuid4(), "FV", a_document("invoice"), [], "anna", AT, WARSAW)
     assert not_order.value.rule == "not_an_order"
+
+
+@pytest.mark.parametrize("invoice_status", ["draft", "issued", "paid"])
+def test_an_order_is_invoiced_once_until_its_invoice_is_cancelled_and_not_cancelled_under_it(
+    invoice_status: str,
+) -> None:
+    order = a_document("order", "confirmed")
+    standing = replace(a_document("invoice", invoice_status), order_id=order.id)
+
+    with pytest.raises(Conflict) as twice:
+        invoice_from_order(uuid.uuid4(), "FV", order, [standing], "anna", AT, WARSAW)
+    assert (twice.value.rule, twice.value.field) == ("order_already_invoiced", "invoices")
+    assert f"{standing.number} {invoice_status}" in twice.value.message
+    with pytest.raises(Conflict) as cancelled:
+        ensure_order_may_be_cancelled(order, [standing])
+    assert (cancelled.value.rule, cancelled.value.field) == ("order_invoiced", "invoices")
+
+    ensure_order_may_be_cancelled(order, [])  # its invoice cancelled: no longer in the way of either
+    assert invoice_from_order(uuid.uuid4(), "FV", order, [], "anna", AT, WARSAW).order_id == order.id
 
 
 def test_only_a_draft_never_used_can_be_deleted() -> None:

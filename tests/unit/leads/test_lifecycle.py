@@ -14,7 +14,15 @@ from leadline.leads.domain.card import Action, available_actions
 from leadline.leads.domain.deals import Deal
 from leadline.leads.domain.lifecycle import ensure_may_merge, ensure_not_the_same, marked_lost, survivor_of_merge
 from leadline.leads.domain.links import LeadHasLinks, LeadLink, LinkKind, call_label, ensure_deletable
-from leadline.leads.domain.model import FieldChange, Lead, LeadType, ReferenceData, ReferenceItem, Status
+from leadline.leads.domain.model import (
+    ContactPoint,
+    FieldChange,
+    Lead,
+    LeadType,
+    ReferenceData,
+    ReferenceItem,
+    Status,
+)
 from leadline.leads.domain.reference import SettingKey
 from tests.unit.leads.test_model import (
     ALL_STATUSES,
@@ -185,6 +193,42 @@ def test_the_survivor_keeps_its_values_and_gains_the_merged_leads_tags() -> None
         survivor, tags=frozenset({"hot", "vip"}), updated_by="marta", updated_at=AT, version=survivor.version + 1
     )
     assert changes == [FieldChange("tags", ["vip"], ["hot", "vip"])]
+
+
+def test_the_survivor_gains_the_merged_leads_phone_and_email_and_what_it_had_gained_itself() -> None:
+    earlier = uuid.uuid4()
+    survivor = replace(a_lead(), extra_contacts=(ContactPoint("phone", "+48700000001", earlier),))
+    merged = replace(
+        a_lead(),
+        phone="+48602000000",
+        email="JAN@example.com".lower(),  # the survivor's own address: nothing to gain
+        extra_contacts=(
+            ContactPoint("email", "biuro@kowalski.pl", earlier),
+            ContactPoint("phone", "+48700000001", earlier),  # the survivor has it already
+        ),
+    )
+
+    after, changes = survivor_of_merge(survivor, merged, by="marta", at=AT)
+
+    assert after.extra_contacts == (
+        ContactPoint("phone", "+48700000001", earlier),
+        ContactPoint("phone", "+48602000000", merged.id),
+        ContactPoint("email", "biuro@kowalski.pl", earlier),
+    )
+    assert after.contact_keys == {
+        ("phone", "+48601234567"),
+        ("email", "jan@example.com"),
+        ("phone", "+48700000001"),
+        ("phone", "+48602000000"),
+        ("email", "biuro@kowalski.pl"),
+    }
+    assert changes == [
+        FieldChange(
+            "extra_contacts",
+            [c.plain() for c in survivor.extra_contacts],
+            [c.plain() for c in after.extra_contacts],
+        )
+    ]
 
 
 def test_a_merge_that_brings_no_new_tag_changes_no_field() -> None:

@@ -283,3 +283,11 @@ def test_a_salesperson_may_not_assign_a_lead_to_anyone_else(salesperson_id: str 
 @pytest.mark.parametrize("salesperson_id", ["anna", "piotr", "marta", None])
 def test_a_manager_may_assign_a_lead_to_anyone(salesperson_id: str | None) -> None:
     ensure_may_assign(salesperson_id, MARTA)
+
+
+@pytest.mark.parametrize("field", ["type_code", "status_code", "currency", "lead_date"])
+def test_what_every_lead_has_cannot_be_cleared(field: str) -> None:
+    with pytest.raises(RuleViolation) as refused:
+        a_lead().edited({field: None}, reference(*ALL_STATUSES), by="anna", at=MOVED)
+
+    assert (refused.value.rule, refused.value.field) == ("required", field)

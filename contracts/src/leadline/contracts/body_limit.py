@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from leadline.contracts.correlation import correlation_id, send_problem
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
@@ -43,24 +45,13 @@ class BodySizeLimit:
             await self._refuse(scope, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
-        body = json.dumps(
-            {
-                "type": "urn:leadline:problem:body_too_large",
-                "title": "Request body too large",
-                "status": 413,
-                "detail": f"the body may be at most {self.max_bytes} bytes",
-                "instance": scope.get("path"),
-                "errors": [{"field": "body", "rule": "body_too_large", "message": f"at most {self.max_bytes} bytes"}],
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        problem: dict[str, Any] = {
+            "type": "urn:leadline:problem:body_too_large",
+            "title": "Request body too large",
+            "status": 413,
+            "detail": f"the body may be at most {self.max_bytes} bytes",
+            "instance": scope.get("path"),
+            "errors": [{"field": "body", "rule": "body_too_large", "message": f"at most {self.max_bytes} bytes"}],
+            "correlation_id": correlation_id(),
+        }
+        await send_problem(send, problem)

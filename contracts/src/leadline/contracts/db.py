@@ -65,6 +65,11 @@ def read_only_engine(engine: AsyncEngine) -> AsyncEngine:
     return engine.execution_options(**{_READ_ONLY: True})
 
 
+def is_read_only(session: AsyncSession) -> bool:
+    """The session is of a read-only unit of work (it never commits)."""
+    return bool(session.get_bind().get_execution_options().get(_READ_ONLY))
+
+
 class Transaction:
     """A unit of work's transaction on its own session: PostgreSQL's, and every transaction that only reads."""
 

@@ -15,6 +15,9 @@ from leadline.contracts.events.base import Event, event_type
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
+# Every event fits one Kafka record whatever it carries (its fields are capped for that: the mail gateway's e-mail
+# is the largest); a record's value larger than this is no Leadline event, and is refused before it is parsed.
+MAX_EVENT_BYTES = 1_000_000
 
 
 class InvalidEnvelope(ValueError):
@@ -93,6 +96,10 @@ class Envelope:
             raise InvalidEnvelope("header ce_time is not an RFC 3339 timestamp with a UTC offset")
         if value is None:
             raise InvalidEnvelope("the record has no value")
+        if len(value) > MAX_EVENT_BYTES:
+            raise InvalidEnvelope(
+                f"the record's value is {len(value)} bytes; no event is larger than {MAX_EVENT_BYTES}"
+            )
         return cls(
             id=event_id,
             source=source,

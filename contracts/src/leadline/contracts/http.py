@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import contextlib
+import json
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from leadline.contracts.auth import InvalidToken, Principal, Role
+from leadline.contracts.correlation import correlation_id
 from leadline.contracts.db import UnitOfWork
 from leadline.contracts.errors import (
     Conflict,
@@ -26,11 +31,12 @@ from leadline.contracts.errors import (
     RuleViolation,
     StaleVersion,
 )
+from leadline.contracts.openapi import PROBLEM_JSON as PROBLEM_JSON  # re-exported: entrypoints declare problems
+from leadline.contracts.text import unstorable
 
 if TYPE_CHECKING:
     from leadline.contracts.runtime import ServiceRuntime
 
-PROBLEM_JSON = "application/problem+json"
 STATUS_OF: dict[type[DomainError], int] = {
     RuleViolation: 422,
     NotFound: 404,
@@ -55,6 +61,9 @@ class Problem(BaseModel):
     detail: str
     instance: str | None = None
     errors: list[FieldError] = Field(default_factory=list)
+    correlation_id: str | None = Field(
+        default=None, description="The request's id (also in the X-Correlation-Id header): quote it to support."
+    )
 
 
 def problem_response(
@@ -74,6 +83,7 @@ def problem_response(
         detail=detail,
         instance=request.url.path,
         errors=errors or [],
+        correlation_id=correlation_id(),
     )
     return JSONResponse(
         {**body.model_dump(), **jsonable_encoder(extensions or {})},
@@ -91,6 +101,25 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         404: "Not found",
         409: "Conflicts with the current state",
         422: "Invalid input or a broken rule",
+        500: "An unexpected error: logged under the problem's correlation id",
+    }.items()
+}
+
+# Operations that take If-Match add this.
+STALE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    412: {
+        "model": Problem,
+        "content": {PROBLEM_JSON: {}},
+        "description": "If-Match names an older version than the current one: read it again",
+    }
+}
+
+# Only operations that take a body can get these; the document adds them there (see leadline.contracts.openapi).
+BODY_PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": description}
+    for code, description in {
+        400: "The body is not JSON (or not UTF-8)",
+        413: "The body is larger than the service accepts",
     }.items()
 }
 
@@ -102,6 +131,10 @@ class Unauthenticated(Exception):
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_validation(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)
+        malformed = next((e for e in error.errors() if e["type"] == "json_invalid"), None)
+        if malformed is not None:
+            reason = (malformed.get("ctx") or {}).get("error", "not JSON")
+            return _malformed_body(request, f"{reason} at position {malformed['loc'][-1]}")
         errors = [
             FieldError(
                 field=".".join(str(part) for part in e["loc"][1:]) or str(e["loc"][0]),
@@ -133,13 +166,73 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_http(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, HTTPException)
-        return problem_response(request, error.status_code, "http", str(error.detail), str(error.detail))
+        if error.status_code == 400 and isinstance(error.__cause__, UnicodeDecodeError):
+            return _malformed_body(request, f"not UTF-8 ({error.__cause__.reason})")
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            # Starlette names only the methods of the first route on the path; every route on it counts.
+            headers["Allow"] = ", ".join(sorted(set(_methods_on_path(request))))
+        detail = str(error.detail)
+        return problem_response(request, error.status_code, "http", detail, detail, headers=headers or None)
 
     app.add_exception_handler(RequestValidationError, on_validation)
     for kind in STATUS_OF:
         app.add_exception_handler(kind, on_domain)
     app.add_exception_handler(Unauthenticated, on_unauthenticated)
     app.add_exception_handler(HTTPException, on_http)
+
+
+def _malformed_body(request: Request, reason: str) -> JSONResponse:
+    """A body that cannot be read at all is a malformed request (400), not a rule broken by its content (422)."""
+    return problem_response(
+        request,
+        400,
+        "malformed_body",
+        "Malformed body",
+        f"the body is not valid JSON: {reason}",
+        [FieldError(field="body", rule="malformed_body", message=reason)],
+    )
+
+
+def _methods_on_path(request: Request) -> Iterator[str]:
+    for route in iter_route_contexts(request.app.routes):
+        if route.methods and route.matches(request.scope)[0] is not Match.NONE:
+            yield from route.methods
+
+
+async def refuse_unstorable_text(request: Request) -> None:
+    """Refuses (422, naming the parameter or field) text that no database or JSON encoder can take: NUL, which
+    PostgreSQL cannot store, and lone UTF-16 surrogates, which are no characters and cannot be encoded as
+    UTF-8. JSON admits both as escapes (a query string only NUL), so they would otherwise reach the
+    database and fail there with a 500. One check for every service, before any endpoint runs."""
+    found: list[tuple[tuple[str | int, ...], str]] = [
+        (("path", name), value) for name, value in request.path_params.items()
+    ]
+    found += [(("query", name), value) for name, value in request.query_params.multi_items()]
+    body = await request.body()
+    if b"\\u" in body:  # both can only come as \u escapes: valid JSON has no raw control characters
+        # Not JSON: the endpoint reads it as its content type says (and answers a malformed one).
+        with contextlib.suppress(ValueError):
+            found += list(_strings(("body",), json.loads(body)))
+    errors = [
+        {"type": "unstorable_text", "loc": loc, "msg": reason, "input": text}
+        for loc, text in found
+        if (reason := unstorable(text)) is not None
+    ]
+    if errors:
+        raise RequestValidationError(errors)
+
+
+def _strings(loc: tuple[str | int, ...], value: Any) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    if isinstance(value, str):
+        yield loc, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield (*loc, key), key
+            yield from _strings((*loc, key), item)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings((*loc, index), item)
 
 
 def runtime_of(request: Request) -> ServiceRuntime[Any]:
@@ -224,19 +317,24 @@ async def health() -> Health:
     return Health(status="ok")
 
 
-@health_router.get(
+# Served on the management port (MANAGEMENT_PORT), never on the API's: probes and Prometheus reach it,
+# callers of the API do not.
+management_router = APIRouter(tags=["management"])
+management_router.include_router(health_router)
+
+
+@management_router.get(
     "/metrics",
     response_class=Response,
     summary="Prometheus metrics: HTTP latency, events processed and dead-lettered, outbox backlog, consumer lag",
-    description="Served without a token like /health and /ready: counts and timings only, no business data. "
-    "Keep it reachable from the monitoring network only.",
+    description="Without a token, on the management port only: counts and timings, no business data.",
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text exposition"}},
 )
 async def metrics(request: Request) -> Response:
     return Response(await runtime_of(request).scrape(), media_type=CONTENT_TYPE_LATEST)
 
 
-@health_router.get(
+@management_router.get(
     "/ready",
     response_model=Health,
     summary="Database reachable, broker connected",

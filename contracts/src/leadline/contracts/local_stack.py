@@ -1,7 +1,7 @@
 """Runs the four services as local processes: ``make run`` uses it, and so do the end-to-end tests.
 
 Each service is started as ``python -m leadline.<service> serve`` (migrate, then serve) with its
-settings in the environment, and counts as up once its ``/ready`` answers 200.
+settings in the environment, and counts as up once ``/ready`` on its management port answers 200.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from leadline.contracts.settings import MANAGEMENT_PORT_OFFSET
+
 SERVICE_PORTS = {"leads": 8001, "communications": 8002, "documents": 8003, "reporting": 8004}
 
 
@@ -27,6 +29,7 @@ SERVICE_PORTS = {"leads": 8001, "communications": 8002, "documents": 8003, "repo
 class ServiceProcess:
     service: str
     port: int
+    management_port: int
     env: Mapping[str, str]
     log_path: Path | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
@@ -36,8 +39,13 @@ class ServiceProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def management_url(self) -> str:
+        """Where /health, /ready and /metrics are served."""
+        return f"http://127.0.0.1:{self.management_port}"
+
     def start(self) -> None:
-        env = {**os.environ, **self.env, "HTTP_PORT": str(self.port)}
+        env = {**os.environ, **self.env, "HTTP_PORT": str(self.port), "MANAGEMENT_PORT": str(self.management_port)}
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             self._log = self.log_path.open("ab")
@@ -64,7 +72,7 @@ class ServiceProcess:
                     f"{self.service} exited with {self.process.returncode}; see {self.log_path or 'output'}"
                 )
             try:
-                with urllib.request.urlopen(f"{self.url}/ready", timeout=2) as response:
+                with urllib.request.urlopen(f"{self.management_url}/ready", timeout=2) as response:
                     if response.status == 200:
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -97,12 +105,18 @@ class LocalStack:
         env: Mapping[str, str],
         ports: Mapping[str, int] = SERVICE_PORTS,
         log_dir: Path | None = None,
+        management_ports: Mapping[str, int] | None = None,
         service_env: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
-        """``service_env``: settings of one service only, e.g. its own ``DATABASE_URL``."""
+        """``management_ports``: default each API port + 100, as the services' own default. ``service_env``:
+        settings of one service only, e.g. its own ``DATABASE_URL``."""
         self.services = {
             name: ServiceProcess(
-                name, port, {**env, **(service_env or {}).get(name, {})}, log_dir / f"{name}.log" if log_dir else None
+                name,
+                port,
+                (management_ports or {}).get(name, port + MANAGEMENT_PORT_OFFSET),
+                {**env, **(service_env or {}).get(name, {})},
+                log_dir / f"{name}.log" if log_dir else None,
             )
             for name, port in ports.items()
         }
@@ -139,7 +153,7 @@ def main() -> None:
         stack.start()
         print("\nLeadline is up (Ctrl-C stops it):")
         for name, service in stack.services.items():
-            print(f"  {name:<15} {service.url}   docs: {service.url}/docs")
+            print(f"  {name:<15} {service.url}   docs: {service.url}/docs   ready, metrics: {service.management_url}")
         print("  tokens:         .venv/bin/leadline-token anna|piotr|marta\n")
         while all(s.process is not None and s.process.poll() is None for s in stack.services.values()):
             time.sleep(0.5)

@@ -1,8 +1,12 @@
-"""The OpenAPI document of a service, with its examples as the models give them.
+"""The OpenAPI document of a service, with its examples as the models give them and every answer it can give.
 
 FastAPI drops every null from the document it generates, the nulls inside examples too, so a response
 field that is null in an example would look missing (and the example would not fit its own schema).
 The examples are put back from the models they belong to.
+
+Every operation that takes a body can also answer 400 (not JSON) and 413 (too large): those are added
+to exactly those operations. Problems are served as ``application/problem+json`` only; FastAPI would put
+their schema under ``application/json`` (the default media type) and leave problem+json without one.
 """
 
 from __future__ import annotations
@@ -17,8 +21,11 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.openapi.utils import get_fields_from_routes
 from pydantic import BaseModel
 
+PROBLEM_JSON = "application/problem+json"
 
-def keep_example_nulls(app: FastAPI) -> None:
+
+def complete_document(app: FastAPI, body_responses: dict[int | str, dict[str, Any]]) -> None:
+    """``body_responses``: what every operation with a request body can answer besides its own responses."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -29,10 +36,36 @@ def keep_example_nulls(app: FastAPI) -> None:
                 examples = (model.model_config.get("json_schema_extra") or {}).get("examples")  # type: ignore[union-attr]
                 if examples and model.__name__ in components:
                     components[model.__name__]["examples"] = jsonable_encoder(examples)
+            _add_body_responses(document, body_responses)
+            _problems_as_problem_json(document)
             app.openapi_schema = document
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _problems_as_problem_json(document: dict[str, Any]) -> None:
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for response in operation.get("responses", {}).values():
+                content = response.get("content", {})
+                if content.get(PROBLEM_JSON) == {} and "application/json" in content:
+                    content[PROBLEM_JSON] = content.pop("application/json")
+
+
+def _add_body_responses(document: dict[str, Any], body_responses: dict[int | str, dict[str, Any]]) -> None:
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            if "requestBody" not in operation:
+                continue
+            for code, response in body_responses.items():
+                content = {
+                    media_type: {"schema": {"$ref": f"#/components/schemas/{response['model'].__name__}"}}
+                    for media_type in response["content"]
+                }
+                operation["responses"].setdefault(
+                    str(code), {"description": response["description"], "content": content}
+                )
 
 
 def _models(app: FastAPI) -> set[type[BaseModel]]:

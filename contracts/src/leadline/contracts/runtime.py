@@ -12,7 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -22,9 +22,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from leadline.contracts.auth import TokenVerifier
 from leadline.contracts.body_limit import BodySizeLimit
+from leadline.contracts.correlation import Correlation
 from leadline.contracts.db import UnitOfWork, create_engine, read_only_engine
 from leadline.contracts.events.base import Event
-from leadline.contracts.http import health_router, install_problem_handlers
+from leadline.contracts.http import (
+    BODY_PROBLEM_RESPONSES,
+    health_router,
+    install_problem_handlers,
+    management_router,
+    refuse_unstorable_text,
+)
 from leadline.contracts.kafka_clients import broker_security
 from leadline.contracts.messaging.consumer import BatchSteps, EventConsumer, Handler
 from leadline.contracts.messaging.dead_letters import DeadLetters
@@ -33,7 +40,7 @@ from leadline.contracts.messaging.publisher import RawPublisher
 from leadline.contracts.messaging.relay import OutboxRelay
 from leadline.contracts.messaging.replay import Replayed, replay
 from leadline.contracts.metrics import HttpLatency, ServiceMetrics, Snapshot, consumer_lag
-from leadline.contracts.openapi import keep_example_nulls
+from leadline.contracts.openapi import complete_document
 from leadline.contracts.settings import ServiceSettings
 
 U = TypeVar("U", bound=UnitOfWork)
@@ -93,28 +100,34 @@ class ServiceRuntime(Generic[U]):
         self.metrics = ServiceMetrics(self.name, self.consumers, self.relay)
         self._unit_of_work = unit_of_work
         self._relay_task: asyncio.Task[None] | None = None
-        self._chores: list[tuple[str, float, Callable[[], Awaitable[object]]]] = []
+        self._start_steps: list[Callable[[U], Awaitable[None]]] = []
+        self._periodic_steps: list[tuple[float, Callable[[], Awaitable[None]]]] = []
+        self._periodic_tasks: list[asyncio.Task[None]] = []
 
     def unit_of_work(self, *, read_only: bool = False) -> U:
         """``read_only``: for work that only reads (it must not commit), which then never waits for writers."""
         return self._unit_of_work(self.read_sessions if read_only else self.sessions, self.publication)
 
+    def on_start(self, step: Callable[[U], Awaitable[None]]) -> None:
+        """Work every replica does as it starts, before it consumes or relays: ``step(uow)`` in a transaction of its
+        own, committed after it. Replicas start together, so a step that must happen once decides that itself."""
+        self._start_steps.append(step)
+
+    def periodically(self, seconds: float, step: Callable[[], Awaitable[None]]) -> None:
+        """Housekeeping to do every ``seconds`` while the service runs; a failure is logged and tried next time."""
+        self._periodic_steps.append((seconds, step))
+
+    async def _repeat(self, seconds: float, step: Callable[[], Awaitable[None]]) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await step()
+            except Exception:
+                log.exception("%s: housekeeping failed; it runs again in %.0f s", self.name, seconds)
+
     @property
     def relay_running(self) -> bool:
         return self._relay_task is not None and not self._relay_task.done()
-
-    def every(self, seconds: float, name: str, chore: Callable[[], Awaitable[object]]) -> None:
-        """Housekeeping: ``chore`` runs every ``seconds`` while the service runs. A failure is logged and the
-        chore runs again at its next time."""
-        self._chores.append((name, seconds, chore))
-
-    async def _repeat(self, name: str, seconds: float, chore: Callable[[], Awaitable[object]]) -> None:
-        while True:
-            await asyncio.sleep(seconds)  # a schedule, not a wait for something
-            try:
-                await chore()
-            except Exception:
-                log.exception("%s: %s failed; trying again in %.0fs", self.name, name, seconds)
 
     def subscribe(
         self, handlers: Mapping[type[Event], Handler], *, batch_steps: BatchSteps | None = None
@@ -193,17 +206,23 @@ class ServiceRuntime(Generic[U]):
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """Broker, subscribers and relay up for the duration of the block."""
+        """Start steps done, then broker, subscribers and relay up for the duration of the block."""
+        for step in self._start_steps:
+            async with self.unit_of_work() as uow:
+                await step(uow)
+                await uow.commit()
         await self.broker.start()
         self._relay_task = asyncio.create_task(self.relay.run(), name=f"{self.name}-outbox-relay")
-        chores = [asyncio.create_task(self._repeat(*chore), name=f"{self.name}-{chore[0]}") for chore in self._chores]
+        self._periodic_tasks = [asyncio.create_task(self._repeat(*periodic)) for periodic in self._periodic_steps]
         try:
             yield
         finally:
-            for task in [self._relay_task, *chores]:
+            for task in self._periodic_tasks:
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await asyncio.gather(*self._periodic_tasks, return_exceptions=True)
+            self._relay_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._relay_task
             log.info("%s: stopping consumers and producer", self.name)
             try:
                 # Bounded: a shutdown that hangs is worse than one that leaves a batch to redeliver.
@@ -227,13 +246,27 @@ class ServiceRuntime(Generic[U]):
             async with self.running():
                 yield
 
-        app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+        app = FastAPI(
+            title=title,
+            description=description,
+            version=version,
+            lifespan=lifespan,
+            dependencies=[Depends(refuse_unstorable_text)],
+        )
         app.state.runtime = self
         app.add_middleware(BodySizeLimit)
         app.add_middleware(HttpLatency, histogram=self.metrics.http_latency)
+        app.add_middleware(Correlation)  # outermost: every answer carries the id, every escaped error is a problem
         install_problem_handlers(app)
-        keep_example_nulls(app)
+        complete_document(app, BODY_PROBLEM_RESPONSES)
         app.include_router(health_router)
         for router in routers:
             app.include_router(router)
+        return app
+
+    def management_app(self) -> FastAPI:
+        """/health, /ready and /metrics for probes and Prometheus, served on the management port."""
+        app = FastAPI(title=f"Leadline {self.name} management", openapi_url=None)
+        app.state.runtime = self
+        app.include_router(management_router)
         return app

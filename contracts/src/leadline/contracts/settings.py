@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 from pathlib import Path
 from typing import ClassVar, Literal, TypeVar
+from zoneinfo import ZoneInfo
 
-from pydantic import FilePath, SecretStr, ValidationError, model_validator
+from pydantic import Field, FilePath, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOCAL_JWT_SECRET = "leadline-local-development-secret-not-for-production"
+MANAGEMENT_PORT_OFFSET = 100  # the management port of a service whose API is on 8001 is 8101
 
 KafkaSecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 KafkaSaslMechanism = Literal["SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN"]
@@ -87,13 +90,25 @@ class ServiceSettings(KafkaSettings):
     database_url: str = ""
     http_host: str = "127.0.0.1"
     http_port: int = 0
+    # /ready and /metrics (and /health) on a port of their own, for probes and Prometheus, off the API's port.
+    management_host: str = ""
+    management_port: int = 0
     jwt_secret: SecretStr = SecretStr(LOCAL_JWT_SECRET)
     jwt_jwks_url: str | None = None
     jwt_issuer: str = "leadline"
     jwt_audience: str = "leadline"
     default_phone_region: str = "PL"
+    # The company's calendar: the date a document bears and the year its number counts in (an IANA name).
+    company_time_zone: ZoneInfo = ZoneInfo("Europe/Warsaw")
     consumer_max_records: int = 500
+    # How long an Idempotency-Key is kept for the retries of a create (leadline.contracts.idempotency).
+    idempotency_key_hours: int = Field(default=24, ge=1)
     log_level: str = "INFO"
+
+    @property
+    def development_tokens(self) -> bool:
+        """Tokens are verified with the built-in development secret, which anyone can read in the source."""
+        return self.jwt_jwks_url is None and self.jwt_secret.get_secret_value() == LOCAL_JWT_SECRET
 
     @model_validator(mode="after")
     def _service_defaults(self) -> ServiceSettings:
@@ -106,4 +121,24 @@ class ServiceSettings(KafkaSettings):
             )
         if not self.http_port:
             object.__setattr__(self, "http_port", self.default_http_port)
+        if not self.management_host:
+            object.__setattr__(self, "management_host", self.http_host)
+        if not self.management_port:
+            object.__setattr__(self, "management_port", self.http_port + MANAGEMENT_PORT_OFFSET)
+        if self.management_port == self.http_port:
+            raise ValueError("MANAGEMENT_PORT must differ from HTTP_PORT: /metrics and /ready stay off the API's port")
+        if self.development_tokens and not _is_loopback(self.http_host):
+            raise ValueError(
+                f"JWT_SECRET is the built-in development secret, which anyone can read, so anyone could mint "
+                f"tokens; set JWT_SECRET (or JWT_JWKS_URL) before listening on HTTP_HOST={self.http_host}"
+            )
         return self
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a name: it may resolve to anything
+        return False

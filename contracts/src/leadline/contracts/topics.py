@@ -28,8 +28,8 @@ class Topic:
     partitions: int = 3
     compacted: bool = False
     # Written by parties outside Leadline (gateways): a record of a type we do not know is refused
-    # into the dead-letter topic. On Leadline's own topics it is a newer producer's event, skipped
-    # until the consumer learns it, so a new major version can be published beside the old one.
+    # into the dead-letter topic. On Leadline's own topics so is any unknown type, except a newer major
+    # version of a known one (``….v2`` beside ``….v1``), skipped so it can be published beside the old.
     external: bool = False
     config: dict[str, str] = field(default_factory=dict)
 

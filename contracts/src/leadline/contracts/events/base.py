@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from leadline.contracts.topics import Topic
 
 _TYPE_PATTERN = re.compile(r"^leadline(\.[a-z][a-z0-9_-]*){3,4}\.v[1-9][0-9]*$")
+_MAJOR_VERSION = re.compile(r"^(?P<name>.+)\.v(?P<major>[1-9][0-9]*)$")
 
 _DECLARATION = frozenset({"type", "topic", "subject"})
 
@@ -57,6 +58,19 @@ class Event(BaseModel):
     @property
     def subject(self) -> str:
         return str(getattr(self, self.subject_field))
+
+
+def is_newer_version_of_a_known_type(name: str) -> bool:
+    """Whether ``name`` is a later major version of a type Leadline knows, e.g. ``….created.v2`` of a known
+    ``….created.v1``: published beside the old one while consumers move, so one that reads the old skips it."""
+    match = _MAJOR_VERSION.match(name)
+    if match is None:
+        return False
+    name, major = match["name"], int(match["major"])
+    return any(
+        (known := _MAJOR_VERSION.match(type_name)) is not None and known["name"] == name and int(known["major"]) < major
+        for type_name in EVENT_TYPES
+    )
 
 
 def event_type(name: str) -> type[Event]:

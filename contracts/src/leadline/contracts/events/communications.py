@@ -72,6 +72,21 @@ class CallLeadRequestedV1(
     requested_at: datetime
 
 
+ReturnReason = Literal["lead_deleted", "lead_request_refused", "lead_request_cancelled"]
+
+
+class _ReturnedToTriage(Event):
+    """An item attached to a lead, or waiting for one it asked for, is back in triage waiting for a decision:
+    the lead was deleted (items attached to it come back, nothing is left attached to a lead that does not
+    exist), the leads service refused to create the lead asked for, or a person cancelled that request."""
+
+    lead_id: UUID = Field(description="The lead it was attached to, or the one asked for.")
+    reason: ReturnReason
+    detail: str = Field(description="Why, in words: for a refused request the leads service's reason.")
+    returned_by: str = Field(description="Who cancelled a request; the service itself otherwise.")
+    returned_at: datetime
+
+
 class _Ignored(Event):
     """A person decided an item in triage is not sales related; it leaves the Ready list."""
 
@@ -84,6 +99,12 @@ class _Unignored(Event):
 
     unignored_by: str
     unignored_at: datetime
+
+
+class CallReturnedToTriageV1(
+    _ReturnedToTriage, type="leadline.communications.call.returned_to_triage.v1", topic=CALL, subject="call_id"
+):
+    call_id: UUID
 
 
 class CallIgnoredV1(_Ignored, type="leadline.communications.call.ignored.v1", topic=CALL, subject="call_id"):
@@ -158,6 +179,12 @@ class EmailLeadRequestedV1(
     salesperson_id: str
     requested_by: str
     requested_at: datetime
+
+
+class EmailReturnedToTriageV1(
+    _ReturnedToTriage, type="leadline.communications.email.returned_to_triage.v1", topic=EMAIL, subject="email_id"
+):
+    email_id: UUID
 
 
 class EmailIgnoredV1(_Ignored, type="leadline.communications.email.ignored.v1", topic=EMAIL, subject="email_id"):

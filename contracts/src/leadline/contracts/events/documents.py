@@ -21,9 +21,11 @@ class DocumentSummary(Event):
     """What a lead card shows of an order or invoice, as it is now."""
 
     lead_id: UUID = Field(description="The lead the document was made from (the survivor after a merge).")
-    number: str = Field(description="<type>/<year>/<sequence>, unique and gapless per type and year.")
+    number: str = Field(
+        description="<type>/<year>/<sequence>: issued without gaps, unique per type and year, never issued again."
+    )
     type_code: str = Field(description="The document type: the order_type or invoice_type setting when made.")
-    document_date: date
+    document_date: date = Field(description="The company's date (its time zone) when the document was made.")
     status: str
     amount: Decimal = Field(description="Sum of the lines, in `currency`; a decimal string.")
     currency: str | None = Field(description="ISO 4217; null when the lead had none.")
@@ -50,8 +52,7 @@ class OrderStatusChangedV1(
 
 
 class OrderDeletedV1(Event, type="leadline.documents.order.deleted.v1", topic=ORDER, subject="order_id"):
-    """A draft order nothing was made from was deleted. Its number is given again only if it was the
-    last of its type and year."""
+    """A draft order nothing was made from was deleted. Its number is not given again: it stays unused."""
 
     order_id: UUID
     lead_id: UUID
@@ -83,8 +84,7 @@ class InvoiceStatusChangedV1(
 
 
 class InvoiceDeletedV1(Event, type="leadline.documents.invoice.deleted.v1", topic=INVOICE, subject="invoice_id"):
-    """A draft invoice, never issued, was deleted. Its number is given again only if it was the last of
-    its type and year."""
+    """A draft invoice, never issued, was deleted. Its number is not given again: it stays unused."""
 
     invoice_id: UUID
     lead_id: UUID

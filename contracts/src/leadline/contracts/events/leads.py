@@ -74,7 +74,9 @@ class LeadFieldChange(BaseModel):
 
 
 class LeadUpdatedV1(Event, type="leadline.leads.lead.updated.v1", topic=LEAD, subject="lead_id"):
-    """Fields of a lead changed; only the changed ones are listed, with their old and new values."""
+    """Fields of a lead changed; only the changed ones are listed, with their old and new values. Among them
+    ``extra_contacts``: the other phones and e-mail addresses the lead is known by, gained when leads were merged
+    into it, as a list of ``{kind: phone|email, value, from_lead_id}`` (the whole list, old and new)."""
 
     lead_id: UUID
     changes: list[LeadFieldChange]
@@ -106,8 +108,9 @@ class LeadAssignedV1(Event, type="leadline.leads.lead.assigned.v1", topic=LEAD, 
 
 class LeadMergedV1(Event, type="leadline.leads.lead.merged.v1", topic=LEAD, subject="merged_id"):
     """A manager merged one lead into another. The merged lead no longer exists; its calls, e-mails,
-    documents, deals, tags and history belong to the survivor now. Keyed by the merged lead, so the
-    merge comes after that lead's earlier events for every consumer."""
+    documents, deals, tags and history belong to the survivor now, and its phone and e-mail address are the
+    survivor's extra contacts (the survivor's LeadUpdatedV1, keyed by the survivor, lists them). Keyed by the
+    merged lead, so the merge comes after that lead's earlier events for every consumer."""
 
     survivor_id: UUID
     merged_id: UUID
@@ -121,6 +124,19 @@ class LeadDeletedV1(Event, type="leadline.leads.lead.deleted.v1", topic=LEAD, su
     lead_id: UUID
     deleted_by: str
     deleted_at: datetime
+
+
+class LeadRequestRefusedV1(Event, type="leadline.leads.lead.request_refused.v1", topic=LEAD, subject="lead_id"):
+    """A lead asked for from a call or an e-mail (CallLeadRequestedV1, EmailLeadRequestedV1) was not created: the
+    request broke a rule. Keyed by the lead id the request chose, so it comes in order with that lead's events
+    (a request retried with the same id may create it later)."""
+
+    lead_id: UUID = Field(description="The id the request chose for the lead.")
+    item_kind: Literal["call", "email"] = Field(description="What the lead was asked for from.")
+    item_id: UUID = Field(description="The call's or e-mail's id in communications.")
+    rule: str = Field(description="The rule the request broke.", examples=["no_open_status"])
+    reason: str = Field(examples=["lead type 'Sale' allows no open status"])
+    refused_at: datetime
 
 
 class LeadDealChangedV1(Event, type="leadline.leads.lead.deal_changed.v1", topic=LEAD, subject="lead_id"):

@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from leadline.contracts.db import UnitOfWork
 from leadline.contracts.envelope import Envelope, InvalidEnvelope
-from leadline.contracts.events.base import EVENT_TYPES, Event
+from leadline.contracts.events.base import EVENT_TYPES, Event, is_newer_version_of_a_known_type
 from leadline.contracts.messaging.dead_letters import DeadLetters
 from leadline.contracts.messaging.record import Record
 from leadline.contracts.messaging.tables import inbox
@@ -123,10 +123,12 @@ class EventConsumer:
             try:
                 envelope = Envelope.from_kafka(record.headers, record.value)
                 model = EVENT_TYPES.get(envelope.type)
-                if model is None and record.topic in self._external_topics:
+                if model is None and (
+                    record.topic in self._external_topics or not is_newer_version_of_a_known_type(envelope.type)
+                ):
                     raise InvalidEnvelope(f"unknown event type {envelope.type!r}")
                 if model not in self._handlers:
-                    continue  # a type this consumer has no use for, or a newer producer's
+                    continue  # a type this consumer has no use for, or a newer major version of one it reads
                 event = envelope.open()
             except (InvalidEnvelope, ValidationError) as error:
                 await self._dead_letters.send(record, error)

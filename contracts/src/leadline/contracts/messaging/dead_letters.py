@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+from leadline.contracts.envelope import MAX_EVENT_BYTES
 from leadline.contracts.messaging.publisher import RawPublisher
 from leadline.contracts.messaging.record import Record
 from leadline.contracts.topics import DEAD_LETTER_SUFFIX
@@ -12,6 +13,9 @@ from leadline.contracts.topics import DEAD_LETTER_SUFFIX
 log = logging.getLogger(__name__)
 
 REASON_MAX_LENGTH = 2000
+# A record near the broker's size limit would no longer fit once the dead-letter headers are added, and a dead
+# letter that cannot be sent stops the partition. Such a value is left out: the headers say where the original is.
+FORWARDED_VALUE_MAX_BYTES = MAX_EVENT_BYTES
 
 
 class DeadLetters:
@@ -21,9 +25,14 @@ class DeadLetters:
         self.sent = 0
 
     async def send(self, record: Record, error: BaseException) -> None:
-        """Publishes the original key, value and headers, plus where it came from and why it failed.
-        Awaited before the offset is committed, so a dead letter is never lost either."""
+        """Publishes the original key, value and headers, plus where it came from and why it failed (a value too
+        large to forward is left out, saying so). Awaited before the offset is committed, so a dead letter is never
+        lost either."""
         headers = {k: v.decode(errors="replace") for k, v in record.headers if v is not None}
+        value = record.value or b""
+        if len(value) > FORWARDED_VALUE_MAX_BYTES:
+            headers["dlq_value_omitted_bytes"] = str(len(value))
+            value = b""
         headers.update(
             {
                 "dlq_original_topic": record.topic,
@@ -40,7 +49,7 @@ class DeadLetters:
                 (
                     record.topic + DEAD_LETTER_SUFFIX,
                     record.key,
-                    record.value or b"",
+                    value,
                     headers,
                 )
             ]

@@ -12,6 +12,7 @@ from leadline.contracts.events import (
     OrderDeletedV1,
     OrderStatusChangedV1,
 )
+from leadline.contracts.idempotency import purge_expired_keys
 from leadline.contracts.runtime import ServiceRuntime
 from leadline.contracts.settings import ServiceSettings
 from leadline.documents.adapters.unit_of_work import DocumentsUnitOfWork
@@ -34,6 +35,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         ],
     )
     runtime.subscribe(kafka.handlers())
+    purge_expired_keys(runtime)
     return runtime.http_app(
         title="Leadline documents",
         description="Sales orders and invoices made from leads: numbered per type and year, with their statuses.",

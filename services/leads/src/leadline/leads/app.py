@@ -12,6 +12,7 @@ from leadline.contracts.events import (
     LeadDeletedV1,
     LeadLostV1,
     LeadMergedV1,
+    LeadRequestRefusedV1,
     LeadStatusChangedV1,
     LeadTypeChangedV1,
     LeadUpdatedV1,
@@ -20,12 +21,14 @@ from leadline.contracts.events import (
     SettingChangedV1,
     StatusChangedV1,
 )
+from leadline.contracts.idempotency import purge_expired_keys
 from leadline.contracts.runtime import ServiceRuntime
 from leadline.contracts.settings import ServiceSettings
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.config import Settings
 from leadline.leads.entrypoints import http, http_actions, http_board, http_deals, http_reference, kafka
 from leadline.leads.entrypoints.housekeeping import BOARD_TOTALS_FOLD_SECONDS, board_totals_folding
+from leadline.leads.service import reference
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
@@ -42,6 +45,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             LeadMergedV1,
             LeadDeletedV1,
             LeadDealChangedV1,
+            LeadRequestRefusedV1,
             StatusChangedV1,
             LeadTypeChangedV1,
             ReferenceItemChangedV1,
@@ -51,7 +55,12 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         ],
     )
     runtime.subscribe(kafka.handlers(settings.default_phone_region))
-    runtime.every(BOARD_TOTALS_FOLD_SECONDS, "board-totals-fold", board_totals_folding(runtime))
+    runtime.on_start(reference.publish_configuration_once)
+    if settings.development_tokens:
+        # Tokens of the demo users can be minted (make token), so they are on the team: leads can be theirs.
+        runtime.on_start(reference.enrol_demo_users)
+    purge_expired_keys(runtime)
+    runtime.periodically(BOARD_TOTALS_FOLD_SECONDS, board_totals_folding(runtime))
     return runtime.http_app(
         title="Leadline leads",
         description="Leads, their statuses and types: what sales apps build lead lists, cards and kanban boards from.",

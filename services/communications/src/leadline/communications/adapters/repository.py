@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, Table, delete, insert, select, update
+from sqlalchemy import ColumnElement, Select, Table, insert, select, union, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadline.communications.adapters.tables import calls, email_recipients, email_replies, emails, known_leads
-from leadline.communications.domain.model import Call, Email, ItemState, KnownLead, TriageItem
+from leadline.communications.adapters.tables import (
+    calls,
+    email_recipients,
+    email_replies,
+    emails,
+    known_lead_contacts,
+    known_leads,
+)
+from leadline.communications.domain.model import (
+    RETRYABLE,
+    Call,
+    Email,
+    ItemState,
+    KnownLead,
+    Returned,
+    TriageItem,
+)
 from leadline.contracts.errors import StaleVersion
 from leadline.contracts.events import MailAttachment, Mailbox
 from leadline.contracts.pagination import newest_first
@@ -83,14 +99,26 @@ class TriageRepository(Generic[T]):
         return [self._to_item(row) for row in rows], next_cursor
 
     async def awaiting_leads(self, lead_ids: Collection[UUID]) -> dict[UUID, list[T]]:
-        """Items each of these leads was requested from, not yet attached to it."""
+        """Items each of these leads was requested from, not yet attached to it: waiting for it, or back in triage
+        after that request was refused or cancelled (it may still be created: a retry, a late answer)."""
         table = self._table
-        query = select(table).where(table.c.lead_id.in_(list(lead_ids)), table.c.state == "lead_requested")
+        ids = list(lead_ids)
+        waiting = select(table).where(table.c.lead_id.in_(ids), table.c.state == "lead_requested")
+        returned = select(table).where(
+            table.c.returned_from_lead_id.in_(ids),
+            table.c.state == "triage",
+            table.c.returned_reason.in_(sorted(RETRYABLE)),
+        )
         found: dict[UUID, list[T]] = {}
-        for item in await self._many(query):
-            assert item.lead_id is not None
-            found.setdefault(item.lead_id, []).append(item)
+        for item in await self._many(waiting) + await self._many(returned):
+            lead_id = item.lead_id or (item.returned.lead_id if item.returned else None)
+            assert lead_id is not None
+            found.setdefault(lead_id, []).append(item)
         return found
+
+    async def attached_to(self, lead_id: UUID) -> list[T]:
+        table = self._table
+        return await self._many(select(table).where(table.c.lead_id == lead_id, table.c.state == "attached"))
 
     async def in_triage_from_any(self, senders: Collection[str]) -> dict[str, list[T]]:
         """Items in triage from each of these numbers (calls) or addresses (e-mails), oldest first."""
@@ -182,11 +210,13 @@ class EmailRepository(TriageRepository[Email]):
         return await self._first(emails.c.message_id == message_id)
 
     async def leads_of_messages(self, message_ids: Iterable[str]) -> dict[str, UUID]:
-        """The lead each of these messages is attached to, for those that are."""
+        """The lead each of these messages is attached to, for those that are, held like KnownLeadRepository.claim
+        holds a lead: a reply is attached to a lead that exists and keeps existing until it is."""
         rows = await self._session.execute(
-            select(emails.c.message_id, emails.c.lead_id).where(
-                emails.c.message_id.in_(list(message_ids)), emails.c.state == "attached"
-            )
+            select(emails.c.message_id, emails.c.lead_id)
+            .join(known_leads, known_leads.c.lead_id == emails.c.lead_id)
+            .where(emails.c.message_id.in_(list(message_ids)), emails.c.state == "attached", _live)
+            .with_for_update(read=True, of=known_leads)
         )
         return dict(rows.all())
 
@@ -207,77 +237,170 @@ class EmailRepository(TriageRepository[Email]):
         return await self.page(state=state, limit=limit, cursor=cursor, where=where)
 
 
+# A known lead that was neither deleted nor merged away.
+_live = known_leads.c.gone.is_(False)
+
+
 class KnownLeadRepository:
+    """The leads calls and e-mails may attach to. An item is attached only to a lead held by ``claim`` (or found by
+    ``with_phone``/``with_email``, which hold what they find), and ``forget`` marks a lead gone before its items
+    return to triage: on PostgreSQL the one waits for the other's commit (a row lock, shared by attaching,
+    exclusive by forgetting), so nothing is attached to a lead after its items were returned. SQLite lets one
+    writer in at a time, which orders them just as well."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def get(self, lead_id: UUID) -> KnownLead | None:
-        row = (
-            (await self._session.execute(select(known_leads).where(known_leads.c.lead_id == lead_id)))
-            .mappings()
-            .first()
-        )
-        return KnownLead(**row) if row else None
+        return next(iter(await self._where(known_leads.c.lead_id == lead_id)), None)
+
+    async def claim(self, lead_id: UUID) -> KnownLead | None:
+        """The lead, if it is known and not gone, held so until the commit: the caller may attach items to it."""
+        return next(iter(await self._where(known_leads.c.lead_id == lead_id, hold=True)), None)
+
+    async def is_gone(self, lead_id: UUID) -> bool:
+        """Whether the lead was deleted or merged away (an unknown lead is not: it may be known later)."""
+        query = select(known_leads.c.gone).where(known_leads.c.lead_id == lead_id).with_for_update(read=True)
+        return bool((await self._session.execute(query)).scalar_one_or_none())
 
     async def with_phone(self, phone: str) -> list[KnownLead]:
-        return await self._where(known_leads.c.phone == phone)
+        return (await self.with_phones({phone})).get(phone, [])
 
     async def with_phones(self, phones: Collection[str]) -> dict[str, list[KnownLead]]:
-        """The leads with each of these phones; a phone no lead has is absent."""
+        """The leads known by each of these phones (as theirs, or as one a lead merged into them had), held like
+        ``claim`` holds one; a phone no lead has is absent."""
+        wanted = list(phones)
+        ids = union(
+            select(known_leads.c.lead_id).where(known_leads.c.phone.in_(wanted)),
+            select(known_lead_contacts.c.lead_id).where(
+                known_lead_contacts.c.kind == "phone", known_lead_contacts.c.value.in_(wanted)
+            ),
+        )
         found: dict[str, list[KnownLead]] = {}
-        for lead in await self._where(known_leads.c.phone.in_(list(phones))):
-            assert lead.phone is not None
-            found.setdefault(lead.phone, []).append(lead)
+        for lead in await self._where(known_leads.c.lead_id.in_(ids), hold=True):
+            for phone in {lead.phone, *lead.other_phones} & set(wanted):
+                assert phone is not None
+                found.setdefault(phone, []).append(lead)
         return found
 
     async def with_email(self, email: str) -> list[KnownLead]:
-        return await self._where(known_leads.c.email == email)
+        """The leads known by the address (as theirs, or as one a lead merged into them had), held like ``claim``."""
+        ids = union(
+            select(known_leads.c.lead_id).where(known_leads.c.email == email),
+            select(known_lead_contacts.c.lead_id).where(
+                known_lead_contacts.c.kind == "email", known_lead_contacts.c.value == email
+            ),
+        )
+        return await self._where(known_leads.c.lead_id.in_(ids), hold=True)
+
+    async def add_contacts(self, lead_id: UUID, contacts: Iterable[tuple[str, str]]) -> None:
+        """Adds (kind, value) pairs the lead is also known by; those it has already stay as they are."""
+        have = {
+            (kind, value)
+            for kind, value in await self._session.execute(
+                select(known_lead_contacts.c.kind, known_lead_contacts.c.value).where(
+                    known_lead_contacts.c.lead_id == lead_id
+                )
+            )
+        }
+        new = [{"lead_id": lead_id, "kind": k, "value": v} for k, v in dict.fromkeys(contacts) if (k, v) not in have]
+        if new:
+            await self._session.execute(insert(known_lead_contacts), new)
 
     async def put_all(self, leads: Sequence[KnownLead]) -> None:
-        """Adds the leads, or replaces what was known of them (events seen again); of two for one lead, the last."""
+        """Adds the leads, or replaces what was known of them (events seen again); of two for one lead, the last.
+        One gone stays gone."""
         latest = {lead.lead_id: lead for lead in leads}
         if not latest:
             return
         dialect = self._session.get_bind().dialect.name
         upsert = (postgresql if dialect == "postgresql" else sqlite).insert(known_leads)
+        kept = [column.key for column in known_leads.c if column.key not in ("lead_id", "gone")]
         statement = upsert.on_conflict_do_update(
-            index_elements=[known_leads.c.lead_id],
-            set_={column.key: upsert.excluded[column.key] for column in known_leads.c if column.key != "lead_id"},
+            index_elements=[known_leads.c.lead_id], set_={key: upsert.excluded[key] for key in kept}
         )
-        await self._session.execute(statement, [vars(lead) for lead in latest.values()])
+        rows = [
+            {"lead_id": lead.lead_id, "gone": False, **{key: getattr(lead, key) for key in kept}}
+            for lead in latest.values()
+        ]
+        await self._session.execute(statement, rows)
 
-    async def forget(self, lead_id: UUID) -> None:
-        """The lead was deleted or merged into another: later calls and e-mails no longer match it."""
-        await self._session.execute(delete(known_leads).where(known_leads.c.lead_id == lead_id))
+    async def forget(self, lead_id: UUID, *, at: datetime) -> None:
+        """The lead was deleted or merged into another: later calls and e-mails no longer match it, and nothing is
+        attached to it any more. Kept, marked, so that holds none of what comes after (an unknown one too)."""
+        result = await self._session.execute(
+            update(known_leads).where(known_leads.c.lead_id == lead_id).values(gone=True)
+        )
+        if result.rowcount == 0:  # type: ignore[attr-defined]
+            await self._session.execute(
+                insert(known_leads).values(
+                    lead_id=lead_id, phone=None, email=None, closed=True, created_at=at, gone=True
+                )
+            )
 
     async def update(self, lead_id: UUID, **values: Any) -> None:
         """A lead not known here (its creation predates this read model) is left unknown."""
         await self._session.execute(update(known_leads).where(known_leads.c.lead_id == lead_id).values(**values))
 
-    async def _where(self, condition: ColumnElement[bool]) -> list[KnownLead]:
-        rows = await self._session.execute(select(known_leads).where(condition))
-        return [KnownLead(**row) for row in rows.mappings()]
+    async def _where(self, condition: ColumnElement[bool], *, hold: bool = False) -> list[KnownLead]:
+        query = select(*(c for c in known_leads.c if c.key != "gone")).where(condition, _live)
+        if hold:
+            query = query.with_for_update(read=True)
+        rows = list((await self._session.execute(query)).mappings())
+        if not rows:
+            return []
+        others: dict[UUID, dict[str, set[str]]] = {}
+        ids = [row["lead_id"] for row in rows]
+        contacts = select(known_lead_contacts).where(known_lead_contacts.c.lead_id.in_(ids))
+        for contact in (await self._session.execute(contacts)).mappings():
+            others.setdefault(contact["lead_id"], {}).setdefault(contact["kind"], set()).add(contact["value"])
+        return [
+            KnownLead(
+                **row,
+                other_phones=frozenset(others.get(row["lead_id"], {}).get("phone", ())),
+                other_emails=frozenset(others.get(row["lead_id"], {}).get("email", ())),
+            )
+            for row in rows
+        ]
 
 
 def _candidates(row: RowMapping) -> tuple[UUID, ...]:
     return tuple(UUID(i) for i in row["candidate_lead_ids"])
 
 
+_RETURNED_COLUMNS = ("returned_reason", "returned_from_lead_id", "returned_detail", "returned_at")
+
+
+def _triage_fields(row: RowMapping) -> dict[str, Any]:
+    """The row's columns as a TriageItem's fields: candidates as ids, the return to triage as one value."""
+    fields = {key: value for key, value in row.items() if key not in _RETURNED_COLUMNS}
+    fields["candidate_lead_ids"] = tuple(UUID(i) for i in row["candidate_lead_ids"])
+    reason, lead_id, detail, at = (row[column] for column in _RETURNED_COLUMNS)
+    fields["returned"] = Returned(reason, lead_id, detail, at) if reason is not None else None
+    return fields
+
+
+def _triage_columns(item: TriageItem, table: Table) -> dict[str, Any]:
+    columns = {column.key: getattr(item, column.key) for column in table.c if column.key not in _RETURNED_COLUMNS}
+    columns["candidate_lead_ids"] = [str(i) for i in item.candidate_lead_ids]
+    returned = item.returned
+    values = (returned.reason, returned.lead_id, returned.detail, returned.at) if returned else (None,) * 4
+    return columns | dict(zip(_RETURNED_COLUMNS, values, strict=True))
+
+
 def _call(row: RowMapping) -> Call:
-    return Call(**{**row, "candidate_lead_ids": _candidates(row)})
+    return Call(**_triage_fields(row))
 
 
 def _call_columns(call: Call) -> dict[str, Any]:
-    columns = {column.key: getattr(call, column.key) for column in calls.c}
-    columns["candidate_lead_ids"] = [str(i) for i in call.candidate_lead_ids]
-    return columns
+    return _triage_columns(call, calls)
 
 
 def _email(row: RowMapping) -> Email:
+    fields = _triage_fields(row)
     return Email(
         **{
-            **row,
-            "candidate_lead_ids": _candidates(row),
+            **fields,
             "references": tuple(row["references"]),
             "to": tuple(Mailbox.model_validate(m) for m in row["to"]),
             "cc": tuple(Mailbox.model_validate(m) for m in row["cc"]),
@@ -287,8 +410,7 @@ def _email(row: RowMapping) -> Email:
 
 
 def _email_columns(email: Email) -> dict[str, Any]:
-    columns = {column.key: getattr(email, column.key) for column in emails.c}
-    columns["candidate_lead_ids"] = [str(i) for i in email.candidate_lead_ids]
+    columns = _triage_columns(email, emails)
     columns["references"] = list(email.references)
     for key in ("to", "cc", "attachments"):
         columns[key] = [item.model_dump(mode="json") for item in columns[key]]

@@ -3,6 +3,10 @@
 The message's attachments stay where the mail server keeps the message: the event refers to each one by its
 place in the message (``rfc822-part:<message id>/<n>``), it does not carry the bytes. Bodies and References
 longer than the event admits are cut (the newest references kept), as the event's schema says.
+
+Text is decoded as mail clients do, never refused for its encoding: in its declared charset with a
+replacement character for each byte that charset cannot read, as UTF-8 (with replacements) when the charset
+is unknown or not given; what cannot be stored (NUL, undecodable bytes kept as surrogates) becomes U+FFFD too.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from pydantic import ValidationError
 from leadline.contracts.errors import RuleViolation
 from leadline.contracts.events import EmailReceivedV1
 from leadline.contracts.events.gateway import MAX_BODY_CHARS, MAX_REFERENCES
+from leadline.contracts.text import storable
 
 _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
 
@@ -56,7 +61,7 @@ def gateway_event(raw: bytes, *, received_at: datetime) -> EmailReceivedV1:
         for number, part in enumerate(message.iter_attachments(), start=1)
     ]
     try:
-        return EmailReceivedV1.model_validate(fields)
+        return EmailReceivedV1.model_validate(_storable(fields))
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
@@ -89,5 +94,21 @@ def _body(message: EmailMessage, subtype: str) -> str | None:
     part = message.get_body(preferencelist=(subtype,))
     if part is None or part.get_content_type() != f"text/{subtype}":
         return None
-    content = part.get_content()
-    return str(content)[:MAX_BODY_CHARS] if content is not None else None
+    payload = part.get_payload(decode=True)
+    content = payload if isinstance(payload, bytes) else b""
+    charset = part.get_content_charset()
+    try:
+        text = content.decode(charset or "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know, e.g. x-unknown
+        text = content.decode("utf-8", errors="replace")
+    return text[:MAX_BODY_CHARS]
+
+
+def _storable(value: Any) -> Any:
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, dict):
+        return {key: _storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    return value

@@ -1,10 +1,28 @@
 """The communications service's tables (the outbox and inbox come from the contracts package)."""
 
+from typing import Any
+
 from sqlalchemy import JSON, Boolean, Column, Index, Integer, String, Table, Text, Uuid
 
+from leadline.contracts.idempotency import idempotency_keys_table
 from leadline.contracts.sql import UtcDateTime, new_metadata
 
 metadata = new_metadata()
+
+
+def _triage_columns(kind: str) -> list[Column[Any] | Index]:
+    """What calls and e-mails both keep of a lead asked for and of a return to triage (domain: TriageItem)."""
+    return [
+        Column("requested_name", String(200)),
+        Column("returned_reason", String(40)),
+        Column("returned_from_lead_id", Uuid),
+        Column("returned_detail", String(2000)),
+        Column("returned_at", UtcDateTime()),
+        # A lead's items (deleted or merged), the item a requested lead is for, and one asked for again.
+        Index(f"ix_{kind}_lead_id", "lead_id"),
+        Index(f"ix_{kind}_returned_from_lead_id", "returned_from_lead_id"),
+    ]
+
 
 calls = Table(
     "calls",
@@ -23,6 +41,7 @@ calls = Table(
     Column("decided_by", String(100)),
     Column("decided_at", UtcDateTime()),
     Column("version", Integer, nullable=False),
+    *_triage_columns("calls"),
     # The triage list ("Ready" = state triage), newest first.
     Index("ix_calls_state_received_at", "state", "received_at"),
     # A salesperson's own calls.
@@ -56,12 +75,11 @@ emails = Table(
     Column("decided_by", String(100)),
     Column("decided_at", UtcDateTime()),
     Column("version", Integer, nullable=False),
+    *_triage_columns("emails"),
     Index("ix_emails_state_sent_at", "state", "sent_at"),
     Index("ix_emails_sent_at_id", "sent_at", "id"),
     # E-mails waiting for a lead with the sender's address, when such a lead appears.
     Index("ix_emails_sender_state", "sender", "state"),
-    # A lead's e-mails (merge) and the e-mail a requested lead is for.
-    Index("ix_emails_lead_id", "lead_id"),
 )
 
 # Who an e-mail was sent to (To and Cc, lower case): a salesperson's list is the e-mails addressed to them.
@@ -92,6 +110,21 @@ known_leads = Table(
     Column("closed", Boolean, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("email", String(320)),
+    # Deleted, or merged into another: kept so that nothing is attached to it any more, whatever comes late.
+    Column("gone", Boolean, nullable=False, default=False),
     Index("ix_known_leads_phone", "phone"),
     Index("ix_known_leads_email", "email"),
 )
+
+# The other phones and addresses a known lead is known by: those of the leads merged into it.
+known_lead_contacts = Table(
+    "known_lead_contacts",
+    metadata,
+    Column("lead_id", Uuid, primary_key=True),
+    Column("kind", String(5), primary_key=True),  # phone or email
+    Column("value", String(320), primary_key=True),
+    Index("ix_known_lead_contacts_kind_value", "kind", "value"),
+)
+
+# The Idempotency-Keys of creates and their answers (leadline.contracts.idempotency).
+idempotency_keys = idempotency_keys_table(metadata)

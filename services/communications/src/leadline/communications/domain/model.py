@@ -17,6 +17,10 @@ from leadline.contracts.phone import InvalidPhoneNumber, to_e164
 
 ItemState = Literal["triage", "attached", "lead_requested", "ignored"]
 CallState = ItemState
+ReturnReason = Literal["lead_deleted", "lead_request_refused", "lead_request_cancelled"]
+# A request that came back unanswered may be sent again, for the same lead id: should the first one still
+# create the lead, the item takes it (see TriageRepository.awaiting_lead) rather than a second lead appearing.
+RETRYABLE: frozenset[ReturnReason] = frozenset({"lead_request_refused", "lead_request_cancelled"})
 
 # phonenumbers' "unknown region": only a number written with its country code parses against it.
 _NO_DEFAULT_REGION = "ZZ"
@@ -40,6 +44,21 @@ def is_e164(number: str) -> bool:
 
 
 @dataclass(frozen=True)
+class Returned:
+    """Why an item is back in triage, and the lead it left: it was attached to a lead since deleted, or the lead
+    it asked for was refused by the leads service or the request cancelled."""
+
+    reason: ReturnReason
+    lead_id: UUID
+    detail: str
+    at: datetime
+
+    @property
+    def retryable(self) -> bool:
+        return self.reason in RETRYABLE
+
+
+@dataclass(frozen=True)
 class KnownLead:
     """What communications keeps of a lead (from the leads service's events) to match calls and e-mails."""
 
@@ -48,6 +67,15 @@ class KnownLead:
     closed: bool
     created_at: datetime
     email: str | None = None  # lower case, as the leads service stores it
+    # The other phones and addresses it is known by: those of the leads merged into it.
+    other_phones: frozenset[str] = frozenset()
+    other_emails: frozenset[str] = frozenset()
+
+    def has_phone(self, phone: str) -> bool:
+        return phone == self.phone or phone in self.other_phones
+
+    def has_email(self, email: str) -> bool:
+        return email == self.email or email in self.other_emails
 
 
 @dataclass(frozen=True)
@@ -82,7 +110,7 @@ def match_contact(same_contact: Iterable[KnownLead]) -> Match:
 
 def match_call(caller_number: str, known_leads: Iterable[KnownLead]) -> Match:
     """Which lead an inbound call belongs to, judged only by the caller's (normalised) number."""
-    return match_contact(lead for lead in known_leads if lead.phone == caller_number)
+    return match_contact(lead for lead in known_leads if lead.has_phone(caller_number))
 
 
 def match_email(
@@ -94,7 +122,7 @@ def match_email(
     for message_id in thread:
         if message_id in thread_leads:
             return Match("attached", lead_id=thread_leads[message_id], by_thread=True)
-    return match_contact(lead for lead in known_leads if lead.email == sender)
+    return match_contact(lead for lead in known_leads if lead.has_email(sender))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,6 +139,8 @@ class TriageItem(ABC):
     decided_by: str | None = None
     decided_at: datetime | None = None
     version: int = 1
+    requested_name: str | None = None  # of the lead asked for: what a retried request asks for again
+    returned: Returned | None = None  # why it is back in triage, until a decision is made about it
 
     @property
     @abstractmethod
@@ -122,9 +152,53 @@ class TriageItem(ABC):
         """Still without a lead: in triage, or a lead was requested and not created yet."""
         return self.state in ("triage", "lead_requested")
 
-    def with_lead_requested(self, lead_id: UUID, *, by: str, at: datetime) -> Self:
+    def with_lead_requested(self, lead_id: UUID, name: str, *, by: str, at: datetime) -> Self:
+        """A person asks for a lead made from the item, with the id chosen for it. Back in triage after a request
+        that went unanswered, the item asks for the lead of that request again (its id), so one lead comes of both."""
         self._ensure_in_triage()
-        return self._decided("lead_requested", lead_id, by=by, at=at)
+        if self.returned is not None and self.returned.retryable:
+            lead_id = self.returned.lead_id
+        return replace(self._decided("lead_requested", lead_id, by=by, at=at), requested_name=name)
+
+    def lead_request_retried(self, *, by: str, at: datetime) -> Self:
+        """The lead asked for is asked for again, with the same id and name: a request still waiting (its answer
+        lost, or dead-lettered by an older leads service), or one refused or cancelled, once the cause is mended."""
+        if self.state == "lead_requested":
+            return replace(self, decided_by=by, decided_at=at, version=self.version + 1)
+        if self.state == "triage" and self.returned is not None and self.returned.retryable:
+            assert self.requested_name is not None, "a lead was asked for, so with a name"
+            return self.with_lead_requested(self.returned.lead_id, self.requested_name, by=by, at=at)
+        raise Conflict(
+            f"{self.kind} {self.id} has no lead request to retry (it is {self._state_text})",
+            rule=f"{self.kind}_no_lead_request",
+            field="state",
+        )
+
+    def lead_request_cancelled(self, *, by: str, at: datetime) -> Self:
+        """A person gives up waiting for the lead asked for: the item is back in triage. Should the leads service
+        still create that lead, the item takes it all the same (the request cannot be called back)."""
+        if self.state != "lead_requested":
+            raise Conflict(
+                f"{self.kind} {self.id} is not waiting for a lead (it is {self._state_text})",
+                rule=f"{self.kind}_no_lead_request",
+                field="state",
+            )
+        return self.returned_to_triage("lead_request_cancelled", f"cancelled by {by}", at=at)
+
+    def returned_to_triage(self, reason: ReturnReason, detail: str, *, at: datetime) -> Self:
+        """Back in triage from the lead it was attached to (deleted) or asked for (refused, cancelled)."""
+        assert self.lead_id is not None
+        assert self.state in ("attached", "lead_requested")
+        return replace(
+            self,
+            state="triage",
+            lead_id=None,
+            candidate_lead_ids=(),
+            decided_by=None,
+            decided_at=None,
+            returned=Returned(reason, self.lead_id, detail, at),
+            version=self.version + 1,
+        )
 
     def attached_to(self, lead_id: UUID, *, by: str, at: datetime) -> Self:
         """A person chose the lead in triage."""
@@ -134,7 +208,7 @@ class TriageItem(ABC):
     def matched_later(self, lead_id: UUID) -> Self:
         """A lead (or a thread) the item belongs to appeared after it: the match registration lacked."""
         self._ensure_in_triage()
-        return replace(self, state="attached", lead_id=lead_id, version=self.version + 1)
+        return replace(self, state="attached", lead_id=lead_id, returned=None, version=self.version + 1)
 
     def attached_to_created_lead(self, lead_id: UUID, *, by: str, at: datetime) -> Self:
         """The lead made from this item exists; whoever asked for it remains the one who decided."""
@@ -144,13 +218,14 @@ class TriageItem(ABC):
             lead_id=lead_id,
             decided_by=self.decided_by or by,
             decided_at=self.decided_at or at,
+            returned=None,
             version=self.version + 1,
         )
 
     def ignored(self, *, by: str, at: datetime) -> Self:
         """Not sales related: it leaves the Ready list, and can be put back."""
         self._ensure_in_triage()
-        return replace(self, state="ignored", decided_by=by, decided_at=at, version=self.version + 1)
+        return replace(self, state="ignored", decided_by=by, decided_at=at, returned=None, version=self.version + 1)
 
     def unignored(self) -> Self:
         if self.state != "ignored":
@@ -195,6 +270,7 @@ class TriageItem(ABC):
             lead_id=lead_id,
             decided_by=by,
             decided_at=at,
+            returned=None,
             version=self.version + 1,
         )
 
@@ -222,7 +298,7 @@ class Call(TriageItem):
     def contact(self) -> str:
         return self.caller_number
 
-    def with_lead_requested(self, lead_id: UUID, *, by: str, at: datetime) -> Self:
+    def with_lead_requested(self, lead_id: UUID, name: str, *, by: str, at: datetime) -> Self:
         self._ensure_in_triage()
         if not is_e164(self.caller_number):
             # The lead is created with the caller's number as its phone; the leads service would
@@ -232,7 +308,7 @@ class Call(TriageItem):
                 rule="caller_number_not_a_phone",
                 field="caller_number",
             )
-        return super().with_lead_requested(lead_id, by=by, at=at)
+        return super().with_lead_requested(lead_id, name, by=by, at=at)
 
     def may_be_handled_by(self, user: Principal) -> bool:
         """A salesperson triages the calls that reached their own PBX extension."""

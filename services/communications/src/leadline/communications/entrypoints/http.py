@@ -11,26 +11,41 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
-from leadline.communications.domain.model import Call, Email, ItemState
+from leadline.communications.domain.model import Call, Email, ItemState, ReturnReason
 from leadline.communications.service import use_cases
 from leadline.communications.service.commands import Attach, RequestLead
 from leadline.contracts.errors import RuleViolation
 from leadline.contracts.events import MailAttachment, Mailbox
+from leadline.contracts.fields import IN_DIGITS, QueryBool
 from leadline.contracts.http import (
     PROBLEM_RESPONSES,
     CurrentUser,
     current_user,
     unit_of_work,
 )
+from leadline.contracts.idempotency import Idempotency
 
 UnitOfWork = Annotated[CommunicationsUnitOfWork, Depends(unit_of_work)]
 
 router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES)
 
 STATE_DESCRIPTION = (
-    "triage: waiting for a decision; lead_requested: a lead is being created from it; attached: linked to "
-    "`lead_id`; ignored: not sales related (can be undone)."
+    "triage: waiting for a decision (`returned` says why when it came back); lead_requested: a lead is being "
+    "created from it; attached: linked to `lead_id`; ignored: not sales related (can be undone)."
 )
+
+
+class ReturnedOut(BaseModel):
+    """Why an item is back in triage. Cleared by the next decision about it."""
+
+    reason: ReturnReason = Field(
+        description="lead_deleted: the lead it was attached to was deleted; lead_request_refused: the leads service "
+        "would not create the lead asked for (`detail` says why: mend it and retry); lead_request_cancelled: a person "
+        "cancelled the request (it can be retried)."
+    )
+    lead_id: UUID = Field(description="The lead it left, or the one asked for.")
+    detail: str
+    at: datetime
 
 
 class LeadRequest(BaseModel):
@@ -69,6 +84,8 @@ CALL_EXAMPLE: dict[str, Any] = {
     "candidate_lead_ids": ["04aa64d1-68d5-4caf-bec4-0e02842ada5c", "7d3f6a52-1b0e-4c1a-9f2e-5a8b7c6d5e4f"],
     "decided_by": None,
     "decided_at": None,
+    "requested_name": None,
+    "returned": None,
 }
 EMAIL_EXAMPLE: dict[str, Any] = {
     "id": "5b0c2a4e-8a51-4c1e-9d5e-2f1f2c7d8a10",
@@ -96,6 +113,13 @@ EMAIL_EXAMPLE: dict[str, Any] = {
     "candidate_lead_ids": [],
     "decided_by": None,
     "decided_at": None,
+    "requested_name": "Office fit-out",
+    "returned": {
+        "reason": "lead_request_refused",
+        "lead_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+        "detail": "lead type 'Sale' allows no open status",
+        "at": "2026-03-02T09:41:00Z",
+    },
 }
 PAGE_CURSOR = "eyJrIjpbIjIwMjYtMTEtMjRUMDk6MTI6MDBaIl19"
 
@@ -115,6 +139,8 @@ class CallOut(BaseModel):
     candidate_lead_ids: list[UUID] = Field(description="Equally good open leads, when the match was ambiguous.")
     decided_by: str | None
     decided_at: datetime | None
+    requested_name: str | None = Field(description="The name of the lead asked for from it, if one was.")
+    returned: ReturnedOut | None
 
     @classmethod
     def of(cls, call: Call) -> CallOut:
@@ -128,8 +154,8 @@ class CallPage(BaseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
 
 
-Ready = Annotated[bool, Query(description="Only what still waits for a decision (the Ready filter): state triage")]
-Limit = Annotated[int, Query(ge=1, le=200)]
+Ready = Annotated[QueryBool, Query(description="Only what still waits for a decision (the Ready filter): state triage")]
+Limit = Annotated[int, Query(ge=1, le=200), IN_DIGITS]
 
 
 def _state_filter(state: ItemState | None, ready: bool) -> ItemState | None:
@@ -175,19 +201,59 @@ async def get_call(call_id: UUID, user: CurrentUser, uow: UnitOfWork) -> CallOut
     tags=["calls"],
     description="The leads service creates the lead (the caller's number as its phone, the current "
     "user as salesperson); the call, now lead_requested with the new lead's id, becomes attached "
-    "once the lead exists.",
+    "once the lead exists, or comes back to triage with the reason if the leads service refuses it.",
 )
 async def create_lead(
-    call_id: UUID,
-    body: LeadRequest,
-    user: CurrentUser,
-    uow: UnitOfWork,
-    response: Response,
-) -> CallOut:
-    async with uow:
+    call_id: UUID, body: LeadRequest, user: CurrentUser, uow: UnitOfWork, idempotency: Idempotency
+) -> Response:
+    async def request() -> tuple[CallOut, dict[str, str]]:
         call = await use_cases.request_lead_from_call(uow, RequestLead(call_id, body.name), user)
+        return CallOut.of(call), {"Location": f"/calls/{call.id}"}
+
+    return await idempotency.answer(uow, request, status_code=202)
+
+
+RETRY_DESCRIPTION = (
+    "Asks the leads service again for the lead asked for, with the same id and name (so one lead comes of it "
+    "all): for a {kind} still `lead_requested` whose answer never came, or one back in triage after its request was "
+    "refused (mend the cause first: `returned.detail` names it) or cancelled. 409 `{kind}_no_lead_request` otherwise."
+)
+CANCEL_DESCRIPTION = (
+    "Stops waiting for the lead asked for: the {kind} is back in triage (`returned.reason` "
+    "lead_request_cancelled) for another decision, or a retry. A request cannot be called back: should the leads "
+    "service still create that lead, the {kind} is attached to it. 409 `{kind}_no_lead_request` unless the {kind} "
+    "is `lead_requested`."
+)
+
+
+@router.post(
+    "/calls/{call_id}/retry-lead-request",
+    status_code=202,
+    response_model=CallOut,
+    summary="Ask again for the lead a call asked for",
+    description=RETRY_DESCRIPTION.format(kind="call"),
+    tags=["calls"],
+)
+async def retry_call_lead_request(
+    call_id: UUID, user: CurrentUser, uow: UnitOfWork, idempotency: Idempotency
+) -> Response:
+    async def request() -> tuple[CallOut, dict[str, str]]:
+        return CallOut.of(await use_cases.retry_lead_request(uow, uow.calls, call_id, user)), {}
+
+    return await idempotency.answer(uow, request, status_code=202)
+
+
+@router.post(
+    "/calls/{call_id}/cancel-lead-request",
+    response_model=CallOut,
+    summary="Stop waiting for the lead a call asked for",
+    description=CANCEL_DESCRIPTION.format(kind="call"),
+    tags=["calls"],
+)
+async def cancel_call_lead_request(call_id: UUID, user: CurrentUser, uow: UnitOfWork) -> CallOut:
+    async with uow:
+        call = await use_cases.cancel_lead_request(uow, uow.calls, call_id, user)
         await uow.commit()
-    response.headers["Location"] = f"/calls/{call.id}"
     return CallOut.of(call)
 
 
@@ -242,6 +308,8 @@ class EmailOut(BaseModel):
     candidate_lead_ids: list[UUID] = Field(description="Equally good open leads, when the match was ambiguous.")
     decided_by: str | None
     decided_at: datetime | None
+    requested_name: str | None = Field(description="The name of the lead asked for from it, if one was.")
+    returned: ReturnedOut | None
 
     @classmethod
     def of(cls, email: Email) -> EmailOut:
@@ -286,16 +354,47 @@ async def get_email(email_id: UUID, user: CurrentUser, uow: UnitOfWork) -> Email
     summary="Create a lead from an e-mail in triage",
     description="The leads service creates the lead (named after the subject, the sender's address as its "
     "e-mail, the current user as salesperson); the e-mail, now lead_requested with the new lead's id, becomes "
-    "attached once the lead exists.",
+    "attached once the lead exists, or comes back to triage with the reason if the leads service refuses it.",
     tags=["emails"],
 )
 async def create_lead_from_email(
-    email_id: UUID, body: LeadRequest, user: CurrentUser, uow: UnitOfWork, response: Response
-) -> EmailOut:
-    async with uow:
+    email_id: UUID, body: LeadRequest, user: CurrentUser, uow: UnitOfWork, idempotency: Idempotency
+) -> Response:
+    async def request() -> tuple[EmailOut, dict[str, str]]:
         email = await use_cases.request_lead_from_email(uow, RequestLead(email_id, body.name), user)
+        return EmailOut.of(email), {"Location": f"/emails/{email.id}"}
+
+    return await idempotency.answer(uow, request, status_code=202)
+
+
+@router.post(
+    "/emails/{email_id}/retry-lead-request",
+    status_code=202,
+    response_model=EmailOut,
+    summary="Ask again for the lead an e-mail asked for",
+    description=RETRY_DESCRIPTION.format(kind="email"),
+    tags=["emails"],
+)
+async def retry_email_lead_request(
+    email_id: UUID, user: CurrentUser, uow: UnitOfWork, idempotency: Idempotency
+) -> Response:
+    async def request() -> tuple[EmailOut, dict[str, str]]:
+        return EmailOut.of(await use_cases.retry_lead_request(uow, uow.emails, email_id, user)), {}
+
+    return await idempotency.answer(uow, request, status_code=202)
+
+
+@router.post(
+    "/emails/{email_id}/cancel-lead-request",
+    response_model=EmailOut,
+    summary="Stop waiting for the lead an e-mail asked for",
+    description=CANCEL_DESCRIPTION.format(kind="email"),
+    tags=["emails"],
+)
+async def cancel_email_lead_request(email_id: UUID, user: CurrentUser, uow: UnitOfWork) -> EmailOut:
+    async with uow:
+        email = await use_cases.cancel_lead_request(uow, uow.emails, email_id, user)
         await uow.commit()
-    response.headers["Location"] = f"/emails/{email.id}"
     return EmailOut.of(email)
 
 

@@ -14,6 +14,7 @@ from leadline.contracts.events import (
     LeadCreatedV1,
     LeadDeletedV1,
     LeadMergedV1,
+    LeadRequestRefusedV1,
     LeadStatusChangedV1,
     LeadUpdatedV1,
 )
@@ -34,4 +35,5 @@ def handlers(phone_region: str) -> dict[type[Event], Handler]:
         LeadStatusChangedV1: use_cases.lead_status_changed,
         LeadMergedV1: use_cases.lead_merged,
         LeadDeletedV1: use_cases.lead_deleted,
+        LeadRequestRefusedV1: use_cases.lead_request_refused,
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 from uuid import UUID
 
 from leadline.communications.adapters.repository import TriageRepository
@@ -30,15 +30,18 @@ from leadline.contracts.events import (
     CallAttachedV1,
     CallIgnoredV1,
     CallLeadRequestedV1,
+    CallReturnedToTriageV1,
     CallUnignoredV1,
     EmailAttachedV1,
     EmailIgnoredV1,
     EmailLeadRequestedV1,
+    EmailReturnedToTriageV1,
     EmailUnignoredV1,
     Event,
     LeadCreatedV1,
     LeadDeletedV1,
     LeadMergedV1,
+    LeadRequestRefusedV1,
     LeadStatusChangedV1,
     LeadUpdatedV1,
 )
@@ -58,7 +61,13 @@ async def remember_leads(uow: CommunicationsUnitOfWork, events: Sequence[tuple[L
     lead_ids = {lead.lead_id for lead, _, _ in created}
     calls_requested = await uow.calls.awaiting_leads(lead_ids)
     emails_requested = await uow.emails.awaiting_leads(lead_ids)
+    # What asked for a lead is attached to it as made from it, though one back in triage (its request refused or
+    # cancelled) may also be waiting for a lead with its number or address: it is no longer waiting for that.
+    calls_waiting = _without(calls_waiting, calls_requested)
+    emails_waiting = _without(emails_waiting, emails_requested)
     for lead, event, envelope in created:
+        await _attach_requested(uow, uow.calls, calls_requested.get(lead.lead_id, []), event, envelope)
+        await _attach_requested(uow, uow.emails, emails_requested.get(lead.lead_id, []), event, envelope)
         if not lead.closed:
             # Taken out of the batch's lists: a second lead with the same number finds them decided, as it would
             # have one event at a time.
@@ -66,8 +75,11 @@ async def remember_leads(uow: CommunicationsUnitOfWork, events: Sequence[tuple[L
                 await _attach_all(uow, uow.calls, calls_waiting.pop(lead.phone, []), lead.lead_id, envelope)
             if lead.email:
                 await _attach_all(uow, uow.emails, emails_waiting.pop(lead.email, []), lead.lead_id, envelope)
-        await _attach_requested(uow, uow.calls, calls_requested.get(lead.lead_id, []), event, envelope)
-        await _attach_requested(uow, uow.emails, emails_requested.get(lead.lead_id, []), event, envelope)
+
+
+def _without(waiting: dict[str, list[T]], requested: dict[UUID, list[T]]) -> dict[str, list[T]]:
+    taken = {item.id for items in requested.values() for item in items}
+    return {contact: [item for item in items if item.id not in taken] for contact, items in waiting.items()}
 
 
 def _known(event: LeadCreatedV1) -> KnownLead:
@@ -94,14 +106,19 @@ async def _attach_requested(
 
 
 async def lead_updated(uow: CommunicationsUnitOfWork, event: LeadUpdatedV1, envelope: Envelope) -> None:
-    """A lead's phone or e-mail changed: later items match the new one, and items waiting for it join it."""
+    """A lead's phone or e-mail changed: later items match the new one, and items waiting for it join it. A lead
+    that gained the contacts of leads merged into it (``extra_contacts``) is matched by those too."""
+    for change in event.changes:
+        if change.field == "extra_contacts":
+            gained = [(str(contact["kind"]), str(contact["value"])) for contact in change.new or []]
+            await uow.known_leads.add_contacts(event.lead_id, gained)
     changed = {change.field: change.new for change in event.changes if change.field in ("phone", "email")}
     if not changed:
         return
     if changed.get("email"):
         changed["email"] = str(changed["email"]).lower()
     await uow.known_leads.update(event.lead_id, **changed)
-    lead = await uow.known_leads.get(event.lead_id)
+    lead = await uow.known_leads.claim(event.lead_id)
     if lead is not None and not lead.closed:
         await _attach_waiting(uow, lead, changed.get("phone"), changed.get("email"), envelope)
 
@@ -134,10 +151,16 @@ async def lead_status_changed(uow: CommunicationsUnitOfWork, event: LeadStatusCh
 
 
 async def lead_merged(uow: CommunicationsUnitOfWork, event: LeadMergedV1, envelope: Envelope) -> None:
-    """Calls and e-mails follow the merged lead to its survivor; the merged lead matches nothing later."""
+    """Calls and e-mails follow the merged lead to its survivor; the merged lead matches nothing later. A merge
+    and the survivor's deletion travel under different keys, so they may come in either order: if the survivor
+    is gone already, what the merged lead held comes back to triage as the survivor's own items did."""
+    await uow.known_leads.forget(event.merged_id, at=event.merged_at)
+    if await uow.known_leads.is_gone(event.survivor_id):
+        detail = f"lead {event.survivor_id}, into which lead {event.merged_id} was merged, was deleted"
+        await _return_to_triage(uow, event.merged_id, detail, event.merged_at, envelope)
+        return
     await _repoint(uow.calls, event.merged_id, event.survivor_id)
     await _repoint(uow.emails, event.merged_id, event.survivor_id)
-    await uow.known_leads.forget(event.merged_id)
 
 
 async def _repoint(repository: TriageRepository[T], merged_id: UUID, survivor_id: UUID) -> None:
@@ -146,10 +169,33 @@ async def _repoint(repository: TriageRepository[T], merged_id: UUID, survivor_id
 
 
 async def lead_deleted(uow: CommunicationsUnitOfWork, event: LeadDeletedV1, envelope: Envelope) -> None:
-    """A deleted lead had nothing attached (leads refuses that), but it may still be a triage candidate."""
-    await _drop_candidate(uow.calls, event.lead_id)
-    await _drop_candidate(uow.emails, event.lead_id)
-    await uow.known_leads.forget(event.lead_id)
+    """Leads refuses to delete a lead it knows items of, but an item attached here meanwhile (before this event)
+    reaches leads after the lead is gone: it comes back to triage, announced, so it is never left attached to a
+    lead that does not exist. The lead is forgotten first, so nothing is attached to it after this."""
+    await uow.known_leads.forget(event.lead_id, at=event.deleted_at)
+    await _return_to_triage(uow, event.lead_id, f"lead {event.lead_id} was deleted", event.deleted_at, envelope)
+
+
+async def _return_to_triage(
+    uow: CommunicationsUnitOfWork, lead_id: UUID, detail: str, at: datetime, envelope: Envelope
+) -> None:
+    await _return_attached(uow, uow.calls, lead_id, detail, at, envelope)
+    await _return_attached(uow, uow.emails, lead_id, detail, at, envelope)
+
+
+async def _return_attached(
+    uow: CommunicationsUnitOfWork,
+    repository: TriageRepository[T],
+    lead_id: UUID,
+    detail: str,
+    at: datetime,
+    envelope: Envelope,
+) -> None:
+    """The items attached to a lead that is gone come back to triage; it is no longer a candidate of others."""
+    for item in await repository.attached_to(lead_id):
+        returned = item.returned_to_triage("lead_deleted", detail, at=at)
+        await _returned(uow, repository, returned, uow.outbox.source, envelope)
+    await _drop_candidate(repository, lead_id)
 
 
 async def _drop_candidate(repository: TriageRepository[T], lead_id: UUID) -> None:
@@ -157,47 +203,97 @@ async def _drop_candidate(repository: TriageRepository[T], lead_id: UUID) -> Non
         await repository.save(item.without_candidate(lead_id))
 
 
+async def lead_request_refused(uow: CommunicationsUnitOfWork, event: LeadRequestRefusedV1, envelope: Envelope) -> None:
+    """The leads service would not create the lead asked for: the item is back in triage with the reason, for a
+    person to mend the cause and retry, or to decide otherwise."""
+    repository: TriageRepository[Any] = uow.calls if event.item_kind == "call" else uow.emails
+    item = await repository.get(event.item_id)
+    if item is None or item.state != "lead_requested" or item.lead_id != event.lead_id:
+        return  # cancelled, or asked for again and answered, meanwhile
+    returned = item.returned_to_triage("lead_request_refused", event.reason, at=event.refused_at)
+    await _returned(uow, repository, returned, uow.outbox.source, envelope)
+
+
+async def _returned(
+    uow: CommunicationsUnitOfWork, repository: TriageRepository[T], item: T, by: str, caused_by: Envelope | None
+) -> None:
+    """Saves an item just back in triage and announces it (leads unlinks it, reporting counts it undecided)."""
+    assert item.returned is not None
+    await repository.save(item)
+    returned = {
+        "lead_id": item.returned.lead_id,
+        "reason": item.returned.reason,
+        "detail": item.returned.detail,
+        "returned_by": by,
+        "returned_at": item.returned.at,
+    }
+    await uow.outbox.add(
+        CallReturnedToTriageV1(call_id=item.id, **returned)
+        if isinstance(item, Call)
+        else EmailReturnedToTriageV1(email_id=item.id, **returned),
+        caused_by=caused_by,
+    )
+
+
 async def request_lead_from_call(uow: CommunicationsUnitOfWork, command: RequestLead, user: Principal) -> Call:
     """Asks the leads service for a lead made from the call. The lead id is chosen here, so the
     call knows its lead at once and a request the leads service sees twice creates one lead."""
     call = await get_item(uow.calls, command.item_id, user)
-    lead_id = uuid.uuid4()
-    now = datetime.now(UTC)
-    requested = call.with_lead_requested(lead_id, by=user.user_id, at=now)
-    await uow.calls.save(requested)
-    await uow.outbox.add(
-        CallLeadRequestedV1(
-            call_id=call.id,
-            lead_id=lead_id,
-            name=command.name or f"Call from {call.caller_number}",
-            phone=call.caller_number,
-            salesperson_id=user.user_id,
-            requested_by=user.user_id,
-            requested_at=now,
-        )
-    )
+    name = command.name or f"Call from {call.caller_number}"
+    requested = call.with_lead_requested(uuid.uuid4(), name, by=user.user_id, at=datetime.now(UTC))
+    await _lead_requested(uow, uow.calls, requested, user)
     return requested
 
 
 async def request_lead_from_email(uow: CommunicationsUnitOfWork, command: RequestLead, user: Principal) -> Email:
     """As for calls: the lead (named after the subject, the sender's address as its e-mail) gets its id here."""
     email = await get_item(uow.emails, command.item_id, user)
-    lead_id = uuid.uuid4()
-    now = datetime.now(UTC)
-    requested = email.with_lead_requested(lead_id, by=user.user_id, at=now)
-    await uow.emails.save(requested)
-    await uow.outbox.add(
-        EmailLeadRequestedV1(
-            email_id=email.id,
-            lead_id=lead_id,
-            name=command.name or email.subject_line.strip()[:200] or f"E-mail from {email.sender}",
-            email=email.sender,
-            salesperson_id=user.user_id,
-            requested_by=user.user_id,
-            requested_at=now,
-        )
-    )
+    name = command.name or email.subject_line.strip()[:200] or f"E-mail from {email.sender}"
+    requested = email.with_lead_requested(uuid.uuid4(), name, by=user.user_id, at=datetime.now(UTC))
+    await _lead_requested(uow, uow.emails, requested, user)
     return requested
+
+
+async def retry_lead_request(
+    uow: CommunicationsUnitOfWork, repository: TriageRepository[T], item_id: UUID, user: Principal
+) -> T:
+    """Asks the leads service again for the lead a call or an e-mail asked for: one still waiting for an answer,
+    or one refused (once the cause is mended) or cancelled. The same lead id, so one lead comes of it all."""
+    item = await get_item(repository, item_id, user)
+    retried = item.lead_request_retried(by=user.user_id, at=datetime.now(UTC))
+    await _lead_requested(uow, repository, retried, user)
+    return retried
+
+
+async def cancel_lead_request(
+    uow: CommunicationsUnitOfWork, repository: TriageRepository[T], item_id: UUID, user: Principal
+) -> T:
+    """Stops waiting for the lead asked for: the item is back in triage for another decision."""
+    item = await get_item(repository, item_id, user)
+    cancelled = item.lead_request_cancelled(by=user.user_id, at=datetime.now(UTC))
+    await _returned(uow, repository, cancelled, user.user_id, None)
+    return cancelled
+
+
+async def _lead_requested(
+    uow: CommunicationsUnitOfWork, repository: TriageRepository[T], item: T, user: Principal
+) -> None:
+    assert item.lead_id is not None
+    assert item.requested_name is not None
+    assert item.decided_at is not None
+    await repository.save(item)
+    requested = {
+        "lead_id": item.lead_id,
+        "name": item.requested_name,
+        "salesperson_id": user.user_id,
+        "requested_by": user.user_id,
+        "requested_at": item.decided_at,
+    }
+    await uow.outbox.add(
+        CallLeadRequestedV1(call_id=item.id, phone=item.caller_number, **requested)
+        if isinstance(item, Call)
+        else EmailLeadRequestedV1(email_id=item.id, email=cast(Email, item).sender, **requested)
+    )
 
 
 async def attach(uow: CommunicationsUnitOfWork, repository: TriageRepository[T], command: Attach, user: Principal) -> T:
@@ -205,7 +301,7 @@ async def attach(uow: CommunicationsUnitOfWork, repository: TriageRepository[T],
     item = await get_item(repository, command.item_id, user)
     now = datetime.now(UTC)
     attached = item.attached_to(command.lead_id, by=user.user_id, at=now)
-    if await uow.known_leads.get(command.lead_id) is None:
+    if await uow.known_leads.claim(command.lead_id) is None:
         raise NotFound(f"there is no lead {command.lead_id}", rule="lead_not_found", field="lead_id")
     await _attached(uow, repository, attached, "chosen", user.user_id, now, None)
     return attached

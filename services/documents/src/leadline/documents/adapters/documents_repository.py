@@ -8,18 +8,16 @@ from uuid import UUID
 
 from sqlalchemy import RowMapping, delete, exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadline.contracts.errors import Conflict, StaleVersion
+from leadline.contracts.errors import StaleVersion
 from leadline.contracts.pagination import newest_first
 from leadline.documents.adapters.tables import (
-    IDEMPOTENCY_CONSTRAINT,
     document_counters,
     document_lines,
     documents,
 )
-from leadline.documents.domain.documents import DeliveryAddress, Document, DocumentKind, Line
+from leadline.documents.domain.documents import CANCELLED, DeliveryAddress, Document, DocumentKind, Line
 
 
 class DocumentRepository:
@@ -31,7 +29,8 @@ class DocumentRepository:
 
         One upsert statement: it creates the counter or increments it, and locks the row until the
         transaction ends (PostgreSQL; SQLite writes are serialised anyway), so concurrent creates get
-        consecutive numbers and a rolled-back one gives its number back: no gaps, no duplicates.
+        consecutive numbers and a rolled-back one gives its number back: numbers are issued without gaps or
+        duplicates. A number committed was published with its document and is never issued again.
         """
         dialect = self._session.get_bind().dialect.name
         upsert = (postgresql if dialect == "postgresql" else sqlite).insert(document_counters)
@@ -46,19 +45,8 @@ class DocumentRepository:
         sequence: int = (await self._session.execute(statement)).scalar_one()
         return sequence
 
-    async def add(self, document: Document, idempotency_key: str | None = None) -> None:
-        try:
-            await self._session.execute(insert(documents).values(**_columns(document), idempotency_key=idempotency_key))
-        except IntegrityError as error:
-            # Two tries with one key at once (PostgreSQL; SQLite runs them one after the other): the
-            # first wins, this one must not make a second document. Retried, it returns the first's.
-            if IDEMPOTENCY_CONSTRAINT not in str(error.orig):
-                raise
-            raise Conflict(
-                f"a request with Idempotency-Key {idempotency_key!r} is still being processed; retry it",
-                rule="idempotency_key_in_flight",
-                field="Idempotency-Key",
-            ) from None
+    async def add(self, document: Document) -> None:
+        await self._session.execute(insert(documents).values(**_columns(document)))
         if document.lines:
             await self._session.execute(
                 insert(document_lines),
@@ -88,29 +76,20 @@ class DocumentRepository:
             )
 
     async def remove(self, document: Document) -> None:
-        """Deletes the document; if it holds the last number of its type and year, that number is given
-        again next, so deleting the draft just made by mistake leaves no gap."""
+        """Deletes the document. Its number is not given again: it was published when the document was made,
+        so reusing it would name two documents (the deletion event says which number went unused)."""
         await self._session.execute(delete(document_lines).where(document_lines.c.document_id == document.id))
         await self._session.execute(delete(documents).where(documents.c.id == document.id))
-        await self._session.execute(
-            update(document_counters)
-            .where(
-                document_counters.c.type_code == document.type_code,
-                document_counters.c.year == document.year,
-                document_counters.c.last_sequence == document.sequence,
-            )
-            .values(last_sequence=document.sequence - 1)
-        )
 
-    async def get(self, document_id: UUID, kind: DocumentKind | None = None) -> Document | None:
+    async def get(
+        self, document_id: UUID, kind: DocumentKind | None = None, *, for_update: bool = False
+    ) -> Document | None:
+        """``for_update``: the row stays locked to the commit (PostgreSQL; SQLite has one writer at a time anyway)."""
         query = select(documents).where(documents.c.id == document_id)
         if kind is not None:
             query = query.where(documents.c.kind == kind)
-        row = (await self._session.execute(query)).mappings().first()
-        return (await self._with_lines([row]))[0] if row else None
-
-    async def by_idempotency_key(self, created_by: str, key: str) -> Document | None:
-        query = select(documents).where(documents.c.created_by == created_by, documents.c.idempotency_key == key)
+        if for_update:
+            query = query.with_for_update()
         row = (await self._session.execute(query)).mappings().first()
         return (await self._with_lines([row]))[0] if row else None
 
@@ -122,6 +101,15 @@ class DocumentRepository:
     async def invoices_of(self, order_id: UUID) -> list[UUID]:
         query = select(documents.c.id).where(documents.c.order_id == order_id).order_by(documents.c.created_at)
         return list((await self._session.execute(query)).scalars())
+
+    async def live_invoices_of(self, order_id: UUID) -> list[Document]:
+        """The order's invoices that are not cancelled, oldest first."""
+        query = (
+            select(documents)
+            .where(documents.c.order_id == order_id, documents.c.status != CANCELLED)
+            .order_by(documents.c.created_at, documents.c.id)
+        )
+        return await self._with_lines(list((await self._session.execute(query)).mappings()))
 
     async def is_invoiced(self, order_id: UUID) -> bool:
         found: bool = (

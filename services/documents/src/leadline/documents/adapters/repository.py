@@ -17,13 +17,18 @@ class LeadCopyRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def get(self, lead_id: UUID) -> LeadCopy | None:
-        row = (
-            (await self._session.execute(select(lead_copies).where(lead_copies.c.lead_id == lead_id)))
-            .mappings()
-            .first()
-        )
+    async def get(self, lead_id: UUID, *, hold: bool = False) -> LeadCopy | None:
+        """``hold``: the copy is kept as it is until the commit, a shared row lock (PostgreSQL; SQLite has one writer
+        at a time). A document is made only for a lead held so, and the lead's deletion (``mark_deleted``) or merge
+        (``remove``) locks the copy before it settles the lead's documents: the two never pass each other unseen."""
+        query = select(lead_copies).where(lead_copies.c.lead_id == lead_id)
+        if hold:
+            query = query.with_for_update(read=True)
+        row = (await self._session.execute(query)).mappings().first()
         return LeadCopy(**row) if row else None
+
+    async def mark_deleted(self, lead_id: UUID) -> None:
+        await self._session.execute(update(lead_copies).where(lead_copies.c.lead_id == lead_id).values(deleted=True))
 
     async def known(self, lead_ids: Collection[UUID]) -> set[UUID]:
         """Which of these leads have a copy here."""

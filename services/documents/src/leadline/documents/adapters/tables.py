@@ -15,11 +15,11 @@ from sqlalchemy import (
     Uuid,
 )
 
+from leadline.contracts.idempotency import idempotency_keys_table
 from leadline.contracts.sql import UtcDateTime, new_metadata
 
 metadata = new_metadata()
 
-IDEMPOTENCY_CONSTRAINT = "uq_documents_created_by_idempotency_key"
 
 lead_copies = Table(
     "lead_copies",
@@ -39,6 +39,8 @@ lead_copies = Table(
     Column("city", String(100)),
     Column("postal_code", String(20)),
     Column("country", String(2)),
+    # Kept when the lead is deleted: its documents still show it, and no new one is made for it.
+    Column("deleted", Boolean, nullable=False, default=False),
 )
 
 # The leads service's settings as its compacted reference topic says (order_type, invoice_type, ...).
@@ -101,11 +103,8 @@ documents = Table(
     Column("updated_by", String(100), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("version", Integer, nullable=False),
-    # A client retrying a create sends the same key and gets the document made the first time.
-    Column("idempotency_key", String(200)),
     # The database refuses a duplicate number even if the counter were bypassed.
     UniqueConstraint("type_code", "year", "sequence", name="uq_documents_type_year_sequence"),
-    UniqueConstraint("created_by", "idempotency_key", name=IDEMPOTENCY_CONSTRAINT),
     Index("ix_documents_lead_id", "lead_id"),
     Index("ix_documents_order_id", "order_id"),
     Index("ix_documents_kind_created_at_id", "kind", "created_at", "id"),
@@ -120,3 +119,6 @@ document_lines = Table(
     Column("description", String(200), nullable=False),
     Column("amount", Numeric(14, 2), nullable=False),
 )
+
+# The Idempotency-Keys of creates and their answers (leadline.contracts.idempotency).
+idempotency_keys = idempotency_keys_table(metadata)

@@ -3,9 +3,9 @@ deleted. Pure rules: no I/O here."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Literal
 from uuid import UUID
@@ -28,6 +28,7 @@ TRANSITIONS: Mapping[DocumentKind, Mapping[str, frozenset[str]]] = {
     },
 }
 DRAFT = "draft"
+CONFIRMED = "confirmed"
 CANCELLED = "cancelled"
 # The setting that holds each kind's document type; unset, that kind of document cannot be made.
 TYPE_SETTING: Mapping[DocumentKind, str] = {"order": "order_type", "invoice": "invoice_type"}
@@ -90,6 +91,12 @@ class Document:
         return replace(self, status=status, updated_by=by, updated_at=at, version=self.version + 1)
 
 
+def company_date(at: datetime, time_zone: tzinfo) -> date:
+    """The date a document made at ``at`` bears: the company's calendar day then, not UTC's (a document made in
+    Warsaw at 00:30 on New Year's Day is of the new year, though UTC still says 31 December)."""
+    return at.astimezone(time_zone).date()
+
+
 def document_number(type_code: str, year: int, sequence: int) -> str:
     """e.g. ZS/2026/000042: the type and year make the counter, so the number names both."""
     return f"{type_code}/{year}/{sequence:06d}"
@@ -118,6 +125,25 @@ def ensure_may_work_on(lead: LeadCopy | None, user: Principal) -> None:
         )
 
 
+def ensure_lead_not_deleted(lead: LeadCopy) -> None:
+    """No document is made for a deleted lead: it would belong to nothing."""
+    if lead.deleted:
+        raise Conflict(
+            f"lead {lead.name!r} was deleted; no order or invoice is made for it any more",
+            rule="lead_deleted",
+            field="lead_id",
+        )
+
+
+def settled_with_deleted_lead(document: Document, by: str, at: datetime) -> Document | None:
+    """What becomes of a document whose lead was deleted after it was made: a draft nobody used is cancelled (its
+    number stays taken); anything further along is a record of its own and stays as it is, for a person to
+    decide, its lead shown as deleted. None: it stays."""
+    if document.status != DRAFT:
+        return None
+    return document.moved_to(CANCELLED, by=by, at=at)
+
+
 def lines_from_lead(lead: LeadCopy, product_name: str | None) -> tuple[Line, ...]:
     """One line for the lead's product, worth the expected revenue; none without a product."""
     if lead.product_code is None:
@@ -140,11 +166,12 @@ class NewDocument:
     lines: tuple[Line, ...]
     created_by: str
     created_at: datetime
+    document_date: date  # the company's date at created_at: it also names the year the number counts in
     order_id: UUID | None = None
 
     @property
     def year(self) -> int:
-        return self.created_at.year
+        return self.document_date.year
 
     def numbered(self, sequence: int) -> Document:
         return Document(
@@ -160,7 +187,7 @@ class NewDocument:
             currency=self.currency,
             lines=self.lines,
             status=DRAFT,
-            document_date=self.created_at.date(),
+            document_date=self.document_date,
             created_by=self.created_by,
             created_at=self.created_at,
             updated_by=self.created_by,
@@ -185,6 +212,7 @@ def from_lead(
     names: Names,
     by: str,
     at: datetime,
+    time_zone: tzinfo,
 ) -> NewDocument:
     return NewDocument(
         id=document_id,
@@ -198,18 +226,35 @@ def from_lead(
         lines=lines_from_lead(lead, names.product),
         created_by=by,
         created_at=at,
+        document_date=company_date(at, time_zone),
     )
 
 
-def invoice_from_order(invoice_id: UUID, type_code: str, order: Document, by: str, at: datetime) -> NewDocument:
-    """An invoice for an order: its lead, partner, address and lines, linked to it."""
+def invoice_from_order(
+    invoice_id: UUID,
+    type_code: str,
+    order: Document,
+    live_invoices: Sequence[Document],
+    by: str,
+    at: datetime,
+    time_zone: tzinfo,
+) -> NewDocument:
+    """An invoice for an order: its lead, partner, address and lines, linked to it. Only a confirmed order is
+    invoiced, and once: ``live_invoices`` (those of the order not cancelled) must be none."""
     if order.kind != "order":
         raise RuleViolation(f"{order.number} is not an order", rule="not_an_order", field="order_id")
-    if order.status == CANCELLED:
+    if order.status != CONFIRMED:
         raise Conflict(
-            f"order {order.number} is cancelled; no invoice can be made from it",
-            rule="order_cancelled",
+            f"order {order.number} is {order.status}; only a confirmed order can be invoiced",
+            rule="order_not_confirmed",
             field="status",
+        )
+    if live_invoices:
+        raise Conflict(
+            f"order {order.number} is invoiced already ({_listed(live_invoices)}); "
+            "a new invoice can be made only once that one is cancelled",
+            rule="order_already_invoiced",
+            field="invoices",
         )
     return NewDocument(
         id=invoice_id,
@@ -223,13 +268,31 @@ def invoice_from_order(invoice_id: UUID, type_code: str, order: Document, by: st
         lines=order.lines,
         created_by=by,
         created_at=at,
+        document_date=company_date(at, time_zone),
         order_id=order.id,
     )
 
 
+def ensure_order_may_be_cancelled(order: Document, live_invoices: Sequence[Document]) -> None:
+    """An order whose invoice stands (draft, issued or paid) is not cancelled: the invoice would bill an order
+    nobody wants any more. The invoice is cancelled (or, as a draft, deleted) first."""
+    if live_invoices:
+        raise Conflict(
+            f"order {order.number} has an invoice that is not cancelled ({_listed(live_invoices)}); "
+            "cancel that invoice first",
+            rule="order_invoiced",
+            field="invoices",
+        )
+
+
+def _listed(documents: Sequence[Document]) -> str:
+    return ", ".join(f"{document.number} {document.status}" for document in documents)
+
+
 def ensure_deletable(document: Document, invoiced: bool) -> None:
-    """Only a draft never used can be deleted: an order nothing was invoiced from, an invoice never
-    issued. Anything else is cancelled instead, so what others saw keeps its number and history."""
+    """Only a draft never used can be deleted: an order nothing was invoiced from (only confirmed orders are
+    invoiced now, but earlier releases invoiced drafts too), an invoice never issued. Anything else is cancelled
+    instead, so what others saw keeps its number and history."""
     if document.status != DRAFT:
         raise Conflict(
             f"{document.kind} {document.number} is {document.status}; only a draft can be deleted, cancel it instead",

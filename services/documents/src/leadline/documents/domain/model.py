@@ -28,6 +28,7 @@ class LeadCopy:
     city: str | None = None
     postal_code: str | None = None
     country: str | None = None
+    deleted: bool = False  # the lead was deleted: no document is made for it, its documents show it
 
     def updated(self, changes: Mapping[str, Any]) -> LeadCopy:
         """The copy with the changed fields of a LeadUpdatedV1 applied (their values are plain JSON:

@@ -8,18 +8,23 @@ from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from leadline.contracts.fields import IN_DIGITS
 from leadline.contracts.http import (
     PROBLEM_RESPONSES,
+    STALE_RESPONSES,
     CurrentUser,
     current_user,
     expected_version,
+    runtime_of,
     unit_of_work,
     version_etag,
 )
+from leadline.contracts.idempotency import Idempotency
 from leadline.documents.adapters.unit_of_work import DocumentsUnitOfWork
 from leadline.documents.domain.documents import Document, DocumentKind
 from leadline.documents.domain.model import LeadCopy
@@ -27,19 +32,8 @@ from leadline.documents.service import documents, use_cases
 
 UnitOfWork = Annotated[DocumentsUnitOfWork, Depends(unit_of_work)]
 IfMatch = Annotated[str | None, Header(description="The document's ETag; a stale one is refused with 412")]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        max_length=200,
-        description="Any unique string per intended document: a retry with the same key returns the document "
-        "the first request made (200) instead of making another.",
-    ),
-]
 
 router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES)
-STALE: dict[int | str, dict[str, Any]] = {
-    412: {"description": "The If-Match version is not the document's current one"}
-}
 
 
 class LeadCopyOut(BaseModel):
@@ -62,6 +56,7 @@ class LeadCopyOut(BaseModel):
                     "city": "Wrocław",
                     "postal_code": "50-001",
                     "country": "PL",
+                    "deleted": False,
                 }
             ]
         }
@@ -82,6 +77,7 @@ class LeadCopyOut(BaseModel):
     city: str | None
     postal_code: str | None
     country: str | None
+    deleted: bool = Field(description="The lead was deleted: its documents show it, no new one is made for it.")
 
 
 @router.get(
@@ -99,6 +95,10 @@ async def lead_copy(lead_id: UUID, uow: UnitOfWork) -> LeadCopyOut:
 class LeadRef(BaseModel):
     lead_id: UUID
     name: str | None = Field(description="Null while documents have not heard of the lead (yet).")
+    deleted: bool = Field(
+        description="The lead was deleted after the document was made: a draft was cancelled then, anything further "
+        "along stays for a person to decide."
+    )
 
 
 class AddressOut(BaseModel):
@@ -121,7 +121,7 @@ DOCUMENT_EXAMPLE: dict[str, Any] = {
     "type_code": "ZS",
     "status": "draft",
     "document_date": "2026-11-25",
-    "lead": {"lead_id": "5d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "name": "Office fit-out"},
+    "lead": {"lead_id": "5d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "name": "Office fit-out", "deleted": False},
     "partner_id": "7a9e3c1d-2b4f-4e6a-8c0d-1f2e3a4b5c6d",
     "partner_name": "Kowalski Meble sp. z o.o.",
     "delivery_address": {
@@ -146,10 +146,12 @@ class DocumentOut(BaseModel):
 
     id: UUID
     kind: DocumentKind
-    number: str = Field(description="<type>/<year>/<sequence>: gapless and unique per type and year.")
+    number: str = Field(
+        description="<type>/<year>/<sequence>: issued without gaps, unique per type and year, never issued again."
+    )
     type_code: str
     status: str = Field(description="Orders: draft, confirmed, cancelled. Invoices: draft, issued, paid, cancelled.")
-    document_date: date
+    document_date: date = Field(description="The company's date when it was made (COMPANY_TIME_ZONE).")
     lead: LeadRef
     partner_id: UUID | None
     partner_name: str | None = Field(description="The partner's name when the document was made.")
@@ -172,7 +174,9 @@ class DocumentOut(BaseModel):
             type_code=document.type_code,
             status=document.status,
             document_date=document.document_date,
-            lead=LeadRef(lead_id=document.lead_id, name=lead.name if lead else None),
+            lead=LeadRef(
+                lead_id=document.lead_id, name=lead.name if lead else None, deleted=lead.deleted if lead else False
+            ),
             partner_id=document.partner_id,
             partner_name=document.partner_name,
             delivery_address=AddressOut.model_validate(document.address, from_attributes=True),
@@ -204,17 +208,22 @@ def _answer(response: Response, document: Document, out: DocumentOut) -> Documen
     return out
 
 
-async def _made(uow: DocumentsUnitOfWork, made: documents.Made, response: Response) -> DocumentOut:
-    out = await _out(uow, made.document)
-    await uow.commit()
-    response.status_code = status.HTTP_201_CREATED if made.created else status.HTTP_200_OK
-    response.headers["Location"] = f"/{made.document.kind}s/{made.document.id}"
-    return _answer(response, made.document, out)
+async def _made(uow: DocumentsUnitOfWork, document: Document) -> tuple[DocumentOut, dict[str, str]]:
+    headers = {"Location": f"/{document.kind}s/{document.id}", "ETag": version_etag(document.version)}
+    return await _out(uow, document), headers
+
+
+async def _company_time_zone(request: Request) -> ZoneInfo:
+    """The company's calendar gives a new document its date and its number's year (COMPANY_TIME_ZONE)."""
+    return runtime_of(request).settings.company_time_zone
+
+
+CompanyTimeZone = Annotated[ZoneInfo, Depends(_company_time_zone)]
 
 
 NOT_SET = (
     "Refused with 422 naming the rule when the setting is not set (`order_type_not_set`, `invoice_type_not_set`), "
-    "403 (`not_your_lead`) when a salesperson asks for another's lead."
+    "403 (`not_your_lead`) when a salesperson asks for another's lead, 409 (`lead_deleted`) when the lead was deleted."
 )
 
 
@@ -228,11 +237,12 @@ NOT_SET = (
     "when the lead has a product, one line worth the expected revenue. " + NOT_SET,
 )
 async def make_order(
-    lead_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, idempotency_key: IdempotencyKey = None
-) -> DocumentOut:
-    async with uow:
-        made = await documents.make_from_lead(uow, "order", lead_id, user, idempotency_key)
-        return await _made(uow, made, response)
+    lead_id: UUID, user: CurrentUser, uow: UnitOfWork, time_zone: CompanyTimeZone, idempotency: Idempotency
+) -> Response:
+    async def create() -> tuple[DocumentOut, dict[str, str]]:
+        return await _made(uow, await documents.make_from_lead(uow, "order", lead_id, user, time_zone=time_zone))
+
+    return await idempotency.answer(uow, create)
 
 
 @router.post(
@@ -244,11 +254,12 @@ async def make_order(
     description="A draft of the invoice_type setting's type, filled from the lead like an order. " + NOT_SET,
 )
 async def make_invoice(
-    lead_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, idempotency_key: IdempotencyKey = None
-) -> DocumentOut:
-    async with uow:
-        made = await documents.make_from_lead(uow, "invoice", lead_id, user, idempotency_key)
-        return await _made(uow, made, response)
+    lead_id: UUID, user: CurrentUser, uow: UnitOfWork, time_zone: CompanyTimeZone, idempotency: Idempotency
+) -> Response:
+    async def create() -> tuple[DocumentOut, dict[str, str]]:
+        return await _made(uow, await documents.make_from_lead(uow, "invoice", lead_id, user, time_zone=time_zone))
+
+    return await idempotency.answer(uow, create)
 
 
 @router.post(
@@ -258,14 +269,16 @@ async def make_invoice(
     tags=["invoices"],
     summary="Make an invoice from an order",
     description="A draft invoice with the order's lead, partner, address and lines, linked to the order. "
-    "Refused with 409 (`order_cancelled`) for a cancelled order. " + NOT_SET,
+    "Only a confirmed order is invoiced (409 `order_not_confirmed` otherwise), and only once: while an invoice "
+    "of it is not cancelled, another is refused (409 `order_already_invoiced`). " + NOT_SET,
 )
 async def invoice_order(
-    order_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, idempotency_key: IdempotencyKey = None
-) -> DocumentOut:
-    async with uow:
-        made = await documents.invoice_order(uow, order_id, user, idempotency_key)
-        return await _made(uow, made, response)
+    order_id: UUID, user: CurrentUser, uow: UnitOfWork, time_zone: CompanyTimeZone, idempotency: Idempotency
+) -> Response:
+    async def create() -> tuple[DocumentOut, dict[str, str]]:
+        return await _made(uow, await documents.invoice_order(uow, order_id, user, time_zone=time_zone))
+
+    return await idempotency.answer(uow, create)
 
 
 @router.get(
@@ -291,7 +304,7 @@ def _reader(kind: DocumentKind) -> Callable[..., Awaitable[DocumentOut]]:
 def _lister(kind: DocumentKind) -> Callable[..., Awaitable[DocumentPage]]:
     async def list_documents(
         uow: UnitOfWork,
-        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        limit: Annotated[int, Query(ge=1, le=200), IN_DIGITS] = 50,
         cursor: Annotated[str | None, Query(description="The `next_cursor` of the previous page.")] = None,
     ) -> DocumentPage:
         async with uow:
@@ -361,9 +374,14 @@ def _register(kind: DocumentKind, actions: dict[str, str]) -> None:
             tags=tags,
             summary=f"Mark an {kind} {to_status}" if action == "pay" else f"{action.capitalize()} an {kind}",
             description="Takes If-Match. Refused with 409 naming the transition (e.g. "
-            f"`{kind}_cancelled_cannot_become_{to_status}`) when the status does not allow it.",
+            f"`{kind}_cancelled_cannot_become_{to_status}`) when the status does not allow it"
+            + (
+                "; an order with an invoice that is not cancelled cannot be cancelled (409 `order_invoiced`)."
+                if (kind, action) == ("order", "cancel")
+                else "."
+            ),
             operation_id=f"{action}_{kind}",
-            responses=STALE,
+            responses=STALE_RESPONSES,
         )
     unused = "nothing was invoiced from, `order_invoiced` otherwise" if kind == "order" else "never issued"
     router.add_api_route(
@@ -377,7 +395,7 @@ def _register(kind: DocumentKind, actions: dict[str, str]) -> None:
         description=f"Takes If-Match. Only a draft {unused} can be deleted (409 `{kind}_not_draft`); "
         "cancel it instead.",
         operation_id=f"delete_{kind}",
-        responses=STALE,
+        responses=STALE_RESPONSES,
     )
 
 

@@ -15,7 +15,7 @@ from leadline.contracts.events import (
     SettingChangedV1,
 )
 from leadline.contracts.messaging.consumer import Handler, Together
-from leadline.documents.service import use_cases
+from leadline.documents.service import documents, use_cases
 
 
 def handlers() -> dict[type[Event], Handler]:
@@ -24,8 +24,8 @@ def handlers() -> dict[type[Event], Handler]:
         LeadUpdatedV1: use_cases.lead_updated,
         LeadStatusChangedV1: use_cases.lead_status_changed,
         LeadAssignedV1: use_cases.lead_assigned,
-        LeadDeletedV1: use_cases.lead_deleted,
-        LeadMergedV1: use_cases.lead_merged,
+        LeadDeletedV1: documents.lead_deleted,
+        LeadMergedV1: documents.lead_merged,
         SettingChangedV1: use_cases.setting_changed,
         ReferenceItemChangedV1: use_cases.reference_item_changed,
         PartnerChangedV1: use_cases.partner_changed,

@@ -1,21 +1,28 @@
 """Use cases of orders and invoices: make them from a lead or an order, move them through their statuses,
-delete unused drafts. Each runs inside the caller's unit of work and announces what it did via the outbox."""
+delete unused drafts, settle them when their lead is deleted or merged. Each runs inside the caller's unit of work
+and announces what it did via the outbox.
+
+A document is made only for a lead whose copy it holds (a shared row lock to the commit), and the lead's deletion
+or merge locks that copy before it settles the lead's documents; so a document made as the lead goes is either
+seen and settled, or refused. Why this leaves no document behind a deleted lead, whatever order events come in:
+leads' service/links.py."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from uuid import UUID
 
 from leadline.contracts.auth import Principal
-from leadline.contracts.errors import Conflict, NotFound, StaleVersion
+from leadline.contracts.envelope import Envelope
+from leadline.contracts.errors import NotFound, StaleVersion
 from leadline.contracts.events import (
     InvoiceCreatedV1,
     InvoiceDeletedV1,
     InvoiceStatusChangedV1,
+    LeadDeletedV1,
+    LeadMergedV1,
     OrderCreatedV1,
     OrderDeletedV1,
     OrderStatusChangedV1,
@@ -26,38 +33,40 @@ from leadline.documents.domain.documents import Document, DocumentKind, NewDocum
 from leadline.documents.service.use_cases import lead_copy
 
 
-@dataclass(frozen=True)
-class Made:
-    document: Document
-    created: bool  # False: the Idempotency-Key named a document made before
-
-
 async def make_from_lead(
-    uow: DocumentsUnitOfWork, kind: DocumentKind, lead_id: UUID, user: Principal, idempotency_key: str | None
-) -> Made:
-    earlier = await _made_before(uow, kind, user, idempotency_key, made_from=lambda d: d.lead_id == lead_id)
-    if earlier is not None:
-        return Made(earlier, created=False)
-    lead = await lead_copy(uow, lead_id)
+    uow: DocumentsUnitOfWork,
+    kind: DocumentKind,
+    lead_id: UUID,
+    user: Principal,
+    *,
+    time_zone: tzinfo,
+) -> Document:
+    """``time_zone``: the company's, whose calendar gives the document its date and its number's year."""
+    lead = await lead_copy(uow, lead_id, hold=True)
     rules.ensure_may_work_on(lead, user)
+    rules.ensure_lead_not_deleted(lead)
     type_code = rules.document_type(kind, await uow.settings.all())
     names = rules.Names(
         partner=await uow.partners.get(str(lead.partner_id)) if lead.partner_id else None,
         product=await uow.products.get(lead.product_code) if lead.product_code else None,
     )
-    new = rules.from_lead(uuid.uuid4(), kind, type_code, lead, names, user.user_id, datetime.now(UTC))
-    return Made(await _add(uow, new, idempotency_key), created=True)
+    new = rules.from_lead(uuid.uuid4(), kind, type_code, lead, names, user.user_id, datetime.now(UTC), time_zone)
+    return await _add(uow, new)
 
 
-async def invoice_order(uow: DocumentsUnitOfWork, order_id: UUID, user: Principal, idempotency_key: str | None) -> Made:
-    earlier = await _made_before(uow, "invoice", user, idempotency_key, made_from=lambda d: d.order_id == order_id)
-    if earlier is not None:
-        return Made(earlier, created=False)
-    order = await get(uow, "order", order_id)
-    rules.ensure_may_work_on(await uow.leads.get(order.lead_id), user)
+async def invoice_order(uow: DocumentsUnitOfWork, order_id: UUID, user: Principal, *, time_zone: tzinfo) -> Document:
+    # Locked to the commit: two invoices asked for at once, or an invoice and the order's cancellation, take turns.
+    order = await get(uow, "order", order_id, for_update=True)
+    lead = await uow.leads.get(order.lead_id, hold=True)
+    rules.ensure_may_work_on(lead, user)
+    if lead is not None:
+        rules.ensure_lead_not_deleted(lead)
     type_code = rules.document_type("invoice", await uow.settings.all())
-    new = rules.invoice_from_order(uuid.uuid4(), type_code, order, user.user_id, datetime.now(UTC))
-    return Made(await _add(uow, new, idempotency_key), created=True)
+    live_invoices = await uow.documents.live_invoices_of(order.id)
+    new = rules.invoice_from_order(
+        uuid.uuid4(), type_code, order, live_invoices, user.user_id, datetime.now(UTC), time_zone
+    )
+    return await _add(uow, new)
 
 
 async def change_status(
@@ -68,21 +77,60 @@ async def change_status(
     user: Principal,
     expected_version: int | None,
 ) -> Document:
-    document = await _current(uow, kind, document_id, expected_version)
+    cancelling_order = kind == "order" and status == rules.CANCELLED
+    document = await _current(uow, kind, document_id, expected_version, for_update=cancelling_order)
     rules.ensure_may_work_on(await uow.leads.get(document.lead_id), user)
+    if cancelling_order:
+        rules.ensure_order_may_be_cancelled(document, await uow.documents.live_invoices_of(document.id))
     moved = document.moved_to(status, by=user.user_id, at=datetime.now(UTC))
+    await _moved(uow, document, moved, None)
+    return moved
+
+
+async def _moved(uow: DocumentsUnitOfWork, before: Document, moved: Document, caused_by: Envelope | None) -> None:
     await uow.documents.save(moved)
     changed = {
         **_summary(moved),
-        "from_status": document.status,
-        "changed_by": user.user_id,
+        "from_status": before.status,
+        "changed_by": moved.updated_by,
         "changed_at": moved.updated_at,
     }
-    if kind == "order":
-        await uow.outbox.add(OrderStatusChangedV1(order_id=moved.id, **changed))
+    if moved.kind == "order":
+        await uow.outbox.add(OrderStatusChangedV1(order_id=moved.id, **changed), caused_by=caused_by)
     else:
-        await uow.outbox.add(InvoiceStatusChangedV1(invoice_id=moved.id, **changed))
-    return moved
+        await uow.outbox.add(InvoiceStatusChangedV1(invoice_id=moved.id, **changed), caused_by=caused_by)
+
+
+async def lead_deleted(uow: DocumentsUnitOfWork, event: LeadDeletedV1, envelope: Envelope) -> None:
+    """Leads deletes only a lead it knows no document of, but a document made here meanwhile (before this event)
+    reaches leads after the lead is gone. The copy stays, marked, so the lead's documents still show it and no new
+    one is made for it; the lead's documents are settled."""
+    await uow.leads.mark_deleted(event.lead_id)
+    await _settle_documents_of_deleted_lead(uow, event.lead_id, event.deleted_at, envelope)
+
+
+async def lead_merged(uow: DocumentsUnitOfWork, event: LeadMergedV1, envelope: Envelope) -> None:
+    """The survivor has its own copy; the merged lead's goes, and its documents follow the survivor. A merge and
+    the survivor's deletion travel under different keys: if the survivor is deleted already, the documents that
+    follow it are settled as its own were."""
+    await uow.leads.remove(event.merged_id)
+    survivor = await uow.leads.get(event.survivor_id, hold=True)
+    await uow.documents.move_to_lead(event.merged_id, event.survivor_id)
+    if survivor is not None and survivor.deleted:
+        await _settle_documents_of_deleted_lead(uow, event.survivor_id, event.merged_at, envelope)
+
+
+async def _settle_documents_of_deleted_lead(
+    uow: DocumentsUnitOfWork, lead_id: UUID, at: datetime, envelope: Envelope
+) -> None:
+    # Invoices first: an order is not cancelled under an invoice that stands.
+    for document in sorted(await uow.documents.of_lead(lead_id), key=lambda d: d.kind != "invoice"):
+        settled = rules.settled_with_deleted_lead(document, uow.outbox.source, at)
+        if settled is None:
+            continue
+        if settled.kind == "order" and await uow.documents.live_invoices_of(settled.id):
+            continue  # a draft order invoiced by an older release: its invoice stands, and so does it
+        await _moved(uow, document, settled, envelope)
 
 
 async def delete(
@@ -104,17 +152,22 @@ async def delete(
         await uow.outbox.add(InvoiceDeletedV1(invoice_id=document.id, **deleted))
 
 
-async def get(uow: DocumentsUnitOfWork, kind: DocumentKind, document_id: UUID) -> Document:
-    document = await uow.documents.get(document_id, kind)
+async def get(uow: DocumentsUnitOfWork, kind: DocumentKind, document_id: UUID, *, for_update: bool = False) -> Document:
+    document = await uow.documents.get(document_id, kind, for_update=for_update)
     if document is None:
         raise NotFound(f"there is no {kind} {document_id}", rule=f"{kind}_not_found")
     return document
 
 
 async def _current(
-    uow: DocumentsUnitOfWork, kind: DocumentKind, document_id: UUID, expected_version: int | None
+    uow: DocumentsUnitOfWork,
+    kind: DocumentKind,
+    document_id: UUID,
+    expected_version: int | None,
+    *,
+    for_update: bool = False,
 ) -> Document:
-    document = await get(uow, kind, document_id)
+    document = await get(uow, kind, document_id, for_update=for_update)
     if expected_version is not None and expected_version != document.version:
         raise StaleVersion(
             f"{kind} {document.number} is at version {document.version}, not {expected_version}",
@@ -123,30 +176,9 @@ async def _current(
     return document
 
 
-async def _made_before(
-    uow: DocumentsUnitOfWork,
-    kind: DocumentKind,
-    user: Principal,
-    idempotency_key: str | None,
-    made_from: Callable[[Document], bool],
-) -> Document | None:
-    """The document an earlier try with this key made; a key once used for something else is refused
-    rather than answered with a document the caller did not ask for."""
-    if idempotency_key is None:
-        return None
-    earlier = await uow.documents.by_idempotency_key(user.user_id, idempotency_key)
-    if earlier is not None and (earlier.kind != kind or not made_from(earlier)):
-        raise Conflict(
-            f"Idempotency-Key {idempotency_key!r} was used for {earlier.kind} {earlier.number}",
-            rule="idempotency_key_reused",
-            field="Idempotency-Key",
-        )
-    return earlier
-
-
-async def _add(uow: DocumentsUnitOfWork, new: NewDocument, idempotency_key: str | None) -> Document:
+async def _add(uow: DocumentsUnitOfWork, new: NewDocument) -> Document:
     document = new.numbered(await uow.documents.next_sequence(new.type_code, new.year))
-    await uow.documents.add(document, idempotency_key)
+    await uow.documents.add(document)
     created = {**_summary(document), "partner_id": document.partner_id, "created_by": document.created_by}
     if document.kind == "order":
         await uow.outbox.add(OrderCreatedV1(order_id=document.id, **created))

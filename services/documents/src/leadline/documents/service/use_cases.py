@@ -11,8 +11,6 @@ from leadline.contracts.errors import NotFound
 from leadline.contracts.events import (
     LeadAssignedV1,
     LeadCreatedV1,
-    LeadDeletedV1,
-    LeadMergedV1,
     LeadStatusChangedV1,
     LeadUpdatedV1,
     PartnerChangedV1,
@@ -71,16 +69,6 @@ async def lead_assigned(uow: DocumentsUnitOfWork, event: LeadAssignedV1, envelop
     await uow.leads.set_salesperson(event.lead_id, event.to_salesperson_id)
 
 
-async def lead_deleted(uow: DocumentsUnitOfWork, event: LeadDeletedV1, envelope: Envelope) -> None:
-    await uow.leads.remove(event.lead_id)
-
-
-async def lead_merged(uow: DocumentsUnitOfWork, event: LeadMergedV1, envelope: Envelope) -> None:
-    """The survivor has its own copy; the merged lead's goes, and its documents follow the survivor."""
-    await uow.leads.remove(event.merged_id)
-    await uow.documents.move_to_lead(event.merged_id, event.survivor_id)
-
-
 async def setting_changed(uow: DocumentsUnitOfWork, event: SettingChangedV1, envelope: Envelope) -> None:
     await uow.settings.put(event.key, event.value)
 
@@ -100,8 +88,8 @@ async def partner_changed(uow: DocumentsUnitOfWork, event: PartnerChangedV1, env
     await uow.partners.put(str(event.partner_id), event.name)
 
 
-async def lead_copy(uow: DocumentsUnitOfWork, lead_id: UUID) -> LeadCopy:
-    lead = await uow.leads.get(lead_id)
+async def lead_copy(uow: DocumentsUnitOfWork, lead_id: UUID, *, hold: bool = False) -> LeadCopy:
+    lead = await uow.leads.get(lead_id, hold=hold)
     if lead is None:
         raise NotFound(f"documents know no lead {lead_id} (yet)", rule="lead_not_found")
     return lead

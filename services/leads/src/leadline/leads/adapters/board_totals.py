@@ -2,7 +2,7 @@
 of every type or of one.
 
 Counted per request they cost a pass over every open lead (133 ms p99 at a million leads). So they are kept
-as leads change, by triggers on the leads table (migration 0009): any write of a lead — create, edit, status
+as leads change, by triggers on the leads table (migration 0014): any write of a lead — create, edit, status
 change, lost, reopen, merge, delete, or an UPDATE by hand — that moves an open lead into, out of or between
 totals inserts a change row per side (-1 lead and its revenue where it was, +1 where it is now) into
 ``open_lead_total_changes`` in the writer's own transaction, so the change commits or rolls back with the

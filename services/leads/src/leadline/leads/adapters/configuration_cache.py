@@ -6,6 +6,14 @@ change to the configuration writes a fresh random token in the same transaction:
 replicas see the change as soon as it commits, and a change rolled back leaves a token nobody else
 reads. Anything that writes the configuration tables directly (a migration, an operator's SQL, a test's
 arrangement) must call ``configuration_changed`` too.
+
+The token row also serialises a change of the configuration with the lead writes that depend on it, so
+neither can decide on what the other is changing (a lead moved into a status while its type stops
+allowing it, a lead given a product while the product is deleted: states no later edit could leave).
+On PostgreSQL a write transaction reads the token FOR KEY SHARE, and a configuration change takes the
+row FOR UPDATE before it counts the leads its rules look at: a lead write waits for a change in progress
+and then sees it, a change waits for the lead writes in progress and then counts them. Lead writes do
+not wait for each other. SQLite lets one write transaction in at a time anyway.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Pool, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from leadline.contracts.db import is_read_only
 from leadline.leads.adapters.tables import configuration_token
 
 _Snapshot = TypeVar("_Snapshot")
@@ -50,6 +59,12 @@ def cache_of(session: AsyncSession) -> ConfigurationCache:
     return _CACHES.setdefault(session.get_bind().engine.pool, ConfigurationCache())
 
 
+async def lock_configuration(session: AsyncSession) -> None:
+    """Taken by a change of the configuration before it checks what uses it, held to its commit."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(configuration_token.c.token).with_for_update())
+
+
 async def configuration_changed(session: AsyncSession) -> None:
     await session.execute(update(configuration_token).values(token=uuid.uuid4()))
     session.info.pop(_TOKEN_READ, None)  # read again: the transaction sees its own token from now on
@@ -58,7 +73,10 @@ async def configuration_changed(session: AsyncSession) -> None:
 async def _token(session: AsyncSession) -> uuid.UUID:
     token = session.info.get(_TOKEN_READ)
     if token is None:
-        token = await session.scalar(select(configuration_token.c.token))
+        query = select(configuration_token.c.token)
+        if session.get_bind().dialect.name == "postgresql" and not is_read_only(session):
+            query = query.with_for_update(read=True, key_share=True)  # see the module's docstring
+        token = await session.scalar(query)
         session.info[_TOKEN_READ] = token
     assert isinstance(token, uuid.UUID), "migration 0005 writes the first configuration token"
     return token

@@ -8,6 +8,7 @@ from uuid import UUID
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from leadline.contracts.errors import StaleVersion
 from leadline.leads.adapters.tables import deals
 from leadline.leads.domain.deals import Deal
 
@@ -29,7 +30,14 @@ class DealRepository:
         await self._session.execute(insert(deals).values(**_columns(deal)))
 
     async def save(self, deal: Deal) -> None:
-        await self._session.execute(update(deals).where(deals.c.id == deal.id).values(**_columns(deal)))
+        """Writes a changed deal; refused when someone else saved a newer version meanwhile."""
+        result = await self._session.execute(
+            update(deals).where(deals.c.id == deal.id, deals.c.version == deal.version - 1).values(**_columns(deal))
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaleVersion(
+                f"deal {deal.id} was changed by someone else; reload it and try again", rule="stale_version"
+            )
 
     async def remove(self, deal: Deal) -> None:
         await self._session.execute(delete(deals).where(deals.c.id == deal.id))

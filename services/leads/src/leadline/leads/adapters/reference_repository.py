@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from leadline.contracts.auth import Role
 from leadline.contracts.errors import StaleVersion
 from leadline.contracts.pagination import Keyset, Segment, keyset_page
-from leadline.leads.adapters.configuration_cache import cache_of, configuration_changed
+from leadline.leads.adapters.configuration_cache import cache_of, configuration_changed, lock_configuration
 from leadline.leads.adapters.tables import (
     deals,
     employees,
@@ -45,12 +45,16 @@ class _Repository:
         if self._session.get_bind().dialect.name == "postgresql":
             await self._session.execute(text(f"LOCK TABLE {table.name} IN SHARE ROW EXCLUSIVE MODE"))
 
+    async def _serialise_with_lead_writes(self) -> None:
+        await lock_configuration(self._session)
+
 
 class WorkflowRepository(_Repository):
     """Statuses and lead types: the workflow a lead goes through. Their rules span both."""
 
     async def lock_for_change(self) -> None:
         await self._serialise_writers(statuses)
+        await self._serialise_with_lead_writes()
 
     async def add_status(self, status: Status) -> None:
         await configuration_changed(self._session)
@@ -102,6 +106,7 @@ _LEAD_COLUMN_OF_KIND = {kind: leads.c[field] for field, kind in REFERENCE_FIELDS
 class ReferenceItemRepository(_Repository):
     async def lock_for_change(self) -> None:
         await self._serialise_writers(reference_items)
+        await self._serialise_with_lead_writes()
 
     async def add(self, item: ReferenceItem) -> None:
         await configuration_changed(self._session)

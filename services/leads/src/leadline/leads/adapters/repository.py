@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from leadline.contracts.errors import StaleVersion
 from leadline.leads.adapters.configuration_cache import cache_of
 from leadline.leads.adapters.tables import (
+    configuration_token,
+    lead_contacts,
     lead_history,
     lead_tags,
     lead_type_statuses,
@@ -21,7 +23,15 @@ from leadline.leads.adapters.tables import (
     reference_items,
     statuses,
 )
-from leadline.leads.domain.model import FieldChange, Lead, LeadType, ReferenceData, ReferenceItem, Status
+from leadline.leads.domain.model import (
+    ContactPoint,
+    FieldChange,
+    Lead,
+    LeadType,
+    ReferenceData,
+    ReferenceItem,
+    Status,
+)
 
 # Built once, values bound per call (see leadline.contracts.messaging.outbox).
 _INSERT_LEAD = insert(leads)
@@ -34,33 +44,60 @@ class LeadRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def get(self, lead_id: UUID) -> Lead | None:
-        found = await self.many(select(leads).where(leads.c.id == lead_id))
+    async def get(self, lead_id: UUID, *, for_update: bool = False) -> Lead | None:
+        """``for_update``: the lead stays locked to the commit (PostgreSQL; SQLite has one writer at a time): what
+        holds it (``held``) waits, and so does any other change of it."""
+        query = select(leads).where(leads.c.id == lead_id)
+        found = await self.many(query.with_for_update() if for_update else query)
         return found[0] if found else None
 
     async def existing(self, lead_ids: Collection[UUID]) -> set[UUID]:
-        """Which of these leads exist."""
-        query = select(leads.c.id).where(leads.c.id.in_(list(lead_ids)))
+        """Which of these leads exist, each kept so to the commit: a delete or merge of one waits, and then sees what
+        the caller wrote (an item linked to it)."""
+        query = select(leads.c.id).where(leads.c.id.in_(list(lead_ids))).with_for_update(read=True)
         return set((await self._session.execute(query)).scalars())
 
     async def many(self, query: Select[Any]) -> list[Lead]:
-        """The leads a query over the leads table selects, each with its tags."""
+        """The leads a query over the leads table selects, each with its tags and extra contact points."""
         rows = list((await self._session.execute(query)).mappings())
-        return await self._with_tags(rows)
-
-    async def _with_tags(self, rows: list[RowMapping]) -> list[Lead]:
+        if not rows:
+            return []
+        ids = [row["id"] for row in rows]
         tags: dict[UUID, set[str]] = {}
-        if rows:
-            ids = [row["id"] for row in rows]
-            for lead_id, tag in (
-                await self._session.execute(select(lead_tags).where(lead_tags.c.lead_id.in_(ids)))
-            ).all():
-                tags.setdefault(lead_id, set()).add(tag)
-        return [Lead(**row, tags=frozenset(tags.get(row["id"], ()))) for row in rows]
+        for lead_id, tag in (await self._session.execute(select(lead_tags).where(lead_tags.c.lead_id.in_(ids)))).all():
+            tags.setdefault(lead_id, set()).add(tag)
+        contacts: dict[UUID, list[ContactPoint]] = {}
+        query = select(lead_contacts).where(lead_contacts.c.lead_id.in_(ids)).order_by(lead_contacts.c.position)
+        for contact in (await self._session.execute(query)).mappings():
+            point = ContactPoint(contact["kind"], contact["value"], contact["from_lead_id"])
+            contacts.setdefault(contact["lead_id"], []).append(point)
+        return [
+            Lead(**row, tags=frozenset(tags.get(row["id"], ())), extra_contacts=tuple(contacts.get(row["id"], ())))
+            for row in rows
+        ]
 
     async def add(self, lead: Lead) -> None:
         await self._session.execute(_INSERT_LEAD, _columns(lead))
         await self._put_tags(lead, frozenset())
+        await self._put_contacts(lead, ())
+
+    async def _put_contacts(self, lead: Lead, before: tuple[ContactPoint, ...]) -> None:
+        """Contact points are only ever gained (a merge), so what is new is appended."""
+        added = lead.extra_contacts[len(before) :]
+        if added:
+            await self._session.execute(
+                insert(lead_contacts),
+                [
+                    {
+                        "lead_id": lead.id,
+                        "kind": c.kind,
+                        "value": c.value,
+                        "from_lead_id": c.from_lead_id,
+                        "position": n,
+                    }
+                    for n, c in enumerate(added, start=len(before))
+                ],
+            )
 
     async def _put_tags(self, lead: Lead, before: frozenset[str]) -> None:
         if removed := before - lead.tags:
@@ -81,17 +118,32 @@ class LeadRepository:
                 rule="stale_version",
             )
         await self._put_tags(lead, before.tags)
+        await self._put_contacts(lead, before.extra_contacts)
 
     async def remove(self, lead_id: UUID) -> None:
         """Deletes the lead; its tags, deals and kanban positions go with it (foreign keys cascade)."""
         await self._session.execute(delete(leads).where(leads.c.id == lead_id))
 
     async def open_sharing_contacts(self, lead: Lead, *, limit: int) -> list[Lead]:
-        """Other open leads with the lead's phone or e-mail, newest first: likely duplicates."""
-        contacts = ((leads.c.phone, lead.phone), (leads.c.email, lead.email))
-        matching = [column == value for column, value in contacts if value]
-        if not matching:
+        """Other open leads known by one of the lead's phones or e-mail addresses (their own, or one they gained in a
+        merge), newest first: likely duplicates."""
+        keys = lead.contact_keys
+        if not keys:
             return []
+        phones = sorted(value for kind, value in keys if kind == "phone")
+        emails = sorted(value for kind, value in keys if kind == "email")
+        matching = [
+            leads.c.phone.in_(phones),
+            leads.c.email.in_(emails),
+            leads.c.id.in_(
+                select(lead_contacts.c.lead_id).where(
+                    or_(
+                        (lead_contacts.c.kind == "phone") & lead_contacts.c.value.in_(phones),
+                        (lead_contacts.c.kind == "email") & lead_contacts.c.value.in_(emails),
+                    )
+                )
+            ),
+        ]
         query = (
             select(leads)
             .where(or_(*matching), leads.c.closed == false(), leads.c.id != lead.id)
@@ -108,6 +160,15 @@ class ReferenceDataRepository:
     async def load(self) -> ReferenceData:
         """Cached per process while the configuration is unchanged; treat it as read-only."""
         return await cache_of(self._session).current(self._session, "reference", self._load)
+
+    async def claim_first_publication(self, at: datetime) -> bool:
+        """True once per database: for the caller, whose transaction then publishes the whole configuration.
+        The row stays locked to its commit, so replicas starting together wait, then find it claimed; and so do
+        configuration changes (each writes a new token in the same row), whose events then follow it."""
+        claimed = await self._session.execute(
+            update(configuration_token).where(configuration_token.c.published_at.is_(None)).values(published_at=at)
+        )
+        return bool(claimed.rowcount)  # type: ignore[attr-defined]
 
     async def _load(self) -> ReferenceData:
         status_rows = (await self._session.execute(select(statuses))).mappings()
@@ -151,6 +212,15 @@ class HistoryRepository:
     async def of(self, lead_id: UUID) -> list[RowMapping]:
         query = select(lead_history).where(lead_history.c.lead_id == lead_id).order_by(lead_history.c.id)
         return list((await self._session.execute(query)).mappings())
+
+    async def knows(self, lead_id: UUID) -> bool:
+        """Whether a lead with this id ever existed: history outlives a deleted lead, and follows a merged one."""
+        query = (
+            select(lead_history.c.id)
+            .where(or_(lead_history.c.lead_id == lead_id, lead_history.c.merged_from_lead_id == lead_id))
+            .limit(1)
+        )
+        return (await self._session.execute(query)).first() is not None
 
     async def move(self, from_lead_id: UUID, to_lead_id: UUID) -> None:
         """A merged lead's history becomes its survivor's, interleaved in the order it happened, each entry

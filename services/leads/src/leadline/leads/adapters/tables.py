@@ -17,8 +17,10 @@ from sqlalchemy import (
     Uuid,
     column,
     table,
+    text,
 )
 
+from leadline.contracts.idempotency import idempotency_keys_table
 from leadline.contracts.sql import UtcDateTime, new_metadata
 
 metadata = new_metadata()
@@ -35,12 +37,14 @@ statuses = Table(
 )
 
 # One row: a random token replaced by every change of statuses, lead types, reference items or settings,
-# so each process can tell whether its cached copy of them is current (adapters/configuration_cache.py).
+# so each process can tell whether its cached copy of them is current (adapters/configuration_cache.py);
+# and when the whole configuration was first published (service/reference.py: publish_configuration_once).
 configuration_token = Table(
     "configuration_token",
     metadata,
     Column("id", Integer, primary_key=True),
     Column("token", Uuid, nullable=False),
+    Column("published_at", UtcDateTime()),
 )
 
 lead_types = Table(
@@ -190,7 +194,20 @@ deals = Table(
     Column("stage_code", String(40), nullable=False),
     Column("value", Numeric(14, 2), nullable=False),
     Column("currency", String(3), nullable=False),
+    Column("version", Integer, nullable=False, server_default=text("1")),
     Index("ix_deals_lead_id", "lead_id"),
+)
+
+# The other phones and e-mail addresses a lead is known by: those of the leads merged into it.
+lead_contacts = Table(
+    "lead_contacts",
+    metadata,
+    Column("lead_id", ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(5), primary_key=True),  # phone or email
+    Column("value", String(320), primary_key=True),
+    Column("from_lead_id", Uuid, nullable=False),
+    Column("position", Integer, nullable=False),  # the order they were gained in
+    Index("ix_lead_contacts_kind_value", "kind", "value"),  # likely duplicates
 )
 
 # Who changed what and when: one row per change, its fields as [{field, old, new}].
@@ -206,6 +223,7 @@ lead_history = Table(
     # Set on the entries a lead brought along when it was merged into this one: the lead they were about.
     Column("merged_from_lead_id", Uuid),
     Index("ix_lead_history_lead_id_id", "lead_id", "id"),
+    Index("ix_lead_history_merged_from_lead_id", "merged_from_lead_id"),
 )
 
 # Calls, e-mails, orders and invoices linked to a lead, as the other services' events say.
@@ -231,7 +249,7 @@ card_positions = Table(
 )
 
 # The kanban board's column headers: how many open leads each status holds, per lead type and currency, and
-# the sum of their expected revenue. Kept by triggers as leads change (migration 0009) instead of counted over
+# the sum of their expected revenue. Kept by triggers as leads change (migration 0014) instead of counted over
 # every open lead per request; adapters/board_totals.py says how, and why in two tables.
 open_lead_totals = Table(
     "open_lead_totals",
@@ -268,3 +286,6 @@ lead_text_search = table(
     column("email", String),
     column("phone", String),
 )
+
+# The Idempotency-Keys of creates and their answers (leadline.contracts.idempotency).
+idempotency_keys = idempotency_keys_table(metadata)

@@ -23,6 +23,7 @@ class Deal:
     stage_code: str
     value: Decimal
     currency: str
+    version: int = 1
 
     def checked(self, reference: ReferenceData) -> Deal:
         """The deal itself when every rule holds: a live pipeline, a stage of it, a value not below zero."""
@@ -47,7 +48,8 @@ class Deal:
         cleared = sorted(name for name, value in changes.items() if value is None)
         if cleared:
             raise RuleViolation(f"a deal always has a {cleared[0]}", rule="required", field=cleared[0])
-        return replace(self, **changes).checked(reference)
+        edited = replace(self, **changes).checked(reference)
+        return self if edited == self else replace(edited, version=self.version + 1)
 
     def history_changes(self, before: Deal | None) -> list[FieldChange]:
         """What changed, for the lead's history; a field is named ``deals[<deal id>].<field>`` so each

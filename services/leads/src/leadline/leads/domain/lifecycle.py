@@ -8,7 +8,7 @@ from uuid import UUID
 
 from leadline.contracts.auth import Principal
 from leadline.contracts.errors import Forbidden, RuleViolation
-from leadline.leads.domain.model import FieldChange, Lead, ReferenceData, Status
+from leadline.leads.domain.model import ContactPoint, FieldChange, Lead, ReferenceData, Status
 
 
 def lost_status_for(lead: Lead, reference: ReferenceData) -> Status:
@@ -57,7 +57,34 @@ def ensure_not_the_same(survivor_id: UUID, merged_id: UUID) -> None:
 
 
 def survivor_of_merge(survivor: Lead, merged: Lead, by: str, at: datetime) -> tuple[Lead, list[FieldChange]]:
-    """The survivor keeps its own values and gains the merged lead's tags; the fields that changed."""
+    """The survivor keeps its own values and gains the merged lead's tags, and its phone and e-mail (and the contact
+    points it had gained) as extra contact points; the fields that changed."""
     tags = survivor.tags | merged.tags
-    after = replace(survivor, tags=tags, updated_by=by, updated_at=at, version=survivor.version + 1)
-    return after, [FieldChange("tags", sorted(survivor.tags), sorted(tags))] if tags != survivor.tags else []
+    contacts = survivor.extra_contacts + contacts_gained(survivor, merged)
+    after = replace(
+        survivor, tags=tags, extra_contacts=contacts, updated_by=by, updated_at=at, version=survivor.version + 1
+    )
+    changes = []
+    if tags != survivor.tags:
+        changes.append(FieldChange("tags", sorted(survivor.tags), sorted(tags)))
+    if contacts != survivor.extra_contacts:
+        changes.append(
+            FieldChange("extra_contacts", [c.plain() for c in survivor.extra_contacts], [c.plain() for c in contacts])
+        )
+    return after, changes
+
+
+def contacts_gained(survivor: Lead, merged: Lead) -> tuple[ContactPoint, ...]:
+    """What the merged lead was known by and the survivor is not yet."""
+    offered: list[ContactPoint] = []
+    if merged.phone:
+        offered.append(ContactPoint("phone", merged.phone, merged.id))
+    if merged.email:
+        offered.append(ContactPoint("email", merged.email, merged.id))
+    known = set(survivor.contact_keys)
+    gained = []
+    for contact in (*offered, *merged.extra_contacts):
+        if contact.key not in known:
+            known.add(contact.key)
+            gained.append(contact)
+    return tuple(gained)

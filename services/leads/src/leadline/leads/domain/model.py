@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from leadline.contracts.auth import Principal
@@ -132,6 +132,24 @@ class ReferenceData:
 
 
 @dataclass(frozen=True)
+class ContactPoint:
+    """Another phone (E.164) or e-mail address (lower case) a lead is known by: one of a lead merged into it, so
+    that calls and e-mails from it still find the lead, and so do likely duplicates."""
+
+    kind: Literal["phone", "email"]
+    value: str
+    from_lead_id: UUID  # the merged lead it was the contact of
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.kind, self.value
+
+    def plain(self) -> dict[str, str]:
+        """As JSON: in history, and in the survivor's LeadUpdatedV1 (field extra_contacts)."""
+        return {"kind": self.kind, "value": self.value, "from_lead_id": str(self.from_lead_id)}
+
+
+@dataclass(frozen=True)
 class Lead:
     id: UUID
     name: str
@@ -169,6 +187,13 @@ class Lead:
     tags: frozenset[str] = frozenset()
     origin_kind: str | None = None
     origin_id: UUID | None = None
+    extra_contacts: tuple[ContactPoint, ...] = ()  # gained from leads merged into it, in the order gained
+
+    @property
+    def contact_keys(self) -> frozenset[tuple[str, str]]:
+        """Every (kind, value) the lead is known by: its own phone and e-mail, and its extra contact points."""
+        own = {("phone", self.phone), ("email", self.email)}
+        return frozenset({(kind, value) for kind, value in own if value} | {c.key for c in self.extra_contacts})
 
     def moved_to(
         self,
@@ -202,6 +227,9 @@ class Lead:
         unknown = set(changes) - EDITABLE_FIELDS
         if unknown:
             raise RuleViolation(f"{sorted(unknown)} cannot be edited", rule="not_editable", field=sorted(unknown)[0])
+        cleared = sorted(name for name in NOT_NULL_FIELDS if name in changes and changes[name] is None)
+        if cleared:
+            raise RuleViolation(f"a lead always has a {cleared[0]}", rule="required", field=cleared[0])
         edited = replace(self, **changes)
         if "product_code" in changes and edited.product_code is not None:
             product = reference.item("product", edited.product_code, field="product_code")
@@ -244,6 +272,9 @@ class Lead:
             return self, []
         return replace(edited, updated_by=by, updated_at=at, version=self.version + 1), diff
 
+
+# Fields every lead has a value of (a create without them takes a default); the name has its own rule.
+NOT_NULL_FIELDS = frozenset({"type_code", "status_code", "currency", "lead_date"})
 
 # Fields a lead's rules change as a consequence of an edit; history shows them beside the edit.
 DERIVED_FIELDS = frozenset({"closed", "lost_reason_code"})

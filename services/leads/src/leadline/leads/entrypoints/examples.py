@@ -45,6 +45,9 @@ LEAD: dict[str, Any] = {
     "updated_by": "anna",
     "updated_at": UPDATED_AT,
     "version": 3,
+    "extra_contacts": [
+        {"kind": "phone", "value": "+48711234567", "from_lead_id": "9b2f3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"}
+    ],
 }
 
 CREATED_LEAD: dict[str, Any] = {
@@ -80,6 +83,7 @@ DEAL: dict[str, Any] = {
     "stage_code": "discovery",
     "value": "98000.00",
     "currency": "PLN",
+    "version": 1,
 }
 
 CARD: dict[str, Any] = {

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Request, Response
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictInt
 
+from leadline.contracts.fields import Day, OffsetDatetime, not_null
 from leadline.contracts.http import (
     PROBLEM_RESPONSES,
+    STALE_RESPONSES,
     CurrentUser,
     current_user,
     expected_version,
@@ -19,6 +22,7 @@ from leadline.contracts.http import (
     unit_of_work,
     version_etag,
 )
+from leadline.contracts.idempotency import Idempotency
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.model import Lead
 from leadline.leads.entrypoints import examples
@@ -34,13 +38,14 @@ Code = Annotated[str, Field(min_length=1, max_length=40)]
 
 
 class LeadFields(BaseModel):
-    """The fields a sales app sets on a lead; every one optional, so the same shape serves PATCH."""
+    """The fields a sales app sets on a lead; every one optional, so the same shape serves PATCH. Null clears a
+    field where a lead may lack it; the others (name, type, status, currency, lead date) are not nullable."""
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, max_length=200, description="Taken from the product when empty.")
-    type_code: Code | None = None
-    status_code: Code | None = Field(default=None, description="Default on create: the type's first open status.")
+    name: str = not_null(max_length=200, description="Taken from the product when left out.")
+    type_code: Code = not_null(description="Default on create: sale.")
+    status_code: Code = not_null(description="Default on create: the type's first open status.")
     salesperson_id: str | None = Field(default=None, max_length=100, description="Default on create: you.")
     partner_id: UUID | None = None
     product_code: Code | None = None
@@ -50,9 +55,9 @@ class LeadFields(BaseModel):
     channel_code: Code | None = None
     tags: list[Code] | None = Field(default=None, max_length=50, description="Tag codes.")
     expected_revenue: Decimal | None = Field(default=None, max_digits=14, decimal_places=2)
-    currency: str | None = Field(default=None, pattern="^[A-Z]{3}$", description="ISO 4217, e.g. PLN.")
-    probability: int | None = Field(default=None, description="Percent, 0 to 100.")
-    expected_close: date | None = None
+    currency: str = not_null(pattern="^[A-Z]{3}$", description="ISO 4217, e.g. PLN. Default on create: the setting.")
+    probability: StrictInt | None = Field(default=None, description="Percent, 0 to 100.")
+    expected_close: Day | None = None
     phone: str | None = Field(default=None, max_length=50, description="Any format; stored in E.164.")
     email: EmailStr | None = None
     website: str | None = Field(default=None, max_length=300)
@@ -64,7 +69,7 @@ class LeadFields(BaseModel):
     description: str | None = Field(
         default=None, max_length=10_000, description="What the customer needs, what was done, the next step."
     )
-    lead_date: datetime | None = None
+    lead_date: OffsetDatetime = not_null(description="With its UTC offset. Default on create: now.")
 
 
 class LeadIn(LeadFields):
@@ -104,6 +109,12 @@ class StatusChange(BaseModel):
     status_code: str = Field(min_length=1, max_length=40)
 
 
+class ContactPointOut(BaseModel):
+    kind: Literal["phone", "email"]
+    value: str = Field(description="E.164 for a phone, lower case for an e-mail address.")
+    from_lead_id: UUID = Field(description="The lead merged into this one that it was the contact of.")
+
+
 class LeadOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [examples.LEAD]})
 
@@ -141,10 +152,15 @@ class LeadOut(BaseModel):
     updated_by: str
     updated_at: datetime
     version: int
+    extra_contacts: list[ContactPointOut] = Field(
+        description="Other phones and e-mail addresses the lead is known by: those of the leads merged into it. "
+        "Calls and e-mails from them find the lead, and so does the search for likely duplicates."
+    )
 
     @classmethod
     def of(cls, lead: Lead) -> LeadOut:
-        return cls.model_validate({**vars(lead), "tags": sorted(lead.tags)})
+        contacts = [vars(contact) for contact in lead.extra_contacts]
+        return cls.model_validate({**vars(lead), "tags": sorted(lead.tags), "extra_contacts": contacts})
 
 
 class LikelyDuplicate(BaseModel):
@@ -172,30 +188,39 @@ class CreatedLeadOut(LeadOut):
     summary="Create a lead (and hear of its likely duplicates)",
 )
 async def create_lead(
-    body: LeadIn,
-    user: CurrentUser,
-    uow: UnitOfWork,
-    request: Request,
-    response: Response,
-) -> CreatedLeadOut:
+    body: LeadIn, user: CurrentUser, uow: UnitOfWork, request: Request, idempotency: Idempotency
+) -> Response:
     runtime = runtime_of(request)
-    async with uow:
-        lead = await use_cases.create_lead(
+
+    async def create() -> Lead:
+        return await use_cases.create_lead(
             uow,
             CreateLead(body.model_dump(exclude_unset=True)),
             user,
             phone_region=runtime.settings.default_phone_region,
         )
+
+    async def answer(lead: Lead, reading: LeadsUnitOfWork) -> tuple[CreatedLeadOut, dict[str, str]]:
+        duplicates = await lifecycle.likely_duplicates(reading, lead)
+        created = CreatedLeadOut(
+            **LeadOut.of(lead).model_dump(),
+            likely_duplicates=[LikelyDuplicate.model_validate(d, from_attributes=True) for d in duplicates],
+        )
+        return created, {"Location": f"/leads/{lead.id}", "ETag": version_etag(lead.version)}
+
+    if idempotency.key is not None:  # the answer is kept with the lead: it is complete before the commit
+
+        async def create_and_answer() -> tuple[CreatedLeadOut, dict[str, str]]:
+            return await answer(await create(), uow)
+
+        return await idempotency.answer(uow, create_and_answer)
+    async with uow:
+        lead = await create()
         await uow.commit()
     # Read after the write, not in it: a write transaction holds SQLite's one writer for every request.
     async with runtime.unit_of_work(read_only=True) as reading:
-        duplicates = await lifecycle.likely_duplicates(reading, lead)
-    response.headers["Location"] = f"/leads/{lead.id}"
-    response.headers["ETag"] = version_etag(lead.version)
-    return CreatedLeadOut(
-        **LeadOut.of(lead).model_dump(),
-        likely_duplicates=[LikelyDuplicate.model_validate(d, from_attributes=True) for d in duplicates],
-    )
+        created, headers = await answer(lead, reading)
+    return JSONResponse(created.model_dump(mode="json"), status_code=201, headers=headers)
 
 
 @router.get("/leads/{lead_id}", response_model=LeadOut, tags=["leads"], summary="One lead")
@@ -211,6 +236,7 @@ async def get_lead(lead_id: UUID, uow: UnitOfWork, response: Response) -> LeadOu
     response_model=LeadOut,
     tags=["leads"],
     summary="Move a lead to another status (kanban move)",
+    responses=STALE_RESPONSES,
     description="Refused (422, naming the rule) when the lead's type does not allow the status "
     "(`status_not_allowed_for_type`), the status is archived (`archived_status`), or it is the lost status "
     "(`lost_needs_reason`: use POST /leads/{lead_id}/lost, which records the reason).",
@@ -242,7 +268,7 @@ async def change_status(
     response_model=LeadOut,
     tags=["leads"],
     summary="Change some fields of a lead",
-    responses={412: {"description": "The If-Match version is not the lead's current one"}},
+    responses=STALE_RESPONSES,
 )
 async def edit_lead(
     lead_id: UUID,

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from leadline.contracts.http import (
     PROBLEM_JSON,
     PROBLEM_RESPONSES,
+    STALE_RESPONSES,
     CurrentUser,
     Problem,
     current_user,
@@ -34,14 +35,6 @@ IfMatch = Annotated[str | None, Header(description="The lead's ETag; a stale one
 
 router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES, tags=["leads"])
 
-STALE_RESPONSE: dict[int | str, dict[str, Any]] = {
-    412: {
-        "model": Problem,
-        "content": {PROBLEM_JSON: {}},
-        "description": "The If-Match version is not the lead's current one",
-    }
-}
-
 
 class LostIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"lost_reason_code": "competitor"}]})
@@ -55,6 +48,11 @@ class MergeIn(BaseModel):
     )
 
     merged_lead_id: UUID = Field(description="The lead that goes away; its items move to the lead in the path.")
+    merged_lead_version: StrictInt | None = Field(
+        default=None,
+        description="The merged lead's version (its ETag without quotes), as If-Match is the survivor's: a merge "
+        "of a lead changed meanwhile is refused with 412.",
+    )
 
 
 class LinkedItem(BaseModel):
@@ -137,7 +135,7 @@ class LeadCardOut(LeadOut):
     "/leads/{lead_id}/lost",
     response_model=LeadOut,
     summary="Mark an open lead lost, with a reason",
-    responses=STALE_RESPONSE,
+    responses=STALE_RESPONSES,
 )
 async def mark_lost(
     lead_id: UUID, body: LostIn, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: IfMatch = None
@@ -159,7 +157,7 @@ async def mark_lost(
     "invoices are linked to the lead: close it instead. The lead's history is kept.",
     responses={
         409: {"model": LinkedItemsProblem, "content": {PROBLEM_JSON: {}}, "description": "Items are linked"},
-        **STALE_RESPONSE,
+        **STALE_RESPONSES,
     },
 )
 async def delete_lead(lead_id: UUID, user: CurrentUser, uow: UnitOfWork, if_match: IfMatch = None) -> Response:
@@ -175,14 +173,16 @@ async def delete_lead(lead_id: UUID, user: CurrentUser, uow: UnitOfWork, if_matc
     summary="Merge another lead into this one (managers)",
     description="This lead keeps its own values; the other lead's calls, e-mails, documents, deals, tags and "
     "history move to it, and the other lead is removed.",
-    responses=STALE_RESPONSE,
+    responses=STALE_RESPONSES,
 )
 async def merge_leads(
     survivor_id: UUID, body: MergeIn, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: IfMatch = None
 ) -> LeadOut:
     async with uow:
         lead = await lifecycle.merge_leads(
-            uow, MergeLeads(survivor_id, body.merged_lead_id, expected_version(if_match)), user
+            uow,
+            MergeLeads(survivor_id, body.merged_lead_id, expected_version(if_match), body.merged_lead_version),
+            user,
         )
         await uow.commit()
     response.headers["ETag"] = version_etag(lead.version)

@@ -14,12 +14,22 @@ from enum import StrEnum
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadline.contracts.auth import Principal
 from leadline.contracts.errors import RuleViolation
-from leadline.contracts.http import PROBLEM_RESPONSES, CurrentUser, current_user, runtime_of
+from leadline.contracts.fields import Day, QueryBool, QueryInt
+from leadline.contracts.http import (
+    PROBLEM_RESPONSES,
+    STALE_RESPONSES,
+    CurrentUser,
+    current_user,
+    expected_version,
+    runtime_of,
+    version_etag,
+)
+from leadline.contracts.idempotency import Idempotency
 from leadline.leads.adapters.queries import LeadFilter, LeadOrder, SortKey
 from leadline.leads.domain.model import Lead, ReferenceItem
 from leadline.leads.entrypoints import examples
@@ -47,7 +57,7 @@ class LeadQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    mine: bool = Field(default=False, description="My leads: those whose salesperson is the current user.")
+    mine: QueryBool = Field(default=False, description="My leads: those whose salesperson is the current user.")
     type_code: Code | None = None
     status_code: Code | None = None
     salesperson_id: str | None = Field(default=None, min_length=1, max_length=100)
@@ -58,10 +68,10 @@ class LeadQuery(BaseModel):
     campaign_code: Code | None = None
     channel_code: Code | None = None
     created_by: str | None = Field(default=None, min_length=1, max_length=100)
-    lead_date_from: date | None = Field(default=None, description="Lead date on or after this day (UTC).")
-    lead_date_to: date | None = Field(default=None, description="Lead date on or before this day (UTC).")
-    expected_close_from: date | None = None
-    expected_close_to: date | None = None
+    lead_date_from: Day | None = Field(default=None, description="Lead date on or after this day (UTC).")
+    lead_date_to: Day | None = Field(default=None, description="Lead date on or before this day (UTC).")
+    expected_close_from: Day | None = None
+    expected_close_to: Day | None = None
     q: str | None = Field(
         default=None,
         min_length=1,
@@ -76,7 +86,7 @@ class LeadQuery(BaseModel):
     order: Literal["asc", "desc"] | None = Field(
         default=None, description="Default: desc for dates and revenue, asc for name and expected_close."
     )
-    limit: int = Field(default=50, ge=1, le=200)
+    limit: QueryInt = Field(default=50, ge=1, le=200)
     cursor: str | None = Field(default=None, description="The `next_cursor` of the previous page, with the same sort.")
 
     def lead_filter(self, user: Principal) -> LeadFilter:
@@ -113,7 +123,7 @@ class LeadListQuery(LeadQuery):
 
 
 class StuckQuery(LeadQuery):
-    days: int = Field(ge=1, le=3650, description="In their status for longer than this many days.")
+    days: QueryInt = Field(ge=1, le=3650, description="In their status for longer than this many days.")
 
 
 class LeadPage(BaseModel):
@@ -262,7 +272,7 @@ class BoardQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type_code: Code | None = Field(default=None, description="Only this type's leads and allowed statuses.")
-    limit: int = Field(default=20, ge=1, le=100, description="Cards per column.")
+    limit: QueryInt = Field(default=20, ge=1, le=100, description="Cards per column.")
 
 
 class ColumnCardsQuery(BoardQuery):
@@ -339,14 +349,24 @@ async def column_cards(
     response_model=BoardCardOut,
     tags=["kanban"],
     summary="Drop a card into a column (changes the status) at a place in your order",
+    responses=STALE_RESPONSES,
 )
-async def move_card(lead_id: UUID, body: CardMove, uow: UnitOfWork, user: CurrentUser) -> BoardCardOut:
+async def move_card(
+    lead_id: UUID,
+    body: CardMove,
+    uow: UnitOfWork,
+    user: CurrentUser,
+    response: Response,
+    if_match: Annotated[
+        str | None, Header(description="The lead's ETag (the card's version); a stale one is refused with 412")
+    ] = None,
+) -> BoardCardOut:
     async with uow:
-        await board_commands.move_card(
-            uow, MoveCard(lead_id, body.status_code, body.before_lead_id, body.after_lead_id), user
-        )
+        move = MoveCard(lead_id, body.status_code, body.before_lead_id, body.after_lead_id, expected_version(if_match))
+        await board_commands.move_card(uow, move, user)
         card = await queries.board_card(uow, lead_id)
         await uow.commit()
+    response.headers["ETag"] = version_etag(card.lead.version)
     return BoardCardOut.of(card)
 
 
@@ -358,9 +378,9 @@ async def move_card(lead_id: UUID, body: CardMove, uow: UnitOfWork, user: Curren
     summary='"+" on a column: a new lead in its status',
 )
 async def create_in_column(
-    status_code: str, body: LeadIn, uow: UnitOfWork, user: CurrentUser, request: Request, response: Response
-) -> BoardCardOut:
-    async with uow:
+    status_code: str, body: LeadIn, uow: UnitOfWork, user: CurrentUser, request: Request, idempotency: Idempotency
+) -> Response:
+    async def create() -> tuple[BoardCardOut, dict[str, str]]:
         lead = await board_commands.create_in_column(
             uow,
             status_code,
@@ -369,9 +389,9 @@ async def create_in_column(
             phone_region=runtime_of(request).settings.default_phone_region,
         )
         card = await queries.board_card(uow, lead.id)
-        await uow.commit()
-    response.headers["Location"] = f"/leads/{lead.id}"
-    return BoardCardOut.of(card)
+        return BoardCardOut.of(card), {"Location": f"/leads/{lead.id}", "ETag": version_etag(lead.version)}
+
+    return await idempotency.answer(uow, create)
 
 
 @router.get(

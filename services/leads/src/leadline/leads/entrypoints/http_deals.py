@@ -6,10 +6,20 @@ from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Header, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadline.contracts.http import PROBLEM_RESPONSES, CurrentUser, current_user, unit_of_work
+from leadline.contracts.fields import not_null
+from leadline.contracts.http import (
+    PROBLEM_RESPONSES,
+    STALE_RESPONSES,
+    CurrentUser,
+    current_user,
+    expected_version,
+    unit_of_work,
+    version_etag,
+)
+from leadline.contracts.idempotency import Idempotency
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.deals import Deal
 from leadline.leads.entrypoints import examples
@@ -19,6 +29,7 @@ from leadline.leads.service.commands import AddDeal, EditDeal, RemoveDeal
 UnitOfWork = Annotated[LeadsUnitOfWork, Depends(unit_of_work)]
 
 router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES, tags=["deals"])
+IfMatch = Annotated[str | None, Header(description="The deal's ETag (its version); a stale one is refused with 412")]
 
 Code = Annotated[str, Field(min_length=1, max_length=40)]
 Currency = Annotated[str, Field(pattern="^[A-Z]{3}$", description="ISO 4217, e.g. PLN.")]
@@ -53,11 +64,11 @@ class DealPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"stage_code": "closing"}]})
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    pipeline_code: Code | None = None
-    stage_code: Code | None = None
-    value: Money | None = None
-    currency: Currency | None = None
+    name: str = not_null(min_length=1, max_length=200)
+    pipeline_code: Code = not_null()
+    stage_code: Code = not_null()
+    value: Money = not_null()
+    currency: Currency = not_null()
 
 
 class DealOut(BaseModel):
@@ -69,6 +80,7 @@ class DealOut(BaseModel):
     stage_code: str
     value: Decimal
     currency: str
+    version: int = Field(description="Its ETag without quotes: send it in If-Match to change or remove the deal.")
 
     @classmethod
     def of(cls, deal: Deal) -> DealOut:
@@ -83,25 +95,51 @@ async def list_deals(lead_id: UUID, uow: UnitOfWork) -> list[DealOut]:
 
 
 @router.post("/leads/{lead_id}/deals", status_code=201, response_model=DealOut, summary="Add a deal to a lead")
-async def add_deal(lead_id: UUID, body: DealIn, user: CurrentUser, uow: UnitOfWork, response: Response) -> DealOut:
-    async with uow:
+async def add_deal(
+    lead_id: UUID, body: DealIn, user: CurrentUser, uow: UnitOfWork, idempotency: Idempotency
+) -> Response:
+    async def create() -> tuple[DealOut, dict[str, str]]:
         deal = await deals.add_deal(uow, AddDeal(lead_id=lead_id, **body.model_dump()), user)
+        location = f"/leads/{lead_id}/deals/{deal.id}"
+        return DealOut.of(deal), {"Location": location, "ETag": version_etag(deal.version)}
+
+    return await idempotency.answer(uow, create)
+
+
+@router.patch(
+    "/leads/{lead_id}/deals/{deal_id}",
+    response_model=DealOut,
+    summary="Change some fields of a deal",
+    responses=STALE_RESPONSES,
+)
+async def edit_deal(
+    lead_id: UUID,
+    deal_id: UUID,
+    body: DealPatch,
+    user: CurrentUser,
+    uow: UnitOfWork,
+    response: Response,
+    if_match: IfMatch = None,
+) -> DealOut:
+    async with uow:
+        deal = await deals.edit_deal(
+            uow, EditDeal(lead_id, deal_id, body.model_dump(exclude_unset=True), expected_version(if_match)), user
+        )
         await uow.commit()
-    response.headers["Location"] = f"/leads/{lead_id}/deals/{deal.id}"
+    response.headers["ETag"] = version_etag(deal.version)
     return DealOut.of(deal)
 
 
-@router.patch("/leads/{lead_id}/deals/{deal_id}", response_model=DealOut, summary="Change some fields of a deal")
-async def edit_deal(lead_id: UUID, deal_id: UUID, body: DealPatch, user: CurrentUser, uow: UnitOfWork) -> DealOut:
+@router.delete(
+    "/leads/{lead_id}/deals/{deal_id}",
+    status_code=204,
+    summary="Remove a deal from a lead",
+    responses=STALE_RESPONSES,
+)
+async def remove_deal(
+    lead_id: UUID, deal_id: UUID, user: CurrentUser, uow: UnitOfWork, if_match: IfMatch = None
+) -> Response:
     async with uow:
-        deal = await deals.edit_deal(uow, EditDeal(lead_id, deal_id, body.model_dump(exclude_unset=True)), user)
-        await uow.commit()
-    return DealOut.of(deal)
-
-
-@router.delete("/leads/{lead_id}/deals/{deal_id}", status_code=204, summary="Remove a deal from a lead")
-async def remove_deal(lead_id: UUID, deal_id: UUID, user: CurrentUser, uow: UnitOfWork) -> Response:
-    async with uow:
-        await deals.remove_deal(uow, RemoveDeal(lead_id, deal_id), user)
+        await deals.remove_deal(uow, RemoveDeal(lead_id, deal_id, expected_version(if_match)), user)
         await uow.commit()
     return Response(status_code=204)

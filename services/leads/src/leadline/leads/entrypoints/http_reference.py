@@ -6,24 +6,26 @@ commit, answer."""
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StrictInt
 
 from leadline.contracts.auth import Role
+from leadline.contracts.fields import IN_DIGITS, QueryBool, not_null
 from leadline.contracts.http import (
-    PROBLEM_JSON,
     PROBLEM_RESPONSES,
+    STALE_RESPONSES,
     CurrentUser,
     Manager,
-    Problem,
     current_user,
     expected_version,
     runtime_of,
     unit_of_work,
     version_etag,
 )
+from leadline.contracts.idempotency import Idempotency
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.model import REFERENCE_KINDS, LeadType, ReferenceItem, Status
 from leadline.leads.domain.reference import Employee, Partner, SettingKey
@@ -45,19 +47,15 @@ Code = Annotated[
     ),
 ]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
-SortOrder = Annotated[int, Field(ge=0, le=1_000_000, description="Ascending: lower comes first.")]
+SortOrder = Annotated[StrictInt, Field(ge=0, le=1_000_000, description="Ascending: lower comes first.")]
 Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$", description="#rrggbb.", examples=["#ff9800"])]
 CodeInPath = Annotated[str, Path(max_length=40)]
-IncludeArchived = Annotated[bool, Query(alias="archived", description="Include archived ones too.")]
+IncludeArchived = Annotated[QueryBool, Query(alias="archived", description="Include archived ones too.")]
 IfMatch = Annotated[str | None, Header(description="The ETag you read; a stale one is refused with 412.")]
-
-STALE_RESPONSE: dict[int | str, dict[str, Any]] = {
-    412: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "If-Match is not the current version"}
-}
 
 
 class Patch(BaseModel):
-    """Only the fields present change; null clears a field that may be empty (others refuse it: `required`)."""
+    """Only the fields present change; null clears a field that may be empty (the others are not nullable)."""
 
     def changes(self) -> dict[str, Any]:
         return self.model_dump(exclude_unset=True)
@@ -75,8 +73,8 @@ class StatusIn(BaseModel):
     code: Code
     name: Name
     sort_order: SortOrder
-    closed: bool = Field(default=False, description="Leads in a closed status are closed.")
-    lost: bool = Field(
+    closed: StrictBool = Field(default=False, description="Leads in a closed status are closed.")
+    lost: StrictBool = Field(
         default=False,
         description="Makes this the lost status (it must be closed); the former lost status loses the flag.",
     )
@@ -87,16 +85,14 @@ class StatusPatch(Patch):
         extra="forbid", json_schema_extra={"examples": [{"name": "Negotiation", "sort_order": 35}, {"lost": True}]}
     )
 
-    name: Name | None = None
-    sort_order: SortOrder | None = None
-    closed: bool | None = Field(default=None, description="Refused while leads are in the status.")
-    lost: bool | None = Field(
-        default=None,
+    name: Name = not_null()
+    sort_order: SortOrder = not_null()
+    closed: StrictBool = not_null(description="Refused while leads are in the status.")
+    lost: StrictBool = not_null(
         description="true moves the lost flag here from the former lost status; "
         "false on the lost status is refused (flag another one instead).",
     )
-    archived: bool | None = Field(
-        default=None,
+    archived: StrictBool = not_null(
         description="Archive (leads in it stay, no lead enters it: 422 `archived_status`) or restore. "
         "The lost status cannot be archived.",
     )
@@ -142,11 +138,11 @@ async def list_statuses(uow: UnitOfWork, include_archived: IncludeArchived = Fal
 @router.post(
     "/statuses", status_code=201, response_model=StatusOut, tags=["reference data"], summary="Add a status (manager)"
 )
-async def create_status(body: StatusIn, user: Manager, uow: UnitOfWork) -> StatusOut:
-    async with uow:
-        status = await use_cases.create_status(uow, Status(**body.model_dump()), user)
-        await uow.commit()
-    return StatusOut.of(status)
+async def create_status(body: StatusIn, user: Manager, uow: UnitOfWork, idempotency: Idempotency) -> Response:
+    async def create() -> tuple[StatusOut, dict[str, str]]:
+        return StatusOut.of(await use_cases.create_status(uow, Status(**body.model_dump()), user)), {}
+
+    return await idempotency.answer(uow, create)
 
 
 @router.patch(
@@ -194,7 +190,12 @@ class LeadTypeIn(BaseModel):
 
     code: Code
     name: Name
-    allowed_statuses: frozenset[Code] = Field(default=frozenset(), description="Status codes; empty: every status.")
+    allowed_statuses: list[Code] = Field(
+        default=[], max_length=200, description="Status codes (a code given twice counts once); empty: every status."
+    )
+
+    def lead_type(self) -> LeadType:
+        return LeadType(code=self.code, name=self.name, allowed_statuses=frozenset(self.allowed_statuses))
 
 
 class LeadTypePatch(Patch):
@@ -202,12 +203,18 @@ class LeadTypePatch(Patch):
         extra="forbid", json_schema_extra={"examples": [{"allowed_statuses": ["new", "qualification", "won", "lost"]}]}
     )
 
-    name: Name | None = None
-    allowed_statuses: frozenset[Code] | None = Field(
-        default=None,
-        description="Replaces the list; empty: every status. Refused while leads of the type are in a status "
-        "the new list leaves out.",
+    name: Name = not_null()
+    allowed_statuses: list[Code] = not_null(
+        max_length=200,
+        description="Replaces the list (a code given twice counts once); empty: every status. Refused while "
+        "leads of the type are in a status the new list leaves out.",
     )
+
+    def changes(self) -> dict[str, Any]:
+        changes = super().changes()
+        if "allowed_statuses" in changes:
+            changes["allowed_statuses"] = frozenset(changes["allowed_statuses"])
+        return changes
 
 
 class LeadTypeOut(BaseModel):
@@ -236,11 +243,11 @@ async def list_lead_types(uow: UnitOfWork) -> list[LeadTypeOut]:
     tags=["reference data"],
     summary="Add a lead type (manager)",
 )
-async def create_lead_type(body: LeadTypeIn, user: Manager, uow: UnitOfWork) -> LeadTypeOut:
-    async with uow:
-        lead_type = await use_cases.create_lead_type(uow, LeadType(**body.model_dump()), user)
-        await uow.commit()
-    return LeadTypeOut.of(lead_type)
+async def create_lead_type(body: LeadTypeIn, user: Manager, uow: UnitOfWork, idempotency: Idempotency) -> Response:
+    async def create() -> tuple[LeadTypeOut, dict[str, str]]:
+        return LeadTypeOut.of(await use_cases.create_lead_type(uow, body.lead_type(), user)), {}
+
+    return await idempotency.answer(uow, create)
 
 
 @router.patch(
@@ -291,13 +298,11 @@ class ReferenceItemPatch(Patch):
         json_schema_extra={"examples": [{"name": "Very high", "colour": "#ff5722"}, {"archived": False}]},
     )
 
-    name: Name | None = None
+    name: Name = not_null()
     colour: Colour | None = Field(default=None, description="null clears it.")
-    sort_order: SortOrder | None = None
-    parent_code: Code | None = Field(
-        default=None, description="Moves a stage to another pipeline; refused if deals use it."
-    )
-    archived: bool | None = Field(default=None, description="Archive (no longer offered for new choices) or restore.")
+    sort_order: SortOrder = not_null()
+    parent_code: Code = not_null(description="Moves a stage to another pipeline; refused if deals use it.")
+    archived: StrictBool = not_null(description="Archive (no longer offered for new choices) or restore.")
 
 
 class ReferenceItemOut(BaseModel):
@@ -377,11 +382,14 @@ async def list_reference_items(
     tags=["reference data"],
     summary="Add a reference item (manager)",
 )
-async def create_reference_item(kind: Kind, body: ReferenceItemIn, user: Manager, uow: UnitOfWork) -> ReferenceItemOut:
-    async with uow:
+async def create_reference_item(
+    kind: Kind, body: ReferenceItemIn, user: Manager, uow: UnitOfWork, idempotency: Idempotency
+) -> Response:
+    async def create() -> tuple[ReferenceItemOut, dict[str, str]]:
         item = await use_cases.create_reference_item(uow, ReferenceItem(kind=kind, **body.model_dump()), user)
-        await uow.commit()
-    return ReferenceItemOut.of(item)
+        return ReferenceItemOut.of(item), {}
+
+    return await idempotency.answer(uow, create)
 
 
 @router.patch(
@@ -443,12 +451,10 @@ class EmployeePatch(Patch):
         extra="forbid", json_schema_extra={"examples": [{"extension": "104"}, {"archived": True}]}
     )
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    role: Role | None = None
+    name: str = not_null(min_length=1, max_length=200)
+    role: Role = not_null()
     extension: Extension | None = Field(default=None, description="Unique among active employees; null clears it.")
-    archived: bool | None = Field(
-        default=None, description="Left the team (kept, as leads and history name them), or back."
-    )
+    archived: StrictBool = not_null(description="Left the team (kept, as leads and history name them), or back.")
 
 
 class EmployeeOut(BaseModel):
@@ -482,12 +488,12 @@ async def get_employee(employee_id: Annotated[str, Path(max_length=100)], uow: U
 @router.post(
     "/employees", status_code=201, response_model=EmployeeOut, tags=["employees"], summary="Add an employee (manager)"
 )
-async def create_employee(body: EmployeeIn, user: Manager, uow: UnitOfWork, response: Response) -> EmployeeOut:
-    async with uow:
+async def create_employee(body: EmployeeIn, user: Manager, uow: UnitOfWork, idempotency: Idempotency) -> Response:
+    async def create() -> tuple[EmployeeOut, dict[str, str]]:
         employee = await use_cases.create_employee(uow, Employee(**body.model_dump()), user)
-        await uow.commit()
-    response.headers["Location"] = f"/employees/{employee.id}"
-    return EmployeeOut.of(employee)
+        return EmployeeOut.of(employee), {"Location": f"/employees/{quote(employee.id, safe='')}"}
+
+    return await idempotency.answer(uow, create)
 
 
 @router.patch(
@@ -547,8 +553,8 @@ class PartnerPatch(PartnerFields, Patch):
         extra="forbid", json_schema_extra={"examples": [{"contact_person": "Anna Kowalska"}, {"archived": True}]}
     )
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    archived: bool | None = Field(default=None, description="Manager only: archive (no longer offered) or restore.")
+    name: str = not_null(min_length=1, max_length=200)
+    archived: StrictBool = not_null(description="Manager only: archive (no longer offered) or restore.")
 
 
 class PartnerOut(BaseModel):
@@ -584,7 +590,7 @@ async def list_partners(
     uow: UnitOfWork,
     q: Annotated[str | None, Query(max_length=200, description="Part of the name, any case.")] = None,
     include_archived: IncludeArchived = False,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: Annotated[int, Query(ge=1, le=200), IN_DIGITS] = 50,
     cursor: str | None = None,
 ) -> PartnerPage:
     async with uow:
@@ -604,16 +610,15 @@ async def get_partner(partner_id: UUID, uow: UnitOfWork, response: Response) -> 
 
 @router.post("/partners", status_code=201, response_model=PartnerOut, tags=["partners"], summary="Add a partner")
 async def create_partner(
-    body: PartnerIn, user: CurrentUser, uow: UnitOfWork, request: Request, response: Response
-) -> PartnerOut:
-    async with uow:
+    body: PartnerIn, user: CurrentUser, uow: UnitOfWork, request: Request, idempotency: Idempotency
+) -> Response:
+    async def create() -> tuple[PartnerOut, dict[str, str]]:
         partner = await use_cases.create_partner(
             uow, body.model_dump(), user, phone_region=runtime_of(request).settings.default_phone_region
         )
-        await uow.commit()
-    response.headers["Location"] = f"/partners/{partner.id}"
-    response.headers["ETag"] = version_etag(partner.version)
-    return PartnerOut.of(partner)
+        return PartnerOut.of(partner), {"Location": f"/partners/{partner.id}", "ETag": version_etag(partner.version)}
+
+    return await idempotency.answer(uow, create)
 
 
 @router.patch(
@@ -621,7 +626,7 @@ async def create_partner(
     response_model=PartnerOut,
     tags=["partners"],
     summary="Change some fields of a partner",
-    responses=STALE_RESPONSE,
+    responses=STALE_RESPONSES,
 )
 async def update_partner(
     partner_id: UUID,

@@ -27,7 +27,7 @@ async def move_card(uow: LeadsUnitOfWork, command: MoveCard, user: Principal) ->
             rule="one_neighbour",
             field="after_lead_id",
         )
-    lead = await use_cases.get_lead(uow, command.lead_id)
+    lead = await use_cases.current_lead(uow, command.lead_id, command.expected_version)
     if command.status_code != lead.status_code:
         lead = await use_cases.change_status(uow, ChangeStatus(lead.id, command.status_code), user)
     if not lead.closed:  # a closed lead leaves the board: there is no column to keep its place in

@@ -45,11 +45,13 @@ class DeleteLead:
 
 @dataclass(frozen=True)
 class MergeLeads:
-    """``merged_lead_id`` goes away; ``survivor_id`` keeps its values and gains the other's items."""
+    """``merged_lead_id`` goes away; ``survivor_id`` keeps its values and gains the other's items. Each
+    expected version, when given, must be its lead's current one."""
 
     survivor_id: UUID
     merged_lead_id: UUID
     expected_version: int | None = None
+    merged_lead_expected_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -67,12 +69,14 @@ class EditDeal:
     lead_id: UUID
     deal_id: UUID
     changes: Mapping[str, Any]
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True)
 class RemoveDeal:
     lead_id: UUID
     deal_id: UUID
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -84,3 +88,4 @@ class MoveCard:
     status_code: str
     before_lead_id: UUID | None = None
     after_lead_id: UUID | None = None
+    expected_version: int | None = None  # of the lead

@@ -9,7 +9,7 @@ from typing import Literal
 from uuid import UUID
 
 from leadline.contracts.auth import Principal
-from leadline.contracts.errors import NotFound
+from leadline.contracts.errors import NotFound, StaleVersion
 from leadline.contracts.events import LeadDealChangedV1
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.deals import Deal
@@ -42,7 +42,7 @@ async def add_deal(uow: LeadsUnitOfWork, command: AddDeal, user: Principal) -> D
 
 
 async def edit_deal(uow: LeadsUnitOfWork, command: EditDeal, user: Principal) -> Deal:
-    deal = await _changeable_deal(uow, command.lead_id, command.deal_id, user)
+    deal = await _changeable_deal(uow, command.lead_id, command.deal_id, user, command.expected_version)
     edited = deal.edited(command.changes, await uow.reference.load())
     changes = edited.history_changes(deal)
     if not changes:
@@ -55,7 +55,7 @@ async def edit_deal(uow: LeadsUnitOfWork, command: EditDeal, user: Principal) ->
 
 
 async def remove_deal(uow: LeadsUnitOfWork, command: RemoveDeal, user: Principal) -> None:
-    deal = await _changeable_deal(uow, command.lead_id, command.deal_id, user)
+    deal = await _changeable_deal(uow, command.lead_id, command.deal_id, user, command.expected_version)
     await uow.deals.remove(deal)
     now = datetime.now(UTC)
     await uow.history.record(
@@ -89,9 +89,13 @@ async def _changeable_lead(uow: LeadsUnitOfWork, lead_id: UUID, user: Principal)
     return lead
 
 
-async def _changeable_deal(uow: LeadsUnitOfWork, lead_id: UUID, deal_id: UUID, user: Principal) -> Deal:
+async def _changeable_deal(
+    uow: LeadsUnitOfWork, lead_id: UUID, deal_id: UUID, user: Principal, expected_version: int | None
+) -> Deal:
     await _changeable_lead(uow, lead_id, user)
     deal = await uow.deals.get(lead_id, deal_id)
     if deal is None:
         raise NotFound(f"lead {lead_id} has no deal {deal_id}", rule="deal_not_found")
+    if expected_version is not None and expected_version != deal.version:
+        raise StaleVersion(f"deal {deal.id} is at version {deal.version}, not {expected_version}", rule="stale_version")
     return deal

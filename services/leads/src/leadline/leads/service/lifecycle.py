@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from leadline.contracts.auth import Principal
-from leadline.contracts.errors import NotFound
+from leadline.contracts.errors import NotFound, StaleVersion
 from leadline.contracts.events import LeadDeletedV1, LeadLostV1, LeadMergedV1
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.lifecycle import ensure_may_merge, ensure_not_the_same, marked_lost, survivor_of_merge
@@ -42,8 +42,9 @@ async def mark_lost(uow: LeadsUnitOfWork, command: MarkLost, user: Principal) ->
 
 async def delete_lead(uow: LeadsUnitOfWork, command: DeleteLead, user: Principal) -> None:
     """Only a lead created by mistake is deleted: one with calls, e-mails, orders or invoices is refused.
-    Its history stays, ending with who deleted it."""
-    lead = await current_lead(uow, command.lead_id, command.expected_version)
+    Its history stays, ending with who deleted it. The lead is locked first: a link being written waits, or is
+    seen (service/links.py says why no item is left linked to a deleted lead)."""
+    lead = await current_lead(uow, command.lead_id, command.expected_version, for_update=True)
     ensure_may_change(lead, user)
     ensure_deletable(lead.id, await uow.links.of(lead.id))
     await uow.links.remove_of(lead.id)  # what is left are the leads once merged into this one
@@ -58,10 +59,18 @@ async def merge_leads(uow: LeadsUnitOfWork, command: MergeLeads, user: Principal
     and the merged lead is removed."""
     ensure_may_merge(user)
     ensure_not_the_same(command.survivor_id, command.merged_lead_id)
-    survivor = await current_lead(uow, command.survivor_id, command.expected_version)
-    merged = await uow.leads.get(command.merged_lead_id)
+    # Both locked, like a delete: links being written to either wait, then follow the merge.
+    survivor = await current_lead(uow, command.survivor_id, command.expected_version, for_update=True)
+    merged = await uow.leads.get(command.merged_lead_id, for_update=True)
     if merged is None:
         raise NotFound(f"there is no lead {command.merged_lead_id}", rule="lead_not_found", field="merged_lead_id")
+    expected = command.merged_lead_expected_version
+    if expected is not None and expected != merged.version:
+        raise StaleVersion(
+            f"lead {merged.id} is at version {merged.version}, not {expected}",
+            rule="stale_version",
+            field="merged_lead_version",
+        )
     now = datetime.now(UTC)
     after, changed_fields = survivor_of_merge(survivor, merged, by=user.user_id, at=now)
     await uow.links.move(merged.id, survivor.id)

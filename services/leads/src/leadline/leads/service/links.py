@@ -1,5 +1,22 @@
 """What the other services link to leads (calls, e-mails, orders, invoices), kept from their events: the lead card
-lists these items, and a lead with any of them cannot be deleted."""
+lists these items, and a lead with any of them cannot be deleted.
+
+No item is left linked to a lead that does not exist, whatever order events come in (Kafka keeps order only per
+key within a topic). Each service owns its links, and it is the owner that keeps them true:
+
+- leads deletes only a lead it knows nothing linked to. Linking holds the lead (a shared row lock) and deleting
+  locks it first, so a link written here and a delete never pass each other unseen.
+- An item linked by its owner after leads decided to delete (its event still on the way) reaches leads when the lead
+  is gone: leads drops the link (a merged lead's goes to its survivor). The owner reacts to LeadDeletedV1, which
+  comes after every earlier event of that lead: communications returns the lead's calls and e-mails to triage and
+  announces it (CallReturnedToTriageV1, EmailReturnedToTriageV1, which unlink them here); documents cancels the
+  lead's drafts and marks the rest, and makes no new document for it. From that event on, the owner links nothing
+  to the lead: it marks the lead gone first, under the same kind of lock its links take.
+- A merge travels keyed by the merged lead, a delete of the survivor by the survivor: either may come first, and
+  the owner treats what follows a gone survivor like the survivor's own items.
+
+A compensating "link refused" event from leads would add nothing: the owner learns the same from LeadDeletedV1,
+which it reads in order with the lead's other events, while a refusal would race the link on another topic."""
 
 from __future__ import annotations
 
@@ -83,17 +100,28 @@ def document_unlinked(kind: LinkKind) -> EventHandler:
     return unlink_document
 
 
+def communication_returned(kind: LinkKind) -> EventHandler:
+    """A call or an e-mail is back in triage (its lead was deleted, or the lead it asked for never came)."""
+
+    async def unlink_communication(uow: LeadsUnitOfWork, event: Event, envelope: Envelope) -> None:
+        await uow.links.remove(kind, event.subject)
+
+    return unlink_communication
+
+
 async def _link_all(uow: LeadsUnitOfWork, links: Sequence[LeadLink]) -> None:
     """Other services learn of a merge or a delete after the fact, so an item may arrive for a lead that
-    is gone: a merged lead's item goes to its survivor; a deleted lead's has nothing to go to."""
+    is gone: a merged lead's item goes to its survivor; a deleted lead's has nothing to go to (its owner takes
+    it back when it reads the deletion). The leads linked to are held until the commit."""
     lead_ids = {link.lead_id for link in links}
     existing = await uow.leads.existing(lead_ids)
     survivors = await uow.links.survivors_of(lead_ids - existing) if lead_ids - existing else {}
+    existing |= await uow.leads.existing(set(survivors.values())) if survivors else set()
     kept = []
     for link in links:
         if link.lead_id in existing:
             kept.append(link)
-        elif link.lead_id in survivors:
+        elif survivors.get(link.lead_id) in existing:
             kept.append(replace(link, lead_id=survivors[link.lead_id]))
         else:
             log.info("%s %s is linked to lead %s, which no longer exists", link.kind, link.item_id, link.lead_id)

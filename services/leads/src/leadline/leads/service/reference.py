@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from leadline.contracts.auth import Principal
-from leadline.contracts.errors import Conflict, NotFound, StaleVersion
+from leadline.contracts.auth import DEMO_USERS, Principal, Role
+from leadline.contracts.errors import Conflict, NotFound, RuleViolation, StaleVersion
 from leadline.contracts.events import (
     EmployeeChangedV1,
     LeadTypeChangedV1,
@@ -50,6 +50,9 @@ from leadline.leads.domain.reference import (
     status_removed,
     statuses_no_longer_allowed,
 )
+
+# Who changes the configuration when no person does (the demo users put on the team at start).
+SYSTEM = Principal(user_id="leadline", name="Leadline", roles=frozenset({Role.MANAGER}))
 
 # Statuses and lead types
 
@@ -245,6 +248,38 @@ async def update_employee(
     return after
 
 
+async def enrol_demo_users(uow: LeadsUnitOfWork) -> None:
+    """Puts the demo users (those ``leadline-token`` mints tokens for) in the directory unless they are there
+    already, archived or not; an extension someone else holds is left out."""
+    await uow.employees.lock_for_change()
+    for user in DEMO_USERS.values():
+        if await uow.employees.get(user.user_id) is not None:
+            continue
+        role = Role.MANAGER if Role.MANAGER in user.roles else Role.SALESPERSON
+        employee = Employee(id=user.user_id, name=user.name, role=role, extension=user.extension)
+        if await uow.employees.holding_extension(user.extension):
+            employee = replace(employee, extension=None)
+        await uow.employees.add(employee)
+        await _announce_employee(uow, employee, SYSTEM)
+
+
+async def ensure_on_the_team(uow: LeadsUnitOfWork, employee_id: str, *, field: str) -> None:
+    """Leads are given to people on the team: a known employee who has not left."""
+    employee = await uow.employees.get(employee_id)
+    if employee is None:
+        raise RuleViolation(
+            f"there is no employee {employee_id!r}; a manager adds them under /employees first",
+            rule="unknown_employee",
+            field=field,
+        )
+    if employee.archived:
+        raise RuleViolation(
+            f"{employee.name} has left the team (archived) and cannot be given leads",
+            rule="archived_employee",
+            field=field,
+        )
+
+
 async def _ensure_extension_free(uow: LeadsUnitOfWork, employee: Employee) -> None:
     holders = await uow.employees.holding_extension(employee.extension) if employee.extension else []
     ensure_extension_free(employee, holders)
@@ -333,6 +368,33 @@ async def change_setting(
     await uow.settings.put(key, value)
     await uow.outbox.add(SettingChangedV1(key=key.value, value=value, **_changed_by(user)))
     return {**current, key: value}
+
+
+# The whole configuration, once
+
+
+async def publish_configuration_once(uow: LeadsUnitOfWork) -> None:
+    """What a database starts with (the seeded defaults; on a database older than this step, whatever it holds)
+    goes to the compacted reference topic like any later change, so a consumer reading the topic from its
+    beginning knows the whole configuration. Once per database, whichever replica starts first; by the service
+    itself (``changed_by`` is its source)."""
+    now = datetime.now(UTC)
+    if not await uow.reference.claim_first_publication(now):
+        return
+    by = {"changed_by": uow.outbox.source, "changed_at": now}
+    reference = await uow.reference.load()
+    for status in sorted(reference.statuses.values(), key=lambda s: (s.sort_order, s.code)):
+        await uow.outbox.add(StatusChangedV1(**asdict(status), **by))
+    for lead_type in sorted(reference.lead_types.values(), key=lambda t: t.code):
+        await uow.outbox.add(
+            LeadTypeChangedV1(
+                code=lead_type.code, name=lead_type.name, allowed_statuses=sorted(lead_type.allowed_statuses), **by
+            )
+        )
+    for item in sorted(reference.items.values(), key=lambda i: (i.kind, i.sort_order, i.code)):
+        await uow.outbox.add(ReferenceItemChangedV1(**asdict(item), **by))
+    for key, value in (await uow.settings.all()).items():
+        await uow.outbox.add(SettingChangedV1(key=key.value, value=value, **by))
 
 
 def _changed_by(user: Principal) -> dict[str, Any]:

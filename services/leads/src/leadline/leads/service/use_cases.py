@@ -11,7 +11,7 @@ from uuid import UUID
 
 from leadline.contracts.auth import Principal, Role
 from leadline.contracts.envelope import Envelope
-from leadline.contracts.errors import NotFound, RuleViolation, StaleVersion
+from leadline.contracts.errors import DomainError, NotFound, RuleViolation, StaleVersion
 from leadline.contracts.events import (
     CallLeadRequestedV1,
     EmailLeadRequestedV1,
@@ -19,6 +19,7 @@ from leadline.contracts.events import (
     LeadCreatedV1,
     LeadFieldChange,
     LeadOrigin,
+    LeadRequestRefusedV1,
     LeadStatusChangedV1,
     LeadUpdatedV1,
 )
@@ -34,6 +35,7 @@ from leadline.leads.domain.model import (
 )
 from leadline.leads.domain.reference import SettingKey
 from leadline.leads.service.commands import ChangeStatus, CreateLead, EditLead
+from leadline.leads.service.reference import ensure_on_the_team
 
 DEFAULT_LEAD_TYPE = "sale"
 DEFAULT_CURRENCY = "PLN"
@@ -48,10 +50,15 @@ async def create_lead(
     lead_id: UUID | None = None,
     origin: LeadOrigin | None = None,
     causation: Envelope | None = None,
+    salesperson_on_the_team: bool = True,
 ) -> Lead:
+    """``salesperson_on_the_team`` False: the salesperson is not checked against the directory (a request
+    another service made for an authenticated user, which must not be refused for the directory's state)."""
     fields = _normalised(command.fields, phone_region)
     fields.setdefault("salesperson_id", user.user_id)
     ensure_may_assign(fields["salesperson_id"], user)
+    if salesperson_on_the_team and fields["salesperson_id"] is not None:
+        await ensure_on_the_team(uow, fields["salesperson_id"], field="salesperson_id")
     await _check_partner(uow, fields)
     reference = await uow.reference.load()
     lead_type = reference.lead_type(fields.get("type_code") or DEFAULT_LEAD_TYPE)
@@ -128,6 +135,8 @@ async def edit_lead(uow: LeadsUnitOfWork, command: EditLead, user: Principal, *,
     changes = _normalised(command.changes, phone_region)
     if "salesperson_id" in changes and changes["salesperson_id"] != lead.salesperson_id:
         ensure_may_reassign(user)
+        if changes["salesperson_id"] is not None:
+            await ensure_on_the_team(uow, changes["salesperson_id"], field="salesperson_id")
     if "partner_id" in changes and changes["partner_id"] != lead.partner_id:
         await _check_partner(uow, changes)
     edited, diff = lead.edited(changes, await uow.reference.load(), by=user.user_id, at=datetime.now(UTC))
@@ -201,15 +210,17 @@ async def announce_move(uow: LeadsUnitOfWork, before: Lead, after: Lead, user: P
     )
 
 
-async def current_lead(uow: LeadsUnitOfWork, lead_id: UUID, expected_version: int | None) -> Lead:
-    lead = await get_lead(uow, lead_id)
+async def current_lead(
+    uow: LeadsUnitOfWork, lead_id: UUID, expected_version: int | None, *, for_update: bool = False
+) -> Lead:
+    lead = await get_lead(uow, lead_id, for_update=for_update)
     if expected_version is not None and expected_version != lead.version:
         raise StaleVersion(f"lead {lead.id} is at version {lead.version}, not {expected_version}", rule="stale_version")
     return lead
 
 
-async def get_lead(uow: LeadsUnitOfWork, lead_id: UUID) -> Lead:
-    lead = await uow.leads.get(lead_id)
+async def get_lead(uow: LeadsUnitOfWork, lead_id: UUID, *, for_update: bool = False) -> Lead:
+    lead = await uow.leads.get(lead_id, for_update=for_update)
     if lead is None:
         raise NotFound(f"there is no lead {lead_id}", rule="lead_not_found")
     return lead
@@ -222,9 +233,11 @@ async def create_lead_on_request(
     *,
     phone_region: str,
 ) -> None:
-    """Communications asked for a lead for a call or an e-mail in triage. The lead id came with the
-    request, so a request seen twice finds its lead already there."""
-    if await uow.leads.get(event.lead_id) is not None:
+    """Communications asked for a lead for a call or an e-mail in triage. The lead id came with the request, so a
+    request seen twice, or retried, finds its lead already there (or its history, once deleted or merged away:
+    never made twice). A request that breaks a rule is refused, announced for communications to put the item back
+    in triage with the reason, rather than dead-lettered where nobody waiting for the lead would hear of it."""
+    if await uow.leads.get(event.lead_id) is not None or await uow.history.knows(event.lead_id):
         return
     requester = Principal(
         user_id=event.requested_by,
@@ -239,15 +252,30 @@ async def create_lead_on_request(
         # LeadOrigin's kind admits only "call" in v1 and widening it would break its consumers; communications
         # finds the e-mail by the lead id it chose, so the origin is not needed to link them.
         fields["email"], origin = event.email, None
-    await create_lead(
-        uow,
-        CreateLead(fields),
-        requester,
-        phone_region=phone_region,
-        lead_id=event.lead_id,
-        origin=origin,
-        causation=envelope,
-    )
+    try:
+        async with uow.session.begin_nested():  # a refusal leaves nothing of the attempt behind
+            await create_lead(
+                uow,
+                CreateLead(fields),
+                requester,
+                phone_region=phone_region,
+                lead_id=event.lead_id,
+                origin=origin,
+                causation=envelope,
+                salesperson_on_the_team=False,
+            )
+    except DomainError as refusal:
+        await uow.outbox.add(
+            LeadRequestRefusedV1(
+                lead_id=event.lead_id,
+                item_kind="call" if isinstance(event, CallLeadRequestedV1) else "email",
+                item_id=event.call_id if isinstance(event, CallLeadRequestedV1) else event.email_id,
+                rule=refusal.rule,
+                reason=refusal.message,
+                refused_at=datetime.now(UTC),
+            ),
+            caused_by=envelope,
+        )
 
 
 async def _check_partner(uow: LeadsUnitOfWork, fields: Mapping[str, Any]) -> None:

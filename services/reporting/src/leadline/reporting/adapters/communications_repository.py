@@ -52,7 +52,7 @@ class CommunicationsRepository:
         await self._session.execute(_INSERT, rows)
 
     async def decide(self, item_id: UUID, outcome: Outcome | None, at: datetime | None) -> None:
-        """``outcome`` None: back in triage (an ignore undone)."""
+        """``outcome`` None: back in triage (an ignore undone). ``at`` None: no person decided (it was matched)."""
         arrived_at = await self.arrived_at(item_id)
         if arrived_at is None:
             return

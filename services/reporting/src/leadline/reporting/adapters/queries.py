@@ -151,9 +151,11 @@ class ReportQueries:
         return found
 
     async def communications(self, period: str, arrived: Interval) -> Sequence[Any]:
-        """Per period of arrival and kind: arrived, decided each way, and the decisions' seconds in total."""
+        """Per period of arrival and kind: arrived, each outcome, and of a person's decisions (those with a decision
+        time) how many there were, how many attached, and their seconds in total."""
         bucket = _ARRIVAL_COLUMNS[period]
         outcomes = [func.count(case((_items.outcome == o.value, 1))).label(o.value) for o in Outcome]
+        decided_attached = case((_items.outcome == Outcome.ATTACHED.value, _items.decision_seconds))
         query = (
             select(
                 bucket.label("period"),
@@ -161,6 +163,7 @@ class ReportQueries:
                 func.count().label("arrived"),
                 *outcomes,
                 func.count(_items.decision_seconds).label("decided"),
+                func.count(decided_attached).label("decided_attached"),
                 func.coalesce(func.sum(_items.decision_seconds), 0).label("decision_seconds"),
             )
             .where(*_within(_items.arrived_at, arrived))

@@ -1,8 +1,9 @@
 """Triage of calls and e-mails as reporting counts it. Pure.
 
 An item arrives attached (communications matched it) or in triage; a person then attaches it to a lead,
-creates a lead from it, or ignores it (and may undo that). The time from arrival to decision is counted
-for the items a person decided, not for those matched on arrival.
+creates a lead from it, or ignores it (and may undo that); or communications attaches it without a person,
+once a lead with its number or address appears or an e-mail of its thread is attached. Only a person's
+decisions are decisions: the time from arrival to decision is counted for them alone.
 """
 
 from __future__ import annotations
@@ -28,6 +29,14 @@ class Arrival:
     kind: Literal["call", "email"]
     arrived_at: datetime
     outcome: Outcome | None
+
+
+# How communications attaches an item in triage without anyone deciding (CallAttachedV1 / EmailAttachedV1 ``how``).
+AUTOMATIC_ATTACHMENTS = frozenset({"matched", "thread"})
+
+
+def decided_by_a_person(how: str) -> bool:
+    return how not in AUTOMATIC_ATTACHMENTS
 
 
 def outcome_of_attachment(how: str) -> Outcome:

@@ -35,6 +35,8 @@ class CommunicationStats(BaseModel):
                     "created_share": 0.2,
                     "ignored_share": 0.15,
                     "average_decision_seconds": 1800.0,
+                    "decided_by_person": 10,
+                    "attached_automatically": 9,
                 }
             ]
         }
@@ -51,7 +53,13 @@ class CommunicationStats(BaseModel):
     created_share: float | None
     ignored_share: float | None
     average_decision_seconds: float | None = Field(
-        description="From arrival to a person's decision in triage; items matched on arrival are not counted."
+        description="From arrival to a person's decision in triage, over `decided_by_person` items: those "
+        "communications attached by itself are not decisions."
+    )
+    decided_by_person: int = Field(description="Attached, created or ignored by a person in triage.")
+    attached_automatically: int = Field(
+        description="Of `attached`: attached by communications without a person, on arrival or later (a lead with "
+        "the number or address appeared, or an e-mail of its thread was attached)."
     )
 
 

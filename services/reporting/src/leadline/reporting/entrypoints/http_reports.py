@@ -8,8 +8,9 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from leadline.contracts.fields import IN_DIGITS, OffsetDatetime
 from leadline.contracts.http import PROBLEM_RESPONSES, require_manager, unit_of_work
 from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
 from leadline.reporting.domain.buckets import FunnelPeriod
@@ -20,8 +21,8 @@ UnitOfWork = Annotated[ReportingUnitOfWork, Depends(unit_of_work)]
 
 router = APIRouter(dependencies=[Depends(require_manager)], responses=PROBLEM_RESPONSES, tags=["reports"])
 
-FromQuery = Annotated[AwareDatetime | None, Query(description="From this moment on (inclusive).")]
-ToQuery = Annotated[AwareDatetime | None, Query(description="Before this moment (exclusive).")]
+FromQuery = Annotated[OffsetDatetime | None, Query(description="From this moment on (inclusive).")]
+ToQuery = Annotated[OffsetDatetime | None, Query(description="Before this moment (exclusive).")]
 
 
 class Money(BaseModel):
@@ -193,8 +194,10 @@ class StuckLead(BaseModel):
 @router.get("/reports/stuck-leads", response_model=list[StuckLead], summary="Open leads stuck in their status")
 async def stuck_leads(
     uow: UnitOfWork,
-    days: Annotated[int, Query(ge=1, le=3650, description="In their status longer than this many days.")] = 14,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    days: Annotated[
+        int, Query(ge=1, le=3650, description="In their status longer than this many days."), IN_DIGITS
+    ] = 14,
+    limit: Annotated[int, Query(ge=1, le=1000), IN_DIGITS] = 100,
 ) -> list[StuckLead]:
     async with uow:
         found = await reports.stuck_leads(uow, days, datetime.now(UTC), limit)

@@ -7,10 +7,12 @@ from leadline.contracts.events import (
     CallAttachedV1,
     CallIgnoredV1,
     CallRegisteredV1,
+    CallReturnedToTriageV1,
     CallUnignoredV1,
     EmailAttachedV1,
     EmailIgnoredV1,
     EmailRegisteredV1,
+    EmailReturnedToTriageV1,
     EmailUnignoredV1,
     Event,
     LeadAssignedV1,
@@ -54,6 +56,8 @@ def handlers() -> dict[type[Event], Handler]:
         EmailIgnoredV1: communications.ignored,
         CallUnignoredV1: communications.unignored,
         EmailUnignoredV1: communications.unignored,
+        CallReturnedToTriageV1: communications.returned_to_triage,
+        EmailReturnedToTriageV1: communications.returned_to_triage,
     }
 
 

@@ -14,14 +14,22 @@ from leadline.contracts.events import (
     CallAttachedV1,
     CallIgnoredV1,
     CallRegisteredV1,
+    CallReturnedToTriageV1,
     CallUnignoredV1,
     EmailAttachedV1,
     EmailIgnoredV1,
     EmailRegisteredV1,
+    EmailReturnedToTriageV1,
     EmailUnignoredV1,
 )
 from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
-from leadline.reporting.domain.communications import Arrival, Outcome, outcome_of_attachment, share
+from leadline.reporting.domain.communications import (
+    Arrival,
+    Outcome,
+    decided_by_a_person,
+    outcome_of_attachment,
+    share,
+)
 from leadline.reporting.domain.funnel import average
 from leadline.reporting.domain.report import Interval
 
@@ -49,8 +57,10 @@ def _arrival(event: CallRegisteredV1 | EmailRegisteredV1) -> Arrival:
 
 
 async def attached(uow: ReportingUnitOfWork, event: CallAttachedV1 | EmailAttachedV1, _: Envelope) -> None:
+    """Attached by a person (chosen, or a lead created from it), or by communications alone: then no decision."""
     item_id = event.call_id if isinstance(event, CallAttachedV1) else event.email_id
-    await uow.communications.decide(item_id, outcome_of_attachment(event.how), event.attached_at)
+    decided_at = event.attached_at if decided_by_a_person(event.how) else None
+    await uow.communications.decide(item_id, outcome_of_attachment(event.how), decided_at)
 
 
 async def ignored(uow: ReportingUnitOfWork, event: CallIgnoredV1 | EmailIgnoredV1, _: Envelope) -> None:
@@ -60,6 +70,14 @@ async def ignored(uow: ReportingUnitOfWork, event: CallIgnoredV1 | EmailIgnoredV
 
 async def unignored(uow: ReportingUnitOfWork, event: CallUnignoredV1 | EmailUnignoredV1, _: Envelope) -> None:
     item_id = event.call_id if isinstance(event, CallUnignoredV1) else event.email_id
+    await uow.communications.decide(item_id, None, None)
+
+
+async def returned_to_triage(
+    uow: ReportingUnitOfWork, event: CallReturnedToTriageV1 | EmailReturnedToTriageV1, _: Envelope
+) -> None:
+    """Its lead was deleted, or the lead asked for never came: undecided again."""
+    item_id = event.call_id if isinstance(event, CallReturnedToTriageV1) else event.email_id
     await uow.communications.decide(item_id, None, None)
 
 
@@ -76,6 +94,8 @@ class CommunicationStats:
     created_share: float | None
     ignored_share: float | None
     average_decision_seconds: float | None
+    decided_by_person: int
+    attached_automatically: int
 
 
 async def communication_stats(uow: ReportingUnitOfWork, period: str, arrived: Interval) -> list[CommunicationStats]:
@@ -95,6 +115,8 @@ async def communication_stats(uow: ReportingUnitOfWork, period: str, arrived: In
                 created_share=share(counts[Outcome.CREATED], row.arrived),
                 ignored_share=share(counts[Outcome.IGNORED], row.arrived),
                 average_decision_seconds=average(row.decision_seconds, row.decided),
+                decided_by_person=row.decided,
+                attached_automatically=counts[Outcome.ATTACHED] - row.decided_attached,
             )
         )
     return stats

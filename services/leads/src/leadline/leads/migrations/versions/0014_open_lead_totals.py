@@ -8,8 +8,8 @@ or seen by a trigger, never both or neither. The index that served the count per
 A later migration that rebuilds the leads table (Alembic batch "recreate") drops SQLite's triggers with the
 old table and must create them again.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-11-29
 """
 
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
