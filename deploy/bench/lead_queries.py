@@ -33,12 +33,13 @@ from typing import Any
 
 from sqlalchemy import delete, event, func, insert, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from leadline.contracts.auth import Principal, Role
 from leadline.contracts.db import create_engine
 from leadline.contracts.messaging.outbox import Publication
 from leadline.contracts.migrations import upgrade
+from leadline.leads.adapters.board_totals import BoardTotals
 from leadline.leads.adapters.queries import LeadFilter, LeadOrder, SortKey
 from leadline.leads.adapters.tables import card_positions, employees, lead_tags, leads, partners, reference_items
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
@@ -280,6 +281,12 @@ async def place_cards(engine: AsyncEngine, rng: random.Random) -> None:
             )
 
 
+async def fold_board_totals(engine: AsyncEngine) -> None:
+    """The kanban totals' changes the seeding left (a row per lead), folded in as the running service does."""
+    async with AsyncSession(engine) as session, session.begin():
+        await BoardTotals(session).fold()
+
+
 async def analyze(engine: AsyncEngine) -> None:
     """Fresh planner statistics, as PostgreSQL's autovacuum keeps them (SQLite: what PRAGMA optimize does)."""
     if engine.dialect.name == "sqlite":
@@ -497,6 +504,7 @@ async def main() -> None:
         existing = args.leads
     else:
         await asyncio.to_thread(upgrade, "leadline.leads", args.database_url)  # a reused database gets new indexes
+    await fold_board_totals(engine)
     await analyze(engine)
 
     publication = Publication(source="leadline/bench", event_types=frozenset())

@@ -473,16 +473,16 @@ async def test_a_column_pages_through_its_cards_in_the_users_order(seeded: Seede
     whole = await _column_names(seeded, "anna", "new")
     assert whole == ["bravo", "juliett", "india", "hotel", "charlie", "alpha"]
 
-    board = await _board(seeded, limit=2)
-    paged = seeded.names(_column(board, "new")["cards"])
-    cursor = _column(board, "new")["next_cursor"]
-    while cursor:
-        page = (
-            await http.get("/kanban/columns/new/cards", params={"limit": 2, "cursor": cursor}, headers=auth("anna"))
-        ).json()
-        paged += seeded.names(page["items"])
-        cursor = page["next_cursor"]
-    assert paged == whole
+    for limit in (1, 2):  # a page ending among the cards anna placed, and one ending among the others
+        board = await _board(seeded, limit=limit)
+        paged = seeded.names(_column(board, "new")["cards"])
+        cursor = _column(board, "new")["next_cursor"]
+        while cursor:
+            params = {"limit": limit, "cursor": cursor}
+            page = (await http.get("/kanban/columns/new/cards", params=params, headers=auth("anna"))).json()
+            paged += seeded.names(page["items"])
+            cursor = page["next_cursor"]
+        assert paged == whole, limit
 
     service_only = await http.get("/kanban/columns/new/cards", params={"type_code": "service"}, headers=auth("anna"))
     assert seeded.names(service_only.json()["items"]) == ["bravo"]

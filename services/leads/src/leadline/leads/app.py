@@ -27,6 +27,7 @@ from leadline.contracts.settings import ServiceSettings
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.config import Settings
 from leadline.leads.entrypoints import http, http_actions, http_board, http_deals, http_reference, kafka
+from leadline.leads.entrypoints.housekeeping import BOARD_TOTALS_FOLD_SECONDS, board_totals_folding
 from leadline.leads.service import reference
 
 
@@ -59,6 +60,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         # Tokens of the demo users can be minted (make token), so they are on the team: leads can be theirs.
         runtime.on_start(reference.enrol_demo_users)
     purge_expired_keys(runtime)
+    runtime.periodically(BOARD_TOTALS_FOLD_SECONDS, board_totals_folding(runtime))
     return runtime.http_app(
         title="Leadline leads",
         description="Leads, their statuses and types: what sales apps build lead lists, cards and kanban boards from.",

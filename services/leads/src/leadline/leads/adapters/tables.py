@@ -171,8 +171,6 @@ leads = Table(
     Index("ix_leads_name_id", "name", "id"),
     Index("ix_leads_updated_at_id", "updated_at", "id"),
     Index("ix_leads_expected_revenue_id", "expected_revenue", "id"),
-    # The kanban header's count and revenue sum, answered from the index alone.
-    Index("ix_leads_board_totals", "closed", "status_code", "type_code", "currency", "expected_revenue"),
     Index("ix_leads_closed_expected_close", "closed", "expected_close", "created_at", "id"),
     # On PostgreSQL, migration 0003 also adds pg_trgm GIN indexes on name, e-mail and phone (and
     # partners' name) for free-text search; SQLite has no equivalent and scans.
@@ -248,6 +246,34 @@ card_positions = Table(
     Column("user_id", String(100), primary_key=True),
     Column("lead_id", ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True),
     Column("position", Float, nullable=False),
+)
+
+# The kanban board's column headers: how many open leads each status holds, per lead type and currency, and
+# the sum of their expected revenue. Kept by triggers as leads change (migration 0014) instead of counted over
+# every open lead per request; adapters/board_totals.py says how, and why in two tables.
+open_lead_totals = Table(
+    "open_lead_totals",
+    metadata,
+    Column("status_code", String(40), primary_key=True),
+    Column("type_code", String(40), primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("leads", BigInteger, nullable=False),
+    Column("with_revenue", BigInteger, nullable=False),  # how many of them have an expected revenue
+    Column("revenue_cents", BigInteger, nullable=False),  # whole hundredths: exact sums on SQLite too
+)
+
+# What each lead write changed in those totals, a row per change, only ever inserted by the writers (so they
+# never wait for each other); folded into open_lead_totals now and then.
+open_lead_total_changes = Table(
+    "open_lead_total_changes",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    Column("status_code", String(40), nullable=False),
+    Column("type_code", String(40), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("leads", Integer, nullable=False),
+    Column("with_revenue", Integer, nullable=False),
+    Column("revenue_cents", BigInteger, nullable=False),
 )
 
 # SQLite only, made by migration 0004 (not part of the metadata, so PostgreSQL never sees it): an FTS5

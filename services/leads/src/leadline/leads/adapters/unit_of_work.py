@@ -1,4 +1,5 @@
 from leadline.contracts.db import UnitOfWork
+from leadline.leads.adapters.board_totals import BoardTotals
 from leadline.leads.adapters.card_positions import CardPositions
 from leadline.leads.adapters.deals_repository import DealRepository
 from leadline.leads.adapters.links_repository import LinkRepository
@@ -27,3 +28,4 @@ class LeadsUnitOfWork(UnitOfWork):
         self.deals = DealRepository(self.session)
         self.queries = LeadQueries(self.session)
         self.card_positions = CardPositions(self.session)
+        self.board_totals = BoardTotals(self.session)

@@ -74,7 +74,7 @@ async def board(uow: LeadsUnitOfWork, user: Principal, *, type_code: str | None,
     reference = await uow.reference.load()
     counts: dict[str, int] = {}
     revenue: dict[str, dict[str, Decimal]] = {}
-    for total in await uow.queries.column_totals(type_code):
+    for total in await uow.board_totals.per_status_and_currency(type_code):
         counts[total.status_code] = counts.get(total.status_code, 0) + total.count
         if total.revenue is not None:
             revenue.setdefault(total.status_code, {})[total.currency] = total.revenue
