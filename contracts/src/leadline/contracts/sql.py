@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, Table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -39,3 +43,15 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None or value.tzinfo is not None:
             return value
         return value.replace(tzinfo=UTC)
+
+
+def upsert(session: AsyncSession, table: Table, *, key: Sequence[str], replaced: Sequence[str]) -> Insert:
+    """An INSERT of ``table`` rows that replaces the ``replaced`` columns of a row whose ``key`` exists already, in
+    the dialect of the session's database (both engines say it alike, but SQLAlchemy builds it per dialect)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    upserting: Insert = statement.on_conflict_do_update(
+        index_elements=[table.c[column] for column in key],
+        set_={column: statement.excluded[column] for column in replaced},
+    )
+    return upserting

@@ -77,9 +77,14 @@ TELEPHONY_CALL = Topic(
     "Call notifications published by telephony gateways (PBX), keyed by the PBX call id.",
     external=True,
 )
+TELEPHONY_COMMAND = Topic(
+    "leadline.gateway.telephony.command",
+    "Commands for telephony gateways (click-to-call dial requests), published by communications, keyed by the "
+    "request's id.",
+)
 CALL = Topic(
     "leadline.communications.call",
-    "Inbound calls as communications registers and triages them, keyed by call id.",
+    "Calls as communications registers, follows (answered, ended, recorded) and triages them, keyed by call id.",
 )
 MAIL_EMAIL = Topic(
     "leadline.gateway.mail.email",
@@ -126,6 +131,7 @@ DOMAIN_TOPICS: tuple[Topic, ...] = (
     ORDER,
     INVOICE,
     FUNNEL,
+    TELEPHONY_COMMAND,
 )
 
 
