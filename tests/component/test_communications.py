@@ -11,7 +11,7 @@ from leadline.communications.service import use_cases
 from leadline.communications.service.commands import RequestLead
 from leadline.contracts.auth import Principal, Role
 from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import CallAttachedV1, CallFacts, CallLeadRequestedV1, CallRegisteredV1
+from leadline.contracts.events import CallAttachedV1, CallLeadRequestedV1, CallRegisteredV1
 from leadline.contracts.topics import CALL, LEAD, TELEPHONY_CALL
 from tests.component.builders import (
     AT,
@@ -64,7 +64,6 @@ async def test_a_call_from_an_unknown_number_waits_in_triage_and_is_announced(co
         state="triage",
         lead_id=None,
         candidate_lead_ids=[],
-        call=CallFacts(direction="inbound", contact_number=CALLER, phase=None),
     )
     assert (row.envelope.causation_id, row.envelope.correlation_id) == (envelope.id, envelope.id)
 

@@ -1,12 +1,19 @@
+from __future__ import annotations
+
 import re
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from leadline.contracts.settings import ServiceSettings
 
 GATEWAY_NAME = r"^[A-Za-z0-9_.-]{1,64}$"
+# With the built-in development JWT secret (loopback only, see ServiceSettings), the webhooks take notifications signed
+# with these, so `make demo` can play a PBX; anywhere else configure your own.
+LOCAL_PBX_GATEWAY = "demo-pbx"
+LOCAL_PBX_SECRET = "leadline-local-pbx-secret-not-for-production"
+LOCAL_ZADARMA_SECRET = "leadline-local-zadarma-secret-not-for-production"
 
 
 class Settings(ServiceSettings):
@@ -35,6 +42,17 @@ class Settings(ServiceSettings):
                     f"gateway {gateway!r} needs one secret, or two while rotating, each of 16 characters or more"
                 )
         return secrets
+
+    @model_validator(mode="after")
+    def _development_webhooks(self) -> Settings:
+        if self.development_tokens:
+            if not self.telephony_webhook_secrets:
+                object.__setattr__(
+                    self, "telephony_webhook_secrets", {LOCAL_PBX_GATEWAY: [SecretStr(LOCAL_PBX_SECRET)]}
+                )
+            if not self.zadarma_api_secret.get_secret_value():
+                object.__setattr__(self, "zadarma_api_secret", SecretStr(LOCAL_ZADARMA_SECRET))
+        return self
 
     @property
     def dials_through_zadarma(self) -> bool:

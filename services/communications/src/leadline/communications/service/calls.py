@@ -74,5 +74,7 @@ def registered(call: Call, match: Match) -> CallRegisteredV1:
         state=match.state,
         lead_id=call.lead_id,
         candidate_lead_ids=list(call.candidate_lead_ids),
-        call=facts(call),
+        # An inbound call whose gateway reports only its arrival says nothing the rest of the event does not (its
+        # contact is its caller): left out, as events before directions did, on the path that must go fastest.
+        call=facts(call) if call.phase is not None or call.direction == "outbound" else None,
     )
