@@ -28,6 +28,7 @@ from leadline.contracts.events import (
     EmployeeChangedV1,
     PbxCallEndedV1,
     PbxCallRingingV1,
+    PbxRecordingAvailableV1,
 )
 from leadline.contracts.topics import EMPLOYEE, TELEPHONY_CALL, TELEPHONY_COMMAND
 from tests.support.databases import sqlite_url
@@ -307,8 +308,9 @@ async def dialing(
 
 
 async def test_click_to_call_asks_zadarma_for_a_signed_callback_and_goes_on_when_it_refuses(
-    dialing: tuple[RunningService, FakeZadarma],
+    dialing: tuple[RunningService, FakeZadarma], kafka: LocalKafka, namespace: str
 ) -> None:
+    """And a recording Zadarma keeps is listened to through the link its API gives."""
     communications, zadarma = dialing
 
     first = await communications.http.post("/calls/dial", json={"number": "601 234 567"}, headers=auth("anna"))
@@ -338,3 +340,20 @@ async def test_click_to_call_asks_zadarma_for_a_signed_callback_and_goes_on_when
     assert [c["to"] for c in zadarma.callbacks] == ["48601234567", "48603000000"]
     metrics = (await communications.management.get("/metrics")).text
     assert 'leadline_dial_requests_total{outcome="placed"} 2.0' in metrics
+
+    async with GatewayProducer(kafka.bootstrap, namespace) as pbx:
+        await pbx.publish(PbxCallEndedV1.model_validate(ended("in-rec", "answered", extension="101")))
+        await pbx.publish(
+            PbxRecordingAvailableV1(pbx_call_id="in-rec", recording_id="rec-42", available_at=datetime.now(UTC))
+        )
+
+    async def recorded() -> dict[str, Any] | None:
+        page = (await communications.http.get("/calls", headers=auth("anna"))).json()["items"]
+        return next((c for c in page if c["pbx_call_id"] == "in-rec" and c["recording_id"]), None)
+
+    call = await eventually(recorded, what="the call's recording was reported")
+    listen = await communications.http.get(f"/calls/{call['id']}/recording", headers=auth("anna"))
+    assert (listen.status_code, listen.headers["location"]) == (
+        307,
+        "https://api.zadarma.com/v1/pbx/record/download/rec-42.mp3",
+    )

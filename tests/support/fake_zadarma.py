@@ -49,6 +49,14 @@ class FakeZadarma:
             self.callbacks.append(params)
             return JSONResponse({"status": "success", "from": params["from"], "to": params["to"], "time": 1})
 
+        @app.get("/v1/pbx/record/request/")
+        async def recording(request: Request) -> JSONResponse:
+            params = dict(request.query_params)
+            if not self.signed("/v1/pbx/record/request/", params, request.headers.get("authorization", "")):
+                return JSONResponse({"status": "error", "message": "Not authorized"}, status_code=401)
+            link = f"https://api.zadarma.com/v1/pbx/record/download/{params['call_id']}.mp3"
+            return JSONResponse({"status": "success", "link": link, "lifetime_till": "2026-11-24 10:42:00"})
+
         return app
 
 

@@ -82,8 +82,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         ],
     )
     runtime.subscribe(kafka.handlers(settings.default_phone_region))
-    if settings.dials_through_zadarma:
-        _dial_through_zadarma(runtime, settings)
+    zadarma = _zadarma_client(settings)
+    if zadarma is not None:
+        _dial_through(zadarma, runtime)
     purge_expired_keys(runtime)
     app = runtime.http_app(
         title="Leadline communications",
@@ -105,15 +106,22 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         tolerance=timedelta(seconds=settings.telephony_webhook_tolerance_seconds),
     )
     http_pbx.answer_refusals(app)
+    app.state.zadarma = zadarma  # recordings Zadarma keeps are listened to through a link its API gives
     return app
 
 
-def _dial_through_zadarma(runtime: ServiceRuntime[CommunicationsUnitOfWork], settings: Settings) -> None:
-    client = ZadarmaClient(
+def _zadarma_client(settings: Settings) -> ZadarmaClient | None:
+    """Zadarma's API, when its key and secret are set."""
+    if not (settings.zadarma_api_key and settings.zadarma_api_secret.get_secret_value()):
+        return None
+    return ZadarmaClient(
         key=settings.zadarma_api_key,
         secret=settings.zadarma_api_secret.get_secret_value(),
         base_url=settings.zadarma_api_url,
     )
+
+
+def _dial_through(client: ZadarmaClient, runtime: ServiceRuntime[CommunicationsUnitOfWork]) -> None:
     outcomes = Counter(
         "leadline_dial_requests",
         "Click-to-call requests the Zadarma dialer handled: placed, failed (the provider refused or was unreachable), "

@@ -53,7 +53,3 @@ class Settings(ServiceSettings):
             if not self.zadarma_api_secret.get_secret_value():
                 object.__setattr__(self, "zadarma_api_secret", SecretStr(LOCAL_ZADARMA_SECRET))
         return self
-
-    @property
-    def dials_through_zadarma(self) -> bool:
-        return bool(self.zadarma_api_key and self.zadarma_api_secret.get_secret_value())

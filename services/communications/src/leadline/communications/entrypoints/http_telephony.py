@@ -8,13 +8,17 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from starlette.exceptions import HTTPException
 
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
+from leadline.communications.adapters.zadarma import ZadarmaClient, ZadarmaRefused
 from leadline.communications.entrypoints.dependencies import CallUser
 from leadline.communications.entrypoints.http import CALL_EXAMPLE, PAGE_CURSOR, Attachment, CallOut, CallPage, Limit
-from leadline.communications.service import telephony
-from leadline.contracts.http import PROBLEM_RESPONSES, current_user, runtime_of, unit_of_work
+from leadline.communications.service import telephony, use_cases
+from leadline.contracts.errors import NotFound
+from leadline.contracts.http import PROBLEM_JSON, PROBLEM_RESPONSES, Problem, current_user, runtime_of, unit_of_work
 from leadline.contracts.idempotency import Idempotency
 
 UnitOfWork = Annotated[CommunicationsUnitOfWork, Depends(unit_of_work)]
@@ -64,6 +68,33 @@ async def callback_done(call_id: UUID, user: CallUser, uow: UnitOfWork) -> CallO
         call = await telephony.mark_called_back(uow, call_id, user)
         await uow.commit()
     return CallOut.of(call)
+
+
+@router.get(
+    "/calls/{call_id}/recording",
+    status_code=307,
+    response_class=RedirectResponse,
+    summary="Listen to a call's recording",
+    description="Redirects (307) to the recording: the URL its gateway gave, or, for a recording the gateway knows "
+    "by id, a short-lived link Zadarma's API gives (when ZADARMA_API_KEY and ZADARMA_API_SECRET are set). For "
+    "whoever may see the call. 404 `no_recording` when there is none (yet); 502 when Zadarma gives no link.",
+    responses={
+        307: {"description": "Where the recording is", "headers": {"Location": {"schema": {"type": "string"}}}},
+        502: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "The PBX's API gave no link"},
+    },
+)
+async def recording(call_id: UUID, request: Request, user: CallUser, uow: UnitOfWork) -> RedirectResponse:
+    async with uow:
+        call = await use_cases.get_item(uow.calls, call_id, user)
+    if call.recording_url is not None:
+        return RedirectResponse(call.recording_url, status_code=307)
+    zadarma: ZadarmaClient | None = request.app.state.zadarma
+    if call.recording_id is None or zadarma is None:
+        raise NotFound(f"call {call_id} has no recording to listen to", rule="no_recording", field="recording_url")
+    try:
+        return RedirectResponse(await zadarma.recording_link(call.recording_id), status_code=307)
+    except ZadarmaRefused as error:
+        raise HTTPException(502, f"no link to the recording: {error}") from None
 
 
 CORRECTION = (

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from leadline.communications.adapters.zadarma import DialFailed
+from leadline.communications.adapters.zadarma import ZadarmaRefused
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import DialRequestedV1
 from leadline.contracts.messaging.consumer import EventHandler
@@ -24,7 +24,7 @@ DialOutcome = Literal["placed", "failed", "stale"]
 
 class Dialer(Protocol):
     async def request_callback(self, extension: str, number: str) -> None:
-        """Raises DialFailed when the PBX does not take the request."""
+        """Raises ZadarmaRefused when the PBX does not take the request."""
 
 
 def dial_requests(dialer: Dialer, counted: Callable[[DialOutcome], None]) -> EventHandler:
@@ -36,7 +36,7 @@ def dial_requests(dialer: Dialer, counted: Callable[[DialOutcome], None]) -> Eve
             return
         try:
             await dialer.request_callback(event.extension, event.number)
-        except DialFailed as error:
+        except ZadarmaRefused as error:
             log.warning("dial request %s (extension %s) was not placed: %s", event.dial_id, event.extension, error)
             counted("failed")
             return
