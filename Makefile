@@ -28,7 +28,7 @@ run: install ## the whole system on a local Kafka and SQLite; Ctrl-C stops it
 	bash deploy/run.sh
 
 demo: install ## play gateways and a sales app against `make run`
-	$(PY) deploy/demo/gateway_simulator.py
+	$(PY) -m deploy.demo.gateway_simulator
 
 test: install check ## lint, types, documents, then every test layer (starts its own brokers)
 	$(PY) -m pytest

@@ -7,7 +7,11 @@
 4. A mail gateway publishes an e-mail from a new customer (it waits in triage); Anna makes a lead from it, and the
    customer's colleague's reply in the same thread attaches to that lead by itself. A mail server uploads a
    newsletter as an RFC 5322 message (POST /mail/messages); Piotr, to whom it was sent, ignores it.
-5. A summary: the leads, the calls and e-mails with their state and lead, and reporting's leads-by-status counts.
+5. A PBX reports by webhook instead of Kafka (deploy/demo/pbx_webhooks.py): a Zadarma-compatible PBX a missed call
+   from the first lead's number (signed form posts), which lands on Anna's list of missed calls;
+6. Anna clicks to call back (a dial request on the gateway command topic), a PBX script reports the call back through
+   the generic signed webhook, and it clears the missed call; the calls report counts both.
+7. A summary: the leads, the calls and e-mails with their state and lead, and reporting's leads-by-status counts.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaConnectionError
 
+from deploy.demo.pbx_webhooks import demo_pbx
 from leadline.contracts.auth import DEMO_USERS, mint_token
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import CallReceivedV1, EmailReceivedV1, Event, Mailbox
@@ -234,6 +239,8 @@ async def demo(args: argparse.Namespace, http: httpx.AsyncClient) -> None:
     )
     leads[lead_id] = await get(f"{leads_url}/leads/{lead_id}")
     await demo_emails(args, http, leads)
+    urls = {"communications": calls_url, "reporting": reports_url}
+    await demo_pbx(http, urls, args.kafka, PREFIX, auth, until, next(iter(leads.values())))
     report = await until(
         "reporting has counted the new leads",
         lambda: get(f"{reports_url}/reports/leads-by-status"),

@@ -71,7 +71,7 @@ async def test_a_poison_call_in_the_middle_of_a_batch_is_dead_lettered_alone(
             raise ValueError("a bug that only this call meets")
         return real_match(caller_number, known)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("leadline.communications.service.intake.match_call", failing_for_one_number)
+    monkeypatch.setattr("leadline.communications.service.calls.match_call", failing_for_one_number)
     calls = [call_received(f"pbx-{n}") for n in range(20)]
     calls[11] = call_received("pbx-poison", caller_number="+48609999999")
 

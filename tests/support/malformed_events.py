@@ -8,12 +8,14 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from leadline.contracts.envelope import MAX_EVENT_BYTES, Envelope
-from leadline.contracts.events import Event, InvoiceCreatedV1
+from leadline.contracts.events import EmployeeChangedV1, Event, InvoiceCreatedV1
 from leadline.contracts.topics import (
     CALL,
     EMAIL,
+    EMPLOYEE,
     INVOICE,
     LEAD,
     MAIL_EMAIL,
@@ -54,6 +56,18 @@ VALID: tuple[tuple[Topic, Callable[[], Event]], ...] = (
     (INVOICE, _invoice_created),
     (REFERENCE, lambda: setting_changed("order_type", "ZS")),
     (PARTNER, lambda: partner_changed(uuid.uuid4(), "Kowalski Meble")),
+    (
+        EMPLOYEE,
+        lambda: EmployeeChangedV1(
+            employee_id="ewa",
+            name="Ewa",
+            role="salesperson",
+            extension="104",
+            archived=False,
+            changed_by="marta",
+            changed_at=datetime.now(UTC),
+        ),
+    ),
 )
 
 

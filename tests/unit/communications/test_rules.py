@@ -26,6 +26,7 @@ def a_call(*, state: CallState = "triage", extension: str | None = "101", caller
         extension=extension,
         direction="inbound",
         received_at=RECEIVED,
+        contact_number=caller_number,
         state=state,
     )
 
@@ -136,7 +137,6 @@ def test_a_salesperson_handles_the_calls_of_their_own_extension() -> None:
     [
         pytest.param("102", "101", id="another extension's call"),
         pytest.param("101", None, id="salesperson without extension"),
-        pytest.param(None, None, id="call without extension"),
     ],
 )
 def test_a_salesperson_may_not_handle_other_calls(call_extension: str | None, user_extension: str | None) -> None:
@@ -144,6 +144,12 @@ def test_a_salesperson_may_not_handle_other_calls(call_extension: str | None, us
         ensure_may_handle(a_call(extension=call_extension), salesperson(user_extension))
 
     assert (refused.value.rule, refused.value.field) == ("not_your_extension", "extension")
+
+
+@pytest.mark.parametrize("user_extension", ["101", None])
+def test_every_salesperson_handles_a_call_that_reached_no_extension(user_extension: str | None) -> None:
+    """A queue or an IVR took it and nobody answered: anyone of the team may take it up."""
+    ensure_may_handle(a_call(extension=None), salesperson(user_extension))
 
 
 @pytest.mark.parametrize("call_extension", ["101", "102", None])

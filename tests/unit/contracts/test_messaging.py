@@ -17,6 +17,7 @@ from leadline.contracts.topics import (
     PARTNER,
     REFERENCE,
     TELEPHONY_CALL,
+    TELEPHONY_COMMAND,
     all_topics,
     min_insync_replicas,
 )
@@ -51,6 +52,8 @@ def test_every_domain_topic_has_a_dead_letter_topic_beside_it() -> None:
             "leadline.reporting.leads-by-status.dlq",
             "leadline.reporting.funnel",
             "leadline.reporting.funnel.dlq",
+            "leadline.gateway.telephony.command",
+            "leadline.gateway.telephony.command.dlq",
         ]
     )
     assert DOMAIN_TOPICS == (
@@ -66,6 +69,7 @@ def test_every_domain_topic_has_a_dead_letter_topic_beside_it() -> None:
         ORDER,
         INVOICE,
         FUNNEL,
+        TELEPHONY_COMMAND,
     )
 
 

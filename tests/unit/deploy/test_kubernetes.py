@@ -134,7 +134,7 @@ def test_every_setting_is_provided_or_intentionally_defaulted(
 
     missing = environment_variables(settings) - set(INTENTIONALLY_DEFAULTED) - provided
     assert not missing, f"{name} does not get {sorted(missing)}"
-    unknown = provided - environment_variables(ServiceSettings)
+    unknown = provided - environment_variables(ServiceSettings) - environment_variables(settings)
     assert not unknown, f"{name} gets {sorted(unknown)}, which no Leadline setting reads"
 
 

@@ -18,11 +18,13 @@ from fastapi import FastAPI
 from leadline.contracts.compatibility import breaking_changes
 from leadline.contracts.events import EVENT_TYPES, Event
 from leadline.contracts.runtime import ServiceRuntime
-from leadline.contracts.topics import Topic, all_topics, min_insync_replicas
+from leadline.contracts.topics import TELEPHONY_COMMAND, Topic, all_topics, min_insync_replicas
 
 SERVICES = ("leads", "communications", "documents", "reporting")
 # What parties outside Leadline publish: the events of its external topics.
 GATEWAY_EVENTS: tuple[type[Event], ...] = tuple(e for e in EVENT_TYPES.values() if e.topic.external)
+# What Leadline asks of gateways: the commands they consume (click-to-call).
+GATEWAY_COMMANDS: tuple[type[Event], ...] = tuple(e for e in EVENT_TYPES.values() if e.topic == TELEPHONY_COMMAND)
 ASYNCAPI_VERSION = "3.0.0"
 
 CLOUDEVENTS_HEADERS: dict[str, Any] = {
@@ -157,9 +159,11 @@ def expected_documents(root: Path) -> dict[Path, str]:
     documents[root / "contracts" / "asyncapi" / "gateways.json"] = _dump(
         asyncapi(
             "Leadline gateway events",
-            "What telephony and mail gateways publish for Leadline to take in.",
+            "What telephony and mail gateways publish for Leadline to take in (send), and the commands a telephony "
+            "gateway takes from Leadline (receive: click-to-call). A PBX that cannot publish to Kafka uses "
+            "communications' webhooks instead (README: plugging in a real PBX), which publish the same events.",
             sends=GATEWAY_EVENTS,
-            receives=(),
+            receives=GATEWAY_COMMANDS,
         )
     )
     for service in SERVICES:

@@ -136,11 +136,17 @@ class ServiceRuntime(Generic[U]):
         return self._relay_task is not None and not self._relay_task.done()
 
     def subscribe(
-        self, handlers: Mapping[type[Event], Handler], *, batch_steps: BatchSteps | None = None
+        self,
+        handlers: Mapping[type[Event], Handler],
+        *,
+        batch_steps: BatchSteps | None = None,
+        group_suffix: str = "",
     ) -> EventConsumer:
-        """One consumer group per service, reading every topic that carries a handled event type."""
+        """One consumer group per service, reading every topic that carries a handled event type. A second group
+        (``group_suffix``) is for work that must not wait for the first's, nor hold it up (e.g. calling out to a
+        provider)."""
         prefix = self.settings.kafka_topic_prefix
-        group = f"{prefix}leadline.{self.name}"
+        group = f"{prefix}leadline.{self.name}{group_suffix}"
         topics = sorted({prefix + event.topic.name for event in handlers})
         consumer = EventConsumer(
             group,

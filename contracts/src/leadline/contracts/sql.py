@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, DateTime, MetaData, bindparam, func, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import ColumnElement, DateTime, MetaData, Table, bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.selectable import TableValuedAlias
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -53,7 +55,7 @@ def values_table(values: Iterable[Any], type_: TypeEngine[Any], dialect: Dialect
     SQLAlchemy, and on PostgreSQL a long IN list falls to a sequential scan when its plan was cached while the table
     was still empty (a replay into a fresh database: seconds a batch)."""
     if dialect.name == "postgresql":
-        array = bindparam(None, list(values), type_=ARRAY(type_))
+        array = bindparam(None, list(values), type_=postgresql.ARRAY(type_))
         return func.unnest(array).table_valued("value").render_derived()
     process = type_.bind_processor(dialect)
     stored = [process(value) for value in values] if process else list(values)
@@ -63,3 +65,15 @@ def values_table(values: Iterable[Any], type_: TypeEngine[Any], dialect: Dialect
 def is_in(column: ColumnElement[Any], values: Iterable[Any], dialect: Dialect) -> ColumnElement[bool]:
     """``column IN values``, the values bound as one parameter (see ``values_table``)."""
     return column.in_(select(values_table(values, column.type, dialect).c.value))
+
+
+def upsert(session: AsyncSession, table: Table, *, key: Sequence[str], replaced: Sequence[str]) -> Insert:
+    """An INSERT of ``table`` rows that replaces the ``replaced`` columns of a row whose ``key`` exists already, in
+    the dialect of the session's database (both engines say it alike, but SQLAlchemy builds it per dialect)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    upserting: Insert = statement.on_conflict_do_update(
+        index_elements=[table.c[column] for column in key],
+        set_={column: statement.excluded[column] for column in replaced},
+    )
+    return upserting

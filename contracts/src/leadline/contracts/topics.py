@@ -103,9 +103,15 @@ TELEPHONY_CALL = Topic(
     retention_days=GATEWAY_RETENTION_DAYS,
     external=True,
 )
+TELEPHONY_COMMAND = Topic(
+    "leadline.gateway.telephony.command",
+    "Commands for telephony gateways (click-to-call dial requests), published by communications, keyed by the "
+    "request's id.",
+    retention_days=GATEWAY_RETENTION_DAYS,  # a dial request is acted on within seconds or not at all
+)
 CALL = Topic(
     "leadline.communications.call",
-    "Inbound calls as communications registers and triages them, keyed by call id.",
+    "Calls as communications registers, follows (answered, ended, recorded) and triages them, keyed by call id.",
 )
 MAIL_EMAIL = Topic(
     "leadline.gateway.mail.email",
@@ -153,6 +159,7 @@ DOMAIN_TOPICS: tuple[Topic, ...] = (
     ORDER,
     INVOICE,
     FUNNEL,
+    TELEPHONY_COMMAND,
 )
 
 

@@ -2,9 +2,16 @@
 
 from leadline.contracts.events.base import EVENT_TYPES, Event, event_type
 from leadline.contracts.events.communications import (
+    CallAnsweredV1,
     CallAttachedV1,
+    CallCallbackClearedV1,
+    CallDetachedV1,
+    CallEndedV1,
+    CallFacts,
     CallIgnoredV1,
     CallLeadRequestedV1,
+    CallMovedV1,
+    CallRecordingAvailableV1,
     CallRegisteredV1,
     CallReturnedToTriageV1,
     CallUnignoredV1,
@@ -24,7 +31,17 @@ from leadline.contracts.events.documents import (
     OrderDeletedV1,
     OrderStatusChangedV1,
 )
-from leadline.contracts.events.gateway import CallReceivedV1, EmailReceivedV1, MailAttachment, Mailbox
+from leadline.contracts.events.gateway import (
+    CallReceivedV1,
+    DialRequestedV1,
+    EmailReceivedV1,
+    MailAttachment,
+    Mailbox,
+    PbxCallAnsweredV1,
+    PbxCallEndedV1,
+    PbxCallRingingV1,
+    PbxRecordingAvailableV1,
+)
 from leadline.contracts.events.leads import (
     LeadAssignedV1,
     LeadCreatedV1,
@@ -50,13 +67,21 @@ from leadline.contracts.events.reporting import FunnelMonthV1, LeadsByStatusV1
 
 __all__ = [
     "EVENT_TYPES",
+    "CallAnsweredV1",
     "CallAttachedV1",
+    "CallCallbackClearedV1",
+    "CallDetachedV1",
+    "CallEndedV1",
+    "CallFacts",
     "CallIgnoredV1",
     "CallLeadRequestedV1",
+    "CallMovedV1",
     "CallReceivedV1",
+    "CallRecordingAvailableV1",
     "CallRegisteredV1",
     "CallReturnedToTriageV1",
     "CallUnignoredV1",
+    "DialRequestedV1",
     "DocumentSummary",
     "EmailAttachedV1",
     "EmailIgnoredV1",
@@ -90,6 +115,10 @@ __all__ = [
     "OrderDeletedV1",
     "OrderStatusChangedV1",
     "PartnerChangedV1",
+    "PbxCallAnsweredV1",
+    "PbxCallEndedV1",
+    "PbxCallRingingV1",
+    "PbxRecordingAvailableV1",
     "ReferenceItemChangedV1",
     "SettingChangedV1",
     "StatusChangedV1",

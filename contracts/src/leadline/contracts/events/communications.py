@@ -6,10 +6,34 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from leadline.contracts.events.base import Event
+from leadline.contracts.events.gateway import Direction, Disposition
 from leadline.contracts.topics import CALL, EMAIL
+
+CallPhase = Literal["ringing", "answered", "ended"]
+
+
+class CallFacts(BaseModel):
+    """What the PBX has said of a call so far, as a lead's card shows it: every call event that carries it carries
+    all of it, so the latest one read is the whole story."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    direction: Direction
+    contact_number: str = Field(
+        description="The customer's number (the caller's inbound, the called one outbound): E.164 when it could be "
+        "read as one. Calls are matched to leads by it."
+    )
+    phase: CallPhase | None = Field(
+        description="How far the call got; null when its gateway reports only that it arrived (call.received.v1)."
+    )
+    disposition: Disposition | None = Field(default=None, description="Once it ended.")
+    duration_seconds: int | None = Field(default=None, description="Talk time, once it ended.")
+    answered_by: str | None = Field(default=None, description="The extension that answered.")
+    recording_url: str | None = None
+    recording_id: str | None = Field(default=None, description="The gateway's id of the recording.")
 
 
 class CallRegisteredV1(
@@ -31,6 +55,7 @@ class CallRegisteredV1(
         default_factory=list,
         description="Equally good open leads when the match was ambiguous.",
     )
+    call: CallFacts | None = Field(default=None, description="Direction, number and lifecycle as registered.")
 
 
 class CallAttachedV1(
@@ -53,6 +78,7 @@ class CallAttachedV1(
         default=None, description="As in the call's CallRegisteredV1, so a lead's card can show the call."
     )
     received_at: datetime | None = None
+    call: CallFacts | None = Field(default=None, description="Direction, number and lifecycle when it was attached.")
 
 
 class CallLeadRequestedV1(
@@ -99,6 +125,74 @@ class _Unignored(Event):
 
     unignored_by: str
     unignored_at: datetime
+
+
+class _CallProgress(Event):
+    """The PBX reported more of a call: the facts as they now are, whatever its triage state."""
+
+    call_id: UUID
+    call: CallFacts
+
+
+class CallAnsweredV1(_CallProgress, type="leadline.communications.call.answered.v1", topic=CALL, subject="call_id"):
+    """Someone picked the call up."""
+
+    answered_by: str | None = Field(description="The extension that answered.")
+    answered_at: datetime
+
+
+class CallEndedV1(_CallProgress, type="leadline.communications.call.ended.v1", topic=CALL, subject="call_id"):
+    """The call is over: its direction, disposition and duration are in ``call``."""
+
+    received_at: datetime = Field(description="When it started.")
+    ended_at: datetime
+    awaits_callback: bool = Field(
+        description="An inbound call nobody answered: it waits on its owner's list of missed calls until an answered "
+        "call back to the number, or a person, clears it (call.callback_cleared.v1)."
+    )
+
+
+class CallRecordingAvailableV1(
+    _CallProgress, type="leadline.communications.call.recording_available.v1", topic=CALL, subject="call_id"
+):
+    """The call's recording can be fetched: ``call.recording_url`` or ``call.recording_id`` says where."""
+
+
+class CallCallbackClearedV1(
+    Event, type="leadline.communications.call.callback_cleared.v1", topic=CALL, subject="call_id"
+):
+    """A missed call no longer waits for a call back."""
+
+    call_id: UUID
+    how: Literal["called_back", "marked_done"] = Field(
+        description="called_back: an answered outbound call to the number; marked_done: a person cleared it."
+    )
+    callback_call_id: UUID | None = Field(description="The call back, when it was one.")
+    missed_at: datetime = Field(description="When the missed call came in.")
+    cleared_by: str = Field(description="Who marked it done; the service itself for a call back.")
+    cleared_at: datetime = Field(description="When the call back was answered, or the person cleared it.")
+
+
+class CallDetachedV1(Event, type="leadline.communications.call.detached.v1", topic=CALL, subject="call_id"):
+    """A person took a call off the lead it was attached to (attached wrongly): it is back in triage."""
+
+    call_id: UUID
+    lead_id: UUID = Field(description="The lead it was attached to.")
+    detached_by: str
+    detached_at: datetime
+
+
+class CallMovedV1(Event, type="leadline.communications.call.moved.v1", topic=CALL, subject="call_id"):
+    """A person moved a call from the lead it was attached to (attached wrongly) to another."""
+
+    call_id: UUID
+    from_lead_id: UUID
+    lead_id: UUID = Field(description="The lead it is attached to now.")
+    moved_by: str
+    moved_at: datetime
+    caller_number: str
+    received_at: datetime
+    call: CallFacts
 
 
 class CallReturnedToTriageV1(

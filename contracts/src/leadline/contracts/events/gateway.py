@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Literal
+from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
 from leadline.contracts.events.base import Event
-from leadline.contracts.topics import MAIL_EMAIL, TELEPHONY_CALL
+from leadline.contracts.topics import MAIL_EMAIL, TELEPHONY_CALL, TELEPHONY_COMMAND
+
+Direction = Literal["inbound", "outbound"]
+# How a call ended, as every PBX can say it: answered (someone talked), missed (the caller hung up before anyone
+# answered), busy, failed (the network or the PBX could not connect it), no-answer (it rang out), voicemail.
+Disposition = Literal["answered", "missed", "busy", "failed", "no-answer", "voicemail"]
 
 
 class CallReceivedV1(
@@ -23,8 +29,110 @@ class CallReceivedV1(
     caller_number: str = Field(min_length=1, max_length=50, description="As the PBX reports it, any format.")
     called_number: str = Field(min_length=1, max_length=50)
     extension: str | None = Field(default=None, max_length=20, description="PBX extension that took the call.")
-    direction: Literal["inbound", "outbound"] = "inbound"
+    direction: Direction = "inbound"
     received_at: datetime
+
+
+PbxCallId = Annotated[str, Field(min_length=1, max_length=200, description="The PBX's own call id.")]
+PhoneNumber = Annotated[str, Field(min_length=1, max_length=50, description="As the PBX reports it, any format.")]
+Extension = Annotated[str, Field(min_length=1, max_length=20)]
+
+
+class _CallParties(Event):
+    """Who calls whom: enough for communications to register a call from any of its lifecycle events, so a call is
+    known whatever order they arrive in."""
+
+    pbx_call_id: PbxCallId
+    direction: Direction = Field(description="inbound: a customer calls the company; outbound: the company calls out.")
+    caller_number: PhoneNumber = Field(
+        description="Who calls: the customer inbound; outbound, the company's number or the extension that calls."
+    )
+    called_number: PhoneNumber = Field(
+        description="Who is called: the company's number inbound; the customer outbound."
+    )
+    extension: Extension | None = Field(
+        default=None,
+        description="Inbound: the extension the call rings (none while it waits in a queue or an IVR); outbound: the "
+        "extension that placed it.",
+    )
+
+
+class PbxCallRingingV1(
+    _CallParties, type="leadline.gateway.telephony.call.ringing.v1", topic=TELEPHONY_CALL, subject="pbx_call_id"
+):
+    """A call started ringing: inbound, at the company (again with the extension, once the PBX routes it to one);
+    outbound, at the customer's. The first of a call's lifecycle events, though it may arrive after others of it."""
+
+    started_at: datetime
+
+
+class PbxCallAnsweredV1(
+    Event, type="leadline.gateway.telephony.call.answered.v1", topic=TELEPHONY_CALL, subject="pbx_call_id"
+):
+    """Someone picked the call up. Carries the parties when the PBX says them (then it can register the call on its
+    own); without them it waits for the call's ringing or ended event."""
+
+    pbx_call_id: PbxCallId
+    extension: Extension | None = Field(default=None, description="The extension that answered.")
+    answered_at: datetime
+    direction: Direction | None = None
+    caller_number: PhoneNumber | None = None
+    called_number: PhoneNumber | None = None
+
+
+class PbxCallEndedV1(
+    _CallParties, type="leadline.gateway.telephony.call.ended.v1", topic=TELEPHONY_CALL, subject="pbx_call_id"
+):
+    """The call is over, and how it went."""
+
+    started_at: datetime | None = Field(default=None, description="When it started ringing, if the PBX says.")
+    ended_at: datetime
+    duration_seconds: int = Field(ge=0, le=7 * 24 * 3600, description="How long the parties talked (0 unanswered).")
+    disposition: Disposition
+
+
+class PbxRecordingAvailableV1(
+    Event, type="leadline.gateway.telephony.call.recording_available.v1", topic=TELEPHONY_CALL, subject="pbx_call_id"
+):
+    """The call's recording can be fetched. A reference only — a URL, or the id the gateway knows it by (or
+    both) — never the audio."""
+
+    pbx_call_id: PbxCallId
+    recording_url: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2000,
+        pattern=r"^https?://",
+        description="Where the recording can be fetched.",
+    )
+    recording_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="The gateway's id of the recording, for gateways that serve it on request.",
+    )
+    available_at: datetime
+
+    @model_validator(mode="after")
+    def _referenced(self) -> PbxRecordingAvailableV1:
+        if self.recording_url is None and self.recording_id is None:
+            raise ValueError("a recording needs recording_url or recording_id")
+        return self
+
+
+class DialRequestedV1(
+    Event, type="leadline.gateway.telephony.dial.requested.v1", topic=TELEPHONY_COMMAND, subject="dial_id"
+):
+    """Click-to-call: a salesperson asks the PBX to connect their extension to a number. The gateway rings the
+    extension, then dials the number (a PBX "callback"); the call then reports its lifecycle like any other.
+    A request is worth acting on for a short while only: a gateway drops one older than a couple of minutes."""
+
+    dial_id: UUID = Field(description="Unique per request: a gateway that sees it twice dials once.")
+    extension: Extension = Field(description="The salesperson's extension, rung first.")
+    number: str = Field(min_length=2, max_length=20, pattern=r"^\+[1-9][0-9]{1,18}$", description="E.164.")
+    lead_id: UUID | None = Field(default=None, description="The lead the number was taken from, if one was.")
+    requested_by: str
+    requested_at: datetime
 
 
 class Mailbox(BaseModel):

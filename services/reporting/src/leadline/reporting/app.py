@@ -9,7 +9,7 @@ from leadline.contracts.runtime import ServiceRuntime
 from leadline.contracts.settings import ServiceSettings
 from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
 from leadline.reporting.config import Settings
-from leadline.reporting.entrypoints import http, http_communications, http_reports, kafka
+from leadline.reporting.entrypoints import http, http_calls, http_communications, http_reports, kafka
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
@@ -20,5 +20,5 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         title="Leadline reporting",
         description="Funnel aggregates: served here to managers and published to compacted topics for BI.",
         version="0.1.0",
-        routers=[http.router, http_reports.router, http_communications.router],
+        routers=[http.router, http_reports.router, http_communications.router, http_calls.router],
     )

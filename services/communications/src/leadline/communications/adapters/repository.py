@@ -7,8 +7,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, Table, insert, select, union, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, Select, Table, bindparam, insert, or_, select, union, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,11 +30,30 @@ from leadline.communications.domain.model import (
 )
 from leadline.contracts.errors import StaleVersion
 from leadline.contracts.events import MailAttachment, Mailbox
-from leadline.contracts.pagination import newest_first
+from leadline.contracts.pagination import Keyset, Segment, keyset_page, newest_first
+from leadline.contracts.sql import upsert
 
 T = TypeVar("T", bound=TriageItem)
 
 _INSERT_CALL = insert(calls)  # built once, values bound per call (see leadline.contracts.messaging.outbox)
+# What the PBX reports of a call, written by intake alone; a person's decision writes the other columns. Neither
+# writes the other's, so a call answered while someone attaches it keeps both (domain.lifecycle).
+CALL_REPORTED_COLUMNS = (
+    "phase",
+    "answered_by",
+    "answered_at",
+    "ended_at",
+    "duration_seconds",
+    "disposition",
+    "recording_url",
+    "recording_id",
+)
+CALL_LIFECYCLE_COLUMNS = ("extension", "received_at", *CALL_REPORTED_COLUMNS)
+CALL_CALLBACK_COLUMNS = ("callback_state", "callback_at", "callback_by", "callback_call_id")
+_UPDATE_CALL = update(calls).where(calls.c.id == bindparam("call_id"))
+_ARRIVED_COLUMNS = [
+    column.key for column in calls.c if column.key not in {*CALL_REPORTED_COLUMNS, *CALL_CALLBACK_COLUMNS}
+]
 
 
 class TriageRepository(Generic[T]):
@@ -73,7 +91,7 @@ class TriageRepository(Generic[T]):
         result = await self._session.execute(
             update(table)
             .where(table.c.id == item.id, table.c.version == item.version - 1)
-            .values(**self._to_columns(item))
+            .values(**self._saved_columns(item))
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise StaleVersion(
@@ -143,6 +161,10 @@ class TriageRepository(Generic[T]):
         triage = select(self._table).where(self._table.c.state == "triage")
         return [item for item in await self._many(triage) if lead_id in item.candidate_lead_ids]
 
+    def _saved_columns(self, item: T) -> dict[str, Any]:
+        """What a decision about the item writes."""
+        return self._to_columns(item)
+
     async def _many(self, query: Select[Any]) -> list[T]:
         return [self._to_item(row) for row in (await self._session.execute(query)).mappings()]
 
@@ -158,7 +180,7 @@ class CallRepository(TriageRepository[Call]):
             calls,
             kind=Call.kind,
             newest_by="received_at",
-            sender="caller_number",
+            sender="contact_number",
             to_item=_call,
             to_columns=_call_columns,
         )
@@ -172,15 +194,85 @@ class CallRepository(TriageRepository[Call]):
         return set((await self._session.execute(query)).scalars())
 
     async def add_all(self, new_calls: Sequence[Call]) -> None:
-        if new_calls:
-            await self._session.execute(_INSERT_CALL, [_call_columns(call) for call in new_calls])
+        if not new_calls:
+            return
+        # Calls whose gateway reports only their arrival have no lifecycle to write: the narrower rows keep the
+        # busiest intake path as fast as before lifecycles were kept.
+        keys = _ARRIVED_COLUMNS if all(call.phase is None for call in new_calls) else None
+        await self._session.execute(_INSERT_CALL, [_triage_columns(call, calls, keys) for call in new_calls])
 
     async def page_of_extension(
-        self, extension: str | None, *, state: ItemState | None, limit: int, cursor: str | None
+        self, extension: str | None, *, everyone: bool, state: ItemState | None, limit: int, cursor: str | None
     ) -> tuple[list[Call], str | None]:
-        """Every call, or (with an extension) those that reached it."""
-        where = [calls.c.extension == extension] if extension is not None else []
+        """Every call (``everyone``), or those that reached the extension and those that reached none."""
+        where = [] if everyone else [_of_extension(extension)]
         return await self.page(state=state, limit=limit, cursor=cursor, where=where)
+
+    def _saved_columns(self, item: Call) -> dict[str, Any]:
+        columns = _call_columns(item)
+        for column in (*CALL_LIFECYCLE_COLUMNS, *CALL_CALLBACK_COLUMNS):
+            del columns[column]
+        return columns
+
+    async def by_pbx_call_ids(self, pbx_call_ids: Collection[str]) -> dict[str, Call]:
+        query = select(calls).where(calls.c.pbx_call_id.in_(list(pbx_call_ids)))
+        return {call.pbx_call_id: call for call in await self._many(query)}
+
+    async def save_lifecycles(self, changed: Sequence[Call]) -> None:
+        """Writes what the PBX reported of these calls, in one statement."""
+        if changed:
+            rows = [{"call_id": call.id, **{c: getattr(call, c) for c in CALL_LIFECYCLE_COLUMNS}} for call in changed]
+            await self._session.execute(_UPDATE_CALL, rows)
+
+    async def waiting_for_callback(self, numbers: Collection[str]) -> list[Call]:
+        """The missed calls from these numbers not returned yet, held until the commit: whoever clears one first
+        (a call back, a person) is the one who did."""
+        query = select(calls).where(calls.c.contact_number.in_(list(numbers)), calls.c.callback_state == "waiting")
+        return await self._many(query.with_for_update())
+
+    async def answered_calls_to(self, numbers: Collection[str]) -> list[Call]:
+        """Outbound calls to these numbers that the customer answered."""
+        query = select(calls).where(
+            calls.c.contact_number.in_(list(numbers)),
+            calls.c.direction == "outbound",
+            calls.c.disposition == "answered",
+        )
+        return await self._many(query)
+
+    async def save_callbacks(self, cleared: Sequence[Call]) -> None:
+        """Writes the call back state of these calls, in one statement."""
+        if cleared:
+            rows = [{"call_id": call.id, **{c: getattr(call, c) for c in CALL_CALLBACK_COLUMNS}} for call in cleared]
+            await self._session.execute(_UPDATE_CALL, rows)
+
+    async def clear_callback(self, cleared: Call) -> bool:
+        """Writes a missed call marked done, unless it was cleared meanwhile (False then)."""
+        result = await self._session.execute(
+            update(calls)
+            .where(calls.c.id == cleared.id, calls.c.callback_state == "waiting")
+            .values(**{c: getattr(cleared, c) for c in CALL_CALLBACK_COLUMNS})
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    async def missed_page(
+        self, extension: str | None, *, everyone: bool, limit: int, cursor: str | None
+    ) -> tuple[list[Call], str | None]:
+        """Missed calls waiting for a call back, oldest first: every one (``everyone``), or those of the extension
+        and those that reached none."""
+        query = select(calls).where(calls.c.callback_state == "waiting")
+        if not everyone:
+            query = query.where(_of_extension(extension))
+        oldest = Segment(query, Keyset([calls.c.received_at, calls.c.id]))
+        rows, next_cursor = await keyset_page(self._session, [oldest], listing="missed", limit=limit, cursor=cursor)
+        return [_call(row) for row in rows], next_cursor
+
+
+def _of_extension(extension: str | None) -> ColumnElement[bool]:
+    """The calls a salesperson owns: those that reached their extension, and those that reached none (a queue, an
+    IVR), which every salesperson may take up."""
+    if extension is None:
+        return calls.c.extension.is_(None)
+    return or_(calls.c.extension == extension, calls.c.extension.is_(None))
 
 
 class EmailRepository(TriageRepository[Email]):
@@ -313,12 +405,8 @@ class KnownLeadRepository:
         latest = {lead.lead_id: lead for lead in leads}
         if not latest:
             return
-        dialect = self._session.get_bind().dialect.name
-        upsert = (postgresql if dialect == "postgresql" else sqlite).insert(known_leads)
         kept = [column.key for column in known_leads.c if column.key not in ("lead_id", "gone")]
-        statement = upsert.on_conflict_do_update(
-            index_elements=[known_leads.c.lead_id], set_={key: upsert.excluded[key] for key in kept}
-        )
+        statement = upsert(self._session, known_leads, key=["lead_id"], replaced=kept)
         rows = [
             {"lead_id": lead.lead_id, "gone": False, **{key: getattr(lead, key) for key in kept}}
             for lead in latest.values()
@@ -380,8 +468,10 @@ def _triage_fields(row: RowMapping) -> dict[str, Any]:
     return fields
 
 
-def _triage_columns(item: TriageItem, table: Table) -> dict[str, Any]:
-    columns = {column.key: getattr(item, column.key) for column in table.c if column.key not in _RETURNED_COLUMNS}
+def _triage_columns(item: TriageItem, table: Table, keys: Sequence[str] | None = None) -> dict[str, Any]:
+    """The item's row: every column of the table, or those of ``keys``."""
+    wanted = keys if keys is not None else [column.key for column in table.c]
+    columns = {key: getattr(item, key) for key in wanted if key not in _RETURNED_COLUMNS}
     columns["candidate_lead_ids"] = [str(i) for i in item.candidate_lead_ids]
     returned = item.returned
     values = (returned.reason, returned.lead_id, returned.detail, returned.at) if returned else (None,) * 4

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, Index, Integer, String, Table, Text, Uuid
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Index, Integer, String, Table, Text, Uuid
 
 from leadline.contracts.idempotency import idempotency_keys_table
 from leadline.contracts.sql import UtcDateTime, new_metadata
@@ -42,14 +42,55 @@ calls = Table(
     Column("decided_at", UtcDateTime()),
     Column("version", Integer, nullable=False),
     *_triage_columns("calls"),
+    # The customer's number (the caller's inbound, the called one outbound): what the call is matched by.
+    Column("contact_number", String(50), nullable=False),
+    # The lifecycle, as the PBX reports it (domain: Call). Written only by intake, never by a person's decision.
+    Column("phase", String(10)),
+    Column("answered_by", String(20)),
+    Column("answered_at", UtcDateTime()),
+    Column("ended_at", UtcDateTime()),
+    Column("duration_seconds", Integer),
+    Column("disposition", String(20)),
+    Column("recording_url", String(2000)),
+    Column("recording_id", String(200)),
+    # A missed inbound call waits for a call back (callback_state waiting) until one, or a person, clears it.
+    Column("callback_state", String(20)),
+    Column("callback_at", UtcDateTime()),
+    Column("callback_by", String(100)),
+    Column("callback_call_id", Uuid),
     # The triage list ("Ready" = state triage), newest first.
     Index("ix_calls_state_received_at", "state", "received_at"),
     # A salesperson's own calls.
     Index("ix_calls_extension", "extension"),
     # A manager's list of every call, newest first.
     Index("ix_calls_received_at_id", "received_at", "id"),
-    # Calls waiting for a lead with the caller's number, when such a lead appears.
-    Index("ix_calls_caller_number_state", "caller_number", "state"),
+    # Calls waiting for a lead with their number, when such a lead appears.
+    Index("ix_calls_contact_number_state", "contact_number", "state"),
+    # The missed calls waiting for a call back, oldest first; and those of a number, when it is called back.
+    Index("ix_calls_callback_state_received_at", "callback_state", "received_at"),
+    Index("ix_calls_contact_number_callback_state", "contact_number", "callback_state"),
+)
+
+# What a PBX reported of a call before anything said who calls whom (an answer without the parties, a recording):
+# kept until the call is registered, then applied to it in the order it came.
+early_call_events = Table(
+    "early_call_events",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    Column("pbx_call_id", String(200), nullable=False),
+    Column("event_type", String(200), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Index("ix_early_call_events_pbx_call_id", "pbx_call_id"),
+)
+
+# The sales team directory as the leads service publishes it (employee.changed.v1): whose PBX extension is whose.
+employees = Table(
+    "employees",
+    metadata,
+    Column("employee_id", String(100), primary_key=True),
+    Column("extension", String(20)),
+    Column("archived", Boolean, nullable=False),
+    Index("ix_employees_extension", "extension"),
 )
 
 emails = Table(
@@ -112,6 +153,8 @@ known_leads = Table(
     Column("email", String(320)),
     # Deleted, or merged into another: kept so that nothing is attached to it any more, whatever comes late.
     Column("gone", Boolean, nullable=False, default=False),
+    # Who may correct what was attached to it (besides managers); unknown for leads learnt before it was kept.
+    Column("salesperson_id", String(100)),
     Index("ix_known_leads_phone", "phone"),
     Index("ix_known_leads_email", "email"),
 )

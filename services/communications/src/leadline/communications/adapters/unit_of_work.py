@@ -3,6 +3,7 @@ from leadline.communications.adapters.repository import (
     EmailRepository,
     KnownLeadRepository,
 )
+from leadline.communications.adapters.telephony import EarlyCallEventRepository, EmployeeRepository
 from leadline.contracts.db import UnitOfWork
 
 
@@ -11,3 +12,5 @@ class CommunicationsUnitOfWork(UnitOfWork):
         self.calls = CallRepository(self.session)
         self.emails = EmailRepository(self.session)
         self.known_leads = KnownLeadRepository(self.session)
+        self.early_call_events = EarlyCallEventRepository(self.session)
+        self.employees = EmployeeRepository(self.session)

@@ -13,11 +13,14 @@ from uuid import UUID
 from leadline.contracts.auth import Principal
 from leadline.contracts.errors import Conflict, Forbidden, RuleViolation
 from leadline.contracts.events import MailAttachment, Mailbox
+from leadline.contracts.events.communications import CallPhase
+from leadline.contracts.events.gateway import Direction, Disposition
 from leadline.contracts.phone import InvalidPhoneNumber, to_e164
 
 ItemState = Literal["triage", "attached", "lead_requested", "ignored"]
 CallState = ItemState
-ReturnReason = Literal["lead_deleted", "lead_request_refused", "lead_request_cancelled"]
+ReturnReason = Literal["lead_deleted", "lead_request_refused", "lead_request_cancelled", "detached"]
+CallbackState = Literal["waiting", "called_back", "marked_done"]
 # A request that came back unanswered may be sent again, for the same lead id: should the first one still
 # create the lead, the item takes it (see TriageRepository.awaiting_lead) rather than a second lead appearing.
 RETRYABLE: frozenset[ReturnReason] = frozenset({"lead_request_refused", "lead_request_cancelled"})
@@ -67,6 +70,7 @@ class KnownLead:
     closed: bool
     created_at: datetime
     email: str | None = None  # lower case, as the leads service stores it
+    salesperson_id: str | None = None
     # The other phones and addresses it is known by: those of the leads merged into it.
     other_phones: frozenset[str] = frozenset()
     other_emails: frozenset[str] = frozenset()
@@ -108,9 +112,15 @@ def match_contact(same_contact: Iterable[KnownLead]) -> Match:
     return Match("triage")
 
 
-def match_call(caller_number: str, known_leads: Iterable[KnownLead]) -> Match:
-    """Which lead an inbound call belongs to, judged only by the caller's (normalised) number."""
-    return match_contact(lead for lead in known_leads if lead.has_phone(caller_number))
+def match_call(contact_number: str, known_leads: Iterable[KnownLead]) -> Match:
+    """Which lead a call belongs to, judged only by the customer's (normalised) number: the caller's of an inbound
+    call, the called one of an outbound call."""
+    return match_contact(lead for lead in known_leads if lead.has_phone(contact_number))
+
+
+def contact_of(direction: Direction, caller_number: str, called_number: str) -> str:
+    """The customer's side of a call, as the PBX wrote it: who called in, or who was called."""
+    return caller_number if direction == "inbound" else called_number
 
 
 def match_email(
@@ -290,29 +300,79 @@ class Call(TriageItem):
     pbx_call_id: str
     caller_number: str
     called_number: str
-    extension: str | None
-    direction: str
-    received_at: datetime
+    extension: str | None  # the extension it rang, or the one that answered it (domain.lifecycle)
+    direction: Direction
+    received_at: datetime  # when it started
+    contact_number: str  # the customer's number: the caller's inbound, the called one outbound (E.164 if it can be)
+    # The lifecycle as the PBX reported it (domain.lifecycle); phase None: its gateway says only that it arrived.
+    phase: CallPhase | None = None
+    answered_by: str | None = None
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    duration_seconds: int | None = None
+    disposition: Disposition | None = None
+    recording_url: str | None = None
+    recording_id: str | None = None
+    # A missed inbound call waits for a call back; an answered call back to its number, or a person, clears it.
+    callback_state: CallbackState | None = None
+    callback_at: datetime | None = None
+    callback_by: str | None = None
+    callback_call_id: UUID | None = None
 
     @property
     def contact(self) -> str:
-        return self.caller_number
+        return self.contact_number
 
     def with_lead_requested(self, lead_id: UUID, name: str, *, by: str, at: datetime) -> Self:
         self._ensure_in_triage()
-        if not is_e164(self.caller_number):
-            # The lead is created with the caller's number as its phone; the leads service would
+        if not is_e164(self.contact_number):
+            # The lead is created with the customer's number as its phone; the leads service would
             # refuse this one, leaving the call waiting for a lead that never comes.
+            field = "caller_number" if self.direction == "inbound" else "called_number"
             raise RuleViolation(
-                f"{self.caller_number!r} is not a phone number, so no lead can be created from this call",
-                rule="caller_number_not_a_phone",
-                field="caller_number",
+                f"{self.contact_number!r} is not a phone number, so no lead can be created from this call",
+                rule=f"{field}_not_a_phone",
+                field=field,
             )
         return super().with_lead_requested(lead_id, name, by=by, at=at)
 
     def may_be_handled_by(self, user: Principal) -> bool:
-        """A salesperson triages the calls that reached their own PBX extension."""
-        return user.extension is not None and self.extension == user.extension
+        """A salesperson triages the calls that reached their own PBX extension, and those that reached none (a queue,
+        an IVR: anyone of the team may take them up). ``user.extension`` is the directory's (domain.directory)."""
+        return self.extension is None or (user.extension is not None and self.extension == user.extension)
+
+    def detached(self, *, by: str, at: datetime) -> Self:
+        """Taken off the lead it was attached to, wrongly: back in triage for another decision."""
+        self._ensure_attached()
+        assert self.lead_id is not None
+        returned = Returned("detached", self.lead_id, f"detached by {by}", at)
+        return replace(
+            self,
+            state="triage",
+            lead_id=None,
+            candidate_lead_ids=(),
+            decided_by=None,
+            decided_at=None,
+            returned=returned,
+            version=self.version + 1,
+        )
+
+    def moved_to(self, lead_id: UUID, *, by: str, at: datetime) -> Self:
+        """Taken off the lead it was attached to, wrongly, and attached to the right one: a person's decision."""
+        self._ensure_attached()
+        if lead_id == self.lead_id:
+            raise Conflict(
+                f"call {self.id} is attached to lead {lead_id} already", rule="call_already_there", field="lead_id"
+            )
+        return self._decided("attached", lead_id, by=by, at=at)
+
+    def _ensure_attached(self) -> None:
+        if self.state != "attached":
+            raise Conflict(
+                f"call {self.id} is not attached to a lead (it is {self._state_text})",
+                rule="call_not_attached",
+                field="state",
+            )
 
 
 @dataclass(frozen=True, kw_only=True)

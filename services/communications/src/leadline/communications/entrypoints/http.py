@@ -11,11 +11,14 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
-from leadline.communications.domain.model import Call, Email, ItemState, ReturnReason
+from leadline.communications.domain.model import Call, CallbackState, Email, ItemState, ReturnReason
+from leadline.communications.entrypoints.dependencies import CallUser
 from leadline.communications.service import use_cases
 from leadline.communications.service.commands import Attach, RequestLead
 from leadline.contracts.errors import RuleViolation
 from leadline.contracts.events import MailAttachment, Mailbox
+from leadline.contracts.events.communications import CallPhase
+from leadline.contracts.events.gateway import Direction, Disposition
 from leadline.contracts.fields import IN_DIGITS, QueryBool
 from leadline.contracts.http import (
     PROBLEM_RESPONSES,
@@ -41,7 +44,8 @@ class ReturnedOut(BaseModel):
     reason: ReturnReason = Field(
         description="lead_deleted: the lead it was attached to was deleted; lead_request_refused: the leads service "
         "would not create the lead asked for (`detail` says why: mend it and retry); lead_request_cancelled: a person "
-        "cancelled the request (it can be retried)."
+        "cancelled the request (it can be retried); detached: a person took it off the lead it was attached to "
+        "(calls)."
     )
     lead_id: UUID = Field(description="The lead it left, or the one asked for.")
     detail: str
@@ -86,6 +90,19 @@ CALL_EXAMPLE: dict[str, Any] = {
     "decided_at": None,
     "requested_name": None,
     "returned": None,
+    "contact_number": "+48601234567",
+    "phase": "ended",
+    "answered_by": None,
+    "answered_at": None,
+    "ended_at": "2026-11-24T09:12:40Z",
+    "duration_seconds": 0,
+    "disposition": "missed",
+    "recording_url": None,
+    "recording_id": None,
+    "callback_state": "waiting",
+    "callback_at": None,
+    "callback_by": None,
+    "callback_call_id": None,
 }
 EMAIL_EXAMPLE: dict[str, Any] = {
     "id": "5b0c2a4e-8a51-4c1e-9d5e-2f1f2c7d8a10",
@@ -131,9 +148,12 @@ class CallOut(BaseModel):
     pbx_call_id: str
     caller_number: str = Field(description="E.164 when the number could be read as one, else as the PBX sent it.")
     called_number: str
-    extension: str | None
-    direction: str
-    received_at: datetime
+    extension: str | None = Field(
+        description="The extension it rang (null: it reached none, e.g. it waited in a queue or an IVR: every "
+        "salesperson sees it), or the one that answered it; outbound, the one that placed it."
+    )
+    direction: Direction
+    received_at: datetime = Field(description="When it started.")
     state: ItemState = Field(description=STATE_DESCRIPTION)
     lead_id: UUID | None
     candidate_lead_ids: list[UUID] = Field(description="Equally good open leads, when the match was ambiguous.")
@@ -141,6 +161,28 @@ class CallOut(BaseModel):
     decided_at: datetime | None
     requested_name: str | None = Field(description="The name of the lead asked for from it, if one was.")
     returned: ReturnedOut | None
+    contact_number: str = Field(
+        description="The customer's number, which the call is matched to leads by: the caller's inbound, the called "
+        "one outbound (E.164 when it could be read as one)."
+    )
+    phase: CallPhase | None = Field(
+        description="How far the call got, as the PBX reported it; null when its gateway reports only that it arrived."
+    )
+    answered_by: str | None = Field(description="The extension that answered.")
+    answered_at: datetime | None
+    ended_at: datetime | None
+    duration_seconds: int | None = Field(description="Talk time, once it ended.")
+    disposition: Disposition | None = Field(description="How it ended.")
+    recording_url: str | None = Field(description="Where the recording is, when the gateway gave a URL.")
+    recording_id: str | None = Field(description="The gateway's id of the recording, when it gave one.")
+    callback_state: CallbackState | None = Field(
+        description="waiting: an inbound call nobody answered, on its owner's list of missed calls; called_back: an "
+        "answered call back to the number returned it (`callback_call_id`); marked_done: a person cleared it "
+        "(`callback_by`). Null for the other calls."
+    )
+    callback_at: datetime | None = Field(description="When the call back started, or the person cleared it.")
+    callback_by: str | None
+    callback_call_id: UUID | None
 
     @classmethod
     def of(cls, call: Call) -> CallOut:
@@ -173,7 +215,7 @@ def _state_filter(state: ItemState | None, ready: bool) -> ItemState | None:
 @router.get("/calls", response_model=CallPage, summary="Calls, newest received first", tags=["calls"])
 async def list_calls(
     uow: UnitOfWork,
-    user: CurrentUser,
+    user: CallUser,
     state: ItemState | None = None,
     ready: Ready = False,
     limit: Limit = 50,
@@ -187,7 +229,7 @@ async def list_calls(
 
 
 @router.get("/calls/{call_id}", response_model=CallOut, summary="One call", tags=["calls"])
-async def get_call(call_id: UUID, user: CurrentUser, uow: UnitOfWork) -> CallOut:
+async def get_call(call_id: UUID, user: CallUser, uow: UnitOfWork) -> CallOut:
     async with uow:
         call = await use_cases.get_item(uow.calls, call_id, user)
     return CallOut.of(call)
@@ -204,7 +246,7 @@ async def get_call(call_id: UUID, user: CurrentUser, uow: UnitOfWork) -> CallOut
     "once the lead exists, or comes back to triage with the reason if the leads service refuses it.",
 )
 async def create_lead(
-    call_id: UUID, body: LeadRequest, user: CurrentUser, uow: UnitOfWork, idempotency: Idempotency
+    call_id: UUID, body: LeadRequest, user: CallUser, uow: UnitOfWork, idempotency: Idempotency
 ) -> Response:
     async def request() -> tuple[CallOut, dict[str, str]]:
         call = await use_cases.request_lead_from_call(uow, RequestLead(call_id, body.name), user)
@@ -234,9 +276,7 @@ CANCEL_DESCRIPTION = (
     description=RETRY_DESCRIPTION.format(kind="call"),
     tags=["calls"],
 )
-async def retry_call_lead_request(
-    call_id: UUID, user: CurrentUser, uow: UnitOfWork, idempotency: Idempotency
-) -> Response:
+async def retry_call_lead_request(call_id: UUID, user: CallUser, uow: UnitOfWork, idempotency: Idempotency) -> Response:
     async def request() -> tuple[CallOut, dict[str, str]]:
         return CallOut.of(await use_cases.retry_lead_request(uow, uow.calls, call_id, user)), {}
 
@@ -250,7 +290,7 @@ async def retry_call_lead_request(
     description=CANCEL_DESCRIPTION.format(kind="call"),
     tags=["calls"],
 )
-async def cancel_call_lead_request(call_id: UUID, user: CurrentUser, uow: UnitOfWork) -> CallOut:
+async def cancel_call_lead_request(call_id: UUID, user: CallUser, uow: UnitOfWork) -> CallOut:
     async with uow:
         call = await use_cases.cancel_lead_request(uow, uow.calls, call_id, user)
         await uow.commit()
@@ -263,7 +303,7 @@ async def cancel_call_lead_request(call_id: UUID, user: CurrentUser, uow: UnitOf
     summary="Attach a call in triage to a chosen lead",
     tags=["calls"],
 )
-async def attach(call_id: UUID, body: Attachment, user: CurrentUser, uow: UnitOfWork) -> CallOut:
+async def attach(call_id: UUID, body: Attachment, user: CallUser, uow: UnitOfWork) -> CallOut:
     async with uow:
         call = await use_cases.attach(uow, uow.calls, Attach(call_id, body.lead_id), user)
         await uow.commit()
@@ -271,7 +311,7 @@ async def attach(call_id: UUID, body: Attachment, user: CurrentUser, uow: UnitOf
 
 
 @router.post("/calls/{call_id}/ignore", response_model=CallOut, summary="Ignore a call in triage", tags=["calls"])
-async def ignore_call(call_id: UUID, user: CurrentUser, uow: UnitOfWork) -> CallOut:
+async def ignore_call(call_id: UUID, user: CallUser, uow: UnitOfWork) -> CallOut:
     """Not sales related: the call leaves the Ready list. `unignore` puts it back."""
     async with uow:
         call = await use_cases.ignore(uow, uow.calls, call_id, user)
@@ -280,7 +320,7 @@ async def ignore_call(call_id: UUID, user: CurrentUser, uow: UnitOfWork) -> Call
 
 
 @router.post("/calls/{call_id}/unignore", response_model=CallOut, summary="Undo ignoring a call", tags=["calls"])
-async def unignore_call(call_id: UUID, user: CurrentUser, uow: UnitOfWork) -> CallOut:
+async def unignore_call(call_id: UUID, user: CallUser, uow: UnitOfWork) -> CallOut:
     async with uow:
         call = await use_cases.unignore(uow, uow.calls, call_id, user)
         await uow.commit()

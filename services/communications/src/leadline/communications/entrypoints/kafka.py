@@ -5,18 +5,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
-from leadline.communications.service import intake, use_cases
+from leadline.communications.domain.lifecycle import PbxReport
+from leadline.communications.service import intake, lifecycle, telephony, use_cases
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import (
     CallReceivedV1,
     EmailReceivedV1,
+    EmployeeChangedV1,
     Event,
+    LeadAssignedV1,
     LeadCreatedV1,
     LeadDeletedV1,
     LeadMergedV1,
     LeadRequestRefusedV1,
     LeadStatusChangedV1,
     LeadUpdatedV1,
+    PbxCallAnsweredV1,
+    PbxCallEndedV1,
+    PbxCallRingingV1,
+    PbxRecordingAvailableV1,
 )
 from leadline.contracts.messaging.consumer import Handler, Together
 
@@ -27,8 +34,17 @@ def handlers(phone_region: str) -> dict[type[Event], Handler]:
     ) -> None:
         await intake.register_calls(uow, received, phone_region=phone_region)
 
+    async def on_reports(uow: CommunicationsUnitOfWork, reports: Sequence[tuple[PbxReport, Envelope]]) -> None:
+        await lifecycle.take_in_reports(uow, reports, phone_region=phone_region)
+
+    # One handler object for the four kinds of report lets a run of them, of one call or many, apply together.
+    reports = Together(on_reports)
     return {
         CallReceivedV1: Together(on_calls_received),
+        PbxCallRingingV1: reports,
+        PbxCallAnsweredV1: reports,
+        PbxCallEndedV1: reports,
+        PbxRecordingAvailableV1: reports,
         EmailReceivedV1: intake.register_email,
         LeadCreatedV1: Together(use_cases.remember_leads),
         LeadUpdatedV1: use_cases.lead_updated,
@@ -36,4 +52,6 @@ def handlers(phone_region: str) -> dict[type[Event], Handler]:
         LeadMergedV1: use_cases.lead_merged,
         LeadDeletedV1: use_cases.lead_deleted,
         LeadRequestRefusedV1: use_cases.lead_request_refused,
+        LeadAssignedV1: telephony.lead_assigned,
+        EmployeeChangedV1: Together(telephony.employees_changed),
     }

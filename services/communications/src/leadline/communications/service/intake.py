@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
-from leadline.communications.domain.model import Call, Email, match_call, match_email, normalised_number
+from leadline.communications.domain.model import Call, Email, match_email
+from leadline.communications.service.calls import contact_number, new_call, registered
 from leadline.communications.service.use_cases import follow_thread
 from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import CallReceivedV1, CallRegisteredV1, EmailReceivedV1, EmailRegisteredV1, Event
+from leadline.contracts.events import CallReceivedV1, EmailReceivedV1, EmailRegisteredV1, Event
 
 
 async def register_calls(
@@ -21,51 +22,38 @@ async def register_calls(
     *,
     phone_region: str,
 ) -> None:
-    """Stores the calls a PBX saw and matches each to a lead, a gateway's batch at a time: one query for the
-    calls already stored, one for the leads with the callers' numbers, one insert each for the calls and
-    their events. Gateways retry, and a retry carries the same PBX call id: it finds the call stored (earlier,
-    or earlier in the batch) and has no further effect."""
+    """Stores the calls a PBX saw and matches each to a lead (by the customer's number: the caller's inbound, the
+    called one outbound), a gateway's batch at a time: one query for the calls already stored, one for the leads with
+    the customers' numbers, one insert each for the calls and their events. Gateways retry, and a retry carries the
+    same PBX call id: it finds the call stored (earlier, or earlier in the batch) and has no further effect.
+    Gateways that report the whole lifecycle come in through service.lifecycle instead."""
     seen = await uow.calls.stored_pbx_call_ids({event.pbx_call_id for event, _ in received})
-    numbers = {event.pbx_call_id: normalised_number(event.caller_number, phone_region) for event, _ in received}
+    numbers = {
+        event.pbx_call_id: contact_number(event.direction, event.caller_number, event.called_number, phone_region)
+        for event, _ in received
+    }
     leads_by_phone = await uow.known_leads.with_phones(set(numbers.values()))
     calls: list[Call] = []
-    registered: list[tuple[Event, Envelope | None]] = []
+    registrations: list[tuple[Event, Envelope | None]] = []
     for event, envelope in received:
         if event.pbx_call_id in seen:
             continue
         seen.add(event.pbx_call_id)
-        caller_number = numbers[event.pbx_call_id]
-        match = match_call(caller_number, leads_by_phone.get(caller_number, ()))
-        call = Call(
-            id=uuid.uuid4(),
+        call, match = new_call(
             pbx_call_id=event.pbx_call_id,
-            caller_number=caller_number,
+            direction=event.direction,
+            caller_number=event.caller_number,
             called_number=event.called_number,
             extension=event.extension,
-            direction=event.direction,
             received_at=event.received_at,
-            state=match.state,
-            lead_id=match.lead_id,
-            candidate_lead_ids=match.candidate_lead_ids,
+            contact=numbers[event.pbx_call_id],
+            phone_region=phone_region,
+            leads_by_phone=leads_by_phone,
         )
         calls.append(call)
-        registered.append(
-            (
-                CallRegisteredV1(
-                    call_id=call.id,
-                    pbx_call_id=call.pbx_call_id,
-                    caller_number=call.caller_number,
-                    extension=call.extension,
-                    received_at=call.received_at,
-                    state=match.state,
-                    lead_id=call.lead_id,
-                    candidate_lead_ids=list(call.candidate_lead_ids),
-                ),
-                envelope,
-            )
-        )
+        registrations.append((registered(call, match), envelope))
     await uow.calls.add_all(calls)
-    await uow.outbox.add_all(registered)
+    await uow.outbox.add_all(registrations)
 
 
 async def register_email(uow: CommunicationsUnitOfWork, event: EmailReceivedV1, envelope: Envelope) -> None:

@@ -89,6 +89,7 @@ def _known(event: LeadCreatedV1) -> KnownLead:
         closed=event.closed,
         created_at=event.created_at,
         email=event.email.lower() if event.email else None,
+        salesperson_id=event.salesperson_id,
     )
 
 
@@ -352,12 +353,11 @@ async def list_calls(
     limit: int,
     cursor: str | None,
 ) -> tuple[list[Call], str | None]:
-    """Newest received first: every call for a manager, a salesperson's own extension's otherwise."""
-    if user.is_manager:
-        return await uow.calls.page_of_extension(None, state=state, limit=limit, cursor=cursor)
-    if user.extension is None:
-        return [], None  # a salesperson without an extension has no calls to triage
-    return await uow.calls.page_of_extension(user.extension, state=state, limit=limit, cursor=cursor)
+    """Newest received first: every call for a manager; a salesperson's own extension's otherwise, and those that
+    reached no extension (a queue, an IVR), which any salesperson may take up."""
+    return await uow.calls.page_of_extension(
+        user.extension, everyone=user.is_manager, state=state, limit=limit, cursor=cursor
+    )
 
 
 async def list_emails(

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import RowMapping, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadline.leads.adapters.tables import lead_links
+from leadline.contracts.events import CallFacts
+from leadline.contracts.sql import upsert
+from leadline.leads.adapters.tables import call_facts, lead_links
 from leadline.leads.domain.links import MERGED_LEAD, DocumentFacts, LeadLink, LinkKind
 
 
@@ -36,13 +37,15 @@ class LinkRepository:
         latest = {(link.kind, link.item_id): link for link in links}
         if not latest:
             return
-        dialect = self._session.get_bind().dialect.name
-        upsert = (postgresql if dialect == "postgresql" else sqlite).insert(lead_links)
-        statement = upsert.on_conflict_do_update(
-            index_elements=[lead_links.c.kind, lead_links.c.item_id],
-            set_={column: upsert.excluded[column] for column in ("lead_id", "label", "linked_at", "document")},
+        statement = upsert(
+            self._session, lead_links, key=["kind", "item_id"], replaced=["lead_id", "label", "linked_at", "document"]
         )
         await self._session.execute(statement, [_row(link) for link in latest.values()])
+
+    async def get(self, kind: LinkKind, item_id: str) -> LeadLink | None:
+        query = select(lead_links).where(lead_links.c.kind == kind, lead_links.c.item_id == item_id)
+        row = (await self._session.execute(query)).mappings().first()
+        return _link(row) if row else None
 
     async def of(self, lead_id: UUID) -> list[LeadLink]:
         """Oldest link first."""
@@ -81,6 +84,27 @@ class LinkRepository:
 
     async def remove_of(self, lead_id: UUID) -> None:
         await self._session.execute(delete(lead_links).where(lead_links.c.lead_id == lead_id))
+
+
+class CallFactsRepository:
+    """What communications last said of each call (CallFacts), for the cards of the leads they are linked to."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def put_all(self, facts: Mapping[str, CallFacts]) -> None:
+        """The facts of these calls (by call id) as they are now."""
+        if facts:
+            statement = upsert(self._session, call_facts, key=["call_id"], replaced=["facts"])
+            rows = [{"call_id": call_id, "facts": fact.model_dump(mode="json")} for call_id, fact in facts.items()]
+            await self._session.execute(statement, rows)
+
+    async def of(self, call_ids: Collection[str]) -> dict[str, CallFacts]:
+        if not call_ids:
+            return {}
+        query = select(call_facts).where(call_facts.c.call_id.in_(list(call_ids)))
+        rows = (await self._session.execute(query)).mappings()
+        return {row["call_id"]: CallFacts.model_validate(row["facts"]) for row in rows}
 
 
 def _row(link: LeadLink) -> dict[str, Any]:

@@ -239,6 +239,15 @@ lead_links = Table(
     Index("ix_lead_links_lead_id", "lead_id"),
 )
 
+# What the PBX reported of each call, as communications' call events last said it (whether or not the call is linked
+# yet): the lead card shows a linked call's direction, how far it got, its duration and its recording from it.
+call_facts = Table(
+    "call_facts",
+    metadata,
+    Column("call_id", String(100), primary_key=True),
+    Column("facts", JSON, nullable=False),
+)
+
 # The order of cards inside a kanban column, per user.
 card_positions = Table(
     "card_positions",

@@ -2,7 +2,7 @@ from leadline.contracts.db import UnitOfWork
 from leadline.leads.adapters.board_totals import BoardTotals
 from leadline.leads.adapters.card_positions import CardPositions
 from leadline.leads.adapters.deals_repository import DealRepository
-from leadline.leads.adapters.links_repository import LinkRepository
+from leadline.leads.adapters.links_repository import CallFactsRepository, LinkRepository
 from leadline.leads.adapters.queries import LeadQueries
 from leadline.leads.adapters.reference_repository import (
     EmployeeRepository,
@@ -25,6 +25,7 @@ class LeadsUnitOfWork(UnitOfWork):
         self.settings = SettingsRepository(self.session)
         self.history = HistoryRepository(self.session)
         self.links = LinkRepository(self.session)
+        self.call_facts = CallFactsRepository(self.session)
         self.deals = DealRepository(self.session)
         self.queries = LeadQueries(self.session)
         self.card_positions = CardPositions(self.session)

@@ -53,11 +53,11 @@ class LeadLink:
         return self.kind in KINDS_THAT_KEEP_A_LEAD
 
 
-def call_label(caller_number: str | None, received_at: datetime | None, call_id: UUID) -> str:
-    """How a call reads in a lead's card: who called and when (UTC)."""
-    if caller_number is None or received_at is None:
+def call_label(number: str | None, received_at: datetime | None, call_id: UUID, *, outbound: bool = False) -> str:
+    """How a call reads in a lead's card: who called (or, outbound, who was called) and when (UTC)."""
+    if number is None or received_at is None:
         return f"Call {call_id}"  # attached by an older communications release, which did not say
-    return f"{caller_number}, {received_at:%Y-%m-%d %H:%M} UTC"
+    return f"{'to ' if outbound else ''}{number}, {received_at:%Y-%m-%d %H:%M} UTC"
 
 
 def email_label(sender: str, subject_line: str, sent_at: datetime) -> str:

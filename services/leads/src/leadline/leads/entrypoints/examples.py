@@ -106,12 +106,23 @@ CARD: dict[str, Any] = {
             "id": "5b1e2d3c-4a5f-4b6e-8d7c-9f0a1b2c3d4e",
             "label": "+48601234567, 2026-11-24 09:12 UTC",
             "linked_at": "2026-11-24T09:12:00Z",
+            "call": {
+                "direction": "inbound",
+                "contact_number": "+48601234567",
+                "phase": "ended",
+                "disposition": "answered",
+                "duration_seconds": 312,
+                "answered_by": "101",
+                "recording_url": "https://pbx.example/recordings/5b1e2d3c.mp3",
+                "recording_id": None,
+            },
         },
         {
             "kind": "email",
             "id": "6c2f3e4d-5b6a-4c7f-9e8d-0a1b2c3d4e5f",
             "label": "jan.kowalski@kowalski-meble.pl, Desks for 40 people, 2026-11-24 08:55 UTC",
             "linked_at": "2026-11-24T08:55:00Z",
+            "call": None,
         },
     ],
     "documents": [

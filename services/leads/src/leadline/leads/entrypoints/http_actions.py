@@ -11,6 +11,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Header, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from leadline.contracts.events import CallFacts
 from leadline.contracts.http import (
     PROBLEM_JSON,
     PROBLEM_RESPONSES,
@@ -69,6 +70,13 @@ class LinkOut(LinkedItem):
         return cls(kind=link.kind, id=link.item_id, label=link.label, linked_at=link.linked_at)
 
 
+class CommunicationLinkOut(LinkOut):
+    call: CallFacts | None = Field(
+        description="A call's direction, how far it got, how it ended, its talk time and its recording, as the PBX "
+        "reported them; null for an e-mail (and for a call communications said nothing of yet)."
+    )
+
+
 class DocumentFieldsOut(BaseModel):
     """What the card shows of an order or invoice."""
 
@@ -125,7 +133,7 @@ class LeadCardOut(LeadOut):
 
     partner: PartnerSummaryOut | None
     history: list[HistoryEntry]
-    communications: list[LinkOut] = Field(description="Linked calls and e-mails, oldest first.")
+    communications: list[CommunicationLinkOut] = Field(description="Linked calls and e-mails, oldest first.")
     documents: list[DocumentLinkOut] = Field(description="Linked orders and invoices, oldest first.")
     deals: list[DealOut]
     actions: CardActionsOut = Field(description="Show or hide each button from `allowed`; `reason` says why not.")
@@ -200,7 +208,10 @@ async def lead_card(lead_id: UUID, user: CurrentUser, uow: UnitOfWork, response:
         **LeadOut.of(found.lead).model_dump(),
         partner=PartnerSummaryOut.model_validate(found.partner, from_attributes=True) if found.partner else None,
         history=[HistoryEntry.model_validate(dict(entry)) for entry in found.history],
-        communications=[LinkOut.of(link) for link in found.communications],
+        communications=[
+            CommunicationLinkOut(**LinkOut.of(link).model_dump(), call=found.call_facts.get(link.item_id))
+            for link in found.communications
+        ],
         documents=[DocumentLinkOut.of(link) for link in found.documents],
         deals=[DealOut.of(deal) for deal in found.deals],
         actions=CardActionsOut.model_validate(found.actions, from_attributes=True),

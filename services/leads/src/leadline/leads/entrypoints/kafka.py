@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import (
+    CallAnsweredV1,
     CallAttachedV1,
+    CallDetachedV1,
+    CallEndedV1,
     CallLeadRequestedV1,
+    CallMovedV1,
+    CallRecordingAvailableV1,
     CallRegisteredV1,
     CallReturnedToTriageV1,
     EmailAttachedV1,
@@ -38,6 +43,11 @@ def handlers(phone_region: str) -> dict[type[Event], Handler]:
         CallLeadRequestedV1: on_lead_requested,
         CallRegisteredV1: communications_linked,
         CallAttachedV1: communications_linked,
+        CallMovedV1: communications_linked,
+        CallAnsweredV1: communications_linked,
+        CallEndedV1: communications_linked,
+        CallRecordingAvailableV1: communications_linked,
+        CallDetachedV1: links.call_detached,
         CallReturnedToTriageV1: links.communication_returned("call"),
         EmailLeadRequestedV1: on_lead_requested,
         EmailRegisteredV1: communications_linked,

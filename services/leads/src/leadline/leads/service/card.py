@@ -8,6 +8,7 @@ from uuid import UUID
 from sqlalchemy import RowMapping
 
 from leadline.contracts.auth import Principal
+from leadline.contracts.events import CallFacts
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.card import CardActions, available_actions
 from leadline.leads.domain.deals import Deal
@@ -23,6 +24,7 @@ class LeadCard:
     partner: Partner | None
     history: list[RowMapping]
     communications: list[LeadLink]  # calls and e-mails
+    call_facts: dict[str, CallFacts]  # of the calls among them, by call id
     documents: list[LeadLink]  # orders and invoices
     deals: list[Deal]
     actions: CardActions
@@ -31,11 +33,13 @@ class LeadCard:
 async def lead_card(uow: LeadsUnitOfWork, lead_id: UUID, user: Principal) -> LeadCard:
     lead = await get_lead(uow, lead_id)
     links = await uow.links.of(lead.id)
+    communications = [link for link in links if link.kind in COMMUNICATION_KINDS]
     return LeadCard(
         lead=lead,
         partner=await uow.partners.get(lead.partner_id) if lead.partner_id else None,
         history=await uow.history.of(lead.id),
-        communications=[link for link in links if link.kind in COMMUNICATION_KINDS],
+        communications=communications,
+        call_facts=await uow.call_facts.of([link.item_id for link in communications if link.kind == "call"]),
         documents=[link for link in links if link.kind in DOCUMENT_KINDS],
         deals=await uow.deals.of(lead.id),
         actions=available_actions(lead, user, await uow.reference.load(), await uow.settings.all()),

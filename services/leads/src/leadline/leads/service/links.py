@@ -28,7 +28,12 @@ from uuid import UUID
 
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import (
+    CallAnsweredV1,
     CallAttachedV1,
+    CallDetachedV1,
+    CallEndedV1,
+    CallMovedV1,
+    CallRecordingAvailableV1,
     CallRegisteredV1,
     DocumentSummary,
     EmailAttachedV1,
@@ -38,27 +43,46 @@ from leadline.contracts.events import (
 from leadline.contracts.messaging.consumer import EventHandler, Together
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.links import DocumentFacts, LeadLink, LinkKind, call_label, email_label
+from leadline.leads.domain.model import FieldChange
 
 log = logging.getLogger(__name__)
 
 
-async def communications_linked(
-    uow: LeadsUnitOfWork,
-    events: Sequence[tuple[CallRegisteredV1 | CallAttachedV1 | EmailRegisteredV1 | EmailAttachedV1, Envelope]],
-) -> None:
+CommunicationEvent = (
+    CallRegisteredV1
+    | CallAttachedV1
+    | CallMovedV1
+    | CallAnsweredV1
+    | CallEndedV1
+    | CallRecordingAvailableV1
+    | EmailRegisteredV1
+    | EmailAttachedV1
+)
+# The events that say what the PBX reported of a call, as communications' intake knows it now: the latest is all of it.
+_CALL_FACTS = (CallRegisteredV1, CallAnsweredV1, CallEndedV1, CallRecordingAvailableV1)
+
+
+async def communications_linked(uow: LeadsUnitOfWork, events: Sequence[tuple[CommunicationEvent, Envelope]]) -> None:
     """Calls and e-mails communications attached to leads, a batch at a time: on arrival (matched by number,
-    thread or sender) or later (by a person, or once their lead appeared). One left in triage waits."""
+    thread or sender) or later (by a person, or once their lead appeared), or moved from another lead. One left in
+    triage waits. And what the PBX reported of each call, for the cards of the leads it is (or will be) linked to."""
+    await uow.call_facts.put_all(
+        {str(event.call_id): event.call for event, _ in events if isinstance(event, _CALL_FACTS) and event.call}
+    )
     await _link_all(uow, [link for event, _ in events if (link := _communication_link(event)) is not None])
+    for event, _ in events:
+        if isinstance(event, CallMovedV1):
+            await _moved(uow, event)
 
 
-def _communication_link(
-    event: CallRegisteredV1 | CallAttachedV1 | EmailRegisteredV1 | EmailAttachedV1,
-) -> LeadLink | None:
+def _communication_link(event: CommunicationEvent) -> LeadLink | None:
     match event:
         case CallRegisteredV1(state="attached", lead_id=UUID() as lead_id):
             return _call(event, lead_id, linked_at=event.received_at)
         case CallAttachedV1():
             return _call(event, event.lead_id, linked_at=event.attached_at)
+        case CallMovedV1():
+            return _call(event, event.lead_id, linked_at=event.moved_at)
         case EmailRegisteredV1(state="attached", lead_id=UUID() as lead_id):
             return _email(event, lead_id, linked_at=event.sent_at)
         case EmailAttachedV1():
@@ -66,9 +90,37 @@ def _communication_link(
     return None
 
 
-def _call(event: CallRegisteredV1 | CallAttachedV1, lead_id: UUID, *, linked_at: datetime) -> LeadLink:
-    label = call_label(event.caller_number, event.received_at, event.call_id)
+def _call(event: CallRegisteredV1 | CallAttachedV1 | CallMovedV1, lead_id: UUID, *, linked_at: datetime) -> LeadLink:
+    facts = event.call
+    number = facts.contact_number if facts else event.caller_number
+    label = call_label(
+        number, event.received_at, event.call_id, outbound=facts is not None and facts.direction == "outbound"
+    )
     return LeadLink("call", str(event.call_id), lead_id, label, linked_at)
+
+
+async def _moved(uow: LeadsUnitOfWork, event: CallMovedV1) -> None:
+    """Both leads' histories say a call was moved, wrongly attached to the one and now to the other."""
+    label = _call(event, event.lead_id, linked_at=event.moved_at).label
+    existing = await uow.leads.existing({event.from_lead_id, event.lead_id})
+    lines = (
+        (event.from_lead_id, "call_moved_out", FieldChange("calls", label, f"moved to lead {event.lead_id}")),
+        (event.lead_id, "call_moved_in", FieldChange("calls", f"moved from lead {event.from_lead_id}", label)),
+    )
+    for lead_id, action, change in lines:
+        if lead_id in existing:
+            await uow.history.record(lead_id, action=action, by=event.moved_by, at=event.moved_at, changes=[change])
+
+
+async def call_detached(uow: LeadsUnitOfWork, event: CallDetachedV1, envelope: Envelope) -> None:
+    """A call taken off the lead it was wrongly attached to: unlinked, and the lead's history says so."""
+    link = await uow.links.get("call", str(event.call_id))
+    await uow.links.remove("call", str(event.call_id))
+    if event.lead_id in await uow.leads.existing({event.lead_id}):
+        change = FieldChange("calls", link.label if link else str(event.call_id), None)
+        await uow.history.record(
+            event.lead_id, action="call_detached", by=event.detached_by, at=event.detached_at, changes=[change]
+        )
 
 
 def _email(event: EmailRegisteredV1 | EmailAttachedV1, lead_id: UUID, *, linked_at: datetime) -> LeadLink:

@@ -100,3 +100,20 @@ report_communications = Table(
     Column("decided_at", UtcDateTime()),
     Column("decision_seconds", BigInteger),
 )
+
+# Calls as the PBX reported them: direction and disposition per period of their start, and the missed ones (inbound,
+# nobody answered) with how and how soon they were returned.
+report_calls = Table(
+    "report_calls",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("direction", String(10), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False, index=True),
+    Column("started_day", String(10), nullable=False),
+    Column("started_week", String(8), nullable=False),
+    Column("started_month", String(7), nullable=False),
+    Column("disposition", String(20)),  # null until it ended, or when its gateway reports no end
+    Column("missed", Boolean, nullable=False),
+    Column("callback", String(20)),  # called_back or marked_done, once a missed call was cleared
+    Column("callback_seconds", BigInteger),  # from the missed call to the call back that returned it
+)

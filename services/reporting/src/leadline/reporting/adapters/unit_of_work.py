@@ -1,4 +1,5 @@
 from leadline.contracts.db import UnitOfWork
+from leadline.reporting.adapters.calls_repository import CallsRepository
 from leadline.reporting.adapters.communications_repository import CommunicationsRepository
 from leadline.reporting.adapters.facts_repository import LeadFactsRepository
 from leadline.reporting.adapters.queries import ReportQueries
@@ -11,3 +12,4 @@ class ReportingUnitOfWork(UnitOfWork):
         self.facts = LeadFactsRepository(self.session)
         self.reports = ReportQueries(self.session)
         self.communications = CommunicationsRepository(self.session)
+        self.calls = CallsRepository(self.session)

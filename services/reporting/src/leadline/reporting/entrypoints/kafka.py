@@ -5,7 +5,11 @@ from __future__ import annotations
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import (
     CallAttachedV1,
+    CallCallbackClearedV1,
+    CallDetachedV1,
+    CallEndedV1,
     CallIgnoredV1,
+    CallMovedV1,
     CallRegisteredV1,
     CallReturnedToTriageV1,
     CallUnignoredV1,
@@ -25,7 +29,7 @@ from leadline.contracts.events import (
 )
 from leadline.contracts.messaging.consumer import BatchSteps, EventHandler, Handler, Together
 from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
-from leadline.reporting.service import batches, communications, lead_facts, use_cases
+from leadline.reporting.service import batches, calls, communications, lead_facts, use_cases
 
 
 def _both(*steps: EventHandler) -> EventHandler:
@@ -58,6 +62,10 @@ def handlers() -> dict[type[Event], Handler]:
         EmailUnignoredV1: communications.unignored,
         CallReturnedToTriageV1: communications.returned_to_triage,
         EmailReturnedToTriageV1: communications.returned_to_triage,
+        CallEndedV1: Together(calls.calls_ended),
+        CallCallbackClearedV1: Together(calls.callbacks_cleared),
+        CallDetachedV1: calls.detached,
+        CallMovedV1: calls.moved,
     }
 
 

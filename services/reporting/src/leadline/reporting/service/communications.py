@@ -32,6 +32,7 @@ from leadline.reporting.domain.communications import (
 )
 from leadline.reporting.domain.funnel import average
 from leadline.reporting.domain.report import Interval
+from leadline.reporting.service import calls
 
 
 async def registered(
@@ -46,6 +47,7 @@ async def registered(
             seen.add(arrival.item_id)
             new.append(arrival)
     await uow.communications.add_all(new)
+    await calls.calls_started(uow, [event for event, _ in events if isinstance(event, CallRegisteredV1)])
 
 
 def _arrival(event: CallRegisteredV1 | EmailRegisteredV1) -> Arrival:
