@@ -103,9 +103,10 @@ def test_the_events_of_leadlines_own_aggregates_are_kept_for_ever() -> None:
     }
 
 
-def test_the_gateways_intake_is_kept_a_week() -> None:
-    assert [t for t in DOMAIN_TOPICS if t.retention_days is not None] == [TELEPHONY_CALL, MAIL_EMAIL]
-    assert {t.kept for t in (TELEPHONY_CALL, MAIL_EMAIL)} == {"7 days"}
+def test_the_gateways_topics_are_kept_a_week() -> None:
+    gateways = [TELEPHONY_CALL, MAIL_EMAIL, TELEPHONY_COMMAND]
+    assert [t for t in DOMAIN_TOPICS if t.retention_days is not None] == gateways
+    assert {t.kept for t in gateways} == {"7 days"}
     assert TELEPHONY_CALL.broker_config()["retention.ms"] == str(7 * 24 * 3600 * 1000)
 
 
