@@ -15,6 +15,7 @@ from leadline.contracts.topics import (
     MAIL_EMAIL,
     ORDER,
     PARTNER,
+    PIPELINE,
     REFERENCE,
     TELEPHONY_CALL,
     all_topics,
@@ -50,6 +51,8 @@ def test_every_domain_topic_has_a_dead_letter_topic_beside_it() -> None:
             "leadline.reporting.leads-by-status.dlq",
             "leadline.reporting.funnel",
             "leadline.reporting.funnel.dlq",
+            "leadline.reporting.pipeline",
+            "leadline.reporting.pipeline.dlq",
         ]
     )
     assert DOMAIN_TOPICS == (
@@ -65,6 +68,7 @@ def test_every_domain_topic_has_a_dead_letter_topic_beside_it() -> None:
         ORDER,
         INVOICE,
         FUNNEL,
+        PIPELINE,
     )
 
 
@@ -77,7 +81,14 @@ def test_a_dead_letter_topic_keeps_its_records_a_month_on_one_partition() -> Non
 
 def test_only_topics_of_current_state_are_compacted() -> None:
     assert LEADS_BY_STATUS.broker_config() == {"cleanup.policy": "compact"}
-    assert [t for t in DOMAIN_TOPICS if t.compacted] == [REFERENCE, PARTNER, EMPLOYEE, LEADS_BY_STATUS, FUNNEL]
+    assert [t for t in DOMAIN_TOPICS if t.compacted] == [
+        REFERENCE,
+        PARTNER,
+        EMPLOYEE,
+        LEADS_BY_STATUS,
+        FUNNEL,
+        PIPELINE,
+    ]
     assert LEAD.broker_config() == {}
 
 

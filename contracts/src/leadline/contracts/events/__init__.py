@@ -26,6 +26,10 @@ from leadline.contracts.events.documents import (
 )
 from leadline.contracts.events.gateway import CallReceivedV1, EmailReceivedV1, MailAttachment, Mailbox
 from leadline.contracts.events.leads import (
+    DealLostV1,
+    DealOutcome,
+    DealStageChangedV1,
+    DealWonV1,
     LeadAssignedV1,
     LeadCreatedV1,
     LeadDealChangedV1,
@@ -42,11 +46,12 @@ from leadline.contracts.events.leads_reference import (
     EmployeeChangedV1,
     LeadTypeChangedV1,
     PartnerChangedV1,
+    PartnerContact,
     ReferenceItemChangedV1,
     SettingChangedV1,
     StatusChangedV1,
 )
-from leadline.contracts.events.reporting import FunnelMonthV1, LeadsByStatusV1
+from leadline.contracts.events.reporting import FunnelMonthV1, LeadsByStatusV1, PipelineStageV1, StageValue
 
 __all__ = [
     "EVENT_TYPES",
@@ -57,6 +62,10 @@ __all__ = [
     "CallRegisteredV1",
     "CallReturnedToTriageV1",
     "CallUnignoredV1",
+    "DealLostV1",
+    "DealOutcome",
+    "DealStageChangedV1",
+    "DealWonV1",
     "DocumentSummary",
     "EmailAttachedV1",
     "EmailIgnoredV1",
@@ -90,8 +99,11 @@ __all__ = [
     "OrderDeletedV1",
     "OrderStatusChangedV1",
     "PartnerChangedV1",
+    "PartnerContact",
+    "PipelineStageV1",
     "ReferenceItemChangedV1",
     "SettingChangedV1",
+    "StageValue",
     "StatusChangedV1",
     "event_type",
 ]
