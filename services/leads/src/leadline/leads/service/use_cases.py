@@ -326,8 +326,12 @@ async def _check_contact(uow: LeadsUnitOfWork, lead: Lead) -> None:
 
 
 def _normalised(fields: Mapping[str, Any], phone_region: str) -> dict[str, Any]:
-    """Phones in E.164 (calls are matched on them), e-mails in lower case."""
+    """Phones in E.164 (calls are matched on them), e-mails in lower case, moments in UTC (as stored, so history
+    and the answer say what a later read says)."""
     normalised = dict(fields)
+    for moment in ("lead_date", "next_step_at"):
+        if normalised.get(moment):
+            normalised[moment] = normalised[moment].astimezone(UTC)
     if normalised.get("phone"):
         normalised["phone"] = checked_e164(normalised["phone"], phone_region)
     if normalised.get("email"):
