@@ -35,6 +35,7 @@ from leadline.contracts.events import (
     OrderDeletedV1,
     OrderStatusChangedV1,
     PartnerChangedV1,
+    PartnerContact,
     ReferenceItemChangedV1,
     SettingChangedV1,
 )
@@ -303,7 +304,7 @@ def order_deleted(created: OrderCreatedV1) -> OrderDeletedV1:
     )
 
 
-def partner_changed(partner_id: UUID, name: str) -> PartnerChangedV1:
+def partner_changed(partner_id: UUID, name: str, contacts: Sequence[PartnerContact] = ()) -> PartnerChangedV1:
     return PartnerChangedV1(
         partner_id=partner_id,
         name=name,
@@ -317,6 +318,7 @@ def partner_changed(partner_id: UUID, name: str) -> PartnerChangedV1:
         country=None,
         archived=False,
         version=1,
+        contacts=list(contacts),
         changed_by="marta",
         changed_at=AT,
     )

@@ -17,6 +17,7 @@ from leadline.contracts.events import (
     LeadRequestRefusedV1,
     LeadStatusChangedV1,
     LeadUpdatedV1,
+    PartnerChangedV1,
 )
 from leadline.contracts.messaging.consumer import Handler, Together
 
@@ -36,4 +37,5 @@ def handlers(phone_region: str) -> dict[type[Event], Handler]:
         LeadMergedV1: use_cases.lead_merged,
         LeadDeletedV1: use_cases.lead_deleted,
         LeadRequestRefusedV1: use_cases.lead_request_refused,
+        PartnerChangedV1: use_cases.partner_changed,
     }
