@@ -1,7 +1,8 @@
-"""Benchmark of the lead list, the daily-routine views and the kanban board on a large data set.
+"""Benchmark of the lead list, the daily-routine views, the kanban board and the pipeline board on a large data set.
 
 Seeds a migrated database with N leads of realistic shape (statuses by age, skewed salespeople,
-partners, tags, dates, revenues in three currencies) through SQLAlchemy Core bulk inserts, then
+partners, tags, dates, revenues in three currencies, next steps, about as many deals in two pipelines) through
+SQLAlchemy Core bulk inserts, then
 times the read use cases the HTTP API runs (leadline.leads.service.queries over adapters/queries.py)
 and writes p50/p95/p99 per query to reports/bench-lead-queries-<db>.json, with each query's plan.
 
@@ -24,12 +25,13 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, event, func, insert, select
 from sqlalchemy.engine import make_url
@@ -40,10 +42,21 @@ from leadline.contracts.db import create_engine
 from leadline.contracts.messaging.outbox import Publication
 from leadline.contracts.migrations import upgrade
 from leadline.leads.adapters.board_totals import BoardTotals
+from leadline.leads.adapters.deal_queries import DealFilter
 from leadline.leads.adapters.queries import LeadFilter, LeadOrder, SortKey
-from leadline.leads.adapters.tables import card_positions, employees, lead_tags, leads, partners, reference_items
+from leadline.leads.adapters.tables import (
+    card_positions,
+    deal_card_positions,
+    deals,
+    employees,
+    lead_tags,
+    leads,
+    partners,
+    reference_items,
+)
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
-from leadline.leads.service import queries
+from leadline.leads.domain.next_steps import DueWindow, due_interval
+from leadline.leads.service import pipeline_board, queries
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{ROOT / '.local/bench/lead-queries.db'}"
@@ -249,16 +262,24 @@ async def seed(engine: AsyncEngine, count: int) -> float:
             ],
         )
     done = 0
+    await seed_pipelines(engine)
+    extras = random.Random(20261201)  # next steps and deals: the leads stay what they were without them
     for batch in leads_to_seed(count, rng, partner_ids):
         tags = [{"lead_id": row["id"], "tag_code": tag} for row in batch for tag in row.pop("tags")]
+        for row in batch:
+            row.update(next_step_of(row, extras))
+        lead_deals = [deal for row in batch for deal in deals_of(row, extras)]
         async with engine.begin() as connection:
             await connection.execute(insert(leads), batch)
             if tags:
                 await connection.execute(insert(lead_tags), tags)
+            if lead_deals:
+                await connection.execute(insert(deals), lead_deals)
         done += len(batch)
         print(f"\rseeding: {done:,} / {count:,} leads, {time.perf_counter() - started:.0f}s", end="", file=sys.stderr)
     print(file=sys.stderr)
     await place_cards(engine, rng)
+    await place_deal_cards(engine, rng)
     return time.perf_counter() - started
 
 
@@ -285,6 +306,110 @@ async def fold_board_totals(engine: AsyncEngine) -> None:
     """The kanban totals' changes the seeding left (a row per lead), folded in as the running service does."""
     async with AsyncSession(engine) as session, session.begin():
         await BoardTotals(session).fold()
+
+
+# The deal pipelines: the migrations' sales pipeline (discovery, negotiation, closing; won, lost) and a service one.
+SERVICE_STAGES = [
+    ("visit", 10, 30, None),
+    ("offer", 20, 60, None),
+    ("signed", 90, 100, "won"),
+    ("dropped", 99, 0, "lost"),
+]
+OPEN_STAGES = {
+    "sales": (["discovery", "negotiation", "closing"], [45, 35, 20]),
+    "service": (["visit", "offer"], [60, 40]),
+}
+CLOSING_STAGES = {"sales": {"won": "won", "lost": "lost"}, "service": {"won": "signed", "lost": "dropped"}}
+
+
+async def seed_pipelines(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(
+            insert(reference_items),
+            [
+                {
+                    "kind": "pipeline",
+                    "code": "service",
+                    "name": "Service",
+                    "sort_order": 20,
+                    "parent_code": None,
+                    "archived": False,
+                    "probability": None,
+                    "outcome": None,
+                }
+            ]
+            + [
+                {
+                    "kind": "stage",
+                    "code": code,
+                    "name": code.title(),
+                    "sort_order": order,
+                    "parent_code": "service",
+                    "archived": False,
+                    "probability": probability,
+                    "outcome": outcome,
+                }
+                for code, order, probability, outcome in SERVICE_STAGES
+            ],
+        )
+
+
+def next_step_of(lead: Mapping[str, Any], rng: random.Random) -> dict[str, Any]:
+    """Most open leads have a next step within a few weeks either side of now; few closed ones kept theirs."""
+    if rng.random() < (0.6 if not lead["closed"] else 0.1):
+        at = (NOW if not lead["closed"] else lead["status_since"]) + timedelta(minutes=rng.randint(-30, 30) * 24 * 60)
+        return {"next_step": "Call back about the offer", "next_step_at": at}
+    return {"next_step": None, "next_step_at": None}
+
+
+def deals_of(lead: Mapping[str, Any], rng: random.Random) -> list[dict[str, Any]]:
+    """None to two deals a lead (one on average): open in an open stage while the lead is, won or lost after."""
+    found = []
+    for _ in range(rng.choices([0, 1, 2], [30, 40, 30])[0]):
+        pipeline = "service" if rng.random() < 0.2 else "sales"
+        created_at = lead["created_at"] + timedelta(hours=rng.randint(0, 72))
+        stage_since = created_at + (NOW - created_at) * rng.random() ** 2
+        outcome = None if not lead["closed"] else ("won" if rng.random() < 0.4 else "lost")
+        stages, weights = OPEN_STAGES[pipeline]
+        found.append(
+            {
+                "id": uuid.UUID(int=rng.getrandbits(128), version=4),
+                "lead_id": lead["id"],
+                "name": f"{rng.choice(WORKS)}, phase {rng.randint(1, 3)}",
+                "pipeline_code": pipeline,
+                "stage_code": CLOSING_STAGES[pipeline][outcome] if outcome else rng.choices(stages, weights)[0],
+                "value": Decimal(round(min(rng.lognormvariate(math.log(15_000), 1.1), 9e9), 2)).quantize(
+                    Decimal("0.01")
+                ),
+                "currency": lead["currency"],
+                "version": 1,
+                "outcome": outcome,
+                "closed_at": stage_since if outcome else None,
+                "created_at": created_at,
+                "stage_since": stage_since,
+                "salesperson_id": lead["salesperson_id"],
+                "lead_type_code": lead["type_code"],
+                "partner_id": lead["partner_id"],
+            }
+        )
+    return found
+
+
+async def place_deal_cards(engine: AsyncEngine, rng: random.Random) -> None:
+    """The bench user has ordered some cards of each open stage of the sales pipeline by hand."""
+    async with engine.begin() as connection:
+        await connection.execute(delete(deal_card_positions).where(deal_card_positions.c.user_id == BENCH_USER))
+        for stage in OPEN_STAGES["sales"][0]:
+            query = select(deals.c.id).where(deals.c.stage_code == stage).order_by(deals.c.created_at.desc()).limit(300)
+            ids = list((await connection.execute(query)).scalars())
+            chosen = rng.sample(ids, min(100, len(ids)))
+            await connection.execute(
+                insert(deal_card_positions),
+                [
+                    {"user_id": BENCH_USER, "deal_id": deal_id, "position": i * 1024.0}
+                    for i, deal_id in enumerate(chosen)
+                ],
+            )
 
 
 async def analyze(engine: AsyncEngine) -> None:
@@ -327,6 +452,24 @@ def bench_cases(user: Principal, samples: dict[str, Any]) -> list[Case]:
 
     async def candidates(uow: LeadsUnitOfWork) -> int:
         return len(await queries.salesperson_candidates(uow))
+
+    def deal_board(pipeline: str = "sales", **filters: Any) -> Callable[[LeadsUnitOfWork], Awaitable[int]]:
+        async def run(uow: LeadsUnitOfWork) -> int:
+            found = await pipeline_board.pipeline_board(uow, user, pipeline, DealFilter(**filters), limit=20)
+            return sum(len(column.cards) for column in found.columns)
+
+        return run
+
+    async def more_deal_cards(uow: LeadsUnitOfWork) -> int:
+        cards, _ = await pipeline_board.stage_cards(
+            uow, user, "sales", "discovery", DealFilter(), limit=20, cursor=samples["stage_cursor"]
+        )
+        return len(cards)
+
+    def due(window: DueWindow, salesperson_id: str | None) -> Callable[[LeadsUnitOfWork], Awaitable[int]]:
+        start, end = due_interval(window, NOW, ZoneInfo("Europe/Warsaw"))
+        where = LeadFilter(closed=False, salesperson_id=salesperson_id, next_step_from=start, next_step_before=end)
+        return listing(where, LeadOrder(SortKey.NEXT_STEP_AT, False))
 
     today = NOW.date()
     year_ago = today - timedelta(days=365)
@@ -385,6 +528,24 @@ def bench_cases(user: Principal, samples: dict[str, Any]) -> list[Case]:
         ("kanban: board, type service", service_board),
         ("kanban: column, 2nd page", more_cards),
         ("kanban: salesperson candidates", candidates),
+        ("deals: board", deal_board()),
+        ("deals: board, mine", deal_board(salesperson_id=BENCH_USER)),
+        ("deals: board, type service", deal_board(lead_type_code="service")),
+        ("deals: board, partner", deal_board(partner_id=samples["deal_partner_id"])),
+        ("deals: board, value 10k-20k", deal_board(value_from=Decimal(10_000), value_to=Decimal(20_000))),
+        ("deals: board, won", deal_board(state="won")),
+        ("deals: board, service pipeline", deal_board("service")),
+        ("deals: stage, 2nd page", more_deal_cards),
+        ("routine: next steps overdue, mine", due(DueWindow.OVERDUE, BENCH_USER)),
+        ("routine: next steps today, mine", due(DueWindow.TODAY, BENCH_USER)),
+        ("routine: next steps this week, mine", due(DueWindow.THIS_WEEK, BENCH_USER)),
+        ("routine: next steps overdue, everyone", due(DueWindow.OVERDUE, None)),
+        ("routine: next steps this week, everyone", due(DueWindow.THIS_WEEK, None)),
+        ("routine: without next step", listing(LeadFilter(closed=False, without_next_step=True))),
+        (
+            "routine: mine without next step",
+            listing(LeadFilter(closed=False, salesperson_id=BENCH_USER, without_next_step=True)),
+        ),
     ]
     return [Case(name, run) for name, run in cases]
 
@@ -395,6 +556,13 @@ async def samples_from(uow_of: Callable[[], LeadsUnitOfWork], user: Principal) -
         session = uow.session
         partner_id = (
             await session.execute(select(leads.c.partner_id).where(leads.c.partner_id.is_not(None)).limit(1))
+        ).scalar_one()
+        deal_partner_id = (
+            await session.execute(
+                select(deals.c.partner_id)
+                .where(deals.c.partner_id.is_not(None), deals.c.outcome.is_(None), deals.c.pipeline_code == "sales")
+                .limit(1)
+            )
         ).scalar_one()
         email = (
             await session.execute(
@@ -410,20 +578,25 @@ async def samples_from(uow_of: Callable[[], LeadsUnitOfWork], user: Principal) -
         for _ in range(19):
             _, cursor = await queries.list_leads(uow, LeadFilter(), LeadOrder(), limit=PAGE, cursor=cursor)
         _, column_cursor = await queries.column_cards(uow, user, "new", type_code=None, limit=20, cursor=None)
+        _, stage_cursor = await pipeline_board.stage_cards(
+            uow, user, "sales", "discovery", DealFilter(), limit=20, cursor=None
+        )
     # An e-mail is looked for by its local part, a phone by 7 of its digits written with spaces.
     digits = phone[-7:]
     return {
         "partner_id": partner_id,
+        "deal_partner_id": deal_partner_id,
         "email": email.split("@")[0],
         "phone": f"{digits[:3]} {digits[3:]}",
         "page_20_cursor": cursor,
         "column_cursor": column_cursor,
+        "stage_cursor": stage_cursor,
     }
 
 
 FULL_SCAN = {
-    "sqlite": re.compile(r"SCAN (leads|lead_tags)\b(?! USING)"),
-    "postgresql": re.compile(r"Seq Scan on (leads|lead_tags)\b"),
+    "sqlite": re.compile(r"SCAN (leads|lead_tags|deals)\b(?! USING)"),
+    "postgresql": re.compile(r"Seq Scan on (leads|lead_tags|deals)\b"),
 }
 
 
@@ -445,7 +618,7 @@ async def plans_of(engine: AsyncEngine, uow_of: Callable[[], LeadsUnitOfWork], c
     plans = []
     async with engine.connect() as connection:
         for statement, parameters in sent:
-            if "leads" not in statement:
+            if "leads" not in statement and "deals" not in statement:
                 continue  # reference data: a few small tables
             rows = (await connection.exec_driver_sql(explain + statement, parameters)).all()
             plan = "\n".join(str(row[-1]) for row in rows)

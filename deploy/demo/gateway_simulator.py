@@ -11,7 +11,9 @@
    from the first lead's number (signed form posts), which lands on Anna's list of missed calls;
 6. Anna clicks to call back (a dial request on the gateway command topic), a PBX script reports the call back through
    the generic signed webhook, and it clears the missed call; the calls report counts both.
-7. A summary: the leads, the calls and e-mails with their state and lead, and reporting's leads-by-status counts.
+7. Anna enters a lead with its first deal in one request and moves the deal across the sales pipeline's board, stage
+   by stage with If-Match, until it is won; the board's totals and reporting's pipeline reports follow.
+8. A summary: the leads, the calls and e-mails with their state and lead, and reporting's leads-by-status counts.
 """
 
 from __future__ import annotations
@@ -179,6 +181,54 @@ async def demo_emails(args: argparse.Namespace, http: httpx.AsyncClient, leads: 
         print(f"  {found['sender']:<32} {found['subject_line']:<30} {found['state']:<9} {lead_name}")
 
 
+async def demo_deal(args: argparse.Namespace, http: httpx.AsyncClient, leads: dict[str, dict[str, Any]]) -> None:
+    leads_url, reports_url = args.leads_url, args.reporting_url
+
+    async def board() -> dict[str, dict[str, Any]]:
+        found = await http.get(f"{leads_url}/pipelines/sales/board", headers=auth("anna"))
+        return {column["stage_code"]: column for column in found.raise_for_status().json()["columns"]}
+
+    def totals(column: dict[str, Any]) -> str:
+        return ", ".join(f"{money['amount']} {money['currency']}" for money in column["value"]) or "-"
+
+    async def won_deals() -> int:
+        rows = (await http.get(f"{reports_url}/reports/deal-outcomes", headers=auth("marta"))).raise_for_status()
+        return sum(row["won"] for row in rows.json() if row["pipeline_code"] == "sales")
+
+    won_before = await won_deals()
+    print("5. Anna enters a lead with its first deal in one request and works the deal on the pipeline board")
+    deal_in = {
+        "name": "Biurka i krzesła, etap 1",
+        "pipeline_code": "sales",
+        "stage_code": "discovery",
+        "value": "48000",
+    }
+    body = {"name": "Meble do nowego biura – Wrocław", "deal": deal_in}
+    lead = (await http.post(f"{leads_url}/leads", json=body, headers=auth("anna"))).raise_for_status().json()
+    leads[lead["id"]] = lead
+    deal = lead["deal"]
+    discovery = (await board())["discovery"]
+    worth = f"{deal['value']} {deal['currency']}"
+    print(f"   {deal['name']!r} ({worth}) in discovery (open deals there: {discovery['count']})")
+    for stage in ("negotiation", "closing", "won"):
+        response = await http.post(
+            f"{leads_url}/pipelines/sales/cards/{deal['id']}/move",
+            json={"stage_code": stage},
+            headers={**auth("anna"), "If-Match": f'"{deal["version"]}"'},
+        )
+        deal = response.raise_for_status().json()
+        column = (await board())[stage] if stage != "won" else None
+        shown = (
+            f"open deals there: {column['count']}, worth {totals(column)}" if column else f"won on {deal['closed_at']}"
+        )
+        print(f"   moved to {stage:<12} (version {deal['version']}): {shown}")
+    history = await http.get(f"{leads_url}/leads/{lead['id']}/deals/{deal['id']}/history", headers=auth("anna"))
+    moves = [entry for entry in history.raise_for_status().json() if entry["action"] == "deal_stage_changed"]
+    print(f"   the deal's history has {len(moves)} stage moves, each with who and when")
+    await until("reporting has counted the won deal", won_deals, lambda won: won > won_before)
+    print(f"   reporting: {await won_deals()} deals won in the sales pipeline (GET /reports/deal-outcomes)")
+
+
 async def demo(args: argparse.Namespace, http: httpx.AsyncClient) -> None:
     leads_url, calls_url, reports_url = args.leads_url, args.communications_url, args.reporting_url
     for url in (leads_url, calls_url, reports_url):
@@ -241,6 +291,7 @@ async def demo(args: argparse.Namespace, http: httpx.AsyncClient) -> None:
     await demo_emails(args, http, leads)
     urls = {"communications": calls_url, "reporting": reports_url}
     await demo_pbx(http, urls, args.kafka, PREFIX, auth, until, next(iter(leads.values())))
+    await demo_deal(args, http, leads)
     report = await until(
         "reporting has counted the new leads",
         lambda: get(f"{reports_url}/reports/leads-by-status"),
@@ -249,7 +300,7 @@ async def demo(args: argparse.Namespace, http: httpx.AsyncClient) -> None:
 
     print("\nLeads")
     for lead in leads.values():
-        contact = lead["phone"] or lead["email"]
+        contact = lead["phone"] or lead["email"] or "-"
         print(f"  {lead['name']:<36} {contact:<13} {lead['status_code']:<6} {lead['salesperson_id']}")
     print("\nCalls, newest first: the number as the PBX sent it and as stored, the call's state and lead")
     for call in await our_calls():

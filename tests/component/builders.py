@@ -16,12 +16,16 @@ from leadline.contracts.events import (
     CallLeadRequestedV1,
     CallReceivedV1,
     CallRegisteredV1,
+    DealLostV1,
+    DealStageChangedV1,
+    DealWonV1,
     EmailAttachedV1,
     EmailLeadRequestedV1,
     EmailReceivedV1,
     EmailRegisteredV1,
     LeadAssignedV1,
     LeadCreatedV1,
+    LeadDealChangedV1,
     LeadDeletedV1,
     LeadFieldChange,
     LeadLostV1,
@@ -35,6 +39,7 @@ from leadline.contracts.events import (
     OrderDeletedV1,
     OrderStatusChangedV1,
     PartnerChangedV1,
+    PartnerContact,
     ReferenceItemChangedV1,
     SettingChangedV1,
 )
@@ -303,7 +308,7 @@ def order_deleted(created: OrderCreatedV1) -> OrderDeletedV1:
     )
 
 
-def partner_changed(partner_id: UUID, name: str) -> PartnerChangedV1:
+def partner_changed(partner_id: UUID, name: str, contacts: Sequence[PartnerContact] = ()) -> PartnerChangedV1:
     return PartnerChangedV1(
         partner_id=partner_id,
         name=name,
@@ -317,6 +322,75 @@ def partner_changed(partner_id: UUID, name: str) -> PartnerChangedV1:
         country=None,
         archived=False,
         version=1,
+        contacts=list(contacts),
         changed_by="marta",
         changed_at=AT,
+    )
+
+
+def stage_changed(
+    code: str, *, probability: int | None = None, outcome: str | None = None, **changes: Any
+) -> ReferenceItemChangedV1:
+    """A stage of the sales pipeline as the reference topic says it."""
+    fields: dict[str, Any] = {
+        "kind": "stage",
+        "code": code,
+        "name": code.title(),
+        "colour": None,
+        "sort_order": 0,
+        "parent_code": "sales",
+        "archived": False,
+        "probability": probability,
+        "outcome": outcome,
+        "changed_by": "marta",
+        "changed_at": AT,
+    }
+    return ReferenceItemChangedV1(**{**fields, **changes})
+
+
+def deal_changed(lead_id: UUID, deal_id: UUID, change: str = "added", **changes: Any) -> LeadDealChangedV1:
+    fields: dict[str, Any] = {
+        "lead_id": lead_id,
+        "deal_id": deal_id,
+        "change": change,
+        "name": "Racking",
+        "pipeline_code": "sales",
+        "stage_code": "discovery",
+        "value": Decimal("1000.00"),
+        "currency": "PLN",
+        "changed_by": "anna",
+        "changed_at": AT,
+    }
+    return LeadDealChangedV1(**{**fields, **changes})
+
+
+def deal_moved(
+    lead_id: UUID, deal_id: UUID, from_stage: str, to_stage: str, at: datetime, outcome: str | None = None
+) -> DealStageChangedV1:
+    return DealStageChangedV1(
+        lead_id=lead_id,
+        deal_id=deal_id,
+        pipeline_code="sales",
+        from_stage_code=from_stage,
+        to_stage_code=to_stage,
+        outcome=outcome,
+        changed_by="anna",
+        changed_at=at,
+    )
+
+
+def deal_closed(
+    lead_id: UUID, deal_id: UUID, outcome: str, at: datetime, value: str = "1000.00"
+) -> DealWonV1 | DealLostV1:
+    kind = DealWonV1 if outcome == "won" else DealLostV1
+    return kind(
+        lead_id=lead_id,
+        deal_id=deal_id,
+        name="Racking",
+        pipeline_code="sales",
+        stage_code=outcome,
+        value=Decimal(value),
+        currency="PLN",
+        closed_by="anna",
+        closed_at=at,
     )

@@ -385,6 +385,9 @@ async def test_a_card_shows_what_the_spec_lists(seeded: Seeded) -> None:
         "salesperson": {"id": "anna", "name": "Anna Nowak"},
         "expected_close": "2020-01-10",
         "overdue": True,
+        "next_step": None,
+        "next_step_at": None,
+        "next_step_overdue": False,
         "priority": {"code": "high", "name": "High", "colour": "#ff9800"},
         "version": 2,
     }

@@ -48,7 +48,7 @@ SEEDED = {
     *(f"source:{code}" for code in ("website", "phone", "email", "referral", "trade-fair")),
     *(f"channel:{code}" for code in ("inbound", "outbound", "partner")),
     "pipeline:sales",
-    *(f"stage:{code}" for code in ("discovery", "negotiation", "closing")),
+    *(f"stage:{code}" for code in ("discovery", "negotiation", "closing", "won", "lost")),
     *(f"setting:{key}" for key in ("order_type", "invoice_type", "default_currency")),
 }
 
@@ -300,7 +300,7 @@ async def test_a_stage_belongs_to_an_existing_pipeline(
         == "sales"
     )
     with_stages = ok(await leads.http.delete("/reference/pipeline/sales", headers=MANAGER))
-    assert (with_stages["outcome"], with_stages["used_by"]["stages"]) == ("archived", 4)
+    assert (with_stages["outcome"], with_stages["used_by"]["stages"]) == ("archived", 6)
     archived_parent = await leads.http.post(
         "/reference/stage", json={**stage("sales"), "code": "handover"}, headers=MANAGER
     )
@@ -536,7 +536,10 @@ async def test_a_fresh_database_publishes_its_configuration_once_however_many_re
     assert service.allowed_statuses == ["lost", "new", "qualification", "won"]
     stage = events["stage:closing"]
     assert isinstance(stage, ReferenceItemChangedV1)
-    assert (stage.parent_code, stage.archived, stage.deleted) == ("sales", False, False)
+    assert (stage.parent_code, stage.archived, stage.deleted, stage.probability) == ("sales", False, False, 80)
+    won = events["stage:won"]
+    assert isinstance(won, ReferenceItemChangedV1)
+    assert (won.parent_code, won.outcome, won.probability) == ("sales", "won", 100)
     currency = events["setting:default_currency"]
     assert isinstance(currency, SettingChangedV1)
     assert currency.value == "PLN"

@@ -4,6 +4,7 @@ fresh database, which must give what the live service built."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -15,17 +16,17 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from leadline.contracts.events import FunnelMonthV1
+from leadline.contracts.events import FunnelMonthV1, PipelineStageV1
 from leadline.contracts.migrations import upgrade
 from leadline.contracts.runtime import ServiceRuntime
-from leadline.contracts.topics import CALL, EMAIL, FUNNEL, LEAD, Topic
+from leadline.contracts.topics import CALL, EMAIL, FUNNEL, LEAD, PIPELINE, Topic
 from leadline.reporting.app import create_app
 from leadline.reporting.config import Settings
-from tests.component.builders import lead_created
+from tests.component.builders import deal_changed, lead_created, stage_changed
 from tests.integration.conftest import another_database
 from tests.integration.test_topics import DAY_MS, HOUR_MS, topic_settings
 from tests.support.kafka import GatewayProducer, LocalKafka, read_until
-from tests.support.lead_histories import all_reports, lead_histories, rebuilt_reports, triaged_calls
+from tests.support.lead_histories import all_reports, deal_histories, lead_histories, rebuilt_reports, triaged_calls
 from tests.support.services import RunningService, auth, running_service
 from tests.support.waiting import eventually
 
@@ -43,7 +44,7 @@ async def reporting(kafka: LocalKafka, namespace: str, database_url: str) -> Asy
 async def test_a_rebuild_from_the_topics_gives_the_live_reports(
     reporting: RunningService, kafka: LocalKafka, namespace: str, database_url: str, tmp_path: Path
 ) -> None:
-    events = lead_histories(60, seed=7) + triaged_calls(30, seed=7)
+    events = lead_histories(60, seed=7) + triaged_calls(30, seed=7) + deal_histories(20, seed=7)
     async with GatewayProducer(kafka.bootstrap, namespace) as producer:
         published = [await producer.publish(event) for event in events]
         await producer.publish(events[0], event_id=published[0].id)  # a redelivery, applied once
@@ -55,6 +56,8 @@ async def test_a_rebuild_from_the_topics_gives_the_live_reports(
     expected = await all_reports(live)
     assert sum(cell.count for cell in expected["pivots"][0]) > 20  # the scenario is not trivially empty
     assert sum(stats.arrived for stats in expected["communications"]) == 30
+    assert sum(row.values.deal_count for row in expected["pipeline"][0]) > 5
+    assert expected["deal_outcomes"]
 
     async with another_database(database_url, tmp_path, "rebuilt") as rebuilt_url:
         settings = Settings(
@@ -179,6 +182,45 @@ async def test_the_lead_report_over_http(reporting: RunningService, kafka: Local
     for path in ("/reports/funnel", "/reports/workload", "/reports/stuck-leads", "/reports/communications"):
         response = await reporting.http.get(path, headers=auth("marta"))
         assert response.status_code == 200, (path, response.text)
+
+
+async def test_the_pipeline_reports_over_http_and_on_the_bi_topic(
+    reporting: RunningService, kafka: LocalKafka, namespace: str
+) -> None:
+    lead = lead_created()
+    async with GatewayProducer(kafka.bootstrap, namespace) as producer:
+        await producer.publish(stage_changed("discovery", probability=25))
+        await producer.publish(lead)
+        await producer.publish(deal_changed(lead.lead_id, uuid.uuid4(), value=Decimal("400.00")))
+
+    async def value() -> list[dict[str, Any]] | None:
+        response = await reporting.http.get("/reports/pipeline-value", headers=auth("marta"))
+        assert response.status_code == 200, response.text
+        rows: list[dict[str, Any]] = response.json()
+        return rows or None
+
+    assert await eventually(value, what="the deal reached the pipeline report") == [
+        {
+            "pipeline_code": "sales",
+            "stage_code": "discovery",
+            "salesperson_id": None,
+            "deal_count": 1,
+            "value": [{"currency": "PLN", "amount": "400.00"}],
+            "weighted_value": [{"currency": "PLN", "amount": "100.00"}],
+        }
+    ]
+    cells = await read_until(
+        kafka.bootstrap,
+        PIPELINE,
+        namespace,
+        lambda records: any(PipelineStageV1.model_validate_json(r.value).deal_count for r in records),
+    )
+    assert cells[-1].key == b"sales/discovery"
+    for path in ("/reports/pipeline-value", "/reports/deal-outcomes", "/reports/deal-flow"):
+        assert (await reporting.http.get(path, headers=auth("marta"))).status_code == 200, path
+        assert (await reporting.http.get(path, headers=auth("anna"))).status_code == 403, path
+    refused = await reporting.http.get("/reports/pipeline-value", params={"by": "status"}, headers=auth("marta"))
+    assert (refused.status_code, refused.json()["errors"][0]["field"]) == (422, "by")
 
 
 @pytest.mark.parametrize(

@@ -16,17 +16,21 @@ from leadline.contracts.runtime import ServiceRuntime
 from leadline.reporting.app import create_app
 from leadline.reporting.config import Settings
 from leadline.reporting.domain.report import Dimension, Interval, PivotRequest
-from leadline.reporting.service import communications, reports, use_cases
+from leadline.reporting.service import communications, deal_reports, reports, use_cases
 from tests.component.builders import (
     AT,
     call_attached,
     call_registered,
+    deal_changed,
+    deal_closed,
+    deal_moved,
     lead_assigned,
     lead_created,
     lead_deleted,
     lead_lost,
     lead_updated,
     leads_merged,
+    stage_changed,
     status_changed,
 )
 
@@ -81,6 +85,11 @@ def lead_histories(leads: int, seed: int) -> list[Event]:
         elif ending < 0.4 and n > 0:
             events.append(leads_merged(ids[0], lead_id))
         histories.append(events)
+    return _interleaved(histories, rng)
+
+
+def _interleaved(histories: list[list[Event]], rng: random.Random) -> list[Event]:
+    """Each history in order, different ones interleaved as they would be on the topic's partitions."""
     interleaved: list[Event] = []
     pending = [h[::-1] for h in histories]  # reversed, so each lead's next event pops off the end
     while pending:
@@ -108,6 +117,9 @@ async def all_reports(runtime: ServiceRuntime[Any]) -> dict[str, Any]:
             "workload": await reports.workload(uow),
             "by_status": await use_cases.leads_by_status(uow),
             "communications": await communications.communication_stats(uow, "day", Interval()),
+            "pipeline": [await deal_reports.pipeline_value(uow, None, by) for by in ("stage", "salesperson")],
+            "deal_outcomes": await deal_reports.deal_outcomes(uow, "week", Interval(), None),
+            "deal_flow": await deal_reports.deal_flow(uow, Interval(), None),
         }
 
 
@@ -144,3 +156,41 @@ def triaged_calls(calls: int, seed: int) -> list[Event]:
                 undone = decided_at + timedelta(minutes=5)
                 events.append(CallUnignoredV1(call_id=registered.call_id, unignored_by="anna", unignored_at=undone))
     return events
+
+
+DEAL_STAGES = [("discovery", 20, None), ("negotiation", 50, None), ("won", 100, "won"), ("lost", 0, "lost")]
+
+
+def deal_histories(leads: int, seed: int) -> list[Event]:
+    """The sales pipeline's stages, then leads with deals walked through them: moved, won, lost, reopened, changed,
+    removed; a lead's events in order, different leads' interleaved."""
+    rng = random.Random(seed)
+    events: list[Event] = [
+        stage_changed(code, sort_order=n, probability=probability, outcome=outcome)
+        for n, (code, probability, outcome) in enumerate(DEAL_STAGES)
+    ]
+    histories: list[list[Event]] = []
+    for _ in range(leads):
+        at = AT + timedelta(days=rng.randrange(60))
+        lead = lead_created(created_at=at, salesperson_id=rng.choice(["anna", "piotr"]))
+        history: list[Event] = [lead]
+        for _ in range(rng.randrange(1, 3)):
+            deal_id, stage = uuid.uuid4(), "discovery"
+            value = Decimal(rng.randrange(1, 10**5)) / 100
+            history.append(
+                deal_changed(lead.lead_id, deal_id, value=value, currency=rng.choice(["PLN", "EUR"]), changed_at=at)
+            )
+            for _ in range(rng.randrange(4)):
+                at += timedelta(hours=rng.randrange(1, 300))
+                target = rng.choice([code for code, *_ in DEAL_STAGES if code != stage])
+                outcome = {code: outcome for code, _, outcome in DEAL_STAGES}[target]
+                history.append(deal_moved(lead.lead_id, deal_id, stage, target, at, outcome=outcome))
+                if outcome is not None:
+                    history.append(deal_closed(lead.lead_id, deal_id, outcome, at, value=str(value)))
+                stage = target
+            if rng.random() < 0.2:
+                history.append(deal_changed(lead.lead_id, deal_id, "changed", stage_code=stage, value=Decimal("1.00")))
+            elif rng.random() < 0.1:
+                history.append(deal_changed(lead.lead_id, deal_id, "removed", stage_code=stage))
+        histories.append(history)
+    return events + _interleaved(histories, rng)

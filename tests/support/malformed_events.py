@@ -33,7 +33,7 @@ from tests.component.builders import (
     lead_created,
     order_created,
     partner_changed,
-    setting_changed,
+    product_changed,
 )
 
 Headers = list[tuple[str, bytes]]
@@ -54,7 +54,7 @@ VALID: tuple[tuple[Topic, Callable[[], Event]], ...] = (
     (EMAIL, lambda: email_registered(None)),
     (ORDER, lambda: order_created(uuid.uuid4())),
     (INVOICE, _invoice_created),
-    (REFERENCE, lambda: setting_changed("order_type", "ZS")),
+    (REFERENCE, lambda: product_changed("desks", "Desks")),  # documents keep products, reporting stages
     (PARTNER, lambda: partner_changed(uuid.uuid4(), "Kowalski Meble")),
     (
         EMPLOYEE,

@@ -15,6 +15,7 @@ from leadline.contracts.topics import (
     MAIL_EMAIL,
     ORDER,
     PARTNER,
+    PIPELINE,
     REFERENCE,
     TELEPHONY_CALL,
     TELEPHONY_COMMAND,
@@ -54,6 +55,8 @@ def test_every_domain_topic_has_a_dead_letter_topic_beside_it() -> None:
             "leadline.reporting.funnel.dlq",
             "leadline.gateway.telephony.command",
             "leadline.gateway.telephony.command.dlq",
+            "leadline.reporting.pipeline",
+            "leadline.reporting.pipeline.dlq",
         ]
     )
     assert DOMAIN_TOPICS == (
@@ -70,6 +73,7 @@ def test_every_domain_topic_has_a_dead_letter_topic_beside_it() -> None:
         INVOICE,
         FUNNEL,
         TELEPHONY_COMMAND,
+        PIPELINE,
     )
 
 
@@ -87,7 +91,8 @@ def test_a_dead_letter_topic_keeps_its_records_a_month_on_one_partition() -> Non
 
 def test_only_topics_of_current_state_are_compacted() -> None:
     assert LEADS_BY_STATUS.broker_config() == {"cleanup.policy": "compact", "min.insync.replicas": "1"}
-    assert [t for t in DOMAIN_TOPICS if t.compacted] == [REFERENCE, PARTNER, EMPLOYEE, LEADS_BY_STATUS, FUNNEL]
+    compacted = [REFERENCE, PARTNER, EMPLOYEE, LEADS_BY_STATUS, FUNNEL, PIPELINE]
+    assert [t for t in DOMAIN_TOPICS if t.compacted] == compacted
 
 
 def test_the_events_of_leadlines_own_aggregates_are_kept_for_ever() -> None:

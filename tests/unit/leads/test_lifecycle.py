@@ -5,13 +5,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
-from decimal import Decimal
 
 import pytest
 
 from leadline.contracts.errors import Forbidden, RuleViolation
 from leadline.leads.domain.card import Action, available_actions
-from leadline.leads.domain.deals import Deal
 from leadline.leads.domain.lifecycle import ensure_may_merge, ensure_not_the_same, marked_lost, survivor_of_merge
 from leadline.leads.domain.links import LeadHasLinks, LeadLink, LinkKind, call_label, ensure_deletable
 from leadline.leads.domain.model import (
@@ -237,67 +235,6 @@ def test_a_merge_that_brings_no_new_tag_changes_no_field() -> None:
     _, changes = survivor_of_merge(survivor, replace(a_lead(), tags=frozenset({"vip"})), by="marta", at=AT)
 
     assert changes == []
-
-
-# --- deals -------------------------------------------------------------------------------------
-
-
-def a_deal(**changes: object) -> Deal:
-    deal = Deal(uuid.uuid4(), uuid.uuid4(), "Phase 1", "sales", "negotiation", Decimal("1000.00"), "PLN")
-    return replace(deal, **changes)  # type: ignore[arg-type]
-
-
-def test_a_deal_in_a_stage_of_its_pipeline_is_valid() -> None:
-    deal = a_deal()
-
-    assert deal.checked(with_items()) is deal
-
-
-@pytest.mark.parametrize(
-    ("changes", "rule", "field"),
-    [
-        ({"pipeline_code": "nope"}, "unknown_pipeline", "pipeline_code"),
-        ({"pipeline_code": "legacy", "stage_code": "old"}, "archived_pipeline", "pipeline_code"),
-        ({"stage_code": "nope"}, "unknown_stage", "stage_code"),
-        ({"stage_code": "visit"}, "stage_not_in_pipeline", "stage_code"),
-        ({"value": Decimal("-0.01")}, "negative_value", "value"),
-        ({"name": ""}, "name_required", "name"),
-    ],
-)
-def test_a_deal_breaking_a_rule_is_refused_naming_the_field(changes: dict[str, object], rule: str, field: str) -> None:
-    with pytest.raises(RuleViolation) as refused:
-        a_deal(**changes).checked(with_items())
-
-    assert (refused.value.rule, refused.value.field) == (rule, field)
-
-
-def test_editing_a_deal_checks_the_rules_again_and_refuses_clearing_a_field() -> None:
-    deal = a_deal()
-
-    assert deal.edited({"pipeline_code": "service", "stage_code": "visit"}, with_items()).stage_code == "visit"
-    with pytest.raises(RuleViolation) as moved_alone:
-        deal.edited({"pipeline_code": "service"}, with_items())
-    assert moved_alone.value.rule == "stage_not_in_pipeline"
-    with pytest.raises(RuleViolation) as cleared:
-        deal.edited({"value": None}, with_items())
-    assert (cleared.value.rule, cleared.value.field) == ("required", "value")
-    with pytest.raises(RuleViolation) as unknown:
-        deal.edited({"lead_id": uuid.uuid4()}, with_items())
-    assert (unknown.value.rule, unknown.value.field) == ("not_editable", "lead_id")
-
-
-def test_a_deals_history_names_the_deal_in_each_field() -> None:
-    deal = a_deal()
-    moved = replace(deal, stage_code="closing", value=Decimal("1200.00"))
-
-    assert moved.history_changes(deal) == [
-        FieldChange(f"deals[{deal.id}].stage_code", "negotiation", "closing"),
-        FieldChange(f"deals[{deal.id}].value", "1000.00", "1200.00"),
-    ]
-    assert [c.field for c in deal.history_changes(None)] == [
-        f"deals[{deal.id}].{name}" for name in ("name", "pipeline_code", "stage_code", "value", "currency")
-    ]
-    assert all(c.new is None for c in deal.removal_changes())
 
 
 # --- card actions ------------------------------------------------------------------------------

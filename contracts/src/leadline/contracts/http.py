@@ -7,6 +7,7 @@ import contextlib
 import json
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.encoders import jsonable_encoder
@@ -270,6 +271,14 @@ async def require_manager(user: CurrentUser) -> Principal:
 
 
 Manager = Annotated[Principal, Depends(require_manager)]
+
+
+async def _company_time_zone(request: Request) -> ZoneInfo:
+    """The company's calendar (COMPANY_TIME_ZONE): a document's date, the days and weeks next steps come due in."""
+    return runtime_of(request).settings.company_time_zone
+
+
+CompanyTimeZone = Annotated[ZoneInfo, Depends(_company_time_zone)]
 
 
 async def unit_of_work(request: Request) -> UnitOfWork:

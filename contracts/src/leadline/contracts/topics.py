@@ -146,6 +146,14 @@ FUNNEL = Topic(
     compacted=True,
 )
 
+PIPELINE = Topic(
+    "leadline.reporting.pipeline",
+    "Deals per pipeline stage: how many are in it and their value per currency, weighted by the stage's probability; "
+    "compacted, keyed by <pipeline code>/<stage code> (e.g. sales/negotiation): the latest value per key is the "
+    "current one.",
+    compacted=True,
+)
+
 DOMAIN_TOPICS: tuple[Topic, ...] = (
     LEAD,
     REFERENCE,
@@ -160,6 +168,7 @@ DOMAIN_TOPICS: tuple[Topic, ...] = (
     INVOICE,
     FUNNEL,
     TELEPHONY_COMMAND,
+    PIPELINE,
 )
 
 

@@ -43,6 +43,10 @@ from leadline.contracts.events.gateway import (
     PbxRecordingAvailableV1,
 )
 from leadline.contracts.events.leads import (
+    DealLostV1,
+    DealOutcome,
+    DealStageChangedV1,
+    DealWonV1,
     LeadAssignedV1,
     LeadCreatedV1,
     LeadDealChangedV1,
@@ -59,11 +63,12 @@ from leadline.contracts.events.leads_reference import (
     EmployeeChangedV1,
     LeadTypeChangedV1,
     PartnerChangedV1,
+    PartnerContact,
     ReferenceItemChangedV1,
     SettingChangedV1,
     StatusChangedV1,
 )
-from leadline.contracts.events.reporting import FunnelMonthV1, LeadsByStatusV1
+from leadline.contracts.events.reporting import FunnelMonthV1, LeadsByStatusV1, PipelineStageV1, StageValue
 
 __all__ = [
     "EVENT_TYPES",
@@ -81,6 +86,10 @@ __all__ = [
     "CallRegisteredV1",
     "CallReturnedToTriageV1",
     "CallUnignoredV1",
+    "DealLostV1",
+    "DealOutcome",
+    "DealStageChangedV1",
+    "DealWonV1",
     "DialRequestedV1",
     "DocumentSummary",
     "EmailAttachedV1",
@@ -115,12 +124,15 @@ __all__ = [
     "OrderDeletedV1",
     "OrderStatusChangedV1",
     "PartnerChangedV1",
+    "PartnerContact",
     "PbxCallAnsweredV1",
     "PbxCallEndedV1",
     "PbxCallRingingV1",
     "PbxRecordingAvailableV1",
+    "PipelineStageV1",
     "ReferenceItemChangedV1",
     "SettingChangedV1",
+    "StageValue",
     "StatusChangedV1",
     "event_type",
 ]

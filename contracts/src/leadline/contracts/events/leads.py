@@ -52,6 +52,9 @@ class LeadCreatedV1(Event, type="leadline.leads.lead.created.v1", topic=LEAD, su
     city: str | None = None
     postal_code: str | None = None
     country: str | None = Field(default=None, description="ISO 3166-1 alpha-2.")
+    next_step: str | None = Field(default=None, description="What is to be done next.")
+    next_step_at: datetime | None = Field(default=None, description="When the next step comes due.")
+    contact_id: UUID | None = Field(default=None, description="The contact person of the lead's partner it names.")
 
 
 class LeadStatusChangedV1(Event, type="leadline.leads.lead.status_changed.v1", topic=LEAD, subject="lead_id"):
@@ -153,3 +156,45 @@ class LeadDealChangedV1(Event, type="leadline.leads.lead.deal_changed.v1", topic
     currency: str
     changed_by: str
     changed_at: datetime
+
+
+DealOutcome = Literal["won", "lost"]
+
+
+class DealStageChangedV1(Event, type="leadline.leads.deal.stage_changed.v1", topic=LEAD, subject="lead_id"):
+    """A deal moved from one stage of its pipeline to another (on the pipeline board, or by an edit). Keyed by the
+    deal's lead, like ``lead.deal_changed.v1``, which is published beside it with the deal's whole state."""
+
+    lead_id: UUID
+    deal_id: UUID
+    pipeline_code: str
+    from_stage_code: str
+    to_stage_code: str
+    outcome: DealOutcome | None = Field(
+        description="The deal's outcome after the move: won or lost when the stage closes deals so, null when it is "
+        "open (a move out of a closing stage reopens the deal)."
+    )
+    changed_by: str
+    changed_at: datetime
+
+
+class DealClosed(Event):
+    """What a deal's won and lost events share: the deal as it closed."""
+
+    lead_id: UUID
+    deal_id: UUID
+    name: str
+    pipeline_code: str
+    stage_code: str = Field(description="The closing stage it moved to.")
+    value: Decimal = Field(description="In `currency`; a decimal string.")
+    currency: str
+    closed_by: str
+    closed_at: datetime
+
+
+class DealWonV1(DealClosed, type="leadline.leads.deal.won.v1", topic=LEAD, subject="lead_id"):
+    """A deal entered a stage that closes deals as won (its pipeline's stage flagged ``outcome: won``)."""
+
+
+class DealLostV1(DealClosed, type="leadline.leads.deal.lost.v1", topic=LEAD, subject="lead_id"):
+    """A deal entered a stage that closes deals as lost (its pipeline's stage flagged ``outcome: lost``)."""

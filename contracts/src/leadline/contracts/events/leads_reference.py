@@ -11,9 +11,10 @@ lead types, settings and reference items share one topic, so their key names the
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
-from pydantic import Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from leadline.contracts.events.base import Event
 from leadline.contracts.topics import EMPLOYEE, PARTNER, REFERENCE
@@ -61,6 +62,12 @@ class ReferenceItemChangedV1(
     parent_code: str | None = Field(description="A stage's pipeline; null for other kinds.")
     archived: bool = Field(description="Kept for the leads that use it, but no longer offered.")
     deleted: bool = Field(default=False, description="Gone: it was used by no lead or deal.")
+    probability: int | None = Field(
+        default=None, description="Stages only: the chance (percent) that a deal in it is won; null: none given."
+    )
+    outcome: Literal["won", "lost"] | None = Field(
+        default=None, description="Stages only: a closing stage closes the deals it receives as won or lost."
+    )
 
     def _kind_and_code(self) -> tuple[str, str]:
         return self.kind, self.code
@@ -111,6 +118,18 @@ class SettingChangedV1(
         return "setting", self.key
 
 
+class PartnerContact(BaseModel):
+    """A contact person of a partner."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    contact_id: UUID
+    name: str
+    role: str | None = Field(default=None, examples=["Purchasing manager"])
+    phones: list[str] = Field(default_factory=list, description="E.164.")
+    emails: list[str] = Field(default_factory=list, description="Lower case.")
+
+
 class PartnerChangedV1(
     ConfigurationChange, type="leadline.leads.partner.changed.v1", topic=PARTNER, subject="partner_id"
 ):
@@ -128,6 +147,11 @@ class PartnerChangedV1(
     country: str | None = Field(description="ISO 3166-1 alpha-2.")
     archived: bool
     version: int
+    contacts: list[PartnerContact] = Field(
+        default_factory=list,
+        description="Its contact persons, every one as it is now; calls and e-mails from their phones and addresses "
+        "match the partner's open leads.",
+    )
 
 
 class EmployeeChangedV1(

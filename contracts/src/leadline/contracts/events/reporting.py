@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
-from pydantic import Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from leadline.contracts.events.base import Event
-from leadline.contracts.topics import FUNNEL, LEADS_BY_STATUS
+from leadline.contracts.topics import FUNNEL, LEADS_BY_STATUS, PIPELINE
 
 
 class LeadsByStatusV1(
@@ -40,3 +41,32 @@ class FunnelMonthV1(Event, type="leadline.reporting.funnel.updated.v1", topic=FU
     def key(self) -> str:
         """The Kafka key: <month>/<status code>."""
         return f"{self.month}/{self.status_code}"
+
+
+class StageValue(BaseModel):
+    """Deals of one currency in a stage: their value, and that value weighted by the stage's probability."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    currency: str = Field(examples=["PLN"])
+    value: Decimal = Field(description="A decimal string.", examples=["125000.00"])
+    weighted_value: Decimal | None = Field(
+        description="value × the stage's probability; null when the stage carries none.", examples=["62500.00"]
+    )
+
+
+class PipelineStageV1(Event, type="leadline.reporting.pipeline.updated.v1", topic=PIPELINE, subject="key"):
+    """The open deals in one stage of a pipeline now: how many, and their value per currency (never added across
+    currencies). The latest record per key is the truth."""
+
+    pipeline_code: str
+    stage_code: str
+    deal_count: int = Field(ge=0, description="Open deals in the stage (a closing stage: the deals it closed).")
+    values: list[StageValue] = Field(description="Per currency, by currency code.")
+    as_of: datetime
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def key(self) -> str:
+        """The Kafka key: <pipeline code>/<stage code>."""
+        return f"{self.pipeline_code}/{self.stage_code}"

@@ -5,6 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from leadline.contracts.events import (
+    DealLostV1,
+    DealStageChangedV1,
+    DealWonV1,
     EmployeeChangedV1,
     LeadAssignedV1,
     LeadCreatedV1,
@@ -26,7 +29,16 @@ from leadline.contracts.runtime import ServiceRuntime
 from leadline.contracts.settings import ServiceSettings
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.config import Settings
-from leadline.leads.entrypoints import http, http_actions, http_board, http_deals, http_reference, kafka
+from leadline.leads.entrypoints import (
+    http,
+    http_actions,
+    http_board,
+    http_contacts,
+    http_deals,
+    http_pipelines,
+    http_reference,
+    kafka,
+)
 from leadline.leads.entrypoints.housekeeping import BOARD_TOTALS_FOLD_SECONDS, board_totals_folding
 from leadline.leads.service import reference
 
@@ -45,6 +57,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             LeadMergedV1,
             LeadDeletedV1,
             LeadDealChangedV1,
+            DealStageChangedV1,
+            DealWonV1,
+            DealLostV1,
             LeadRequestRefusedV1,
             StatusChangedV1,
             LeadTypeChangedV1,
@@ -65,5 +80,13 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         title="Leadline leads",
         description="Leads, their statuses and types: what sales apps build lead lists, cards and kanban boards from.",
         version="0.1.0",
-        routers=[http.router, http_actions.router, http_deals.router, http_board.router, http_reference.router],
+        routers=[
+            http.router,
+            http_actions.router,
+            http_deals.router,
+            http_board.router,
+            http_pipelines.router,
+            http_reference.router,
+            http_contacts.router,
+        ],
     )

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, insert, or_, select, union, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, delete, insert, or_, select, union, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +18,7 @@ from leadline.communications.adapters.tables import (
     emails,
     known_lead_contacts,
     known_leads,
+    known_partner_contacts,
 )
 from leadline.communications.domain.model import (
     RETRYABLE,
@@ -367,23 +368,34 @@ class KnownLeadRepository:
             select(known_lead_contacts.c.lead_id).where(
                 known_lead_contacts.c.kind == "phone", known_lead_contacts.c.value.in_(wanted)
             ),
+            _open_leads_of_partners_with("phone", wanted),
         )
         found: dict[str, list[KnownLead]] = {}
         for lead in await self._where(known_leads.c.lead_id.in_(ids), hold=True):
-            for phone in {lead.phone, *lead.other_phones} & set(wanted):
-                assert phone is not None
+            for phone in lead.phones & set(wanted):
                 found.setdefault(phone, []).append(lead)
         return found
 
     async def with_email(self, email: str) -> list[KnownLead]:
-        """The leads known by the address (as theirs, or as one a lead merged into them had), held like ``claim``."""
+        """The leads known by the address (as theirs, or as one a lead merged into them had, or as their partner's
+        contact person's while they are open), held like ``claim``."""
         ids = union(
             select(known_leads.c.lead_id).where(known_leads.c.email == email),
             select(known_lead_contacts.c.lead_id).where(
                 known_lead_contacts.c.kind == "email", known_lead_contacts.c.value == email
             ),
+            _open_leads_of_partners_with("email", [email]),
         )
         return await self._where(known_leads.c.lead_id.in_(ids), hold=True)
+
+    async def put_partner_contacts(self, partner_id: UUID, contacts: Iterable[tuple[str, str]]) -> None:
+        """The (kind, value) pairs of the partner's contact persons now, replacing those known before."""
+        await self._session.execute(
+            delete(known_partner_contacts).where(known_partner_contacts.c.partner_id == partner_id)
+        )
+        rows = [{"partner_id": partner_id, "kind": k, "value": v} for k, v in dict.fromkeys(contacts)]
+        if rows:
+            await self._session.execute(insert(known_partner_contacts), rows)
 
     async def add_contacts(self, lead_id: UUID, contacts: Iterable[tuple[str, str]]) -> None:
         """Adds (kind, value) pairs the lead is also known by; those it has already stay as they are."""
@@ -442,14 +454,32 @@ class KnownLeadRepository:
         contacts = select(known_lead_contacts).where(known_lead_contacts.c.lead_id.in_(ids))
         for contact in (await self._session.execute(contacts)).mappings():
             others.setdefault(contact["lead_id"], {}).setdefault(contact["kind"], set()).add(contact["value"])
+        partners: dict[UUID, dict[str, set[str]]] = {}
+        partner_ids = {row["partner_id"] for row in rows} - {None}
+        if partner_ids:
+            query = select(known_partner_contacts).where(known_partner_contacts.c.partner_id.in_(partner_ids))
+            for contact in (await self._session.execute(query)).mappings():
+                partners.setdefault(contact["partner_id"], {}).setdefault(contact["kind"], set()).add(contact["value"])
         return [
             KnownLead(
                 **row,
                 other_phones=frozenset(others.get(row["lead_id"], {}).get("phone", ())),
                 other_emails=frozenset(others.get(row["lead_id"], {}).get("email", ())),
+                partner_phones=frozenset(partners.get(row["partner_id"], {}).get("phone", ())),
+                partner_emails=frozenset(partners.get(row["partner_id"], {}).get("email", ())),
             )
             for row in rows
         ]
+
+
+def _open_leads_of_partners_with(kind: str, values: list[str]) -> Select[Any]:
+    """The open leads whose partner has a contact person with one of these phones (or addresses)."""
+    partners_with = select(known_partner_contacts.c.partner_id).where(
+        known_partner_contacts.c.kind == kind, known_partner_contacts.c.value.in_(values)
+    )
+    return select(known_leads.c.lead_id).where(
+        known_leads.c.partner_id.in_(partners_with), known_leads.c.closed.is_(False)
+    )
 
 
 def _candidates(row: RowMapping) -> tuple[UUID, ...]:

@@ -155,8 +155,10 @@ known_leads = Table(
     Column("gone", Boolean, nullable=False, default=False),
     # Who may correct what was attached to it (besides managers); unknown for leads learnt before it was kept.
     Column("salesperson_id", String(100)),
+    Column("partner_id", Uuid),
     Index("ix_known_leads_phone", "phone"),
     Index("ix_known_leads_email", "email"),
+    Index("ix_known_leads_partner_id", "partner_id"),
 )
 
 # The other phones and addresses a known lead is known by: those of the leads merged into it.
@@ -167,6 +169,17 @@ known_lead_contacts = Table(
     Column("kind", String(5), primary_key=True),  # phone or email
     Column("value", String(320), primary_key=True),
     Index("ix_known_lead_contacts_kind_value", "kind", "value"),
+)
+
+# The phones and addresses of partners' contact persons (from the leads service's partner events): calls and e-mails
+# from them match the partner's open leads.
+known_partner_contacts = Table(
+    "known_partner_contacts",
+    metadata,
+    Column("partner_id", Uuid, primary_key=True),
+    Column("kind", String(5), primary_key=True),  # phone or email
+    Column("value", String(320), primary_key=True),
+    Index("ix_known_partner_contacts_kind_value", "kind", "value"),
 )
 
 # The Idempotency-Keys of creates and their answers (leadline.contracts.idempotency).

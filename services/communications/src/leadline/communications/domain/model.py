@@ -74,12 +74,28 @@ class KnownLead:
     # The other phones and addresses it is known by: those of the leads merged into it.
     other_phones: frozenset[str] = frozenset()
     other_emails: frozenset[str] = frozenset()
+    partner_id: UUID | None = None
+    # Those of its partner's contact persons: they match the lead while it is open, like its own.
+    partner_phones: frozenset[str] = frozenset()
+    partner_emails: frozenset[str] = frozenset()
+
+    @property
+    def phones(self) -> frozenset[str]:
+        """Every phone a call may come from to match the lead."""
+        own = self.other_phones | ({self.phone} if self.phone else set())
+        return own if self.closed else own | self.partner_phones
+
+    @property
+    def emails(self) -> frozenset[str]:
+        """Every address an e-mail may come from to match the lead."""
+        own = self.other_emails | ({self.email} if self.email else set())
+        return own if self.closed else own | self.partner_emails
 
     def has_phone(self, phone: str) -> bool:
-        return phone == self.phone or phone in self.other_phones
+        return phone in self.phones
 
     def has_email(self, email: str) -> bool:
-        return email == self.email or email in self.other_emails
+        return email in self.emails
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from leadline.contracts.events import (
     LeadRequestRefusedV1,
     LeadStatusChangedV1,
     LeadUpdatedV1,
+    PartnerChangedV1,
     PbxCallAnsweredV1,
     PbxCallEndedV1,
     PbxCallRingingV1,
@@ -54,4 +55,5 @@ def handlers(phone_region: str) -> dict[type[Event], Handler]:
         LeadRequestRefusedV1: use_cases.lead_request_refused,
         LeadAssignedV1: telephony.lead_assigned,
         EmployeeChangedV1: Together(telephony.employees_changed),
+        PartnerChangedV1: use_cases.partner_changed,
     }

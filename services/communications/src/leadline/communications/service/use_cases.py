@@ -44,6 +44,7 @@ from leadline.contracts.events import (
     LeadRequestRefusedV1,
     LeadStatusChangedV1,
     LeadUpdatedV1,
+    PartnerChangedV1,
 )
 
 T = TypeVar("T", bound=TriageItem)
@@ -90,6 +91,7 @@ def _known(event: LeadCreatedV1) -> KnownLead:
         created_at=event.created_at,
         email=event.email.lower() if event.email else None,
         salesperson_id=event.salesperson_id,
+        partner_id=event.partner_id,
     )
 
 
@@ -108,11 +110,14 @@ async def _attach_requested(
 
 async def lead_updated(uow: CommunicationsUnitOfWork, event: LeadUpdatedV1, envelope: Envelope) -> None:
     """A lead's phone or e-mail changed: later items match the new one, and items waiting for it join it. A lead
-    that gained the contacts of leads merged into it (``extra_contacts``) is matched by those too."""
+    that gained the contacts of leads merged into it (``extra_contacts``) is matched by those too, and one given a
+    partner by its contact persons'."""
     for change in event.changes:
         if change.field == "extra_contacts":
             gained = [(str(contact["kind"]), str(contact["value"])) for contact in change.new or []]
             await uow.known_leads.add_contacts(event.lead_id, gained)
+        if change.field == "partner_id":
+            await uow.known_leads.update(event.lead_id, partner_id=UUID(change.new) if change.new else None)
     changed = {change.field: change.new for change in event.changes if change.field in ("phone", "email")}
     if not changed:
         return
@@ -433,3 +438,12 @@ async def follow_thread(uow: CommunicationsUnitOfWork, email: Email, lead_id: UU
             await uow.emails.save(reply.matched_later(lead_id))
             await uow.outbox.add(_email_attached(reply, lead_id, "thread", uow.outbox.source, now), caused_by=caused_by)
             pending.append(reply.message_id)
+
+
+async def partner_changed(uow: CommunicationsUnitOfWork, event: PartnerChangedV1, _: Envelope) -> None:
+    """Later calls and e-mails from a partner's contact persons match the partner's open leads."""
+    await uow.known_leads.put_partner_contacts(
+        event.partner_id,
+        [("phone", phone) for contact in event.contacts for phone in contact.phones]
+        + [("email", email.lower()) for contact in event.contacts for email in contact.emails],
+    )

@@ -8,19 +8,18 @@ from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadline.contracts.fields import IN_DIGITS
 from leadline.contracts.http import (
     PROBLEM_RESPONSES,
     STALE_RESPONSES,
+    CompanyTimeZone,
     CurrentUser,
     current_user,
     expected_version,
-    runtime_of,
     unit_of_work,
     version_etag,
 )
@@ -211,14 +210,6 @@ def _answer(response: Response, document: Document, out: DocumentOut) -> Documen
 async def _made(uow: DocumentsUnitOfWork, document: Document) -> tuple[DocumentOut, dict[str, str]]:
     headers = {"Location": f"/{document.kind}s/{document.id}", "ETag": version_etag(document.version)}
     return await _out(uow, document), headers
-
-
-async def _company_time_zone(request: Request) -> ZoneInfo:
-    """The company's calendar gives a new document its date and its number's year (COMPANY_TIME_ZONE)."""
-    return runtime_of(request).settings.company_time_zone
-
-
-CompanyTimeZone = Annotated[ZoneInfo, Depends(_company_time_zone)]
 
 
 NOT_SET = (

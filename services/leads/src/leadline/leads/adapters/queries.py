@@ -8,21 +8,21 @@ both its filter and its order; deploy/bench/lead_queries.py measures them on a m
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, Table, Uuid, and_, any_, cast, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, Table, Uuid, any_, cast, exists, false, func, or_, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadline.contracts.pagination import Keyset, Segment, keyset_page
+from leadline.leads.adapters.card_positions import LEAD_CARDS, CardPositions
 from leadline.leads.adapters.repository import LeadRepository
 from leadline.leads.adapters.tables import (
-    card_positions,
     employees,
     lead_tags,
     lead_text_search,
@@ -40,6 +40,7 @@ class SortKey(StrEnum):
     EXPECTED_REVENUE = "expected_revenue"
     NAME = "name"
     UPDATED_AT = "updated_at"
+    NEXT_STEP_AT = "next_step_at"
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,11 @@ class LeadFilter:
     without_expected_close: bool = False
     without_description: bool = False
     without_salesperson: bool = False
+    without_next_step: bool = False
     in_status_before: datetime | None = None
+    # Next steps coming due: from (inclusive) and before (exclusive), either end open.
+    next_step_from: datetime | None = None
+    next_step_before: datetime | None = None
 
 
 # Filters that are one column equal to the value given.
@@ -96,6 +101,8 @@ _BOUNDS: dict[str, Callable[[Any], ColumnElement[bool]]] = {
     "lead_date_to": lambda day: leads.c.lead_date < _midnight(day + timedelta(days=1)),
     "expected_close_from": lambda day: leads.c.expected_close >= day,
     "expected_close_to": lambda day: leads.c.expected_close <= day,
+    "next_step_from": lambda moment: leads.c.next_step_at >= moment,
+    "next_step_before": lambda moment: leads.c.next_step_at < moment,
 }
 
 _SORT_COLUMNS = {key: leads.c[key.value] for key in SortKey}
@@ -159,40 +166,24 @@ class LeadQueries:
     ) -> tuple[list[UUID], str | None]:
         """Ids of one page of a kanban column as ``user_id`` sees it: the cards the user placed, by
         their position, then the rest newest first."""
-        rows, next_cursor = await keyset_page(
-            self._session,
-            _column_segments(user_id, status_code, type_code),
-            listing=f"column:{status_code}",
-            limit=limit,
-            cursor=cursor,
+        return await CardPositions(self._session, LEAD_CARDS).page(
+            user_id, _in_column(status_code, type_code), listing=f"column:{status_code}", limit=limit, cursor=cursor
         )
-        return [row["id"] for row in rows], next_cursor
 
-    async def column_order(self, user_id: str, status_code: str) -> AsyncGenerator[tuple[UUID, float | None]]:
+    def column_order(self, user_id: str, status_code: str) -> AsyncGenerator[tuple[UUID, float | None]]:
         """A kanban column as ``user_id`` sees it, top down, every type: each card's id and the user's
         position for it (None: never placed). Streamed, so a caller looking for a card stops there."""
-        for segment in _column_segments(user_id, status_code, type_code=None):
-            result = await self._session.stream(segment.query.order_by(*segment.keyset.order_by()))
-            try:
-                async for row in result.mappings():
-                    yield row["id"], row.get("position")  # the cards never placed have none
-            finally:
-                await result.close()
+        return CardPositions(self._session, LEAD_CARDS).column(user_id, _in_column(status_code, None))
 
     async def with_names(self, ids: Sequence[UUID]) -> list[LeadWithNames]:
         """The leads with these ids (in that order), with their partner's and salesperson's names."""
         found = await self.by_ids(ids)
-        partner_names = await self._names(partners, {lead.partner_id for lead in found} - {None})
-        employee_names = await self._names(employees, {lead.salesperson_id for lead in found} - {None})
+        partner_names = await names_of(self._session, partners, {lead.partner_id for lead in found})
+        employee_names = await names_of(self._session, employees, {lead.salesperson_id for lead in found})
         return [
             LeadWithNames(lead, partner_names.get(lead.partner_id), employee_names.get(lead.salesperson_id))
             for lead in found
         ]
-
-    async def _names(self, table: Table, ids: set[Any]) -> dict[Any, str]:
-        if not ids:
-            return {}
-        return dict((await self._session.execute(select(table.c.id, table.c.name).where(table.c.id.in_(ids)))).all())
 
     async def salesperson_candidates(self) -> list[SalespersonCandidate]:
         """Employees (not archived) who hold open leads, with how many; by name."""
@@ -208,6 +199,14 @@ class LeadQueries:
         )
         rows = (await self._session.execute(query)).all()
         return sorted((SalespersonCandidate(*row) for row in rows if row.open_leads > 0), key=lambda c: (c.name, c.id))
+
+
+async def names_of(session: AsyncSession, table: Table, ids: Collection[Any]) -> dict[Any, str]:
+    """The names of the partners or employees with these ids (None among them is no id)."""
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    return dict((await session.execute(select(table.c.id, table.c.name).where(table.c.id.in_(wanted)))).all())
 
 
 def _by_id(ids: Sequence[UUID]) -> Select[Any]:
@@ -233,6 +232,8 @@ def _conditions(where: LeadFilter, dialect: str, indexed_text: str | None) -> li
         conditions.append(or_(leads.c.description.is_(None), func.trim(leads.c.description) == ""))
     if where.without_salesperson:
         conditions.append(leads.c.salesperson_id.is_(None))
+    if where.without_next_step:
+        conditions.append(leads.c.next_step_at.is_(None))
     if where.in_status_before is not None:
         conditions.append(leads.c.status_since < where.in_status_before)
     return conditions
@@ -303,22 +304,11 @@ def _list_segments(where: LeadFilter, order: LeadOrder, dialect: str, indexed_te
     return [by_value, Segment(query.where(column.is_(None)), _NEWEST_FIRST)]
 
 
-def _column_segments(user_id: str, status_code: str, type_code: str | None) -> list[Segment]:
+def _in_column(status_code: str, type_code: str | None) -> list[ColumnElement[bool]]:
     in_column = [leads.c.status_code == status_code]
     if type_code is not None:
         in_column.append(leads.c.type_code == type_code)
-    # The user's placed cards (a few hundred at most) are read first and each looked up by id. Joined instead,
-    # PostgreSQL's planner guesses that few of them are in any one column and reads every lead of the status
-    # into a hash (14 ms for a column of 19,000 at a million leads, growing with it); a scalar subquery is
-    # never turned into a join, so the work stays that of the user's cards.
-    in_this_column = select(leads.c.id).where(leads.c.id == card_positions.c.lead_id, *in_column).scalar_subquery()
-    placed_id = card_positions.c.lead_id.label("id")
-    placed = select(placed_id, card_positions.c.position).where(
-        card_positions.c.user_id == user_id, in_this_column.is_not(None)
-    )
-    placed_by_user = and_(card_positions.c.user_id == user_id, card_positions.c.lead_id == leads.c.id)
-    not_placed = select(leads.c.id, leads.c.created_at).where(*in_column, ~exists().where(placed_by_user))
-    return [Segment(placed, Keyset([card_positions.c.position, placed_id])), Segment(not_placed, _NEWEST_FIRST)]
+    return in_column
 
 
 def _midnight(day: date) -> datetime:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadline.contracts.errors import StaleVersion
 from leadline.leads.adapters.configuration_cache import cache_of
+from leadline.leads.adapters.deals_repository import follow_lead
 from leadline.leads.adapters.tables import (
     configuration_token,
     lead_contacts,
@@ -119,6 +120,7 @@ class LeadRepository:
             )
         await self._put_tags(lead, before.tags)
         await self._put_contacts(lead, before.extra_contacts)
+        await follow_lead(self._session, lead, before)
 
     async def remove(self, lead_id: UUID) -> None:
         """Deletes the lead; its tags, deals and kanban positions go with it (foreign keys cascade)."""

@@ -74,6 +74,8 @@ reference_items = Table(
     Column("sort_order", Integer, nullable=False, default=0),
     Column("parent_code", String(40)),  # a stage's pipeline
     Column("archived", Boolean, nullable=False, default=False),
+    Column("probability", Integer),  # a stage's: the chance a deal in it is won, percent
+    Column("outcome", String(4)),  # a closing stage's: won or lost
 )
 
 employees = Table(
@@ -103,6 +105,19 @@ partners = Table(
     Column("archived", Boolean, nullable=False, default=False),
     Column("version", Integer, nullable=False),
     Index("ix_partners_name", "name"),
+)
+
+# A partner's contact persons; a lead may name one of its partner's (leads.contact_id).
+partner_contacts = Table(
+    "partner_contacts",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("partner_id", ForeignKey("partners.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("role", String(100)),
+    Column("phones", JSON, nullable=False),  # E.164
+    Column("emails", JSON, nullable=False),  # lower case
+    Index("ix_partner_contacts_partner_id", "partner_id"),
 )
 
 settings = Table(
@@ -150,6 +165,11 @@ leads = Table(
     Column("version", Integer, nullable=False),
     Column("origin_kind", String(20)),
     Column("origin_id", Uuid),
+    Column("next_step", String(500)),
+    Column("next_step_at", UtcDateTime()),
+    # One of the partner's contact persons (checked by the use cases, which refuse to delete one a lead names;
+    # no foreign key: on SQLite adding one would rebuild the table, and the text-search triggers with it).
+    Column("contact_id", Uuid),
     # Lists are newest first with id as the tie-break (cursor pagination); the common filters lead.
     Index("ix_leads_created_at_id", "created_at", "id"),
     Index("ix_leads_closed_created_at", "closed", "created_at", "id"),
@@ -172,6 +192,9 @@ leads = Table(
     Index("ix_leads_updated_at_id", "updated_at", "id"),
     Index("ix_leads_expected_revenue_id", "expected_revenue", "id"),
     Index("ix_leads_closed_expected_close", "closed", "expected_close", "created_at", "id"),
+    # Next steps coming due (and open leads without one), everyone's and a salesperson's own.
+    Index("ix_leads_closed_next_step_at", "closed", "next_step_at", "created_at", "id"),
+    Index("ix_leads_salesperson_closed_next_step_at", "salesperson_id", "closed", "next_step_at", "created_at", "id"),
     # On PostgreSQL, migration 0003 also adds pg_trgm GIN indexes on name, e-mail and phone (and
     # partners' name) for free-text search; SQLite has no equivalent and scans.
 )
@@ -195,7 +218,31 @@ deals = Table(
     Column("value", Numeric(14, 2), nullable=False),
     Column("currency", String(3), nullable=False),
     Column("version", Integer, nullable=False, server_default=text("1")),
+    Column("outcome", String(4)),  # won or lost: the deal is in a closing stage (since closed_at)
+    Column("closed_at", UtcDateTime()),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("stage_since", UtcDateTime(), nullable=False),
+    # The lead's salesperson, type and partner, copied as they change (LeadRepository.save), so the pipeline
+    # board filters and sums deals from this table's index alone instead of joining a million leads.
+    Column("salesperson_id", String(100)),
+    Column("lead_type_code", String(40), nullable=False),
+    Column("partner_id", Uuid),
     Index("ix_deals_lead_id", "lead_id"),
+    # The board's column totals under any of its filters, answered from the index alone.
+    Index(
+        "ix_deals_board_totals",
+        "pipeline_code",
+        "outcome",
+        "stage_code",
+        "currency",
+        "value",
+        "salesperson_id",
+        "lead_type_code",
+        "partner_id",
+    ),
+    # A column's cards, newest first (stage codes are unique across pipelines).
+    Index("ix_deals_stage_created_at", "stage_code", "created_at", "id"),
+    Index("ix_deals_partner_id", "partner_id"),
 )
 
 # The other phones and e-mail addresses a lead is known by: those of the leads merged into it.
@@ -283,6 +330,15 @@ open_lead_total_changes = Table(
     Column("leads", Integer, nullable=False),
     Column("with_revenue", Integer, nullable=False),
     Column("revenue_cents", BigInteger, nullable=False),
+)
+
+# The order of cards inside a stage of the pipeline board, per user.
+deal_card_positions = Table(
+    "deal_card_positions",
+    metadata,
+    Column("user_id", String(100), primary_key=True),
+    Column("deal_id", ForeignKey("deals.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Float, nullable=False),
 )
 
 # SQLite only, made by migration 0004 (not part of the metadata, so PostgreSQL never sees it): an FTS5

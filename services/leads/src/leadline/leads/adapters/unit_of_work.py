@@ -1,6 +1,8 @@
 from leadline.contracts.db import UnitOfWork
 from leadline.leads.adapters.board_totals import BoardTotals
-from leadline.leads.adapters.card_positions import CardPositions
+from leadline.leads.adapters.card_positions import DEAL_CARDS, LEAD_CARDS, CardPositions
+from leadline.leads.adapters.contacts_repository import ContactRepository
+from leadline.leads.adapters.deal_queries import DealQueries
 from leadline.leads.adapters.deals_repository import DealRepository
 from leadline.leads.adapters.links_repository import CallFactsRepository, LinkRepository
 from leadline.leads.adapters.queries import LeadQueries
@@ -22,11 +24,14 @@ class LeadsUnitOfWork(UnitOfWork):
         self.reference_items = ReferenceItemRepository(self.session)
         self.employees = EmployeeRepository(self.session)
         self.partners = PartnerRepository(self.session)
+        self.contacts = ContactRepository(self.session)
         self.settings = SettingsRepository(self.session)
         self.history = HistoryRepository(self.session)
         self.links = LinkRepository(self.session)
         self.call_facts = CallFactsRepository(self.session)
         self.deals = DealRepository(self.session)
         self.queries = LeadQueries(self.session)
-        self.card_positions = CardPositions(self.session)
         self.board_totals = BoardTotals(self.session)
+        self.deal_queries = DealQueries(self.session)
+        self.card_positions = CardPositions(self.session, LEAD_CARDS)
+        self.deal_card_positions = CardPositions(self.session, DEAL_CARDS)

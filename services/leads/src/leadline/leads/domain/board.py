@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from uuid import UUID
 
 from leadline.leads.domain.model import LeadType, ReferenceData, Status
@@ -24,8 +26,39 @@ def board_columns(
         for status in sorted(reference.statuses.values(), key=lambda s: (s.sort_order, s.code))
         if not status.closed
         and (lead_type is None or lead_type.allows(status))
-        and (not status.archived or occupied is None or status.code in occupied)
+        and shown_on_board(status.archived, status.code, occupied)
     ]
+
+
+def shown_on_board(archived: bool, code: str, occupied: Collection[str] | None) -> bool:
+    """A column of a board is shown unless archived; an archived one only while cards are in it (``occupied``: the
+    columns holding cards; None: keep every archived column), so they can still be seen and moved out."""
+    return not archived or occupied is None or code in occupied
+
+
+@dataclass
+class ColumnTotals:
+    """A board's column headers: per column the number of cards and the sum of their amounts per currency
+    (amounts of different currencies are never added; a currency none of whose cards has an amount is left out)."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    sums: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, rows: Iterable[tuple[str, str, int, Decimal | None]]) -> ColumnTotals:
+        """From rows of (column, currency, cards, their amounts' sum or None)."""
+        totals = cls()
+        for column, currency, count, amount in rows:
+            totals.counts[column] = totals.counts.get(column, 0) + count
+            if amount is not None:
+                totals.sums.setdefault(column, {})[currency] = amount
+        return totals
+
+    def count(self, column: str) -> int:
+        return self.counts.get(column, 0)
+
+    def sum(self, column: str) -> dict[str, Decimal]:
+        return dict(sorted(self.sums.get(column, {}).items()))
 
 
 def position_between(above: float | None, below: float | None) -> float | None:

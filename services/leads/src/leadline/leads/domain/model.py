@@ -34,6 +34,8 @@ class LeadType:
         return not self.allowed_statuses or status.code in self.allowed_statuses
 
 
+DealOutcome = Literal["won", "lost"]
+
 REFERENCE_KINDS = ("priority", "tag", "lost_reason", "source", "campaign", "channel", "product", "pipeline", "stage")
 
 
@@ -48,6 +50,8 @@ class ReferenceItem:
     sort_order: int = 0
     parent_code: str | None = None  # a stage's pipeline
     archived: bool = False
+    probability: int | None = None  # a stage's: the chance (percent) that a deal in it is won
+    outcome: DealOutcome | None = None  # a closing stage's: the deals it receives are won, or lost
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,11 @@ class ReferenceData:
                 field=field,
             )
         return found
+
+    def shown(self, kind: str, code: str) -> ReferenceItem:
+        """An item as a card shows it; a code the reference data no longer knows still shows, by its code, without
+        a colour."""
+        return self.items.get((kind, code)) or ReferenceItem(kind, code, code)
 
     @property
     def lost_status(self) -> Status | None:
@@ -187,6 +196,9 @@ class Lead:
     tags: frozenset[str] = frozenset()
     origin_kind: str | None = None
     origin_id: UUID | None = None
+    next_step: str | None = None  # what is to be done next
+    next_step_at: datetime | None = None  # when it comes due
+    contact_id: UUID | None = None  # one of the partner's contact persons
     extra_contacts: tuple[ContactPoint, ...] = ()  # gained from leads merged into it, in the order gained
 
     @property
@@ -310,6 +322,9 @@ EDITABLE_FIELDS = frozenset(
         "probability",
         "expected_close",
         "tags",
+        "next_step",
+        "next_step_at",
+        "contact_id",
         *REFERENCE_FIELDS,
     }
 )

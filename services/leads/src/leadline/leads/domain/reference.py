@@ -218,14 +218,16 @@ def item_created(reference: ReferenceData, item: ReferenceItem) -> ReferenceItem
             field="code",
         )
     _check_parent(reference, item)
+    _check_stage_fields(item)
     return item
 
 
 def item_changed(reference: ReferenceData, kind: str, code: str, changes: Mapping[str, Any]) -> ReferenceItem:
     before = existing_item(reference, kind, code)
-    after = _with_changes(before, changes, clearable=frozenset({"colour"}))
+    after = _with_changes(before, changes, clearable=frozenset({"colour", "probability", "outcome"}))
     if after.parent_code != before.parent_code or (before.archived and not after.archived):
         _check_parent(reference, after)
+    _check_stage_fields(after)
     return after
 
 
@@ -236,6 +238,17 @@ def ensure_stage_may_move(stage: ReferenceItem, usage: Usage) -> None:
             f"stage {stage.name!r} is used by {usage}; it cannot move to another pipeline",
             rule="stage_in_use",
             field="parent_code",
+        )
+
+
+def ensure_stage_outcome_may_change(stage: ReferenceItem, usage: Usage) -> None:
+    """A deal's outcome is its stage's: a stage deals are in keeps whether it closes them, and how."""
+    if usage.in_use:
+        raise Conflict(
+            f"stage {stage.name!r} holds {usage}; move them out before changing whether it closes deals",
+            rule="stage_in_use",
+            field="outcome",
+            extensions={"deal_count": usage.deals},
         )
 
 
@@ -259,6 +272,17 @@ def _check_parent(reference: ReferenceData, item: ReferenceItem) -> None:
             "a stage belongs to a pipeline: give its code", rule="pipeline_required", field="parent_code"
         )
     reference.item("pipeline", item.parent_code, field="parent_code")
+
+
+def _check_stage_fields(item: ReferenceItem) -> None:
+    """Only a stage has a probability and a closing outcome."""
+    if item.kind == "stage":
+        if item.probability is not None and not 0 <= item.probability <= 100:
+            raise RuleViolation("probability is a percentage, 0 to 100", rule="probability_range", field="probability")
+        return
+    for name in ("probability", "outcome"):
+        if getattr(item, name) is not None:
+            raise RuleViolation(f"only stages have a {name}, not a {_label(item.kind)}", rule="stage_only", field=name)
 
 
 def _label(kind: str) -> str:

@@ -7,8 +7,11 @@ from typing import Any
 
 LEAD_ID = "04aa64d1-68d5-4caf-bec4-0e02842ada5c"
 PARTNER_ID = "f0981fd5-dc73-4a51-ad9a-b1a9ce70ac2c"
+CONTACT_ID = "3e5d7c1a-2b4f-4c6d-8e9f-1a2b3c4d5e6f"
+DEAL_ID = "2c9b8a70-3f1d-4d8e-9a55-0b7e4c1e6a0f"
 CREATED_AT = "2026-11-24T09:15:00Z"
 UPDATED_AT = "2026-11-25T10:30:00Z"
+NEXT_STEP_AT = "2026-12-02T10:00:00Z"
 
 LEAD: dict[str, Any] = {
     "id": LEAD_ID,
@@ -38,13 +41,16 @@ LEAD: dict[str, Any] = {
     "city": "Wrocław",
     "postal_code": "50-001",
     "country": "PL",
-    "description": "Needs 40 desks by January; next step: site visit on 2 December.",
+    "description": "Needs 40 desks by January.",
     "lead_date": CREATED_AT,
     "created_by": "anna",
     "created_at": CREATED_AT,
     "updated_by": "anna",
     "updated_at": UPDATED_AT,
     "version": 3,
+    "next_step": "Site visit: measure the office",
+    "next_step_at": NEXT_STEP_AT,
+    "contact_id": CONTACT_ID,
     "extra_contacts": [
         {"kind": "phone", "value": "+48711234567", "from_lead_id": "9b2f3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"}
     ],
@@ -66,6 +72,7 @@ CREATED_LEAD: dict[str, Any] = {
             "salesperson_id": "piotr",
         }
     ],
+    "deal": None,
 }
 
 HISTORY_ENTRY: dict[str, Any] = {
@@ -77,13 +84,72 @@ HISTORY_ENTRY: dict[str, Any] = {
 }
 
 DEAL: dict[str, Any] = {
-    "id": "2c9b8a70-3f1d-4d8e-9a55-0b7e4c1e6a0f",
+    "id": DEAL_ID,
     "name": "Desks and chairs",
     "pipeline_code": "sales",
     "stage_code": "discovery",
     "value": "98000.00",
     "currency": "PLN",
+    "outcome": None,
+    "closed_at": None,
+    "created_at": CREATED_AT,
+    "stage_since": CREATED_AT,
     "version": 1,
+}
+
+CONTACT: dict[str, Any] = {
+    "id": CONTACT_ID,
+    "partner_id": PARTNER_ID,
+    "name": "Jan Kowalski",
+    "role": "Office manager",
+    "phones": ["+48601234567"],
+    "emails": ["jan.kowalski@kowalski-meble.pl"],
+}
+
+DEAL_CARD: dict[str, Any] = {
+    "id": DEAL_ID,
+    "name": "Desks and chairs",
+    "stage_code": "discovery",
+    "value": {"currency": "PLN", "amount": "98000.00"},
+    "outcome": None,
+    "closed_at": None,
+    "stage_since": CREATED_AT,
+    "created_at": CREATED_AT,
+    "lead": {"id": LEAD_ID, "name": "Office fit-out, 40 desks"},
+    "partner": {"id": PARTNER_ID, "name": "Kowalski Meble sp. z o.o."},
+    "salesperson": {"id": "anna", "name": "Anna Nowak"},
+    "priority": {"code": "high", "name": "High", "colour": "#ff9800"},
+    "version": 1,
+}
+
+PIPELINE_BOARD: dict[str, Any] = {
+    "pipeline_code": "sales",
+    "name": "Sales",
+    "state": "open",
+    "columns": [
+        {
+            "stage_code": "discovery",
+            "name": "Discovery",
+            "outcome": None,
+            "probability": 20,
+            "archived": False,
+            "count": 7,
+            "value": [{"currency": "PLN", "amount": "412000.00"}],
+            "cards": [DEAL_CARD],
+            "next_cursor": None,
+        },
+        {
+            "stage_code": "won",
+            "name": "Won",
+            "outcome": "won",
+            "probability": 100,
+            "archived": False,
+            "count": 0,
+            "value": [],
+            "cards": [],
+            "next_cursor": None,
+        },
+    ],
 }
 
 CARD: dict[str, Any] = {
@@ -99,7 +165,8 @@ CARD: dict[str, Any] = {
         "country": "PL",
     },
     "history": [HISTORY_ENTRY],
-    "deals": [DEAL],
+    "deals": [{**DEAL, "pipeline_name": "Sales", "stage_name": "Discovery"}],
+    "contact": CONTACT,
     "communications": [
         {
             "kind": "call",
@@ -162,6 +229,9 @@ BOARD_CARD: dict[str, Any] = {
     "salesperson": {"id": "anna", "name": "Anna Nowak"},
     "expected_close": "2026-12-15",
     "overdue": False,
+    "next_step": "Site visit: measure the office",
+    "next_step_at": NEXT_STEP_AT,
+    "next_step_overdue": False,
     "priority": {"code": "high", "name": "High", "colour": "#ff9800"},
     "version": 3,
 }
@@ -211,6 +281,8 @@ REFERENCE_ITEM: dict[str, Any] = {
     "sort_order": 30,
     "parent_code": None,
     "archived": False,
+    "probability": None,
+    "outcome": None,
 }
 
 EMPLOYEE: dict[str, Any] = {
@@ -234,4 +306,5 @@ PARTNER: dict[str, Any] = {
     "country": "PL",
     "archived": False,
     "version": 1,
+    "contacts": [CONTACT],
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Request, Response
@@ -26,6 +26,8 @@ from leadline.contracts.idempotency import Idempotency
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.model import Lead
 from leadline.leads.entrypoints import examples
+from leadline.leads.entrypoints.history import HistoryEntry
+from leadline.leads.entrypoints.http_deals import DealIn, DealOut
 from leadline.leads.service import lifecycle, use_cases
 from leadline.leads.service.commands import ChangeStatus, CreateLead, EditLead
 
@@ -67,9 +69,18 @@ class LeadFields(BaseModel):
     postal_code: str | None = Field(default=None, max_length=20)
     country: str | None = Field(default=None, pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2.")
     description: str | None = Field(
-        default=None, max_length=10_000, description="What the customer needs, what was done, the next step."
+        default=None, max_length=10_000, description="What the customer needs, what was done."
     )
     lead_date: OffsetDatetime = not_null(description="With its UTC offset. Default on create: now.")
+    next_step: str | None = Field(default=None, max_length=500, description="What is to be done next.")
+    next_step_at: OffsetDatetime | None = Field(
+        default=None,
+        description="When the next step comes due, with its UTC offset: the kanban card flags it once past, and "
+        "GET /leads/routine/next-steps-due lists it.",
+    )
+    contact_id: UUID | None = Field(
+        default=None, description="One of the partner's contact persons (GET /partners/{partner_id}/contacts)."
+    )
 
 
 class LeadIn(LeadFields):
@@ -86,10 +97,23 @@ class LeadIn(LeadFields):
                     "currency": "PLN",
                     "probability": 40,
                     "expected_close": "2027-02-28",
+                    "next_step": "Send the quote",
+                    "next_step_at": "2027-01-12T10:00:00+01:00",
+                    "deal": {"name": "Desks", "pipeline_code": "sales", "stage_code": "discovery", "value": "98000.00"},
                 }
             ]
         },
     )
+
+    deal: DealIn | None = Field(
+        default=None,
+        description="The lead's first deal, made with it: one transaction, one history entry, the events of both. A "
+        "refusal names its field as `deal.<field>`.",
+    )
+
+    def command(self) -> CreateLead:
+        fields = self.model_dump(exclude_unset=True, exclude={"deal"})
+        return CreateLead(fields, self.deal.new_deal() if self.deal else None)
 
 
 class LeadPatch(LeadFields):
@@ -152,6 +176,9 @@ class LeadOut(BaseModel):
     updated_by: str
     updated_at: datetime
     version: int
+    next_step: str | None
+    next_step_at: datetime | None
+    contact_id: UUID | None
     extra_contacts: list[ContactPointOut] = Field(
         description="Other phones and e-mail addresses the lead is known by: those of the leads merged into it. "
         "Calls and e-mails from them find the lead, and so does the search for likely duplicates."
@@ -178,6 +205,7 @@ class CreatedLeadOut(LeadOut):
         description="Other open leads with the same phone or e-mail. The lead is created all the same; "
         "the app decides (a manager can merge two leads)."
     )
+    deal: DealOut | None = Field(description="The first deal, when one was given.")
 
 
 @router.post(
@@ -194,17 +222,16 @@ async def create_lead(
 
     async def create() -> Lead:
         return await use_cases.create_lead(
-            uow,
-            CreateLead(body.model_dump(exclude_unset=True)),
-            user,
-            phone_region=runtime.settings.default_phone_region,
+            uow, body.command(), user, phone_region=runtime.settings.default_phone_region
         )
 
     async def answer(lead: Lead, reading: LeadsUnitOfWork) -> tuple[CreatedLeadOut, dict[str, str]]:
         duplicates = await lifecycle.likely_duplicates(reading, lead)
+        deals = await reading.deals.of(lead.id) if body.deal else []
         created = CreatedLeadOut(
             **LeadOut.of(lead).model_dump(),
             likely_duplicates=[LikelyDuplicate.model_validate(d, from_attributes=True) for d in duplicates],
+            deal=DealOut.of(deals[0]) if deals else None,
         )
         return created, {"Location": f"/leads/{lead.id}", "ETag": version_etag(lead.version)}
 
@@ -289,24 +316,6 @@ async def edit_lead(
         await uow.commit()
     response.headers["ETag"] = version_etag(lead.version)
     return LeadOut.of(lead)
-
-
-class FieldChangeOut(BaseModel):
-    field: str
-    old: Any
-    new: Any
-
-
-class HistoryEntry(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [examples.HISTORY_ENTRY]})
-
-    at: datetime
-    by: str
-    action: str = Field(examples=["created", "updated", "status_changed"])
-    changes: list[FieldChangeOut]
-    merged_from_lead_id: UUID | None = Field(
-        description="Set when the entry came with a lead merged into this one: the lead it was recorded on."
-    )
 
 
 @router.get("/leads/{lead_id}/history", response_model=list[HistoryEntry], tags=["leads"], summary="Who changed what")

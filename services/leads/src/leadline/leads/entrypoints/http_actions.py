@@ -24,9 +24,13 @@ from leadline.contracts.http import (
     version_etag,
 )
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
+from leadline.leads.domain.deals import Deal
 from leadline.leads.domain.links import LeadLink
+from leadline.leads.domain.model import ReferenceData
 from leadline.leads.entrypoints import examples
-from leadline.leads.entrypoints.http import HistoryEntry, LeadOut
+from leadline.leads.entrypoints.history import HistoryEntry
+from leadline.leads.entrypoints.http import LeadOut
+from leadline.leads.entrypoints.http_contacts import ContactOut
 from leadline.leads.entrypoints.http_deals import DealOut
 from leadline.leads.service import card, lifecycle
 from leadline.leads.service.commands import DeleteLead, MarkLost, MergeLeads
@@ -126,6 +130,19 @@ class PartnerSummaryOut(BaseModel):
     country: str | None
 
 
+class CardDealOut(DealOut):
+    pipeline_name: str
+    stage_name: str
+
+    @classmethod
+    def shown(cls, deal: Deal, reference: ReferenceData) -> CardDealOut:
+        return cls(
+            **DealOut.of(deal).model_dump(),
+            pipeline_name=reference.shown("pipeline", deal.pipeline_code).name,
+            stage_name=reference.shown("stage", deal.stage_code).name,
+        )
+
+
 class LeadCardOut(LeadOut):
     """Every field of the lead, and what its card shows besides."""
 
@@ -135,7 +152,8 @@ class LeadCardOut(LeadOut):
     history: list[HistoryEntry]
     communications: list[CommunicationLinkOut] = Field(description="Linked calls and e-mails, oldest first.")
     documents: list[DocumentLinkOut] = Field(description="Linked orders and invoices, oldest first.")
-    deals: list[DealOut]
+    deals: list[CardDealOut] = Field(description="Its deals, each with the names of its pipeline and stage.")
+    contact: ContactOut | None = Field(description="The partner's contact person the lead names (contact_id).")
     actions: CardActionsOut = Field(description="Show or hide each button from `allowed`; `reason` says why not.")
 
 
@@ -213,6 +231,7 @@ async def lead_card(lead_id: UUID, user: CurrentUser, uow: UnitOfWork, response:
             for link in found.communications
         ],
         documents=[DocumentLinkOut.of(link) for link in found.documents],
-        deals=[DealOut.of(deal) for deal in found.deals],
+        deals=[CardDealOut.shown(deal, found.reference) for deal in found.deals],
+        contact=ContactOut.of(found.contact) if found.contact else None,
         actions=CardActionsOut.model_validate(found.actions, from_attributes=True),
     )

@@ -13,6 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,6 +24,7 @@ from leadline.contracts.fields import Day, QueryBool, QueryInt
 from leadline.contracts.http import (
     PROBLEM_RESPONSES,
     STALE_RESPONSES,
+    CompanyTimeZone,
     CurrentUser,
     current_user,
     expected_version,
@@ -32,11 +34,12 @@ from leadline.contracts.http import (
 from leadline.contracts.idempotency import Idempotency
 from leadline.leads.adapters.queries import LeadFilter, LeadOrder, SortKey
 from leadline.leads.domain.model import Lead, ReferenceItem
+from leadline.leads.domain.next_steps import DueWindow, due_interval, whose_next_steps
 from leadline.leads.entrypoints import examples
 from leadline.leads.entrypoints.http import Code, LeadIn, LeadOut, UnitOfWork
 from leadline.leads.service import board as board_commands
 from leadline.leads.service import queries
-from leadline.leads.service.commands import CreateLead, MoveCard
+from leadline.leads.service.commands import MoveCard
 
 router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES)
 
@@ -49,6 +52,7 @@ _NATURAL_ORDER = {
     SortKey.EXPECTED_REVENUE: "desc",
     SortKey.NAME: "asc",
     SortKey.EXPECTED_CLOSE: "asc",
+    SortKey.NEXT_STEP_AT: "asc",
 }
 
 
@@ -81,10 +85,11 @@ class LeadQuery(BaseModel):
     )
     sort: SortKey = Field(
         default=SortKey.CREATED_AT,
-        description="Leads without an expected close or revenue come last when sorted by it, newest first.",
+        description="Leads without an expected close, revenue or next step come last when sorted by it, newest first.",
     )
     order: Literal["asc", "desc"] | None = Field(
-        default=None, description="Default: desc for dates and revenue, asc for name and expected_close."
+        default=None,
+        description="Default: desc for dates and revenue, asc for name, expected_close and next_step_at.",
     )
     limit: QueryInt = Field(default=50, ge=1, le=200)
     cursor: str | None = Field(default=None, description="The `next_cursor` of the previous page, with the same sort.")
@@ -160,10 +165,43 @@ async def stuck_leads(uow: UnitOfWork, user: CurrentUser, params: Annotated[Stuc
     return await _lead_page(uow, params, replace(params.lead_filter(user), closed=False, in_status_before=since))
 
 
+class DueQuery(LeadQuery):
+    due: DueWindow = Field(
+        default=DueWindow.TODAY,
+        description="overdue: due before now; today: due on the company's current day (COMPANY_TIME_ZONE; earlier "
+        "today included); this-week: due on a day of its current week, Monday to Sunday.",
+    )
+    mine: QueryBool | None = Field(  # type: ignore[assignment]
+        default=None,
+        description="Your own next steps. A salesperson lists only their own; a manager lists everyone's unless "
+        "true (or salesperson_id names one person).",
+    )
+    sort: SortKey = Field(default=SortKey.NEXT_STEP_AT, description="Default: the soonest due first.")
+
+    def due_filter(self, user: Principal, zone: ZoneInfo) -> LeadFilter:
+        whose = whose_next_steps(user, mine=self.mine, salesperson_id=self.salesperson_id)
+        start, end = due_interval(self.due, datetime.now(UTC), zone)
+        where = LeadQuery.lead_filter(self.model_copy(update={"mine": False, "salesperson_id": whose}), user)
+        return replace(where, closed=False, next_step_from=start, next_step_before=end)
+
+
+@router.get(
+    "/leads/routine/next-steps-due",
+    response_model=LeadPage,
+    tags=["daily routine"],
+    summary="Open leads whose next step is overdue, due today or due this week",
+)
+async def next_steps_due(
+    uow: UnitOfWork, user: CurrentUser, zone: CompanyTimeZone, params: Annotated[DueQuery, Query()]
+) -> LeadPage:
+    return await _lead_page(uow, params, params.due_filter(user, zone))
+
+
 class RoutineView(StrEnum):
     WITHOUT_EXPECTED_CLOSE = "without-expected-close"
     WITHOUT_DESCRIPTION = "without-description"
     WITHOUT_SALESPERSON = "without-salesperson"
+    WITHOUT_NEXT_STEP = "without-next-step"
 
 
 # Each view is the open leads that lack one thing.
@@ -171,6 +209,7 @@ _LACKING: dict[RoutineView, Callable[[LeadFilter], LeadFilter]] = {
     RoutineView.WITHOUT_EXPECTED_CLOSE: lambda where: replace(where, without_expected_close=True),
     RoutineView.WITHOUT_DESCRIPTION: lambda where: replace(where, without_description=True),
     RoutineView.WITHOUT_SALESPERSON: lambda where: replace(where, without_salesperson=True),
+    RoutineView.WITHOUT_NEXT_STEP: lambda where: replace(where, without_next_step=True),
 }
 
 
@@ -178,7 +217,8 @@ _LACKING: dict[RoutineView, Callable[[LeadFilter], LeadFilter]] = {
     "/leads/routine/{view}",
     response_model=LeadPage,
     tags=["daily routine"],
-    summary="Open leads without an expected close date, a description or a salesperson",
+    summary="Open leads without an expected close date, a description, a salesperson or a next step",
+    description="without-next-step: the open leads with no date for a next step, so nothing of theirs comes due.",
 )
 async def routine_view(
     view: RoutineView, uow: UnitOfWork, user: CurrentUser, params: Annotated[LeadQuery, Query()]
@@ -223,6 +263,9 @@ class BoardCardOut(BaseModel):
     salesperson: Named | None
     expected_close: date | None
     overdue: bool = Field(description="The expected close date has passed and the lead is still open.")
+    next_step: str | None
+    next_step_at: datetime | None
+    next_step_overdue: bool = Field(description="The next step was due before now and the lead is still open.")
     priority: Coloured | None
     version: int = Field(description="The lead's version (its ETag without quotes).")
 
@@ -244,6 +287,9 @@ class BoardCardOut(BaseModel):
             salesperson=Named(id=lead.salesperson_id, name=card.salesperson_name) if lead.salesperson_id else None,
             expected_close=lead.expected_close,
             overdue=card.overdue,
+            next_step=lead.next_step,
+            next_step_at=lead.next_step_at,
+            next_step_overdue=card.next_step_overdue,
             priority=Coloured.of(card.priority) if card.priority else None,
             version=lead.version,
         )
@@ -384,7 +430,7 @@ async def create_in_column(
         lead = await board_commands.create_in_column(
             uow,
             status_code,
-            CreateLead(body.model_dump(exclude_unset=True)),
+            body.command(),
             user,
             phone_region=runtime_of(request).settings.default_phone_region,
         )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Response
@@ -23,8 +24,9 @@ from leadline.contracts.idempotency import Idempotency
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.deals import Deal
 from leadline.leads.entrypoints import examples
+from leadline.leads.entrypoints.history import HistoryEntry
 from leadline.leads.service import deals
-from leadline.leads.service.commands import AddDeal, EditDeal, RemoveDeal
+from leadline.leads.service.commands import AddDeal, EditDeal, NewDeal, RemoveDeal
 
 UnitOfWork = Annotated[LeadsUnitOfWork, Depends(unit_of_work)]
 
@@ -54,13 +56,17 @@ class DealIn(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     pipeline_code: Code
-    stage_code: Code = Field(description="A stage of the pipeline.")
+    stage_code: Code = Field(description="A stage of the pipeline; a closing one makes the deal won or lost at once.")
     value: Money
     currency: Currency | None = Field(default=None, description="Default: the lead's currency.")
 
+    def new_deal(self) -> NewDeal:
+        return NewDeal(**self.model_dump())
+
 
 class DealPatch(BaseModel):
-    """Only the fields present change; a deal's fields cannot be cleared."""
+    """Only the fields present change; a deal's fields cannot be cleared. Another stage is a move, as on the
+    pipeline board: into a closing stage it wins or loses the deal, out of one it reopens it."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"stage_code": "closing"}]})
 
@@ -80,6 +86,12 @@ class DealOut(BaseModel):
     stage_code: str
     value: Decimal
     currency: str
+    outcome: Literal["won", "lost"] | None = Field(
+        description="Set while the deal is in a closing stage (a stage flagged won or lost); null: open."
+    )
+    closed_at: datetime | None = Field(description="When it entered its closing stage; null while open.")
+    created_at: datetime
+    stage_since: datetime = Field(description="When it entered its stage.")
     version: int = Field(description="Its ETag without quotes: send it in If-Match to change or remove the deal.")
 
     @classmethod
@@ -99,7 +111,7 @@ async def add_deal(
     lead_id: UUID, body: DealIn, user: CurrentUser, uow: UnitOfWork, idempotency: Idempotency
 ) -> Response:
     async def create() -> tuple[DealOut, dict[str, str]]:
-        deal = await deals.add_deal(uow, AddDeal(lead_id=lead_id, **body.model_dump()), user)
+        deal = await deals.add_deal(uow, AddDeal(lead_id, body.new_deal()), user)
         location = f"/leads/{lead_id}/deals/{deal.id}"
         return DealOut.of(deal), {"Location": location, "ETag": version_etag(deal.version)}
 
@@ -143,3 +155,15 @@ async def remove_deal(
         await deals.remove_deal(uow, RemoveDeal(lead_id, deal_id, expected_version(if_match)), user)
         await uow.commit()
     return Response(status_code=204)
+
+
+@router.get(
+    "/leads/{lead_id}/deals/{deal_id}/history",
+    response_model=list[HistoryEntry],
+    summary="Who changed what of a deal, and when: its moves between stages, value changes and outcome",
+    description="The entries of the lead's history about this deal (kept after the deal is removed).",
+)
+async def deal_history(lead_id: UUID, deal_id: UUID, uow: UnitOfWork) -> list[HistoryEntry]:
+    async with uow:
+        entries = await deals.deal_history(uow, lead_id, deal_id)
+    return [HistoryEntry.model_validate(dict(entry)) for entry in entries]

@@ -5,6 +5,7 @@ commit, answer."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 from uuid import UUID
@@ -27,9 +28,11 @@ from leadline.contracts.http import (
 )
 from leadline.contracts.idempotency import Idempotency
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
+from leadline.leads.domain.contacts import Contact
 from leadline.leads.domain.model import REFERENCE_KINDS, LeadType, ReferenceItem, Status
 from leadline.leads.domain.reference import Employee, Partner, SettingKey
 from leadline.leads.entrypoints import examples
+from leadline.leads.entrypoints.http_contacts import ContactOut
 from leadline.leads.service import reference as use_cases
 
 UnitOfWork = Annotated[LeadsUnitOfWork, Depends(unit_of_work)]
@@ -274,6 +277,10 @@ Kind = Annotated[
 ]
 
 
+Probability = Annotated[StrictInt, Field(ge=0, le=100, description="Percent.")]
+Outcome = Literal["won", "lost"]
+
+
 class ReferenceItemIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -290,6 +297,12 @@ class ReferenceItemIn(BaseModel):
     colour: Colour | None = None
     sort_order: SortOrder = 0
     parent_code: Code | None = Field(default=None, description="Stages only, and required for them: the pipeline.")
+    probability: Probability | None = Field(
+        default=None, description="Stages only: the chance that a deal in the stage is won (reports weigh by it)."
+    )
+    outcome: Outcome | None = Field(
+        default=None, description="Stages only: a closing stage; a deal entering it is won (or lost) from then."
+    )
 
 
 class ReferenceItemPatch(Patch):
@@ -303,6 +316,10 @@ class ReferenceItemPatch(Patch):
     sort_order: SortOrder = not_null()
     parent_code: Code = not_null(description="Moves a stage to another pipeline; refused if deals use it.")
     archived: StrictBool = not_null(description="Archive (no longer offered for new choices) or restore.")
+    probability: Probability | None = Field(default=None, description="Stages only; null clears it.")
+    outcome: Outcome | None = Field(
+        default=None, description="Stages only; null: an open stage. Refused while deals are in the stage."
+    )
 
 
 class ReferenceItemOut(BaseModel):
@@ -315,6 +332,8 @@ class ReferenceItemOut(BaseModel):
     sort_order: int
     parent_code: str | None
     archived: bool
+    probability: int | None = Field(description="A stage's: the chance (percent) that a deal in it is won.")
+    outcome: Literal["won", "lost"] | None = Field(description="A closing stage's: won or lost.")
 
     @classmethod
     def of(cls, item: ReferenceItem) -> ReferenceItemOut:
@@ -572,10 +591,11 @@ class PartnerOut(BaseModel):
     country: str | None
     archived: bool
     version: int
+    contacts: list[ContactOut] = Field(description="Its contact persons (GET /partners/{partner_id}/contacts).")
 
     @classmethod
-    def of(cls, partner: Partner) -> PartnerOut:
-        return cls.model_validate(partner, from_attributes=True)
+    def of(cls, partner: Partner, contacts: list[Contact]) -> PartnerOut:
+        return cls.model_validate({**asdict(partner), "contacts": [ContactOut.of(c) for c in contacts]})
 
 
 class PartnerPage(BaseModel):
@@ -597,15 +617,17 @@ async def list_partners(
         found, next_cursor = await uow.partners.page(
             name_contains=q, include_archived=include_archived, limit=limit, cursor=cursor
         )
-    return PartnerPage(items=[PartnerOut.of(p) for p in found], next_cursor=next_cursor)
+        contacts = await uow.contacts.of([p.id for p in found])
+    return PartnerPage(items=[PartnerOut.of(p, contacts.get(p.id, [])) for p in found], next_cursor=next_cursor)
 
 
 @router.get("/partners/{partner_id}", response_model=PartnerOut, tags=["partners"], summary="One partner")
 async def get_partner(partner_id: UUID, uow: UnitOfWork, response: Response) -> PartnerOut:
     async with uow:
         partner = await use_cases.get_partner(uow, partner_id)
+        contacts = await uow.contacts.of([partner.id])
     response.headers["ETag"] = version_etag(partner.version)
-    return PartnerOut.of(partner)
+    return PartnerOut.of(partner, contacts.get(partner.id, []))
 
 
 @router.post("/partners", status_code=201, response_model=PartnerOut, tags=["partners"], summary="Add a partner")
@@ -616,7 +638,8 @@ async def create_partner(
         partner = await use_cases.create_partner(
             uow, body.model_dump(), user, phone_region=runtime_of(request).settings.default_phone_region
         )
-        return PartnerOut.of(partner), {"Location": f"/partners/{partner.id}", "ETag": version_etag(partner.version)}
+        headers = {"Location": f"/partners/{partner.id}", "ETag": version_etag(partner.version)}
+        return PartnerOut.of(partner, []), headers
 
     return await idempotency.answer(uow, create)
 
@@ -646,9 +669,10 @@ async def update_partner(
             expected_version=expected_version(if_match),
             phone_region=runtime_of(request).settings.default_phone_region,
         )
+        contacts = await uow.contacts.of([partner.id])
         await uow.commit()
     response.headers["ETag"] = version_etag(partner.version)
-    return PartnerOut.of(partner)
+    return PartnerOut.of(partner, contacts.get(partner.id, []))
 
 
 # Settings

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-from uuid import UUID
-
 from leadline.contracts.auth import Principal
 from leadline.contracts.errors import RuleViolation
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
-from leadline.leads.domain.board import placement
 from leadline.leads.domain.model import Lead
 from leadline.leads.service import use_cases
+from leadline.leads.service.card_order import Drop, place_card
 from leadline.leads.service.commands import ChangeStatus, CreateLead, MoveCard
-
-Card = tuple[UUID, float | None]
 
 
 async def move_card(uow: LeadsUnitOfWork, command: MoveCard, user: Principal) -> Lead:
@@ -21,48 +16,22 @@ async def move_card(uow: LeadsUnitOfWork, command: MoveCard, user: Principal) ->
     the type, permitted for the user), then keeps the card where it was dropped in the user's order.
 
     Reordering inside a column changes no lead, only the user's own view, so it needs no permission."""
-    if command.before_lead_id and command.after_lead_id:
-        raise RuleViolation(
-            "give the card to drop above (before_lead_id) or the one to drop below (after_lead_id), not both",
-            rule="one_neighbour",
-            field="after_lead_id",
-        )
+    drop = Drop(
+        card_id=command.lead_id,
+        column=command.status_code,
+        before_id=command.before_lead_id,
+        after_id=command.after_lead_id,
+        fields=("before_lead_id", "after_lead_id"),
+    )
+    drop.ensure_one_neighbour()
     await uow.card_positions.lock_order_of(user.user_id)
     lead = await use_cases.current_lead(uow, command.lead_id, command.expected_version)
     if command.status_code != lead.status_code:
         lead = await use_cases.change_status(uow, ChangeStatus(lead.id, command.status_code), user)
     if not lead.closed:  # a closed lead leaves the board: there is no column to keep its place in
-        above, below = await _around_drop_point(uow, user.user_id, command)
-        position, moved_above = placement(above, below)
-        await uow.card_positions.put(user.user_id, {**moved_above, lead.id: position})
+        column = uow.queries.column_order(user.user_id, command.status_code)
+        await place_card(uow.card_positions, user.user_id, column, drop)
     return lead
-
-
-async def _around_drop_point(uow: LeadsUnitOfWork, user_id: str, command: MoveCard) -> tuple[list[Card], float | None]:
-    """The cards over the drop point (top down) and the position of the card right under it."""
-    neighbour, field = (command.after_lead_id, "after_lead_id")
-    if neighbour is None:
-        neighbour, field = (command.before_lead_id, "before_lead_id")
-    if neighbour == command.lead_id:
-        raise RuleViolation("a card cannot be dropped next to itself", rule="neighbour_is_the_card", field=field)
-    above: list[Card] = []
-    column = uow.queries.column_order(user_id, command.status_code)
-    async with contextlib.aclosing(column):
-        async for card_id, position in column:
-            if card_id == command.lead_id:
-                continue
-            if neighbour is None or card_id == command.before_lead_id or _ends_with(above, command.after_lead_id):
-                return above, position
-            above.append((card_id, position))
-    if neighbour is None or _ends_with(above, command.after_lead_id):
-        return above, None  # an empty column, or dropped below its last card
-    raise RuleViolation(
-        f"lead {neighbour} is not a card of the column {command.status_code!r}", rule="not_in_column", field=field
-    )
-
-
-def _ends_with(cards: list[Card], lead_id: UUID | None) -> bool:
-    return bool(cards) and cards[-1][0] == lead_id
 
 
 async def create_in_column(
@@ -82,5 +51,8 @@ async def create_in_column(
             field="status_code",
         )
     return await use_cases.create_lead(
-        uow, CreateLead({**command.fields, "status_code": status_code}), user, phone_region=phone_region
+        uow,
+        CreateLead({**command.fields, "status_code": status_code}, command.first_deal),
+        user,
+        phone_region=phone_region,
     )

@@ -11,9 +11,10 @@ from leadline.contracts.auth import Principal
 from leadline.contracts.events import CallFacts
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.card import CardActions, available_actions
+from leadline.leads.domain.contacts import Contact
 from leadline.leads.domain.deals import Deal
 from leadline.leads.domain.links import COMMUNICATION_KINDS, DOCUMENT_KINDS, LeadLink
-from leadline.leads.domain.model import Lead
+from leadline.leads.domain.model import Lead, ReferenceData
 from leadline.leads.domain.reference import Partner
 from leadline.leads.service.use_cases import get_lead
 
@@ -27,6 +28,8 @@ class LeadCard:
     call_facts: dict[str, CallFacts]  # of the calls among them, by call id
     documents: list[LeadLink]  # orders and invoices
     deals: list[Deal]
+    contact: Contact | None  # the partner's contact person the lead names
+    reference: ReferenceData  # what the card names by code (a deal's pipeline and stage)
     actions: CardActions
 
 
@@ -34,6 +37,7 @@ async def lead_card(uow: LeadsUnitOfWork, lead_id: UUID, user: Principal) -> Lea
     lead = await get_lead(uow, lead_id)
     links = await uow.links.of(lead.id)
     communications = [link for link in links if link.kind in COMMUNICATION_KINDS]
+    reference = await uow.reference.load()
     return LeadCard(
         lead=lead,
         partner=await uow.partners.get(lead.partner_id) if lead.partner_id else None,
@@ -42,5 +46,7 @@ async def lead_card(uow: LeadsUnitOfWork, lead_id: UUID, user: Principal) -> Lea
         call_facts=await uow.call_facts.of([link.item_id for link in communications if link.kind == "call"]),
         documents=[link for link in links if link.kind in DOCUMENT_KINDS],
         deals=await uow.deals.of(lead.id),
-        actions=available_actions(lead, user, await uow.reference.load(), await uow.settings.all()),
+        contact=await uow.contacts.get(lead.contact_id) if lead.contact_id else None,
+        reference=reference,
+        actions=available_actions(lead, user, reference, await uow.settings.all()),
     )

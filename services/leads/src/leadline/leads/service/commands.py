@@ -10,10 +10,21 @@ from uuid import UUID
 
 
 @dataclass(frozen=True)
+class NewDeal:
+    name: str
+    pipeline_code: str
+    stage_code: str
+    value: Decimal
+    currency: str | None = None  # the lead's currency when not given
+
+
+@dataclass(frozen=True)
 class CreateLead:
-    """A new lead; ``fields`` are any of the lead's editable fields (see domain.model.EDITABLE_FIELDS)."""
+    """A new lead; ``fields`` are any of the lead's editable fields (see domain.model.EDITABLE_FIELDS). With
+    ``first_deal``, its first deal too, in the same transaction and the same history entry."""
 
     fields: Mapping[str, Any] = field(default_factory=dict)
+    first_deal: NewDeal | None = None
 
 
 @dataclass(frozen=True)
@@ -57,11 +68,7 @@ class MergeLeads:
 @dataclass(frozen=True)
 class AddDeal:
     lead_id: UUID
-    name: str
-    pipeline_code: str
-    stage_code: str
-    value: Decimal
-    currency: str | None = None  # the lead's currency when not given
+    deal: NewDeal
 
 
 @dataclass(frozen=True)
@@ -89,3 +96,16 @@ class MoveCard:
     before_lead_id: UUID | None = None
     after_lead_id: UUID | None = None
     expected_version: int | None = None  # of the lead
+
+
+@dataclass(frozen=True)
+class MoveDeal:
+    """A card of the pipeline board dropped into the column of ``stage_code``: right below ``after_deal_id`` or
+    right above ``before_deal_id`` (at most one of them; neither: at the top)."""
+
+    pipeline_code: str
+    deal_id: UUID
+    stage_code: str
+    before_deal_id: UUID | None = None
+    after_deal_id: UUID | None = None
+    expected_version: int | None = None  # of the deal

@@ -1,20 +1,21 @@
-"""Use cases of a lead's deals. Each runs inside the caller's unit of work and records the change in the
-lead's history; the caller commits."""
+"""Use cases of a lead's deals and of the pipeline board. Each runs inside the caller's unit of work and records the
+change in the lead's history; the caller commits."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
-from typing import Literal
 from uuid import UUID
+
+from sqlalchemy import RowMapping
 
 from leadline.contracts.auth import Principal
 from leadline.contracts.errors import NotFound, StaleVersion
-from leadline.contracts.events import LeadDealChangedV1
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
-from leadline.leads.domain.deals import Deal
+from leadline.leads.domain.deals import Deal, history_mentions, new_deal, pipeline_of
 from leadline.leads.domain.model import Lead, ensure_may_change
-from leadline.leads.service.commands import AddDeal, EditDeal, RemoveDeal
+from leadline.leads.service.card_order import Drop, place_card
+from leadline.leads.service.commands import AddDeal, EditDeal, MoveDeal, RemoveDeal
+from leadline.leads.service.deal_events import announce_deal
 from leadline.leads.service.use_cases import get_lead
 
 
@@ -25,33 +26,18 @@ async def deals_of(uow: LeadsUnitOfWork, lead_id: UUID) -> list[Deal]:
 
 async def add_deal(uow: LeadsUnitOfWork, command: AddDeal, user: Principal) -> Deal:
     lead = await _changeable_lead(uow, command.lead_id, user)
-    deal = Deal(
-        id=uuid.uuid4(),
-        lead_id=lead.id,
-        name=command.name,
-        pipeline_code=command.pipeline_code,
-        stage_code=command.stage_code,
-        value=command.value,
-        currency=command.currency or lead.currency,
-    ).checked(await uow.reference.load())
-    await uow.deals.add(deal)
     now = datetime.now(UTC)
+    deal = new_deal(await uow.reference.load(), lead, **vars(command.deal), at=now)
+    await uow.deals.add(deal, lead)
     await uow.history.record(lead.id, action="deal_added", by=user.user_id, at=now, changes=deal.history_changes(None))
-    await _announce(uow, deal, "added", user, now)
+    await announce_deal(uow, None, deal, user, now)
     return deal
 
 
 async def edit_deal(uow: LeadsUnitOfWork, command: EditDeal, user: Principal) -> Deal:
     deal = await _changeable_deal(uow, command.lead_id, command.deal_id, user, command.expected_version)
-    edited = deal.edited(command.changes, await uow.reference.load())
-    changes = edited.history_changes(deal)
-    if not changes:
-        return deal
-    await uow.deals.save(edited)
     now = datetime.now(UTC)
-    await uow.history.record(deal.lead_id, action="deal_changed", by=user.user_id, at=now, changes=changes)
-    await _announce(uow, edited, "changed", user, now)
-    return edited
+    return await _changed(uow, deal, deal.edited(command.changes, await uow.reference.load(), now), user, now)
 
 
 async def remove_deal(uow: LeadsUnitOfWork, command: RemoveDeal, user: Principal) -> None:
@@ -61,32 +47,73 @@ async def remove_deal(uow: LeadsUnitOfWork, command: RemoveDeal, user: Principal
     await uow.history.record(
         deal.lead_id, action="deal_removed", by=user.user_id, at=now, changes=deal.removal_changes()
     )
-    await _announce(uow, deal, "removed", user, now)
+    await announce_deal(uow, deal, deal, user, now, removed=True)
 
 
-async def _announce(
-    uow: LeadsUnitOfWork, deal: Deal, change: Literal["added", "changed", "removed"], user: Principal, at: datetime
-) -> None:
-    await uow.outbox.add(
-        LeadDealChangedV1(
-            lead_id=deal.lead_id,
-            deal_id=deal.id,
-            change=change,
-            name=deal.name,
-            pipeline_code=deal.pipeline_code,
-            stage_code=deal.stage_code,
-            value=deal.value,
-            currency=deal.currency,
-            changed_by=user.user_id,
-            changed_at=at,
-        )
+async def deal_history(uow: LeadsUnitOfWork, lead_id: UUID, deal_id: UUID) -> list[RowMapping]:
+    """The entries of the lead's history about the deal (a removed deal's too: history outlives it)."""
+    await get_lead(uow, lead_id)
+    entries = [entry for entry in await uow.history.of(lead_id) if history_mentions(entry["changes"], deal_id)]
+    if not entries:
+        raise NotFound(f"lead {lead_id} has no deal {deal_id}", rule="deal_not_found")
+    return entries
+
+
+async def move_deal(uow: LeadsUnitOfWork, command: MoveDeal, user: Principal) -> Deal:
+    """A card dropped on the pipeline board: into another stage (with every rule of a move: a stage of the deal's
+    pipeline, not archived; permitted for the user), then kept where it was dropped in the user's order.
+    Reordering inside a stage changes no deal, only the user's own view, so it needs no permission."""
+    drop = Drop(
+        card_id=command.deal_id,
+        column=command.stage_code,
+        before_id=command.before_deal_id,
+        after_id=command.after_deal_id,
+        fields=("before_deal_id", "after_deal_id"),
     )
+    drop.ensure_one_neighbour()
+    await uow.deal_card_positions.lock_order_of(user.user_id)
+    reference = await uow.reference.load()
+    pipeline_of(reference, command.pipeline_code)
+    deal = await _current_deal(uow, command.deal_id, command.expected_version)
+    if deal.pipeline_code != command.pipeline_code:
+        raise NotFound(
+            f"deal {deal.id} is in pipeline {deal.pipeline_code!r}, not on the board of {command.pipeline_code!r}",
+            rule="deal_not_on_board",
+        )
+    if command.stage_code != deal.stage_code:
+        await _changeable_lead(uow, deal.lead_id, user)
+        now = datetime.now(UTC)
+        deal = await _changed(uow, deal, deal.moved_to(command.stage_code, reference, now), user, now)
+    column = uow.deal_queries.stage_order(user.user_id, command.stage_code)
+    await place_card(uow.deal_card_positions, user.user_id, column, drop)
+    return deal
+
+
+async def _changed(uow: LeadsUnitOfWork, deal: Deal, edited: Deal, user: Principal, at: datetime) -> Deal:
+    changes = edited.history_changes(deal)
+    if not changes:
+        return deal
+    await uow.deals.save(edited)
+    action = "deal_stage_changed" if edited.stage_code != deal.stage_code else "deal_changed"
+    await uow.history.record(deal.lead_id, action=action, by=user.user_id, at=at, changes=changes)
+    await announce_deal(uow, deal, edited, user, at)
+    return edited
 
 
 async def _changeable_lead(uow: LeadsUnitOfWork, lead_id: UUID, user: Principal) -> Lead:
     lead = await get_lead(uow, lead_id)
     ensure_may_change(lead, user)
     return lead
+
+
+async def _current_deal(uow: LeadsUnitOfWork, deal_id: UUID, expected_version: int | None) -> Deal:
+    found = await uow.deals.by_ids([deal_id])
+    if not found:
+        raise NotFound(f"there is no deal {deal_id}", rule="deal_not_found")
+    deal = found[0]
+    if expected_version is not None and expected_version != deal.version:
+        raise StaleVersion(f"deal {deal.id} is at version {deal.version}, not {expected_version}", rule="stale_version")
+    return deal
 
 
 async def _changeable_deal(

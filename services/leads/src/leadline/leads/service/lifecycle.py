@@ -74,7 +74,7 @@ async def merge_leads(uow: LeadsUnitOfWork, command: MergeLeads, user: Principal
     now = datetime.now(UTC)
     after, changed_fields = survivor_of_merge(survivor, merged, by=user.user_id, at=now)
     await uow.links.move(merged.id, survivor.id)
-    await uow.deals.move(merged.id, survivor.id)
+    await uow.deals.move(merged.id, after)
     await uow.history.move(merged.id, survivor.id)
     await uow.links.put(
         LeadLink(kind=MERGED_LEAD, item_id=str(merged.id), lead_id=survivor.id, label=merged.name, linked_at=now)

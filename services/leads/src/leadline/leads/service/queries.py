@@ -15,8 +15,9 @@ from leadline.contracts.auth import Principal
 from leadline.contracts.errors import NotFound, RuleViolation
 from leadline.leads.adapters.queries import LeadFilter, LeadOrder, SalespersonCandidate
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
-from leadline.leads.domain.board import board_columns, is_overdue
+from leadline.leads.domain.board import ColumnTotals, board_columns, is_overdue
 from leadline.leads.domain.model import Lead, LeadType, ReferenceData, ReferenceItem, Status
+from leadline.leads.domain.next_steps import is_next_step_overdue
 
 # Filters that name a reference item, and the item's kind.
 _CODED_FILTERS = {
@@ -58,6 +59,7 @@ class BoardCard:
     priority: ReferenceItem | None
     tags: list[ReferenceItem]
     overdue: bool
+    next_step_overdue: bool
 
 
 @dataclass(frozen=True)
@@ -72,13 +74,11 @@ class BoardColumn:
 async def board(uow: LeadsUnitOfWork, user: Principal, *, type_code: str | None, limit: int) -> list[BoardColumn]:
     """The columns with their totals and the first ``limit`` cards of each, in the user's order."""
     reference = await uow.reference.load()
-    counts: dict[str, int] = {}
-    revenue: dict[str, dict[str, Decimal]] = {}
-    for total in await uow.board_totals.per_status_and_currency(type_code):
-        counts[total.status_code] = counts.get(total.status_code, 0) + total.count
-        if total.revenue is not None:
-            revenue.setdefault(total.status_code, {})[total.currency] = total.revenue
-    columns = board_columns(reference, _lead_type(reference, type_code), occupied=counts.keys())
+    totals = ColumnTotals.of(
+        (t.status_code, t.currency, t.count, t.revenue)
+        for t in await uow.board_totals.per_status_and_currency(type_code)
+    )
+    columns = board_columns(reference, _lead_type(reference, type_code), occupied=totals.counts.keys())
     pages = [
         await uow.queries.column_page(user.user_id, status.code, type_code=type_code, limit=limit, cursor=None)
         for status in columns
@@ -87,8 +87,8 @@ async def board(uow: LeadsUnitOfWork, user: Principal, *, type_code: str | None,
     return [
         BoardColumn(
             status,
-            counts.get(status.code, 0),
-            dict(sorted(revenue.get(status.code, {}).items())),
+            totals.count(status.code),
+            totals.sum(status.code),
             [cards[lead_id] for lead_id in ids],
             next_cursor,
         )
@@ -128,11 +128,8 @@ def _lead_type(reference: ReferenceData, type_code: str | None) -> LeadType | No
 
 
 async def _cards(uow: LeadsUnitOfWork, reference: ReferenceData, ids: list[UUID]) -> list[BoardCard]:
-    today = datetime.now(UTC).date()
-
-    def item(kind: str, code: str) -> ReferenceItem:
-        # A code the reference data no longer knows still shows, by its code, without a colour.
-        return reference.items.get((kind, code)) or ReferenceItem(kind, code, code)
+    now = datetime.now(UTC)
+    today = now.date()
 
     return [
         BoardCard(
@@ -140,9 +137,10 @@ async def _cards(uow: LeadsUnitOfWork, reference: ReferenceData, ids: list[UUID]
             title=f"{reference.lead_types[found.lead.type_code].name} : {found.lead.name}",  # types are foreign keys
             partner_name=found.partner_name,
             salesperson_name=found.salesperson_name,
-            priority=item("priority", found.lead.priority_code) if found.lead.priority_code else None,
-            tags=[item("tag", tag) for tag in sorted(found.lead.tags)],
+            priority=reference.shown("priority", found.lead.priority_code) if found.lead.priority_code else None,
+            tags=[reference.shown("tag", tag) for tag in sorted(found.lead.tags)],
             overdue=is_overdue(found.lead.expected_close, closed=found.lead.closed, today=today),
+            next_step_overdue=is_next_step_overdue(found.lead.next_step_at, closed=found.lead.closed, now=now),
         )
         for found in await uow.queries.with_names(ids)
     ]

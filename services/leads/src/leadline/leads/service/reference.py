@@ -20,6 +20,7 @@ from leadline.contracts.events import (
     EmployeeChangedV1,
     LeadTypeChangedV1,
     PartnerChangedV1,
+    PartnerContact,
     ReferenceItemChangedV1,
     SettingChangedV1,
     StatusChangedV1,
@@ -37,6 +38,7 @@ from leadline.leads.domain.reference import (
     ensure_no_lead_stranded,
     ensure_reference_kind,
     ensure_stage_may_move,
+    ensure_stage_outcome_may_change,
     existing_item,
     existing_lead_type,
     item_changed,
@@ -175,6 +177,8 @@ async def update_reference_item(
     after = item_changed(reference, kind, code, changes)
     if after.parent_code != before.parent_code:
         ensure_stage_may_move(before, await uow.reference_items.usage(before))
+    if after.outcome != before.outcome:
+        ensure_stage_outcome_may_change(before, await uow.reference_items.usage(before))
     if after == before:
         return before
     await uow.reference_items.save(after)
@@ -308,12 +312,21 @@ async def get_partner(uow: LeadsUnitOfWork, partner_id: UUID) -> Partner:
     return partner
 
 
+async def current_partner(uow: LeadsUnitOfWork, partner_id: UUID, expected_version: int | None) -> Partner:
+    partner = await get_partner(uow, partner_id)
+    if expected_version is not None and expected_version != partner.version:
+        raise StaleVersion(
+            f"partner {partner.id} is at version {partner.version}, not {expected_version}", rule="stale_version"
+        )
+    return partner
+
+
 async def create_partner(
     uow: LeadsUnitOfWork, fields: Mapping[str, Any], user: Principal, *, phone_region: str
 ) -> Partner:
     partner = Partner(id=uuid.uuid4(), **_contacts_normalised(fields, phone_region))
     await uow.partners.add(partner)
-    await _announce_partner(uow, partner, user)
+    await announce_partner(uow, partner, user)
     return partner
 
 
@@ -326,16 +339,12 @@ async def update_partner(
     expected_version: int | None,
     phone_region: str,
 ) -> Partner:
-    partner = await get_partner(uow, partner_id)
-    if expected_version is not None and expected_version != partner.version:
-        raise StaleVersion(
-            f"partner {partner.id} is at version {partner.version}, not {expected_version}", rule="stale_version"
-        )
+    partner = await current_partner(uow, partner_id, expected_version)
     edited = partner.edited(_contacts_normalised(changes, phone_region), user)
     if edited is partner:
         return partner
     await uow.partners.save(edited)
-    await _announce_partner(uow, edited, user)
+    await announce_partner(uow, edited, user)
     return edited
 
 
@@ -349,9 +358,16 @@ def _contacts_normalised(fields: Mapping[str, Any], phone_region: str) -> dict[s
     return normalised
 
 
-async def _announce_partner(uow: LeadsUnitOfWork, partner: Partner, user: Principal) -> None:
+async def announce_partner(uow: LeadsUnitOfWork, partner: Partner, user: Principal) -> None:
+    """The partner's whole state, its contact persons included (after the caller's writes)."""
     fields = asdict(partner)
-    await uow.outbox.add(PartnerChangedV1(partner_id=fields.pop("id"), **fields, **_changed_by(user)))
+    contacts = [
+        PartnerContact(contact_id=c.id, name=c.name, role=c.role, phones=list(c.phones), emails=list(c.emails))
+        for c in (await uow.contacts.of([partner.id])).get(partner.id, [])
+    ]
+    await uow.outbox.add(
+        PartnerChangedV1(partner_id=fields.pop("id"), **fields, contacts=contacts, **_changed_by(user))
+    )
 
 
 # Settings

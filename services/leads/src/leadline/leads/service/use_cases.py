@@ -25,16 +25,20 @@ from leadline.contracts.events import (
 )
 from leadline.contracts.phone import checked_e164
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
+from leadline.leads.domain.contacts import ensure_contact_of
+from leadline.leads.domain.deals import Deal, new_deal
 from leadline.leads.domain.model import (
     FieldChange,
     Lead,
+    ReferenceData,
     ensure_may_assign,
     ensure_may_change,
     ensure_may_reassign,
     status_move_changes,
 )
 from leadline.leads.domain.reference import SettingKey
-from leadline.leads.service.commands import ChangeStatus, CreateLead, EditLead
+from leadline.leads.service.commands import ChangeStatus, CreateLead, EditLead, NewDeal
+from leadline.leads.service.deal_events import announce_deal
 from leadline.leads.service.reference import ensure_on_the_team
 
 DEFAULT_LEAD_TYPE = "sale"
@@ -92,7 +96,12 @@ async def create_lead(
     lead, changes = blank.edited(
         {k: v for k, v in fields.items() if k not in ("type_code", "status_code")}, reference, by=user.user_id, at=now
     )
+    await _check_contact(uow, lead)
+    deal = _first_deal(reference, lead, command.first_deal, now) if command.first_deal else None
     await uow.leads.add(lead)
+    if deal is not None:
+        await uow.deals.add(deal, lead)
+        changes += deal.history_changes(None)
     await uow.history.record(lead.id, action="created", by=user.user_id, at=now, changes=changes)
     await uow.outbox.add(
         LeadCreatedV1(
@@ -123,10 +132,24 @@ async def create_lead(
             city=lead.city,
             postal_code=lead.postal_code,
             country=lead.country,
+            next_step=lead.next_step,
+            next_step_at=lead.next_step_at,
+            contact_id=lead.contact_id,
         ),
         caused_by=causation,
     )
+    if deal is not None:
+        await announce_deal(uow, None, deal, user, now)
     return lead
+
+
+def _first_deal(reference: ReferenceData, lead: Lead, new: NewDeal, at: datetime) -> Deal:
+    """The deal entered with a new lead; a refusal names its field as the request does (``deal.<field>``)."""
+    try:
+        return new_deal(reference, lead, **vars(new), at=at)
+    except DomainError as refusal:
+        refusal.field = f"deal.{refusal.field}" if refusal.field else "deal"
+        raise
 
 
 async def edit_lead(uow: LeadsUnitOfWork, command: EditLead, user: Principal, *, phone_region: str) -> Lead:
@@ -142,6 +165,8 @@ async def edit_lead(uow: LeadsUnitOfWork, command: EditLead, user: Principal, *,
     edited, diff = lead.edited(changes, await uow.reference.load(), by=user.user_id, at=datetime.now(UTC))
     if not diff:
         return lead
+    if edited.contact_id is not None and (edited.contact_id, edited.partner_id) != (lead.contact_id, lead.partner_id):
+        await _check_contact(uow, edited)
     await uow.leads.save(edited, lead)
     await uow.history.record(lead.id, action="updated", by=user.user_id, at=edited.updated_at, changes=diff)
     await announce_update(uow, edited, diff)
@@ -294,9 +319,19 @@ async def _check_partner(uow: LeadsUnitOfWork, fields: Mapping[str, Any]) -> Non
         )
 
 
+async def _check_contact(uow: LeadsUnitOfWork, lead: Lead) -> None:
+    """The contact person a lead names is one of its partner's."""
+    if lead.contact_id is not None:
+        ensure_contact_of(await uow.contacts.get(lead.contact_id), lead.contact_id, lead.partner_id)
+
+
 def _normalised(fields: Mapping[str, Any], phone_region: str) -> dict[str, Any]:
-    """Phones in E.164 (calls are matched on them), e-mails in lower case."""
+    """Phones in E.164 (calls are matched on them), e-mails in lower case, moments in UTC (as stored, so history
+    and the answer say what a later read says)."""
     normalised = dict(fields)
+    for moment in ("lead_date", "next_step_at"):
+        if normalised.get(moment):
+            normalised[moment] = normalised[moment].astimezone(UTC)
     if normalised.get("phone"):
         normalised["phone"] = checked_e164(normalised["phone"], phone_region)
     if normalised.get("email"):

@@ -43,7 +43,7 @@ _PERIOD_COLUMNS = {"day": _periods.entered_day, "week": _periods.entered_week, "
 _ARRIVAL_COLUMNS = {"day": _items.arrived_day, "week": _items.arrived_week, "month": _items.arrived_month}
 
 
-def _within(column: Any, interval: Interval) -> list[ColumnElement[bool]]:
+def within(column: Any, interval: Interval) -> list[ColumnElement[bool]]:
     conditions = []
     if interval.start is not None:
         conditions.append(column >= interval.start)
@@ -72,7 +72,7 @@ class ReportQueries:
                 func.sum(_leads.revenue_minor * func.coalesce(_leads.probability, 0)).label("weighted_minor_percent"),
             )
             .select_from(source)
-            .where(*_within(_leads.lead_date, lead_date))
+            .where(*within(_leads.lead_date, lead_date))
             .group_by(*columns, _leads.currency)
         )
         return (await self._session.execute(query)).all()
@@ -82,7 +82,7 @@ class ReportQueries:
         bucket = _PERIOD_COLUMNS[period]
         query = (
             select(bucket, _periods.status_code, func.count())
-            .where(*_within(_periods.entered_at, entered))
+            .where(*within(_periods.entered_at, entered))
             .group_by(bucket, _periods.status_code)
             .order_by(bucket, _periods.status_code)
         )
@@ -97,7 +97,7 @@ class ReportQueries:
                 func.count(),
                 func.coalesce(func.sum(_periods.seconds_in_status), 0),
             )
-            .where(*_within(_periods.entered_at, entered))
+            .where(*within(_periods.entered_at, entered))
             .group_by(_periods.status_code, _periods.next_status_code)
             .order_by(_periods.status_code, _periods.next_status_code)
         )
@@ -107,7 +107,7 @@ class ReportQueries:
         """Closed leads by (lost, lost reason): how many, counted when they closed."""
         query = (
             select(_leads.lost, _leads.lost_reason_code, func.count())
-            .where(_leads.closed.is_(True), *_within(_leads.status_since, closed))
+            .where(_leads.closed.is_(True), *within(_leads.status_since, closed))
             .group_by(_leads.lost, _leads.lost_reason_code)
         )
         return (await self._session.execute(query)).all()
@@ -115,7 +115,14 @@ class ReportQueries:
     async def stuck(self, since_before: datetime, limit: int) -> Sequence[Any]:
         """Open leads in their status since before the given moment, the longest waiting first."""
         query = (
-            select(_leads.lead_id, _leads.status_code, _leads.salesperson_id, _leads.status_since)
+            select(
+                _leads.lead_id,
+                _leads.status_code,
+                _leads.salesperson_id,
+                _leads.status_since,
+                _leads.next_step,
+                _leads.next_step_at,
+            )
             .where(and_(_leads.closed.is_(False), _leads.status_since < since_before))
             .order_by(_leads.status_since, _leads.lead_id)
             .limit(limit)
@@ -166,7 +173,7 @@ class ReportQueries:
                 func.count(decided_attached).label("decided_attached"),
                 func.coalesce(func.sum(_items.decision_seconds), 0).label("decision_seconds"),
             )
-            .where(*_within(_items.arrived_at, arrived))
+            .where(*within(_items.arrived_at, arrived))
             .group_by(bucket, _items.kind)
             .order_by(bucket, _items.kind)
         )

@@ -55,6 +55,8 @@ report_leads = Table(
     Column("lost", Boolean, nullable=False),
     Column("lost_reason_code", String(40)),
     Column("status_since", UtcDateTime(), nullable=False),
+    Column("next_step", String(500)),
+    Column("next_step_at", UtcDateTime()),
     Index("ix_report_leads_open_salesperson", "closed", "salesperson_id"),
     Index("ix_report_leads_open_since", "closed", "status_since"),
 )
@@ -116,4 +118,52 @@ report_calls = Table(
     Column("missed", Boolean, nullable=False),
     Column("callback", String(20)),  # called_back or marked_done, once a missed call was cleared
     Column("callback_seconds", BigInteger),  # from the missed call to the call back that returned it
+)
+
+# The stages of the leads service's pipelines, from its reference topic: their order, probability and outcome.
+report_stages = Table(
+    "report_stages",
+    metadata,
+    Column("code", String(40), primary_key=True),
+    Column("pipeline_code", String(40), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("sort_order", Integer, nullable=False),
+    Column("probability", Integer),
+    Column("outcome", String(4)),
+)
+
+# Each deal as it is now: its pipeline and stage, value (in hundredths), and when it closed, with the buckets of that.
+report_deals = Table(
+    "report_deals",
+    metadata,
+    Column("deal_id", Uuid, primary_key=True),
+    Column("lead_id", Uuid, nullable=False, index=True),
+    Column("pipeline_code", String(40), nullable=False),
+    Column("stage_code", String(40), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("value_minor", BigInteger, nullable=False),
+    Column("outcome", String(4)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("closed_at", UtcDateTime()),
+    Column("closed_day", String(10)),
+    Column("closed_week", String(8)),
+    Column("closed_month", String(7)),
+    Column("cycle_seconds", BigInteger),  # from created to closed
+    Index("ix_report_deals_pipeline_stage", "pipeline_code", "stage_code"),
+    Index("ix_report_deals_closed_at", "closed_at"),
+)
+
+# Each stay of a deal in a stage: entered then, left then (open while it is still there) for the next stage.
+report_deal_stays = Table(
+    "report_deal_stays",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("deal_id", Uuid, nullable=False),
+    Column("pipeline_code", String(40), nullable=False),
+    Column("stage_code", String(40), nullable=False),
+    Column("entered_at", UtcDateTime(), nullable=False, index=True),
+    Column("left_at", UtcDateTime()),
+    Column("next_stage_code", String(40)),
+    Column("seconds_in_stage", BigInteger),
+    Index("ix_report_deal_stays_deal_open", "deal_id", "left_at"),
 )

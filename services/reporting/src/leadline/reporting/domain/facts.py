@@ -26,6 +26,7 @@ _PLAIN_FIELDS = {
     "channel_code": "channel_code",
     "currency": "currency",
     "probability": "probability",
+    "next_step": "next_step",
 }
 
 
@@ -65,6 +66,8 @@ def created_columns(event: LeadCreatedV1) -> dict[str, Any]:
         "lost": False,
         "lost_reason_code": None,
         "status_since": event.created_at,
+        "next_step": event.next_step,
+        "next_step_at": event.next_step_at,
         # A lead's date defaults to its creation; events from before lead_date was published carry none.
         **lead_date_columns(event.lead_date or event.created_at),
         **expected_close_columns(event.expected_close),
@@ -88,4 +91,6 @@ def updated_columns(changes: Iterable[LeadFieldChange]) -> tuple[dict[str, Any],
             columns |= expected_close_columns(date.fromisoformat(new) if new is not None else None)
         elif change.field == "lead_date" and new is not None:
             columns |= lead_date_columns(datetime.fromisoformat(new))
+        elif change.field == "next_step_at":
+            columns["next_step_at"] = datetime.fromisoformat(new) if new is not None else None
     return columns, tags

@@ -30,7 +30,7 @@ class Money(BaseModel):
     amount: Decimal = Field(examples=["12500.00"])
 
 
-def _money(amounts: dict[str, Decimal]) -> list[Money]:
+def money(amounts: dict[str, Decimal]) -> list[Money]:
     return [Money(currency=c, amount=a) for c, a in sorted(amounts.items())]
 
 
@@ -95,8 +95,8 @@ async def lead_report(
                 row=list(c.row),
                 column=list(c.column),
                 count=c.count,
-                expected_revenue=_money(c.expected_revenue),
-                weighted_revenue=_money(c.weighted_revenue),
+                expected_revenue=money(c.expected_revenue),
+                weighted_revenue=money(c.weighted_revenue),
             )
             for c in cells
         ],
@@ -179,6 +179,8 @@ class StuckLead(BaseModel):
                     "salesperson_id": "anna",
                     "status_since": "2026-10-01T09:00:00Z",
                     "days_in_status": 54,
+                    "next_step": "Call back about the second offer",
+                    "next_step_at": "2026-11-20T10:00:00Z",
                 }
             ]
         }
@@ -189,6 +191,8 @@ class StuckLead(BaseModel):
     salesperson_id: str | None
     status_since: datetime
     days_in_status: int
+    next_step: str | None = Field(description="What is to be done next on the lead, as it says.")
+    next_step_at: datetime | None = Field(description="When the next step comes due (past: overdue).")
 
 
 @router.get("/reports/stuck-leads", response_model=list[StuckLead], summary="Open leads stuck in their status")
@@ -227,6 +231,6 @@ async def workload(uow: UnitOfWork) -> list[Workload]:
     async with uow:
         found = await reports.workload(uow)
     return [
-        Workload(salesperson_id=w.salesperson_id, open_leads=w.open_leads, expected_revenue=_money(w.expected_revenue))
+        Workload(salesperson_id=w.salesperson_id, open_leads=w.open_leads, expected_revenue=money(w.expected_revenue))
         for w in found
     ]

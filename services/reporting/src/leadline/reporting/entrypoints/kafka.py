@@ -13,6 +13,9 @@ from leadline.contracts.events import (
     CallRegisteredV1,
     CallReturnedToTriageV1,
     CallUnignoredV1,
+    DealLostV1,
+    DealStageChangedV1,
+    DealWonV1,
     EmailAttachedV1,
     EmailIgnoredV1,
     EmailRegisteredV1,
@@ -21,15 +24,17 @@ from leadline.contracts.events import (
     Event,
     LeadAssignedV1,
     LeadCreatedV1,
+    LeadDealChangedV1,
     LeadDeletedV1,
     LeadLostV1,
     LeadMergedV1,
     LeadStatusChangedV1,
     LeadUpdatedV1,
+    ReferenceItemChangedV1,
 )
 from leadline.contracts.messaging.consumer import BatchSteps, EventHandler, Handler, Together
 from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
-from leadline.reporting.service import batches, calls, communications, lead_facts, use_cases
+from leadline.reporting.service import batches, calls, communications, deal_facts, lead_facts, use_cases
 
 
 def _both(*steps: EventHandler) -> EventHandler:
@@ -50,8 +55,13 @@ def handlers() -> dict[type[Event], Handler]:
         LeadStatusChangedV1: _both(use_cases.lead_status_changed, lead_facts.lead_status_changed),
         LeadLostV1: lead_facts.lead_lost,
         LeadAssignedV1: lead_facts.lead_assigned,
-        LeadDeletedV1: _both(use_cases.lead_deleted, lead_facts.lead_deleted),
-        LeadMergedV1: _both(use_cases.lead_merged, lead_facts.lead_merged),
+        LeadDeletedV1: _both(use_cases.lead_deleted, lead_facts.lead_deleted, deal_facts.lead_deleted),
+        LeadMergedV1: _both(use_cases.lead_merged, lead_facts.lead_merged, deal_facts.lead_merged),
+        LeadDealChangedV1: deal_facts.deal_changed,
+        DealStageChangedV1: deal_facts.deal_stage_changed,
+        DealWonV1: deal_facts.deal_closed,
+        DealLostV1: deal_facts.deal_closed,
+        ReferenceItemChangedV1: deal_facts.stage_changed,
         CallRegisteredV1: registered,
         EmailRegisteredV1: registered,
         CallAttachedV1: communications.attached,

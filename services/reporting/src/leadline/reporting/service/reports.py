@@ -105,6 +105,8 @@ class StuckLead:
     salesperson_id: str | None
     status_since: datetime
     days_in_status: int
+    next_step: str | None
+    next_step_at: datetime | None
 
 
 async def stuck_leads(uow: ReportingUnitOfWork, days: int, now: datetime, limit: int) -> list[StuckLead]:
@@ -116,6 +118,8 @@ async def stuck_leads(uow: ReportingUnitOfWork, days: int, now: datetime, limit:
             row.salesperson_id,
             row.status_since,
             days_in_status=days_in_status(row.status_since, now),
+            next_step=row.next_step,
+            next_step_at=row.next_step_at,
         )
         for row in rows
     ]

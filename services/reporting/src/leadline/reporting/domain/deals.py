@@ -1,0 +1,53 @@
+"""What reporting keeps of deals and how it measures them. Pure.
+
+A deal's events share its lead's Kafka key, so they come in order; stages come from the compacted reference topic
+(their probability weighs a deal's value, their order orders the report)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from leadline.reporting.domain.buckets import funnel_period
+from leadline.reporting.domain.funnel import seconds_between
+from leadline.reporting.domain.money import from_minor, weighted_from_minor_percent
+
+
+def closed_columns(outcome: str | None, created_at: datetime, at: datetime | None) -> dict[str, Any]:
+    """A deal's outcome and when it closed, with the day, week and month of that and its cycle time (None: open)."""
+    closed = outcome is not None and at is not None
+    period = funnel_period(at) if closed and at is not None else {}
+    return {
+        "outcome": outcome if closed else None,
+        "closed_at": at if closed else None,
+        "closed_day": period.get("day"),
+        "closed_week": period.get("week"),
+        "closed_month": period.get("month"),
+        "cycle_seconds": seconds_between(created_at, at) if closed and at is not None else None,
+    }
+
+
+@dataclass
+class Values:
+    """Deals summed per currency: how many, their value, and their value weighted by their stage's probability
+    (only deals whose stage carries one are weighted; a currency none of whose deals is has no weighted value)."""
+
+    deal_count: int = 0
+    value: dict[str, Decimal] = field(default_factory=dict)
+    weighted: dict[str, Decimal] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, rows: Iterable[tuple[str, int, int, int | None]]) -> Values:
+        """From rows of (currency, deals, value in hundredths, value × probability in hundredths of a percent of a
+        hundredth, or None when no deal of the row is in a stage with a probability)."""
+        values = cls()
+        for currency, count, value_minor, weighted_minor_percent in rows:
+            values.deal_count += count
+            values.value[currency] = values.value.get(currency, Decimal(0)) + from_minor(value_minor)
+            if weighted_minor_percent is not None:
+                amount = weighted_from_minor_percent(weighted_minor_percent)
+                values.weighted[currency] = values.weighted.get(currency, Decimal(0)) + amount
+        return values
