@@ -13,7 +13,10 @@ from leadline.contracts.events.communications import (
     EmailLeadRequestedV1,
     EmailRegisteredV1,
     EmailReturnedToTriageV1,
+    EmailSendFailedV1,
+    EmailSentV1,
     EmailUnignoredV1,
+    EmailWrittenV1,
 )
 from leadline.contracts.events.documents import (
     DocumentSummary,
@@ -24,9 +27,11 @@ from leadline.contracts.events.documents import (
     OrderDeletedV1,
     OrderStatusChangedV1,
 )
-from leadline.contracts.events.gateway import CallReceivedV1, EmailReceivedV1, MailAttachment, Mailbox
+from leadline.contracts.events.gateway import CallReceivedV1, EmailReceivedV1, MailAttachment, Mailbox, StoredBlob
 from leadline.contracts.events.leads import (
+    LeadAnnouncedV1,
     LeadAssignedV1,
+    LeadCreatedFrom,
     LeadCreatedV1,
     LeadDealChangedV1,
     LeadDeletedV1,
@@ -64,14 +69,19 @@ __all__ = [
     "EmailReceivedV1",
     "EmailRegisteredV1",
     "EmailReturnedToTriageV1",
+    "EmailSendFailedV1",
+    "EmailSentV1",
     "EmailUnignoredV1",
+    "EmailWrittenV1",
     "EmployeeChangedV1",
     "Event",
     "FunnelMonthV1",
     "InvoiceCreatedV1",
     "InvoiceDeletedV1",
     "InvoiceStatusChangedV1",
+    "LeadAnnouncedV1",
     "LeadAssignedV1",
+    "LeadCreatedFrom",
     "LeadCreatedV1",
     "LeadDealChangedV1",
     "LeadDeletedV1",
@@ -93,5 +103,6 @@ __all__ = [
     "ReferenceItemChangedV1",
     "SettingChangedV1",
     "StatusChangedV1",
+    "StoredBlob",
     "event_type",
 ]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
 from fastapi import FastAPI
 
 from leadline.contracts.events import (
     EmployeeChangedV1,
+    LeadAnnouncedV1,
     LeadAssignedV1,
     LeadCreatedV1,
     LeadDealChangedV1,
@@ -27,7 +30,7 @@ from leadline.contracts.settings import ServiceSettings
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.config import Settings
 from leadline.leads.entrypoints import http, http_actions, http_board, http_deals, http_reference, kafka
-from leadline.leads.service import reference
+from leadline.leads.service import announcement, reference
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
@@ -51,6 +54,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             SettingChangedV1,
             PartnerChangedV1,
             EmployeeChangedV1,
+            LeadAnnouncedV1,
         ],
     )
     runtime.subscribe(kafka.handlers(settings.default_phone_region))
@@ -58,6 +62,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     if settings.development_tokens:
         # Tokens of the demo users can be minted (make token), so they are on the team: leads can be theirs.
         runtime.on_start(reference.enrol_demo_users)
+    runtime.alongside(functools.partial(announcement.announcing, runtime.unit_of_work))
     purge_expired_keys(runtime)
     return runtime.http_app(
         title="Leadline leads",

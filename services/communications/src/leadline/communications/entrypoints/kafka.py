@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
-from leadline.communications.service import intake, use_cases
+from leadline.communications.service import intake, ownership, use_cases
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import (
     CallReceivedV1,
     EmailReceivedV1,
+    EmployeeChangedV1,
     Event,
+    LeadAnnouncedV1,
+    LeadAssignedV1,
     LeadCreatedV1,
     LeadDeletedV1,
     LeadMergedV1,
@@ -36,4 +39,7 @@ def handlers(phone_region: str) -> dict[type[Event], Handler]:
         LeadMergedV1: use_cases.lead_merged,
         LeadDeletedV1: use_cases.lead_deleted,
         LeadRequestRefusedV1: use_cases.lead_request_refused,
+        LeadAssignedV1: ownership.lead_assigned,
+        LeadAnnouncedV1: ownership.lead_announced,
+        EmployeeChangedV1: ownership.employee_changed,
     }
