@@ -21,9 +21,15 @@ from tests.support.services import RunningService, running_service
 
 
 @pytest.fixture
-async def communications(kafka: LocalKafka, namespace: str, database_url: str) -> AsyncIterator[RunningService]:
+async def communications(
+    kafka: LocalKafka, namespace: str, database_url: str, tmp_path: Path
+) -> AsyncIterator[RunningService]:
     async with running_service(
-        "communications", database_url=database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace
+        "communications",
+        database_url=database_url,
+        bootstrap=kafka.bootstrap,
+        topic_prefix=namespace,
+        blob_dir=tmp_path / "blobs",
     ) as svc:
         yield svc
 

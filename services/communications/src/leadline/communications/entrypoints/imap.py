@@ -43,6 +43,7 @@ COMMAND_SECONDS = 120.0  # one command's answer, a FETCH of a message as large a
 
 _UIDVALIDITY = re.compile(rb"\[UIDVALIDITY (\d+)\]")
 _SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
+_UIDS = re.compile(rb"[\d ]*")
 
 
 class ImapFailure(Exception):
@@ -201,9 +202,10 @@ class MailboxConnector:
     async def _search(self, imap: aioimaplib.IMAP4, *criteria: str) -> list[int]:
         response = _ok(await imap.uid_search(*criteria, charset=None), "UID SEARCH")
         uids: list[int] = []
-        for line in response.lines:
-            if isinstance(line, bytes | bytearray) and line.startswith(b"SEARCH"):
-                uids.extend(int(uid) for uid in line.split()[1:])
+        for line in response.lines[:-1]:  # the last is the command's completion
+            # aioimaplib hands "* SEARCH 3 5" on as b"3 5"; other untagged news (b"4 EXISTS") is not a result
+            if isinstance(line, bytes | bytearray) and _UIDS.fullmatch(line.removeprefix(b"SEARCH")):
+                uids.extend(int(uid) for uid in line.removeprefix(b"SEARCH").split())
         return sorted(uids)
 
     async def _size(self, imap: aioimaplib.IMAP4, uid: int) -> int:
