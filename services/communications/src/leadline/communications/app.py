@@ -195,7 +195,8 @@ class MailMetrics(Collector):
     def collect(self) -> Iterator[Metric]:
         received = CounterMetricFamily(
             "leadline_mail_received",
-            "Messages the LMTP/SMTP receiver was handed: accepted, refused (for good), deferred (the MTA retries).",
+            "Messages the LMTP/SMTP receiver read: accepted, refused (for good), deferred (the MTA retries); "
+            "those over the size limit are refused before they are read, and not counted.",
             labels=["outcome"],
         )
         for outcome in ("accepted", "refused", "deferred"):
