@@ -150,7 +150,7 @@ class OutboundEmailRepository:
         rows = await self._session.execute(
             select(outbound_emails.c.state, func.count()).group_by(outbound_emails.c.state)
         )
-        return cast(dict[OutboundState, int], dict(rows.tuples().all()))
+        return {cast(OutboundState, state): count for state, count in rows.all()}
 
     async def replace(self, before: OutboundEmail, after: OutboundEmail) -> bool:
         """Writes ``after`` only if the row is still ``before`` (its state and claim): a sender whose claim was taken
