@@ -133,3 +133,15 @@ async def test_malformed_and_oversized_messages_are_refused_per_recipient_and_th
     # the one without a sender; the oversized ones are refused by the protocol before the receiver reads them
     assert 'leadline_mail_received_total{outcome="refused"} 1.0' in metrics
     assert 'leadline_mail_received_total{outcome="accepted"} 1.0' in metrics
+
+
+async def test_an_upload_over_the_limit_is_refused_with_a_problem(communications: RunningService) -> None:
+    oversized = a_message("Too large", body=b"x" * 70 + b"\r\n") * (LIMIT // 70 + 10)
+    response = await communications.http.post(
+        "/mail/messages", content=oversized, headers={**auth("marta"), "Content-Type": "message/rfc822"}
+    )
+    assert (response.status_code, response.headers["content-type"]) == (413, "application/problem+json")
+    fine = await communications.http.post(
+        "/mail/messages", content=a_message("Small"), headers={**auth("marta"), "Content-Type": "message/rfc822"}
+    )
+    assert fine.status_code == 202, fine.text
