@@ -60,6 +60,16 @@ async def registered(svc: RunningService, message_id: str) -> dict[str, Any]:
     return await eventually(probe, what=f"e-mail {message_id} was registered")
 
 
+async def registered_emails(svc: RunningService, count: int) -> list[dict[str, Any]]:
+    """The e-mails as the manager sees them, once there are ``count``."""
+
+    async def probe() -> list[dict[str, Any]] | None:
+        emails = await emails_of(svc, "marta")
+        return emails if len(emails) >= count else None
+
+    return await eventually(probe, what=f"{count} e-mails were registered")
+
+
 async def a_lead(leads: RunningService, kafka: LocalKafka, namespace: str, *, email: str, of_leads: int) -> str:
     """A lead made over HTTP, once communications' copy of the leads has it (``of_leads`` lead events in all)."""
     response = await leads.http.post("/leads", json={"name": "Biuro", "email": email}, headers=auth("anna"))

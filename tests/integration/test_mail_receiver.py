@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import smtplib
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.kafka import LocalKafka, free_port
-from tests.support.services import RunningService, auth, running_service
-from tests.support.waiting import eventually
+from tests.integration.test_communications_emails import registered_emails
+from tests.support.kafka import free_port
+from tests.support.services import RunningService, auth
 
 pytestmark = pytest.mark.kafka
 
@@ -23,22 +21,14 @@ LIMIT = 64 * 1024
 
 
 @pytest.fixture
-async def communications(
-    kafka: LocalKafka, namespace: str, database_url: str, tmp_path: Path
-) -> AsyncIterator[RunningService]:
-    async with running_service(
-        "communications",
-        database_url=database_url,
-        bootstrap=kafka.bootstrap,
-        topic_prefix=namespace,
-        blob_dir=tmp_path / "blobs",
-        mail_max_message_bytes=LIMIT,
-        mail_receiver_port=free_port(),
-        mail_receiver_protocol="lmtp",
-        mail_recipient_domains="leadline.example",
-        mail_recipient_addresses="sales@shop.example",
-    ) as svc:
-        yield svc
+def communications_settings() -> dict[str, Any]:
+    return {
+        "mail_max_message_bytes": LIMIT,
+        "mail_receiver_port": free_port(),
+        "mail_receiver_protocol": "lmtp",
+        "mail_recipient_domains": "leadline.example",
+        "mail_recipient_addresses": "sales@shop.example",
+    }
 
 
 def lmtp(svc: RunningService) -> smtplib.LMTP:
@@ -78,15 +68,6 @@ def a_message(subject: str, *, sender: str = "Jan <jan@example.com>", body: byte
     ).encode() + body
 
 
-async def registered(svc: RunningService, count: int) -> list[dict[str, Any]]:
-    async def probe() -> list[dict[str, Any]] | None:
-        response = await svc.http.get("/emails", params={"limit": 200}, headers=auth("marta"))
-        items: list[dict[str, Any]] = response.json()["items"]
-        return items if len(items) >= count else None
-
-    return await eventually(probe, what=f"{count} e-mails were registered")
-
-
 async def test_an_mta_gets_one_answer_per_recipient_and_the_message_is_stored_once(
     communications: RunningService,
 ) -> None:
@@ -103,7 +84,7 @@ async def test_an_mta_gets_one_answer_per_recipient_and_the_message_is_stored_on
     again = await asyncio.to_thread(deliver, communications, raw, ["sales@shop.example"])  # the MTA retried
     assert [code for code, _ in again["data"]] == [250]
 
-    [email] = await registered(communications, 1)
+    [email] = await registered_emails(communications, 1)
     assert (email["message_id"], email["subject_line"]) == ("Desks-for-forty@example.com", "Desks for forty")
     stored = await communications.http.get(f"/emails/{email['id']}/raw", headers=auth("marta"))
     assert (stored.status_code, stored.content) == (200, raw)
@@ -126,7 +107,7 @@ async def test_malformed_and_oversized_messages_are_refused_per_recipient_and_th
 
     fine = await asyncio.to_thread(deliver, communications, a_message("After the refusals"), recipients)
     assert [code for code, _ in fine["data"]] == [250, 250]
-    [email] = await registered(communications, 1)
+    [email] = await registered_emails(communications, 1)
     assert email["subject_line"] == "After the refusals"
 
     metrics = (await communications.management.get("/metrics")).text

@@ -15,10 +15,11 @@ import pytest
 from leadline.communications.config import ImapMailbox
 from leadline.communications.entrypoints.imap import REFUSED_FLAG, MailboxConnector, Mailboxes
 from leadline.contracts.topics import MAIL_EMAIL
+from tests.integration.test_communications_emails import registered_emails
 from tests.support import dovecot as dovecot_support
 from tests.support.dovecot import Dovecot
 from tests.support.kafka import LocalKafka, end_offset, free_port
-from tests.support.services import RunningService, auth, running_service
+from tests.support.services import RunningService, auth
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.kafka
@@ -34,19 +35,9 @@ def dovecot() -> Iterator[Dovecot]:
 
 
 @pytest.fixture
-async def communications(
-    kafka: LocalKafka, namespace: str, database_url: str, tmp_path: Path
-) -> AsyncIterator[RunningService]:
-    """Communications with a small message limit, so a message over it is cheap to make."""
-    async with running_service(
-        "communications",
-        database_url=database_url,
-        bootstrap=kafka.bootstrap,
-        topic_prefix=namespace,
-        blob_dir=tmp_path / "blobs",
-        mail_max_message_bytes=64 * 1024,
-    ) as svc:
-        yield svc
+def communications_settings() -> dict[str, Any]:
+    """A small message limit, so a message over it is cheap to make."""
+    return {"mail_max_message_bytes": 64 * 1024}
 
 
 @pytest.fixture
@@ -118,15 +109,6 @@ async def connector(svc: RunningService, mailbox: ImapMailbox) -> AsyncIterator[
         yield connected
 
 
-async def registered(svc: RunningService, count: int) -> list[dict[str, Any]]:
-    async def probe() -> list[dict[str, Any]] | None:
-        response = await svc.http.get("/emails", params={"limit": 200}, headers=auth("marta"))
-        items: list[dict[str, Any]] = response.json()["items"]
-        return items if len(items) >= count else None
-
-    return await eventually(probe, what=f"{count} e-mails were registered")
-
-
 async def published(svc: RunningService, kafka: LocalKafka, namespace: str) -> int:
     """The gateway records published, once the outbox is empty: every event the connector wrote."""
     await eventually(lambda: _drained(svc), what="the outbox was published")
@@ -143,10 +125,10 @@ async def test_a_restarted_connector_neither_loses_nor_repeats_a_message(
     mailbox = a_mailbox(dovecot, mailbox_user)
     deliver(dovecot, mailbox_user, message(1), message(2))
     async with connector(communications, mailbox) as first:
-        await registered(communications, 2)
+        await registered_emails(communications, 2)
         await eventually(lambda: _flagged(dovecot, mailbox_user, 2), what="both messages flagged processed")
         deliver(dovecot, mailbox_user, message(3))  # pushed to the connector while it IDLEs
-        await registered(communications, 3)
+        await registered_emails(communications, 3)
     assert first.outcomes["taken_in"] == 3
 
     # While it is stopped: one more arrives, and a processed message loses its flag (as if the connector had stopped
@@ -157,7 +139,7 @@ async def test_a_restarted_connector_neither_loses_nor_repeats_a_message(
     imap.uid("store", "1", "-FLAGS.SILENT", "($Leadline)")
     imap.logout()
     async with connector(communications, mailbox) as second:
-        await registered(communications, 4)
+        await registered_emails(communications, 4)
         await eventually(lambda: _flagged(dovecot, mailbox_user, 4), what="all four flagged processed")
 
     assert second.outcomes["taken_in"] == 1
@@ -192,7 +174,7 @@ async def test_polling_over_tls_moves_processed_messages_and_keeps_the_raw_messa
         move_to="Leadline",
     )
     async with connector(communications, mailbox):
-        [email] = await registered(communications, 1)
+        [email] = await registered_emails(communications, 1)
         await eventually(lambda: _moved(dovecot, mailbox_user), what="the message moved to Leadline")
 
     stored = await communications.http.get(f"/emails/{email['id']}/raw", headers=auth("marta"))
@@ -215,7 +197,7 @@ async def test_a_message_it_cannot_take_in_stays_in_the_mailbox_flagged_and_the_
         dovecot, mailbox_user, security="ssl", port=dovecot.tls_port, host="localhost", ca_file=str(dovecot.ca_file)
     )
     async with connector(communications, mailbox) as connected:
-        [email] = await registered(communications, 1)
+        [email] = await registered_emails(communications, 1)
         await eventually(lambda: _flagged(dovecot, mailbox_user, 1), what="the good message flagged")
 
     assert email["subject_line"] == "Enquiry 3"

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import email.policy
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.parser import BytesParser
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +19,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from tests.integration.test_communications_emails import a_lead, received, registered
 from tests.support.kafka import GatewayProducer, LocalKafka, free_port
-from tests.support.services import RunningService, auth, running_service
+from tests.support.services import RunningService, auth
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.kafka
@@ -67,22 +66,14 @@ def relay() -> Iterator[tuple[Relay, int]]:
 
 
 @pytest.fixture
-async def communications(
-    kafka: LocalKafka, namespace: str, database_url: str, tmp_path: Path, relay: tuple[Relay, int]
-) -> AsyncIterator[RunningService]:
-    async with running_service(
-        "communications",
-        database_url=database_url,
-        bootstrap=kafka.bootstrap,
-        topic_prefix=namespace,
-        blob_dir=tmp_path / "blobs",
-        smtp_host="127.0.0.1",
-        smtp_port=relay[1],
-        smtp_security="none",
-        mail_from_address=COMPANY,
-        mail_retry_seconds=1.0,
-    ) as svc:
-        yield svc
+def communications_settings(relay: tuple[Relay, int]) -> dict[str, Any]:
+    return {
+        "smtp_host": "127.0.0.1",
+        "smtp_port": relay[1],
+        "smtp_security": "none",
+        "mail_from_address": COMPANY,
+        "mail_retry_seconds": 1.0,
+    }
 
 
 async def settled(svc: RunningService, written_id: str, state: str) -> dict[str, Any]:
