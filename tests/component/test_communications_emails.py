@@ -21,7 +21,9 @@ from leadline.contracts.events import (
     EmailLeadRequestedV1,
     EmailRegisteredV1,
     EmailUnignoredV1,
+    EmployeeChangedV1,
     Event,
+    LeadAnnouncedV1,
 )
 from leadline.contracts.topics import MAIL_EMAIL
 from tests.component.builders import (
@@ -293,3 +295,59 @@ async def test_a_salesperson_lists_the_emails_addressed_to_them_a_manager_all(co
     assert await listed(PIOTR) == {"cc-anna", "to-piotr"}
     assert await listed(marta) == {"to-anna", "cc-anna", "to-piotr"}
     assert await listed(Principal("eva", "Eva", frozenset({Role.SALESPERSON}))) == set()
+
+
+async def test_an_employees_directory_address_makes_the_emails_to_it_theirs_while_they_are_on_the_team(
+    communications: Communications,
+) -> None:
+    eva = Principal("eva", "Eva", frozenset({Role.SALESPERSON}))  # her token names no address
+    await communications.deliver(email_received(message_id="to-eva", to=[{"address": "Eva@leadline.example"}]))
+
+    async def listed() -> set[str]:
+        async with communications.runtime.unit_of_work() as uow:
+            found, _ = await use_cases.list_emails(uow, eva, state="triage", limit=10, cursor=None)
+        return {email.message_id for email in found}
+
+    assert await listed() == set()
+    employee = EmployeeChangedV1(
+        employee_id="eva",
+        name="Eva",
+        role="salesperson",
+        extension=None,
+        archived=False,
+        email="eva@leadline.example",
+        changed_by="marta",
+        changed_at=AT,
+    )
+    await communications.deliver(employee)
+    assert await listed() == {"to-eva"}
+    await communications.deliver(employee.model_copy(update={"archived": True}))
+    assert await listed() == set()
+
+
+async def test_a_lead_known_before_matching_by_address_takes_the_waiting_emails_once_announced(
+    communications: Communications,
+) -> None:
+    old = lead_created(email=None)  # as communications kept a lead before it matched e-mails by address
+    await communications.deliver(old)
+    await communications.deliver(email_received(message_id="m-1"))
+    assert (await email_of(communications, "m-1")).state == "triage"
+
+    announced = LeadAnnouncedV1(
+        lead_id=old.lead_id,
+        name=old.name,
+        closed=False,
+        salesperson_id="anna",
+        phone=old.phone,
+        email="jan@example.com",
+        created_at=old.created_at,
+        announced_at=AT,
+    )
+    await communications.deliver(announced)
+    await communications.deliver(announced)  # announced again (a replica's retry): nothing more happens
+
+    assert (await email_of(communications, "m-1")).lead_id == old.lead_id
+    await communications.deliver(email_received(message_id="m-2"))
+    assert (await email_of(communications, "m-2")).lead_id == old.lead_id
+    attached = [e for e in await events(communications, EmailAttachedV1) if isinstance(e, EmailAttachedV1)]
+    assert sorted(e.how for e in attached) == ["matched"]  # m-2 was registered attached, not attached later

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -16,9 +17,23 @@ from tests.support.services import RunningService, running_service
 
 
 @pytest.fixture
-async def communications(kafka: LocalKafka, namespace: str, database_url: str) -> AsyncIterator[RunningService]:
+def communications_settings() -> dict[str, Any]:
+    """Settings of communications beyond the test's broker, database and blob directory: a module overrides this
+    fixture to run it with its own (a mail receiver, an SMTP server, a smaller message limit)."""
+    return {}
+
+
+@pytest.fixture
+async def communications(
+    kafka: LocalKafka, namespace: str, database_url: str, tmp_path: Path, communications_settings: dict[str, Any]
+) -> AsyncIterator[RunningService]:
     async with running_service(
-        "communications", database_url=database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace
+        "communications",
+        database_url=database_url,
+        bootstrap=kafka.bootstrap,
+        topic_prefix=namespace,
+        blob_dir=tmp_path / "blobs",
+        **communications_settings,
     ) as svc:
         yield svc
 

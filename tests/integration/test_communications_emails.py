@@ -3,6 +3,8 @@ gateway's records in, triage over HTTP, and with the leads service beside it, le
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -56,6 +58,16 @@ async def registered(svc: RunningService, message_id: str) -> dict[str, Any]:
         return next((e for e in await emails_of(svc, "marta") if e["message_id"] == message_id), None)
 
     return await eventually(probe, what=f"e-mail {message_id} was registered")
+
+
+async def registered_emails(svc: RunningService, count: int) -> list[dict[str, Any]]:
+    """The e-mails as the manager sees them, once there are ``count``."""
+
+    async def probe() -> list[dict[str, Any]] | None:
+        emails = await emails_of(svc, "marta")
+        return emails if len(emails) >= count else None
+
+    return await eventually(probe, what=f"{count} e-mails were registered")
 
 
 async def a_lead(leads: RunningService, kafka: LocalKafka, namespace: str, *, email: str, of_leads: int) -> str:
@@ -116,7 +128,13 @@ async def test_a_salesperson_sees_and_decides_only_the_emails_addressed_to_them(
 
     assert [e["message_id"] for e in await emails_of(communications, "anna", ready="true")] == ["to-anna@mail.example"]
     assert email["attachments"] == [
-        {"file_name": "plan.pdf", "content_type": "application/pdf", "size": 48213, "url": "https://mail.example/a/1"}
+        {
+            "file_name": "plan.pdf",
+            "content_type": "application/pdf",
+            "size": 48213,
+            "url": "https://mail.example/a/1",
+            "sha256": None,  # kept by the gateway, not in Leadline's blob store
+        }
     ]
     refused = await communications.http.post(f"/emails/{email['id']}/ignore", headers=auth("piotr"))
     assert refused.status_code == 403, refused.text
@@ -258,3 +276,30 @@ async def test_an_uploaded_message_is_taken_in_through_the_gateway_topic_once(
     no_sender = await communications.http.post("/mail/messages", content=b"Subject: hi\r\n\r\nbody\r\n", headers=rfc822)
     assert no_sender.status_code == 422
     assert [(e["field"], e["rule"]) for e in no_sender.json()["errors"]] == [("From", "missing_sender")]
+
+
+async def test_a_large_upload_is_streamed_into_the_store_and_back_to_whom_may_see_it(
+    communications: RunningService,
+) -> None:
+    attachment = bytes(range(256)) * (3 * 1024 * 1024 // 256)  # 3 MiB: over the old 1 MiB body limit
+    raw = (
+        b"From: Jan Kowalski <jan@example.com>\r\nTo: anna@leadline.example\r\nSubject: Plans\r\n"
+        b"Message-ID: <large@mail.example>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        b"--b\r\nContent-Type: text/plain\r\n\r\nThe plans.\r\n--b\r\nContent-Type: application/octet-stream\r\n"
+        b"Content-Disposition: attachment; filename=plans.bin\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + base64.encodebytes(attachment).replace(b"\n", b"\r\n")
+        + b"--b--\r\n"
+    )
+    response = await communications.http.post(
+        "/mail/messages", content=raw, headers={**auth("marta"), "Content-Type": "message/rfc822"}
+    )
+    assert response.status_code == 202, response.text
+    email = await registered(communications, "large@mail.example")
+
+    stored = await communications.http.get(f"/emails/{email['id']}/raw", headers=auth("anna"))
+    assert (stored.status_code, stored.content) == (200, raw)
+    file = await communications.http.get(f"/emails/{email['id']}/attachments/1", headers=auth("anna"))
+    assert (file.status_code, file.content) == (200, attachment)
+    assert email["attachments"][0]["sha256"] == hashlib.sha256(attachment).hexdigest()
+    not_hers = await communications.http.get(f"/emails/{email['id']}/raw", headers=auth("piotr"))
+    assert not_hers.status_code == 403, not_hers.text

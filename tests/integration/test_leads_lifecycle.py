@@ -558,7 +558,7 @@ async def test_the_card_says_which_actions_the_user_may_take_and_why_not(leads: 
         "lost": not_yours,
         "create_order": not_yours,
         "create_invoice": not_yours,
-        "write_email": allowed,
+        "write_email": not_yours,
     }
     assert (await actions(without_email["id"], "marta"))["write_email"] == {
         "allowed": False,

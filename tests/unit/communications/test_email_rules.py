@@ -8,7 +8,15 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from leadline.communications.domain.model import Email, ItemState, KnownLead, Match, ensure_may_handle, match_email
+from leadline.communications.domain.model import (
+    Email,
+    ItemState,
+    KnownLead,
+    Match,
+    ensure_may_handle,
+    match_email,
+    triage_addresses,
+)
 from leadline.contracts.auth import Principal, Role
 from leadline.contracts.errors import Conflict, Forbidden
 from leadline.contracts.events import Mailbox
@@ -118,17 +126,27 @@ def salesperson(email: str | None) -> Principal:
     return Principal("anna", "Anna Nowak", frozenset({Role.SALESPERSON}), extension="101", email=email)
 
 
-def test_a_salesperson_handles_the_emails_addressed_to_them_in_to_or_cc_a_manager_any() -> None:
+ANNAS = triage_addresses(["anna@leadline.example"], shared=[])
+
+
+def test_a_salesperson_handles_the_emails_addressed_to_their_addresses_in_to_or_cc_a_manager_any() -> None:
     manager = Principal("marta", "Marta", frozenset({Role.MANAGER}))
-    ensure_may_handle(an_email(), salesperson("anna@leadline.example"))
-    ensure_may_handle(an_email(to=(), cc=("anna@leadline.example",)), salesperson("anna@leadline.example"))
+    ensure_may_handle(an_email(), salesperson(None), ANNAS)
+    ensure_may_handle(an_email(to=(), cc=("anna@leadline.example",)), salesperson(None), ANNAS)
     ensure_may_handle(an_email(to=("someone@leadline.example",)), manager)
 
 
-@pytest.mark.parametrize("email", ["piotr@leadline.example", None])
-def test_a_salesperson_may_not_handle_an_email_to_someone_else(email: str | None) -> None:
+def test_the_shared_addresses_are_every_salespersons_and_addresses_are_compared_in_lower_case() -> None:
+    addresses = triage_addresses(["Piotr@Leadline.example", None], shared=["Sales@Leadline.example"])
+
+    assert addresses == {"piotr@leadline.example", "sales@leadline.example"}
+    ensure_may_handle(an_email(to=("sales@leadline.example",)), salesperson(None), addresses)
+
+
+@pytest.mark.parametrize("addresses", [triage_addresses(["piotr@leadline.example"], shared=[]), frozenset()])
+def test_a_salesperson_may_not_handle_an_email_to_someone_else(addresses: frozenset[str]) -> None:
     with pytest.raises(Forbidden) as refused:
-        ensure_may_handle(an_email(), salesperson(email))
+        ensure_may_handle(an_email(), salesperson("anna@leadline.example"), addresses)
 
     assert (refused.value.rule, refused.value.field) == ("not_addressed_to_you", "to")
 

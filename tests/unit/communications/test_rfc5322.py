@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta, timezone
 from email.message import EmailMessage
 
@@ -9,7 +10,7 @@ import pytest
 
 from leadline.communications.adapters.rfc5322 import gateway_event
 from leadline.contracts.errors import RuleViolation
-from leadline.contracts.events import MailAttachment, Mailbox
+from leadline.contracts.events import MailAttachment, Mailbox, StoredBlob
 from leadline.contracts.events.gateway import MAX_BODY_CHARS, MAX_REFERENCES
 
 RECEIVED = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -37,7 +38,8 @@ def a_message(**headers: str) -> EmailMessage:
 
 
 def test_a_reply_with_alternatives_and_an_attachment_is_read_header_by_header() -> None:
-    event = gateway_event(a_message().as_bytes(), received_at=RECEIVED)
+    raw = a_message().as_bytes()
+    event = gateway_event(raw, received_at=RECEIVED)
 
     assert (event.message_id, event.in_reply_to, event.references) == (
         "m-3@mail.example.com",
@@ -51,11 +53,13 @@ def test_a_reply_with_alternatives_and_an_attachment_is_read_header_by_header() 
     assert event.sent_at == datetime(2026, 3, 2, 9, 30, tzinfo=timezone(timedelta(hours=1)))
     assert (event.text_body or "").strip() == "Forty desks, please."
     assert (event.html_body or "").strip() == "<p>Forty desks, please.</p>"
+    digest = hashlib.sha256(b"%PDF-1.7 plan").hexdigest()
     assert event.attachments == [
         MailAttachment(
-            file_name="plan.pdf", content_type="application/pdf", size=13, url="rfc822-part:m-3@mail.example.com/1"
+            file_name="plan.pdf", content_type="application/pdf", size=13, url=f"blob:sha256:{digest}", sha256=digest
         )
     ]
+    assert event.raw_message == StoredBlob(sha256=hashlib.sha256(raw).hexdigest(), size=len(raw))
 
 
 def test_without_message_id_the_bytes_name_the_message_so_an_upload_retried_is_the_same() -> None:
@@ -126,7 +130,7 @@ def test_bytes_the_declared_charset_cannot_read_become_replacement_characters() 
     assert (event.text_body or "").strip() == "Zam\ufffdwienie 40 biurek"
 
 
-def test_an_attachment_named_in_an_unknown_charset_keeps_its_place() -> None:
+def test_an_attachment_named_in_an_unknown_charset_keeps_its_bytes() -> None:
     raw = (
         b"From: jan@example.com\r\nMessage-ID: <odd-2@mail.example.com>\r\nMIME-Version: 1.0\r\n"
         b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n'
@@ -136,8 +140,8 @@ def test_an_attachment_named_in_an_unknown_charset_keeps_its_place() -> None:
 
     event = gateway_event(raw, received_at=RECEIVED)
 
-    assert [(a.file_name, a.url) for a in event.attachments] == [
-        ("plan\ufffd.pdf", "rfc822-part:odd-2@mail.example.com/1")
+    assert [(a.file_name, a.sha256) for a in event.attachments] == [
+        ("plan\ufffd.pdf", hashlib.sha256(b"%PDF").hexdigest())
     ]
 
 

@@ -30,6 +30,9 @@ INTENTIONALLY_DEFAULTED = {
     "KAFKA_SSL_CAFILE": "the system's CAs, unless the brokers' is private (the ConfigMap shows how)",
     "KAFKA_SSL_CERTFILE": "clients authenticate with SCRAM, not with a certificate",
     "KAFKA_SSL_KEYFILE": "clients authenticate with SCRAM, not with a certificate",
+    "BLOB_DIR": "raw messages and attachments go to the S3-compatible store the ConfigMap names",
+    "IMAP_MAILBOXES": "no IMAP mailbox unless an overlay lists them (and runs `mailboxes`, README)",
+    "SMTP_CA_FILE": "the system's CAs, unless the SMTP server's is private",
 }
 
 Manifest = dict[str, Any]
@@ -134,19 +137,21 @@ def test_every_setting_is_provided_or_intentionally_defaulted(
 
     missing = environment_variables(settings) - set(INTENTIONALLY_DEFAULTED) - provided
     assert not missing, f"{name} does not get {sorted(missing)}"
-    unknown = provided - environment_variables(ServiceSettings) - environment_variables(settings)
-    assert not unknown, f"{name} gets {sorted(unknown)}, which no Leadline setting reads"
+    # The shared ConfigMap gives every container the services' common settings; a service's own, only its own.
+    unknown = provided - environment_variables(settings) - environment_variables(ServiceSettings)
+    assert not unknown, f"{name} gets {sorted(unknown)}, which no setting of its reads"
 
 
 def test_the_intentional_defaults_are_settings() -> None:
-    assert set(INTENTIONALLY_DEFAULTED) <= environment_variables(ServiceSettings)
+    every = set().union(*(environment_variables(settings_class(service)) for service in services()))
+    assert set(INTENTIONALLY_DEFAULTED) <= every
 
 
 @pytest.mark.parametrize(("name", "container", "settings"), CONTAINERS, ids=IDS)
 def test_the_configuration_is_accepted_as_production_configuration(
     name: str, container: Manifest, settings: type[BaseSettings], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for variable in environment_variables(ServiceSettings):
+    for variable in environment_variables(settings):
         monkeypatch.delenv(variable, raising=False)
     for variable, value in environment(container).items():
         monkeypatch.setenv(variable, value)
@@ -166,7 +171,7 @@ def test_commands_probes_ports_and_scraping(service: str) -> None:
     deployment = named("Deployment", f"leadline-{service}")
     container = main_container(service)
     (migrate,) = pod_spec(deployment)["initContainers"]
-    api, management = container["ports"]
+    api, management, *_protocols_of_its_own = container["ports"]  # communications: lmtp
     expected_port = settings_class(service).default_http_port
     expected_management_port = expected_port + MANAGEMENT_PORT_OFFSET
 

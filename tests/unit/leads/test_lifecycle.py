@@ -257,17 +257,17 @@ def test_without_the_order_and_invoice_types_no_document_can_be_made_and_the_car
     assert actions.create_invoice == Action(False, "the invoice type parameter is not set")
 
 
-def test_someone_elses_lead_offers_only_writing_an_email() -> None:
+def test_someone_elses_lead_offers_no_action_not_even_writing_an_email() -> None:
     actions = available_actions(a_lead(salesperson_id="piotr"), ANNA, with_items(), SETTINGS_SET)
 
-    assert actions.lost == actions.create_order == actions.create_invoice == Action(False, NOT_YOURS)
-    assert actions.write_email == Action(True)
+    assert actions.lost == actions.create_order == actions.create_invoice == actions.write_email
+    assert actions.write_email == Action(False, NOT_YOURS)
 
 
 def test_a_manager_may_act_on_every_lead() -> None:
     actions = available_actions(a_lead(salesperson_id="piotr"), MARTA, with_items(), SETTINGS_SET)
 
-    assert {actions.lost, actions.create_order, actions.create_invoice} == {Action(True)}
+    assert {actions.lost, actions.create_order, actions.create_invoice, actions.write_email} == {Action(True)}
 
 
 def test_a_closed_lead_cannot_be_lost_and_one_without_email_cannot_be_written_to() -> None:

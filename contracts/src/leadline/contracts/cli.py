@@ -1,5 +1,5 @@
-"""The command line of every service: ``python -m leadline.<service> migrate|serve``, and ``rebuild`` for a service
-whose state is a read model of the topics it consumes."""
+"""The command line of every service: ``python -m leadline.<service> migrate|serve``, ``rebuild`` for a service
+whose state is a read model of the topics it consumes, and the commands of a service's other processes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import argparse
 import asyncio
 import logging
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import uvicorn
 from fastapi import FastAPI
@@ -23,17 +23,22 @@ def service_main(
     create_app: Callable[[ServiceSettings], FastAPI],
     *,
     rebuildable: bool = False,
+    commands: Mapping[str, tuple[str, Callable[[ServiceSettings], None]]] | None = None,
 ) -> None:
+    """``commands``: the service's other processes, by name: what each does (for --help), and how it runs (after the
+    database is migrated)."""
+    commands = commands or {}
     parser = argparse.ArgumentParser(prog=f"python -m {package}")
     parser.add_argument(
         "command",
-        choices=["migrate", "serve", *(["rebuild"] if rebuildable else [])],
+        choices=["migrate", "serve", *(["rebuild"] if rebuildable else []), *commands],
         help="migrate: bring the database to the newest schema; serve: migrate, then serve HTTP and consume events"
         + (
             "; rebuild: migrate a fresh database, then replay every consumed topic from its beginning into it"
             if rebuildable
             else ""
-        ),
+        )
+        + "".join(f"; {name}: migrate, then {purpose}" for name, (purpose, _) in commands.items()),
     )
     args = parser.parse_args()
     settings = read_settings(settings_class, parser.prog)
@@ -46,6 +51,8 @@ def service_main(
         asyncio.run(create_app(settings).state.runtime.replay())
     elif args.command == "serve":
         serve(create_app(settings), settings)
+    elif args.command in commands:
+        commands[args.command][1](settings)
 
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:

@@ -210,7 +210,8 @@ async def refuse_unstorable_text(request: Request) -> None:
         (("path", name), value) for name, value in request.path_params.items()
     ]
     found += [(("query", name), value) for name, value in request.query_params.multi_items()]
-    body = await request.body()
+    # Only a body FastAPI reads as JSON is looked into: another (a mail upload) is the endpoint's to stream.
+    body = await request.body() if _read_as_json(request) else b""
     if b"\\u" in body:  # both can only come as \u escapes: valid JSON has no raw control characters
         # Not JSON: the endpoint reads it as its content type says (and answers a malformed one).
         with contextlib.suppress(ValueError):
@@ -222,6 +223,11 @@ async def refuse_unstorable_text(request: Request) -> None:
     ]
     if errors:
         raise RequestValidationError(errors)
+
+
+def _read_as_json(request: Request) -> bool:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return not media_type or media_type == "application/json" or media_type.endswith("+json")
 
 
 def _strings(loc: tuple[str | int, ...], value: Any) -> Iterator[tuple[tuple[str | int, ...], str]]:

@@ -109,6 +109,7 @@ class ServiceRuntime(Generic[U]):
         self._start_steps: list[Callable[[U], Awaitable[None]]] = []
         self._periodic_steps: list[tuple[float, Callable[[], Awaitable[None]]]] = []
         self._periodic_tasks: list[asyncio.Task[None]] = []
+        self._companions: list[Callable[[], contextlib.AbstractAsyncContextManager[object]]] = []
 
     def unit_of_work(self, *, read_only: bool = False) -> U:
         """``read_only``: for work that only reads (it must not commit), which then never waits for writers."""
@@ -122,6 +123,11 @@ class ServiceRuntime(Generic[U]):
     def periodically(self, seconds: float, step: Callable[[], Awaitable[None]]) -> None:
         """Housekeeping to do every ``seconds`` while the service runs; a failure is logged and tried next time."""
         self._periodic_steps.append((seconds, step))
+
+    def alongside(self, companion: Callable[[], contextlib.AbstractAsyncContextManager[object]]) -> None:
+        """Something else the service runs while it runs (a server of another protocol, a worker): entered once the
+        broker and relay are up, left before they stop."""
+        self._companions.append(companion)
 
     async def _repeat(self, seconds: float, step: Callable[[], Awaitable[None]]) -> None:
         while True:
@@ -227,7 +233,10 @@ class ServiceRuntime(Generic[U]):
         self._relay_task = asyncio.create_task(self.relay.run(), name=f"{self.name}-outbox-relay")
         self._periodic_tasks = [asyncio.create_task(self._repeat(*periodic)) for periodic in self._periodic_steps]
         try:
-            yield
+            async with contextlib.AsyncExitStack() as companions:
+                for companion in self._companions:
+                    await companions.enter_async_context(companion())
+                yield
         finally:
             for task in self._periodic_tasks:
                 task.cancel()
@@ -252,7 +261,10 @@ class ServiceRuntime(Generic[U]):
         description: str,
         version: str,
         routers: Sequence[APIRouter],
+        body_limits: Mapping[tuple[str, str], int] | None = None,
     ) -> FastAPI:
+        """``body_limits``: the routes that take larger bodies than every other, by (method, path template)."""
+
         @contextlib.asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
             async with self.running():
@@ -266,7 +278,7 @@ class ServiceRuntime(Generic[U]):
             dependencies=[Depends(refuse_unstorable_text)],
         )
         app.state.runtime = self
-        app.add_middleware(BodySizeLimit)
+        app.add_middleware(BodySizeLimit, larger=body_limits)
         app.add_middleware(HttpLatency, histogram=self.metrics.http_latency)
         app.add_middleware(Correlation)  # outermost: every answer carries the id, every escaped error is a problem
         install_problem_handlers(app)

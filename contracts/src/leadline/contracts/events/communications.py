@@ -287,3 +287,42 @@ class EmailIgnoredV1(_Ignored, type="leadline.communications.email.ignored.v1", 
 
 class EmailUnignoredV1(_Unignored, type="leadline.communications.email.unignored.v1", topic=EMAIL, subject="email_id"):
     email_id: UUID
+
+
+class EmailWrittenV1(Event, type="leadline.communications.email.written.v1", topic=EMAIL, subject="email_id"):
+    """Someone wrote an e-mail from a lead (its salesperson or a manager). It waits in communications' queue for
+    the company's SMTP server; EmailSentV1 follows once the server took it, or EmailSendFailedV1 when it will not be
+    sent. It is linked to the lead from now on, and a reply to it attaches to the lead by its thread."""
+
+    email_id: UUID
+    lead_id: UUID
+    message_id: str = Field(description="The Message-ID Leadline gave it, without angle brackets.")
+    in_reply_to: str | None = Field(default=None, description="The Message-ID of the e-mail it answers, if any.")
+    sender: str = Field(description="The From address, lower case.")
+    to: list[str] = Field(description="Recipients' addresses, lower case.")
+    cc: list[str] = Field(default_factory=list)
+    subject_line: str
+    written_by: str
+    written_at: datetime
+
+
+class EmailSentV1(Event, type="leadline.communications.email.sent.v1", topic=EMAIL, subject="email_id"):
+    """The company's SMTP server accepted an e-mail written from a lead: it is on its way."""
+
+    email_id: UUID
+    lead_id: UUID
+    message_id: str
+    attempts: int = Field(ge=1, description="How many tries it took.")
+    sent_at: datetime
+
+
+class EmailSendFailedV1(Event, type="leadline.communications.email.send_failed.v1", topic=EMAIL, subject="email_id"):
+    """An e-mail written from a lead will not be sent: the SMTP server refused it for good, every retry failed, or
+    the connection broke after the server had the message (sent again, it could arrive twice)."""
+
+    email_id: UUID
+    lead_id: UUID
+    message_id: str
+    reason: str = Field(examples=["550 5.1.1 <jan@example.com>: Recipient address rejected"])
+    attempts: int = Field(ge=1)
+    failed_at: datetime

@@ -144,8 +144,22 @@ class Mailbox(BaseModel):
     name: str | None = Field(default=None, max_length=200, description="The display name, when the header has one.")
 
 
+SHA256_HEX = r"^[0-9a-f]{64}$"
+
+
+class StoredBlob(BaseModel):
+    """Bytes Leadline keeps in its blob store, named by their content: the SHA-256 (lower-case hex) of them."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    sha256: str = Field(
+        pattern=SHA256_HEX, description="SHA-256 of the bytes, lower-case hex: their name in the store."
+    )
+    size: int = Field(ge=0, description="Bytes.")
+
+
 class MailAttachment(BaseModel):
-    """An attachment as the gateway keeps it: Leadline refers to the file, it never copies it."""
+    """An attachment as the gateway keeps it: events refer to the file, they never carry its bytes."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -155,7 +169,15 @@ class MailAttachment(BaseModel):
     url: str = Field(
         min_length=1,
         max_length=2000,
-        description="Where the gateway keeps the file: a URL, or a reference the gateway resolves.",
+        description="Where the gateway keeps the file: a URL, or a reference the gateway resolves "
+        "(`blob:sha256:<hex>` for one in Leadline's blob store).",
+    )
+    sha256: str | None = Field(
+        default=None,
+        pattern=SHA256_HEX,
+        description="Set when Leadline's blob store holds the file under this SHA-256 (its own mail adapters store "
+        "every attachment): `GET /emails/{id}/attachments/{n}` on communications streams it. Unset: only the "
+        "gateway has it, at `url`.",
     )
 
 
@@ -167,6 +189,7 @@ MessageId = Annotated[
 # server keeps the whole message), and so are the lists, so that even their longest values fit together.
 MAX_BODY_CHARS = 32_768
 MAX_REFERENCES = 50
+MAX_ATTACHMENTS = 50
 
 
 class EmailReceivedV1(
@@ -196,4 +219,9 @@ class EmailReceivedV1(
         default=None, max_length=MAX_BODY_CHARS, description="Cut at this length when longer: the gateway keeps it."
     )
     html_body: str | None = Field(default=None, max_length=MAX_BODY_CHARS)
-    attachments: list[MailAttachment] = Field(default_factory=list, max_length=50)
+    attachments: list[MailAttachment] = Field(default_factory=list, max_length=MAX_ATTACHMENTS)
+    raw_message: StoredBlob | None = Field(
+        default=None,
+        description="The whole message as received (RFC 5322 bytes), when Leadline's blob store holds it: "
+        "`GET /emails/{id}/raw` on communications streams it.",
+    )

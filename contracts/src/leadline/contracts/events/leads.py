@@ -14,12 +14,23 @@ from leadline.contracts.topics import LEAD
 
 
 class LeadOrigin(BaseModel):
-    """What a lead was created from, so the originating service can link it back."""
+    """What a lead was created from, so the originating service can link it back. Only calls: this is what
+    ``origin`` has always admitted (a consumer written against it would refuse another kind); ``created_from``
+    names every kind."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     kind: Literal["call"]
     id: UUID
+
+
+class LeadCreatedFrom(BaseModel):
+    """The call or e-mail in communications a lead was created from."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    kind: Literal["call", "email"]
+    id: UUID = Field(description="The call's or e-mail's id in communications.")
 
 
 class LeadCreatedV1(Event, type="leadline.leads.lead.created.v1", topic=LEAD, subject="lead_id"):
@@ -35,7 +46,10 @@ class LeadCreatedV1(Event, type="leadline.leads.lead.created.v1", topic=LEAD, su
     email: str | None
     created_by: str
     created_at: datetime
-    origin: LeadOrigin | None = None
+    origin: LeadOrigin | None = Field(default=None, description="Set for a lead made from a call (see created_from).")
+    created_from: LeadCreatedFrom | None = Field(
+        default=None, description="The call or e-mail the lead was made from; unset for a lead entered by hand."
+    )
     partner_id: UUID | None = None
     product_code: str | None = None
     priority_code: str | None = None
@@ -198,3 +212,19 @@ class DealWonV1(DealClosed, type="leadline.leads.deal.won.v1", topic=LEAD, subje
 
 class DealLostV1(DealClosed, type="leadline.leads.deal.lost.v1", topic=LEAD, subject="lead_id"):
     """A deal entered a stage that closes deals as lost (its pipeline's stage flagged ``outcome: lost``)."""
+
+
+class LeadAnnouncedV1(Event, type="leadline.leads.lead.announced.v1", topic=LEAD, subject="lead_id"):
+    """A lead as it is now, announced once for every lead that existed when this event type was introduced: a
+    consumer whose copy of leads began later than a lead (or kept less of it, e.g. communications matching e-mails by
+    the sender's address, or letting a lead's salesperson write e-mails) learns it without an edit. Keyed by the
+    lead, so it comes in order with the lead's other events: later ones change what it says."""
+
+    lead_id: UUID
+    name: str
+    closed: bool
+    salesperson_id: str | None
+    phone: str | None = Field(description="E.164.")
+    email: str | None = Field(description="Lower case.")
+    created_at: datetime
+    announced_at: datetime

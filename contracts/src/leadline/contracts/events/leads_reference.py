@@ -164,3 +164,8 @@ class EmployeeChangedV1(
     role: str = Field(description="salesperson or manager.", examples=["salesperson"])
     extension: str | None = Field(description="PBX extension; unique among active employees.", examples=["101"])
     archived: bool
+    email: str | None = Field(
+        default=None,
+        description="Their work e-mail address, lower case: e-mails sent to it are theirs to triage.",
+        examples=["anna@leadline.example"],
+    )

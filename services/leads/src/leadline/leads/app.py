@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from fastapi import FastAPI
 
 from leadline.contracts.events import (
@@ -9,6 +11,7 @@ from leadline.contracts.events import (
     DealStageChangedV1,
     DealWonV1,
     EmployeeChangedV1,
+    LeadAnnouncedV1,
     LeadAssignedV1,
     LeadCreatedV1,
     LeadDealChangedV1,
@@ -40,7 +43,7 @@ from leadline.leads.entrypoints import (
     kafka,
 )
 from leadline.leads.entrypoints.housekeeping import BOARD_TOTALS_FOLD_SECONDS, board_totals_folding
-from leadline.leads.service import reference
+from leadline.leads.service import announcement, reference
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
@@ -67,6 +70,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             SettingChangedV1,
             PartnerChangedV1,
             EmployeeChangedV1,
+            LeadAnnouncedV1,
         ],
     )
     runtime.subscribe(kafka.handlers(settings.default_phone_region))
@@ -74,6 +78,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     if settings.development_tokens:
         # Tokens of the demo users can be minted (make token), so they are on the team: leads can be theirs.
         runtime.on_start(reference.enrol_demo_users)
+    runtime.alongside(functools.partial(announcement.announcing, runtime.unit_of_work))
     purge_expired_keys(runtime)
     runtime.periodically(BOARD_TOTALS_FOLD_SECONDS, board_totals_folding(runtime))
     return runtime.http_app(

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, Table, bindparam, delete, insert, 
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from leadline.communications.adapters.mail_repository import DirectoryRepository
 from leadline.communications.adapters.tables import (
     calls,
     email_recipients,
@@ -19,6 +20,7 @@ from leadline.communications.adapters.tables import (
     known_lead_contacts,
     known_leads,
     known_partner_contacts,
+    outbound_emails,
 )
 from leadline.communications.domain.model import (
     RETRYABLE,
@@ -29,8 +31,9 @@ from leadline.communications.domain.model import (
     Returned,
     TriageItem,
 )
+from leadline.contracts.auth import Principal
 from leadline.contracts.errors import StaleVersion
-from leadline.contracts.events import MailAttachment, Mailbox
+from leadline.contracts.events import MailAttachment, Mailbox, StoredBlob
 from leadline.contracts.pagination import Keyset, Segment, keyset_page, newest_first
 from leadline.contracts.sql import upsert
 
@@ -82,6 +85,10 @@ class TriageRepository(Generic[T]):
 
     async def get(self, item_id: UUID) -> T | None:
         return await self._first(self._table.c.id == item_id)
+
+    async def addresses_of(self, user: Principal) -> frozenset[str]:
+        """The addresses whose items the user triages (e-mails are triaged by address)."""
+        return frozenset()
 
     async def add(self, item: T) -> None:
         await self._session.execute(insert(self._table).values(**self._to_columns(item)))
@@ -277,7 +284,8 @@ def _of_extension(extension: str | None) -> ColumnElement[bool]:
 
 
 class EmailRepository(TriageRepository[Email]):
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, directory: DirectoryRepository) -> None:
+        self._directory = directory
         super().__init__(
             session,
             emails,
@@ -299,19 +307,31 @@ class EmailRepository(TriageRepository[Email]):
                 insert(email_replies), [{"email_id": item.id, "replied_message_id": m} for m in item.thread]
             )
 
+    async def addresses_of(self, user: Principal) -> frozenset[str]:
+        return await self._directory.addresses_of(user)
+
     async def get_by_message_id(self, message_id: str) -> Email | None:
         return await self._first(emails.c.message_id == message_id)
 
     async def leads_of_messages(self, message_ids: Iterable[str]) -> dict[str, UUID]:
         """The lead each of these messages is attached to, for those that are, held like KnownLeadRepository.claim
         holds a lead: a reply is attached to a lead that exists and keeps existing until it is."""
-        rows = await self._session.execute(
+        wanted = list(message_ids)
+        received = (
             select(emails.c.message_id, emails.c.lead_id)
             .join(known_leads, known_leads.c.lead_id == emails.c.lead_id)
-            .where(emails.c.message_id.in_(list(message_ids)), emails.c.state == "attached", _live)
+            .where(emails.c.message_id.in_(wanted), emails.c.state == "attached", _live)
             .with_for_update(read=True, of=known_leads)
         )
-        return dict(rows.all())
+        # An e-mail written from a lead is that lead's from the start: a reply to it comes back to the lead.
+        written = (
+            select(outbound_emails.c.message_id, outbound_emails.c.lead_id)
+            .join(known_leads, known_leads.c.lead_id == outbound_emails.c.lead_id)
+            .where(outbound_emails.c.message_id.in_(wanted), _live)
+            .with_for_update(read=True, of=known_leads)
+        )
+        found = dict((await self._session.execute(received)).all())
+        return {**dict((await self._session.execute(written)).all()), **found}
 
     async def in_triage_replying_to(self, message_id: str) -> list[Email]:
         """E-mails in triage whose In-Reply-To or References names the message."""
@@ -319,14 +339,13 @@ class EmailRepository(TriageRepository[Email]):
         return await self._many(select(emails).where(emails.c.id.in_(replies), emails.c.state == "triage"))
 
     async def page_addressed_to(
-        self, address: str | None, *, state: ItemState | None, limit: int, cursor: str | None
+        self, addresses: Collection[str] | None, *, state: ItemState | None, limit: int, cursor: str | None
     ) -> tuple[list[Email], str | None]:
-        """Every e-mail, or (with an address) those sent to it, in To or Cc."""
+        """Every e-mail, or (with addresses) those sent to one of them, in To or Cc."""
         where = []
-        if address is not None:
-            where.append(
-                emails.c.id.in_(select(email_recipients.c.email_id).where(email_recipients.c.address == address))
-            )
+        if addresses is not None:
+            sent_to = select(email_recipients.c.email_id).where(email_recipients.c.address.in_(sorted(addresses)))
+            where.append(emails.c.id.in_(sent_to))
         return await self.page(state=state, limit=limit, cursor=cursor, where=where)
 
 
@@ -487,11 +506,12 @@ def _candidates(row: RowMapping) -> tuple[UUID, ...]:
 
 
 _RETURNED_COLUMNS = ("returned_reason", "returned_from_lead_id", "returned_detail", "returned_at")
+_RAW_COLUMNS = ("raw_sha256", "raw_size")
 
 
 def _triage_fields(row: RowMapping) -> dict[str, Any]:
     """The row's columns as a TriageItem's fields: candidates as ids, the return to triage as one value."""
-    fields = {key: value for key, value in row.items() if key not in _RETURNED_COLUMNS}
+    fields = {key: value for key, value in row.items() if key not in _RETURNED_COLUMNS + _RAW_COLUMNS}
     fields["candidate_lead_ids"] = tuple(UUID(i) for i in row["candidate_lead_ids"])
     reason, lead_id, detail, at = (row[column] for column in _RETURNED_COLUMNS)
     fields["returned"] = Returned(reason, lead_id, detail, at) if reason is not None else None
@@ -501,7 +521,7 @@ def _triage_fields(row: RowMapping) -> dict[str, Any]:
 def _triage_columns(item: TriageItem, table: Table, keys: Sequence[str] | None = None) -> dict[str, Any]:
     """The item's row: every column of the table, or those of ``keys``."""
     wanted = keys if keys is not None else [column.key for column in table.c]
-    columns = {key: getattr(item, key) for key in wanted if key not in _RETURNED_COLUMNS}
+    columns = {key: getattr(item, key) for key in wanted if key not in _RETURNED_COLUMNS + _RAW_COLUMNS}
     columns["candidate_lead_ids"] = [str(i) for i in item.candidate_lead_ids]
     returned = item.returned
     values = (returned.reason, returned.lead_id, returned.detail, returned.at) if returned else (None,) * 4
@@ -525,8 +545,13 @@ def _email(row: RowMapping) -> Email:
             "to": tuple(Mailbox.model_validate(m) for m in row["to"]),
             "cc": tuple(Mailbox.model_validate(m) for m in row["cc"]),
             "attachments": tuple(MailAttachment.model_validate(a) for a in row["attachments"]),
+            "raw_message": stored_blob(row["raw_sha256"], row["raw_size"]),
         }
     )
+
+
+def stored_blob(sha256: str | None, size: int | None) -> StoredBlob | None:
+    return StoredBlob(sha256=sha256, size=size) if sha256 is not None and size is not None else None
 
 
 def _email_columns(email: Email) -> dict[str, Any]:
@@ -534,4 +559,5 @@ def _email_columns(email: Email) -> dict[str, Any]:
     columns["references"] = list(email.references)
     for key in ("to", "cc", "attachments"):
         columns[key] = [item.model_dump(mode="json") for item in columns[key]]
-    return columns
+    raw = email.raw_message
+    return columns | {"raw_sha256": raw.sha256 if raw else None, "raw_size": raw.size if raw else None}

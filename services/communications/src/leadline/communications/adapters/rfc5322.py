@@ -1,8 +1,9 @@
 """Reading a real Internet message (RFC 5322, as a mail server delivers it) into the mail gateway's event.
 
-The message's attachments stay where the mail server keeps the message: the event refers to each one by its
-place in the message (``rfc822-part:<message id>/<n>``), it does not carry the bytes. Bodies and References
-longer than the event admits are cut (the newest references kept), as the event's schema says.
+The event refers to the message and its attachments by their place in the blob store (``StoredBlob``, the SHA-256
+of the bytes; ``blob:sha256:<hex>`` as an attachment's url), it never carries their bytes: the caller stores them
+(``ReadMessage.payloads``). Bodies and References longer than the event admits are cut (the newest references
+kept), as the event's schema says; so is the list of attachments (the raw message keeps them all).
 
 Text is decoded as mail clients do, never refused for its encoding: in its declared charset with a
 replacement character for each byte that charset cannot read, as UTF-8 (with replacements) when the charset
@@ -13,34 +14,51 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.headerregistry import Address
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from typing import Any
 
 from pydantic import ValidationError
 
 from leadline.contracts.errors import RuleViolation
-from leadline.contracts.events import EmailReceivedV1
-from leadline.contracts.events.gateway import MAX_BODY_CHARS, MAX_REFERENCES
+from leadline.contracts.events import EmailReceivedV1, StoredBlob
+from leadline.contracts.events.gateway import MAX_ATTACHMENTS, MAX_BODY_CHARS, MAX_REFERENCES
 from leadline.contracts.text import storable
 
 _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
 
 
-def gateway_event(raw: bytes, *, received_at: datetime) -> EmailReceivedV1:
-    """The event a mail gateway would publish for this message; a message it cannot describe is refused
-    naming the header at fault."""
+@dataclass(frozen=True)
+class ReadMessage:
+    event: EmailReceivedV1
+    payloads: tuple[bytes, ...]  # each attachment's bytes, as the event lists them: for the blob store
+
+
+def parse(raw: bytes) -> EmailMessage:
     message = message_from_bytes(raw, policy=policy.default)
     assert isinstance(message, EmailMessage)  # policy.default builds EmailMessage
+    return message
+
+
+def gateway_event(raw: bytes, *, received_at: datetime) -> EmailReceivedV1:
+    """The event for a message held in memory whole (tests, small messages)."""
+    blob = StoredBlob(sha256=hashlib.sha256(raw).hexdigest(), size=len(raw))
+    return read_message(parse(raw), blob, received_at=received_at).event
+
+
+def read_message(message: EmailMessage, raw: StoredBlob, *, received_at: datetime) -> ReadMessage:
+    """The event a mail gateway would publish for this message (``raw``: its bytes in the blob store), and the
+    attachments to store; a message it cannot describe is refused naming the header at fault."""
     senders = _mailboxes(message, "From")
     if not senders:
         raise RuleViolation("the message has no From address", rule="missing_sender", field="From")
     message_id = _message_ids(message.get("Message-ID"))
     fields: dict[str, Any] = {
         # Without a Message-ID the message's own bytes name it, so an upload retried stays one e-mail.
-        "message_id": message_id[0] if message_id else f"{hashlib.sha256(raw).hexdigest()}@leadline.invalid",
+        "message_id": message_id[0] if message_id else f"{raw.sha256}@leadline.invalid",
         "in_reply_to": next(iter(_message_ids(message.get("In-Reply-To"))), None),
         "references": _message_ids(message.get("References"))[-MAX_REFERENCES:],
         "sender": senders[0],
@@ -51,21 +69,41 @@ def gateway_event(raw: bytes, *, received_at: datetime) -> EmailReceivedV1:
         "text_body": _body(message, "plain"),
         "html_body": _body(message, "html"),
     }
+    parts = list(message.iter_attachments())[:MAX_ATTACHMENTS]
+    payloads = tuple(_payload(part) for part in parts)
     fields["attachments"] = [
-        {
-            "file_name": part.get_filename() or f"part-{number}",
-            "content_type": part.get_content_type(),
-            "size": len(part.get_payload(decode=True) or b""),
-            "url": f"rfc822-part:{fields['message_id']}/{number}",
-        }
-        for number, part in enumerate(message.iter_attachments(), start=1)
+        _attachment(part, payload, number)
+        for number, (part, payload) in enumerate(zip(parts, payloads, strict=True), 1)
     ]
+    fields["raw_message"] = raw
     try:
-        return EmailReceivedV1.model_validate(_storable(fields))
+        return ReadMessage(EmailReceivedV1.model_validate(_storable(fields)), payloads)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise RuleViolation(f"{where}: {first['msg']}", rule=first["type"], field=where) from None
+
+
+def _attachment(part: EmailMessage, payload: bytes, number: int) -> dict[str, Any]:
+    digest = hashlib.sha256(payload).hexdigest()
+    return {
+        "file_name": part.get_filename() or f"part-{number}",
+        "content_type": part.get_content_type(),
+        "size": len(payload),
+        "url": f"blob:sha256:{digest}",
+        "sha256": digest,
+    }
+
+
+def _payload(part: EmailMessage) -> bytes:
+    payload = part.get_payload(decode=True)
+    if isinstance(payload, bytes):
+        return payload
+    # A message/rfc822 part (a forwarded e-mail) decodes to the message it holds: kept as its bytes.
+    inner = part.get_payload()
+    if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+        return inner[0].as_bytes()
+    return b""
 
 
 def _message_ids(header: object) -> list[str]:
@@ -105,6 +143,8 @@ def _body(message: EmailMessage, subtype: str) -> str | None:
 
 
 def _storable(value: Any) -> Any:
+    if isinstance(value, StoredBlob):
+        return value
     if isinstance(value, str):
         return storable(value)
     if isinstance(value, dict):

@@ -110,6 +110,9 @@ emails = Table(
     Column("text_body", Text),
     Column("html_body", Text),
     Column("attachments", JSON, nullable=False),
+    # The message as received, in the blob store (None: a gateway that keeps it itself).
+    Column("raw_sha256", String(64)),
+    Column("raw_size", BigInteger),
     Column("state", String(20), nullable=False),
     Column("lead_id", Uuid),
     Column("candidate_lead_ids", JSON, nullable=False),
@@ -153,7 +156,8 @@ known_leads = Table(
     Column("email", String(320)),
     # Deleted, or merged into another: kept so that nothing is attached to it any more, whatever comes late.
     Column("gone", Boolean, nullable=False, default=False),
-    # Who may correct what was attached to it (besides managers); unknown for leads learnt before it was kept.
+    # Who may correct what was attached to it and write e-mails from it (besides managers); for leads learnt before
+    # it was kept, unknown until their announcement (lead.announced.v1).
     Column("salesperson_id", String(100)),
     Column("partner_id", Uuid),
     Index("ix_known_leads_phone", "phone"),
@@ -180,6 +184,64 @@ known_partner_contacts = Table(
     Column("kind", String(5), primary_key=True),  # phone or email
     Column("value", String(320), primary_key=True),
     Index("ix_known_partner_contacts_kind_value", "kind", "value"),
+)
+
+# The sales team's work addresses, from the leads service's directory (employee.changed): e-mails sent to one are
+# that employee's to triage.
+employee_addresses = Table(
+    "employee_addresses",
+    metadata,
+    Column("employee_id", String(200), primary_key=True),
+    Column("email", String(320)),
+    Column("archived", Boolean, nullable=False),
+    Index("ix_employee_addresses_email", "email"),
+)
+
+# Where the IMAP connector is in each mailbox: the folder's UIDVALIDITY and the last UID taken in. Advanced in the
+# transaction that puts the message's event in the outbox, so a message is taken in once however often it restarts.
+mailbox_positions = Table(
+    "mailbox_positions",
+    metadata,
+    Column("mailbox", String(100), primary_key=True),
+    Column("uidvalidity", BigInteger, nullable=False),
+    Column("last_uid", BigInteger, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# E-mails written from leads, and the queue they are sent from (domain: OutboundEmail).
+outbound_emails = Table(
+    "outbound_emails",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("lead_id", Uuid, nullable=False),
+    Column("message_id", String(250), nullable=False, unique=True),
+    Column("in_reply_to", String(998)),
+    Column("references", JSON, nullable=False),
+    Column("sender", String(320), nullable=False),
+    Column("sender_name", String(200)),
+    Column("to", JSON, nullable=False),
+    Column("cc", JSON, nullable=False),
+    Column("subject_line", String(998), nullable=False),
+    Column("text_body", Text),
+    Column("html_body", Text),
+    Column("attachments", JSON, nullable=False),
+    Column("raw_sha256", String(64), nullable=False),
+    Column("raw_size", BigInteger, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime()),
+    # Who is sending it (a sender's claim) and until when the claim holds, should that sender die.
+    Column("claim_token", Uuid),
+    Column("claimed_until", UtcDateTime()),
+    # Set just before the message is handed to the SMTP server: after it, a send cut short may have arrived.
+    Column("handed_over_at", UtcDateTime()),
+    Column("sent_at", UtcDateTime()),
+    Column("failure_reason", String(2000)),
+    Column("written_by", String(200), nullable=False),
+    Column("written_at", UtcDateTime(), nullable=False),
+    # The queue: what is due, oldest first; and a lead's e-mails.
+    Index("ix_outbound_emails_state_next_attempt_at", "state", "next_attempt_at"),
+    Index("ix_outbound_emails_lead_id", "lead_id"),
 )
 
 # The Idempotency-Keys of creates and their answers (leadline.contracts.idempotency).

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from leadline.contracts.auth import Principal
 from leadline.contracts.errors import Conflict, Forbidden, RuleViolation
-from leadline.contracts.events import MailAttachment, Mailbox
+from leadline.contracts.events import MailAttachment, Mailbox, StoredBlob
 from leadline.contracts.events.communications import CallPhase
 from leadline.contracts.events.gateway import Direction, Disposition
 from leadline.contracts.phone import InvalidPhoneNumber, to_e164
@@ -70,7 +70,7 @@ class KnownLead:
     closed: bool
     created_at: datetime
     email: str | None = None  # lower case, as the leads service stores it
-    salesperson_id: str | None = None
+    salesperson_id: str | None = None  # who, besides managers, may correct its attachments and write e-mails from it
     # The other phones and addresses it is known by: those of the leads merged into it.
     other_phones: frozenset[str] = frozenset()
     other_emails: frozenset[str] = frozenset()
@@ -282,8 +282,9 @@ class TriageItem(ABC):
         )
 
     @abstractmethod
-    def may_be_handled_by(self, user: Principal) -> bool:
-        """Whether a salesperson (not a manager) may decide about this item."""
+    def may_be_handled_by(self, user: Principal, addresses: frozenset[str]) -> bool:
+        """Whether a salesperson (not a manager) may decide about this item; ``addresses``: those whose e-mails are
+        theirs to triage (their own, and the team's shared ones)."""
 
     @property
     def _state_text(self) -> str:
@@ -352,9 +353,10 @@ class Call(TriageItem):
             )
         return super().with_lead_requested(lead_id, name, by=by, at=at)
 
-    def may_be_handled_by(self, user: Principal) -> bool:
+    def may_be_handled_by(self, user: Principal, addresses: frozenset[str]) -> bool:
         """A salesperson triages the calls that reached their own PBX extension, and those that reached none (a queue,
-        an IVR: anyone of the team may take them up). ``user.extension`` is the directory's (domain.directory)."""
+        an IVR: anyone of the team may take them up). ``user.extension`` is the directory's (domain.directory);
+        ``addresses`` (the user's e-mail addresses) are an e-mail's business."""
         return self.extension is None or (user.extension is not None and self.extension == user.extension)
 
     def detached(self, *, by: str, at: datetime) -> Self:
@@ -407,6 +409,7 @@ class Email(TriageItem):
     text_body: str | None
     html_body: str | None
     attachments: tuple[MailAttachment, ...]
+    raw_message: StoredBlob | None = None  # the message as received, when the blob store has it
 
     @property
     def contact(self) -> str:
@@ -423,18 +426,24 @@ class Email(TriageItem):
         """Every address it was sent to (To and Cc), lower case."""
         return frozenset(mailbox.address.lower() for mailbox in (*self.to, *self.cc))
 
-    def may_be_handled_by(self, user: Principal) -> bool:
-        """A salesperson triages the e-mails addressed to them (To or Cc), as their token's e-mail claim says."""
-        return user.email is not None and user.email in self.recipients
+    def may_be_handled_by(self, user: Principal, addresses: frozenset[str]) -> bool:
+        """A salesperson triages the e-mails addressed (To or Cc) to one of their addresses or a shared one."""
+        return not addresses.isdisjoint(self.recipients)
 
 
-def ensure_may_handle(item: TriageItem, user: Principal) -> None:
+def triage_addresses(own: Iterable[str | None], shared: Iterable[str]) -> frozenset[str]:
+    """The addresses whose e-mails a salesperson triages: their own (the directory's, their token's) and the team's
+    shared ones (sales@…), lower case."""
+    return frozenset(address.lower() for address in (*own, *shared) if address)
+
+
+def ensure_may_handle(item: TriageItem, user: Principal, addresses: frozenset[str] = frozenset()) -> None:
     """A salesperson decides about their own calls and e-mails; a manager about every one."""
-    if user.is_manager or item.may_be_handled_by(user):
+    if user.is_manager or item.may_be_handled_by(user, addresses):
         return
     if isinstance(item, Email):
         raise Forbidden(
-            "a salesperson may handle only the e-mails addressed to them",
+            "a salesperson may handle only the e-mails addressed to them or to a shared address",
             rule="not_addressed_to_you",
             field="to",
         )

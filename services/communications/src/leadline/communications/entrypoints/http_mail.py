@@ -1,5 +1,6 @@
 """The mail ingestion adapter: a mail server (or a script) uploads real RFC 5322 messages, and they enter
-Leadline as the mail gateway's events, on the gateway topic, so the one intake path handles every e-mail."""
+Leadline as the mail gateway's events, on the gateway topic, so the one intake path handles every e-mail. The body
+is streamed into the blob store as it comes, up to MAIL_MAX_MESSAGE_BYTES."""
 
 from __future__ import annotations
 
@@ -10,12 +11,21 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
-from leadline.communications.adapters.rfc5322 import gateway_event
+from leadline.communications.adapters.blobs import BlobStore, BlobTooLarge
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.service import intake
-from leadline.contracts.http import PROBLEM_RESPONSES, Manager, unit_of_work
+from leadline.communications.service.mail_intake import receive_message
+from leadline.contracts.http import PROBLEM_JSON, PROBLEM_RESPONSES, Manager, Problem, unit_of_work
 
 UnitOfWork = Annotated[CommunicationsUnitOfWork, Depends(unit_of_work)]
+
+
+async def blob_store(request: Request) -> BlobStore:
+    blobs: BlobStore = request.app.state.blobs
+    return blobs
+
+
+Blobs = Annotated[BlobStore, Depends(blob_store)]
 
 router = APIRouter(responses=PROBLEM_RESPONSES, tags=["mail gateway"])
 
@@ -41,19 +51,26 @@ class Accepted(BaseModel):
     summary="Upload a received e-mail (RFC 5322)",
     description="For mail servers and scripts: the body is the message exactly as received "
     f"(`Content-Type: {RFC822}`). It becomes a `leadline.gateway.mail.email.received.v1` event on the mail "
-    "gateway topic, taken in like any gateway's: uploading the same message again stores it once. Attachments "
-    "are referenced by their place in the message, not copied. Needs a manager's token (a gateway's service "
-    "account).",
+    "gateway topic, taken in like any gateway's: uploading the same message again stores it once. The message and "
+    "each attachment are kept in Leadline's blob store (`GET /emails/{id}/raw`, `/emails/{id}/attachments/{n}`); "
+    "the event refers to them. Up to MAIL_MAX_MESSAGE_BYTES (25 MiB by default; 413 beyond). Needs a manager's "
+    "token (a gateway's service account).",
     openapi_extra={
         "requestBody": {"required": True, "content": {RFC822: {"schema": {"type": "string"}, "example": SAMPLE}}}
     },
-    responses={415: {"description": f"The body is not {RFC822}"}},
+    responses={
+        413: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "Larger than MAIL_MAX_MESSAGE_BYTES"},
+        415: {"description": f"The body is not {RFC822}"},
+    },
 )
-async def upload_message(request: Request, user: Manager, uow: UnitOfWork) -> Accepted:
+async def upload_message(request: Request, user: Manager, uow: UnitOfWork, blobs: Blobs) -> Accepted:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != RFC822:
         raise HTTPException(415, f"send the message as {RFC822}, not {media_type or 'no content type'}")
-    event = gateway_event(await request.body(), received_at=datetime.now(UTC))
+    try:
+        event = await receive_message(blobs, request.stream(), received_at=datetime.now(UTC))
+    except BlobTooLarge as error:
+        raise HTTPException(413, f"the message is larger than {error.limit} bytes") from None
     async with uow:
         await intake.take_in_message(uow, event)
         await uow.commit()

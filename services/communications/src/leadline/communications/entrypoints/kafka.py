@@ -6,13 +6,14 @@ from collections.abc import Sequence
 
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.domain.lifecycle import PbxReport
-from leadline.communications.service import intake, lifecycle, telephony, use_cases
+from leadline.communications.service import intake, lifecycle, ownership, use_cases
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import (
     CallReceivedV1,
     EmailReceivedV1,
     EmployeeChangedV1,
     Event,
+    LeadAnnouncedV1,
     LeadAssignedV1,
     LeadCreatedV1,
     LeadDeletedV1,
@@ -53,7 +54,8 @@ def handlers(phone_region: str) -> dict[type[Event], Handler]:
         LeadMergedV1: use_cases.lead_merged,
         LeadDeletedV1: use_cases.lead_deleted,
         LeadRequestRefusedV1: use_cases.lead_request_refused,
-        LeadAssignedV1: telephony.lead_assigned,
-        EmployeeChangedV1: Together(telephony.employees_changed),
+        LeadAssignedV1: ownership.lead_assigned,
+        LeadAnnouncedV1: ownership.lead_announced,
+        EmployeeChangedV1: Together(ownership.employees_changed),
         PartnerChangedV1: use_cases.partner_changed,
     }

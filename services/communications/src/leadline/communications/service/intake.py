@@ -75,6 +75,7 @@ async def register_email(uow: CommunicationsUnitOfWork, event: EmailReceivedV1, 
         text_body=event.text_body,
         html_body=event.html_body,
         attachments=tuple(event.attachments),
+        raw_message=event.raw_message,
         state="triage",
     )
     match = match_email(

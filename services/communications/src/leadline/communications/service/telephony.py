@@ -5,41 +5,25 @@ same transaction; the caller commits."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
-from leadline.communications.domain.directory import Employee, as_in_directory
+from leadline.communications.domain.directory import as_in_directory
 from leadline.communications.domain.lifecycle import marked_done
 from leadline.communications.domain.model import Call
 from leadline.communications.service.calls import facts
 from leadline.communications.service.use_cases import get_item
 from leadline.contracts.auth import Principal
-from leadline.contracts.envelope import Envelope
 from leadline.contracts.errors import Conflict, Forbidden, NotFound, RuleViolation
 from leadline.contracts.events import (
     CallCallbackClearedV1,
     CallDetachedV1,
     CallMovedV1,
     DialRequestedV1,
-    EmployeeChangedV1,
-    LeadAssignedV1,
 )
 from leadline.contracts.phone import checked_e164
-
-
-async def employees_changed(
-    uow: CommunicationsUnitOfWork, events: Sequence[tuple[EmployeeChangedV1, Envelope]]
-) -> None:
-    """Keeps whose extension is whose, from the leads service's directory."""
-    await uow.employees.put_all([Employee(e.employee_id, e.extension, e.archived) for e, _ in events])
-
-
-async def lead_assigned(uow: CommunicationsUnitOfWork, event: LeadAssignedV1, envelope: Envelope) -> None:
-    """Who may correct what was attached to a lead follows its salesperson."""
-    await uow.known_leads.update(event.lead_id, salesperson_id=event.to_salesperson_id)
 
 
 async def user_in_directory(uow: CommunicationsUnitOfWork, user: Principal) -> Principal:

@@ -126,10 +126,10 @@ async def lead_updated(uow: CommunicationsUnitOfWork, event: LeadUpdatedV1, enve
     await uow.known_leads.update(event.lead_id, **changed)
     lead = await uow.known_leads.claim(event.lead_id)
     if lead is not None and not lead.closed:
-        await _attach_waiting(uow, lead, changed.get("phone"), changed.get("email"), envelope)
+        await attach_waiting(uow, lead, changed.get("phone"), changed.get("email"), envelope)
 
 
-async def _attach_waiting(
+async def attach_waiting(
     uow: CommunicationsUnitOfWork, lead: KnownLead, phone: str | None, email: str | None, envelope: Envelope
 ) -> None:
     """An item that came before its sender's lead was known waits in triage with no candidate; the lead
@@ -346,7 +346,7 @@ async def get_item(repository: TriageRepository[T], item_id: UUID, user: Princip
     if item is None:
         kind = repository.kind
         raise NotFound(f"there is no {kind} {item_id}", rule=f"{kind}_not_found")
-    ensure_may_handle(item, user)
+    ensure_may_handle(item, user, frozenset() if user.is_manager else await repository.addresses_of(user))
     return item
 
 
@@ -373,12 +373,14 @@ async def list_emails(
     limit: int,
     cursor: str | None,
 ) -> tuple[list[Email], str | None]:
-    """Newest sent first: every e-mail for a manager, those addressed to a salesperson otherwise."""
+    """Newest sent first: every e-mail for a manager; for a salesperson those addressed to them (their address in
+    the directory or their token's) or to a shared address."""
     if user.is_manager:
         return await uow.emails.page_addressed_to(None, state=state, limit=limit, cursor=cursor)
-    if user.email is None:
-        return [], None  # a token without an e-mail claim: nothing is addressed to this salesperson
-    return await uow.emails.page_addressed_to(user.email, state=state, limit=limit, cursor=cursor)
+    addresses = await uow.emails.addresses_of(user)
+    if not addresses:
+        return [], None  # no address of their own and none shared: nothing is addressed to this salesperson
+    return await uow.emails.page_addressed_to(addresses, state=state, limit=limit, cursor=cursor)
 
 
 async def _attached(

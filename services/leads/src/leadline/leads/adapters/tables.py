@@ -47,6 +47,16 @@ configuration_token = Table(
     Column("published_at", UtcDateTime()),
 )
 
+# How far the announcement of every lead (LeadAnnouncedV1) has come: one row, made by the migration that brought
+# the announcement, for the leads that existed then (see leadline.leads.service.announcement).
+lead_announcement = Table(
+    "lead_announcement",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("after_lead_id", Uuid),
+    Column("done_at", UtcDateTime()),
+)
+
 lead_types = Table(
     "lead_types",
     metadata,
@@ -86,6 +96,7 @@ employees = Table(
     Column("role", String(20), nullable=False),
     Column("extension", String(20)),
     Column("archived", Boolean, nullable=False, default=False),
+    Column("email", String(320)),
     Index("ix_employees_extension", "extension"),
 )
 

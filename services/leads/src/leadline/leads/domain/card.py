@@ -42,7 +42,8 @@ def available_actions(
             lambda: _ensure_parameter_set(settings, SettingKey.INVOICE_TYPE, "invoice type"),
             lambda: ensure_may_change(lead, user),
         ),
-        write_email=_action(lambda: _ensure_has_email(lead)),
+        # Communications writes the e-mail, under the same rule (the lead's salesperson or a manager).
+        write_email=_action(lambda: ensure_may_change(lead, user), lambda: _ensure_has_email(lead)),
     )
 
 

@@ -65,6 +65,11 @@ def email_label(sender: str, subject_line: str, sent_at: datetime) -> str:
     return f"{sender}, {subject_line or '(no subject)'}, {sent_at:%Y-%m-%d %H:%M} UTC"
 
 
+def written_email_label(to: Sequence[str], subject_line: str, written_at: datetime) -> str:
+    """How an e-mail written from the lead reads in its card: to whom, about what, when (UTC)."""
+    return f"to {', '.join(to)}, {subject_line or '(no subject)'}, {written_at:%Y-%m-%d %H:%M} UTC"
+
+
 class LeadHasLinks(Conflict):
     """A lead with calls, e-mails, orders or invoices is not one created by mistake: close it instead."""
 

@@ -299,10 +299,11 @@ class Employee:
     role: Role
     extension: str | None = None  # PBX extension
     archived: bool = False
+    email: str | None = None  # work address, lower case: e-mails to it are theirs to triage
 
 
 def employee_changed(before: Employee, changes: Mapping[str, Any]) -> Employee:
-    return _with_changes(before, changes, clearable=frozenset({"extension"}))
+    return _with_changes(before, changes, clearable=frozenset({"extension", "email"}))
 
 
 def ensure_extension_free(employee: Employee, holders: Iterable[Employee]) -> None:

@@ -290,6 +290,7 @@ EMPLOYEE: dict[str, Any] = {
     "name": "Anna Nowak",
     "role": "salesperson",
     "extension": "101",
+    "email": "anna@leadline.example",
     "archived": False,
 }
 

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StrictInt
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StrictBool, StrictInt
 
 from leadline.contracts.auth import Role
 from leadline.contracts.fields import IN_DIGITS, QueryBool, not_null
@@ -449,13 +449,26 @@ async def remove_reference_item(kind: Kind, code: CodeInPath, user: Manager, uow
 # Employees
 
 Extension = Annotated[str, Field(pattern=r"^[0-9A-Za-z*#+-]{1,20}$", description="PBX extension.", examples=["101"])]
+WorkEmail = Annotated[
+    EmailStr,
+    AfterValidator(str.lower),
+    Field(description="Their work address: e-mails sent to it are theirs to triage, and theirs are sent from it."),
+]
 
 
 class EmployeeIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"id": "ewa", "name": "Ewa Kowalczyk", "role": "salesperson", "extension": "103"}]
+            "examples": [
+                {
+                    "id": "ewa",
+                    "name": "Ewa Kowalczyk",
+                    "role": "salesperson",
+                    "extension": "103",
+                    "email": "ewa@leadline.example",
+                }
+            ]
         },
     )
 
@@ -463,6 +476,7 @@ class EmployeeIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     role: Role
     extension: Extension | None = Field(default=None, description="Unique among active employees.")
+    email: WorkEmail | None = None
 
 
 class EmployeePatch(Patch):
@@ -473,6 +487,7 @@ class EmployeePatch(Patch):
     name: str = not_null(min_length=1, max_length=200)
     role: Role = not_null()
     extension: Extension | None = Field(default=None, description="Unique among active employees; null clears it.")
+    email: WorkEmail | None = Field(default=None, description="Their work address; null clears it.")
     archived: StrictBool = not_null(description="Left the team (kept, as leads and history name them), or back.")
 
 
@@ -483,6 +498,7 @@ class EmployeeOut(BaseModel):
     name: str
     role: Role
     extension: str | None
+    email: str | None
     archived: bool
 
     @classmethod

@@ -38,11 +38,19 @@ from leadline.contracts.events import (
     DocumentSummary,
     EmailAttachedV1,
     EmailRegisteredV1,
+    EmailWrittenV1,
     Event,
 )
 from leadline.contracts.messaging.consumer import EventHandler, Together
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
-from leadline.leads.domain.links import DocumentFacts, LeadLink, LinkKind, call_label, email_label
+from leadline.leads.domain.links import (
+    DocumentFacts,
+    LeadLink,
+    LinkKind,
+    call_label,
+    email_label,
+    written_email_label,
+)
 from leadline.leads.domain.model import FieldChange
 
 log = logging.getLogger(__name__)
@@ -161,7 +169,20 @@ def communication_returned(kind: LinkKind) -> EventHandler:
     return unlink_communication
 
 
-async def _link_all(uow: LeadsUnitOfWork, links: Sequence[LeadLink]) -> None:
+async def email_written(uow: LeadsUnitOfWork, event: EmailWrittenV1, envelope: Envelope) -> None:
+    """An e-mail written from the lead (in communications) is linked to it, and its history says who wrote to whom."""
+    label = written_email_label(event.to, event.subject_line, event.written_at)
+    for link in await _link_all(uow, [LeadLink("email", str(event.email_id), event.lead_id, label, event.written_at)]):
+        changes = [
+            FieldChange("email_to", None, ", ".join(event.to)),
+            FieldChange("email_subject", None, event.subject_line),
+        ]
+        await uow.history.record(
+            link.lead_id, action="email_written", by=event.written_by, at=event.written_at, changes=changes
+        )
+
+
+async def _link_all(uow: LeadsUnitOfWork, links: Sequence[LeadLink]) -> list[LeadLink]:
     """Other services learn of a merge or a delete after the fact, so an item may arrive for a lead that
     is gone: a merged lead's item goes to its survivor; a deleted lead's has nothing to go to (its owner takes
     it back when it reads the deletion). The leads linked to are held until the commit."""
@@ -178,3 +199,4 @@ async def _link_all(uow: LeadsUnitOfWork, links: Sequence[LeadLink]) -> None:
         else:
             log.info("%s %s is linked to lead %s, which no longer exists", link.kind, link.item_id, link.lead_id)
     await uow.links.put_all(kept)
+    return kept

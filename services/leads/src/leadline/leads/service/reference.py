@@ -254,13 +254,18 @@ async def update_employee(
 
 async def enrol_demo_users(uow: LeadsUnitOfWork) -> None:
     """Puts the demo users (those ``leadline-token`` mints tokens for) in the directory unless they are there
-    already, archived or not; an extension someone else holds is left out."""
+    already, archived or not (one there without an address gets theirs); an extension someone else holds is left
+    out."""
     await uow.employees.lock_for_change()
     for user in DEMO_USERS.values():
-        if await uow.employees.get(user.user_id) is not None:
+        enrolled = await uow.employees.get(user.user_id)
+        if enrolled is not None:
+            if enrolled.email is None:  # enrolled before the directory kept addresses
+                await uow.employees.save(replace(enrolled, email=user.email))
+                await _announce_employee(uow, replace(enrolled, email=user.email), SYSTEM)
             continue
         role = Role.MANAGER if Role.MANAGER in user.roles else Role.SALESPERSON
-        employee = Employee(id=user.user_id, name=user.name, role=role, extension=user.extension)
+        employee = Employee(id=user.user_id, name=user.name, role=role, extension=user.extension, email=user.email)
         if await uow.employees.holding_extension(user.extension):
             employee = replace(employee, extension=None)
         await uow.employees.add(employee)
@@ -297,6 +302,7 @@ async def _announce_employee(uow: LeadsUnitOfWork, employee: Employee, user: Pri
             role=employee.role.value,
             extension=employee.extension,
             archived=employee.archived,
+            email=employee.email,
             **_changed_by(user),
         )
     )

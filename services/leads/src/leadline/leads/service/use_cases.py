@@ -16,6 +16,7 @@ from leadline.contracts.events import (
     CallLeadRequestedV1,
     EmailLeadRequestedV1,
     LeadAssignedV1,
+    LeadCreatedFrom,
     LeadCreatedV1,
     LeadFieldChange,
     LeadOrigin,
@@ -52,7 +53,7 @@ async def create_lead(
     *,
     phone_region: str,
     lead_id: UUID | None = None,
-    origin: LeadOrigin | None = None,
+    origin: LeadCreatedFrom | None = None,
     causation: Envelope | None = None,
     salesperson_on_the_team: bool = True,
 ) -> Lead:
@@ -115,7 +116,9 @@ async def create_lead(
             email=lead.email,
             created_by=lead.created_by,
             created_at=lead.created_at,
-            origin=origin,
+            # ``origin`` admits calls only (its consumers would refuse another kind); ``created_from`` every kind.
+            origin=LeadOrigin(kind="call", id=origin.id) if origin and origin.kind == "call" else None,
+            created_from=origin,
             partner_id=lead.partner_id,
             product_code=lead.product_code,
             priority_code=lead.priority_code,
@@ -270,13 +273,11 @@ async def create_lead_on_request(
         roles=frozenset({Role.SALESPERSON}),
     )
     fields: dict[str, Any] = {"name": event.name, "salesperson_id": event.salesperson_id}
-    origin: LeadOrigin | None
+    origin: LeadCreatedFrom
     if isinstance(event, CallLeadRequestedV1):
-        fields["phone"], origin = event.phone, LeadOrigin(kind="call", id=event.call_id)
+        fields["phone"], origin = event.phone, LeadCreatedFrom(kind="call", id=event.call_id)
     else:
-        # LeadOrigin's kind admits only "call" in v1 and widening it would break its consumers; communications
-        # finds the e-mail by the lead id it chose, so the origin is not needed to link them.
-        fields["email"], origin = event.email, None
+        fields["email"], origin = event.email, LeadCreatedFrom(kind="email", id=event.email_id)
     try:
         async with uow.session.begin_nested():  # a refusal leaves nothing of the attempt behind
             await create_lead(
