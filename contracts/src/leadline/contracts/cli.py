@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sys
 from collections.abc import Callable
 
 from fastapi import FastAPI
@@ -13,6 +14,7 @@ from fastapi import FastAPI
 from leadline.contracts.migrations import upgrade
 from leadline.contracts.serving import configure_logging, listening, run_server
 from leadline.contracts.settings import ServiceSettings, read_settings
+from leadline.contracts.workers import serve_workers
 
 
 def service_main(
@@ -39,6 +41,8 @@ def service_main(
     upgrade(package, settings.database_url)
     if args.command == "rebuild":
         asyncio.run(create_app(settings).state.runtime.replay())
+    elif args.command == "serve" and settings.web_concurrency > 1:
+        sys.exit(serve_workers(settings, create_app))
     elif args.command == "serve":
         serve(create_app(settings), settings)
 
