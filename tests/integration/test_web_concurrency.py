@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -117,6 +118,26 @@ async def test_a_worker_that_dies_is_replaced_and_sigterm_stops_every_worker(lea
     assert leads.process is not None
     assert leads.process.returncode == 0, "stopped gracefully, not killed"
     assert not any(map(running, workers)), "no worker outlives the service"
+
+
+async def test_a_worker_that_cannot_start_stops_the_service_with_a_failure(postgres_database_url: str) -> None:
+    """No silent half capacity: here no broker answers, so no worker gets through its startup."""
+    environment = {
+        **os.environ,
+        "DATABASE_URL": postgres_database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{free_port()}",
+        "WEB_CONCURRENCY": str(WORKERS),
+        "HTTP_PORT": str(free_port()),
+        "MANAGEMENT_PORT": str(free_port()),
+    }
+    service = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "leadline.leads", "serve", env=environment, stderr=asyncio.subprocess.PIPE
+    )
+    async with asyncio.timeout(START_SECONDS):
+        _, errors = await service.communicate()
+
+    assert service.returncode == 1, errors.decode()[-2000:]
+    assert "before it started serving; stopping" in errors.decode()
 
 
 Samples = list[tuple[tuple[str, dict[str, str]], float]]
