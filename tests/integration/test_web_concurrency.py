@@ -33,8 +33,9 @@ STOP_SECONDS = 90.0
 
 @pytest.fixture
 async def leads(
-    kafka: LocalKafka, namespace: str, postgres_database_url: str, tmp_path: Path
+    postgres_database_url: str, kafka: LocalKafka, namespace: str, tmp_path: Path
 ) -> AsyncIterator[ServiceProcess]:
+    # PostgreSQL first: without a server the test is skipped before a broker is started for it.
     service = ServiceProcess(
         "leads",
         free_port(),
