@@ -157,21 +157,47 @@ def test_a_real_secret_or_a_jwks_serves_every_interface(
     assert not LeadsSettings().development_tokens
 
 
-def test_a_service_refuses_to_start_with_the_development_secret_on_every_interface_naming_the_variables() -> None:
+def _serve_leads(**settings: str) -> subprocess.CompletedProcess[str]:
+    """``serve`` with only ``settings`` of the service's variables set (none of the developer's or CI's)."""
     environment = {key: value for key, value in os.environ.items() if key.upper() not in _SETTING_NAMES}
-    started = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "leadline.leads", "serve"],
-        env={**environment, "HTTP_HOST": "0.0.0.0"},
+        env={**environment, **settings},
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
 
+
+def test_a_service_refuses_to_start_with_the_development_secret_on_every_interface_naming_the_variables() -> None:
+    started = _serve_leads(HTTP_HOST="0.0.0.0")
+
     assert started.returncode != 0
     assert "JWT_SECRET is the built-in development secret" in started.stderr
     assert "HTTP_HOST=0.0.0.0" in started.stderr
     assert "Traceback" not in started.stderr
+
+
+def test_a_service_on_sqlite_refuses_several_workers_at_start_saying_why(tmp_path: Path) -> None:
+    started = _serve_leads(WEB_CONCURRENCY="2", DATA_DIR=str(tmp_path))
+
+    assert started.returncode != 0
+    assert "WEB_CONCURRENCY=2 needs PostgreSQL" in started.stderr
+    assert "group commit gathers the writes of one process" in started.stderr
+    assert "Traceback" not in started.stderr
+    assert not list(tmp_path.iterdir()), "refused before it made a database"
+
+
+def test_several_workers_serve_a_postgresql_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://leadline@db/leads")
+    monkeypatch.setenv("WEB_CONCURRENCY", "4")
+
+    assert LeadsSettings().web_concurrency == 4
+
+
+def test_one_worker_by_default() -> None:
+    assert LeadsSettings().web_concurrency == 1
 
 
 _SETTING_NAMES = {name.upper() for name in ServiceSettings.model_fields}

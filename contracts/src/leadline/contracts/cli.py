@@ -6,15 +6,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import socket
+import sys
 from collections.abc import Callable, Mapping
 
-import uvicorn
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from leadline.contracts.migrations import upgrade
+from leadline.contracts.serving import configure_logging, listening, run_server
 from leadline.contracts.settings import ServiceSettings, read_settings
+from leadline.contracts.workers import serve_workers
 
 
 def service_main(
@@ -42,13 +42,12 @@ def service_main(
     )
     args = parser.parse_args()
     settings = read_settings(settings_class, parser.prog)
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(settings)
     upgrade(package, settings.database_url)
     if args.command == "rebuild":
         asyncio.run(create_app(settings).state.runtime.replay())
+    elif args.command == "serve" and settings.web_concurrency > 1:
+        sys.exit(serve_workers(settings, create_app))
     elif args.command == "serve":
         serve(create_app(settings), settings)
     elif args.command in commands:
@@ -57,12 +56,9 @@ def service_main(
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
     """The API on HTTP_HOST:HTTP_PORT and /health, /ready, /metrics on MANAGEMENT_HOST:MANAGEMENT_PORT: one
-    server (one lifespan, one shutdown on a signal) listening on both, each request answered by the app of
-    the port it came in on."""
-    sockets = [_listening(settings.http_host, settings.http_port)]
-    sockets.append(_listening(settings.management_host, settings.management_port))
-    both = _ByPort(app, app.state.runtime.management_app(), management_port=sockets[1].getsockname()[1])
-    config = uvicorn.Config(both, log_level=settings.log_level.lower(), timeout_graceful_shutdown=15)
+    server (one lifespan, one shutdown on a signal) listening on both."""
+    api = listening(settings.http_host, settings.http_port)
+    management = listening(settings.management_host, settings.management_port)
     logging.getLogger(__name__).info(
         "API on %s:%s, management (/health, /ready, /metrics) on %s:%s",
         settings.http_host,
@@ -70,24 +66,4 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
         settings.management_host,
         settings.management_port,
     )
-    uvicorn.Server(config).run(sockets=sockets)
-
-
-def _listening(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host.strip("[]"), port))
-    sock.set_inheritable(True)
-    return sock
-
-
-class _ByPort:
-    def __init__(self, api: ASGIApp, management: ASGIApp, *, management_port: int) -> None:
-        self._api = api
-        self._management = management
-        self._management_port = management_port
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        server = scope.get("server")
-        on_management = scope["type"] == "http" and server is not None and server[1] == self._management_port
-        await (self._management if on_management else self._api)(scope, receive, send)
+    run_server(app, settings, api, management)

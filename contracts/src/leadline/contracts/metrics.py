@@ -9,12 +9,13 @@ measured at scrape time too, so an idle service costs nothing between scrapes.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer
-from prometheus_client import CollectorRegistry, Histogram
+from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -103,6 +104,39 @@ class _MessagingCollector(Collector):
         for partition in self.snapshot.lags:
             lag.add_metric([partition.consumer, partition.topic, str(partition.partition)], partition.records)
         yield from (processed, dead, published, backlog, lag)
+
+
+def by_worker(expositions: Mapping[str, str | None]) -> bytes:
+    """The expositions of a service's worker processes as one, each series labelled with its ``worker``: each
+    counter stays one process's, so a worker's restart reads as that series' reset (``sum without (worker)`` adds
+    them up). A worker that did not answer (``None``) is ``leadline_worker_up 0`` rather than silently missing."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_ByWorker(expositions))
+    return generate_latest(registry)
+
+
+class _ByWorker(Collector):
+    def __init__(self, expositions: Mapping[str, str | None]) -> None:
+        self._expositions = expositions
+
+    def collect(self) -> Iterator[Metric]:
+        up = GaugeMetricFamily(
+            "leadline_worker_up",
+            "Whether a worker process answered this scrape (its series are here).",
+            labels=["worker"],
+        )
+        families: dict[str, Metric] = {}
+        for worker, exposition in self._expositions.items():
+            up.add_metric([worker], 0 if exposition is None else 1)
+            for family in text_string_to_metric_families(exposition or ""):
+                merged = families.setdefault(
+                    family.name, Metric(family.name, family.documentation, family.type, family.unit)
+                )
+                merged.samples.extend(
+                    sample._replace(labels={**sample.labels, "worker": worker}) for sample in family.samples
+                )
+        yield up
+        yield from families.values()
 
 
 class HttpLatency:

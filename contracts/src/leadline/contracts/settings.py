@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, FilePath, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 LOCAL_JWT_SECRET = "leadline-local-development-secret-not-for-production"
 MANAGEMENT_PORT_OFFSET = 100  # the management port of a service whose API is on 8001 is 8101
@@ -110,6 +111,8 @@ class ServiceSettings(KafkaSettings):
     # How long an Idempotency-Key is kept for the retries of a create (leadline.contracts.idempotency).
     idempotency_key_hours: int = Field(default=24, ge=1)
     log_level: str = "INFO"
+    # Worker processes serving one API socket, each a whole replica (HTTP, consumers, relay): PostgreSQL only.
+    web_concurrency: int = Field(default=1, ge=1)
 
     @property
     def development_tokens(self) -> bool:
@@ -133,6 +136,13 @@ class ServiceSettings(KafkaSettings):
             object.__setattr__(self, "management_port", self.http_port + MANAGEMENT_PORT_OFFSET)
         if self.management_port == self.http_port:
             raise ValueError("MANAGEMENT_PORT must differ from HTTP_PORT: /metrics and /ready stay off the API's port")
+        if self.web_concurrency > 1 and make_url(self.database_url).get_backend_name() == "sqlite":
+            raise ValueError(
+                f"WEB_CONCURRENCY={self.web_concurrency} needs PostgreSQL, but DATABASE_URL is a SQLite file: SQLite "
+                "lets one process write at a time and the group commit gathers the writes of one process only, so "
+                "several workers would queue behind each other's file lock instead of sharing commits; run one worker "
+                "on SQLite"
+            )
         if self.development_tokens and not _is_loopback(self.http_host):
             raise ValueError(
                 f"JWT_SECRET is the built-in development secret, which anyone can read, so anyone could mint "
