@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 PACKAGES := contracts services/leads services/communications services/documents services/reporting
 
 .DEFAULT_GOAL := help
-.PHONY: help prerequisites install run demo test check lint typecheck contracts test-unit bench cluster cluster-stop chaos kafka-start kafka-stop topics token clean
+.PHONY: help prerequisites install lock run demo test check lint typecheck contracts test-unit bench cluster cluster-stop chaos kafka-start kafka-stop topics token clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -15,14 +15,34 @@ help: ## list the targets
 prerequisites: ## Python 3.11+ with venv, Java 17+, Maven: installed from Debian's packages as root, else named
 	PYTHON=$(PYTHON) bash deploy/prerequisites.sh
 
-$(INSTALLED): constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES)) | prerequisites
+# Third-party packages come only from the hashed lock (pip refuses anything unlisted or altered); our own
+# packages are then installed editable on top, without dependencies of their own and built with the
+# locked setuptools, since pip cannot check hashes of an editable install.
+$(INSTALLED): requirements-dev.lock $(addsuffix /pyproject.toml,$(PACKAGES)) | prerequisites
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -c constraints.txt -r requirements-dev.txt $(addprefix -e ,$(PACKAGES))
+	$(PY) -m pip install -q --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install -q --no-deps --no-build-isolation $(addprefix -e ,$(PACKAGES))
+	$(PY) -m pip check
 	touch $@
 
 install: prerequisites $(INSTALLED) ## one virtualenv with every package, plus the Kafka jars
 	bash deploy/kafka/kafka.sh install
+
+# The locks are resolved for the Python and platform the project runs on (3.11, Linux x86_64), keeping
+# every pin already in them unless UPGRADE names packages (or is `all`). uv is needed here only, never
+# to install: pip reads the locks.
+UV_VERSION := 0.13.9
+LOCK_TOOL := .local/lock-tool
+OWN_PACKAGES := leadline-contracts leadline-leads leadline-communications leadline-documents leadline-reporting
+LOCK := printf '%s\n' $(addprefix ./,$(PACKAGES)) | $(LOCK_TOOL)/bin/uv pip compile --quiet --generate-hashes \
+	--python-version 3.11 --python-platform x86_64-unknown-linux-gnu --custom-compile-command 'make lock' \
+	$(addprefix --no-emit-package ,$(OWN_PACKAGES)) \
+	$(if $(filter all,$(UPGRADE)),--upgrade,$(addprefix --upgrade-package ,$(UPGRADE))) - requirements-build.txt
+
+lock: ## regenerate requirements.lock (the services) and requirements-dev.lock (with the dev tools); UPGRADE=pkg or all
+	test -x $(LOCK_TOOL)/bin/uv || { $(PYTHON) -m venv $(LOCK_TOOL) && $(LOCK_TOOL)/bin/pip install -q uv==$(UV_VERSION); }
+	$(LOCK) -o requirements.lock
+	$(LOCK) requirements-dev.txt -c requirements.lock -o requirements-dev.lock
 
 run: install ## the whole system on a local Kafka and SQLite; Ctrl-C stops it
 	bash deploy/run.sh

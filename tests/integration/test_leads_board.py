@@ -25,6 +25,9 @@ from tests.support.services import RunningService, auth, running_service
 pytestmark = pytest.mark.kafka
 
 ACME, BOLT = uuid.uuid4(), uuid.uuid4()
+# The year of the leads expected to close in the future (foxtrot, bravo, then delta the year after): counted from
+# today, so that bravo's close never becomes overdue, and the filters and sorts keep their order.
+LATER = datetime.now(UTC).year + 4
 
 
 @pytest.fixture
@@ -117,7 +120,7 @@ async def seeded(service: RunningService) -> Seeded:
         partner_id=str(BOLT),
         expected_revenue="250.00",
         currency="EUR",
-        expected_close="2030-06-30",
+        expected_close=f"{LATER}-06-30",
         lead_date="2026-02-10T09:00:00Z",
     )
     ids["charlie"] = await _create(
@@ -140,7 +143,7 @@ async def seeded(service: RunningService) -> Seeded:
         type_code="service",
         status_code="qualification",
         salesperson_id=None,
-        expected_close="2031-01-01",
+        expected_close=f"{LATER + 1}-01-01",
         lead_date="2026-01-20T09:00:00Z",
         description="Yearly check",
     )
@@ -164,7 +167,7 @@ async def seeded(service: RunningService) -> Seeded:
         partner_id=str(ACME),
         expected_revenue="100.00",
         currency="PLN",
-        expected_close="2030-01-15",
+        expected_close=f"{LATER}-01-15",
         lead_date="2026-02-01T09:00:00Z",
         phone="+48 602 000 111",
         description="  ",
@@ -198,7 +201,7 @@ FILTERS: list[tuple[dict[str, Any], list[str]]] = [
     ({"created_by": "piotr"}, ["echo", "charlie"]),
     ({"lead_date_from": "2026-01-20", "lead_date_to": "2026-02-10"}, ["foxtrot", "delta", "bravo"]),
     ({"lead_date_from": "2026-03-01"}, ["charlie"]),
-    ({"expected_close_from": "2030-01-01", "expected_close_to": "2030-12-31"}, ["foxtrot", "bravo"]),
+    ({"expected_close_from": f"{LATER}-01-01", "expected_close_to": f"{LATER}-12-31"}, ["foxtrot", "bravo"]),
     ({"expected_close_to": "2026-12-31"}, ["echo", "alpha"]),
     ({"q": "acme"}, ["foxtrot", "alpha"]),  # partner name, and alpha's e-mail
     ({"q": "CHARLIE"}, ["charlie"]),

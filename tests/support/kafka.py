@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import socket
@@ -23,11 +24,31 @@ from leadline.contracts.settings import KafkaSettings
 from leadline.contracts.topics import Topic, provision
 from tests.support.waiting import Deadline
 
+# The sockets holding the ports free_port() handed out, open until this test process exits.
+_HELD: list[socket.socket] = []
+
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port on 127.0.0.1 that nothing else on the machine gets while this test process runs.
+
+    A port found free and released at once could be taken (by another bind to port 0, or as the ephemeral
+    port of some outgoing connection) before the broker or service we start binds it. So the socket that
+    found it stays bound, though never listening, until the process exits: Linux then hands the port to no
+    one else, yet lets a socket with SO_REUSEADDR bind and listen beside it — as Kafka's JVM, uvicorn and
+    the services' own sockets do — also again after a restart.
+    """
+    held = socket.socket()
+    held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    held.bind(("127.0.0.1", 0))
+    if not _HELD:
+        atexit.register(_release_ports)
+    _HELD.append(held)
+    return int(held.getsockname()[1])
+
+
+def _release_ports() -> None:
+    for held in _HELD:
+        held.close()
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,10 @@ def test_the_subject_is_the_declared_field_as_text() -> None:
     assert LeadsByStatusV1(status_code="won", lead_count=3, as_of=datetime(2026, 3, 2, tzinfo=UTC)).subject == "won"
 
 
+def test_every_catalogued_topic_carries_some_event_type() -> None:
+    assert {model.topic for model in EVENT_TYPES.values()} == set(DOMAIN_TOPICS)
+
+
 def test_configuration_events_sharing_a_compacted_topic_are_keyed_by_kind_and_code() -> None:
     """Only the latest record per key survives compaction: a status and a priority both coded "won"
     must not overwrite each other, and the key travels in the payload too, for consumers rebuilding state."""

@@ -55,8 +55,9 @@ def test_the_build_stage_installs_every_package_with_the_pinned_versions() -> No
     copied = {arguments.split()[0].rstrip("/") for arguments in arguments_of(build, "COPY")}
     (install,) = [run for run in arguments_of(build, "RUN") if "pip install" in run]
 
-    assert "constraints.txt" in copied
-    assert "-c constraints.txt" in install
+    assert "requirements.lock" in copied
+    assert "--require-hashes -r requirements.lock" in install
+    assert "--no-deps" in install, "the lock alone chooses the third-party packages"
     for package in packages():
         assert package in copied, f"{package} is not copied into the image"
         assert f"./{package}" in install.split(), f"{package} is not installed in the image"
