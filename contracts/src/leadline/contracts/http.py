@@ -196,9 +196,16 @@ def _malformed_body(request: Request, reason: str) -> JSONResponse:
 
 
 def _methods_on_path(request: Request) -> Iterator[str]:
-    for route in iter_route_contexts(request.app.routes):
-        if route.methods and route.matches(request.scope)[0] is not Match.NONE:
-            yield from route.methods
+    matching = [
+        route
+        for route in iter_route_contexts(request.app.routes)
+        if route.methods and route.matches(request.scope)[0] is not Match.NONE
+    ]
+    # A path written out (POST /calls/dial) is its own resource, documented apart from a template it also fits
+    # (GET /calls/{call_id}): only its own methods are allowed on it.
+    literal = [route for route in matching if "{" not in (route.path_format or "{")]
+    for route in literal or matching:
+        yield from route.methods
 
 
 async def refuse_unstorable_text(request: Request) -> None:
