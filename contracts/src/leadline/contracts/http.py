@@ -205,7 +205,7 @@ def _methods_on_path(request: Request) -> Iterator[str]:
     # (GET /calls/{call_id}): only its own methods are allowed on it.
     literal = [route for route in matching if "{" not in (route.path_format or "{")]
     for route in literal or matching:
-        yield from route.methods
+        yield from route.methods or ()
 
 
 async def refuse_unstorable_text(request: Request) -> None:
