@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -48,6 +49,11 @@ async def boom() -> None:
 @router.post("/things/recount")  # before the template it also fits, as services declare such routes
 async def recount_things() -> None:
     return None
+
+
+@router.get("/things/by-id/{thing_id:uuid}")  # a path convertor: the parameter arrives as a UUID, not text
+async def get_thing_by_id(thing_id: uuid.UUID) -> dict[str, str]:
+    return {"id": str(thing_id)}
 
 
 @router.get("/things/{name}")
@@ -128,6 +134,18 @@ async def test_a_method_the_path_does_not_take_is_405_with_every_method_it_does(
     assert response.status_code == 405
     assert response.headers["content-type"] == "application/problem+json"
     assert response.headers["Allow"] == "DELETE, GET"
+
+
+async def test_a_path_parameter_a_convertor_typed_is_served_and_other_text_is_no_such_path(
+    client: httpx.AsyncClient,
+) -> None:
+    thing_id = uuid.uuid4()
+
+    found = await client.get(f"/things/by-id/{thing_id}")
+    not_an_id = await client.get("/things/by-id/recount")
+
+    assert (found.status_code, found.json()) == (200, {"id": str(thing_id)})
+    assert not_an_id.status_code == 404
 
 
 async def test_a_path_written_out_allows_only_its_own_methods_not_those_of_a_template_it_fits(

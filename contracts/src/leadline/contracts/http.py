@@ -214,7 +214,10 @@ async def refuse_unstorable_text(request: Request) -> None:
     UTF-8. JSON admits both as escapes (a query string only NUL), so they would otherwise reach the
     database and fail there with a 500. One check for every service, before any endpoint runs."""
     found: list[tuple[tuple[str | int, ...], str]] = [
-        (("path", name), value) for name, value in request.path_params.items()
+        # A path convertor's value ({call_id:uuid}) is no text any more, and could hold neither.
+        (("path", name), value)
+        for name, value in request.path_params.items()
+        if isinstance(value, str)
     ]
     found += [(("query", name), value) for name, value in request.query_params.multi_items()]
     # Only a body FastAPI reads as JSON is looked into: another (a mail upload) is the endpoint's to stream.

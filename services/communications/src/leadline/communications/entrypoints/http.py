@@ -228,7 +228,13 @@ async def list_calls(
     return CallPage(items=[CallOut.of(call) for call in found], next_cursor=next_cursor)
 
 
-@router.get("/calls/{call_id}", response_model=CallOut, summary="One call", tags=["calls"])
+@router.get(
+    # Only an id is a call: /calls/dial and /calls/missed are resources of their own (http_telephony).
+    "/calls/{call_id:uuid}",
+    response_model=CallOut,
+    summary="One call",
+    tags=["calls"],
+)
 async def get_call(call_id: UUID, user: CallUser, uow: UnitOfWork) -> CallOut:
     async with uow:
         call = await use_cases.get_item(uow.calls, call_id, user)
