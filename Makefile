@@ -47,7 +47,7 @@ lock: ## regenerate requirements.lock (the services) and requirements-dev.lock (
 run: install ## the whole system on a local Kafka and SQLite; Ctrl-C stops it
 	bash deploy/run.sh
 
-demo: install ## play gateways and a sales app against `make run`
+demo: install ## play gateways, a mailbox and a sales app against `make run`
 	$(PY) -m deploy.demo.gateway_simulator
 
 test: install check ## lint, types, documents, then every test layer (starts its own brokers)

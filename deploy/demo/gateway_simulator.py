@@ -7,13 +7,17 @@
 4. A mail gateway publishes an e-mail from a new customer (it waits in triage); Anna makes a lead from it, and the
    customer's colleague's reply in the same thread attaches to that lead by itself. A mail server uploads a
    newsletter as an RFC 5322 message (POST /mail/messages); Piotr, to whom it was sent, ignores it.
-5. A PBX reports by webhook instead of Kafka (deploy/demo/pbx_webhooks.py): a Zadarma-compatible PBX a missed call
+5. A mailbox (deploy/demo/mailbox.py): an MTA delivers an enquiry over LMTP to communications' mail receiver and
+   Anna makes a lead from it; the customer's answer waits in the shared sales@ mailbox on a throw-away Dovecot (when
+   installed) and the IMAP connector brings it to the lead by its thread; Anna answers from the lead card through an
+   SMTP server the demo runs, and the answer, threaded, is on the card.
+6. A PBX reports by webhook instead of Kafka (deploy/demo/pbx_webhooks.py): a Zadarma-compatible PBX a missed call
    from the first lead's number (signed form posts), which lands on Anna's list of missed calls;
-6. Anna clicks to call back (a dial request on the gateway command topic), a PBX script reports the call back through
+7. Anna clicks to call back (a dial request on the gateway command topic), a PBX script reports the call back through
    the generic signed webhook, and it clears the missed call; the calls report counts both.
-7. Anna enters a lead with its first deal in one request and moves the deal across the sales pipeline's board, stage
+8. Anna enters a lead with its first deal in one request and moves the deal across the sales pipeline's board, stage
    by stage with If-Match, until it is won; the board's totals and reporting's pipeline reports follow.
-8. A summary: the leads, the calls and e-mails with their state and lead, and reporting's leads-by-status counts.
+9. A summary: the leads, the calls and e-mails with their state and lead, and reporting's leads-by-status counts.
 """
 
 from __future__ import annotations
@@ -33,11 +37,13 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaConnectionError
 
+from deploy.demo.mailbox import demo_mailbox
 from deploy.demo.pbx_webhooks import demo_pbx
 from leadline.contracts.auth import DEMO_USERS, mint_token
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import CallReceivedV1, EmailReceivedV1, Event, Mailbox
 from leadline.contracts.kafka_clients import client_options
+from leadline.contracts.local_stack import mail_ports
 from leadline.contracts.settings import LOCAL_JWT_SECRET, KafkaSettings, read_settings
 from leadline.contracts.topics import LEAD, MAIL_EMAIL, TELEPHONY_CALL
 
@@ -196,7 +202,7 @@ async def demo_deal(args: argparse.Namespace, http: httpx.AsyncClient, leads: di
         return sum(row["won"] for row in rows.json() if row["pipeline_code"] == "sales")
 
     won_before = await won_deals()
-    print("5. Anna enters a lead with its first deal in one request and works the deal on the pipeline board")
+    print("8. Anna enters a lead with its first deal in one request and works the deal on the pipeline board")
     deal_in = {
         "name": "Biurka i krzesła, etap 1",
         "pipeline_code": "sales",
@@ -289,7 +295,10 @@ async def demo(args: argparse.Namespace, http: httpx.AsyncClient) -> None:
     )
     leads[lead_id] = await get(f"{leads_url}/leads/{lead_id}")
     await demo_emails(args, http, leads)
-    urls = {"communications": calls_url, "reporting": reports_url}
+    urls = {"leads": leads_url, "communications": calls_url, "reporting": reports_url}
+    ports = {"lmtp": args.lmtp_port, "relay": args.relay_port}
+    mail_lead = await demo_mailbox(http, urls, ports, args.connector_settings, auth, until)
+    leads[mail_lead["id"]] = mail_lead
     await demo_pbx(http, urls, args.kafka, PREFIX, auth, until, next(iter(leads.values())))
     await demo_deal(args, http, leads)
     report = await until(
@@ -325,6 +334,15 @@ def main() -> None:
     parser.add_argument("--leads-url", default="http://127.0.0.1:8001")
     parser.add_argument("--communications-url", default="http://127.0.0.1:8002")
     parser.add_argument("--reporting-url", default="http://127.0.0.1:8004")
+    parser.add_argument("--lmtp-port", type=int, default=mail_ports(8000)["lmtp"], help="communications' receiver")
+    parser.add_argument(
+        "--relay-port", type=int, default=mail_ports(8000)["relay"], help="for the SMTP server the demo runs"
+    )
+    parser.add_argument(
+        "--data-dir",
+        default=os.environ.get("DATA_DIR", ".local/data"),
+        help="communications' DATA_DIR (its database and blobs), for the IMAP connector the demo starts",
+    )
     parser.add_argument("--calls", type=int, default=6, help="calls the PBX publishes (at least 2)")
     args = parser.parse_args()
     if args.calls < 2:
@@ -333,6 +351,7 @@ def main() -> None:
     if args.bootstrap:
         kafka = kafka.model_copy(update={"kafka_bootstrap_servers": args.bootstrap})
     args.kafka = client_options(kafka)
+    args.connector_settings = {"DATA_DIR": args.data_dir, "KAFKA_BOOTSTRAP_SERVERS": kafka.kafka_bootstrap_servers}
     try:
         asyncio.run(run(args))
     except (ConnectionError, TimeoutError) as error:

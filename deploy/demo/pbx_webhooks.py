@@ -103,7 +103,7 @@ async def demo_pbx(
     run = uuid.uuid4().hex[:8]
     customer = lead["phone"].lstrip("+")  # Zadarma writes international numbers without the plus
     print(
-        f"5. A Zadarma PBX reports by webhook (POST {communications}/telephony/zadarma, signed): "
+        f"6. A Zadarma PBX reports by webhook (POST {communications}/telephony/zadarma, signed): "
         f"{lead['phone']} calls, it rings extension 101, nobody answers"
     )
     missed = {
@@ -138,7 +138,7 @@ async def demo_pbx(
     dialled = await http.post(f"{communications}/calls/dial", json={"lead_id": lead["id"]}, headers=auth("anna"))
     request = await dial_request(kafka, prefix, dialled.raise_for_status().json()["dial_id"], until)
     print(
-        f"6. Anna clicks to call back: a dial request for extension {request.extension} -> {request.number} "
+        f"7. Anna clicks to call back: a dial request for extension {request.extension} -> {request.number} "
         f"on {prefix + TELEPHONY_COMMAND.name}"
     )
     back = started + timedelta(minutes=2)

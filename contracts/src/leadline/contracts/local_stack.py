@@ -37,6 +37,27 @@ def service_ports(base: int) -> dict[str, int]:
 SERVICE_PORTS = service_ports(8000)
 
 
+def mail_ports(base: int) -> dict[str, int]:
+    """Where `make run`'s communications takes mail from an MTA (LMTP, base+25) and sends it to (an SMTP server on
+    base+26: `make demo` runs one there, standing for the company's relay)."""
+    return {"lmtp": base + 25, "relay": base + 26}
+
+
+def local_mail_settings(base: int, environ: Mapping[str, str]) -> dict[str, str]:
+    """Communications' mail settings for `make run`, each group only where the environment sets none of its own: the
+    LMTP receiver for the demo's addresses, and sending through the relay on 127.0.0.1 (plain SMTP, loopback)."""
+    ports, settings = mail_ports(base), dict[str, str]()
+    if "MAIL_RECEIVER_PORT" not in environ:
+        settings |= {"MAIL_RECEIVER_PORT": str(ports["lmtp"])}
+        if not {"MAIL_RECIPIENT_DOMAINS", "MAIL_RECIPIENT_ADDRESSES"} & environ.keys():
+            settings |= {"MAIL_RECIPIENT_DOMAINS": "leadline.example"}
+    if "SMTP_HOST" not in environ:
+        settings |= {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(ports["relay"]), "SMTP_SECURITY": "none"}
+        if "MAIL_FROM_ADDRESS" not in environ:
+            settings |= {"MAIL_FROM_ADDRESS": "sales@leadline.example"}
+    return settings
+
+
 @dataclass
 class ServiceProcess:
     service: str
@@ -243,6 +264,16 @@ def _service_setting(values: Sequence[str], variable: str) -> dict[str, dict[str
     return settings
 
 
+def _service_env(args: argparse.Namespace) -> dict[str, dict[str, str]]:
+    settings = _service_setting(args.database_url, "DATABASE_URL")
+    if args.replicas == 1:  # replicas would each bind the receiver's port
+        settings["communications"] = {
+            **local_mail_settings(args.port_base, os.environ),
+            **settings.get("communications", {}),
+        }
+    return settings
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run the four Leadline services until Ctrl-C.")
     parser.add_argument("--data-dir", default=os.environ.get("DATA_DIR", ".local/data"))
@@ -261,7 +292,7 @@ def main() -> None:
         service_ports(args.port_base),
         args.log_dir,
         replicas=args.replicas,
-        service_env=_service_setting(args.database_url, "DATABASE_URL"),
+        service_env=_service_env(args),
     )
     try:
         stack.start(timeout=180.0 if args.replicas > 1 else 90.0)
