@@ -29,9 +29,11 @@ COMPANY = "sales@leadline.example"
 
 @dataclass
 class Relay:
-    """The company's SMTP server: it takes every message, but has no mailbox ``bounce@…``."""
+    """The company's SMTP server: it takes every message, but has no mailbox ``bounce@…``, and greylists: a message to
+    ``greylisted@…`` is answered 451 after DATA the first time it comes (as a greylisting server does), taken after."""
 
     messages: list[tuple[str, list[str], EmailMessage]] = field(default_factory=list)
+    deferred: list[str] = field(default_factory=list)  # the Message-IDs answered 451
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook names)
@@ -46,6 +48,10 @@ class Relay:
         parsed = BytesParser(policy=email.policy.default).parsebytes(envelope.original_content or b"")
         assert isinstance(parsed, EmailMessage)
         with self.lock:
+            greylisted = any(address.startswith("greylisted@") for address in envelope.rcpt_tos)
+            if greylisted and parsed["Message-ID"] not in self.deferred:
+                self.deferred.append(parsed["Message-ID"])
+                return "451 4.7.1 greylisted, try again later"
             self.messages.append((str(envelope.mail_from), list(envelope.rcpt_tos), parsed))
         return "250 2.0.0 queued"
 
@@ -164,3 +170,21 @@ async def test_an_email_the_server_refuses_fails_with_the_reason_and_is_counted(
     assert relay[0].taken() == []
     metrics = (await communications.management.get("/metrics")).text
     assert 'leadline_outbound_emails_total{outcome="failed"} 1.0' in metrics
+
+
+async def test_a_message_the_server_defers_is_sent_again_later_and_arrives_once(
+    communications: RunningService, leads: RunningService, kafka: LocalKafka, namespace: str, relay: tuple[Relay, int]
+) -> None:
+    smtp, _ = relay
+    lead_id = await a_lead(leads, kafka, namespace, email="greylisted@example.com", of_leads=1)
+    response = await communications.http.post(
+        f"/leads/{lead_id}/emails", json={"subject": "Our offer", "text_body": "Attached."}, headers=auth("anna")
+    )
+    assert response.status_code == 202, response.text
+    sent = await settled(communications, response.json()["id"], "sent")
+    assert smtp.deferred == [f"<{sent['message_id']}>"]  # the first attempt was answered 451 after DATA
+    assert [message["Message-ID"] for _, _, message in smtp.taken()] == [f"<{sent['message_id']}>"]
+    assert (sent["attempts"], sent["failure_reason"]) == (2, None)
+    metrics = (await communications.management.get("/metrics")).text
+    assert 'leadline_outbound_emails_total{outcome="retried"} 1.0' in metrics
+    assert 'leadline_outbound_emails_total{outcome="sent"} 1.0' in metrics
