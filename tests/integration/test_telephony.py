@@ -267,11 +267,13 @@ async def test_a_call_attached_to_the_wrong_lead_is_moved_and_both_leads_history
     assert (moved.status_code, moved.json()["lead_id"], moved.json()["decided_by"]) == (200, right, "anna")
 
     async def histories() -> tuple[list[str], list[str]] | None:
+        # The right lead's first: both lines are written in one transaction, so once it shows the move, the wrong
+        # lead's history read after it must too (read the other way round, the move could land in between).
         actions = []
-        for lead_id in (wrong, right):
+        for lead_id in (right, wrong):
             entries = (await leads.http.get(f"/leads/{lead_id}/history", headers=auth("anna"))).json()
             actions.append([entry["action"] for entry in entries])
-        return (actions[0], actions[1]) if "call_moved_in" in actions[1] else None
+        return (actions[1], actions[0]) if "call_moved_in" in actions[0] else None
 
     old, _ = await eventually(histories, what="the leads service recorded the move")
     assert old[-1] == "call_moved_out"
