@@ -81,30 +81,17 @@ async def test_a_time_limited_lead_topic_would_lose_what_a_rebuild_needs_the_cat
     topic time-limited (the broker's default: a day on the local broker, a week on a stock Kafka), the broker
     would delete its old segments and a rebuild would silently leave those leads out, while the calls, kept
     for ever, come back whole in the same rebuild."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap)
-    await admin.start()
-    try:
-        for topic in (LEAD, CALL, EMAIL):
-            assert (await topic_settings(admin, namespace + topic.name))["retention.ms"] == "-1", topic.name
-        lead_topic = namespace + LEAD.name
-        time_limited = {"cleanup.policy": "delete", "retention.ms": DAY_MS, "segment.ms": HOUR_MS}
-        await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, lead_topic, configs=time_limited)])
-
-        async def limited() -> bool:
-            return await topic_settings(admin, lead_topic) == time_limited
-
-        await eventually(limited, what="the lead topic is time-limited")
-    finally:
-        await admin.close()
-
     old_leads, old_calls, new_leads = lead_histories(30, seed=21), triaged_calls(20, seed=21), lead_histories(20, 22)
     three_days_ago = int((datetime.now(UTC) - timedelta(days=3)).timestamp() * 1000)
     live = reporting.runtime
     async with GatewayProducer(kafka.bootstrap, namespace) as producer:
+        # Published while the catalogue's settings keep them: once the topic is time-limited, the broker may
+        # delete them at any retention pass, and the live service must have read them first.
         for event in old_leads + old_calls:
             await producer.publish(event, timestamp_ms=three_days_ago)
         await eventually(lambda: _applied(live, len(old_leads + old_calls)), timeout=60, what="the old events applied")
         old_total = _lead_count(await all_reports(live))
+        await _time_limit_the_lead_topic(kafka, namespace)
         for event in new_leads:  # the first rolls the lead topic's segment: the old ones are then past their time
             await producer.publish(event)
     await eventually(lambda: _applied(live, len(old_leads + old_calls + new_leads)), timeout=60, what="all applied")
@@ -122,6 +109,26 @@ async def test_a_time_limited_lead_topic_would_lose_what_a_rebuild_needs_the_cat
     assert rebuilt["communications"] == expected["communications"]
     assert old_total > 0
     assert _lead_count(rebuilt) == _lead_count(expected) - old_total, "the old leads are missing"
+
+
+async def _time_limit_the_lead_topic(kafka: LocalKafka, namespace: str) -> None:
+    """Gives the lead topic a retention in time, as the broker's default would, after checking that the catalogue
+    keeps the topics reporting folds for ever."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap)
+    await admin.start()
+    try:
+        for kept in (LEAD, CALL, EMAIL):
+            assert (await topic_settings(admin, namespace + kept.name))["retention.ms"] == "-1", kept.name
+        topic = namespace + LEAD.name
+        time_limited = {"cleanup.policy": "delete", "retention.ms": DAY_MS, "segment.ms": HOUR_MS}
+        await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, topic, configs=time_limited)])
+
+        async def limited() -> bool:
+            return await topic_settings(admin, topic) == time_limited
+
+        await eventually(limited, what=f"{topic} is time-limited")
+    finally:
+        await admin.close()
 
 
 def _lead_count(reports: dict[str, Any]) -> int:
