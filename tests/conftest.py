@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.databases import postgres_database, sqlite_url
+from tests.support.databases import postgres_database, remove_templates, sqlite_url
 from tests.support.kafka import LocalKafka, free_port, new_namespace
 
 
@@ -29,6 +29,13 @@ def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalKafka]:
         yield broker
     finally:
         broker.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def migrated_templates() -> AsyncIterator[None]:
+    """Services' databases are copies of schemas migrated once per session (tests.support.databases.migrated)."""
+    yield
+    await remove_templates()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ run) are captured by a test subscriber registered before the in-memory broker st
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -28,7 +27,6 @@ from leadline.contracts.db import UnitOfWork
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import Event
 from leadline.contracts.messaging.tables import inbox, outbox
-from leadline.contracts.migrations import upgrade
 from leadline.contracts.runtime import ServiceRuntime
 from leadline.contracts.settings import ServiceSettings
 from leadline.contracts.topics import DOMAIN_TOPICS, Topic
@@ -42,7 +40,7 @@ from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
 from leadline.reporting.app import create_app as create_reporting_app
 from leadline.reporting.config import Settings as ReportingSettings
 from tests.component.builders import record_of
-from tests.support.databases import sqlite_url
+from tests.support.databases import migrated, sqlite_url
 
 U = TypeVar("U", bound=UnitOfWork)
 
@@ -137,7 +135,7 @@ def _undecoded(message: StreamMessage[Any]) -> Any:
 async def service_under_test(
     create_app: Callable[[ServiceSettings], FastAPI], settings: ServiceSettings, package: str
 ) -> AsyncIterator[ServiceUnderTest[Any]]:
-    await asyncio.to_thread(upgrade, package, settings.database_url)  # Alembic runs its own event loop
+    await migrated(package, settings.database_url)
     runtime: ServiceRuntime[Any] = create_app(settings).state.runtime
     prefix = settings.kafka_topic_prefix
     # Dead-letter topics, and the topics the service publishes to. Communications also consumes one of them

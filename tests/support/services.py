@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import importlib
 from collections.abc import AsyncIterator
@@ -13,9 +12,9 @@ import httpx
 from fastapi import FastAPI
 
 from leadline.contracts.auth import DEMO_USERS, mint_token
-from leadline.contracts.migrations import upgrade
 from leadline.contracts.runtime import ServiceRuntime
 from leadline.contracts.settings import LOCAL_JWT_SECRET
+from tests.support.databases import migrated
 from tests.support.waiting import eventually
 
 
@@ -51,7 +50,7 @@ class RunningService:
 async def running_service(
     service: str, *, database_url: str, bootstrap: str, topic_prefix: str, **settings: Any
 ) -> AsyncIterator[RunningService]:
-    await asyncio.to_thread(upgrade, f"leadline.{service}", database_url)
+    await migrated(f"leadline.{service}", database_url)
     async with running_replica(
         service, database_url=database_url, bootstrap=bootstrap, topic_prefix=topic_prefix, **settings
     ) as svc:
