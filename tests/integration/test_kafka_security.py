@@ -32,7 +32,7 @@ def scram_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalKafka
     try:
         yield broker
     finally:
-        broker.stop()
+        broker.kill()  # its data is thrown away
 
 
 def security_of(kafka: KafkaSettings) -> dict[str, Any]:
