@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from leadline.contracts.backoff import Backoff
 from leadline.contracts.db import create_engine
 from leadline.contracts.envelope import MAX_EVENT_BYTES, Envelope
 from leadline.contracts.errors import RuleViolation
@@ -129,7 +130,7 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
             LeadStatusChangedV1: failures.wrap(use_cases.lead_status_changed),
         },
         DeadLetters(publisher, consumer=CONSUMER),
-        RetryPolicy(attempts=3, first_backoff_seconds=0.0),  # the retries without waiting for real backoff
+        RetryPolicy(attempts=3, backoff=Backoff(first_seconds=0.0, max_seconds=0.0)),  # retries without waiting
     )
     try:
         yield Harness(consumer, sessions, publisher, failures)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from leadline.contracts.backoff import Backoff
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import Event
 from leadline.contracts.messaging.consumer import RetryPolicy
@@ -49,7 +50,8 @@ async def test_a_poison_request_in_a_batch_leaves_no_count_behind(
     leads: Leads, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     [consumer] = leads.runtime.consumers
-    monkeypatch.setattr(consumer, "_retry", RetryPolicy(attempts=2, first_backoff_seconds=0.0))  # no real backoff
+    no_wait = Backoff(first_seconds=0.0, max_seconds=0.0)
+    monkeypatch.setattr(consumer, "_retry", RetryPolicy(attempts=2, backoff=no_wait))
     requests = [lead_requested(phone=f"+4860123451{n}") for n in range(8)]
     poison = requests[5]
     create_lead_on_request = use_cases.create_lead_on_request

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from leadline.contracts import topics
+from leadline.contracts.backoff import Backoff
 from leadline.contracts.messaging.consumer import RetryPolicy
 from leadline.contracts.topics import (
     CALL,
@@ -84,10 +85,20 @@ def test_all_but_one_replica_must_have_a_write() -> None:
     assert [min_insync_replicas(replicas) for replicas in (1, 2, 3, 5)] == [1, 1, 2, 4]
 
 
-def test_the_retry_backoff_doubles_from_the_first() -> None:
-    policy = RetryPolicy(attempts=4, first_backoff_seconds=0.25)
+def test_backoff_doubles_from_the_first_wait_up_to_the_longest() -> None:
+    backoff = Backoff(first_seconds=0.25, max_seconds=1.5)
 
-    assert [policy.backoff(attempt) for attempt in range(3)] == [0.25, 0.5, 1.0]
+    assert [backoff.ceiling(attempt) for attempt in range(5)] == [0.25, 0.5, 1.0, 1.5, 1.5]
+
+
+def test_each_wait_is_drawn_from_the_upper_half_of_its_step() -> None:
+    backoff = Backoff(first_seconds=0.25, max_seconds=1.5)
+
+    assert backoff.seconds(2, draw=lambda: 0.0) == 0.5
+    assert backoff.seconds(2, draw=lambda: 1.0) == 1.0
+    waits = {backoff.seconds(3) for _ in range(50)}
+    assert all(0.75 <= wait <= 1.5 for wait in waits)
+    assert len(waits) > 1  # spread out, not in lockstep
 
 
 def test_by_default_a_message_gets_three_attempts() -> None:

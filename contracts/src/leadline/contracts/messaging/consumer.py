@@ -18,6 +18,7 @@ from sqlalchemy import Insert, insert, literal, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from leadline.contracts.backoff import Backoff
 from leadline.contracts.db import UnitOfWork
 from leadline.contracts.envelope import Envelope, InvalidEnvelope
 from leadline.contracts.events.base import EVENT_TYPES, Event, is_newer_version_of_a_known_type
@@ -78,13 +79,15 @@ class BatchSteps:
     finish: Callable[[Any, Sequence[Delivery]], Awaitable[None]]
 
 
+RETRY_BACKOFF = Backoff(first_seconds=0.2, max_seconds=5.0)
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
-    attempts: int = 3
-    first_backoff_seconds: float = 0.2
+    """How often a record that fails alone is tried before it goes to the dead letters, and the waits between."""
 
-    def backoff(self, attempt: int) -> float:
-        return float(self.first_backoff_seconds * 2**attempt)
+    attempts: int = 3
+    backoff: Backoff = RETRY_BACKOFF
 
 
 class EventConsumer:
@@ -208,7 +211,7 @@ class EventConsumer:
                 if attempt + 1 == self._retry.attempts:
                     await self._dead_letters.send(delivery.record, error)
                     return
-                await asyncio.sleep(self._retry.backoff(attempt))
+                await asyncio.sleep(self._retry.backoff.seconds(attempt))
 
 
 def _runs(

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Row, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from leadline.contracts.backoff import Backoff
 from leadline.contracts.db import begin_transaction
 from leadline.contracts.locks import OUTBOX_RELAY, TURN_EXPIRY_SECONDS, take_turn
 from leadline.contracts.messaging.publisher import RawPublisher
@@ -23,6 +24,9 @@ OutboxRow = Row[int, str, str, Any, bytes]  # seq, topic, key, headers, payload
 # A batch that Kafka has not acknowledged by then is given up and published again later; well within a turn.
 PUBLISH_TIMEOUT_SECONDS = 30.0
 assert PUBLISH_TIMEOUT_SECONDS < TURN_EXPIRY_SECONDS
+
+
+PUBLISH_BACKOFF = Backoff(first_seconds=0.1, max_seconds=10.0)  # while Kafka or the database is away
 
 
 class OutboxRelay:
@@ -48,28 +52,29 @@ class OutboxRelay:
         wakeup: asyncio.Event,
         batch_size: int = 500,
         idle_poll_seconds: float = 1.0,
-        max_backoff_seconds: float = 10.0,
+        backoff: Backoff = PUBLISH_BACKOFF,
     ) -> None:
         self._sessions = sessions
         self._read_sessions = read_sessions  # committed rows only: never what a write group has not committed yet
         self._publisher = publisher
         self._batch_size = batch_size
         self._idle_poll = idle_poll_seconds
-        self._max_backoff = max_backoff_seconds
+        self._backoff = backoff
         self._wakeup = wakeup
         self._leased = sessions.kw["bind"].dialect.name == "postgresql"
         self.published = 0
 
     async def run(self) -> None:
-        backoff = 0.1
+        failures = 0
         while True:
             try:
                 sent = await self.publish_pending()
-                backoff = 0.1
+                failures = 0
             except Exception:
-                log.exception("outbox relay could not publish; retrying in %.1fs", backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self._max_backoff)
+                pause = self._backoff.seconds(failures)
+                log.exception("outbox relay could not publish; retrying in %.1fs", pause)
+                await asyncio.sleep(pause)
+                failures += 1
                 continue
             if sent < self._batch_size:
                 await self._wait_for_work()

@@ -33,12 +33,13 @@ from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWo
 from leadline.communications.config import ImapMailbox
 from leadline.communications.service import intake
 from leadline.communications.service.mail_intake import receive_bytes
+from leadline.contracts.backoff import Backoff
 from leadline.contracts.errors import RuleViolation
 
 log = logging.getLogger(__name__)
 
 REFUSED_FLAG = "$LeadlineRefused"
-RECONNECT_SECONDS = (1.0, 60.0)  # first pause after a failure, and the longest (it doubles in between)
+RECONNECT = Backoff(first_seconds=1.0, max_seconds=60.0)
 COMMAND_SECONDS = 120.0  # one command's answer, a FETCH of a message as large as the limit included
 
 _UIDVALIDITY = re.compile(rb"\[UIDVALIDITY (\d+)\]")
@@ -66,8 +67,9 @@ class MailboxConnector:
     async def run(self) -> None:
         """Sessions with the server, one after another: a failure (the server gone, a timeout) is logged, and a new
         session starts after a pause that doubles up to a minute."""
-        pause = RECONNECT_SECONDS[0]
+        failures = 0
         while True:
+            pause = RECONNECT.seconds(failures)
             try:
                 await self._session()
             except asyncio.CancelledError:
@@ -76,7 +78,7 @@ class MailboxConnector:
                 log.warning("mailbox %s: %r; connecting again in %.0f s", self.mailbox.name, error, pause)
             self.connected.clear()
             await asyncio.sleep(pause)
-            pause = min(pause * 2, RECONNECT_SECONDS[1])
+            failures += 1
 
     async def _session(self) -> None:
         imap = await self._connect()
