@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from leadline.contracts.correlation import correlation_id, send_problem
+from leadline.contracts.correlation import correlation_id
+from leadline.contracts.problems import FieldError, Problem, send_problem
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
@@ -77,13 +77,13 @@ class BodySizeLimit:
             await self._refuse(scope, send, limit)
 
     async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
-        problem: dict[str, Any] = {
-            "type": "urn:leadline:problem:body_too_large",
-            "title": "Request body too large",
-            "status": 413,
-            "detail": f"the body may be at most {limit} bytes",
-            "instance": scope.get("path"),
-            "errors": [{"field": "body", "rule": "body_too_large", "message": f"at most {limit} bytes"}],
-            "correlation_id": correlation_id(),
-        }
+        problem = Problem(
+            type="urn:leadline:problem:body_too_large",
+            title="Request body too large",
+            status=413,
+            detail=f"the body may be at most {limit} bytes",
+            instance=scope.get("path"),
+            errors=[FieldError(field="body", rule="body_too_large", message=f"at most {limit} bytes")],
+            correlation_id=correlation_id(),
+        )
         await send_problem(send, problem)

@@ -8,15 +8,15 @@ with the same id, never a stack trace or plain text: support finds the log line 
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import uuid
 from contextvars import ContextVar
-from typing import Any
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from leadline.contracts.problems import Problem, send_problem
 
 CORRELATION_HEADER = "X-Correlation-Id"
 _current: ContextVar[str | None] = ContextVar("leadline_correlation_id", default=None)
@@ -77,30 +77,12 @@ class Correlation:
 
 
 async def _internal_error(scope: Scope, send: Send, request_id: str) -> None:
-    problem: dict[str, Any] = {
-        "type": "urn:leadline:problem:internal_error",
-        "title": "Internal error",
-        "status": 500,
-        "detail": f"an unexpected error; it is logged under correlation id {request_id}",
-        "instance": scope.get("path"),
-        "errors": [],
-        "correlation_id": request_id,
-    }
-    await send_problem(send, problem, headers=[(CORRELATION_HEADER.lower().encode(), request_id.encode())])
-
-
-async def send_problem(send: Send, problem: dict[str, Any], headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    """Answers with an RFC 9457 problem from ASGI middleware, where no FastAPI response class is at hand."""
-    body = json.dumps(problem).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": problem["status"],
-            "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(body)).encode()),
-                *(headers or []),
-            ],
-        }
+    problem = Problem(
+        type="urn:leadline:problem:internal_error",
+        title="Internal error",
+        status=500,
+        detail=f"an unexpected error; it is logged under correlation id {request_id}",
+        instance=scope.get("path"),
+        correlation_id=request_id,
     )
-    await send({"type": "http.response.body", "body": body})
+    await send_problem(send, problem, headers=[(CORRELATION_HEADER.lower().encode(), request_id.encode())])

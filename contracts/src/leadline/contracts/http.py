@@ -33,6 +33,8 @@ from leadline.contracts.errors import (
     StaleVersion,
 )
 from leadline.contracts.openapi import PROBLEM_JSON as PROBLEM_JSON  # re-exported: entrypoints declare problems
+from leadline.contracts.problems import FieldError as FieldError  # re-exported: entrypoints answer problems
+from leadline.contracts.problems import Problem as Problem
 from leadline.contracts.text import unstorable
 
 if TYPE_CHECKING:
@@ -45,26 +47,6 @@ STATUS_OF: dict[type[DomainError], int] = {
     Forbidden: 403,
     StaleVersion: 412,
 }
-
-
-class FieldError(BaseModel):
-    field: str = Field(examples=["email"])
-    rule: str = Field(examples=["value_error"])
-    message: str = Field(examples=["value is not a valid email address"])
-
-
-class Problem(BaseModel):
-    """An RFC 9457 problem: what went wrong, and per field which rule was broken."""
-
-    type: str = Field(examples=["urn:leadline:problem:validation"])
-    title: str
-    status: int
-    detail: str
-    instance: str | None = None
-    errors: list[FieldError] = Field(default_factory=list)
-    correlation_id: str | None = Field(
-        default=None, description="The request's id (also in the X-Correlation-Id header): quote it to support."
-    )
 
 
 def problem_response(
