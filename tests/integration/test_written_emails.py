@@ -5,21 +5,27 @@ and history, and a refused sending visible on the e-mail and in /metrics."""
 
 from __future__ import annotations
 
+import asyncio
 import email.policy
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.parser import BytesParser
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from sqlalchemy import select
 
+from leadline.communications.adapters.tables import outbound_emails
+from leadline.contracts.db import create_engine
 from tests.integration.test_communications_emails import a_lead, received, registered
 from tests.support.kafka import GatewayProducer, LocalKafka, free_port
-from tests.support.services import RunningService, auth
+from tests.support.services import RunningService, auth, running_replica, running_service
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.kafka
@@ -30,10 +36,12 @@ COMPANY = "sales@leadline.example"
 @dataclass
 class Relay:
     """The company's SMTP server: it takes every message, but has no mailbox ``bounce@…``, and greylists: a message to
-    ``greylisted@…`` is answered 451 after DATA the first time it comes (as a greylisting server does), taken after."""
+    ``greylisted@…`` is answered 451 after DATA the first time it comes (as a greylisting server does), taken after;
+    the first sender naming ``stalls@…`` never gets an answer to that RCPT (as from a hung server)."""
 
     messages: list[tuple[str, list[str], EmailMessage]] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)  # the Message-IDs answered 451
+    stalled: threading.Event = field(default_factory=threading.Event)  # a sender was left without an answer
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook names)
@@ -41,6 +49,9 @@ class Relay:
     ) -> str:
         if address.startswith("bounce@"):
             return "550 5.1.1 no such mailbox"
+        if address.startswith("stalls@") and not self.stalled.is_set():
+            self.stalled.set()
+            await asyncio.get_running_loop().create_future()  # until the server stops
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
 
@@ -188,3 +199,50 @@ async def test_a_message_the_server_defers_is_sent_again_later_and_arrives_once(
     metrics = (await communications.management.get("/metrics")).text
     assert 'leadline_outbound_emails_total{outcome="retried"} 1.0' in metrics
     assert 'leadline_outbound_emails_total{outcome="sent"} 1.0' in metrics
+
+
+async def test_an_email_whose_sender_died_mid_send_is_sent_once_by_another_once_its_claim_runs_out(
+    leads: RunningService,
+    kafka: LocalKafka,
+    namespace: str,
+    database_url: str,
+    tmp_path: Path,
+    relay: tuple[Relay, int],
+    communications_settings: dict[str, Any],
+) -> None:
+    """A replica killed while its SMTP server has not yet answered leaves its claim on the e-mail: nothing can have
+    arrived, so once the claim runs out another replica sends it, once."""
+    smtp, _ = relay
+    settings = communications_settings | {"smtp_timeout_seconds": 1.0, "mail_send_lease_seconds": 3.5}
+    service = {
+        "database_url": database_url,
+        "bootstrap": kafka.bootstrap,
+        "topic_prefix": namespace,
+        "blob_dir": tmp_path / "blobs",
+        **settings,
+    }
+    async with running_service("communications", **service) as dying:
+        lead_id = await a_lead(leads, kafka, namespace, email="stalls@example.com", of_leads=1)
+        response = await dying.http.post(
+            f"/leads/{lead_id}/emails", json={"subject": "Our offer", "text_body": "Attached."}, headers=auth("anna")
+        )
+        assert response.status_code == 202, response.text
+        written_id = response.json()["id"]
+        assert await asyncio.to_thread(smtp.stalled.wait, 30), "the sender reached the server"
+    # Stopped while waiting for the server's answer, well within the SMTP timeout: as a kill would leave it.
+    assert await _state_of(database_url, written_id) == "sending"
+
+    async with running_replica("communications", **service) as survivor:
+        sent = await settled(survivor, written_id, "sent")
+    assert [message["Message-ID"] for _, _, message in smtp.taken()] == [f"<{sent['message_id']}>"]
+    assert (sent["attempts"], sent["failure_reason"]) == (2, None)
+
+
+async def _state_of(database_url: str, written_id: str) -> str:
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            query = select(outbound_emails.c.state).where(outbound_emails.c.id == uuid.UUID(written_id))
+            return str((await connection.execute(query)).scalar_one())
+    finally:
+        await engine.dispose()

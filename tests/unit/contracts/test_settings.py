@@ -201,3 +201,11 @@ def test_one_worker_by_default() -> None:
 
 
 _SETTING_NAMES = {name.upper() for name in ServiceSettings.model_fields}
+
+
+def test_a_send_claim_that_could_run_out_while_its_sender_still_sends_is_refused() -> None:
+    with pytest.raises(ValidationError, match=r"MAIL_SEND_LEASE_SECONDS must be longer than 3 × SMTP_TIMEOUT_SECONDS"):
+        CommunicationsSettings(smtp_timeout_seconds=60, mail_send_lease_seconds=180)
+
+    assert CommunicationsSettings(smtp_timeout_seconds=60, mail_send_lease_seconds=181).mail_send_lease_seconds == 181
+    assert CommunicationsSettings().mail_send_lease_seconds > 3 * CommunicationsSettings().smtp_timeout_seconds

@@ -68,7 +68,6 @@ from leadline.contracts.settings import ServiceSettings
 
 # A lead's e-mail may carry attachments up to the message limit, base64-encoded (4 characters for 3 bytes) in JSON.
 JSON_OVERHEAD = 64 * 1024
-SEND_LEASE_SECONDS = 600.0
 # Click-to-call through Zadarma's API runs in a consumer group of its own: a slow provider never holds up intake.
 DIALER_GROUP = ".zadarma-dialer"
 
@@ -253,7 +252,7 @@ def outbound_sender(
     policy = SendingPolicy(
         attempts=settings.mail_send_attempts,
         retry_after=timedelta(seconds=settings.mail_retry_seconds),
-        lease=timedelta(seconds=max(SEND_LEASE_SECONDS, 3 * settings.smtp_timeout_seconds)),
+        lease=timedelta(seconds=settings.mail_send_lease_seconds),
     )
     return OutboundSender(
         runtime.unit_of_work, blobs, relay, policy, poll_seconds=min(5.0, settings.mail_retry_seconds)

@@ -33,6 +33,9 @@ def _addresses(value: object) -> object:
     return value
 
 
+# Connecting, the envelope (MAIL, RCPT) and the message (DATA): each may take up to SMTP_TIMEOUT_SECONDS.
+SMTP_STEPS_PER_ATTEMPT = 3
+
 class ImapMailbox(BaseModel):
     """One mailbox the IMAP connector reads. The password is not written here: ``password_env`` names the variable
     of the environment that holds it (so the list can sit in a ConfigMap and the password in a Secret)."""
@@ -147,6 +150,9 @@ class Settings(ServiceSettings):
     mail_from_address: str = ""
     mail_send_attempts: int = Field(default=8, ge=1)
     mail_retry_seconds: float = Field(default=60.0, gt=0)
+    # How long a sender's claim on an e-mail holds: another replica sends it again only once a claim has run out
+    # (its sender died before handing the message over), so it must outlast any one attempt.
+    mail_send_lease_seconds: float = Field(default=600.0, gt=0)
 
     _split_addresses = field_validator(
         "mail_recipient_domains", "mail_recipient_addresses", "mail_shared_addresses", mode="before"
@@ -175,6 +181,12 @@ class Settings(ServiceSettings):
         if self.mail_receiver_port and not (self.mail_recipient_domains or self.mail_recipient_addresses):
             raise ValueError(
                 "MAIL_RECEIVER_PORT needs MAIL_RECIPIENT_DOMAINS or MAIL_RECIPIENT_ADDRESSES: whom it receives for"
+            )
+        if self.mail_send_lease_seconds <= SMTP_STEPS_PER_ATTEMPT * self.smtp_timeout_seconds:
+            raise ValueError(
+                f"MAIL_SEND_LEASE_SECONDS must be longer than {SMTP_STEPS_PER_ATTEMPT} × SMTP_TIMEOUT_SECONDS "
+                "(connecting, the envelope and the message may each take that long): a shorter claim could run out "
+                "while its sender still sends, and another replica would send the message again"
             )
         names = [mailbox.name for mailbox in self.imap_mailboxes]
         if len(set(names)) != len(names):
