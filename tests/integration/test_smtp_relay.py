@@ -36,6 +36,7 @@ class Mailroom:
         parsed = BytesParser(policy=email.policy.default).parsebytes(envelope.original_content or b"")
         assert isinstance(parsed, EmailMessage)
         login = session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None
+        assert server.transport is not None  # it is answering DATA on it
         self.messages.append((login, server.transport.get_extra_info("ssl_object") is not None, parsed))
         return "250 2.0.0 queued"
 
