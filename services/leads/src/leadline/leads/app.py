@@ -33,13 +33,20 @@ from leadline.contracts.settings import ServiceSettings
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.config import Settings
 from leadline.leads.entrypoints import (
-    http,
-    http_actions,
-    http_board,
     http_contacts,
     http_deals,
+    http_employees,
+    http_kanban,
+    http_lead_card,
+    http_lead_lifecycle,
+    http_lead_lists,
+    http_lead_types,
+    http_leads,
+    http_partners,
     http_pipelines,
-    http_reference,
+    http_reference_items,
+    http_settings,
+    http_statuses,
     kafka,
 )
 from leadline.leads.entrypoints.housekeeping import BOARD_TOTALS_FOLD_SECONDS, board_totals_folding
@@ -85,13 +92,22 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         title="Leadline leads",
         description="Leads, their statuses and types: what sales apps build lead lists, cards and kanban boards from.",
         version="0.1.0",
+        # In this order the document lists the paths (a path where its first operation is), and a request goes
+        # to the first route that fits it.
         routers=[
-            http.router,
-            http_actions.router,
+            http_leads.router,
+            http_lead_lifecycle.router,
+            http_lead_card.router,
             http_deals.router,
-            http_board.router,
+            http_lead_lists.router,
+            http_kanban.router,
             http_pipelines.router,
-            http_reference.router,
+            http_statuses.router,
+            http_lead_types.router,
+            http_reference_items.router,
+            http_employees.router,
+            http_partners.router,
+            http_settings.router,
             http_contacts.router,
         ],
     )

@@ -6,29 +6,18 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import Request, Response
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from leadline.contracts.fields import not_null
-from leadline.contracts.http import (
-    PROBLEM_RESPONSES,
-    STALE_RESPONSES,
-    CurrentUser,
-    current_user,
-    expected_version,
-    runtime_of,
-    version_etag,
-)
+from leadline.contracts.http import STALE_RESPONSES, CurrentUser, expected_version, runtime_of, version_etag
 from leadline.contracts.idempotency import Idempotency
 from leadline.leads.domain.contacts import Contact
 from leadline.leads.entrypoints import examples
-from leadline.leads.entrypoints.http import UnitOfWork
+from leadline.leads.entrypoints.deps import ContactIfMatch, UnitOfWork, signed_in_router
 from leadline.leads.service import contacts
 
-router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES, tags=["partners"])
-IfMatch = Annotated[
-    str | None, Header(description="The partner's ETag: a contact person is part of it; a stale one is refused (412)")
-]
+router = signed_in_router(tags=["partners"])
 
 Phones = Annotated[
     list[Annotated[str, Field(max_length=50)]],
@@ -102,7 +91,7 @@ async def add_contact(
     uow: UnitOfWork,
     request: Request,
     idempotency: Idempotency,
-    if_match: IfMatch = None,
+    if_match: ContactIfMatch = None,
 ) -> Response:
     async def create() -> tuple[ContactOut, dict[str, str]]:
         partner, contact = await contacts.add_contact(
@@ -133,7 +122,7 @@ async def edit_contact(
     uow: UnitOfWork,
     request: Request,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: ContactIfMatch = None,
 ) -> ContactOut:
     async with uow:
         partner, contact = await contacts.edit_contact(
@@ -157,7 +146,7 @@ async def edit_contact(
     responses=STALE_RESPONSES,
 )
 async def remove_contact(
-    partner_id: UUID, contact_id: UUID, user: CurrentUser, uow: UnitOfWork, if_match: IfMatch = None
+    partner_id: UUID, contact_id: UUID, user: CurrentUser, uow: UnitOfWork, if_match: ContactIfMatch = None
 ) -> Response:
     async with uow:
         partner = await contacts.remove_contact(

@@ -7,33 +7,22 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Response
+from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadline.contracts.fields import not_null
-from leadline.contracts.http import (
-    PROBLEM_RESPONSES,
-    STALE_RESPONSES,
-    CurrentUser,
-    current_user,
-    expected_version,
-    unit_of_work,
-    version_etag,
-)
+from leadline.contracts.http import STALE_RESPONSES, CurrentUser, expected_version, version_etag
 from leadline.contracts.idempotency import Idempotency
-from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.deals import Deal
 from leadline.leads.entrypoints import examples
+from leadline.leads.entrypoints.deps import DealIfMatch, UnitOfWork, signed_in_router
+from leadline.leads.entrypoints.fields import CodeRef
 from leadline.leads.entrypoints.history import HistoryEntry
 from leadline.leads.service import deals
 from leadline.leads.service.commands import AddDeal, EditDeal, NewDeal, RemoveDeal
 
-UnitOfWork = Annotated[LeadsUnitOfWork, Depends(unit_of_work)]
+router = signed_in_router(tags=["deals"])
 
-router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES, tags=["deals"])
-IfMatch = Annotated[str | None, Header(description="The deal's ETag (its version); a stale one is refused with 412")]
-
-Code = Annotated[str, Field(min_length=1, max_length=40)]
 Currency = Annotated[str, Field(pattern="^[A-Z]{3}$", description="ISO 4217, e.g. PLN.")]
 Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2, description="Not negative.")]
 
@@ -55,8 +44,10 @@ class DealIn(BaseModel):
     )
 
     name: str = Field(min_length=1, max_length=200)
-    pipeline_code: Code
-    stage_code: Code = Field(description="A stage of the pipeline; a closing one makes the deal won or lost at once.")
+    pipeline_code: CodeRef
+    stage_code: CodeRef = Field(
+        description="A stage of the pipeline; a closing one makes the deal won or lost at once."
+    )
     value: Money
     currency: Currency | None = Field(default=None, description="Default: the lead's currency.")
 
@@ -71,8 +62,8 @@ class DealPatch(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"stage_code": "closing"}]})
 
     name: str = not_null(min_length=1, max_length=200)
-    pipeline_code: Code = not_null()
-    stage_code: Code = not_null()
+    pipeline_code: CodeRef = not_null()
+    stage_code: CodeRef = not_null()
     value: Money = not_null()
     currency: Currency = not_null()
 
@@ -131,7 +122,7 @@ async def edit_deal(
     user: CurrentUser,
     uow: UnitOfWork,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: DealIfMatch = None,
 ) -> DealOut:
     async with uow:
         deal = await deals.edit_deal(
@@ -149,7 +140,7 @@ async def edit_deal(
     responses=STALE_RESPONSES,
 )
 async def remove_deal(
-    lead_id: UUID, deal_id: UUID, user: CurrentUser, uow: UnitOfWork, if_match: IfMatch = None
+    lead_id: UUID, deal_id: UUID, user: CurrentUser, uow: UnitOfWork, if_match: DealIfMatch = None
 ) -> Response:
     async with uow:
         await deals.remove_deal(uow, RemoveDeal(lead_id, deal_id, expected_version(if_match)), user)

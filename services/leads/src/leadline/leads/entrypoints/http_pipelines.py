@@ -9,28 +9,22 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi import Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadline.contracts.auth import Principal
 from leadline.contracts.errors import RuleViolation
 from leadline.contracts.fields import QueryBool, QueryInt
-from leadline.contracts.http import (
-    PROBLEM_RESPONSES,
-    STALE_RESPONSES,
-    CurrentUser,
-    current_user,
-    expected_version,
-    version_etag,
-)
+from leadline.contracts.http import STALE_RESPONSES, CurrentUser, expected_version, version_etag
 from leadline.leads.adapters.deal_queries import DealFilter, DealState
 from leadline.leads.entrypoints import examples
-from leadline.leads.entrypoints.http import Code, UnitOfWork
-from leadline.leads.entrypoints.http_board import Coloured, Money, Named
+from leadline.leads.entrypoints.deps import DealCardIfMatch, UnitOfWork, signed_in_router
+from leadline.leads.entrypoints.fields import CodeRef
+from leadline.leads.entrypoints.http_kanban import Coloured, Money, Named
 from leadline.leads.service import deals, pipeline_board
 from leadline.leads.service.commands import MoveDeal
 
-router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES, tags=["pipeline board"])
+router = signed_in_router(tags=["pipeline board"])
 
 PipelineCode = Annotated[str, Path(max_length=40, description="The pipeline's code.")]
 Amount = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
@@ -111,7 +105,7 @@ class DealBoardQuery(BaseModel):
     )
     mine: QueryBool = Field(default=False, description="Deals of your leads (their salesperson is you).")
     salesperson_id: str | None = Field(default=None, min_length=1, max_length=100, description="The lead's.")
-    type_code: Code | None = Field(default=None, description="The lead's type.")
+    type_code: CodeRef | None = Field(default=None, description="The lead's type.")
     partner_id: UUID | None = Field(default=None, description="The lead's partner.")
     value_from: Amount | None = Field(default=None, description="At least this value, in the deal's currency.")
     value_to: Amount | None = Field(default=None, description="At most this value, in the deal's currency.")
@@ -155,7 +149,7 @@ class DealMove(BaseModel):
         },
     )
 
-    stage_code: Code = Field(description="The stage dropped into (the deal's own when only reordering).")
+    stage_code: CodeRef = Field(description="The stage dropped into (the deal's own when only reordering).")
     before_deal_id: UUID | None = Field(default=None, description="Dropped right above this card.")
     after_deal_id: UUID | None = Field(default=None, description="Dropped right below this card.")
 
@@ -226,9 +220,7 @@ async def move(
     uow: UnitOfWork,
     user: CurrentUser,
     response: Response,
-    if_match: Annotated[
-        str | None, Header(description="The deal's ETag (the card's version); a stale one is refused with 412")
-    ] = None,
+    if_match: DealCardIfMatch = None,
 ) -> DealCardOut:
     async with uow:
         command = MoveDeal(

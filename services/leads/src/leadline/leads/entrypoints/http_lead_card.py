@@ -1,69 +1,29 @@
-"""HTTP API for what ends a lead (lost, delete, merge) and for the lead card. Thin: parse, call a use case,
-commit, answer."""
+"""HTTP API of the lead card: all of a lead, what is linked to it, and which of its actions the user may take.
+Thin: call, answer."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from fastapi import Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from leadline.contracts.events import CallFacts
-from leadline.contracts.http import (
-    PROBLEM_JSON,
-    PROBLEM_RESPONSES,
-    STALE_RESPONSES,
-    CurrentUser,
-    Problem,
-    current_user,
-    expected_version,
-    unit_of_work,
-    version_etag,
-)
-from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
+from leadline.contracts.http import CurrentUser, version_etag
 from leadline.leads.domain.deals import Deal
 from leadline.leads.domain.links import LeadLink
 from leadline.leads.domain.model import ReferenceData
 from leadline.leads.entrypoints import examples
+from leadline.leads.entrypoints.deps import UnitOfWork, signed_in_router
 from leadline.leads.entrypoints.history import HistoryEntry
-from leadline.leads.entrypoints.http import LeadOut
 from leadline.leads.entrypoints.http_contacts import ContactOut
 from leadline.leads.entrypoints.http_deals import DealOut
-from leadline.leads.service import card, lifecycle
-from leadline.leads.service.commands import DeleteLead, MarkLost, MergeLeads
+from leadline.leads.entrypoints.http_leads import LeadOut, LinkedItem
+from leadline.leads.service import card
 
-UnitOfWork = Annotated[LeadsUnitOfWork, Depends(unit_of_work)]
-IfMatch = Annotated[str | None, Header(description="The lead's ETag; a stale one is refused with 412")]
-
-router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES, tags=["leads"])
-
-
-class LostIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"lost_reason_code": "competitor"}]})
-
-    lost_reason_code: str = Field(min_length=1, max_length=40, description="A lost reason that is not archived.")
-
-
-class MergeIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"merged_lead_id": "0b8a3f0e-8f1b-4c1e-9a52-3f2d1c0b9e77"}]}
-    )
-
-    merged_lead_id: UUID = Field(description="The lead that goes away; its items move to the lead in the path.")
-    merged_lead_version: StrictInt | None = Field(
-        default=None,
-        description="The merged lead's version (its ETag without quotes), as If-Match is the survivor's: a merge "
-        "of a lead changed meanwhile is refused with 412.",
-    )
-
-
-class LinkedItem(BaseModel):
-    kind: str = Field(examples=["call", "email", "order", "invoice"])
-    id: str = Field(description="The item's id in the service that owns it.")
-    label: str = Field(examples=["+48601234567, 2026-03-02 09:30 UTC"])
+router = signed_in_router(tags=["leads"])
 
 
 class LinkOut(LinkedItem):
@@ -99,10 +59,6 @@ class DocumentLinkOut(LinkOut):
     def of(cls, link: LeadLink) -> DocumentLinkOut:
         document = DocumentFieldsOut.model_validate(link.document, from_attributes=True) if link.document else None
         return cls(**LinkOut.of(link).model_dump(), document=document)
-
-
-class LinkedItemsProblem(Problem):
-    links: list[LinkedItem] = Field(description="What keeps the lead: unlink it, or close the lead instead.")
 
 
 class ActionOut(BaseModel):
@@ -155,64 +111,6 @@ class LeadCardOut(LeadOut):
     deals: list[CardDealOut] = Field(description="Its deals, each with the names of its pipeline and stage.")
     contact: ContactOut | None = Field(description="The partner's contact person the lead names (contact_id).")
     actions: CardActionsOut = Field(description="Show or hide each button from `allowed`; `reason` says why not.")
-
-
-@router.post(
-    "/leads/{lead_id}/lost",
-    response_model=LeadOut,
-    summary="Mark an open lead lost, with a reason",
-    responses=STALE_RESPONSES,
-)
-async def mark_lost(
-    lead_id: UUID, body: LostIn, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: IfMatch = None
-) -> LeadOut:
-    async with uow:
-        lead = await lifecycle.mark_lost(
-            uow, MarkLost(lead_id, body.lost_reason_code, expected_version(if_match)), user
-        )
-        await uow.commit()
-    response.headers["ETag"] = version_etag(lead.version)
-    return LeadOut.of(lead)
-
-
-@router.delete(
-    "/leads/{lead_id}",
-    status_code=204,
-    summary="Delete a lead created by mistake",
-    description="Refused with 409 (rule `leads_has_links`) and the linked items while calls, e-mails, orders or "
-    "invoices are linked to the lead: close it instead. The lead's history is kept.",
-    responses={
-        409: {"model": LinkedItemsProblem, "content": {PROBLEM_JSON: {}}, "description": "Items are linked"},
-        **STALE_RESPONSES,
-    },
-)
-async def delete_lead(lead_id: UUID, user: CurrentUser, uow: UnitOfWork, if_match: IfMatch = None) -> Response:
-    async with uow:
-        await lifecycle.delete_lead(uow, DeleteLead(lead_id, expected_version(if_match)), user)
-        await uow.commit()
-    return Response(status_code=204)
-
-
-@router.post(
-    "/leads/{survivor_id}/merge",
-    response_model=LeadOut,
-    summary="Merge another lead into this one (managers)",
-    description="This lead keeps its own values; the other lead's calls, e-mails, documents, deals, tags and "
-    "history move to it, and the other lead is removed.",
-    responses=STALE_RESPONSES,
-)
-async def merge_leads(
-    survivor_id: UUID, body: MergeIn, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: IfMatch = None
-) -> LeadOut:
-    async with uow:
-        lead = await lifecycle.merge_leads(
-            uow,
-            MergeLeads(survivor_id, body.merged_lead_id, expected_version(if_match), body.merged_lead_version),
-            user,
-        )
-        await uow.commit()
-    response.headers["ETag"] = version_etag(lead.version)
-    return LeadOut.of(lead)
 
 
 @router.get(

@@ -1,42 +1,39 @@
-"""HTTP API of the leads service for sales apps. Thin: parse, call a use case, commit, answer."""
+"""HTTP API of single leads: create, read, change, move to another status, delete, and their history. Thin:
+parse, call a use case, commit, answer."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictInt
 
 from leadline.contracts.fields import Day, OffsetDatetime, not_null
 from leadline.contracts.http import (
-    PROBLEM_RESPONSES,
+    PROBLEM_JSON,
     STALE_RESPONSES,
     CurrentUser,
-    current_user,
+    Problem,
     expected_version,
     runtime_of,
-    unit_of_work,
     version_etag,
 )
 from leadline.contracts.idempotency import Idempotency
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.model import Lead
 from leadline.leads.entrypoints import examples
+from leadline.leads.entrypoints.deps import LeadIfMatch, UnitOfWork, signed_in_router
+from leadline.leads.entrypoints.fields import CodeRef
 from leadline.leads.entrypoints.history import HistoryEntry
 from leadline.leads.entrypoints.http_deals import DealIn, DealOut
 from leadline.leads.service import lifecycle, use_cases
-from leadline.leads.service.commands import ChangeStatus, CreateLead, EditLead
+from leadline.leads.service.commands import ChangeStatus, CreateLead, DeleteLead, EditLead
 
-UnitOfWork = Annotated[LeadsUnitOfWork, Depends(unit_of_work)]
-
-router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES)
-
-
-Code = Annotated[str, Field(min_length=1, max_length=40)]
+router = signed_in_router(tags=["leads"])
 
 
 class LeadFields(BaseModel):
@@ -46,16 +43,16 @@ class LeadFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = not_null(max_length=200, description="Taken from the product when left out.")
-    type_code: Code = not_null(description="Default on create: sale.")
-    status_code: Code = not_null(description="Default on create: the type's first open status.")
+    type_code: CodeRef = not_null(description="Default on create: sale.")
+    status_code: CodeRef = not_null(description="Default on create: the type's first open status.")
     salesperson_id: str | None = Field(default=None, max_length=100, description="Default on create: you.")
     partner_id: UUID | None = None
-    product_code: Code | None = None
-    priority_code: Code | None = None
-    source_code: Code | None = None
-    campaign_code: Code | None = None
-    channel_code: Code | None = None
-    tags: list[Code] | None = Field(default=None, max_length=50, description="Tag codes.")
+    product_code: CodeRef | None = None
+    priority_code: CodeRef | None = None
+    source_code: CodeRef | None = None
+    campaign_code: CodeRef | None = None
+    channel_code: CodeRef | None = None
+    tags: list[CodeRef] | None = Field(default=None, max_length=50, description="Tag codes.")
     expected_revenue: Decimal | None = Field(default=None, max_digits=14, decimal_places=2)
     currency: str = not_null(pattern="^[A-Z]{3}$", description="ISO 4217, e.g. PLN. Default on create: the setting.")
     probability: StrictInt | None = Field(default=None, description="Percent, 0 to 100.")
@@ -139,6 +136,16 @@ class ContactPointOut(BaseModel):
     from_lead_id: UUID = Field(description="The lead merged into this one that it was the contact of.")
 
 
+class LinkedItem(BaseModel):
+    kind: str = Field(examples=["call", "email", "order", "invoice"])
+    id: str = Field(description="The item's id in the service that owns it.")
+    label: str = Field(examples=["+48601234567, 2026-03-02 09:30 UTC"])
+
+
+class LinkedItemsProblem(Problem):
+    links: list[LinkedItem] = Field(description="What keeps the lead: unlink it, or close the lead instead.")
+
+
 class LeadOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [examples.LEAD]})
 
@@ -212,7 +219,6 @@ class CreatedLeadOut(LeadOut):
     "/leads",
     status_code=201,
     response_model=CreatedLeadOut,
-    tags=["leads"],
     summary="Create a lead (and hear of its likely duplicates)",
 )
 async def create_lead(
@@ -250,7 +256,7 @@ async def create_lead(
     return JSONResponse(created.model_dump(mode="json"), status_code=201, headers=headers)
 
 
-@router.get("/leads/{lead_id}", response_model=LeadOut, tags=["leads"], summary="One lead")
+@router.get("/leads/{lead_id}", response_model=LeadOut, summary="One lead")
 async def get_lead(lead_id: UUID, uow: UnitOfWork, response: Response) -> LeadOut:
     async with uow:
         lead = await use_cases.get_lead(uow, lead_id)
@@ -261,7 +267,6 @@ async def get_lead(lead_id: UUID, uow: UnitOfWork, response: Response) -> LeadOu
 @router.post(
     "/leads/{lead_id}/status",
     response_model=LeadOut,
-    tags=["leads"],
     summary="Move a lead to another status (kanban move)",
     responses=STALE_RESPONSES,
     description="Refused (422, naming the rule) when the lead's type does not allow the status "
@@ -274,10 +279,7 @@ async def change_status(
     user: CurrentUser,
     uow: UnitOfWork,
     response: Response,
-    if_match: Annotated[
-        str | None,
-        Header(description="The lead's ETag; a stale one is refused with 412"),
-    ] = None,
+    if_match: LeadIfMatch = None,
 ) -> LeadOut:
     async with uow:
         lead = await use_cases.change_status(
@@ -293,7 +295,6 @@ async def change_status(
 @router.patch(
     "/leads/{lead_id}",
     response_model=LeadOut,
-    tags=["leads"],
     summary="Change some fields of a lead",
     responses=STALE_RESPONSES,
 )
@@ -304,7 +305,7 @@ async def edit_lead(
     uow: UnitOfWork,
     request: Request,
     response: Response,
-    if_match: Annotated[str | None, Header(description="The lead's ETag; a stale one is refused with 412")] = None,
+    if_match: LeadIfMatch = None,
 ) -> LeadOut:
     async with uow:
         lead = await use_cases.edit_lead(
@@ -318,9 +319,27 @@ async def edit_lead(
     return LeadOut.of(lead)
 
 
-@router.get("/leads/{lead_id}/history", response_model=list[HistoryEntry], tags=["leads"], summary="Who changed what")
+@router.get("/leads/{lead_id}/history", response_model=list[HistoryEntry], summary="Who changed what")
 async def lead_history(lead_id: UUID, uow: UnitOfWork) -> list[HistoryEntry]:
     async with uow:
         await use_cases.get_lead(uow, lead_id)
         entries = await uow.history.of(lead_id)
     return [HistoryEntry.model_validate(dict(entry)) for entry in entries]
+
+
+@router.delete(
+    "/leads/{lead_id}",
+    status_code=204,
+    summary="Delete a lead created by mistake",
+    description="Refused with 409 (rule `leads_has_links`) and the linked items while calls, e-mails, orders or "
+    "invoices are linked to the lead: close it instead. The lead's history is kept.",
+    responses={
+        409: {"model": LinkedItemsProblem, "content": {PROBLEM_JSON: {}}, "description": "Items are linked"},
+        **STALE_RESPONSES,
+    },
+)
+async def delete_lead(lead_id: UUID, user: CurrentUser, uow: UnitOfWork, if_match: LeadIfMatch = None) -> Response:
+    async with uow:
+        await lifecycle.delete_lead(uow, DeleteLead(lead_id, expected_version(if_match)), user)
+        await uow.commit()
+    return Response(status_code=204)
