@@ -26,8 +26,8 @@ from leadline.contracts.http import (
 from leadline.contracts.idempotency import Idempotency
 from leadline.documents.adapters.unit_of_work import DocumentsUnitOfWork
 from leadline.documents.domain.documents import Document, DocumentKind
-from leadline.documents.domain.model import LeadCopy
-from leadline.documents.service import documents, use_cases
+from leadline.documents.domain.lead_copy import LeadCopy
+from leadline.documents.service import copies, documents
 
 UnitOfWork = Annotated[DocumentsUnitOfWork, Depends(unit_of_work)]
 IfMatch = Annotated[str | None, Header(description="The document's ETag; a stale one is refused with 412")]
@@ -87,7 +87,7 @@ class LeadCopyOut(BaseModel):
 )
 async def lead_copy(lead_id: UUID, uow: UnitOfWork) -> LeadCopyOut:
     async with uow:
-        lead = await use_cases.lead_copy(uow, lead_id)
+        lead = await copies.lead_copy(uow, lead_id)
     return LeadCopyOut.model_validate(lead, from_attributes=True)
 
 
