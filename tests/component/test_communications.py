@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from leadline.communications.adapters.tables import calls as calls_table
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.domain.model import Call
-from leadline.communications.service import use_cases
+from leadline.communications.service import triage
 from leadline.communications.service.commands import RequestLead
 from leadline.contracts.auth import Principal, Role
 from leadline.contracts.envelope import Envelope
@@ -111,7 +111,7 @@ async def test_the_lead_created_from_a_call_takes_the_call(communications: Commu
     await communications.deliver(received)
     call = await call_by_pbx_id(communications, received.pbx_call_id)
     async with communications.runtime.unit_of_work() as uow:
-        requested = await use_cases.request_lead_from_call(uow, RequestLead(call.id, name="Office fit-out"), ANNA)
+        requested = await triage.request_lead_from_call(uow, RequestLead(call.id, name="Office fit-out"), ANNA)
         await uow.commit()
     assert requested.state == "lead_requested"
     assert requested.lead_id is not None
@@ -147,7 +147,7 @@ async def test_a_lead_event_seen_again_does_not_attach_the_call_twice(communicat
     await communications.deliver(received)
     call = await call_by_pbx_id(communications, received.pbx_call_id)
     async with communications.runtime.unit_of_work() as uow:
-        requested = await use_cases.request_lead_from_call(uow, RequestLead(call.id), ANNA)
+        requested = await triage.request_lead_from_call(uow, RequestLead(call.id), ANNA)
         await uow.commit()
     assert requested.lead_id is not None
     created = lead_created_from_call(call.id, requested.lead_id, phone=None)

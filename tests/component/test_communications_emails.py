@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from leadline.communications.adapters.tables import emails as emails_table
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.domain.model import Email
-from leadline.communications.service import use_cases
+from leadline.communications.service import triage
 from leadline.communications.service.commands import Attach, RequestLead
 from leadline.contracts.auth import Principal, Role
 from leadline.contracts.envelope import Envelope
@@ -170,7 +170,7 @@ async def test_replies_waiting_in_triage_follow_their_email_when_it_is_attached(
     await communications.runtime.relay.publish_pending()
 
     async with communications.runtime.unit_of_work() as uow:
-        await use_cases.attach(uow, uow.emails, Attach(first.id, lead.lead_id), ANNA)
+        await triage.attach(uow, uow.emails, Attach(first.id, lead.lead_id), ANNA)
         await uow.commit()
 
     for message_id in ("m-1", "m-2", "m-3"):
@@ -220,7 +220,7 @@ async def test_the_lead_created_from_an_email_takes_it(communications: Communica
     await communications.deliver(email_received(message_id="m-1", subject_line="Quote for 40 desks"))
     email = await email_of(communications, "m-1")
     async with communications.runtime.unit_of_work() as uow:
-        requested = await use_cases.request_lead_from_email(uow, RequestLead(email.id), ANNA)
+        requested = await triage.request_lead_from_email(uow, RequestLead(email.id), ANNA)
         await uow.commit()
     assert requested.lead_id is not None
     [request] = await events(communications, EmailLeadRequestedV1)
@@ -252,9 +252,9 @@ async def test_ignoring_and_undoing_are_announced_and_refused_to_someone_it_was_
 
     async with communications.runtime.unit_of_work() as uow:
         with pytest.raises(Forbidden):
-            await use_cases.ignore(uow, uow.emails, email.id, PIOTR)
-        ignored = await use_cases.ignore(uow, uow.emails, email.id, ANNA)
-        back = await use_cases.unignore(uow, uow.emails, email.id, ANNA)
+            await triage.ignore(uow, uow.emails, email.id, PIOTR)
+        ignored = await triage.ignore(uow, uow.emails, email.id, ANNA)
+        back = await triage.unignore(uow, uow.emails, email.id, ANNA)
         await uow.commit()
 
     assert (ignored.state, back.state) == ("ignored", "triage")
@@ -288,7 +288,7 @@ async def test_a_salesperson_lists_the_emails_addressed_to_them_a_manager_all(co
 
     async def listed(user: Principal) -> set[str]:
         async with communications.runtime.unit_of_work() as uow:
-            found, _ = await use_cases.list_emails(uow, user, state="triage", limit=10, cursor=None)
+            found, _ = await triage.list_emails(uow, user, state="triage", limit=10, cursor=None)
         return {email.message_id for email in found}
 
     assert await listed(ANNA) == {"to-anna", "cc-anna"}
@@ -305,7 +305,7 @@ async def test_an_employees_directory_address_makes_the_emails_to_it_theirs_whil
 
     async def listed() -> set[str]:
         async with communications.runtime.unit_of_work() as uow:
-            found, _ = await use_cases.list_emails(uow, eva, state="triage", limit=10, cursor=None)
+            found, _ = await triage.list_emails(uow, eva, state="triage", limit=10, cursor=None)
         return {email.message_id for email in found}
 
     assert await listed() == set()

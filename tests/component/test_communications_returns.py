@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from leadline.communications.domain.model import Returned
-from leadline.communications.service import use_cases
+from leadline.communications.service import triage
 from leadline.communications.service.commands import Attach, RequestLead
 from leadline.contracts.errors import Conflict, NotFound
 from leadline.contracts.events import (
@@ -69,7 +69,7 @@ async def test_what_was_attached_to_a_deleted_lead_comes_back_to_triage_announce
     # Nothing is attached to the deleted lead any more: neither by a person nor by its number.
     async with communications.runtime.unit_of_work() as uow:
         with pytest.raises(NotFound):
-            await use_cases.attach(uow, uow.calls, Attach(items[0].id, lead.lead_id), ANNA)
+            await triage.attach(uow, uow.calls, Attach(items[0].id, lead.lead_id), ANNA)
     later = call_received()
     await communications.deliver(later)
     assert (await call_by_pbx_id(communications, later.pbx_call_id)).state == "triage"
@@ -101,7 +101,7 @@ async def requested(communications: Communications, name: str | None = None) -> 
     await communications.deliver(call)
     waiting = await call_by_pbx_id(communications, call.pbx_call_id)
     async with communications.runtime.unit_of_work() as uow:
-        asked = await use_cases.request_lead_from_call(uow, RequestLead(waiting.id, name), ANNA)
+        asked = await triage.request_lead_from_call(uow, RequestLead(waiting.id, name), ANNA)
         await uow.commit()
     assert asked.lead_id is not None
     return asked.id, asked.lead_id
@@ -126,7 +126,7 @@ async def test_a_refused_request_returns_the_call_with_the_reason_and_a_retry_as
     assert (announced.reason, announced.detail) == ("lead_request_refused", "lead type 'Sale' allows no open status")
 
     async with communications.runtime.unit_of_work() as uow:
-        retried = await use_cases.retry_lead_request(uow, uow.calls, call_id, ANNA)
+        retried = await triage.retry_lead_request(uow, uow.calls, call_id, ANNA)
         await uow.commit()
 
     assert (retried.state, retried.lead_id, retried.returned) == ("lead_requested", lead_id, None)
@@ -142,7 +142,7 @@ async def test_a_cancelled_request_frees_the_call_and_the_lead_it_still_brings_t
     call_id, lead_id = await requested(communications)
 
     async with communications.runtime.unit_of_work() as uow:
-        cancelled = await use_cases.cancel_lead_request(uow, uow.calls, call_id, ANNA)
+        cancelled = await triage.cancel_lead_request(uow, uow.calls, call_id, ANNA)
         await uow.commit()
 
     assert (cancelled.state, cancelled.returned.reason if cancelled.returned else None) == (
@@ -170,7 +170,7 @@ async def test_only_a_lead_request_is_retried_or_cancelled(communications: Commu
     waiting = await call_by_pbx_id(communications, call.pbx_call_id)
 
     async with communications.runtime.unit_of_work() as uow:
-        for action in (use_cases.retry_lead_request, use_cases.cancel_lead_request):
+        for action in (triage.retry_lead_request, triage.cancel_lead_request):
             with pytest.raises(Conflict) as refused:
                 await action(uow, uow.calls, waiting.id, ANNA)
             assert (refused.value.rule, refused.value.field) == ("call_no_lead_request", "state")
@@ -180,7 +180,7 @@ async def test_a_lead_request_still_waiting_is_sent_again_as_it_was(communicatio
     call_id, lead_id = await requested(communications, "Stuck request")
 
     async with communications.runtime.unit_of_work() as uow:
-        await use_cases.retry_lead_request(uow, uow.calls, call_id, ANNA)
+        await triage.retry_lead_request(uow, uow.calls, call_id, ANNA)
         await uow.commit()
 
     assert [(e.lead_id, e.name) for e in await events(communications, CallLeadRequestedV1)] == [
@@ -193,7 +193,7 @@ async def test_a_refused_email_request_returns_the_email_with_the_reason(communi
     await communications.deliver(email_received(message_id="m-1", to=[{"address": "anna@leadline.example"}]))
     email = await email_of(communications, "m-1")
     async with communications.runtime.unit_of_work() as uow:
-        asked = await use_cases.request_lead_from_email(uow, RequestLead(email.id, None), ANNA_BY_EMAIL)
+        asked = await triage.request_lead_from_email(uow, RequestLead(email.id, None), ANNA_BY_EMAIL)
         await uow.commit()
     assert asked.lead_id is not None
 

@@ -32,7 +32,7 @@ from leadline.contracts.messaging.tables import inbox
 from leadline.contracts.migrations import upgrade
 from leadline.documents.adapters.tables import lead_copies
 from leadline.documents.adapters.unit_of_work import DocumentsUnitOfWork
-from leadline.documents.service import use_cases
+from leadline.documents.service.copies import copy_leads, lead_status_changed
 from tests.component.builders import FakeRecord, call_received, lead_created, record_of, status_changed
 from tests.support.databases import sqlite_url
 
@@ -126,8 +126,8 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
         CONSUMER,
         lambda: DocumentsUnitOfWork(sessions, publication),
         {
-            LeadCreatedV1: failures.wrap_together(use_cases.copy_leads),
-            LeadStatusChangedV1: failures.wrap(use_cases.lead_status_changed),
+            LeadCreatedV1: failures.wrap_together(copy_leads),
+            LeadStatusChangedV1: failures.wrap(lead_status_changed),
         },
         DeadLetters(publisher, consumer=CONSUMER),
         RetryPolicy(attempts=3, backoff=Backoff(first_seconds=0.0, max_seconds=0.0)),  # retries without waiting

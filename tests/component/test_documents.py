@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from leadline.contracts.topics import LEAD
 from leadline.documents.adapters.tables import lead_copies
 from leadline.documents.adapters.unit_of_work import DocumentsUnitOfWork
-from leadline.documents.domain.model import LeadCopy
+from leadline.documents.domain.lead_copy import LeadCopy
 from tests.component.builders import lead_created, status_changed
 from tests.component.conftest import ServiceUnderTest
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from leadline.communications.service import use_cases as communications_use_cases
+from leadline.communications.service import triage as communications_triage
 from leadline.communications.service.commands import Attach
 from leadline.contracts.auth import Principal, Role
 from leadline.contracts.envelope import Envelope
@@ -152,7 +152,7 @@ async def test_an_attach_in_progress_holds_its_lead_and_its_deletion_waits_for_i
 
     async with communications.runtime.unit_of_work() as attaching:
         command = Attach(uuid.UUID(call["id"]), uuid.UUID(lead_id))
-        await communications_use_cases.attach(attaching, attaching.calls, command, MARTA)
+        await communications_triage.attach(attaching, attaching.calls, command, MARTA)
         ok(await leads.http.delete(f"/leads/{lead_id}", headers=MANAGER), 204)  # leads knows of no attachment yet
         await one_more_waits(communications.runtime.sessions)  # communications read the deletion: it waits
         await attaching.commit()

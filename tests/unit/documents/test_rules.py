@@ -26,7 +26,7 @@ from leadline.documents.domain.documents import (
     from_lead,
     invoice_from_order,
 )
-from leadline.documents.domain.model import LeadCopy
+from leadline.documents.domain.lead_copy import LeadCopy
 
 AT = datetime(2026, 3, 4, 11, 0, tzinfo=UTC)
 WARSAW = ZoneInfo("Europe/Warsaw")

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.domain.model import Call, CallbackState, Email, ItemState, ReturnReason
 from leadline.communications.entrypoints.dependencies import CallUser
-from leadline.communications.service import use_cases
+from leadline.communications.service import triage
 from leadline.communications.service.commands import Attach, RequestLead
 from leadline.contracts.errors import RuleViolation
 from leadline.contracts.events import MailAttachment, Mailbox
@@ -224,7 +224,7 @@ async def list_calls(
     """A salesperson sees the calls of their own PBX extension (the token's `ext` claim), a manager every call."""
     state = _state_filter(state, ready)
     async with uow:
-        found, next_cursor = await use_cases.list_calls(uow, user, state=state, limit=limit, cursor=cursor)
+        found, next_cursor = await triage.list_calls(uow, user, state=state, limit=limit, cursor=cursor)
     return CallPage(items=[CallOut.of(call) for call in found], next_cursor=next_cursor)
 
 
@@ -237,7 +237,7 @@ async def list_calls(
 )
 async def get_call(call_id: UUID, user: CallUser, uow: UnitOfWork) -> CallOut:
     async with uow:
-        call = await use_cases.get_item(uow.calls, call_id, user)
+        call = await triage.get_item(uow.calls, call_id, user)
     return CallOut.of(call)
 
 
@@ -255,7 +255,7 @@ async def create_lead(
     call_id: UUID, body: LeadRequest, user: CallUser, uow: UnitOfWork, idempotency: Idempotency
 ) -> Response:
     async def request() -> tuple[CallOut, dict[str, str]]:
-        call = await use_cases.request_lead_from_call(uow, RequestLead(call_id, body.name), user)
+        call = await triage.request_lead_from_call(uow, RequestLead(call_id, body.name), user)
         return CallOut.of(call), {"Location": f"/calls/{call.id}"}
 
     return await idempotency.answer(uow, request, status_code=202)
@@ -284,7 +284,7 @@ CANCEL_DESCRIPTION = (
 )
 async def retry_call_lead_request(call_id: UUID, user: CallUser, uow: UnitOfWork, idempotency: Idempotency) -> Response:
     async def request() -> tuple[CallOut, dict[str, str]]:
-        return CallOut.of(await use_cases.retry_lead_request(uow, uow.calls, call_id, user)), {}
+        return CallOut.of(await triage.retry_lead_request(uow, uow.calls, call_id, user)), {}
 
     return await idempotency.answer(uow, request, status_code=202)
 
@@ -298,7 +298,7 @@ async def retry_call_lead_request(call_id: UUID, user: CallUser, uow: UnitOfWork
 )
 async def cancel_call_lead_request(call_id: UUID, user: CallUser, uow: UnitOfWork) -> CallOut:
     async with uow:
-        call = await use_cases.cancel_lead_request(uow, uow.calls, call_id, user)
+        call = await triage.cancel_lead_request(uow, uow.calls, call_id, user)
         await uow.commit()
     return CallOut.of(call)
 
@@ -311,7 +311,7 @@ async def cancel_call_lead_request(call_id: UUID, user: CallUser, uow: UnitOfWor
 )
 async def attach(call_id: UUID, body: Attachment, user: CallUser, uow: UnitOfWork) -> CallOut:
     async with uow:
-        call = await use_cases.attach(uow, uow.calls, Attach(call_id, body.lead_id), user)
+        call = await triage.attach(uow, uow.calls, Attach(call_id, body.lead_id), user)
         await uow.commit()
     return CallOut.of(call)
 
@@ -320,7 +320,7 @@ async def attach(call_id: UUID, body: Attachment, user: CallUser, uow: UnitOfWor
 async def ignore_call(call_id: UUID, user: CallUser, uow: UnitOfWork) -> CallOut:
     """Not sales related: the call leaves the Ready list. `unignore` puts it back."""
     async with uow:
-        call = await use_cases.ignore(uow, uow.calls, call_id, user)
+        call = await triage.ignore(uow, uow.calls, call_id, user)
         await uow.commit()
     return CallOut.of(call)
 
@@ -328,7 +328,7 @@ async def ignore_call(call_id: UUID, user: CallUser, uow: UnitOfWork) -> CallOut
 @router.post("/calls/{call_id}/unignore", response_model=CallOut, summary="Undo ignoring a call", tags=["calls"])
 async def unignore_call(call_id: UUID, user: CallUser, uow: UnitOfWork) -> CallOut:
     async with uow:
-        call = await use_cases.unignore(uow, uow.calls, call_id, user)
+        call = await triage.unignore(uow, uow.calls, call_id, user)
         await uow.commit()
     return CallOut.of(call)
 
@@ -382,14 +382,14 @@ async def list_emails(
     every e-mail."""
     state = _state_filter(state, ready)
     async with uow:
-        found, next_cursor = await use_cases.list_emails(uow, user, state=state, limit=limit, cursor=cursor)
+        found, next_cursor = await triage.list_emails(uow, user, state=state, limit=limit, cursor=cursor)
     return EmailPage(items=[EmailOut.of(email) for email in found], next_cursor=next_cursor)
 
 
 @router.get("/emails/{email_id}", response_model=EmailOut, summary="One e-mail", tags=["emails"])
 async def get_email(email_id: UUID, user: CurrentUser, uow: UnitOfWork) -> EmailOut:
     async with uow:
-        email = await use_cases.get_item(uow.emails, email_id, user)
+        email = await triage.get_item(uow.emails, email_id, user)
     return EmailOut.of(email)
 
 
@@ -407,7 +407,7 @@ async def create_lead_from_email(
     email_id: UUID, body: LeadRequest, user: CurrentUser, uow: UnitOfWork, idempotency: Idempotency
 ) -> Response:
     async def request() -> tuple[EmailOut, dict[str, str]]:
-        email = await use_cases.request_lead_from_email(uow, RequestLead(email_id, body.name), user)
+        email = await triage.request_lead_from_email(uow, RequestLead(email_id, body.name), user)
         return EmailOut.of(email), {"Location": f"/emails/{email.id}"}
 
     return await idempotency.answer(uow, request, status_code=202)
@@ -425,7 +425,7 @@ async def retry_email_lead_request(
     email_id: UUID, user: CurrentUser, uow: UnitOfWork, idempotency: Idempotency
 ) -> Response:
     async def request() -> tuple[EmailOut, dict[str, str]]:
-        return EmailOut.of(await use_cases.retry_lead_request(uow, uow.emails, email_id, user)), {}
+        return EmailOut.of(await triage.retry_lead_request(uow, uow.emails, email_id, user)), {}
 
     return await idempotency.answer(uow, request, status_code=202)
 
@@ -439,7 +439,7 @@ async def retry_email_lead_request(
 )
 async def cancel_email_lead_request(email_id: UUID, user: CurrentUser, uow: UnitOfWork) -> EmailOut:
     async with uow:
-        email = await use_cases.cancel_lead_request(uow, uow.emails, email_id, user)
+        email = await triage.cancel_lead_request(uow, uow.emails, email_id, user)
         await uow.commit()
     return EmailOut.of(email)
 
@@ -453,7 +453,7 @@ async def cancel_email_lead_request(email_id: UUID, user: CurrentUser, uow: Unit
 )
 async def attach_email(email_id: UUID, body: Attachment, user: CurrentUser, uow: UnitOfWork) -> EmailOut:
     async with uow:
-        email = await use_cases.attach(uow, uow.emails, Attach(email_id, body.lead_id), user)
+        email = await triage.attach(uow, uow.emails, Attach(email_id, body.lead_id), user)
         await uow.commit()
     return EmailOut.of(email)
 
@@ -464,7 +464,7 @@ async def attach_email(email_id: UUID, body: Attachment, user: CurrentUser, uow:
 async def ignore_email(email_id: UUID, user: CurrentUser, uow: UnitOfWork) -> EmailOut:
     """Not sales related: the e-mail leaves the Ready list. `unignore` puts it back."""
     async with uow:
-        email = await use_cases.ignore(uow, uow.emails, email_id, user)
+        email = await triage.ignore(uow, uow.emails, email_id, user)
         await uow.commit()
     return EmailOut.of(email)
 
@@ -472,6 +472,6 @@ async def ignore_email(email_id: UUID, user: CurrentUser, uow: UnitOfWork) -> Em
 @router.post("/emails/{email_id}/unignore", response_model=EmailOut, summary="Undo ignoring an e-mail", tags=["emails"])
 async def unignore_email(email_id: UUID, user: CurrentUser, uow: UnitOfWork) -> EmailOut:
     async with uow:
-        email = await use_cases.unignore(uow, uow.emails, email_id, user)
+        email = await triage.unignore(uow, uow.emails, email_id, user)
         await uow.commit()
     return EmailOut.of(email)

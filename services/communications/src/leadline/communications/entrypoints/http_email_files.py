@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 
 from leadline.communications.adapters.blobs import BlobNotFound
 from leadline.communications.entrypoints.http_mail import RFC822, Blobs, UnitOfWork
-from leadline.communications.service import use_cases
+from leadline.communications.service import triage
 from leadline.communications.service.outbound import get_written
 from leadline.contracts.errors import NotFound
 from leadline.contracts.events import MailAttachment, StoredBlob
@@ -62,7 +62,7 @@ def _attachment(attachments: tuple[MailAttachment, ...], number: int) -> tuple[M
 )
 async def raw_email(email_id: UUID, user: CurrentUser, uow: UnitOfWork, blobs: Blobs) -> StreamingResponse:
     async with uow:
-        email = await use_cases.get_item(uow.emails, email_id, user)
+        email = await triage.get_item(uow.emails, email_id, user)
     return await _stream(blobs, _raw(email.raw_message, "the message"), RFC822, f"{email.id}.eml")
 
 
@@ -78,7 +78,7 @@ async def email_attachment(
     email_id: UUID, n: Number, user: CurrentUser, uow: UnitOfWork, blobs: Blobs
 ) -> StreamingResponse:
     async with uow:
-        email = await use_cases.get_item(uow.emails, email_id, user)
+        email = await triage.get_item(uow.emails, email_id, user)
     attachment, blob = _attachment(email.attachments, n)
     return await _stream(blobs, blob, attachment.content_type, attachment.file_name)
 

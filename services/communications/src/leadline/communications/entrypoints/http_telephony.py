@@ -16,7 +16,7 @@ from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWo
 from leadline.communications.adapters.zadarma import ZadarmaClient, ZadarmaRefused
 from leadline.communications.entrypoints.dependencies import CallUser
 from leadline.communications.entrypoints.http import CALL_EXAMPLE, PAGE_CURSOR, Attachment, CallOut, CallPage, Limit
-from leadline.communications.service import telephony, use_cases
+from leadline.communications.service import telephony, triage
 from leadline.contracts.errors import NotFound
 from leadline.contracts.http import PROBLEM_JSON, PROBLEM_RESPONSES, Problem, current_user, runtime_of, unit_of_work
 from leadline.contracts.idempotency import Idempotency
@@ -85,7 +85,7 @@ async def callback_done(call_id: UUID, user: CallUser, uow: UnitOfWork) -> CallO
 )
 async def recording(call_id: UUID, request: Request, user: CallUser, uow: UnitOfWork) -> RedirectResponse:
     async with uow:
-        call = await use_cases.get_item(uow.calls, call_id, user)
+        call = await triage.get_item(uow.calls, call_id, user)
     if call.recording_url is not None:
         return RedirectResponse(call.recording_url, status_code=307)
     zadarma: ZadarmaClient | None = request.app.state.zadarma

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.domain.lifecycle import PbxReport
-from leadline.communications.service import intake, lifecycle, ownership, use_cases
+from leadline.communications.service import intake, lead_reactions, lifecycle, ownership
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import (
     CallReceivedV1,
@@ -48,14 +48,14 @@ def handlers(phone_region: str) -> dict[type[Event], Handler]:
         PbxCallEndedV1: reports,
         PbxRecordingAvailableV1: reports,
         EmailReceivedV1: intake.register_email,
-        LeadCreatedV1: Together(use_cases.remember_leads),
-        LeadUpdatedV1: use_cases.lead_updated,
-        LeadStatusChangedV1: use_cases.lead_status_changed,
-        LeadMergedV1: use_cases.lead_merged,
-        LeadDeletedV1: use_cases.lead_deleted,
-        LeadRequestRefusedV1: use_cases.lead_request_refused,
+        LeadCreatedV1: Together(lead_reactions.remember_leads),
+        LeadUpdatedV1: lead_reactions.lead_updated,
+        LeadStatusChangedV1: lead_reactions.lead_status_changed,
+        LeadMergedV1: lead_reactions.lead_merged,
+        LeadDeletedV1: lead_reactions.lead_deleted,
+        LeadRequestRefusedV1: lead_reactions.lead_request_refused,
         LeadAssignedV1: ownership.lead_assigned,
         LeadAnnouncedV1: ownership.lead_announced,
         EmployeeChangedV1: Together(ownership.employees_changed),
-        PartnerChangedV1: use_cases.partner_changed,
+        PartnerChangedV1: lead_reactions.partner_changed,
     }

@@ -10,8 +10,8 @@ from dataclasses import replace
 
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.domain.model import Call, Email, match_email
+from leadline.communications.service.announcing import follow_thread
 from leadline.communications.service.calls import contact_number, new_call, registered
-from leadline.communications.service.use_cases import follow_thread
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import CallReceivedV1, EmailReceivedV1, EmailRegisteredV1, Event
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.domain.directory import Employee
 from leadline.communications.domain.model import KnownLead
-from leadline.communications.service.use_cases import attach_waiting
+from leadline.communications.service.lead_reactions import attach_waiting
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import EmployeeChangedV1, LeadAnnouncedV1, LeadAssignedV1
 

@@ -14,7 +14,7 @@ from leadline.communications.domain.directory import as_in_directory
 from leadline.communications.domain.lifecycle import marked_done
 from leadline.communications.domain.model import Call
 from leadline.communications.service.calls import facts
-from leadline.communications.service.use_cases import get_item
+from leadline.communications.service.triage import get_item
 from leadline.contracts.auth import Principal
 from leadline.contracts.errors import Conflict, Forbidden, NotFound, RuleViolation
 from leadline.contracts.events import (

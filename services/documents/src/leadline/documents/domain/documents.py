@@ -12,7 +12,7 @@ from uuid import UUID
 
 from leadline.contracts.auth import Principal
 from leadline.contracts.errors import Conflict, Forbidden, RuleViolation
-from leadline.documents.domain.model import LeadCopy
+from leadline.documents.domain.lead_copy import LeadCopy
 
 DocumentKind = Literal["order", "invoice"]
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from decimal import Decimal
-from enum import Enum
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from leadline.contracts.auth import Principal
 from leadline.contracts.fields import IN_DIGITS
 from leadline.contracts.http import (
     PROBLEM_RESPONSES,
@@ -26,8 +25,8 @@ from leadline.contracts.http import (
 from leadline.contracts.idempotency import Idempotency
 from leadline.documents.adapters.unit_of_work import DocumentsUnitOfWork
 from leadline.documents.domain.documents import Document, DocumentKind
-from leadline.documents.domain.model import LeadCopy
-from leadline.documents.service import documents, use_cases
+from leadline.documents.domain.lead_copy import LeadCopy
+from leadline.documents.service import copies, documents
 
 UnitOfWork = Annotated[DocumentsUnitOfWork, Depends(unit_of_work)]
 IfMatch = Annotated[str | None, Header(description="The document's ETag; a stale one is refused with 412")]
@@ -87,7 +86,7 @@ class LeadCopyOut(BaseModel):
 )
 async def lead_copy(lead_id: UUID, uow: UnitOfWork) -> LeadCopyOut:
     async with uow:
-        lead = await use_cases.lead_copy(uow, lead_id)
+        lead = await copies.lead_copy(uow, lead_id)
     return LeadCopyOut.model_validate(lead, from_attributes=True)
 
 
@@ -283,112 +282,199 @@ async def lead_documents(lead_id: UUID, uow: UnitOfWork) -> list[DocumentOut]:
         return [await _out(uow, document) for document in await uow.documents.of_lead(lead_id)]
 
 
-def _reader(kind: DocumentKind) -> Callable[..., Awaitable[DocumentOut]]:
-    async def read(document_id: UUID, uow: UnitOfWork, response: Response) -> DocumentOut:
-        async with uow:
-            document = await documents.get(uow, kind, document_id)
-            return _answer(response, document, await _out(uow, document))
-
-    return read
+# Each order and invoice route is written out, to be found by its path; what they do alike is in these helpers.
+Limit = Annotated[int, Query(ge=1, le=200), IN_DIGITS]
+Cursor = Annotated[str | None, Query(description="The `next_cursor` of the previous page.")]
 
 
-def _lister(kind: DocumentKind) -> Callable[..., Awaitable[DocumentPage]]:
-    async def list_documents(
-        uow: UnitOfWork,
-        limit: Annotated[int, Query(ge=1, le=200), IN_DIGITS] = 50,
-        cursor: Annotated[str | None, Query(description="The `next_cursor` of the previous page.")] = None,
-    ) -> DocumentPage:
-        async with uow:
-            found, next_cursor = await uow.documents.page(kind, limit=limit, cursor=cursor)
-            return DocumentPage(items=[await _out(uow, document) for document in found], next_cursor=next_cursor)
-
-    return list_documents
+async def _page(uow: DocumentsUnitOfWork, kind: DocumentKind, limit: int, cursor: str | None) -> DocumentPage:
+    async with uow:
+        found, next_cursor = await uow.documents.page(kind, limit=limit, cursor=cursor)
+        return DocumentPage(items=[await _out(uow, document) for document in found], next_cursor=next_cursor)
 
 
-def _mover(kind: DocumentKind, to_status: str) -> Callable[..., Awaitable[DocumentOut]]:
-    async def move(
-        document_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: IfMatch = None
-    ) -> DocumentOut:
-        async with uow:
-            document = await documents.change_status(
-                uow, kind, document_id, to_status, user, expected_version(if_match)
-            )
-            out = await _out(uow, document)
-            await uow.commit()
-        return _answer(response, document, out)
-
-    return move
+async def _read(uow: DocumentsUnitOfWork, kind: DocumentKind, document_id: UUID, response: Response) -> DocumentOut:
+    async with uow:
+        document = await documents.get(uow, kind, document_id)
+        return _answer(response, document, await _out(uow, document))
 
 
-def _deleter(kind: DocumentKind) -> Callable[..., Awaitable[None]]:
-    async def remove(document_id: UUID, user: CurrentUser, uow: UnitOfWork, if_match: IfMatch = None) -> None:
-        async with uow:
-            await documents.delete(uow, kind, document_id, user, expected_version(if_match))
-            await uow.commit()
+async def _move(
+    uow: DocumentsUnitOfWork,
+    kind: DocumentKind,
+    document_id: UUID,
+    to_status: str,
+    user: Principal,
+    response: Response,
+    if_match: str | None,
+) -> DocumentOut:
+    async with uow:
+        document = await documents.change_status(uow, kind, document_id, to_status, user, expected_version(if_match))
+        out = await _out(uow, document)
+        await uow.commit()
+    return _answer(response, document, out)
 
-    return remove
+
+async def _delete(
+    uow: DocumentsUnitOfWork, kind: DocumentKind, document_id: UUID, user: Principal, if_match: str | None
+) -> None:
+    async with uow:
+        await documents.delete(uow, kind, document_id, user, expected_version(if_match))
+        await uow.commit()
 
 
-# The same operations for both kinds, each its own documented route.
-ACTIONS: dict[DocumentKind, dict[str, str]] = {
-    "order": {"confirm": "confirmed", "cancel": "cancelled"},
-    "invoice": {"issue": "issued", "pay": "paid", "cancel": "cancelled"},
-}
-
-
-def _register(kind: DocumentKind, actions: dict[str, str]) -> None:
-    tags: list[str | Enum] = [f"{kind}s"]
-    router.add_api_route(
-        f"/{kind}s",
-        _lister(kind),
-        methods=["GET"],
-        response_model=DocumentPage,
-        tags=tags,
-        summary=f"Every {kind}, newest first, a page at a time",
-        operation_id=f"list_{kind}s",
-    )
-    router.add_api_route(
-        f"/{kind}s/{{document_id}}",
-        _reader(kind),
-        methods=["GET"],
-        response_model=DocumentOut,
-        tags=tags,
-        summary=f"One {kind}, with its lead",
-        operation_id=f"get_{kind}",
-    )
-    for action, to_status in actions.items():
-        router.add_api_route(
-            f"/{kind}s/{{document_id}}/{action}",
-            _mover(kind, to_status),
-            methods=["POST"],
-            response_model=DocumentOut,
-            tags=tags,
-            summary=f"Mark an {kind} {to_status}" if action == "pay" else f"{action.capitalize()} an {kind}",
-            description="Takes If-Match. Refused with 409 naming the transition (e.g. "
-            f"`{kind}_cancelled_cannot_become_{to_status}`) when the status does not allow it"
-            + (
-                "; an order with an invoice that is not cancelled cannot be cancelled (409 `order_invoiced`)."
-                if (kind, action) == ("order", "cancel")
-                else "."
-            ),
-            operation_id=f"{action}_{kind}",
-            responses=STALE_RESPONSES,
-        )
-    unused = "nothing was invoiced from, `order_invoiced` otherwise" if kind == "order" else "never issued"
-    router.add_api_route(
-        f"/{kind}s/{{document_id}}",
-        _deleter(kind),
-        methods=["DELETE"],
-        status_code=status.HTTP_204_NO_CONTENT,
-        response_model=None,
-        tags=tags,
-        summary=f"Delete a draft {kind} that was never used",
-        description=f"Takes If-Match. Only a draft {unused} can be deleted (409 `{kind}_not_draft`); "
-        "cancel it instead.",
-        operation_id=f"delete_{kind}",
-        responses=STALE_RESPONSES,
+def _refused_moves(kind: DocumentKind, to_status: str) -> str:
+    return (
+        "Takes If-Match. Refused with 409 naming the transition (e.g. "
+        f"`{kind}_cancelled_cannot_become_{to_status}`) when the status does not allow it"
     )
 
 
-for _kind, _actions in ACTIONS.items():
-    _register(_kind, _actions)
+@router.get(
+    "/orders",
+    response_model=DocumentPage,
+    tags=["orders"],
+    summary="Every order, newest first, a page at a time",
+    operation_id="list_orders",
+)
+async def list_orders(uow: UnitOfWork, limit: Limit = 50, cursor: Cursor = None) -> DocumentPage:
+    return await _page(uow, "order", limit, cursor)
+
+
+@router.get(
+    "/orders/{document_id}",
+    response_model=DocumentOut,
+    tags=["orders"],
+    summary="One order, with its lead",
+    operation_id="get_order",
+)
+async def get_order(document_id: UUID, uow: UnitOfWork, response: Response) -> DocumentOut:
+    return await _read(uow, "order", document_id, response)
+
+
+@router.post(
+    "/orders/{document_id}/confirm",
+    response_model=DocumentOut,
+    tags=["orders"],
+    summary="Confirm an order",
+    description=_refused_moves("order", "confirmed") + ".",
+    operation_id="confirm_order",
+    responses=STALE_RESPONSES,
+)
+async def confirm_order(
+    document_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: IfMatch = None
+) -> DocumentOut:
+    return await _move(uow, "order", document_id, "confirmed", user, response, if_match)
+
+
+@router.post(
+    "/orders/{document_id}/cancel",
+    response_model=DocumentOut,
+    tags=["orders"],
+    summary="Cancel an order",
+    description=_refused_moves("order", "cancelled")
+    + "; an order with an invoice that is not cancelled cannot be cancelled (409 `order_invoiced`).",
+    operation_id="cancel_order",
+    responses=STALE_RESPONSES,
+)
+async def cancel_order(
+    document_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: IfMatch = None
+) -> DocumentOut:
+    return await _move(uow, "order", document_id, "cancelled", user, response, if_match)
+
+
+@router.delete(
+    "/orders/{document_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_model=None,
+    tags=["orders"],
+    summary="Delete a draft order that was never used",
+    description="Takes If-Match. Only a draft nothing was invoiced from, `order_invoiced` otherwise can be deleted "
+    "(409 `order_not_draft`); cancel it instead.",
+    operation_id="delete_order",
+    responses=STALE_RESPONSES,
+)
+async def delete_order(document_id: UUID, user: CurrentUser, uow: UnitOfWork, if_match: IfMatch = None) -> None:
+    await _delete(uow, "order", document_id, user, if_match)
+
+
+@router.get(
+    "/invoices",
+    response_model=DocumentPage,
+    tags=["invoices"],
+    summary="Every invoice, newest first, a page at a time",
+    operation_id="list_invoices",
+)
+async def list_invoices(uow: UnitOfWork, limit: Limit = 50, cursor: Cursor = None) -> DocumentPage:
+    return await _page(uow, "invoice", limit, cursor)
+
+
+@router.get(
+    "/invoices/{document_id}",
+    response_model=DocumentOut,
+    tags=["invoices"],
+    summary="One invoice, with its lead",
+    operation_id="get_invoice",
+)
+async def get_invoice(document_id: UUID, uow: UnitOfWork, response: Response) -> DocumentOut:
+    return await _read(uow, "invoice", document_id, response)
+
+
+@router.post(
+    "/invoices/{document_id}/issue",
+    response_model=DocumentOut,
+    tags=["invoices"],
+    summary="Issue an invoice",
+    description=_refused_moves("invoice", "issued") + ".",
+    operation_id="issue_invoice",
+    responses=STALE_RESPONSES,
+)
+async def issue_invoice(
+    document_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: IfMatch = None
+) -> DocumentOut:
+    return await _move(uow, "invoice", document_id, "issued", user, response, if_match)
+
+
+@router.post(
+    "/invoices/{document_id}/pay",
+    response_model=DocumentOut,
+    tags=["invoices"],
+    summary="Mark an invoice paid",
+    description=_refused_moves("invoice", "paid") + ".",
+    operation_id="pay_invoice",
+    responses=STALE_RESPONSES,
+)
+async def pay_invoice(
+    document_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: IfMatch = None
+) -> DocumentOut:
+    return await _move(uow, "invoice", document_id, "paid", user, response, if_match)
+
+
+@router.post(
+    "/invoices/{document_id}/cancel",
+    response_model=DocumentOut,
+    tags=["invoices"],
+    summary="Cancel an invoice",
+    description=_refused_moves("invoice", "cancelled") + ".",
+    operation_id="cancel_invoice",
+    responses=STALE_RESPONSES,
+)
+async def cancel_invoice(
+    document_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: IfMatch = None
+) -> DocumentOut:
+    return await _move(uow, "invoice", document_id, "cancelled", user, response, if_match)
+
+
+@router.delete(
+    "/invoices/{document_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_model=None,
+    tags=["invoices"],
+    summary="Delete a draft invoice that was never used",
+    description="Takes If-Match. Only a draft never issued can be deleted (409 `invoice_not_draft`); "
+    "cancel it instead.",
+    operation_id="delete_invoice",
+    responses=STALE_RESPONSES,
+)
+async def delete_invoice(document_id: UUID, user: CurrentUser, uow: UnitOfWork, if_match: IfMatch = None) -> None:
+    await _delete(uow, "invoice", document_id, user, if_match)

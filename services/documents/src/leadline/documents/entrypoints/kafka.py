@@ -15,18 +15,18 @@ from leadline.contracts.events import (
     SettingChangedV1,
 )
 from leadline.contracts.messaging.consumer import Handler, Together
-from leadline.documents.service import documents, use_cases
+from leadline.documents.service import copies, documents
 
 
 def handlers() -> dict[type[Event], Handler]:
     return {
-        LeadCreatedV1: Together(use_cases.copy_leads),
-        LeadUpdatedV1: use_cases.lead_updated,
-        LeadStatusChangedV1: use_cases.lead_status_changed,
-        LeadAssignedV1: use_cases.lead_assigned,
+        LeadCreatedV1: Together(copies.copy_leads),
+        LeadUpdatedV1: copies.lead_updated,
+        LeadStatusChangedV1: copies.lead_status_changed,
+        LeadAssignedV1: copies.lead_assigned,
         LeadDeletedV1: documents.lead_deleted,
         LeadMergedV1: documents.lead_merged,
-        SettingChangedV1: use_cases.setting_changed,
-        ReferenceItemChangedV1: use_cases.reference_item_changed,
-        PartnerChangedV1: use_cases.partner_changed,
+        SettingChangedV1: copies.setting_changed,
+        ReferenceItemChangedV1: copies.reference_item_changed,
+        PartnerChangedV1: copies.partner_changed,
     }

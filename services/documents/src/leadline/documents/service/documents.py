@@ -30,7 +30,7 @@ from leadline.contracts.events import (
 from leadline.documents.adapters.unit_of_work import DocumentsUnitOfWork
 from leadline.documents.domain import documents as rules
 from leadline.documents.domain.documents import Document, DocumentKind, NewDocument
-from leadline.documents.service.use_cases import lead_copy
+from leadline.documents.service.copies import lead_copy
 
 
 async def make_from_lead(

@@ -10,7 +10,7 @@ from sqlalchemy import Column, Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadline.documents.adapters.tables import lead_copies
-from leadline.documents.domain.model import LeadCopy
+from leadline.documents.domain.lead_copy import LeadCopy
 
 
 class LeadCopyRepository:

@@ -1,5 +1,6 @@
-"""Use cases that keep the documents service's copies of what the leads service owns: leads, settings,
-product names. Each runs inside the consumer's unit of work."""
+"""The documents service's copies of what the leads service owns: leads, settings, product and partner names,
+each kept from the leads service's events inside the consumer's unit of work; and reading the copy of a lead,
+which orders and invoices are filled from."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from leadline.contracts.events import (
     SettingChangedV1,
 )
 from leadline.documents.adapters.unit_of_work import DocumentsUnitOfWork
-from leadline.documents.domain.model import LeadCopy
+from leadline.documents.domain.lead_copy import LeadCopy
 
 
 async def copy_leads(uow: DocumentsUnitOfWork, events: Sequence[tuple[LeadCreatedV1, Envelope]]) -> None:
