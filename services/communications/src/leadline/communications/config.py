@@ -36,6 +36,7 @@ def _addresses(value: object) -> object:
 # Connecting, the envelope (MAIL, RCPT) and the message (DATA): each may take up to SMTP_TIMEOUT_SECONDS.
 SMTP_STEPS_PER_ATTEMPT = 3
 
+
 class ImapMailbox(BaseModel):
     """One mailbox the IMAP connector reads. The password is not written here: ``password_env`` names the variable
     of the environment that holds it (so the list can sit in a ConfigMap and the password in a Secret)."""
