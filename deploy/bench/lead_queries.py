@@ -42,8 +42,6 @@ from leadline.contracts.db import create_engine
 from leadline.contracts.messaging.outbox import Publication
 from leadline.contracts.migrations import upgrade
 from leadline.leads.adapters.board_totals import BoardTotals
-from leadline.leads.adapters.deal_queries import DealFilter
-from leadline.leads.adapters.queries import LeadFilter, LeadOrder, SortKey
 from leadline.leads.adapters.tables import (
     card_positions,
     deal_card_positions,
@@ -55,6 +53,8 @@ from leadline.leads.adapters.tables import (
     reference_items,
 )
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
+from leadline.leads.domain.deal_filters import DealFilter
+from leadline.leads.domain.lead_filters import LeadFilter, LeadOrder, SortKey
 from leadline.leads.domain.next_steps import DueWindow, due_interval
 from leadline.leads.service import pipeline_board, queries
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass, fields
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, func, select
@@ -16,32 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from leadline.leads.adapters.card_positions import DEAL_CARDS, CardPositions
 from leadline.leads.adapters.queries import names_of
 from leadline.leads.adapters.tables import deals, employees, leads, partners
+from leadline.leads.domain.deal_filters import DealFilter
 from leadline.leads.domain.deals import Deal
-
-DealState = Literal["open", "won", "lost"]
-
-
-@dataclass(frozen=True)
-class DealFilter:
-    """Which deals of a pipeline the board shows; every condition given must hold (None: not filtered)."""
-
-    state: DealState = "open"
-    salesperson_id: str | None = None
-    lead_type_code: str | None = None
-    partner_id: UUID | None = None
-    value_from: Decimal | None = None  # in the deal's own currency, both ends included
-    value_to: Decimal | None = None
-
-    def conditions(self) -> list[ColumnElement[bool]]:
-        found = [deals.c.outcome.is_(None) if self.state == "open" else deals.c.outcome == self.state]
-        for name in ("salesperson_id", "lead_type_code", "partner_id"):
-            if (value := getattr(self, name)) is not None:
-                found.append(deals.c[name] == value)
-        if self.value_from is not None:
-            found.append(deals.c.value >= self.value_from)
-        if self.value_to is not None:
-            found.append(deals.c.value <= self.value_to)
-        return found
 
 
 @dataclass(frozen=True)
@@ -77,7 +53,7 @@ class DealQueries:
     async def stage_totals(self, pipeline_code: str, where: DealFilter) -> list[StageTotal]:
         query = (
             select(deals.c.stage_code, deals.c.currency, func.count(), func.sum(deals.c.value))
-            .where(deals.c.pipeline_code == pipeline_code, *where.conditions())
+            .where(deals.c.pipeline_code == pipeline_code, *_conditions(where))
             .group_by(deals.c.stage_code, deals.c.currency)
         )
         return [StageTotal(*row) for row in (await self._session.execute(query)).all()]
@@ -89,7 +65,7 @@ class DealQueries:
         then the rest newest first."""
         return await CardPositions(self._session, DEAL_CARDS).page(
             user_id,
-            [deals.c.stage_code == stage_code, *where.conditions()],
+            [deals.c.stage_code == stage_code, *_conditions(where)],
             listing=f"stage:{stage_code}",
             limit=limit,
             cursor=cursor,
@@ -130,3 +106,15 @@ def _card(row: Any, partner_names: dict[Any, str], employee_names: dict[Any, str
         salesperson_id=row["salesperson_id"],
         salesperson_name=employee_names.get(row["salesperson_id"]),
     )
+
+
+def _conditions(where: DealFilter) -> list[ColumnElement[bool]]:
+    found = [deals.c.outcome.is_(None) if where.state == "open" else deals.c.outcome == where.state]
+    for name in ("salesperson_id", "lead_type_code", "partner_id"):
+        if (value := getattr(where, name)) is not None:
+            found.append(deals.c[name] == value)
+    if where.value_from is not None:
+        found.append(deals.c.value >= where.value_from)
+    if where.value_to is not None:
+        found.append(deals.c.value <= where.value_to)
+    return found

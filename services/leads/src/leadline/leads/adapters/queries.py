@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
@@ -29,57 +28,9 @@ from leadline.leads.adapters.tables import (
     leads,
     partners,
 )
+from leadline.leads.domain.lead_filters import LeadFilter, LeadOrder, SortKey
 from leadline.leads.domain.model import Lead
 from leadline.leads.domain.search import phone_digits
-
-
-class SortKey(StrEnum):
-    CREATED_AT = "created_at"
-    LEAD_DATE = "lead_date"
-    EXPECTED_CLOSE = "expected_close"
-    EXPECTED_REVENUE = "expected_revenue"
-    NAME = "name"
-    UPDATED_AT = "updated_at"
-    NEXT_STEP_AT = "next_step_at"
-
-
-@dataclass(frozen=True)
-class LeadOrder:
-    key: SortKey = SortKey.CREATED_AT
-    descending: bool = True
-
-
-@dataclass(frozen=True)
-class LeadFilter:
-    """Which leads a listing holds; every condition given must hold (None / False: not filtered)."""
-
-    closed: bool | None = None
-    type_code: str | None = None
-    status_code: str | None = None
-    salesperson_id: str | None = None
-    priority_code: str | None = None
-    partner_id: UUID | None = None
-    tag: str | None = None
-    source_code: str | None = None
-    campaign_code: str | None = None
-    channel_code: str | None = None
-    created_by: str | None = None
-    # Intervals of days, both ends included; a lead date (a timestamp) by whole UTC days.
-    lead_date_from: date | None = None
-    lead_date_to: date | None = None
-    expected_close_from: date | None = None
-    expected_close_to: date | None = None
-    text: str | None = None
-    # The daily-routine views are lists with one of these added.
-    without_expected_close: bool = False
-    without_description: bool = False
-    without_salesperson: bool = False
-    without_next_step: bool = False
-    in_status_before: datetime | None = None
-    # Next steps coming due: from (inclusive) and before (exclusive), either end open.
-    next_step_from: datetime | None = None
-    next_step_before: datetime | None = None
-
 
 # Filters that are one column equal to the value given.
 _EQUAL_TO = {

@@ -22,7 +22,7 @@ from leadline.contracts.auth import Principal
 from leadline.contracts.errors import RuleViolation
 from leadline.contracts.fields import Day, QueryBool, QueryInt
 from leadline.contracts.http import CompanyTimeZone, CurrentUser
-from leadline.leads.adapters.queries import LeadFilter, LeadOrder, SortKey
+from leadline.leads.domain.lead_filters import LeadFilter, LeadOrder, SortKey
 from leadline.leads.domain.next_steps import DueWindow, due_interval, whose_next_steps
 from leadline.leads.entrypoints import examples
 from leadline.leads.entrypoints.deps import UnitOfWork, signed_in_router

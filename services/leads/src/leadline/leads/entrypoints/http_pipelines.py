@@ -16,7 +16,7 @@ from leadline.contracts.auth import Principal
 from leadline.contracts.errors import RuleViolation
 from leadline.contracts.fields import QueryBool, QueryInt
 from leadline.contracts.http import STALE_RESPONSES, CurrentUser, expected_version, version_etag
-from leadline.leads.adapters.deal_queries import DealFilter, DealState
+from leadline.leads.domain.deal_filters import DealFilter, DealState
 from leadline.leads.entrypoints import examples
 from leadline.leads.entrypoints.deps import DealCardIfMatch, UnitOfWork, signed_in_router
 from leadline.leads.entrypoints.fields import CodeRef

@@ -9,9 +9,10 @@ from uuid import UUID
 
 from leadline.contracts.auth import Principal
 from leadline.contracts.errors import NotFound
-from leadline.leads.adapters.deal_queries import DealCardRow, DealFilter
+from leadline.leads.adapters.deal_queries import DealCardRow
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.board import ColumnTotals
+from leadline.leads.domain.deal_filters import DealFilter
 from leadline.leads.domain.deals import pipeline_columns, pipeline_of
 from leadline.leads.domain.model import ReferenceData, ReferenceItem
 
