@@ -27,7 +27,10 @@ ENDED = CallFacts(
 
 async def history_of(leads: Leads, lead_id: uuid.UUID) -> list[tuple[str, str, list[dict[str, object]]]]:
     async with leads.runtime.unit_of_work() as uow:
-        return [(row["action"], row["by"], row["changes"]) for row in await uow.history.of(lead_id)]
+        return [
+            (entry.action, entry.by, [vars(change) for change in entry.changes])
+            for entry in await uow.history.of(lead_id)
+        ]
 
 
 async def test_the_card_shows_what_the_pbx_reported_of_a_call_as_it_went(leads: Leads) -> None:

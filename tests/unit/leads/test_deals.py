@@ -12,7 +12,7 @@ import pytest
 
 from leadline.contracts.errors import NotFound, RuleViolation
 from leadline.leads.domain.deals import Deal, history_mentions, new_deal, pipeline_columns, pipeline_of
-from leadline.leads.domain.model import FieldChange, ReferenceData, ReferenceItem
+from leadline.leads.domain.model import FieldChange, HistoryEntry, ReferenceData, ReferenceItem
 from tests.unit.leads.test_model import a_lead, reference
 
 AT = datetime(2026, 3, 4, 11, 0, tzinfo=UTC)
@@ -140,7 +140,9 @@ def test_a_deals_history_names_the_deal_in_each_field_with_the_outcome_a_move_de
         f"deals[{deal.id}].{name}" for name in ("name", "pipeline_code", "stage_code", "value", "currency")
     ]
     assert all(c.new is None for c in deal.removal_changes())
-    entry = [{"field": c.field} for c in won.history_changes(deal)]
+    entry = HistoryEntry(
+        at=LATER, by="marta", action="deal_changed", changes=won.history_changes(deal), merged_from_lead_id=None
+    )
     assert history_mentions(entry, deal.id)
     assert not history_mentions(entry, uuid.uuid4())
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import RowMapping, Select, bindparam, delete, false, func, insert, or_, select, update
+from sqlalchemy import Select, bindparam, delete, false, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadline.contracts.errors import StaleVersion
@@ -27,6 +27,7 @@ from leadline.leads.adapters.tables import (
 from leadline.leads.domain.model import (
     ContactPoint,
     FieldChange,
+    HistoryEntry,
     Lead,
     LeadType,
     ReferenceData,
@@ -211,9 +212,18 @@ class HistoryRepository:
             },
         )
 
-    async def of(self, lead_id: UUID) -> list[RowMapping]:
+    async def of(self, lead_id: UUID) -> list[HistoryEntry]:
         query = select(lead_history).where(lead_history.c.lead_id == lead_id).order_by(lead_history.c.id)
-        return list((await self._session.execute(query)).mappings())
+        return [
+            HistoryEntry(
+                at=row.at,
+                by=row.by,
+                action=row.action,
+                changes=[FieldChange(change["field"], change["old"], change["new"]) for change in row.changes],
+                merged_from_lead_id=row.merged_from_lead_id,
+            )
+            for row in await self._session.execute(query)
+        ]
 
     async def knows(self, lead_id: UUID) -> bool:
         """Whether a lead with this id ever existed: history outlives a deleted lead, and follows a merged one."""

@@ -1,4 +1,5 @@
 from leadline.contracts.db import UnitOfWork
+from leadline.leads.adapters.announcement_cursor import AnnouncementCursor
 from leadline.leads.adapters.board_totals import BoardTotals
 from leadline.leads.adapters.card_positions import DEAL_CARDS, LEAD_CARDS, CardPositions
 from leadline.leads.adapters.contacts_repository import ContactRepository
@@ -35,3 +36,4 @@ class LeadsUnitOfWork(UnitOfWork):
         self.deal_queries = DealQueries(self.session)
         self.card_positions = CardPositions(self.session, LEAD_CARDS)
         self.deal_card_positions = CardPositions(self.session, DEAL_CARDS)
+        self.announcement_cursor = AnnouncementCursor(self.session)

@@ -13,7 +13,15 @@ from uuid import UUID
 
 from leadline.contracts.errors import NotFound, RuleViolation
 from leadline.leads.domain.board import shown_on_board
-from leadline.leads.domain.model import DealOutcome, FieldChange, Lead, ReferenceData, ReferenceItem, plain_value
+from leadline.leads.domain.model import (
+    DealOutcome,
+    FieldChange,
+    HistoryEntry,
+    Lead,
+    ReferenceData,
+    ReferenceItem,
+    plain_value,
+)
 
 DEAL_FIELDS = frozenset({"name", "pipeline_code", "stage_code", "value", "currency"})
 # What a deal's stage decides; history shows it beside the move that changed it.
@@ -132,10 +140,10 @@ def stage_of(reference: ReferenceData, pipeline_code: str, stage_code: str) -> R
     return stage
 
 
-def history_mentions(changes: Collection[Mapping[str, Any]], deal_id: UUID) -> bool:
+def history_mentions(entry: HistoryEntry, deal_id: UUID) -> bool:
     """Whether a history entry's changes are about the deal (see ``Deal.history_changes``)."""
     prefix = f"deals[{deal_id}]."
-    return any(str(change["field"]).startswith(prefix) for change in changes)
+    return any(change.field.startswith(prefix) for change in entry.changes)
 
 
 def _deal_changes(deal_id: UUID, before: Deal | None, after: Deal | None) -> list[FieldChange]:

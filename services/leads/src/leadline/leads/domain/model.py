@@ -339,6 +339,17 @@ class FieldChange:
     new: Any
 
 
+@dataclass(frozen=True)
+class HistoryEntry:
+    """What was done to a lead, by whom and when, and the fields it changed."""
+
+    at: datetime
+    by: str
+    action: str
+    changes: list[FieldChange]
+    merged_from_lead_id: UUID | None  # the lead the entry was recorded on, when it came with a merge into this one
+
+
 def status_move_changes(before: Lead, after: Lead) -> list[FieldChange]:
     """What a move between statuses changed: the status, and the lost reason a reopened lead drops."""
     return [

@@ -157,4 +157,4 @@ async def remove_deal(
 async def deal_history(lead_id: UUID, deal_id: UUID, uow: UnitOfWork) -> list[HistoryEntry]:
     async with uow:
         entries = await deals.deal_history(uow, lead_id, deal_id)
-    return [HistoryEntry.model_validate(dict(entry)) for entry in entries]
+    return [HistoryEntry.model_validate(entry, from_attributes=True) for entry in entries]

@@ -123,7 +123,7 @@ async def lead_card(lead_id: UUID, user: CurrentUser, uow: UnitOfWork, response:
     return LeadCardOut(
         **LeadOut.of(found.lead).model_dump(),
         partner=PartnerSummaryOut.model_validate(found.partner, from_attributes=True) if found.partner else None,
-        history=[HistoryEntry.model_validate(dict(entry)) for entry in found.history],
+        history=[HistoryEntry.model_validate(entry, from_attributes=True) for entry in found.history],
         communications=[
             CommunicationLinkOut(**LinkOut.of(link).model_dump(), call=found.call_facts.get(link.item_id))
             for link in found.communications

@@ -324,7 +324,7 @@ async def lead_history(lead_id: UUID, uow: UnitOfWork) -> list[HistoryEntry]:
     async with uow:
         await use_cases.get_lead(uow, lead_id)
         entries = await uow.history.of(lead_id)
-    return [HistoryEntry.model_validate(dict(entry)) for entry in entries]
+    return [HistoryEntry.model_validate(entry, from_attributes=True) for entry in entries]
 
 
 @router.delete(

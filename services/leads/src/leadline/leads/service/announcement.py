@@ -15,10 +15,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
-
 from leadline.contracts.events import LeadAnnouncedV1
-from leadline.leads.adapters.tables import lead_announcement, leads
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -29,38 +26,24 @@ CHUNK = 500
 async def announce_next(uow: LeadsUnitOfWork) -> bool:
     """Announces the next leads, in the caller's transaction; False once every lead is announced. The caller commits
     when this returns True (and also when it returns False: nothing was written then)."""
-    cursor = (await uow.session.execute(select(lead_announcement).where(lead_announcement.c.id == 1))).first()
-    if cursor is None or cursor.done_at is not None:
+    if await uow.announcement_cursor.done():
         return False
-    query = select(leads.c.id, leads.c.name, leads.c.closed, leads.c.salesperson_id, leads.c.phone, leads.c.email)
-    query = query.add_columns(leads.c.created_at).order_by(leads.c.id).limit(CHUNK)
-    if cursor.after_lead_id is not None:
-        query = query.where(leads.c.id > cursor.after_lead_id)
-    found = (await uow.session.execute(query)).all()
+    after = await uow.announcement_cursor.last_announced()
+    found = await uow.announcement_cursor.leads_after(after, limit=CHUNK)
     now = datetime.now(UTC)
-    last = found[-1].id if found else cursor.after_lead_id
-    unchanged = (
-        lead_announcement.c.after_lead_id.is_(None)
-        if cursor.after_lead_id is None
-        else lead_announcement.c.after_lead_id == cursor.after_lead_id
-    )
-    moved = await uow.session.execute(
-        update(lead_announcement)
-        .where(lead_announcement.c.id == 1, lead_announcement.c.done_at.is_(None), unchanged)
-        .values(after_lead_id=last, done_at=now if len(found) < CHUNK else None)
-    )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    last = found[-1].id if found else after
+    if not await uow.announcement_cursor.advance(after, last, done_at=now if len(found) < CHUNK else None):
         raise AnnouncedElsewhere
-    for row in found:
+    for lead in found:
         await uow.outbox.add(
             LeadAnnouncedV1(
-                lead_id=row.id,
-                name=row.name,
-                closed=row.closed,
-                salesperson_id=row.salesperson_id,
-                phone=row.phone,
-                email=row.email,
-                created_at=row.created_at,
+                lead_id=lead.id,
+                name=lead.name,
+                closed=lead.closed,
+                salesperson_id=lead.salesperson_id,
+                phone=lead.phone,
+                email=lead.email,
+                created_at=lead.created_at,
                 announced_at=now,
             )
         )

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from sqlalchemy import RowMapping
-
 from leadline.contracts.auth import Principal
 from leadline.contracts.events import CallFacts
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
@@ -14,7 +12,7 @@ from leadline.leads.domain.card import CardActions, available_actions
 from leadline.leads.domain.contacts import Contact
 from leadline.leads.domain.deals import Deal
 from leadline.leads.domain.links import COMMUNICATION_KINDS, DOCUMENT_KINDS, LeadLink
-from leadline.leads.domain.model import Lead, ReferenceData
+from leadline.leads.domain.model import HistoryEntry, Lead, ReferenceData
 from leadline.leads.domain.reference import Partner
 from leadline.leads.service.use_cases import get_lead
 
@@ -23,7 +21,7 @@ from leadline.leads.service.use_cases import get_lead
 class LeadCard:
     lead: Lead
     partner: Partner | None
-    history: list[RowMapping]
+    history: list[HistoryEntry]
     communications: list[LeadLink]  # calls and e-mails
     call_facts: dict[str, CallFacts]  # of the calls among them, by call id
     documents: list[LeadLink]  # orders and invoices

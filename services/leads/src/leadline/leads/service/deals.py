@@ -6,13 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlalchemy import RowMapping
-
 from leadline.contracts.auth import Principal
 from leadline.contracts.errors import NotFound, StaleVersion
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.deals import Deal, history_mentions, new_deal, pipeline_of
-from leadline.leads.domain.model import Lead, ensure_may_change
+from leadline.leads.domain.model import HistoryEntry, Lead, ensure_may_change
 from leadline.leads.service.card_order import Drop, place_card
 from leadline.leads.service.commands import AddDeal, EditDeal, MoveDeal, RemoveDeal
 from leadline.leads.service.deal_events import announce_deal
@@ -50,10 +48,10 @@ async def remove_deal(uow: LeadsUnitOfWork, command: RemoveDeal, user: Principal
     await announce_deal(uow, deal, deal, user, now, removed=True)
 
 
-async def deal_history(uow: LeadsUnitOfWork, lead_id: UUID, deal_id: UUID) -> list[RowMapping]:
+async def deal_history(uow: LeadsUnitOfWork, lead_id: UUID, deal_id: UUID) -> list[HistoryEntry]:
     """The entries of the lead's history about the deal (a removed deal's too: history outlives it)."""
     await get_lead(uow, lead_id)
-    entries = [entry for entry in await uow.history.of(lead_id) if history_mentions(entry["changes"], deal_id)]
+    entries = [entry for entry in await uow.history.of(lead_id) if history_mentions(entry, deal_id)]
     if not entries:
         raise NotFound(f"lead {lead_id} has no deal {deal_id}", rule="deal_not_found")
     return entries
