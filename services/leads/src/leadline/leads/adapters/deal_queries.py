@@ -5,8 +5,7 @@ totals come from one index and a stage's cards from another."""
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Sequence
-from dataclasses import dataclass, fields
-from decimal import Decimal
+from dataclasses import fields
 from typing import Any
 from uuid import UUID
 
@@ -17,31 +16,7 @@ from leadline.leads.adapters.card_positions import DEAL_CARDS, CardPositions
 from leadline.leads.adapters.queries import names_of
 from leadline.leads.adapters.tables import deals, employees, leads, partners
 from leadline.leads.domain.deal_filters import DealFilter
-from leadline.leads.domain.deals import Deal
-
-
-@dataclass(frozen=True)
-class StageTotal:
-    """Deals of one stage in one currency: how many, and their value."""
-
-    stage_code: str
-    currency: str
-    count: int
-    value: Decimal
-
-
-@dataclass(frozen=True)
-class DealCardRow:
-    """A deal with what its card shows of its lead."""
-
-    deal: Deal
-    lead_name: str
-    priority_code: str | None
-    partner_id: UUID | None
-    partner_name: str | None
-    salesperson_id: str | None
-    salesperson_name: str | None
-
+from leadline.leads.domain.deals import Deal, DealWithNames, StageTotal
 
 _DEAL_COLUMNS = [deals.c[field.name] for field in fields(Deal)]
 
@@ -75,7 +50,7 @@ class DealQueries:
         """A stage's column as ``user_id`` sees it, unfiltered, top down: each card's id and the user's position."""
         return CardPositions(self._session, DEAL_CARDS).column(user_id, [deals.c.stage_code == stage_code])
 
-    async def cards(self, ids: Sequence[UUID]) -> list[DealCardRow]:
+    async def cards(self, ids: Sequence[UUID]) -> list[DealWithNames]:
         """The deals with these ids (in that order) as cards."""
         if not ids:
             return []
@@ -96,8 +71,8 @@ class DealQueries:
         return [_card(rows[i], partner_names, employee_names) for i in ids if i in rows]
 
 
-def _card(row: Any, partner_names: dict[Any, str], employee_names: dict[Any, str]) -> DealCardRow:
-    return DealCardRow(
+def _card(row: Any, partner_names: dict[Any, str], employee_names: dict[Any, str]) -> DealWithNames:
+    return DealWithNames(
         deal=Deal(**{field.name: row[field.name] for field in fields(Deal)}),
         lead_name=row["lead_name"],
         priority_code=row["priority_code"],

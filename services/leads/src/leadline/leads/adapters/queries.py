@@ -9,7 +9,6 @@ both its filter and its order; deploy/bench/lead_queries.py measures them on a m
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable, Collection, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
@@ -28,6 +27,7 @@ from leadline.leads.adapters.tables import (
     leads,
     partners,
 )
+from leadline.leads.domain.board import LeadWithNames, SalespersonCandidate
 from leadline.leads.domain.lead_filters import LeadFilter, LeadOrder, SortKey
 from leadline.leads.domain.model import Lead
 from leadline.leads.domain.search import phone_digits
@@ -60,22 +60,6 @@ _SORT_COLUMNS = {key: leads.c[key.value] for key in SortKey}
 
 # The order every listing falls back on: newest first, the id breaking ties.
 _NEWEST_FIRST = Keyset([leads.c.created_at, leads.c.id], descending=True)
-
-
-@dataclass(frozen=True)
-class LeadWithNames:
-    """A lead with the names a card shows for what it refers to by id."""
-
-    lead: Lead
-    partner_name: str | None
-    salesperson_name: str | None
-
-
-@dataclass(frozen=True)
-class SalespersonCandidate:
-    id: str
-    name: str
-    open_leads: int
 
 
 class LeadQueries:

@@ -1,4 +1,5 @@
-"""The kanban board's rules: which statuses are columns, where a dropped card goes, what is overdue."""
+"""The kanban board's rules: which statuses are columns, where a dropped card goes, what is overdue; and what the
+board reads of a lead (its card's names) and of the salespeople it may give leads to."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from leadline.leads.domain.model import LeadType, ReferenceData, Status
+from leadline.leads.domain.model import Lead, LeadType, ReferenceData, Status
 
 # Fresh neighbours are this far apart, so about fifty drops between the same two cards fit before
 # halving the gap runs out of float precision and the column has to be renumbered.
@@ -105,3 +106,21 @@ def placement(above: Sequence[tuple[UUID, float | None]], below: float | None) -
 def is_overdue(expected_close: date | None, *, closed: bool, today: date) -> bool:
     """An open lead whose expected close date has passed; a closed lead is never overdue."""
     return expected_close is not None and not closed and expected_close < today
+
+
+@dataclass(frozen=True)
+class LeadWithNames:
+    """A lead with the names a card shows for what it refers to by id."""
+
+    lead: Lead
+    partner_name: str | None
+    salesperson_name: str | None
+
+
+@dataclass(frozen=True)
+class SalespersonCandidate:
+    """An employee who may be given leads, and how many open leads they hold."""
+
+    id: str
+    name: str
+    open_leads: int

@@ -183,3 +183,26 @@ def pipeline_columns(
         ),
         key=lambda stage: (stage.sort_order, stage.code),
     )
+
+
+@dataclass(frozen=True)
+class StageTotal:
+    """Deals of one stage in one currency: how many, and their value."""
+
+    stage_code: str
+    currency: str
+    count: int
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class DealWithNames:
+    """A deal with what its card shows of its lead, and the names of the partner and salesperson."""
+
+    deal: Deal
+    lead_name: str
+    priority_code: str | None
+    partner_id: UUID | None
+    partner_name: str | None
+    salesperson_id: str | None
+    salesperson_name: str | None

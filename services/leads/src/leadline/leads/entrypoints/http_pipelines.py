@@ -49,7 +49,7 @@ class DealCardOut(BaseModel):
 
     @classmethod
     def of(cls, card: pipeline_board.DealCard) -> DealCardOut:
-        row, deal = card.row, card.row.deal
+        row, deal = card.deal_with_names, card.deal_with_names.deal
         return cls(
             id=deal.id,
             name=deal.name,
@@ -229,5 +229,5 @@ async def move(
         await deals.move_deal(uow, command, user)
         card = await pipeline_board.deal_card(uow, deal_id)
         await uow.commit()
-    response.headers["ETag"] = version_etag(card.row.deal.version)
+    response.headers["ETag"] = version_etag(card.deal_with_names.deal.version)
     return DealCardOut.of(card)

@@ -9,17 +9,16 @@ from uuid import UUID
 
 from leadline.contracts.auth import Principal
 from leadline.contracts.errors import NotFound
-from leadline.leads.adapters.deal_queries import DealCardRow
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.board import ColumnTotals
 from leadline.leads.domain.deal_filters import DealFilter
-from leadline.leads.domain.deals import pipeline_columns, pipeline_of
+from leadline.leads.domain.deals import DealWithNames, pipeline_columns, pipeline_of
 from leadline.leads.domain.model import ReferenceData, ReferenceItem
 
 
 @dataclass(frozen=True)
 class DealCard:
-    row: DealCardRow
+    deal_with_names: DealWithNames
     priority: ReferenceItem | None  # the lead's, with its colour
 
 
@@ -55,7 +54,10 @@ async def pipeline_board(
         else ([], None)
         for stage in stages
     ]
-    cards = {card.row.deal.id: card for card in await _cards(uow, reference, [i for ids, _ in pages for i in ids])}
+    cards = {
+        card.deal_with_names.deal.id: card
+        for card in await _cards(uow, reference, [i for ids, _ in pages for i in ids])
+    }
     return PipelineBoard(
         pipeline,
         [
@@ -109,6 +111,6 @@ def _check_filter(reference: ReferenceData, where: DealFilter) -> None:
 
 async def _cards(uow: LeadsUnitOfWork, reference: ReferenceData, ids: list[UUID]) -> list[DealCard]:
     return [
-        DealCard(row, reference.shown("priority", row.priority_code) if row.priority_code else None)
-        for row in await uow.deal_queries.cards(ids)
+        DealCard(found, reference.shown("priority", found.priority_code) if found.priority_code else None)
+        for found in await uow.deal_queries.cards(ids)
     ]

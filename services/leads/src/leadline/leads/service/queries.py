@@ -13,9 +13,8 @@ from uuid import UUID
 
 from leadline.contracts.auth import Principal
 from leadline.contracts.errors import NotFound, RuleViolation
-from leadline.leads.adapters.queries import SalespersonCandidate
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
-from leadline.leads.domain.board import ColumnTotals, board_columns, is_overdue
+from leadline.leads.domain.board import ColumnTotals, SalespersonCandidate, board_columns, is_overdue
 from leadline.leads.domain.lead_filters import LeadFilter, LeadOrder
 from leadline.leads.domain.model import Lead, LeadType, ReferenceData, ReferenceItem, Status
 from leadline.leads.domain.next_steps import is_next_step_overdue
