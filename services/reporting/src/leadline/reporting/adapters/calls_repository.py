@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from leadline.contracts.sql import upsert
 from leadline.reporting.adapters.tables import report_calls
 from leadline.reporting.domain.buckets import funnel_period
-from leadline.reporting.domain.calls import CallEnd, CallStart, Cleared
+from leadline.reporting.domain.calls import CallEnd, CallGroup, CallStart, Cleared, MissedCalls
 from leadline.reporting.domain.report import Interval
 
 _calls = report_calls.c
@@ -64,7 +64,7 @@ class CallsRepository:
             rows = [{"call_id": c.call_id, "how": c.how, "seconds": c.seconds} for c in cleared]
             await self._session.execute(_CLEARED, rows)
 
-    async def by_direction_and_disposition(self, period: str, started: Interval) -> Sequence[Any]:
+    async def by_direction_and_disposition(self, period: str, started: Interval) -> list[CallGroup]:
         bucket = _STARTED[period]
         query = (
             select(bucket.label("period"), _calls.direction, _calls.disposition, func.count().label("calls"))
@@ -72,9 +72,9 @@ class CallsRepository:
             .group_by(bucket, _calls.direction, _calls.disposition)
             .order_by(bucket, _calls.direction, _calls.disposition)
         )
-        return (await self._session.execute(query)).all()
+        return [CallGroup(*row) for row in await self._session.execute(query)]
 
-    async def missed(self, period: str, started: Interval) -> Sequence[Any]:
+    async def missed(self, period: str, started: Interval) -> list[MissedCalls]:
         """Per period: inbound calls, those that ended, the missed ones, and how they were returned."""
         bucket = _STARTED[period]
         inbound = _calls.direction == "inbound"
@@ -92,7 +92,7 @@ class CallsRepository:
             .group_by(bucket)
             .order_by(bucket)
         )
-        return (await self._session.execute(query)).all()
+        return [MissedCalls(*row) for row in await self._session.execute(query)]
 
 
 def _within(started: Interval) -> list[Any]:

@@ -3,7 +3,7 @@ PostgreSQL (time buckets and cycle times are stored columns)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, func, select, tuple_
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from leadline.reporting.adapters.chunks import chunked
 from leadline.reporting.adapters.queries import within
 from leadline.reporting.adapters.tables import report_deal_stays, report_deals, report_leads, report_stages
+from leadline.reporting.domain.deals import ClosedDeals, CycleSums, PipelineGroup, StageStays
 from leadline.reporting.domain.report import Interval
 
 _deals = report_deals.c
@@ -37,9 +38,9 @@ class DealReportQueries:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def stages(self) -> Sequence[Any]:
-        """Every stage reporting knows: code, pipeline, name, order, probability, outcome."""
-        return (await self._session.execute(select(report_stages))).all()
+    async def stage_order(self) -> dict[str, int]:
+        """The sort order of every stage reporting knows, by its code."""
+        return dict((await self._session.execute(select(_stages.code, _stages.sort_order))).all())
 
     async def cells(self, cells: Collection[tuple[str, str]]) -> dict[tuple[str, str], list[tuple[str, int, int, Any]]]:
         """Per (pipeline, stage): the sums of its deals per currency."""
@@ -55,7 +56,9 @@ class DealReportQueries:
                 found.setdefault((pipeline, stage), []).append(tuple(sums))
         return found
 
-    async def pipeline_value(self, pipeline_code: str | None, by: Literal["stage", "salesperson"]) -> Sequence[Any]:
+    async def pipeline_value(
+        self, pipeline_code: str | None, by: Literal["stage", "salesperson"]
+    ) -> list[PipelineGroup]:
         """Open deals per pipeline, stage (or their lead's salesperson) and currency, with their sums."""
         key = _deals.stage_code if by == "stage" else report_leads.c.salesperson_id
         query = (
@@ -64,9 +67,9 @@ class DealReportQueries:
             .where(_deals.outcome.is_(None), *_of_pipeline(_deals.pipeline_code, pipeline_code))
             .group_by(_deals.pipeline_code, key, _deals.currency)
         )
-        return (await self._session.execute(query)).all()
+        return [PipelineGroup(*row) for row in await self._session.execute(query)]
 
-    async def outcomes(self, period: str, closed: Interval, pipeline_code: str | None) -> Sequence[Any]:
+    async def outcomes(self, period: str, closed: Interval, pipeline_code: str | None) -> list[ClosedDeals]:
         """Closed deals per period of closing, pipeline, outcome and currency: how many, and their value."""
         bucket = _CLOSED_BUCKETS[period]
         query = (
@@ -86,9 +89,9 @@ class DealReportQueries:
             .group_by(bucket, _deals.pipeline_code, _deals.outcome, _deals.currency)
             .order_by(bucket, _deals.pipeline_code, _deals.outcome, _deals.currency)
         )
-        return (await self._session.execute(query)).all()
+        return [ClosedDeals(*row) for row in await self._session.execute(query)]
 
-    async def stays(self, entered: Interval, pipeline_code: str | None) -> Sequence[Any]:
+    async def stays(self, entered: Interval, pipeline_code: str | None) -> list[StageStays]:
         """Per pipeline, stage and the stage deals moved on to (None: still there): deals, and seconds in total."""
         query = (
             select(
@@ -101,9 +104,9 @@ class DealReportQueries:
             .where(*within(_stays.entered_at, entered), *_of_pipeline(_stays.pipeline_code, pipeline_code))
             .group_by(_stays.pipeline_code, _stays.stage_code, _stays.next_stage_code)
         )
-        return (await self._session.execute(query)).all()
+        return [StageStays(*row) for row in await self._session.execute(query)]
 
-    async def cycles(self, closed: Interval, pipeline_code: str | None) -> Sequence[Any]:
+    async def cycles(self, closed: Interval, pipeline_code: str | None) -> list[CycleSums]:
         """Per pipeline and outcome, of the deals closed in the interval: how many, and their cycle seconds in total."""
         query = (
             select(_deals.pipeline_code, _deals.outcome, func.count(), func.sum(_deals.cycle_seconds))
@@ -115,4 +118,4 @@ class DealReportQueries:
             .group_by(_deals.pipeline_code, _deals.outcome)
             .order_by(_deals.pipeline_code, _deals.outcome)
         )
-        return (await self._session.execute(query)).all()
+        return [CycleSums(*row) for row in await self._session.execute(query)]

@@ -17,9 +17,18 @@ from leadline.reporting.adapters.tables import (
     report_leads,
     report_status_periods,
 )
-from leadline.reporting.domain.communications import Outcome
+from leadline.reporting.domain.communications import Outcome, TriageGroup
 from leadline.reporting.domain.facts import CLOSE_BUCKET_COLUMNS, LEAD_BUCKET_COLUMNS
-from leadline.reporting.domain.report import Dimension, Interval
+from leadline.reporting.domain.report import (
+    Dimension,
+    Interval,
+    LeadOutcomes,
+    PivotGroup,
+    SalespersonLoad,
+    StatusEntries,
+    StatusStays,
+    WaitingLead,
+)
 
 _leads = report_leads.c
 _periods = report_status_periods.c
@@ -56,7 +65,7 @@ class ReportQueries:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def pivot(self, dimensions: Sequence[Dimension], lead_date: Interval) -> Sequence[Any]:
+    async def pivot(self, dimensions: Sequence[Dimension], lead_date: Interval) -> list[PivotGroup]:
         """Per combination of the dimensions' values and currency: leads, revenue (hundredths) and revenue ×
         probability (hundredths × percent). A lead with several tags counts once under each of its tags."""
         columns = [_DIMENSION_COLUMNS[d].label(f"d{i}") for i, d in enumerate(dimensions)]
@@ -75,9 +84,13 @@ class ReportQueries:
             .where(*within(_leads.lead_date, lead_date))
             .group_by(*columns, _leads.currency)
         )
-        return (await self._session.execute(query)).all()
+        groups = await self._session.execute(query)
+        return [
+            PivotGroup(tuple(values), currency, lead_count, revenue_minor, weighted_minor_percent)
+            for *values, currency, lead_count, revenue_minor, weighted_minor_percent in groups
+        ]
 
-    async def entries(self, period: str, entered: Interval) -> Sequence[Any]:
+    async def entries(self, period: str, entered: Interval) -> list[StatusEntries]:
         """Leads entering each status per period: (period, status, count)."""
         bucket = _PERIOD_COLUMNS[period]
         query = (
@@ -86,9 +99,9 @@ class ReportQueries:
             .group_by(bucket, _periods.status_code)
             .order_by(bucket, _periods.status_code)
         )
-        return (await self._session.execute(query)).all()
+        return [StatusEntries(*row) for row in await self._session.execute(query)]
 
-    async def stays(self, entered: Interval) -> Sequence[Any]:
+    async def stays(self, entered: Interval) -> list[StatusStays]:
         """Per status and the status leads moved on to (None: still there): leads, and seconds spent in total."""
         query = (
             select(
@@ -101,18 +114,18 @@ class ReportQueries:
             .group_by(_periods.status_code, _periods.next_status_code)
             .order_by(_periods.status_code, _periods.next_status_code)
         )
-        return (await self._session.execute(query)).all()
+        return [StatusStays(*row) for row in await self._session.execute(query)]
 
-    async def outcomes(self, closed: Interval) -> Sequence[Any]:
+    async def outcomes(self, closed: Interval) -> list[LeadOutcomes]:
         """Closed leads by (lost, lost reason): how many, counted when they closed."""
         query = (
             select(_leads.lost, _leads.lost_reason_code, func.count())
             .where(_leads.closed.is_(True), *within(_leads.status_since, closed))
             .group_by(_leads.lost, _leads.lost_reason_code)
         )
-        return (await self._session.execute(query)).all()
+        return [LeadOutcomes(*row) for row in await self._session.execute(query)]
 
-    async def stuck(self, since_before: datetime, limit: int) -> Sequence[Any]:
+    async def stuck(self, since_before: datetime, limit: int) -> list[WaitingLead]:
         """Open leads in their status since before the given moment, the longest waiting first."""
         query = (
             select(
@@ -127,16 +140,16 @@ class ReportQueries:
             .order_by(_leads.status_since, _leads.lead_id)
             .limit(limit)
         )
-        return (await self._session.execute(query)).all()
+        return [WaitingLead(*row) for row in await self._session.execute(query)]
 
-    async def workload(self) -> Sequence[Any]:
+    async def workload(self) -> list[SalespersonLoad]:
         """Open leads per salesperson and currency: how many, and their expected revenue in hundredths."""
         query = (
             select(_leads.salesperson_id, _leads.currency, func.count(), func.sum(_leads.revenue_minor))
             .where(_leads.closed.is_(False))
             .group_by(_leads.salesperson_id, _leads.currency)
         )
-        return (await self._session.execute(query)).all()
+        return [SalespersonLoad(*row) for row in await self._session.execute(query)]
 
     async def funnel_months(self, months: Collection[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, int, int]]:
         """Per (month, status): stays entered that month, how many have ended, and their seconds in total."""
@@ -157,7 +170,7 @@ class ReportQueries:
                 found[(month, status)] = (entered, left, seconds)
         return found
 
-    async def communications(self, period: str, arrived: Interval) -> Sequence[Any]:
+    async def communications(self, period: str, arrived: Interval) -> list[TriageGroup]:
         """Per period of arrival and kind: arrived, each outcome, and of a person's decisions (those with a decision
         time) how many there were, how many attached, and their seconds in total."""
         bucket = _ARRIVAL_COLUMNS[period]
@@ -177,4 +190,15 @@ class ReportQueries:
             .group_by(bucket, _items.kind)
             .order_by(bucket, _items.kind)
         )
-        return (await self._session.execute(query)).all()
+        return [
+            TriageGroup(
+                period=row.period,
+                kind=row.kind,
+                arrived=row.arrived,
+                outcomes={outcome: getattr(row, outcome.value) for outcome in Outcome},
+                decided=row.decided,
+                decided_attached=row.decided_attached,
+                decision_seconds=row.decision_seconds,
+            )
+            for row in await self._session.execute(query)
+        ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 from uuid import UUID
 
 
@@ -32,3 +32,24 @@ class Cleared:
     call_id: UUID
     how: Literal["called_back", "marked_done"]
     seconds: int | None  # to the call back; none when a person cleared it
+
+
+class CallGroup(NamedTuple):
+    """Calls of a period by direction and how they ended (None: no end reported)."""
+
+    period: str
+    direction: str
+    disposition: str | None
+    calls: int
+
+
+class MissedCalls(NamedTuple):
+    """Inbound calls of a period: how many, how many ended, were missed, and how the missed ones were cleared."""
+
+    period: str
+    inbound: int
+    inbound_ended: int
+    missed: int
+    called_back: int
+    marked_done: int
+    callback_seconds: int

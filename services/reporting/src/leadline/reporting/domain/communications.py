@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, NamedTuple
 from uuid import UUID
 
 
@@ -46,3 +46,16 @@ def outcome_of_attachment(how: str) -> Outcome:
 
 def share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
+
+
+class TriageGroup(NamedTuple):
+    """Calls or e-mails that arrived in a period: how many, with each outcome, and of a person's decisions how many
+    there were, how many attached, and their seconds from arrival in total."""
+
+    period: str
+    kind: str
+    arrived: int
+    outcomes: dict[Outcome, int]
+    decided: int
+    decided_attached: int
+    decision_seconds: int

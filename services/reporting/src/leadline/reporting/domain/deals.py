@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from leadline.reporting.domain.buckets import funnel_period
 from leadline.reporting.domain.funnel import seconds_between
@@ -51,3 +51,45 @@ class Values:
                 amount = weighted_from_minor_percent(weighted_minor_percent)
                 values.weighted[currency] = values.weighted.get(currency, Decimal(0)) + amount
         return values
+
+
+# What the pipeline report queries count, one group each (money in hundredths, time in seconds).
+
+
+class PipelineGroup(NamedTuple):
+    """Open deals of a pipeline per stage, or per salesperson (``key``), in one currency."""
+
+    pipeline_code: str
+    key: str | None
+    currency: str
+    deal_count: int
+    value_minor: int
+    weighted_minor_percent: int | None  # value × the stage's probability; None when no stage carries one
+
+
+class ClosedDeals(NamedTuple):
+    period: str
+    pipeline_code: str
+    outcome: str
+    currency: str
+    deal_count: int
+    value_minor: int
+
+
+class StageStays(NamedTuple):
+    """Stays in a stage that moved on to the next one (None: still there): how many, and their seconds in total."""
+
+    pipeline_code: str
+    stage_code: str
+    next_stage_code: str | None
+    deal_count: int
+    seconds: int
+
+
+class CycleSums(NamedTuple):
+    """Deals of a pipeline closed with an outcome: how many, and their seconds from made to closed in total."""
+
+    pipeline_code: str
+    outcome: str
+    deal_count: int
+    seconds: int | None

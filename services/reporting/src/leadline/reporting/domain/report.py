@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
+from uuid import UUID
 
 from leadline.contracts.errors import RuleViolation
 
@@ -86,3 +88,58 @@ class PivotCell:
     count: int = 0
     expected_revenue: dict[str, Decimal] = field(default_factory=dict)
     weighted_revenue: dict[str, Decimal] = field(default_factory=dict)
+
+
+# What the lead report queries count, one group each (money in hundredths, time in seconds); the service folds them
+# into the reports above.
+
+
+class PivotGroup(NamedTuple):
+    """The leads with these dimension values (in the order the pivot asks for them) in one currency."""
+
+    values: tuple[str | None, ...]
+    currency: str | None
+    lead_count: int
+    revenue_minor: int | None
+    weighted_minor_percent: int | None  # revenue × probability (None exactly when the revenue is)
+
+
+class StatusEntries(NamedTuple):
+    period: str
+    status_code: str
+    lead_count: int
+
+
+class StatusStays(NamedTuple):
+    """Stays in a status that moved on to the next one (None: still there): how many, and their seconds in total."""
+
+    status_code: str
+    next_status_code: str | None
+    lead_count: int
+    seconds: int
+
+
+class LeadOutcomes(NamedTuple):
+    lost: bool
+    lost_reason_code: str | None
+    lead_count: int
+
+
+class WaitingLead(NamedTuple):
+    """An open lead and how long it has been in its status."""
+
+    lead_id: UUID
+    status_code: str
+    salesperson_id: str | None
+    status_since: datetime
+    next_step: str | None
+    next_step_at: datetime | None
+
+
+class SalespersonLoad(NamedTuple):
+    """Open leads of a salesperson (None: of nobody) in one currency."""
+
+    salesperson_id: str | None
+    currency: str | None
+    lead_count: int
+    revenue_minor: int | None

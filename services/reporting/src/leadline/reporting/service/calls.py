@@ -84,15 +84,15 @@ class CallStats:
 
 async def call_stats(uow: ReportingUnitOfWork, period: str, started: Interval) -> list[CallStats]:
     stats: dict[str, CallStats] = {}
-    for row in await uow.calls.by_direction_and_disposition(period, started):
-        found = stats.setdefault(row.period, CallStats(row.period))
-        found.calls += row.calls
-        found.by_direction_and_disposition.append(Breakdown(row.direction, row.disposition, row.calls))
-    for row in await uow.calls.missed(period, started):
-        found = stats[row.period]
-        found.inbound, found.inbound_ended, found.missed = row.inbound, row.inbound_ended, row.missed
-        found.missed_share = share(row.missed, row.inbound_ended)
-        found.called_back, found.marked_done = row.called_back, row.marked_done
-        found.awaiting_callback = row.missed - row.called_back - row.marked_done
-        found.average_callback_seconds = average(row.callback_seconds, row.called_back)
+    for group in await uow.calls.by_direction_and_disposition(period, started):
+        found = stats.setdefault(group.period, CallStats(group.period))
+        found.calls += group.calls
+        found.by_direction_and_disposition.append(Breakdown(group.direction, group.disposition, group.calls))
+    for inbound in await uow.calls.missed(period, started):
+        found = stats[inbound.period]
+        found.inbound, found.inbound_ended, found.missed = inbound.inbound, inbound.inbound_ended, inbound.missed
+        found.missed_share = share(inbound.missed, inbound.inbound_ended)
+        found.called_back, found.marked_done = inbound.called_back, inbound.marked_done
+        found.awaiting_callback = inbound.missed - inbound.called_back - inbound.marked_done
+        found.average_callback_seconds = average(inbound.callback_seconds, inbound.called_back)
     return list(stats.values())

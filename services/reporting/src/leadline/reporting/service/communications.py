@@ -103,7 +103,7 @@ class CommunicationStats:
 async def communication_stats(uow: ReportingUnitOfWork, period: str, arrived: Interval) -> list[CommunicationStats]:
     stats = []
     for row in await uow.reports.communications(period, arrived):
-        counts = {outcome: getattr(row, outcome.value) for outcome in Outcome}
+        counts = row.outcomes
         stats.append(
             CommunicationStats(
                 period=row.period,

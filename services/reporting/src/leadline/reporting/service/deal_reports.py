@@ -27,12 +27,13 @@ async def pipeline_value(
 ) -> list[PipelineValue]:
     """Open deals per pipeline and stage (in the stages' order) or salesperson (the most deals first)."""
     grouped: dict[tuple[str, str | None], list[tuple[str, int, int, int | None]]] = defaultdict(list)
-    for pipeline, key, *sums in await uow.deal_reports.pipeline_value(pipeline_code, by):
-        grouped[(pipeline, key)].append(tuple(sums))
+    for group in await uow.deal_reports.pipeline_value(pipeline_code, by):
+        sums = (group.currency, group.deal_count, group.value_minor, group.weighted_minor_percent)
+        grouped[(group.pipeline_code, group.key)].append(sums)
     found = [PipelineValue(pipeline, key, Values.of(rows)) for (pipeline, key), rows in grouped.items()]
     if by == "salesperson":
         return sorted(found, key=lambda v: (v.pipeline_code, -v.values.deal_count, v.key or ""))
-    order = {stage.code: stage.sort_order for stage in await uow.deal_reports.stages()}
+    order = await uow.deal_reports.stage_order()
     return sorted(found, key=lambda v: (v.pipeline_code, order.get(v.key or "", 0), v.key or ""))
 
 

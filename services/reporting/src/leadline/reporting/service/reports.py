@@ -18,13 +18,13 @@ async def lead_pivot(uow: ReportingUnitOfWork, request: PivotRequest) -> list[Pi
     """Cells in the order of their row, then column values (no value first)."""
     width = len(request.rows)
     cells: dict[tuple[str | None, ...], PivotCell] = {}
-    for row in await uow.reports.pivot(request.dimensions, request.lead_date):
-        values = tuple(row[: len(request.dimensions)])
-        cell = cells.setdefault(values, PivotCell(row=values[:width], column=values[width:]))
-        cell.count += row.lead_count
-        if row.revenue_minor is not None and row.currency is not None:
-            cell.expected_revenue[row.currency] = from_minor(row.revenue_minor)
-            cell.weighted_revenue[row.currency] = weighted_from_minor_percent(row.weighted_minor_percent)
+    for group in await uow.reports.pivot(request.dimensions, request.lead_date):
+        cell = cells.setdefault(group.values, PivotCell(row=group.values[:width], column=group.values[width:]))
+        cell.count += group.lead_count
+        # The weighted sum is there exactly when the revenue is (a lead without a probability weighs 0).
+        if group.revenue_minor is not None and group.weighted_minor_percent is not None and group.currency is not None:
+            cell.expected_revenue[group.currency] = from_minor(group.revenue_minor)
+            cell.weighted_revenue[group.currency] = weighted_from_minor_percent(group.weighted_minor_percent)
     return [cells[key] for key in sorted(cells, key=lambda values: [(v is not None, v or "") for v in values])]
 
 
@@ -110,18 +110,17 @@ class StuckLead:
 
 
 async def stuck_leads(uow: ReportingUnitOfWork, days: int, now: datetime, limit: int) -> list[StuckLead]:
-    rows = await uow.reports.stuck(now - timedelta(days=days), limit)
     return [
         StuckLead(
-            row.lead_id,
-            row.status_code,
-            row.salesperson_id,
-            row.status_since,
-            days_in_status=days_in_status(row.status_since, now),
-            next_step=row.next_step,
-            next_step_at=row.next_step_at,
+            lead.lead_id,
+            lead.status_code,
+            lead.salesperson_id,
+            lead.status_since,
+            days_in_status=days_in_status(lead.status_since, now),
+            next_step=lead.next_step,
+            next_step_at=lead.next_step_at,
         )
-        for row in rows
+        for lead in await uow.reports.stuck(now - timedelta(days=days), limit)
     ]
 
 
