@@ -83,7 +83,7 @@ class EmployeeOut(BaseModel):
 @router.get("/employees", response_model=list[EmployeeOut], summary="The sales team, by name")
 async def list_employees(uow: UnitOfWork, include_archived: IncludeArchived = False) -> list[EmployeeOut]:
     async with uow:
-        found = await uow.employees.directory(include_archived=include_archived)
+        found = await use_cases.employees(uow, include_archived=include_archived)
     return [EmployeeOut.of(employee) for employee in found]
 
 

@@ -72,8 +72,8 @@ class LeadTypeOut(BaseModel):
 @router.get("/lead-types", response_model=list[LeadTypeOut], summary="Lead types")
 async def list_lead_types(uow: UnitOfWork) -> list[LeadTypeOut]:
     async with uow:
-        reference = await uow.reference.load()
-    return [LeadTypeOut.of(t) for t in sorted(reference.lead_types.values(), key=lambda t: t.name)]
+        found = await use_cases.lead_types(uow)
+    return [LeadTypeOut.of(t) for t in found]
 
 
 @router.post(

@@ -322,8 +322,7 @@ async def edit_lead(
 @router.get("/leads/{lead_id}/history", response_model=list[HistoryEntry], summary="Who changed what")
 async def lead_history(lead_id: UUID, uow: UnitOfWork) -> list[HistoryEntry]:
     async with uow:
-        await use_cases.get_lead(uow, lead_id)
-        entries = await uow.history.of(lead_id)
+        entries = await use_cases.lead_history(uow, lead_id)
     return [HistoryEntry.model_validate(entry, from_attributes=True) for entry in entries]
 
 

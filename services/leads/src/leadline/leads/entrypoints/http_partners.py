@@ -105,20 +105,18 @@ async def list_partners(
     cursor: str | None = None,
 ) -> PartnerPage:
     async with uow:
-        found, next_cursor = await uow.partners.page(
-            name_contains=q, include_archived=include_archived, limit=limit, cursor=cursor
+        found, next_cursor = await use_cases.partner_page(
+            uow, name_contains=q, include_archived=include_archived, limit=limit, cursor=cursor
         )
-        contacts = await uow.contacts.of([p.id for p in found])
-    return PartnerPage(items=[PartnerOut.of(p, contacts.get(p.id, [])) for p in found], next_cursor=next_cursor)
+    return PartnerPage(items=[PartnerOut.of(p.partner, p.contacts) for p in found], next_cursor=next_cursor)
 
 
 @router.get("/partners/{partner_id}", response_model=PartnerOut, summary="One partner")
 async def get_partner(partner_id: UUID, uow: UnitOfWork, response: Response) -> PartnerOut:
     async with uow:
-        partner = await use_cases.get_partner(uow, partner_id)
-        contacts = await uow.contacts.of([partner.id])
-    response.headers["ETag"] = version_etag(partner.version)
-    return PartnerOut.of(partner, contacts.get(partner.id, []))
+        found = await use_cases.with_contacts(uow, await use_cases.get_partner(uow, partner_id))
+    response.headers["ETag"] = version_etag(found.partner.version)
+    return PartnerOut.of(found.partner, found.contacts)
 
 
 @router.post("/partners", status_code=201, response_model=PartnerOut, summary="Add a partner")
@@ -159,7 +157,7 @@ async def update_partner(
             expected_version=expected_version(if_match),
             phone_region=runtime_of(request).settings.default_phone_region,
         )
-        contacts = await uow.contacts.of([partner.id])
+        found = await use_cases.with_contacts(uow, partner)
         await uow.commit()
     response.headers["ETag"] = version_etag(partner.version)
-    return PartnerOut.of(partner, contacts.get(partner.id, []))
+    return PartnerOut.of(partner, found.contacts)

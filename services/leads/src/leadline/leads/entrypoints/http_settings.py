@@ -42,7 +42,7 @@ class SettingIn(BaseModel):
 @router.get("/settings", response_model=SettingsOut, summary="The settings of leads")
 async def get_settings(uow: UnitOfWork) -> SettingsOut:
     async with uow:
-        settings = await uow.settings.all()
+        settings = await use_cases.current_settings(uow)
     return SettingsOut.of(settings)
 
 

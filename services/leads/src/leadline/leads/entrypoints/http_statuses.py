@@ -83,12 +83,8 @@ class StatusRemovalOut(BaseModel):
 @router.get("/statuses", response_model=list[StatusOut], summary="Lead statuses")
 async def list_statuses(uow: UnitOfWork, include_archived: IncludeArchived = False) -> list[StatusOut]:
     async with uow:
-        reference = await uow.reference.load()
-    return [
-        StatusOut.of(s)
-        for s in sorted(reference.statuses.values(), key=lambda s: s.sort_order)
-        if include_archived or not s.archived
-    ]
+        found = await use_cases.statuses(uow, include_archived=include_archived)
+    return [StatusOut.of(s) for s in found]
 
 
 @router.post("/statuses", status_code=201, response_model=StatusOut, summary="Add a status (manager)")

@@ -1,4 +1,5 @@
-"""Kanban commands: move a card (its status, and its place in the user's order), add a lead in a column."""
+"""Kanban commands: move a card (its status, and its place in the user's order), add a lead in a column; keep the
+columns' totals folded."""
 
 from __future__ import annotations
 
@@ -9,6 +10,16 @@ from leadline.leads.domain.model import Lead
 from leadline.leads.service import use_cases
 from leadline.leads.service.card_order import Drop, place_card
 from leadline.leads.service.commands import ChangeStatus, CreateLead, MoveCard
+
+
+async def board_totals_have_changes(uow: LeadsUnitOfWork) -> bool:
+    """Whether lead writes left changes the kanban totals have not taken in yet."""
+    return await uow.board_totals.have_changes()
+
+
+async def fold_board_totals(uow: LeadsUnitOfWork) -> None:
+    """The kanban totals take in the changes lead writes left (see adapters/board_totals.py)."""
+    await uow.board_totals.fold()
 
 
 async def move_card(uow: LeadsUnitOfWork, command: MoveCard, user: Principal) -> Lead:

@@ -27,6 +27,7 @@ from leadline.contracts.events import (
 )
 from leadline.contracts.phone import checked_e164
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
+from leadline.leads.domain.contacts import Contact
 from leadline.leads.domain.model import LeadType, ReferenceItem, Status
 from leadline.leads.domain.reference import (
     Employee,
@@ -57,6 +58,17 @@ from leadline.leads.domain.reference import (
 SYSTEM = Principal(user_id="leadline", name="Leadline", roles=frozenset({Role.MANAGER}))
 
 # Statuses and lead types
+
+
+async def statuses(uow: LeadsUnitOfWork, *, include_archived: bool) -> list[Status]:
+    """In the order sales apps show them."""
+    found = (await uow.reference.load()).statuses.values()
+    return [s for s in sorted(found, key=lambda s: s.sort_order) if include_archived or not s.archived]
+
+
+async def lead_types(uow: LeadsUnitOfWork) -> list[LeadType]:
+    """By name."""
+    return sorted((await uow.reference.load()).lead_types.values(), key=lambda t: t.name)
 
 
 async def create_status(uow: LeadsUnitOfWork, status: Status, user: Principal) -> Status:
@@ -220,6 +232,11 @@ async def _announce_item(uow: LeadsUnitOfWork, item: ReferenceItem, user: Princi
 # The sales team directory
 
 
+async def employees(uow: LeadsUnitOfWork, *, include_archived: bool) -> list[Employee]:
+    """The sales team, by name."""
+    return await uow.employees.directory(include_archived=include_archived)
+
+
 async def get_employee(uow: LeadsUnitOfWork, employee_id: str) -> Employee:
     employee = await uow.employees.get(employee_id)
     if employee is None:
@@ -311,6 +328,28 @@ async def _announce_employee(uow: LeadsUnitOfWork, employee: Employee, user: Pri
 # Partners
 
 
+@dataclass(frozen=True)
+class PartnerWithContacts:
+    partner: Partner
+    contacts: list[Contact]  # by name
+
+
+async def partner_page(
+    uow: LeadsUnitOfWork, *, name_contains: str | None, include_archived: bool, limit: int, cursor: str | None
+) -> tuple[list[PartnerWithContacts], str | None]:
+    """One page of the partners by name, each with its contact persons; the cursor of the next page, None on the
+    last."""
+    found, next_cursor = await uow.partners.page(
+        name_contains=name_contains, include_archived=include_archived, limit=limit, cursor=cursor
+    )
+    contacts = await uow.contacts.of([p.id for p in found])
+    return [PartnerWithContacts(p, contacts.get(p.id, [])) for p in found], next_cursor
+
+
+async def with_contacts(uow: LeadsUnitOfWork, partner: Partner) -> PartnerWithContacts:
+    return PartnerWithContacts(partner, (await uow.contacts.of([partner.id])).get(partner.id, []))
+
+
 async def get_partner(uow: LeadsUnitOfWork, partner_id: UUID) -> Partner:
     partner = await uow.partners.get(partner_id)
     if partner is None:
@@ -377,6 +416,10 @@ async def announce_partner(uow: LeadsUnitOfWork, partner: Partner, user: Princip
 
 
 # Settings
+
+
+async def current_settings(uow: LeadsUnitOfWork) -> dict[SettingKey, str | None]:
+    return await uow.settings.all()
 
 
 async def change_setting(

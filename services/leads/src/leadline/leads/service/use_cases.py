@@ -30,6 +30,7 @@ from leadline.leads.domain.contacts import ensure_contact_of
 from leadline.leads.domain.deals import Deal, new_deal
 from leadline.leads.domain.model import (
     FieldChange,
+    HistoryEntry,
     Lead,
     ReferenceData,
     ensure_may_assign,
@@ -252,6 +253,12 @@ async def get_lead(uow: LeadsUnitOfWork, lead_id: UUID, *, for_update: bool = Fa
     if lead is None:
         raise NotFound(f"there is no lead {lead_id}", rule="lead_not_found")
     return lead
+
+
+async def lead_history(uow: LeadsUnitOfWork, lead_id: UUID) -> list[HistoryEntry]:
+    """Who changed what of the lead, oldest first."""
+    await get_lead(uow, lead_id)
+    return await uow.history.of(lead_id)
 
 
 async def create_lead_on_request(
