@@ -26,7 +26,7 @@ from leadline.contracts.idempotency import Idempotency
 from leadline.documents.adapters.unit_of_work import DocumentsUnitOfWork
 from leadline.documents.domain.documents import Document, DocumentKind
 from leadline.documents.domain.lead_copy import LeadCopy
-from leadline.documents.service import copies, documents
+from leadline.documents.service import copies, documents, queries
 
 UnitOfWork = Annotated[DocumentsUnitOfWork, Depends(unit_of_work)]
 IfMatch = Annotated[str | None, Header(description="The document's ETag; a stale one is refused with 412")]
@@ -197,8 +197,11 @@ class DocumentPage(BaseModel):
 
 
 async def _out(uow: DocumentsUnitOfWork, document: Document) -> DocumentOut:
-    invoices = await uow.documents.invoices_of(document.id) if document.kind == "order" else []
-    return DocumentOut.of(document, await uow.leads.get(document.lead_id), invoices)
+    return _view_out(await queries.view(uow, document))
+
+
+def _view_out(found: queries.DocumentView) -> DocumentOut:
+    return DocumentOut.of(found.document, found.lead, found.invoice_ids)
 
 
 def _answer(response: Response, document: Document, out: DocumentOut) -> DocumentOut:
@@ -279,7 +282,7 @@ async def invoice_order(
 )
 async def lead_documents(lead_id: UUID, uow: UnitOfWork) -> list[DocumentOut]:
     async with uow:
-        return [await _out(uow, document) for document in await uow.documents.of_lead(lead_id)]
+        return [_view_out(found) for found in await queries.lead_documents(uow, lead_id)]
 
 
 # Each order and invoice route is written out, to be found by its path; what they do alike is in these helpers.
@@ -289,8 +292,8 @@ Cursor = Annotated[str | None, Query(description="The `next_cursor` of the previ
 
 async def _page(uow: DocumentsUnitOfWork, kind: DocumentKind, limit: int, cursor: str | None) -> DocumentPage:
     async with uow:
-        found, next_cursor = await uow.documents.page(kind, limit=limit, cursor=cursor)
-        return DocumentPage(items=[await _out(uow, document) for document in found], next_cursor=next_cursor)
+        found, next_cursor = await queries.page(uow, kind, limit=limit, cursor=cursor)
+        return DocumentPage(items=[_view_out(view) for view in found], next_cursor=next_cursor)
 
 
 async def _read(uow: DocumentsUnitOfWork, kind: DocumentKind, document_id: UUID, response: Response) -> DocumentOut:
