@@ -3,7 +3,6 @@ written from leads with their sending queue."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
@@ -14,6 +13,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadline.communications.adapters.tables import employee_addresses, mailbox_positions, outbound_emails
+from leadline.communications.domain.mailbox_position import MailboxPosition
 from leadline.communications.domain.model import triage_addresses
 from leadline.communications.domain.outbound import OutboundEmail, OutboundState
 from leadline.contracts.auth import Principal
@@ -61,12 +61,6 @@ class DirectoryRepository:
                 )
             )
         ).scalar_one_or_none()
-
-
-@dataclass(frozen=True)
-class MailboxPosition:
-    uidvalidity: int
-    last_uid: int
 
 
 class MailboxPositionRepository:

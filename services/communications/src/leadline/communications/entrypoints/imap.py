@@ -28,9 +28,9 @@ from datetime import UTC, datetime
 import aioimaplib
 
 from leadline.communications.adapters.blobs import BlobStore, BlobTooLarge
-from leadline.communications.adapters.mail_repository import MailboxPosition
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.config import ImapMailbox
+from leadline.communications.domain.mailbox_position import MailboxPosition
 from leadline.communications.service import intake
 from leadline.communications.service.mail_intake import receive_bytes
 from leadline.contracts.backoff import Backoff
@@ -132,7 +132,7 @@ class MailboxConnector:
 
     async def _take_in_new(self, imap: aioimaplib.IMAP4, uidvalidity: int) -> None:
         async with self._unit_of_work() as uow:
-            position = await uow.mailbox_positions.get(self.mailbox.name)
+            position = await intake.mailbox_position(uow, self.mailbox.name)
         if position is not None and position.uidvalidity != uidvalidity:
             log.warning(
                 "mailbox %s: UIDVALIDITY changed from %d to %d; taking the folder in from its start",
@@ -170,11 +170,9 @@ class MailboxConnector:
             except BlobTooLarge as error:
                 refusal = f"over the limit of {error.limit} bytes"
         async with self._unit_of_work() as uow:
-            if not await uow.mailbox_positions.advance(self.mailbox.name, before, after, at=datetime.now(UTC)):
+            if not await intake.take_in_from_mailbox(uow, self.mailbox.name, before, after, event):
                 log.info("mailbox %s: UID %d was taken in by another connector", self.mailbox.name, uid)
                 return
-            if event is not None:
-                await intake.take_in_message(uow, event)
             await uow.commit()
         if refusal is not None:
             log.warning("mailbox %s: UID %d refused and left in the folder: %s", self.mailbox.name, uid, refusal)

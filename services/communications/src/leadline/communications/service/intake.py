@@ -7,8 +7,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
+from leadline.communications.domain.mailbox_position import MailboxPosition
 from leadline.communications.domain.model import Call, Email, match_email
 from leadline.communications.service.announcing import follow_thread
 from leadline.communications.service.calls import contact_number, new_call, registered
@@ -102,6 +104,27 @@ async def register_email(uow: CommunicationsUnitOfWork, event: EmailReceivedV1, 
     )
     if match.lead_id is not None:
         await follow_thread(uow, email, match.lead_id, envelope)
+
+
+async def mailbox_position(uow: CommunicationsUnitOfWork, mailbox: str) -> MailboxPosition | None:
+    """How far the mailbox's connector has got (None: it has taken nothing in yet)."""
+    return await uow.mailbox_positions.get(mailbox)
+
+
+async def take_in_from_mailbox(
+    uow: CommunicationsUnitOfWork,
+    mailbox: str,
+    before: MailboxPosition | None,
+    after: MailboxPosition,
+    event: EmailReceivedV1 | None,
+) -> bool:
+    """Moves the mailbox's position past a message and takes the message in (``event``; None: refused, only passed).
+    False, with nothing written, when another connector took the message in meanwhile."""
+    if not await uow.mailbox_positions.advance(mailbox, before, after, at=datetime.now(UTC)):
+        return False
+    if event is not None:
+        await take_in_message(uow, event)
+    return True
 
 
 async def take_in_message(uow: CommunicationsUnitOfWork, event: EmailReceivedV1) -> None:
