@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 
 from leadline.contracts.errors import RuleViolation
-from leadline.contracts.events import LeadFieldChange
 from leadline.reporting.domain.buckets import day_buckets, funnel_period, moment_buckets
 from leadline.reporting.domain.facts import updated_columns
 from leadline.reporting.domain.funnel import average, conversion_rate, days_in_status, seconds_between
@@ -90,14 +89,14 @@ def test_time_in_status_is_never_negative_and_averages_over_stays() -> None:
 
 def test_an_update_names_the_columns_it_changes_with_their_buckets() -> None:
     columns, tags = updated_columns(
-        [
-            LeadFieldChange(field="expected_revenue", old=None, new="1500.50"),
-            LeadFieldChange(field="expected_close", old=None, new="2026-12-31"),
-            LeadFieldChange(field="salesperson_id", old="anna", new="piotr"),
-            LeadFieldChange(field="tags", old=["b"], new=["vip", "a", "vip"]),
-            LeadFieldChange(field="name", old="A", new="B"),  # not a report dimension
-            LeadFieldChange(field="status_code", old="new", new="won"),  # moved by its own event
-        ]
+        {
+            "expected_revenue": "1500.50",
+            "expected_close": "2026-12-31",
+            "salesperson_id": "piotr",
+            "tags": ["vip", "a", "vip"],
+            "name": "B",  # not a report dimension
+            "status_code": "won",  # moved by its own event
+        }
     )
 
     assert columns == {
@@ -113,7 +112,7 @@ def test_an_update_names_the_columns_it_changes_with_their_buckets() -> None:
 
 
 def test_clearing_the_expected_close_clears_its_buckets() -> None:
-    columns, tags = updated_columns([LeadFieldChange(field="expected_close", old="2026-12-31", new=None)])
+    columns, tags = updated_columns({"expected_close": None})
 
     assert set(columns.values()) == {None}
     assert tags is None

@@ -5,12 +5,11 @@ Only the lead's own events feed it (one Kafka key, so in order), which makes eve
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from leadline.contracts.events import LeadCreatedV1, LeadFieldChange
 from leadline.reporting.domain.buckets import CLOSE_BUCKETS, LEAD_DATE_BUCKETS, day_buckets, moment_buckets
 from leadline.reporting.domain.money import to_minor
 
@@ -49,48 +48,22 @@ def revenue_columns(amount: Decimal | None) -> dict[str, Any]:
     return {"revenue_minor": to_minor(amount) if amount is not None else None}
 
 
-def created_columns(event: LeadCreatedV1) -> dict[str, Any]:
-    return {
-        "lead_id": event.lead_id,
-        "status_code": event.status_code,
-        "type_code": event.type_code,
-        "partner_id": str(event.partner_id) if event.partner_id else None,
-        "salesperson_id": event.salesperson_id,
-        "priority_code": event.priority_code,
-        "source_code": event.source_code,
-        "campaign_code": event.campaign_code,
-        "channel_code": event.channel_code,
-        "currency": event.currency,
-        "probability": event.probability,
-        "closed": event.closed,
-        "lost": False,
-        "lost_reason_code": None,
-        "status_since": event.created_at,
-        "next_step": event.next_step,
-        "next_step_at": event.next_step_at,
-        # A lead's date defaults to its creation; events from before lead_date was published carry none.
-        **lead_date_columns(event.lead_date or event.created_at),
-        **expected_close_columns(event.expected_close),
-        **revenue_columns(event.expected_revenue),
-    }
-
-
-def updated_columns(changes: Iterable[LeadFieldChange]) -> tuple[dict[str, Any], list[str] | None]:
-    """The columns an update changes, and the lead's tags when they changed (None: they did not)."""
+def updated_columns(new_values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str] | None]:
+    """The columns an update changes, from each changed field's new value (as JSON: decimals and dates as strings),
+    and the lead's tags when they changed (None: they did not)."""
     columns: dict[str, Any] = {}
     tags: list[str] | None = None
-    for change in changes:
-        new = change.new
-        if change.field in _PLAIN_FIELDS:
-            columns[_PLAIN_FIELDS[change.field]] = new
-        elif change.field == "tags":
+    for name, new in new_values.items():
+        if name in _PLAIN_FIELDS:
+            columns[_PLAIN_FIELDS[name]] = new
+        elif name == "tags":
             tags = sorted(set(new or []))
-        elif change.field == "expected_revenue":
+        elif name == "expected_revenue":
             columns |= revenue_columns(Decimal(new) if new is not None else None)
-        elif change.field == "expected_close":
+        elif name == "expected_close":
             columns |= expected_close_columns(date.fromisoformat(new) if new is not None else None)
-        elif change.field == "lead_date" and new is not None:
+        elif name == "lead_date" and new is not None:
             columns |= lead_date_columns(datetime.fromisoformat(new))
-        elif change.field == "next_step_at":
+        elif name == "next_step_at":
             columns["next_step_at"] = datetime.fromisoformat(new) if new is not None else None
     return columns, tags

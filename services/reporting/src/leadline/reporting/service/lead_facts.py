@@ -7,6 +7,8 @@ an event of a lead reporting never saw created (it predates the topic's retentio
 
 from __future__ import annotations
 
+from typing import Any
+
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import (
     LeadAssignedV1,
@@ -18,18 +20,23 @@ from leadline.contracts.events import (
     LeadUpdatedV1,
 )
 from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
-from leadline.reporting.domain.facts import created_columns, updated_columns
+from leadline.reporting.domain.facts import (
+    expected_close_columns,
+    lead_date_columns,
+    revenue_columns,
+    updated_columns,
+)
 
 
 async def lead_created(uow: ReportingUnitOfWork, event: LeadCreatedV1, _: Envelope) -> None:
     if await uow.facts.status_of(event.lead_id) is None:
-        uow.facts.add(created_columns(event), event.tags, entered_at=event.created_at)
+        uow.facts.add(_created_columns(event), event.tags, entered_at=event.created_at)
 
 
 async def lead_updated(uow: ReportingUnitOfWork, event: LeadUpdatedV1, _: Envelope) -> None:
     if await uow.facts.status_of(event.lead_id) is None:
         return
-    columns, tags = updated_columns(event.changes)
+    columns, tags = updated_columns({change.field: change.new for change in event.changes})
     await uow.facts.change(event.lead_id, columns)
     if tags is not None:
         uow.facts.set_tags(event.lead_id, tags)
@@ -67,3 +74,30 @@ async def lead_deleted(uow: ReportingUnitOfWork, event: LeadDeletedV1, _: Envelo
 async def lead_merged(uow: ReportingUnitOfWork, event: LeadMergedV1, _: Envelope) -> None:
     """The survivor keeps its own facts; the merged lead leaves the report."""
     await uow.facts.forget(event.merged_id)
+
+
+def _created_columns(event: LeadCreatedV1) -> dict[str, Any]:
+    """The facts of a lead as its creation announced it."""
+    return {
+        "lead_id": event.lead_id,
+        "status_code": event.status_code,
+        "type_code": event.type_code,
+        "partner_id": str(event.partner_id) if event.partner_id else None,
+        "salesperson_id": event.salesperson_id,
+        "priority_code": event.priority_code,
+        "source_code": event.source_code,
+        "campaign_code": event.campaign_code,
+        "channel_code": event.channel_code,
+        "currency": event.currency,
+        "probability": event.probability,
+        "closed": event.closed,
+        "lost": False,
+        "lost_reason_code": None,
+        "status_since": event.created_at,
+        "next_step": event.next_step,
+        "next_step_at": event.next_step_at,
+        # A lead's date defaults to its creation; events from before lead_date was published carry none.
+        **lead_date_columns(event.lead_date or event.created_at),
+        **expected_close_columns(event.expected_close),
+        **revenue_columns(event.expected_revenue),
+    }
