@@ -12,7 +12,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from leadline.communications.domain.lifecycle import (
-    PbxReport,
+    Answered,
+    CallReport,
+    Ended,
+    Parties,
+    Rang,
+    Recorded,
     called_back,
     calls_back,
     is_call_back,
@@ -23,52 +28,39 @@ from leadline.communications.domain.lifecycle import (
 )
 from leadline.communications.domain.model import Call
 from leadline.contracts.errors import Conflict
-from leadline.contracts.events import PbxCallAnsweredV1, PbxCallEndedV1, PbxCallRingingV1, PbxRecordingAvailableV1
+from leadline.contracts.events.gateway import Disposition
 
 AT = datetime(2026, 11, 24, 9, 12, tzinfo=UTC)
 CUSTOMER, COMPANY = "+48601234567", "+48221234567"
 CALL_ID = uuid.uuid4()
 
 
-def ringing(extension: str | None = None, *, after: int = 0) -> PbxCallRingingV1:
-    return PbxCallRingingV1(
-        pbx_call_id="pbx-1",
-        direction="inbound",
-        caller_number=CUSTOMER,
-        called_number=COMPANY,
-        extension=extension,
-        started_at=AT + timedelta(seconds=after),
+def ringing(extension: str | None = None, *, after: int = 0) -> Rang:
+    return Rang(Parties("inbound", CUSTOMER, COMPANY, extension, started_at=AT + timedelta(seconds=after)))
+
+
+def answered(extension: str) -> Answered:
+    return Answered(extension, answered_at=AT + timedelta(seconds=8), parties=None)
+
+
+def ended(disposition: Disposition = "answered", extension: str | None = "101", duration: int = 60) -> Ended:
+    return Ended(
+        Parties("inbound", CUSTOMER, COMPANY, extension, started_at=AT),
+        rang_at=AT,
+        ended_at=AT + timedelta(seconds=70),
+        duration_seconds=duration,
+        disposition=disposition,
     )
 
 
-def answered(extension: str) -> PbxCallAnsweredV1:
-    return PbxCallAnsweredV1(pbx_call_id="pbx-1", extension=extension, answered_at=AT + timedelta(seconds=8))
+RECORDING = Recorded(recording_url=None, recording_id="rec-1")
 
 
-def ended(disposition: str = "answered", extension: str | None = "101", duration: int = 60) -> PbxCallEndedV1:
-    return PbxCallEndedV1.model_validate(
-        {
-            "pbx_call_id": "pbx-1",
-            "direction": "inbound",
-            "caller_number": CUSTOMER,
-            "called_number": COMPANY,
-            "extension": extension,
-            "started_at": AT,
-            "ended_at": AT + timedelta(seconds=70),
-            "duration_seconds": duration,
-            "disposition": disposition,
-        }
-    )
-
-
-RECORDING = PbxRecordingAvailableV1(pbx_call_id="pbx-1", recording_id="rec-1", available_at=AT + timedelta(minutes=2))
-
-
-def played(reports: Sequence[PbxReport]) -> Call:
+def played(reports: Sequence[CallReport]) -> Call:
     """The reports as intake applies them: the first that names the parties registers the call, what came before it
     joins it, the rest merge in."""
     call: Call | None = None
-    early: list[PbxReport] = []
+    early: list[CallReport] = []
     for report in reports:
         if call is None:
             parties = parties_of(report)
@@ -77,7 +69,7 @@ def played(reports: Sequence[PbxReport]) -> Call:
                 continue
             call = Call(
                 id=CALL_ID,
-                pbx_call_id=report.pbx_call_id,
+                pbx_call_id="pbx-1",
                 caller_number=parties.caller_number,
                 called_number=parties.called_number,
                 extension=parties.extension,
@@ -93,7 +85,7 @@ def played(reports: Sequence[PbxReport]) -> Call:
     return call
 
 
-ANSWERED_CALL: list[PbxReport] = [ringing(), ringing("101", after=2), answered("101"), ended(), RECORDING]
+ANSWERED_CALL: list[CallReport] = [ringing(), ringing("101", after=2), answered("101"), ended(), RECORDING]
 
 
 def test_an_answered_call_is_the_same_whatever_order_its_reports_come_in() -> None:
@@ -114,7 +106,7 @@ def test_reports_seen_again_change_nothing() -> None:
 
 
 def test_an_inbound_call_nobody_answered_waits_for_a_call_back_in_any_order() -> None:
-    reports: list[PbxReport] = [ringing(), ringing("102", after=1), ended("missed", extension=None, duration=0)]
+    reports: list[CallReport] = [ringing(), ringing("102", after=1), ended("missed", extension=None, duration=0)]
     call = played(reports)
 
     for order in itertools.permutations(reports):

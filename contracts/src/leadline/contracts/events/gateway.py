@@ -120,6 +120,10 @@ class PbxRecordingAvailableV1(
         return self
 
 
+# What a PBX reports of a call's lifecycle, in any order, any number of times.
+PbxReport = PbxCallRingingV1 | PbxCallAnsweredV1 | PbxCallEndedV1 | PbxRecordingAvailableV1
+
+
 class DialRequestedV1(
     Event, type="leadline.gateway.telephony.dial.requested.v1", topic=TELEPHONY_COMMAND, subject="dial_id"
 ):

@@ -24,14 +24,13 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ConfigDict, Field, TypeAdapter
 
-from leadline.communications.domain.lifecycle import PbxReport
 from leadline.contracts.events import (
     PbxCallAnsweredV1,
     PbxCallEndedV1,
     PbxCallRingingV1,
     PbxRecordingAvailableV1,
 )
-from leadline.contracts.events.gateway import Direction, Disposition
+from leadline.contracts.events.gateway import Direction, Disposition, PbxReport
 
 
 class Refused(Exception):

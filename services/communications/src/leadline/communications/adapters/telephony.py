@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadline.communications.adapters.tables import early_call_events, employees
 from leadline.communications.domain.directory import Employee
-from leadline.communications.domain.lifecycle import PbxReport
 from leadline.contracts.events import event_type
+from leadline.contracts.events.gateway import PbxReport
 from leadline.contracts.sql import upsert
 
 

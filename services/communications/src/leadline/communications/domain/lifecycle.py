@@ -16,16 +16,8 @@ from datetime import datetime
 from leadline.communications.domain.model import Call
 from leadline.contracts.errors import Conflict
 from leadline.contracts.events.communications import CallPhase
-from leadline.contracts.events.gateway import (
-    Direction,
-    Disposition,
-    PbxCallAnsweredV1,
-    PbxCallEndedV1,
-    PbxCallRingingV1,
-    PbxRecordingAvailableV1,
-)
+from leadline.contracts.events.gateway import Direction, Disposition
 
-PbxReport = PbxCallRingingV1 | PbxCallAnsweredV1 | PbxCallEndedV1 | PbxRecordingAvailableV1
 PHASES: tuple[CallPhase, ...] = ("ringing", "answered", "ended")
 
 
@@ -51,33 +43,56 @@ class Parties:
     started_at: datetime
 
 
-def parties_of(report: PbxReport) -> Parties | None:
+# What a PBX reports of a call, as the rules below take it (service/lifecycle.py reads it from the gateway's events).
+
+
+@dataclass(frozen=True)
+class Rang:
+    """The call rings an extension (or a queue, when none is named)."""
+
+    parties: Parties
+
+
+@dataclass(frozen=True)
+class Answered:
+    extension: str | None
+    answered_at: datetime
+    parties: Parties | None  # when the report says who calls whom
+
+
+@dataclass(frozen=True)
+class Ended:
+    parties: Parties  # started when it started ringing, or when it ended if the PBX does not say
+    rang_at: datetime | None  # when it started ringing, if the PBX says
+    ended_at: datetime
+    duration_seconds: int
+    disposition: Disposition
+
+
+@dataclass(frozen=True)
+class Recorded:
+    recording_url: str | None
+    recording_id: str | None
+
+
+CallReport = Rang | Answered | Ended | Recorded
+
+
+def parties_of(report: CallReport) -> Parties | None:
     """What a report says of the parties; None when it does not say who calls whom (it waits for one that does)."""
-    match report:
-        case PbxCallRingingV1():
-            return Parties(
-                report.direction, report.caller_number, report.called_number, report.extension, report.started_at
-            )
-        case PbxCallEndedV1():
-            started = report.started_at or report.ended_at
-            return Parties(report.direction, report.caller_number, report.called_number, report.extension, started)
-        case PbxCallAnsweredV1(
-            direction=str() as direction, caller_number=str() as caller, called_number=str() as called
-        ):
-            return Parties(direction, caller, called, None, report.answered_at)
-    return None
+    return None if isinstance(report, Recorded) else report.parties
 
 
-def merged(call: Call, report: PbxReport) -> Call:
+def merged(call: Call, report: CallReport) -> Call:
     """The call as it is once the report is taken into account."""
     match report:
-        case PbxCallRingingV1():
-            return _rang(call, report.extension, report.started_at)
-        case PbxCallAnsweredV1():
+        case Rang():
+            return _rang(call, report.parties.extension, report.parties.started_at)
+        case Answered():
             return _answered(call, report.extension, report.answered_at)
-        case PbxCallEndedV1():
+        case Ended():
             return _ended(call, report)
-        case PbxRecordingAvailableV1():
+        case Recorded():
             return replace(
                 call,
                 recording_url=report.recording_url or call.recording_url,
@@ -108,7 +123,7 @@ def _answered(call: Call, extension: str | None, at: datetime) -> Call:
     )
 
 
-def _ended(call: Call, report: PbxCallEndedV1) -> Call:
+def _ended(call: Call, report: Ended) -> Call:
     if call.ended_at is not None:
         return call  # the first end reported is kept
     answered = report.disposition == "answered"
@@ -118,9 +133,9 @@ def _ended(call: Call, report: PbxCallEndedV1) -> Call:
         ended_at=report.ended_at,
         duration_seconds=report.duration_seconds,
         disposition=report.disposition,
-        extension=call.extension or report.extension,
-        answered_by=call.answered_by or (report.extension if answered else None),
-        received_at=min(call.received_at, report.started_at or call.received_at),
+        extension=call.extension or report.parties.extension,
+        answered_by=call.answered_by or (report.parties.extension if answered else None),
+        received_at=min(call.received_at, report.rang_at or call.received_at),
         callback_state="waiting" if awaits_callback(call.direction, report.disposition) else call.callback_state,
     )
 

@@ -35,8 +35,8 @@ from leadline.communications.adapters.pbx_webhooks import (
     zadarma_reports,
 )
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
-from leadline.communications.domain.lifecycle import PbxReport
 from leadline.communications.service import lifecycle
+from leadline.contracts.events.gateway import PbxReport
 from leadline.contracts.http import PROBLEM_JSON, Problem, problem_response, unit_of_work
 from leadline.contracts.text import unstorable
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
-from leadline.communications.domain.lifecycle import PbxReport
 from leadline.communications.service import intake, lead_reactions, lifecycle, ownership
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import (
@@ -27,6 +26,7 @@ from leadline.contracts.events import (
     PbxCallRingingV1,
     PbxRecordingAvailableV1,
 )
+from leadline.contracts.events.gateway import PbxReport
 from leadline.contracts.messaging.consumer import Handler, Together
 
 

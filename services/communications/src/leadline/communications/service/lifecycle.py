@@ -13,7 +13,12 @@ from dataclasses import dataclass, field
 
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.domain.lifecycle import (
-    PbxReport,
+    Answered,
+    CallReport,
+    Ended,
+    Parties,
+    Rang,
+    Recorded,
     called_back,
     calls_back,
     is_call_back,
@@ -30,7 +35,12 @@ from leadline.contracts.events import (
     CallEndedV1,
     CallRecordingAvailableV1,
     Event,
+    PbxCallAnsweredV1,
+    PbxCallEndedV1,
+    PbxCallRingingV1,
+    PbxRecordingAvailableV1,
 )
+from leadline.contracts.events.gateway import PbxReport
 
 
 @dataclass
@@ -94,9 +104,9 @@ async def take_in_reports(
         pbx_call_id = report.pbx_call_id
         before = batch.current.get(pbx_call_id)
         if before is not None:
-            after = merged(before, report)
+            after = merged(before, call_report(report))
         else:
-            parties = parties_of(report)
+            parties = parties_of(call_report(report))
             if parties is None:
                 waiting.setdefault(pbx_call_id, []).append(report)
                 still_early.append(report)
@@ -116,9 +126,9 @@ async def take_in_reports(
             # What came before the call was known (kept, or earlier in this batch) joins it now.
             after = before
             for early in waiting.pop(pbx_call_id, []):
-                after = merged(after, early)
+                after = merged(after, call_report(early))
             still_early = [r for r in still_early if r.pbx_call_id != pbx_call_id]
-            after = merged(after, report)
+            after = merged(after, call_report(report))
             batch.announced.append((registered(after, match), envelope))
         batch.announce(before, after, envelope)
         batch.current[pbx_call_id] = after
@@ -141,7 +151,7 @@ def _contacts_of_new_calls(
     contacts: dict[str, str] = {}
     for report, _ in received:
         if report.pbx_call_id in unknown and report.pbx_call_id not in contacts:
-            parties = parties_of(report)
+            parties = parties_of(call_report(report))
             if parties is not None:
                 contacts[report.pbx_call_id] = contact_number(
                     parties.direction, parties.caller_number, parties.called_number, phone_region
@@ -188,6 +198,36 @@ async def _calls_back(uow: CommunicationsUnitOfWork, batch: _Batch) -> list[Call
         else:
             cleared.append(returned)
     return cleared
+
+
+def call_report(report: PbxReport) -> CallReport:
+    """What the gateway's event says of the call, as the lifecycle rules take it."""
+    match report:
+        case PbxCallRingingV1():
+            return Rang(
+                Parties(
+                    report.direction, report.caller_number, report.called_number, report.extension, report.started_at
+                )
+            )
+        case PbxCallAnsweredV1(
+            direction=str() as direction, caller_number=str() as caller, called_number=str() as called
+        ):
+            return Answered(
+                report.extension, report.answered_at, Parties(direction, caller, called, None, report.answered_at)
+            )
+        case PbxCallAnsweredV1():
+            return Answered(report.extension, report.answered_at, parties=None)
+        case PbxCallEndedV1():
+            started = report.started_at or report.ended_at
+            return Ended(
+                Parties(report.direction, report.caller_number, report.called_number, report.extension, started),
+                rang_at=report.started_at,
+                ended_at=report.ended_at,
+                duration_seconds=report.duration_seconds,
+                disposition=report.disposition,
+            )
+        case PbxRecordingAvailableV1():
+            return Recorded(report.recording_url, report.recording_id)
 
 
 async def relay_reports(uow: CommunicationsUnitOfWork, reports: Sequence[PbxReport]) -> None:
