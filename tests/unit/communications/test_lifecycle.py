@@ -26,9 +26,8 @@ from leadline.communications.domain.lifecycle import (
     parties_of,
     progress,
 )
-from leadline.communications.domain.model import Call
+from leadline.communications.domain.model import Call, Disposition
 from leadline.contracts.errors import Conflict
-from leadline.contracts.events.gateway import Disposition
 
 AT = datetime(2026, 11, 24, 9, 12, tzinfo=UTC)
 CUSTOMER, COMPANY = "+48601234567", "+48221234567"

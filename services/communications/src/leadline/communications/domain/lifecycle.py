@@ -13,10 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from leadline.communications.domain.model import Call
+from leadline.communications.domain.model import Call, CallPhase, Direction, Disposition
 from leadline.contracts.errors import Conflict
-from leadline.contracts.events.communications import CallPhase
-from leadline.contracts.events.gateway import Direction, Disposition
 
 PHASES: tuple[CallPhase, ...] = ("ringing", "answered", "ended")
 

@@ -13,10 +13,12 @@ from uuid import UUID
 from leadline.contracts.auth import Principal
 from leadline.contracts.errors import Conflict, Forbidden, RuleViolation
 from leadline.contracts.events import MailAttachment, Mailbox, StoredBlob
-from leadline.contracts.events.communications import CallPhase
-from leadline.contracts.events.gateway import Direction, Disposition
 from leadline.contracts.phone import InvalidPhoneNumber, to_e164
 
+# A call as every PBX can say it: who called, how far it got, how it ended (the gateway's events speak the same words).
+Direction = Literal["inbound", "outbound"]
+CallPhase = Literal["ringing", "answered", "ended"]
+Disposition = Literal["answered", "missed", "busy", "failed", "no-answer", "voicemail"]
 ItemState = Literal["triage", "attached", "lead_requested", "ignored"]
 CallState = ItemState
 ReturnReason = Literal["lead_deleted", "lead_request_refused", "lead_request_cancelled", "detached"]

@@ -26,7 +26,6 @@ from leadline.communications.domain.model import KnownLead
 from leadline.contracts.auth import Principal
 from leadline.contracts.errors import Forbidden, RuleViolation
 from leadline.contracts.events import MailAttachment, StoredBlob
-from leadline.contracts.events.gateway import MAX_REFERENCES
 
 OutboundState = Literal["queued", "sending", "sent", "failed"]
 
@@ -57,13 +56,13 @@ def reply_subject(subject: str) -> str:
     return subject if _REPLY_PREFIX.match(subject) else f"Re: {subject}".strip()
 
 
-def thread_of(replied: Replied | None) -> tuple[str | None, tuple[str, ...]]:
+def thread_of(replied: Replied | None, *, most: int) -> tuple[str | None, tuple[str, ...]]:
     """In-Reply-To and References of an answer (RFC 5322 3.6.4): the message answered, and its references followed
-    by it (the newest ones, as many as an event carries)."""
+    by it (the ``most`` newest ones)."""
     if replied is None:
         return None, ()
     references = (*[r for r in replied.references if r != replied.message_id], replied.message_id)
-    return replied.message_id, references[-MAX_REFERENCES:]
+    return replied.message_id, references[-most:]
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from leadline.communications.domain.outbound import (
 from leadline.contracts.auth import Principal
 from leadline.contracts.errors import Conflict, NotFound, RuleViolation
 from leadline.contracts.events import EmailSendFailedV1, EmailSentV1, EmailWrittenV1, MailAttachment
+from leadline.contracts.events.gateway import MAX_REFERENCES
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ async def prepare_email(
     sender = await uow.directory.address_of(user.user_id) or default_sender
     email_id, now = uuid.uuid4(), datetime.now(UTC)
     message_id = message_id_for(email_id, sender)
-    in_reply_to, references = thread_of(replied)
+    in_reply_to, references = thread_of(replied, most=MAX_REFERENCES)  # as many as an e-mail event carries
     raw = compose(
         message_id=message_id,
         sender=sender,
