@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from leadline.communications.domain.model import (
+    Addressee,
     Email,
     ItemState,
     KnownLead,
@@ -19,7 +20,6 @@ from leadline.communications.domain.model import (
 )
 from leadline.contracts.auth import Principal, Role
 from leadline.contracts.errors import Conflict, Forbidden
-from leadline.contracts.events import Mailbox
 
 SENDER = "jan@example.com"
 AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -52,8 +52,8 @@ def an_email(
         references=references,
         sender=SENDER,
         sender_name="Jan Kowalski",
-        to=tuple(Mailbox(address=a) for a in to),
-        cc=tuple(Mailbox(address=a) for a in cc),
+        to=tuple(Addressee(a) for a in to),
+        cc=tuple(Addressee(a) for a in cc),
         subject_line="Office fit-out",
         sent_at=AT,
         text_body="Hello",

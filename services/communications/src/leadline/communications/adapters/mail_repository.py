@@ -3,6 +3,7 @@ written from leads with their sending queue."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
@@ -14,10 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadline.communications.adapters.tables import employee_addresses, mailbox_positions, outbound_emails
 from leadline.communications.domain.mailbox_position import MailboxPosition
-from leadline.communications.domain.model import triage_addresses
+from leadline.communications.domain.model import Attachment, Blob, triage_addresses
 from leadline.communications.domain.outbound import OutboundEmail, OutboundState
 from leadline.contracts.auth import Principal
-from leadline.contracts.events import MailAttachment, StoredBlob
 
 
 def _upsert(session: AsyncSession) -> Any:
@@ -162,7 +162,7 @@ def _columns(email: OutboundEmail) -> dict[str, Any]:
     columns = {column.key: getattr(email, column.key) for column in outbound_emails.c if hasattr(email, column.key)}
     for key in _ADDRESS_LISTS:
         columns[key] = list(columns[key])
-    columns["attachments"] = [attachment.model_dump(mode="json") for attachment in email.attachments]
+    columns["attachments"] = [asdict(attachment) for attachment in email.attachments]
     columns["raw_sha256"], columns["raw_size"] = email.raw_message.sha256, email.raw_message.size
     return columns
 
@@ -171,5 +171,10 @@ def _outbound(row: RowMapping) -> OutboundEmail:
     fields = {key: value for key, value in row.items() if key not in ("raw_sha256", "raw_size")}
     for key in _ADDRESS_LISTS:
         fields[key] = tuple(fields[key])
-    fields["attachments"] = tuple(MailAttachment.model_validate(a) for a in row["attachments"])
-    return OutboundEmail(**fields, raw_message=StoredBlob(sha256=row["raw_sha256"], size=row["raw_size"]))
+    fields["attachments"] = tuple(attachment_of(a) for a in row["attachments"])
+    return OutboundEmail(**fields, raw_message=Blob(row["raw_sha256"], row["raw_size"]))
+
+
+def attachment_of(stored: dict[str, Any]) -> Attachment:
+    """An attachment as a JSON column keeps it (a received e-mail's, or a written one's)."""
+    return Attachment(stored["file_name"], stored["content_type"], stored["size"], stored["url"], stored.get("sha256"))

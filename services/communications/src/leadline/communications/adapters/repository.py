@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
@@ -11,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, Table, bindparam, delete, insert, 
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadline.communications.adapters.mail_repository import DirectoryRepository
+from leadline.communications.adapters.mail_repository import DirectoryRepository, attachment_of
 from leadline.communications.adapters.tables import (
     calls,
     email_recipients,
@@ -24,6 +25,8 @@ from leadline.communications.adapters.tables import (
 )
 from leadline.communications.domain.model import (
     RETRYABLE,
+    Addressee,
+    Blob,
     Call,
     Email,
     ItemState,
@@ -33,7 +36,6 @@ from leadline.communications.domain.model import (
 )
 from leadline.contracts.auth import Principal
 from leadline.contracts.errors import StaleVersion
-from leadline.contracts.events import MailAttachment, Mailbox, StoredBlob
 from leadline.contracts.pagination import Keyset, Segment, keyset_page, newest_first
 from leadline.contracts.sql import upsert
 
@@ -542,22 +544,26 @@ def _email(row: RowMapping) -> Email:
         **{
             **fields,
             "references": tuple(row["references"]),
-            "to": tuple(Mailbox.model_validate(m) for m in row["to"]),
-            "cc": tuple(Mailbox.model_validate(m) for m in row["cc"]),
-            "attachments": tuple(MailAttachment.model_validate(a) for a in row["attachments"]),
-            "raw_message": stored_blob(row["raw_sha256"], row["raw_size"]),
+            "to": tuple(_addressee(m) for m in row["to"]),
+            "cc": tuple(_addressee(m) for m in row["cc"]),
+            "attachments": tuple(attachment_of(a) for a in row["attachments"]),
+            "raw_message": _blob(row["raw_sha256"], row["raw_size"]),
         }
     )
 
 
-def stored_blob(sha256: str | None, size: int | None) -> StoredBlob | None:
-    return StoredBlob(sha256=sha256, size=size) if sha256 is not None and size is not None else None
+def _addressee(stored: dict[str, Any]) -> Addressee:
+    return Addressee(stored["address"], stored.get("name"))
+
+
+def _blob(sha256: str | None, size: int | None) -> Blob | None:
+    return Blob(sha256, size) if sha256 is not None and size is not None else None
 
 
 def _email_columns(email: Email) -> dict[str, Any]:
     columns = _triage_columns(email, emails)
     columns["references"] = list(email.references)
     for key in ("to", "cc", "attachments"):
-        columns[key] = [item.model_dump(mode="json") for item in columns[key]]
+        columns[key] = [asdict(item) for item in columns[key]]
     raw = email.raw_message
     return columns | {"raw_sha256": raw.sha256 if raw else None, "raw_size": raw.size if raw else None}

@@ -12,7 +12,6 @@ from uuid import UUID
 
 from leadline.contracts.auth import Principal
 from leadline.contracts.errors import Conflict, Forbidden, RuleViolation
-from leadline.contracts.events import MailAttachment, Mailbox, StoredBlob
 from leadline.contracts.phone import InvalidPhoneNumber, to_e164
 
 # A call as every PBX can say it: who called, how far it got, how it ended (the gateway's events speak the same words).
@@ -395,6 +394,33 @@ class Call(TriageItem):
             )
 
 
+@dataclass(frozen=True)
+class Blob:
+    """Bytes Leadline keeps in its blob store, named by their content: their SHA-256 (lower-case hex)."""
+
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Addressee:
+    """One address an e-mail is sent to, with its display name when the header has one."""
+
+    address: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """An attachment as its gateway keeps it: where (``url``), and its SHA-256 when Leadline's blob store has it."""
+
+    file_name: str
+    content_type: str
+    size: int
+    url: str
+    sha256: str | None = None
+
+
 @dataclass(frozen=True, kw_only=True)
 class Email(TriageItem):
     kind: ClassVar[str] = "email"
@@ -404,14 +430,14 @@ class Email(TriageItem):
     references: tuple[str, ...]
     sender: str  # the From address, lower case
     sender_name: str | None
-    to: tuple[Mailbox, ...]
-    cc: tuple[Mailbox, ...]
+    to: tuple[Addressee, ...]
+    cc: tuple[Addressee, ...]
     subject_line: str
     sent_at: datetime
     text_body: str | None
     html_body: str | None
-    attachments: tuple[MailAttachment, ...]
-    raw_message: StoredBlob | None = None  # the message as received, when the blob store has it
+    attachments: tuple[Attachment, ...]
+    raw_message: Blob | None = None  # the message as received, when the blob store has it
 
     @property
     def contact(self) -> str:

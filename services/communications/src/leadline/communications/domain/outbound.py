@@ -22,10 +22,9 @@ from email.utils import format_datetime
 from typing import Literal, Self
 from uuid import UUID
 
-from leadline.communications.domain.model import KnownLead
+from leadline.communications.domain.model import Attachment, Blob, KnownLead
 from leadline.contracts.auth import Principal
 from leadline.contracts.errors import Forbidden, RuleViolation
-from leadline.contracts.events import MailAttachment, StoredBlob
 
 OutboundState = Literal["queued", "sending", "sent", "failed"]
 
@@ -134,8 +133,8 @@ class OutboundEmail:
     subject_line: str
     text_body: str | None
     html_body: str | None
-    attachments: tuple[MailAttachment, ...]
-    raw_message: StoredBlob
+    attachments: tuple[Attachment, ...]
+    raw_message: Blob
     written_by: str
     written_at: datetime
     state: OutboundState = "queued"

@@ -11,11 +11,11 @@ from fastapi import APIRouter, Depends, Path
 from fastapi.responses import StreamingResponse
 
 from leadline.communications.adapters.blobs import BlobNotFound
+from leadline.communications.domain.model import Attachment, Blob
 from leadline.communications.entrypoints.http_mail import RFC822, Blobs, UnitOfWork
 from leadline.communications.service import triage
 from leadline.communications.service.outbound import get_written
 from leadline.contracts.errors import NotFound
-from leadline.contracts.events import MailAttachment, StoredBlob
 from leadline.contracts.http import PROBLEM_RESPONSES, CurrentUser, current_user
 
 router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES, tags=["emails"])
@@ -25,7 +25,7 @@ BYTES = {"description": "The bytes, streamed", "content": {"application/octet-st
 RAW = {"description": "The message, streamed", "content": {RFC822: {}}}
 
 
-async def _stream(blobs: Blobs, blob: StoredBlob, media_type: str, file_name: str) -> StreamingResponse:
+async def _stream(blobs: Blobs, blob: Blob, media_type: str, file_name: str) -> StreamingResponse:
     try:
         opened = await blobs.open(blob.sha256)
     except BlobNotFound:
@@ -35,13 +35,13 @@ async def _stream(blobs: Blobs, blob: StoredBlob, media_type: str, file_name: st
     return StreamingResponse(opened.chunks, media_type=media_type, headers=headers)
 
 
-def _raw(blob: StoredBlob | None, what: str) -> StoredBlob:
+def _raw(blob: Blob | None, what: str) -> Blob:
     if blob is None:
         raise NotFound(f"{what} was not stored by Leadline: its gateway keeps it", rule="raw_not_stored")
     return blob
 
 
-def _attachment(attachments: tuple[MailAttachment, ...], number: int) -> tuple[MailAttachment, StoredBlob]:
+def _attachment(attachments: tuple[Attachment, ...], number: int) -> tuple[Attachment, Blob]:
     if number > len(attachments):
         raise NotFound(f"the e-mail has {len(attachments)} attachments", rule="attachment_not_found", field="n")
     attachment = attachments[number - 1]
@@ -49,7 +49,7 @@ def _attachment(attachments: tuple[MailAttachment, ...], number: int) -> tuple[M
         raise NotFound(
             f"attachment {number} is kept by its gateway, at {attachment.url}", rule="attachment_not_stored", field="n"
         )
-    return attachment, StoredBlob(sha256=attachment.sha256, size=attachment.size)
+    return attachment, Blob(attachment.sha256, attachment.size)
 
 
 @router.get(

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.domain.mailbox_position import MailboxPosition
-from leadline.communications.domain.model import Call, Email, match_email
+from leadline.communications.domain.model import Addressee, Attachment, Blob, Call, Email, match_email
 from leadline.communications.service.announcing import follow_thread
 from leadline.communications.service.calls import contact_number, new_call, registered
 from leadline.contracts.envelope import Envelope
@@ -70,14 +70,14 @@ async def register_email(uow: CommunicationsUnitOfWork, event: EmailReceivedV1, 
         references=tuple(event.references),
         sender=event.sender.address.lower(),
         sender_name=event.sender.name,
-        to=tuple(event.to),
-        cc=tuple(event.cc),
+        to=tuple(Addressee(mailbox.address, mailbox.name) for mailbox in event.to),
+        cc=tuple(Addressee(mailbox.address, mailbox.name) for mailbox in event.cc),
         subject_line=event.subject_line,
         sent_at=event.sent_at,
         text_body=event.text_body,
         html_body=event.html_body,
-        attachments=tuple(event.attachments),
-        raw_message=event.raw_message,
+        attachments=tuple(Attachment(**attachment.model_dump()) for attachment in event.attachments),
+        raw_message=Blob(event.raw_message.sha256, event.raw_message.size) if event.raw_message else None,
         state="triage",
     )
     match = match_email(

@@ -21,7 +21,7 @@ from uuid import UUID
 from leadline.communications.adapters.blobs import BlobStore
 from leadline.communications.adapters.smtp import Refused, SmtpRelay, Unreachable
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
-from leadline.communications.domain.model import KnownLead
+from leadline.communications.domain.model import Attachment, Blob, KnownLead
 from leadline.communications.domain.outbound import (
     NewAttachment,
     OutboundEmail,
@@ -36,7 +36,7 @@ from leadline.communications.domain.outbound import (
 )
 from leadline.contracts.auth import Principal
 from leadline.contracts.errors import Conflict, NotFound, RuleViolation
-from leadline.contracts.events import EmailSendFailedV1, EmailSentV1, EmailWrittenV1, MailAttachment
+from leadline.contracts.events import EmailSendFailedV1, EmailSentV1, EmailWrittenV1
 from leadline.contracts.events.gateway import MAX_REFERENCES
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ async def prepare_email(
     for attachment in command.attachments:
         stored = await blobs.put(attachment.content)
         attachments.append(
-            MailAttachment(
+            Attachment(
                 file_name=attachment.file_name,
                 content_type=attachment.content_type,
                 size=stored.size,
@@ -105,6 +105,7 @@ async def prepare_email(
                 sha256=stored.sha256,
             )
         )
+    raw_message = await blobs.put(raw)
     return OutboundEmail(
         id=email_id,
         lead_id=lead.lead_id,
@@ -119,7 +120,7 @@ async def prepare_email(
         text_body=command.text_body,
         html_body=command.html_body,
         attachments=tuple(attachments),
-        raw_message=await blobs.put(raw),
+        raw_message=Blob(raw_message.sha256, raw_message.size),
         written_by=user.user_id,
         written_at=now,
         next_attempt_at=now,
