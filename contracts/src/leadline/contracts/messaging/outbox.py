@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from leadline.contracts.correlation import correlation_id, traceparent
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events.base import Event
 from leadline.contracts.messaging.tables import outbox
@@ -49,7 +50,8 @@ class Outbox:
         caused_by: Envelope | None = None,
     ) -> Envelope:
         """Writes ``event`` to the outbox; ``caused_by`` is the event being handled, if any, so the
-        new one carries the same correlation id and names its cause."""
+        new one carries the same correlation id and trace context and names its cause. Without a cause, the
+        event carries the HTTP request's correlation id and trace context (none outside a request)."""
         envelope, row = self._row(event, caused_by)
         await self._session.execute(_INSERT, row)
         self.added += 1
@@ -69,8 +71,9 @@ class Outbox:
         envelope = Envelope.wrap(
             event,
             source=self._publication.source,
-            correlation_id=(caused_by.correlation_id or caused_by.id) if caused_by else None,
+            correlation_id=(caused_by.correlation_id or caused_by.id) if caused_by else correlation_id(),
             causation_id=caused_by.id if caused_by else None,
+            traceparent=caused_by.traceparent if caused_by else traceparent(),
         )
         return envelope, {
             "event_id": envelope.id,
