@@ -7,30 +7,22 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.domain.model import Call, CallbackState, Email, ItemState, ReturnReason
-from leadline.communications.entrypoints.dependencies import CallUser
+from leadline.communications.entrypoints.deps import CallUser, Limit, UnitOfWork
 from leadline.communications.service import triage
 from leadline.communications.service.commands import Attach, RequestLead
 from leadline.contracts.errors import RuleViolation
 from leadline.contracts.events import MailAttachment, Mailbox
 from leadline.contracts.events.communications import CallPhase
 from leadline.contracts.events.gateway import Direction, Disposition
-from leadline.contracts.fields import IN_DIGITS, QueryBool
-from leadline.contracts.http import (
-    PROBLEM_RESPONSES,
-    CurrentUser,
-    current_user,
-    unit_of_work,
-)
+from leadline.contracts.fields import QueryBool
+from leadline.contracts.http import CurrentUser, signed_in_router
 from leadline.contracts.idempotency import Idempotency
 
-UnitOfWork = Annotated[CommunicationsUnitOfWork, Depends(unit_of_work)]
-
-router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES)
+router = signed_in_router()
 
 STATE_DESCRIPTION = (
     "triage: waiting for a decision (`returned` says why when it came back); lead_requested: a lead is being "
@@ -197,7 +189,6 @@ class CallPage(BaseModel):
 
 
 Ready = Annotated[QueryBool, Query(description="Only what still waits for a decision (the Ready filter): state triage")]
-Limit = Annotated[int, Query(ge=1, le=200), IN_DIGITS]
 
 
 def _state_filter(state: ItemState | None, ready: bool) -> ItemState | None:

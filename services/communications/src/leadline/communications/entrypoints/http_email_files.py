@@ -7,18 +7,19 @@ from typing import Annotated
 from urllib.parse import quote
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import Path
 from fastapi.responses import StreamingResponse
 
 from leadline.communications.adapters.blobs import BlobNotFound
-from leadline.communications.entrypoints.http_mail import RFC822, Blobs, UnitOfWork
+from leadline.communications.entrypoints.deps import Blobs, UnitOfWork
+from leadline.communications.entrypoints.http_mail import RFC822
 from leadline.communications.service import triage
 from leadline.communications.service.outbound import get_written
 from leadline.contracts.errors import NotFound
 from leadline.contracts.events import MailAttachment, StoredBlob
-from leadline.contracts.http import PROBLEM_RESPONSES, CurrentUser, current_user
+from leadline.contracts.http import CurrentUser, signed_in_router
 
-router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES, tags=["emails"])
+router = signed_in_router(tags=["emails"])
 
 Number = Annotated[int, Path(ge=1, le=1000, description="The attachment's place in `attachments`, from 1.")]
 BYTES = {"description": "The bytes, streamed", "content": {"application/octet-stream": {}}}

@@ -9,19 +9,19 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Request, Response
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from leadline.communications.config import Settings
 from leadline.communications.domain.outbound import NewAttachment, OutboundEmail, OutboundState
-from leadline.communications.entrypoints.http_mail import Blobs, UnitOfWork
+from leadline.communications.entrypoints.deps import Blobs, UnitOfWork
 from leadline.communications.service import outbound
 from leadline.communications.service.outbound import WriteEmail
 from leadline.contracts.events import MailAttachment
-from leadline.contracts.http import PROBLEM_RESPONSES, CurrentUser, current_user, runtime_of
+from leadline.contracts.http import CurrentUser, runtime_of, signed_in_router
 from leadline.contracts.idempotency import Idempotency
 
-router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES, tags=["written emails"])
+router = signed_in_router(tags=["written emails"])
 
 LEAD_ID = "0f8fad5b-d9cb-469f-a165-70867728950e"
 WRITE_EXAMPLE: dict[str, Any] = {

@@ -7,23 +7,20 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.exceptions import HTTPException
 
-from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.adapters.zadarma import ZadarmaClient, ZadarmaRefused
-from leadline.communications.entrypoints.dependencies import CallUser
-from leadline.communications.entrypoints.http import CALL_EXAMPLE, PAGE_CURSOR, Attachment, CallOut, CallPage, Limit
+from leadline.communications.entrypoints.deps import CallUser, Limit, UnitOfWork
+from leadline.communications.entrypoints.http import CALL_EXAMPLE, PAGE_CURSOR, Attachment, CallOut, CallPage
 from leadline.communications.service import telephony, triage
 from leadline.contracts.errors import NotFound
-from leadline.contracts.http import PROBLEM_JSON, PROBLEM_RESPONSES, Problem, current_user, runtime_of, unit_of_work
+from leadline.contracts.http import PROBLEM_JSON, Problem, runtime_of, signed_in_router
 from leadline.contracts.idempotency import Idempotency
 
-UnitOfWork = Annotated[CommunicationsUnitOfWork, Depends(unit_of_work)]
-
-router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES, tags=["calls"])
+router = signed_in_router(tags=["calls"])
 
 MISSED_EXAMPLE: dict[str, Any] = {"items": [CALL_EXAMPLE], "next_cursor": PAGE_CURSOR}
 

@@ -7,31 +7,27 @@ from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadline.contracts.auth import Principal
 from leadline.contracts.fields import IN_DIGITS
 from leadline.contracts.http import (
-    PROBLEM_RESPONSES,
     STALE_RESPONSES,
     CompanyTimeZone,
     CurrentUser,
-    current_user,
     expected_version,
-    unit_of_work,
+    signed_in_router,
     version_etag,
 )
 from leadline.contracts.idempotency import Idempotency
 from leadline.documents.adapters.unit_of_work import DocumentsUnitOfWork
 from leadline.documents.domain.documents import Document, DocumentKind
 from leadline.documents.domain.lead_copy import LeadCopy
+from leadline.documents.entrypoints.deps import DocumentIfMatch, UnitOfWork
 from leadline.documents.service import copies, documents
 
-UnitOfWork = Annotated[DocumentsUnitOfWork, Depends(unit_of_work)]
-IfMatch = Annotated[str | None, Header(description="The document's ETag; a stale one is refused with 412")]
-
-router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES)
+router = signed_in_router()
 
 
 class LeadCopyOut(BaseModel):
@@ -362,7 +358,7 @@ async def get_order(document_id: UUID, uow: UnitOfWork, response: Response) -> D
     responses=STALE_RESPONSES,
 )
 async def confirm_order(
-    document_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: IfMatch = None
+    document_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: DocumentIfMatch = None
 ) -> DocumentOut:
     return await _move(uow, "order", document_id, "confirmed", user, response, if_match)
 
@@ -378,7 +374,7 @@ async def confirm_order(
     responses=STALE_RESPONSES,
 )
 async def cancel_order(
-    document_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: IfMatch = None
+    document_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: DocumentIfMatch = None
 ) -> DocumentOut:
     return await _move(uow, "order", document_id, "cancelled", user, response, if_match)
 
@@ -394,7 +390,7 @@ async def cancel_order(
     operation_id="delete_order",
     responses=STALE_RESPONSES,
 )
-async def delete_order(document_id: UUID, user: CurrentUser, uow: UnitOfWork, if_match: IfMatch = None) -> None:
+async def delete_order(document_id: UUID, user: CurrentUser, uow: UnitOfWork, if_match: DocumentIfMatch = None) -> None:
     await _delete(uow, "order", document_id, user, if_match)
 
 
@@ -430,7 +426,7 @@ async def get_invoice(document_id: UUID, uow: UnitOfWork, response: Response) ->
     responses=STALE_RESPONSES,
 )
 async def issue_invoice(
-    document_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: IfMatch = None
+    document_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: DocumentIfMatch = None
 ) -> DocumentOut:
     return await _move(uow, "invoice", document_id, "issued", user, response, if_match)
 
@@ -445,7 +441,7 @@ async def issue_invoice(
     responses=STALE_RESPONSES,
 )
 async def pay_invoice(
-    document_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: IfMatch = None
+    document_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: DocumentIfMatch = None
 ) -> DocumentOut:
     return await _move(uow, "invoice", document_id, "paid", user, response, if_match)
 
@@ -460,7 +456,7 @@ async def pay_invoice(
     responses=STALE_RESPONSES,
 )
 async def cancel_invoice(
-    document_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: IfMatch = None
+    document_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: DocumentIfMatch = None
 ) -> DocumentOut:
     return await _move(uow, "invoice", document_id, "cancelled", user, response, if_match)
 
@@ -476,5 +472,7 @@ async def cancel_invoice(
     operation_id="delete_invoice",
     responses=STALE_RESPONSES,
 )
-async def delete_invoice(document_id: UUID, user: CurrentUser, uow: UnitOfWork, if_match: IfMatch = None) -> None:
+async def delete_invoice(
+    document_id: UUID, user: CurrentUser, uow: UnitOfWork, if_match: DocumentIfMatch = None
+) -> None:
     await _delete(uow, "invoice", document_id, user, if_match)

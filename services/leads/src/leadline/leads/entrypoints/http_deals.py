@@ -11,11 +11,11 @@ from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadline.contracts.fields import not_null
-from leadline.contracts.http import STALE_RESPONSES, CurrentUser, expected_version, version_etag
+from leadline.contracts.http import STALE_RESPONSES, CurrentUser, expected_version, signed_in_router, version_etag
 from leadline.contracts.idempotency import Idempotency
 from leadline.leads.domain.deals import Deal
 from leadline.leads.entrypoints import examples
-from leadline.leads.entrypoints.deps import DealIfMatch, UnitOfWork, signed_in_router
+from leadline.leads.entrypoints.deps import DealIfMatch, UnitOfWork
 from leadline.leads.entrypoints.fields import CodeRef
 from leadline.leads.entrypoints.history import HistoryEntry
 from leadline.leads.service import deals

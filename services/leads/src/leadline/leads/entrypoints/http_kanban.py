@@ -15,11 +15,18 @@ from fastapi import Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadline.contracts.fields import QueryInt
-from leadline.contracts.http import STALE_RESPONSES, CurrentUser, expected_version, runtime_of, version_etag
+from leadline.contracts.http import (
+    STALE_RESPONSES,
+    CurrentUser,
+    expected_version,
+    runtime_of,
+    signed_in_router,
+    version_etag,
+)
 from leadline.contracts.idempotency import Idempotency
 from leadline.leads.domain.model import Lead, ReferenceItem
 from leadline.leads.entrypoints import examples
-from leadline.leads.entrypoints.deps import LeadCardIfMatch, UnitOfWork, signed_in_router
+from leadline.leads.entrypoints.deps import LeadCardIfMatch, UnitOfWork
 from leadline.leads.entrypoints.fields import CodeRef
 from leadline.leads.entrypoints.http_leads import LeadIn
 from leadline.leads.service import board as board_commands

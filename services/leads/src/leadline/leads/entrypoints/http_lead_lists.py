@@ -21,11 +21,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from leadline.contracts.auth import Principal
 from leadline.contracts.errors import RuleViolation
 from leadline.contracts.fields import Day, QueryBool, QueryInt
-from leadline.contracts.http import CompanyTimeZone, CurrentUser
+from leadline.contracts.http import CompanyTimeZone, CurrentUser, signed_in_router
 from leadline.leads.adapters.queries import LeadFilter, LeadOrder, SortKey
 from leadline.leads.domain.next_steps import DueWindow, due_interval, whose_next_steps
 from leadline.leads.entrypoints import examples
-from leadline.leads.entrypoints.deps import UnitOfWork, signed_in_router
+from leadline.leads.entrypoints.deps import UnitOfWork
 from leadline.leads.entrypoints.fields import CodeRef
 from leadline.leads.entrypoints.http_leads import LeadOut
 from leadline.leads.service import queries

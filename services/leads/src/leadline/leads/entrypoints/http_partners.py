@@ -11,12 +11,19 @@ from fastapi import Query, Request, Response
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool
 
 from leadline.contracts.fields import IN_DIGITS, not_null
-from leadline.contracts.http import STALE_RESPONSES, CurrentUser, expected_version, runtime_of, version_etag
+from leadline.contracts.http import (
+    STALE_RESPONSES,
+    CurrentUser,
+    expected_version,
+    runtime_of,
+    signed_in_router,
+    version_etag,
+)
 from leadline.contracts.idempotency import Idempotency
 from leadline.leads.domain.contacts import Contact
 from leadline.leads.domain.reference import Partner
 from leadline.leads.entrypoints import examples
-from leadline.leads.entrypoints.deps import PartnerIfMatch, UnitOfWork, signed_in_router
+from leadline.leads.entrypoints.deps import PartnerIfMatch, UnitOfWork
 from leadline.leads.entrypoints.fields import IncludeArchived, Patch
 from leadline.leads.entrypoints.http_contacts import ContactOut
 from leadline.leads.service import reference as use_cases

@@ -15,10 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from leadline.contracts.auth import Principal
 from leadline.contracts.errors import RuleViolation
 from leadline.contracts.fields import QueryBool, QueryInt
-from leadline.contracts.http import STALE_RESPONSES, CurrentUser, expected_version, version_etag
+from leadline.contracts.http import STALE_RESPONSES, CurrentUser, expected_version, signed_in_router, version_etag
 from leadline.leads.adapters.deal_queries import DealFilter, DealState
 from leadline.leads.entrypoints import examples
-from leadline.leads.entrypoints.deps import DealCardIfMatch, UnitOfWork, signed_in_router
+from leadline.leads.entrypoints.deps import DealCardIfMatch, UnitOfWork
 from leadline.leads.entrypoints.fields import CodeRef
 from leadline.leads.entrypoints.http_kanban import Coloured, Money, Named
 from leadline.leads.service import deals, pipeline_board
