@@ -1,5 +1,5 @@
 """The FastAPI dependencies of the communications routers, declared once: the request's unit of work, the blob
-store messages and attachments are kept in, the user with their PBX extension, and the page size of a listing.
+store messages and attachments are kept in, and the user with their PBX extension.
 The router every endpoint hangs from (signed_in_router), who is signed in (CurrentUser, Manager) and the
 company's time zone are every service's: leadline.contracts.http."""
 
@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Request
 
 from leadline.communications.adapters.blobs import BlobStore
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.service.telephony import user_in_directory
 from leadline.contracts.auth import Principal
-from leadline.contracts.fields import IN_DIGITS
 from leadline.contracts.http import CurrentUser, runtime_of, unit_of_work
 
 UnitOfWork = Annotated[CommunicationsUnitOfWork, Depends(unit_of_work)]
@@ -35,5 +34,3 @@ async def call_user(request: Request, user: CurrentUser) -> Principal:
 
 
 CallUser = Annotated[Principal, Depends(call_user)]
-
-Limit = Annotated[int, Query(ge=1, le=200), IN_DIGITS]

@@ -11,7 +11,7 @@ from fastapi import Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadline.communications.domain.model import Call, CallbackState, Email, ItemState, ReturnReason
-from leadline.communications.entrypoints.deps import CallUser, Limit, UnitOfWork
+from leadline.communications.entrypoints.deps import CallUser, UnitOfWork
 from leadline.communications.service import triage
 from leadline.communications.service.commands import Attach, RequestLead
 from leadline.contracts.errors import RuleViolation
@@ -21,6 +21,7 @@ from leadline.contracts.events.gateway import Direction, Disposition
 from leadline.contracts.fields import QueryBool
 from leadline.contracts.http import CurrentUser, signed_in_router
 from leadline.contracts.idempotency import Idempotency
+from leadline.contracts.pages import Page, PageLimit
 
 router = signed_in_router()
 
@@ -181,11 +182,8 @@ class CallOut(BaseModel):
         return cls.model_validate(call, from_attributes=True)
 
 
-class CallPage(BaseModel):
+class CallPage(Page[CallOut]):
     model_config = ConfigDict(json_schema_extra={"examples": [{"items": [CALL_EXAMPLE], "next_cursor": PAGE_CURSOR}]})
-
-    items: list[CallOut]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
 
 
 Ready = Annotated[QueryBool, Query(description="Only what still waits for a decision (the Ready filter): state triage")]
@@ -209,7 +207,7 @@ async def list_calls(
     user: CallUser,
     state: ItemState | None = None,
     ready: Ready = False,
-    limit: Limit = 50,
+    limit: PageLimit = 50,
     cursor: str | None = None,
 ) -> CallPage:
     """A salesperson sees the calls of their own PBX extension (the token's `ext` claim), a manager every call."""
@@ -353,11 +351,8 @@ class EmailOut(BaseModel):
         return cls.model_validate(email, from_attributes=True)
 
 
-class EmailPage(BaseModel):
+class EmailPage(Page[EmailOut]):
     model_config = ConfigDict(json_schema_extra={"examples": [{"items": [EMAIL_EXAMPLE], "next_cursor": None}]})
-
-    items: list[EmailOut]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
 
 
 @router.get("/emails", response_model=EmailPage, summary="E-mails, newest sent first", tags=["emails"])
@@ -366,7 +361,7 @@ async def list_emails(
     user: CurrentUser,
     state: ItemState | None = None,
     ready: Ready = False,
-    limit: Limit = 50,
+    limit: PageLimit = 50,
     cursor: str | None = None,
 ) -> EmailPage:
     """A salesperson sees the e-mails addressed to them in To or Cc (the token's `email` claim), a manager

@@ -13,12 +13,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.exceptions import HTTPException
 
 from leadline.communications.adapters.zadarma import ZadarmaClient, ZadarmaRefused
-from leadline.communications.entrypoints.deps import CallUser, Limit, UnitOfWork
+from leadline.communications.entrypoints.deps import CallUser, UnitOfWork
 from leadline.communications.entrypoints.http import CALL_EXAMPLE, PAGE_CURSOR, Attachment, CallOut, CallPage
 from leadline.communications.service import telephony, triage
 from leadline.contracts.errors import NotFound
 from leadline.contracts.http import PROBLEM_JSON, Problem, runtime_of, signed_in_router
 from leadline.contracts.idempotency import Idempotency
+from leadline.contracts.pages import PageLimit
 
 router = signed_in_router(tags=["calls"])
 
@@ -43,7 +44,7 @@ async def missed_calls(
         str | None,
         Query(min_length=1, max_length=100, description="A manager: whose missed calls (an employee id)."),
     ] = None,
-    limit: Limit = 50,
+    limit: PageLimit = 50,
     cursor: str | None = None,
 ) -> CallPage:
     async with uow:

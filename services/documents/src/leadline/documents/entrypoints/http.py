@@ -11,7 +11,6 @@ from fastapi import Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadline.contracts.auth import Principal
-from leadline.contracts.fields import IN_DIGITS
 from leadline.contracts.http import (
     STALE_RESPONSES,
     CompanyTimeZone,
@@ -21,6 +20,7 @@ from leadline.contracts.http import (
     version_etag,
 )
 from leadline.contracts.idempotency import Idempotency
+from leadline.contracts.pages import Page, PageLimit
 from leadline.documents.adapters.unit_of_work import DocumentsUnitOfWork
 from leadline.documents.domain.documents import Document, DocumentKind
 from leadline.documents.domain.lead_copy import LeadCopy
@@ -185,11 +185,8 @@ class DocumentOut(BaseModel):
         )
 
 
-class DocumentPage(BaseModel):
+class DocumentPage(Page[DocumentOut]):
     model_config = ConfigDict(json_schema_extra={"examples": [{"items": [DOCUMENT_EXAMPLE], "next_cursor": None}]})
-
-    items: list[DocumentOut]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
 
 
 async def _out(uow: DocumentsUnitOfWork, document: Document) -> DocumentOut:
@@ -279,7 +276,6 @@ async def lead_documents(lead_id: UUID, uow: UnitOfWork) -> list[DocumentOut]:
 
 
 # Each order and invoice route is written out, to be found by its path; what they do alike is in these helpers.
-Limit = Annotated[int, Query(ge=1, le=200), IN_DIGITS]
 Cursor = Annotated[str | None, Query(description="The `next_cursor` of the previous page.")]
 
 
@@ -333,7 +329,7 @@ def _refused_moves(kind: DocumentKind, to_status: str) -> str:
     summary="Every order, newest first, a page at a time",
     operation_id="list_orders",
 )
-async def list_orders(uow: UnitOfWork, limit: Limit = 50, cursor: Cursor = None) -> DocumentPage:
+async def list_orders(uow: UnitOfWork, limit: PageLimit = 50, cursor: Cursor = None) -> DocumentPage:
     return await _page(uow, "order", limit, cursor)
 
 
@@ -401,7 +397,7 @@ async def delete_order(document_id: UUID, user: CurrentUser, uow: UnitOfWork, if
     summary="Every invoice, newest first, a page at a time",
     operation_id="list_invoices",
 )
-async def list_invoices(uow: UnitOfWork, limit: Limit = 50, cursor: Cursor = None) -> DocumentPage:
+async def list_invoices(uow: UnitOfWork, limit: PageLimit = 50, cursor: Cursor = None) -> DocumentPage:
     return await _page(uow, "invoice", limit, cursor)
 
 

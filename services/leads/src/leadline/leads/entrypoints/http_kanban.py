@@ -24,6 +24,7 @@ from leadline.contracts.http import (
     version_etag,
 )
 from leadline.contracts.idempotency import Idempotency
+from leadline.contracts.pages import Page
 from leadline.leads.domain.model import Lead, ReferenceItem
 from leadline.leads.entrypoints import examples
 from leadline.leads.entrypoints.deps import LeadCardIfMatch, UnitOfWork
@@ -135,11 +136,8 @@ class ColumnCardsQuery(BoardQuery):
     cursor: str | None = None
 
 
-class BoardCardPage(BaseModel):
+class BoardCardPage(Page[BoardCardOut]):
     model_config = ConfigDict(json_schema_extra={"examples": [{"items": [examples.BOARD_CARD], "next_cursor": None}]})
-
-    items: list[BoardCardOut]
-    next_cursor: str | None
 
 
 class CardMove(BaseModel):

@@ -22,6 +22,7 @@ from leadline.contracts.auth import Principal
 from leadline.contracts.errors import RuleViolation
 from leadline.contracts.fields import Day, QueryBool, QueryInt
 from leadline.contracts.http import CompanyTimeZone, CurrentUser, signed_in_router
+from leadline.contracts.pages import Page
 from leadline.leads.adapters.queries import LeadFilter, LeadOrder, SortKey
 from leadline.leads.domain.next_steps import DueWindow, due_interval, whose_next_steps
 from leadline.leads.entrypoints import examples
@@ -121,13 +122,10 @@ class StuckQuery(LeadQuery):
     days: QueryInt = Field(ge=1, le=3650, description="In their status for longer than this many days.")
 
 
-class LeadPage(BaseModel):
+class LeadPage(Page[LeadOut]):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"items": [examples.LEAD], "next_cursor": examples.CURSOR}]}
     )
-
-    items: list[LeadOut]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
 
 
 async def _lead_page(uow: UnitOfWork, params: LeadQuery, where: LeadFilter) -> LeadPage:

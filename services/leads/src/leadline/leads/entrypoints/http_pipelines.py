@@ -16,6 +16,7 @@ from leadline.contracts.auth import Principal
 from leadline.contracts.errors import RuleViolation
 from leadline.contracts.fields import QueryBool, QueryInt
 from leadline.contracts.http import STALE_RESPONSES, CurrentUser, expected_version, signed_in_router, version_etag
+from leadline.contracts.pages import Page
 from leadline.leads.adapters.deal_queries import DealFilter, DealState
 from leadline.leads.entrypoints import examples
 from leadline.leads.entrypoints.deps import DealCardIfMatch, UnitOfWork
@@ -134,11 +135,8 @@ class StageCardsQuery(DealBoardQuery):
     cursor: str | None = None
 
 
-class DealCardPage(BaseModel):
+class DealCardPage(Page[DealCardOut]):
     model_config = ConfigDict(json_schema_extra={"examples": [{"items": [examples.DEAL_CARD], "next_cursor": None}]})
-
-    items: list[DealCardOut]
-    next_cursor: str | None
 
 
 class DealMove(BaseModel):
