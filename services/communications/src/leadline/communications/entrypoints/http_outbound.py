@@ -17,6 +17,7 @@ from leadline.communications.domain.outbound import NewAttachment, OutboundEmail
 from leadline.communications.entrypoints.deps import Blobs, UnitOfWork
 from leadline.communications.service import outbound
 from leadline.communications.service.outbound import WriteEmail
+from leadline.contracts.contacts import normalised_email
 from leadline.contracts.events import MailAttachment
 from leadline.contracts.http import CurrentUser, runtime_of, signed_in_router
 from leadline.contracts.idempotency import Idempotency
@@ -155,8 +156,8 @@ async def write_email(
 ) -> Response:
     command = WriteEmail(
         lead_id=lead_id,
-        to=tuple(address.lower() for address in body.to),
-        cc=tuple(address.lower() for address in body.cc),
+        to=tuple(normalised_email(address) for address in body.to),
+        cc=tuple(normalised_email(address) for address in body.cc),
         subject=body.subject,
         text_body=body.text_body,
         html_body=body.html_body,
