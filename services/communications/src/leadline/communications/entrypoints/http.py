@@ -240,7 +240,7 @@ async def get_call(call_id: UUID, user: CallUser, uow: UnitOfWork) -> CallOut:
     "user as salesperson); the call, now lead_requested with the new lead's id, becomes attached "
     "once the lead exists, or comes back to triage with the reason if the leads service refuses it.",
 )
-async def create_lead(
+async def create_lead_from_call(
     call_id: UUID, body: LeadRequest, user: CallUser, uow: UnitOfWork, idempotency: Idempotency
 ) -> Response:
     async def request() -> tuple[CallOut, dict[str, str]]:
@@ -298,7 +298,7 @@ async def cancel_call_lead_request(call_id: UUID, user: CallUser, uow: UnitOfWor
     summary="Attach a call in triage to a chosen lead",
     tags=["calls"],
 )
-async def attach(call_id: UUID, body: Attachment, user: CallUser, uow: UnitOfWork) -> CallOut:
+async def attach_call(call_id: UUID, body: Attachment, user: CallUser, uow: UnitOfWork) -> CallOut:
     async with uow:
         call = await triage.attach(uow, uow.calls, Attach(call_id, body.lead_id), user)
         await uow.commit()

@@ -61,7 +61,7 @@ def _attachment(attachments: tuple[MailAttachment, ...], number: int) -> tuple[M
     response_class=StreamingResponse,
     responses={200: RAW},
 )
-async def raw_email(email_id: UUID, user: CurrentUser, uow: UnitOfWork, blobs: Blobs) -> StreamingResponse:
+async def get_raw_email(email_id: UUID, user: CurrentUser, uow: UnitOfWork, blobs: Blobs) -> StreamingResponse:
     async with uow:
         email = await triage.get_item(uow.emails, email_id, user)
     return await _stream(blobs, _raw(email.raw_message, "the message"), RFC822, f"{email.id}.eml")
@@ -75,7 +75,7 @@ async def raw_email(email_id: UUID, user: CurrentUser, uow: UnitOfWork, blobs: B
     response_class=StreamingResponse,
     responses={200: BYTES},
 )
-async def email_attachment(
+async def get_email_attachment(
     email_id: UUID, n: Number, user: CurrentUser, uow: UnitOfWork, blobs: Blobs
 ) -> StreamingResponse:
     async with uow:
@@ -92,7 +92,7 @@ async def email_attachment(
     responses={200: RAW},
     tags=["written emails"],
 )
-async def raw_written_email(email_id: UUID, user: CurrentUser, uow: UnitOfWork, blobs: Blobs) -> StreamingResponse:
+async def get_raw_written_email(email_id: UUID, user: CurrentUser, uow: UnitOfWork, blobs: Blobs) -> StreamingResponse:
     async with uow:
         email = await get_written(uow, email_id, user)
     return await _stream(blobs, email.raw_message, RFC822, f"{email.id}.eml")
@@ -105,7 +105,7 @@ async def raw_written_email(email_id: UUID, user: CurrentUser, uow: UnitOfWork, 
     responses={200: BYTES},
     tags=["written emails"],
 )
-async def written_email_attachment(
+async def get_written_email_attachment(
     email_id: UUID, n: Number, user: CurrentUser, uow: UnitOfWork, blobs: Blobs
 ) -> StreamingResponse:
     async with uow:

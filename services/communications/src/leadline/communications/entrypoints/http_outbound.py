@@ -191,13 +191,13 @@ async def write_email(
     summary="The e-mails written from a lead, oldest first",
     description="With their sending state. (Received e-mails attached to the lead: `GET /emails` and the lead card.)",
 )
-async def written_from(lead_id: UUID, user: CurrentUser, uow: UnitOfWork) -> WrittenEmailList:
+async def list_written_emails(lead_id: UUID, user: CurrentUser, uow: UnitOfWork) -> WrittenEmailList:
     async with uow:
         emails = await outbound.written_from(uow, lead_id, user)
     return WrittenEmailList(items=[WrittenEmailOut.of(email) for email in emails])
 
 
 @router.get("/written-emails/{email_id}", response_model=WrittenEmailOut, summary="An e-mail written from a lead")
-async def written_email(email_id: UUID, user: CurrentUser, uow: UnitOfWork) -> WrittenEmailOut:
+async def get_written_email(email_id: UUID, user: CurrentUser, uow: UnitOfWork) -> WrittenEmailOut:
     async with uow:
         return WrittenEmailOut.of(await outbound.get_written(uow, email_id, user))

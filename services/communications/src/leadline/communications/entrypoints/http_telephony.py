@@ -37,7 +37,7 @@ MISSED_EXAMPLE: dict[str, Any] = {"items": [CALL_EXAMPLE], "next_cursor": PAGE_C
     "`POST /calls/{call_id}/callback-done` clears one by hand.",
     responses={200: {"content": {"application/json": {"example": MISSED_EXAMPLE}}}},
 )
-async def missed_calls(
+async def list_missed_calls(
     user: CallUser,
     uow: UnitOfWork,
     salesperson: Annotated[
@@ -61,7 +61,7 @@ async def missed_calls(
     description="Returned by other means (a mobile phone, an e-mail), or not worth returning. By whoever may "
     "triage the call. 409 `call_not_waiting_for_callback` when it is no missed call or was cleared already.",
 )
-async def callback_done(call_id: UUID, user: CallUser, uow: UnitOfWork) -> CallOut:
+async def mark_callback_done(call_id: UUID, user: CallUser, uow: UnitOfWork) -> CallOut:
     async with uow:
         call = await telephony.mark_called_back(uow, call_id, user)
         await uow.commit()
@@ -81,7 +81,7 @@ async def callback_done(call_id: UUID, user: CallUser, uow: UnitOfWork) -> CallO
         502: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "The PBX's API gave no link"},
     },
 )
-async def recording(call_id: UUID, request: Request, user: CallUser, uow: UnitOfWork) -> RedirectResponse:
+async def get_call_recording(call_id: UUID, request: Request, user: CallUser, uow: UnitOfWork) -> RedirectResponse:
     async with uow:
         call = await triage.get_item(uow.calls, call_id, user)
     if call.recording_url is not None:
@@ -108,7 +108,7 @@ CORRECTION = (
     summary="Take a call off its lead, back to triage",
     description=f"{CORRECTION} The call is back in triage (`returned.reason` detached) for another decision.",
 )
-async def detach(call_id: UUID, user: CallUser, uow: UnitOfWork) -> CallOut:
+async def detach_call(call_id: UUID, user: CallUser, uow: UnitOfWork) -> CallOut:
     async with uow:
         call = await telephony.detach(uow, call_id, user)
         await uow.commit()
@@ -121,7 +121,7 @@ async def detach(call_id: UUID, user: CallUser, uow: UnitOfWork) -> CallOut:
     summary="Move a call to another lead",
     description=f"{CORRECTION} 404 `lead_not_found` for a lead that does not exist (or no longer does).",
 )
-async def move(call_id: UUID, body: Attachment, user: CallUser, uow: UnitOfWork) -> CallOut:
+async def move_call(call_id: UUID, body: Attachment, user: CallUser, uow: UnitOfWork) -> CallOut:
     async with uow:
         call = await telephony.move(uow, call_id, body.lead_id, user)
         await uow.commit()

@@ -80,7 +80,7 @@ class LeadCopyOut(BaseModel):
     tags=["leads"],
     summary="The lead as documents know it: what an order or invoice from it is filled with",
 )
-async def lead_copy(lead_id: UUID, uow: UnitOfWork) -> LeadCopyOut:
+async def get_lead_copy(lead_id: UUID, uow: UnitOfWork) -> LeadCopyOut:
     async with uow:
         lead = await copies.lead_copy(uow, lead_id)
     return LeadCopyOut.model_validate(lead, from_attributes=True)
@@ -270,7 +270,7 @@ async def invoice_order(
     tags=["leads"],
     summary="The orders and invoices of a lead, oldest first",
 )
-async def lead_documents(lead_id: UUID, uow: UnitOfWork) -> list[DocumentOut]:
+async def list_lead_documents(lead_id: UUID, uow: UnitOfWork) -> list[DocumentOut]:
     async with uow:
         return [await _out(uow, document) for document in await uow.documents.of_lead(lead_id)]
 
@@ -327,7 +327,6 @@ def _refused_moves(kind: DocumentKind, to_status: str) -> str:
     response_model=DocumentPage,
     tags=["orders"],
     summary="Every order, newest first, a page at a time",
-    operation_id="list_orders",
 )
 async def list_orders(uow: UnitOfWork, limit: PageLimit = 50, cursor: Cursor = None) -> DocumentPage:
     return await _page(uow, "order", limit, cursor)
@@ -338,7 +337,6 @@ async def list_orders(uow: UnitOfWork, limit: PageLimit = 50, cursor: Cursor = N
     response_model=DocumentOut,
     tags=["orders"],
     summary="One order, with its lead",
-    operation_id="get_order",
 )
 async def get_order(document_id: UUID, uow: UnitOfWork, response: Response) -> DocumentOut:
     return await _read(uow, "order", document_id, response)
@@ -350,7 +348,6 @@ async def get_order(document_id: UUID, uow: UnitOfWork, response: Response) -> D
     tags=["orders"],
     summary="Confirm an order",
     description=_refused_moves("order", "confirmed") + ".",
-    operation_id="confirm_order",
     responses=STALE_RESPONSES,
 )
 async def confirm_order(
@@ -366,7 +363,6 @@ async def confirm_order(
     summary="Cancel an order",
     description=_refused_moves("order", "cancelled")
     + "; an order with an invoice that is not cancelled cannot be cancelled (409 `order_invoiced`).",
-    operation_id="cancel_order",
     responses=STALE_RESPONSES,
 )
 async def cancel_order(
@@ -383,7 +379,6 @@ async def cancel_order(
     summary="Delete a draft order that was never used",
     description="Takes If-Match. Only a draft nothing was invoiced from, `order_invoiced` otherwise can be deleted "
     "(409 `order_not_draft`); cancel it instead.",
-    operation_id="delete_order",
     responses=STALE_RESPONSES,
 )
 async def delete_order(document_id: UUID, user: CurrentUser, uow: UnitOfWork, if_match: DocumentIfMatch = None) -> None:
@@ -395,7 +390,6 @@ async def delete_order(document_id: UUID, user: CurrentUser, uow: UnitOfWork, if
     response_model=DocumentPage,
     tags=["invoices"],
     summary="Every invoice, newest first, a page at a time",
-    operation_id="list_invoices",
 )
 async def list_invoices(uow: UnitOfWork, limit: PageLimit = 50, cursor: Cursor = None) -> DocumentPage:
     return await _page(uow, "invoice", limit, cursor)
@@ -406,7 +400,6 @@ async def list_invoices(uow: UnitOfWork, limit: PageLimit = 50, cursor: Cursor =
     response_model=DocumentOut,
     tags=["invoices"],
     summary="One invoice, with its lead",
-    operation_id="get_invoice",
 )
 async def get_invoice(document_id: UUID, uow: UnitOfWork, response: Response) -> DocumentOut:
     return await _read(uow, "invoice", document_id, response)
@@ -418,7 +411,6 @@ async def get_invoice(document_id: UUID, uow: UnitOfWork, response: Response) ->
     tags=["invoices"],
     summary="Issue an invoice",
     description=_refused_moves("invoice", "issued") + ".",
-    operation_id="issue_invoice",
     responses=STALE_RESPONSES,
 )
 async def issue_invoice(
@@ -433,7 +425,6 @@ async def issue_invoice(
     tags=["invoices"],
     summary="Mark an invoice paid",
     description=_refused_moves("invoice", "paid") + ".",
-    operation_id="pay_invoice",
     responses=STALE_RESPONSES,
 )
 async def pay_invoice(
@@ -448,7 +439,6 @@ async def pay_invoice(
     tags=["invoices"],
     summary="Cancel an invoice",
     description=_refused_moves("invoice", "cancelled") + ".",
-    operation_id="cancel_invoice",
     responses=STALE_RESPONSES,
 )
 async def cancel_invoice(
@@ -465,7 +455,6 @@ async def cancel_invoice(
     summary="Delete a draft invoice that was never used",
     description="Takes If-Match. Only a draft never issued can be deleted (409 `invoice_not_draft`); "
     "cancel it instead.",
-    operation_id="delete_invoice",
     responses=STALE_RESPONSES,
 )
 async def delete_invoice(

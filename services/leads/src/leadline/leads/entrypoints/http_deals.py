@@ -154,7 +154,7 @@ async def remove_deal(
     summary="Who changed what of a deal, and when: its moves between stages, value changes and outcome",
     description="The entries of the lead's history about this deal (kept after the deal is removed).",
 )
-async def deal_history(lead_id: UUID, deal_id: UUID, uow: UnitOfWork) -> list[HistoryEntry]:
+async def get_deal_history(lead_id: UUID, deal_id: UUID, uow: UnitOfWork) -> list[HistoryEntry]:
     async with uow:
         entries = await deals.deal_history(uow, lead_id, deal_id)
     return [HistoryEntry.model_validate(dict(entry)) for entry in entries]

@@ -116,7 +116,7 @@ class LeadCardOut(LeadOut):
 @router.get(
     "/leads/{lead_id}/card", response_model=LeadCardOut, summary="The lead card: all of a lead, and its actions"
 )
-async def lead_card(lead_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response) -> LeadCardOut:
+async def get_lead_card(lead_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response) -> LeadCardOut:
     async with uow:
         found = await card.lead_card(uow, lead_id, user)
     response.headers["ETag"] = version_etag(found.lead.version)

@@ -148,7 +148,7 @@ async def list_leads(uow: UnitOfWork, user: CurrentUser, params: Annotated[LeadL
     tags=["daily routine"],
     summary="Open leads in their status for longer than `days` days",
 )
-async def stuck_leads(uow: UnitOfWork, user: CurrentUser, params: Annotated[StuckQuery, Query()]) -> LeadPage:
+async def list_stuck_leads(uow: UnitOfWork, user: CurrentUser, params: Annotated[StuckQuery, Query()]) -> LeadPage:
     since = datetime.now(UTC) - timedelta(days=params.days)
     return await _lead_page(uow, params, replace(params.lead_filter(user), closed=False, in_status_before=since))
 
@@ -179,7 +179,7 @@ class DueQuery(LeadQuery):
     tags=["daily routine"],
     summary="Open leads whose next step is overdue, due today or due this week",
 )
-async def next_steps_due(
+async def list_next_steps_due(
     uow: UnitOfWork, user: CurrentUser, zone: CompanyTimeZone, params: Annotated[DueQuery, Query()]
 ) -> LeadPage:
     return await _lead_page(uow, params, params.due_filter(user, zone))
@@ -208,7 +208,7 @@ _LACKING: dict[RoutineView, Callable[[LeadFilter], LeadFilter]] = {
     summary="Open leads without an expected close date, a description, a salesperson or a next step",
     description="without-next-step: the open leads with no date for a next step, so nothing of theirs comes due.",
 )
-async def routine_view(
+async def list_routine_view(
     view: RoutineView, uow: UnitOfWork, user: CurrentUser, params: Annotated[LeadQuery, Query()]
 ) -> LeadPage:
     return await _lead_page(uow, params, _LACKING[view](replace(params.lead_filter(user), closed=False)))

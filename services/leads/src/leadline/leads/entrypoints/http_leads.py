@@ -321,7 +321,7 @@ async def edit_lead(
 
 
 @router.get("/leads/{lead_id}/history", response_model=list[HistoryEntry], summary="Who changed what")
-async def lead_history(lead_id: UUID, uow: UnitOfWork) -> list[HistoryEntry]:
+async def get_lead_history(lead_id: UUID, uow: UnitOfWork) -> list[HistoryEntry]:
     async with uow:
         await use_cases.get_lead(uow, lead_id)
         entries = await uow.history.of(lead_id)

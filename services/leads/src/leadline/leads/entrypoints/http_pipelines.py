@@ -157,7 +157,7 @@ class DealMove(BaseModel):
     response_model=PipelineBoardOut,
     summary="The pipeline board: a column per stage with its totals and first cards",
 )
-async def board(
+async def get_pipeline_board(
     code: PipelineCode, uow: UnitOfWork, user: CurrentUser, params: Annotated[DealBoardQuery, Query()]
 ) -> PipelineBoardOut:
     async with uow:
@@ -188,7 +188,7 @@ async def board(
     response_model=DealCardPage,
     summary="More cards of a stage",
 )
-async def stage_cards(
+async def list_stage_cards(
     code: PipelineCode,
     stage_code: Annotated[str, Path(max_length=40)],
     uow: UnitOfWork,
@@ -211,7 +211,7 @@ async def stage_cards(
     "(403 `not_your_lead`). A stage flagged won or lost closes the deal so; one that is not reopens it.",
     responses=STALE_RESPONSES,
 )
-async def move(
+async def move_deal_card(
     code: PipelineCode,
     deal_id: UUID,
     body: DealMove,
