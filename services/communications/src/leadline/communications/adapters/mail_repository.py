@@ -17,6 +17,7 @@ from leadline.communications.adapters.tables import employee_addresses, mailbox_
 from leadline.communications.domain.model import triage_addresses
 from leadline.communications.domain.outbound import OutboundEmail, OutboundState
 from leadline.contracts.auth import Principal
+from leadline.contracts.contacts import normalised_email_or_none
 from leadline.contracts.events import MailAttachment, StoredBlob
 
 
@@ -33,7 +34,7 @@ class DirectoryRepository:
 
     async def put(self, employee_id: str, email: str | None, *, archived: bool) -> None:
         upsert = _upsert(self._session)(employee_addresses).values(
-            employee_id=employee_id, email=email.lower() if email else None, archived=archived
+            employee_id=employee_id, email=normalised_email_or_none(email), archived=archived
         )
         await self._session.execute(
             upsert.on_conflict_do_update(

@@ -11,11 +11,11 @@ from typing import ClassVar, Literal, Self
 from uuid import UUID
 
 from leadline.contracts.auth import Principal
+from leadline.contracts.contacts import InvalidPhoneNumber, normalised_email, to_e164
 from leadline.contracts.errors import Conflict, Forbidden, RuleViolation
 from leadline.contracts.events import MailAttachment, Mailbox, StoredBlob
 from leadline.contracts.events.communications import CallPhase
 from leadline.contracts.events.gateway import Direction, Disposition
-from leadline.contracts.phone import InvalidPhoneNumber, to_e164
 
 ItemState = Literal["triage", "attached", "lead_requested", "ignored"]
 CallState = ItemState
@@ -424,7 +424,7 @@ class Email(TriageItem):
     @property
     def recipients(self) -> frozenset[str]:
         """Every address it was sent to (To and Cc), lower case."""
-        return frozenset(mailbox.address.lower() for mailbox in (*self.to, *self.cc))
+        return frozenset(normalised_email(mailbox.address) for mailbox in (*self.to, *self.cc))
 
     def may_be_handled_by(self, user: Principal, addresses: frozenset[str]) -> bool:
         """A salesperson triages the e-mails addressed (To or Cc) to one of their addresses or a shared one."""
@@ -434,7 +434,7 @@ class Email(TriageItem):
 def triage_addresses(own: Iterable[str | None], shared: Iterable[str]) -> frozenset[str]:
     """The addresses whose e-mails a salesperson triages: their own (the directory's, their token's) and the team's
     shared ones (sales@…), lower case."""
-    return frozenset(address.lower() for address in (*own, *shared) if address)
+    return frozenset(normalised_email(address) for address in (*own, *shared) if address)
 
 
 def ensure_may_handle(item: TriageItem, user: Principal, addresses: frozenset[str] = frozenset()) -> None:
