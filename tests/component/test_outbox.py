@@ -11,8 +11,8 @@ import pytest
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import CallAttachedV1, Event, LeadsByStatusV1
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
-from tests.component.builders import AT, lead_created, status_changed
-from tests.component.conftest import ServiceUnderTest, service_named
+from tests.support.builders import AT, lead_created, status_changed
+from tests.support.component.service_under_test import ServiceUnderTest, service_named
 
 UNDECLARED: list[tuple[str, Event]] = [
     ("leads", LeadsByStatusV1(status_code="new", lead_count=1, as_of=AT)),

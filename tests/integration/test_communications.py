@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -21,45 +20,13 @@ from leadline.contracts.events import (
     CallUnignoredV1,
     LeadCreatedV1,
 )
-from leadline.contracts.topics import CALL, LEAD, TELEPHONY_CALL, Topic
-from tests.support.kafka import GatewayProducer, LocalKafka, consumed, headers_of, payload_of, read_until
+from leadline.contracts.topics import CALL, LEAD, TELEPHONY_CALL
+from tests.support.integration.calls import ANNA_EXTENSION, PIOTR_EXTENSION, calls_of, offsets, received, registered
+from tests.support.kafka import GatewayProducer, LocalKafka, headers_of, payload_of, read_until
 from tests.support.services import RunningService, auth
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.kafka
-
-ANNA_EXTENSION, PIOTR_EXTENSION = "101", "102"
-
-
-def received(caller: str, *, extension: str = ANNA_EXTENSION, pbx_call_id: str | None = None) -> CallReceivedV1:
-    return CallReceivedV1(
-        pbx_call_id=pbx_call_id or f"pbx-{uuid.uuid4().hex[:12]}",
-        caller_number=caller,
-        called_number="+48221234567",
-        extension=extension,
-        received_at=datetime.now(UTC),
-    )
-
-
-async def calls_of(svc: RunningService, user: str, **params: Any) -> list[dict[str, Any]]:
-    response = await svc.http.get("/calls", params={"limit": 200, **params}, headers=auth(user))
-    assert response.status_code == 200, response.text
-    items: list[dict[str, Any]] = response.json()["items"]
-    return items
-
-
-async def registered(svc: RunningService, pbx_call_id: str) -> dict[str, Any]:
-    """The call as the manager sees it, once communications has stored it."""
-
-    async def probe() -> dict[str, Any] | None:
-        return next((c for c in await calls_of(svc, "marta") if c["pbx_call_id"] == pbx_call_id), None)
-
-    return await eventually(probe, what=f"call {pbx_call_id} was registered")
-
-
-async def offsets(bootstrap: str, namespace: str, topic: Topic) -> tuple[int, int]:
-    """What the topic holds, and what communications has processed of it."""
-    return await consumed(bootstrap, namespace, topic, "communications")
 
 
 async def test_a_call_from_an_unknown_number_waits_in_triage_of_its_extension(

@@ -11,16 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from leadline.contracts.events import (
-    DealLostV1,
-    DealStageChangedV1,
-    DealWonV1,
-    Event,
-    LeadCreatedV1,
-    LeadDealChangedV1,
-)
+from leadline.contracts.events import DealLostV1, DealStageChangedV1, DealWonV1, Event, LeadCreatedV1, LeadDealChangedV1
 from leadline.contracts.topics import LEAD
-from tests.integration.test_leads_lifecycle import create, refusal
+from tests.support.http import ok
+from tests.support.integration.leads import create, refusal
 from tests.support.kafka import LocalKafka, headers_of, read_until
 from tests.support.services import RunningService, auth, running_service
 
@@ -36,11 +30,6 @@ async def leads(kafka: LocalKafka, namespace: str, database_url: str):  # type: 
         "leads", database_url=database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace
     ) as svc:
         yield svc
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json() if response.content else None
 
 
 async def events_of(kafka: LocalKafka, namespace: str, lead_id: str, count: int) -> list[Event]:
