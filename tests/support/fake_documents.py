@@ -84,7 +84,9 @@ class FakeDocumentRepository:
         return sequence
 
     async def add(self, document: Document) -> None:
-        assert document.id not in self.by_id, f"document {document.id} exists already"  # a primary key
+        # As the table's primary and unique keys: one document per id, and per number.
+        assert document.id not in self.by_id, f"document {document.id} exists already"
+        assert all(d.number != document.number for d in self.by_id.values()), f"{document.number} is taken"
         self.by_id[document.id] = document
 
     async def save(self, document: Document) -> None:
