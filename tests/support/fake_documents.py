@@ -8,15 +8,15 @@ oldest first. They do not lock: one use case at a time runs against them, so rac
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
-from leadline.contracts.envelope import Envelope
 from leadline.contracts.errors import StaleVersion
 from leadline.contracts.events import Event
 from leadline.documents.domain.documents import CANCELLED, Document, DocumentKind
 from leadline.documents.domain.lead_copy import LeadCopy
+from tests.support.fake_outbox import FakeOutbox
 
 
 class FakeLeadCopyRepository:
@@ -123,16 +123,6 @@ def _oldest_first(documents: Iterable[Document]) -> list[Document]:
     return sorted(documents, key=lambda d: (d.created_at, d.id))
 
 
-@dataclass
-class FakeOutbox:
-    source: str = "leadline/documents"
-    events: list[tuple[Event, Envelope | None]] = field(default_factory=list)
-
-    async def add(self, event: Event, *, caused_by: Envelope | None = None) -> Envelope:
-        self.events.append((event, caused_by))
-        return Envelope.wrap(event, source=self.source)
-
-
 class FakeUnitOfWork:
     """``committed``: whether the caller committed; the fakes keep every change either way, as the use case
     left them, for the test to read."""
@@ -143,7 +133,7 @@ class FakeUnitOfWork:
         self.products = FakeNamedValues()
         self.partners = FakeNamedValues()
         self.documents = FakeDocumentRepository()
-        self.outbox = FakeOutbox()
+        self.outbox = FakeOutbox(source="leadline/documents")
         self.committed = False
 
     async def commit(self) -> None:
@@ -151,4 +141,4 @@ class FakeUnitOfWork:
 
     def announced(self) -> list[Event]:
         """The events the use cases added to the outbox, oldest first."""
-        return [event for event, _ in self.outbox.events]
+        return self.outbox.announced()

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +30,15 @@ class Publication:
 # Built once, values bound per call: building ``insert().values(...)`` anew coerces every value on
 # every write, a measurable share of a request.
 _INSERT = insert(outbox)
+
+
+class AbstractOutbox(Protocol):
+    """What a use case asks of the outbox: ``Outbox`` in the services, an in-memory list in unit tests."""
+
+    @property
+    def source(self) -> str: ...
+
+    async def add(self, event: Event, *, caused_by: Envelope | None = None) -> Envelope: ...
 
 
 class Outbox:

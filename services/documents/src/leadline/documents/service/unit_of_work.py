@@ -9,8 +9,7 @@ from collections.abc import Collection, Sequence
 from typing import Protocol
 from uuid import UUID
 
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import Event
+from leadline.contracts.messaging.outbox import AbstractOutbox
 from leadline.documents.domain.documents import Document, DocumentKind
 from leadline.documents.domain.lead_copy import LeadCopy
 
@@ -84,17 +83,6 @@ class AbstractDocumentRepository(Protocol):
         ...
 
     async def move_to_lead(self, from_lead_id: UUID, to_lead_id: UUID) -> None: ...
-
-
-class AbstractOutbox(Protocol):
-    @property
-    def source(self) -> str:
-        """Who this service is, as its events say."""
-        ...
-
-    async def add(self, event: Event, *, caused_by: Envelope | None = None) -> Envelope:
-        """Announces ``event`` once the unit of work commits; ``caused_by``: the event being handled, if any."""
-        ...
 
 
 class AbstractUnitOfWork(Protocol):
