@@ -71,7 +71,7 @@ class DealQueries:
             return await DealTotals(self._session).per_stage_and_currency(
                 pipeline_code, where.state, salesperson_id=where.salesperson_id, lead_type_code=where.lead_type_code
             )
-        # A partner's deals are few (its index finds them); a value range is counted on ix_deals_board_totals.
+        # A partner's deals are few (its index finds them); a value range is counted on ix_deals_value_totals.
         query = (
             select(deals.c.stage_code, deals.c.currency, func.count(), func.sum(deals.c.value))
             .where(deals.c.pipeline_code == pipeline_code, *where.conditions())

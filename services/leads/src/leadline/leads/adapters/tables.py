@@ -239,14 +239,15 @@ deals = Table(
     Column("lead_type_code", String(40), nullable=False),
     Column("partner_id", Uuid),
     Index("ix_deals_lead_id", "lead_id"),
-    # The board's column totals under a value filter, answered from the index alone (the others: deal_totals).
+    # The board's column totals under a value filter (the others: deal_totals), answered from the index alone: the
+    # deals of a pipeline and state in the value range are one run of it.
     Index(
-        "ix_deals_board_totals",
+        "ix_deals_value_totals",
         "pipeline_code",
         "outcome",
+        "value",
         "stage_code",
         "currency",
-        "value",
         "salesperson_id",
         "lead_type_code",
         "partner_id",
