@@ -5,14 +5,19 @@ totals kept as deals change."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import delete, func, select, update
+from alembic import command
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from leadline.contracts.db import create_engine
 from leadline.contracts.events import (
     DealLostV1,
     DealStageChangedV1,
@@ -21,10 +26,12 @@ from leadline.contracts.events import (
     LeadCreatedV1,
     LeadDealChangedV1,
 )
+from leadline.contracts.migrations import alembic_config, upgrade
 from leadline.contracts.topics import LEAD
 from leadline.leads.adapters.board_totals import DealTotals
 from leadline.leads.adapters.tables import deal_total_changes, deal_totals
 from leadline.leads.adapters.tables import deals as deals_table
+from leadline.leads.adapters.tables import leads as leads_table
 from tests.integration.test_leads_lifecycle import create, refusal
 from tests.support.kafka import LocalKafka, headers_of, read_until
 from tests.support.services import RunningService, auth, running_service
@@ -401,3 +408,71 @@ async def test_the_board_totals_follow_every_kind_of_deal_write(leads: RunningSe
         await session.execute(update(deals_table).values(value=deals_table.c.value + Decimal("0.01")))
         await session.execute(delete(deals_table).where(deals_table.c.id == uuid.UUID(racking["id"])))
     await assert_deal_totals_are_exact(leads)
+
+
+async def test_the_migration_counts_the_deals_already_there(database_url: str) -> None:
+    await asyncio.to_thread(command.upgrade, alembic_config("leadline.leads", database_url), "0017")
+    engine = create_engine(database_url)
+    try:
+        now, lead_id = datetime.now(UTC), uuid.uuid4()
+        old_deals = [  # stage, outcome, value, currency, salesperson
+            ("discovery", None, Decimal("100.10"), "PLN", "anna"),
+            ("discovery", None, Decimal("0.05"), "PLN", None),
+            ("discovery", None, Decimal("5.00"), "EUR", "anna"),
+            ("won", "won", Decimal("1000.00"), "PLN", "anna"),
+        ]
+        async with engine.begin() as connection:
+            await connection.execute(
+                insert(leads_table),
+                {
+                    "id": lead_id,
+                    "name": "Old lead",
+                    "status_code": "new",
+                    "type_code": "sale",
+                    "currency": "PLN",
+                    "closed": False,
+                    **dict.fromkeys(("status_since", "lead_date", "created_at", "updated_at"), now),
+                    **dict.fromkeys(("created_by", "updated_by"), "anna"),
+                    "version": 1,
+                },
+            )
+            await connection.execute(
+                insert(deals_table),
+                [
+                    {
+                        "id": uuid.uuid4(),
+                        "lead_id": lead_id,
+                        "name": "Old deal",
+                        "pipeline_code": "sales",
+                        "stage_code": stage,
+                        "outcome": outcome,
+                        "value": value,
+                        "currency": currency,
+                        "salesperson_id": salesperson,
+                        "lead_type_code": "sale",
+                        **dict.fromkeys(("created_at", "stage_since"), now),
+                    }
+                    for stage, outcome, value, currency, salesperson in old_deals
+                ],
+            )
+        await asyncio.to_thread(upgrade, "leadline.leads", database_url)
+        async with AsyncSession(engine) as session:
+
+            async def kept(state: str, salesperson_id: str | None = None) -> set[tuple[Any, ...]]:
+                found = await DealTotals(session).per_stage_and_currency(
+                    "sales", state, salesperson_id=salesperson_id, lead_type_code=None
+                )
+                return {(t.stage_code, t.currency, t.count, t.value) for t in found}
+
+            assert await kept("open") == {
+                ("discovery", "PLN", 2, Decimal("100.15")),
+                ("discovery", "EUR", 1, Decimal("5.00")),
+            }
+            assert await kept("open", "anna") == {
+                ("discovery", "PLN", 1, Decimal("100.10")),
+                ("discovery", "EUR", 1, Decimal("5.00")),
+            }
+            assert await kept("won") == {("won", "PLN", 1, Decimal("1000.00"))}
+            assert await kept("lost") == set()
+    finally:
+        await engine.dispose()
