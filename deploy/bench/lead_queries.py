@@ -41,7 +41,7 @@ from leadline.contracts.auth import Principal, Role
 from leadline.contracts.db import create_engine
 from leadline.contracts.messaging.outbox import Publication
 from leadline.contracts.migrations import upgrade
-from leadline.leads.adapters.board_totals import BoardTotals
+from leadline.leads.adapters.board_totals import BoardTotals, DealTotals
 from leadline.leads.adapters.tables import (
     card_positions,
     deal_card_positions,
@@ -303,9 +303,11 @@ async def place_cards(engine: AsyncEngine, rng: random.Random) -> None:
 
 
 async def fold_board_totals(engine: AsyncEngine) -> None:
-    """The kanban totals' changes the seeding left (a row per lead), folded in as the running service does."""
+    """The board totals' changes the seeding left (a row per lead and per deal), folded in as the running service
+    does."""
     async with AsyncSession(engine) as session, session.begin():
         await BoardTotals(session).fold()
+        await DealTotals(session).fold()
 
 
 # The deal pipelines: the migrations' sales pipeline (discovery, negotiation, closing; won, lost) and a service one.

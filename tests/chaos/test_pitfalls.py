@@ -19,7 +19,7 @@ from leadline.contracts.events import LeadCreatedV1
 from leadline.contracts.messaging.relay import PUBLISH_TIMEOUT_SECONDS
 from leadline.contracts.topics import LEAD
 from tests.chaos.checker import backlog_of
-from tests.component.builders import call_received
+from tests.support.builders import call_received
 from tests.support.kafka import GatewayProducer, headers_of, read_all
 from tests.support.services import auth
 from tests.support.waiting import eventually

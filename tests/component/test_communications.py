@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
-from leadline.communications.adapters.tables import calls as calls_table
-from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
-from leadline.communications.domain.model import Call
 from leadline.communications.service import triage
 from leadline.communications.service.commands import RequestLead
-from leadline.contracts.auth import Principal, Role
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import CallAttachedV1, CallLeadRequestedV1, CallRegisteredV1
 from leadline.contracts.topics import CALL, LEAD, TELEPHONY_CALL
-from tests.component.builders import (
+from tests.support.builders import (
     AT,
     CALLER,
     call_received,
@@ -22,27 +16,7 @@ from tests.component.builders import (
     lead_updated,
     status_changed,
 )
-from tests.component.conftest import ServiceUnderTest
-
-Communications = ServiceUnderTest[CommunicationsUnitOfWork]
-
-ANNA = Principal("anna", "Anna Nowak", frozenset({Role.SALESPERSON}), extension="101")
-
-
-async def call_by_pbx_id(service: Communications, pbx_call_id: str) -> Call:
-    async with service.runtime.unit_of_work() as uow:
-        call = await uow.calls.get_by_pbx_call_id(pbx_call_id)
-    assert call is not None, f"no call {pbx_call_id} was registered"
-    return call
-
-
-async def number_of_calls(service: Communications) -> int:
-    async with service.runtime.sessions() as session:
-        return int((await session.execute(select(func.count()).select_from(calls_table))).scalar_one())
-
-
-async def registrations(service: Communications) -> list[CallRegisteredV1]:
-    return [row.event for row in await service.outbox() if isinstance(row.event, CallRegisteredV1)]
+from tests.support.component.calls import ANNA, Communications, call_by_pbx_id, number_of_calls, registrations
 
 
 async def test_a_call_from_an_unknown_number_waits_in_triage_and_is_announced(communications: Communications) -> None:

@@ -7,18 +7,13 @@ import pytest
 
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.domain import model
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import CallRegisteredV1, Event
-from leadline.contracts.topics import TELEPHONY_CALL, Topic
-from tests.component.builders import CALLER, call_received, lead_created, status_changed
-from tests.component.conftest import ServiceUnderTest
-from tests.component.test_communications import call_by_pbx_id, number_of_calls, registrations
+from leadline.contracts.events import CallRegisteredV1
+from leadline.contracts.topics import TELEPHONY_CALL
+from tests.support.builders import CALLER, call_received, lead_created, status_changed
+from tests.support.component.calls import call_by_pbx_id, gateway, number_of_calls, registrations
+from tests.support.component.service_under_test import ServiceUnderTest
 
 Communications = ServiceUnderTest[CommunicationsUnitOfWork]
-
-
-def gateway(event: Event, event_id: str | None = None) -> tuple[Envelope, Topic]:
-    return Envelope.wrap(event, source="leadline/test", event_id=event_id), event.topic
 
 
 async def test_a_batch_of_calls_registers_each_once_whatever_the_gateway_repeated(

@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.contracts.events import PartnerContact
-from tests.component.builders import (
+from tests.support.builders import (
     call_received,
     email_received,
     lead_created,
@@ -18,9 +18,8 @@ from tests.component.builders import (
     partner_changed,
     status_changed,
 )
-from tests.component.conftest import ServiceUnderTest
-from tests.component.test_communications import call_by_pbx_id
-from tests.component.test_communications_batches import gateway
+from tests.support.component.calls import call_by_pbx_id, gateway
+from tests.support.component.service_under_test import ServiceUnderTest
 
 Communications = ServiceUnderTest[CommunicationsUnitOfWork]
 

@@ -8,8 +8,6 @@ import pytest
 from sqlalchemy import func, select
 
 from leadline.communications.adapters.tables import emails as emails_table
-from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
-from leadline.communications.domain.model import Email
 from leadline.communications.service import triage
 from leadline.communications.service.commands import Attach, RequestLead
 from leadline.contracts.auth import Principal, Role
@@ -26,7 +24,7 @@ from leadline.contracts.events import (
     LeadAnnouncedV1,
 )
 from leadline.contracts.topics import MAIL_EMAIL
-from tests.component.builders import (
+from tests.support.builders import (
     AT,
     SENDER,
     email_received,
@@ -36,19 +34,10 @@ from tests.component.builders import (
     leads_merged,
     status_changed,
 )
-from tests.component.conftest import ServiceUnderTest, headers_of
+from tests.support.component.emails import ANNA, Communications, email_of
+from tests.support.component.service_under_test import headers_of
 
-Communications = ServiceUnderTest[CommunicationsUnitOfWork]
-
-ANNA = Principal("anna", "Anna Nowak", frozenset({Role.SALESPERSON}), extension="101", email="anna@leadline.example")
 PIOTR = Principal("piotr", "Piotr", frozenset({Role.SALESPERSON}), extension="102", email="piotr@leadline.example")
-
-
-async def email_of(service: Communications, message_id: str) -> Email:
-    async with service.runtime.unit_of_work() as uow:
-        email = await uow.emails.get_by_message_id(message_id)
-    assert email is not None, f"no e-mail {message_id} was registered"
-    return email
 
 
 async def number_of_emails(service: Communications) -> int:

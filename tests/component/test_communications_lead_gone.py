@@ -4,7 +4,7 @@ and neither a merged nor a deleted lead matches calls any more."""
 from __future__ import annotations
 
 from leadline.contracts.events import CallAttachedV1
-from tests.component.builders import (
+from tests.support.builders import (
     AT,
     CALLER,
     SENDER,
@@ -15,8 +15,8 @@ from tests.component.builders import (
     lead_updated,
     leads_merged,
 )
-from tests.component.test_communications import Communications, call_by_pbx_id
-from tests.component.test_communications_emails import email_of
+from tests.support.component.calls import Communications, call_by_pbx_id
+from tests.support.component.emails import email_of
 
 OTHER_NUMBER = "+48602345678"
 

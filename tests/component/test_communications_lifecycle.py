@@ -28,9 +28,9 @@ from leadline.contracts.events import (
     PbxRecordingAvailableV1,
 )
 from leadline.contracts.topics import Topic
-from tests.component.builders import CALLER, lead_created
-from tests.component.conftest import ServiceUnderTest
-from tests.component.test_communications import call_by_pbx_id, number_of_calls
+from tests.support.builders import CALLER, lead_created
+from tests.support.component.calls import call_by_pbx_id, number_of_calls
+from tests.support.component.service_under_test import ServiceUnderTest
 
 Communications = ServiceUnderTest[CommunicationsUnitOfWork]
 AT = datetime(2026, 11, 24, 9, 12, tzinfo=UTC)

@@ -13,13 +13,8 @@ from leadline.communications.domain.model import Returned
 from leadline.communications.service import triage
 from leadline.communications.service.commands import Attach, RequestLead
 from leadline.contracts.errors import Conflict, NotFound
-from leadline.contracts.events import (
-    CallLeadRequestedV1,
-    CallReturnedToTriageV1,
-    EmailReturnedToTriageV1,
-    Event,
-)
-from tests.component.builders import (
+from leadline.contracts.events import CallLeadRequestedV1, CallReturnedToTriageV1, EmailReturnedToTriageV1, Event
+from tests.support.builders import (
     AT,
     SENDER,
     call_received,
@@ -30,9 +25,9 @@ from tests.component.builders import (
     lead_request_refused,
     leads_merged,
 )
-from tests.component.test_communications import ANNA, Communications, call_by_pbx_id
-from tests.component.test_communications_emails import ANNA as ANNA_BY_EMAIL
-from tests.component.test_communications_emails import email_of
+from tests.support.component.calls import ANNA, Communications, call_by_pbx_id
+from tests.support.component.emails import ANNA as ANNA_BY_EMAIL
+from tests.support.component.emails import email_of
 
 
 async def events(service: Communications, kind: type[Event]) -> list[Any]:

@@ -33,7 +33,7 @@ from leadline.contracts.migrations import upgrade
 from leadline.documents.adapters.tables import lead_copies
 from leadline.documents.adapters.unit_of_work import DocumentsUnitOfWork
 from leadline.documents.service.copies import copy_leads, lead_status_changed
-from tests.component.builders import FakeRecord, call_received, lead_created, record_of, status_changed
+from tests.support.builders import FakeRecord, call_received, lead_created, record_of, status_changed
 from tests.support.databases import sqlite_url
 
 CONSUMER = "leadline.documents"

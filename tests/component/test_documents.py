@@ -3,28 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from uuid import UUID
-
-from sqlalchemy import func, select
 
 from leadline.contracts.topics import LEAD
-from leadline.documents.adapters.tables import lead_copies
-from leadline.documents.adapters.unit_of_work import DocumentsUnitOfWork
 from leadline.documents.domain.lead_copy import LeadCopy
-from tests.component.builders import lead_created, status_changed
-from tests.component.conftest import ServiceUnderTest
-
-Documents = ServiceUnderTest[DocumentsUnitOfWork]
-
-
-async def copy_of(service: Documents, lead_id: UUID) -> LeadCopy | None:
-    async with service.runtime.unit_of_work() as uow:
-        return await uow.leads.get(lead_id)
-
-
-async def number_of_copies(service: Documents) -> int:
-    async with service.runtime.sessions() as session:
-        return int((await session.execute(select(func.count()).select_from(lead_copies))).scalar_one())
+from tests.support.builders import lead_created, status_changed
+from tests.support.component.documents import Documents, copy_of, number_of_copies
 
 
 async def test_a_created_lead_is_copied_and_its_status_changes_follow(documents: Documents) -> None:

@@ -6,61 +6,27 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from leadline.contracts.auth import Principal, Role
 from leadline.contracts.errors import Conflict, Forbidden, RuleViolation, StaleVersion
-from leadline.contracts.events import (
-    InvoiceCreatedV1,
-    InvoiceDeletedV1,
-    OrderCreatedV1,
-    OrderStatusChangedV1,
-)
+from leadline.contracts.events import InvoiceCreatedV1, InvoiceDeletedV1, OrderCreatedV1, OrderStatusChangedV1
 from leadline.contracts.topics import INVOICE, LEAD, ORDER, REFERENCE
 from leadline.documents.domain.documents import Document, DocumentKind
 from leadline.documents.service import documents as use_cases
-from tests.component.builders import (
+from tests.support.builders import (
     lead_assigned,
-    lead_created,
     lead_updated,
     leads_merged,
     partner_changed,
     product_changed,
     setting_changed,
 )
-from tests.component.test_documents import Documents, copy_of
+from tests.support.component.documents import ANNA, WARSAW, Documents, a_lead, configured, confirmed, copy_of, make
 
-ANNA = Principal("anna", "Anna Nowak", frozenset({Role.SALESPERSON}))
 PIOTR = Principal("piotr", "Piotr Zieliński", frozenset({Role.SALESPERSON}))
 MARTA = Principal("marta", "Marta Wiśniewska", frozenset({Role.MANAGER, Role.SALESPERSON}))
-WARSAW = ZoneInfo("Europe/Warsaw")
-
-
-async def configured(documents: Documents) -> None:
-    await documents.deliver(setting_changed("order_type", "ZS"))
-    await documents.deliver(setting_changed("invoice_type", "FV"))
-    await documents.deliver(product_changed("desk", "Standing desk"))
-
-
-async def a_lead(documents: Documents, **changes: Any) -> uuid.UUID:
-    created = lead_created(
-        product_code="desk",
-        expected_revenue=Decimal("125000.00"),
-        currency="PLN",
-        city="Wrocław",
-        **changes,
-    )
-    await documents.deliver(created)
-    return created.lead_id
-
-
-async def make(documents: Documents, kind: DocumentKind, lead_id: uuid.UUID, user: Principal = ANNA) -> Document:
-    async with documents.runtime.unit_of_work() as uow:
-        made = await use_cases.make_from_lead(uow, kind, lead_id, user, time_zone=WARSAW)
-        await uow.commit()
-    return made
 
 
 async def test_an_order_is_made_from_the_kept_lead_and_announced(documents: Documents) -> None:
@@ -236,13 +202,6 @@ async def test_a_deleted_drafts_number_is_never_issued_again(documents: Document
     fourth = await make(documents, "order", lead_id)
 
     assert [document.sequence for document in (first, second, third, fourth)] == [1, 2, 3, 4]
-
-
-async def confirmed(documents: Documents, order: Document) -> Document:
-    async with documents.runtime.unit_of_work() as uow:
-        moved = await use_cases.change_status(uow, "order", order.id, "confirmed", ANNA, None)
-        await uow.commit()
-    return moved
 
 
 async def test_an_order_is_invoiced_once_confirmed_once_only_and_not_cancelled_under_its_invoice(

@@ -10,9 +10,18 @@ from leadline.contracts.errors import Conflict
 from leadline.contracts.events import InvoiceStatusChangedV1, OrderStatusChangedV1
 from leadline.documents.domain.documents import DocumentKind
 from leadline.documents.service import documents as use_cases
-from tests.component.builders import lead_created, lead_deleted, leads_merged
-from tests.component.test_documents import Documents, copy_of, number_of_copies
-from tests.component.test_documents_orders import ANNA, WARSAW, a_lead, configured, confirmed, make
+from tests.support.builders import lead_created, lead_deleted, leads_merged
+from tests.support.component.documents import (
+    ANNA,
+    WARSAW,
+    Documents,
+    a_lead,
+    configured,
+    confirmed,
+    copy_of,
+    make,
+    number_of_copies,
+)
 
 
 async def test_a_deleted_leads_copy_is_kept_marked_deleted(documents: Documents) -> None:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from uuid import UUID
 
 import pytest
-from sqlalchemy import func, select
 
 from leadline.contracts.auth import Principal, Role
 from leadline.contracts.envelope import Envelope
@@ -19,26 +17,13 @@ from leadline.contracts.events import (
     LeadRequestRefusedV1,
 )
 from leadline.contracts.topics import CALL, LEAD
-from leadline.leads.adapters.tables import leads as leads_table
-from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
-from leadline.leads.domain.model import Lead
 from leadline.leads.service.commands import DeleteLead
 from leadline.leads.service.lifecycle import delete_lead
-from tests.component.builders import CALLER, lead_requested
-from tests.component.conftest import ServiceUnderTest, headers_of, service_named
+from tests.support.builders import CALLER, lead_requested
+from tests.support.component.leads import Leads, lead_of, number_of_leads
+from tests.support.component.service_under_test import headers_of, service_named
 
 MANAGER = Principal("marta", "Marta Wiśniewska", frozenset({Role.MANAGER}))
-Leads = ServiceUnderTest[LeadsUnitOfWork]
-
-
-async def lead_of(service: Leads, lead_id: UUID) -> Lead | None:
-    async with service.runtime.unit_of_work() as uow:
-        return await uow.leads.get(lead_id)
-
-
-async def number_of_leads(service: Leads) -> int:
-    async with service.runtime.sessions() as session:
-        return int((await session.execute(select(func.count()).select_from(leads_table))).scalar_one())
 
 
 async def test_a_lead_requested_for_a_call_is_created_with_the_call_as_its_origin(leads: Leads) -> None:

@@ -14,9 +14,9 @@ from leadline.contracts.events import Event
 from leadline.contracts.messaging.consumer import RetryPolicy
 from leadline.contracts.topics import CALL, EMAIL
 from leadline.leads.service import use_cases
-from tests.component.builders import email_lead_requested, lead_requested
-from tests.component.test_leads import Leads, number_of_leads
 from tests.support.board_totals import counted_afresh, kept
+from tests.support.builders import email_lead_requested, lead_requested
+from tests.support.component.leads import Leads, number_of_leads
 
 
 def wrapped(event: Event) -> Envelope:

@@ -9,9 +9,8 @@ from datetime import timedelta
 from leadline.contracts.events import CallDetachedV1, CallEndedV1, CallFacts, CallMovedV1
 from leadline.contracts.topics import CALL
 from leadline.leads.service import card
-from tests.component.builders import AT, CALLER, call_attached, call_registered
-from tests.component.test_leads import Leads
-from tests.component.test_leads_links import MARTA, a_lead, links_of
+from tests.support.builders import AT, CALLER, call_attached, call_registered
+from tests.support.component.leads import MARTA, Leads, a_lead, links_of
 
 RINGING = CallFacts(direction="inbound", contact_number=CALLER, phase="ringing")
 ENDED = CallFacts(

@@ -12,9 +12,8 @@ from leadline.contracts.topics import ORDER
 from leadline.leads.domain.links import DocumentFacts, LeadHasLinks, LeadLink
 from leadline.leads.service import card, lifecycle
 from leadline.leads.service.commands import DeleteLead, MergeLeads
-from tests.component.builders import AT, order_created, order_deleted, order_status_changed
-from tests.component.test_leads import Leads
-from tests.component.test_leads_links import MARTA, a_lead, links_of
+from tests.support.builders import AT, order_created, order_deleted, order_status_changed
+from tests.support.component.leads import MARTA, Leads, a_lead, links_of
 
 
 async def test_an_order_is_listed_on_the_card_follows_its_status_and_keeps_the_lead(leads: Leads) -> None:

@@ -12,9 +12,8 @@ from leadline.leads.adapters.tables import lead_announcement
 from leadline.leads.domain.links import LeadHasLinks, LeadLink
 from leadline.leads.service import announcement, lifecycle
 from leadline.leads.service.commands import DeleteLead
-from tests.component.builders import AT, SENDER, email_attached, email_lead_requested, email_registered
-from tests.component.test_leads import Leads, lead_of, number_of_leads
-from tests.component.test_leads_links import links_of
+from tests.support.builders import AT, SENDER, email_attached, email_lead_requested, email_registered
+from tests.support.component.leads import Leads, lead_of, links_of, number_of_leads
 
 ANNA = Principal("anna", "Anna Nowak", frozenset({Role.SALESPERSON}), extension="101")
 LABEL = f"{SENDER}, Office fit-out, 2026-03-02 09:30 UTC"

@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from uuid import UUID
 
-from leadline.contracts.auth import Principal, Role
 from leadline.contracts.events import CallReturnedToTriageV1, EmailReturnedToTriageV1
 from leadline.contracts.topics import CALL
 from leadline.leads.domain.links import LeadLink
 from leadline.leads.service import lifecycle
 from leadline.leads.service.commands import MergeLeads
-from tests.component.builders import AT, CALLER, call_attached, call_registered, email_attached, lead_requested
-from tests.component.test_leads import Leads
+from tests.support.builders import AT, CALLER, call_attached, call_registered, email_attached
+from tests.support.component.leads import MARTA, Leads, a_lead, links_of
 
-MARTA = Principal("marta", "Marta Wiśniewska", frozenset({Role.MANAGER, Role.SALESPERSON}), extension="100")
 LABEL = f"{CALLER}, 2026-03-02 09:30 UTC"
-
-
-async def a_lead(leads: Leads) -> UUID:
-    request = lead_requested()
-    await leads.deliver(request)
-    return request.lead_id
-
-
-async def links_of(leads: Leads, lead_id: UUID) -> list[LeadLink]:
-    async with leads.runtime.unit_of_work() as uow:
-        return await uow.links.of(lead_id)
 
 
 async def test_a_call_attached_on_arrival_is_linked_with_who_called_and_when(leads: Leads) -> None:

@@ -11,8 +11,8 @@ import pytest
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import CallAttachedV1, Event, LeadsByStatusV1
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
-from tests.component.builders import AT, lead_created, status_changed
-from tests.component.conftest import ServiceUnderTest, service_named
+from tests.support.builders import AT, lead_created, status_changed
+from tests.support.component.service_under_test import ServiceUnderTest, service_named
 
 UNDECLARED: list[tuple[str, Event]] = [
     ("leads", LeadsByStatusV1(status_code="new", lead_count=1, as_of=AT)),
@@ -46,13 +46,15 @@ async def test_a_declared_event_type_is_written_with_its_topic_key_and_headers(
     assert not wakeup.is_set()
 
     async with leads.runtime.unit_of_work() as uow:
-        cause = Envelope.wrap(event, source="test", correlation_id="corr-1", event_id="cause-1")
+        trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        cause = Envelope.wrap(event, source="test", correlation_id="corr-1", traceparent=trace, event_id="cause-1")
         envelope = await uow.outbox.add(event, caused_by=cause)
         await uow.commit()
 
     [row] = await leads.outbox()
     assert (row.topic, row.key, row.envelope, row.event) == ("leadline.leads.lead", str(event.lead_id), envelope, event)
     assert (envelope.source, envelope.correlation_id, envelope.causation_id) == ("leadline/leads", "corr-1", "cause-1")
+    assert envelope.traceparent == trace  # the cause's trace goes on
     assert wakeup.is_set(), "a commit that wrote events wakes the relay"
 
 

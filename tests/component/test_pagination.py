@@ -15,7 +15,7 @@ from leadline.contracts.pagination import newest_first
 from leadline.leads.adapters.tables import leads as leads_table
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.model import Lead
-from tests.component.conftest import ServiceUnderTest
+from tests.support.component.service_under_test import ServiceUnderTest
 
 Leads = ServiceUnderTest[LeadsUnitOfWork]
 

@@ -6,32 +6,8 @@ import uuid
 
 from leadline.contracts.events import LeadsByStatusV1
 from leadline.contracts.topics import LEAD, LEADS_BY_STATUS
-from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
-from leadline.reporting.service import use_cases
-from tests.component.builders import lead_created, status_changed
-from tests.component.conftest import OutboxRow, ServiceUnderTest
-
-Reporting = ServiceUnderTest[ReportingUnitOfWork]
-
-
-async def counts(service: Reporting) -> dict[str, int]:
-    async with service.runtime.unit_of_work() as uow:
-        return await use_cases.leads_by_status(uow)
-
-
-async def count_rows(service: Reporting) -> list[OutboxRow]:
-    """The LeadsByStatusV1 rows in the outbox, oldest first (beside them: the funnel per month)."""
-    return [row for row in await service.outbox() if isinstance(row.event, LeadsByStatusV1)]
-
-
-async def reports(service: Reporting) -> list[tuple[str, int]]:
-    """The LeadsByStatusV1 rows in the outbox, oldest first, as (status, count)."""
-    found = []
-    for row in await count_rows(service):
-        assert isinstance(row.event, LeadsByStatusV1)
-        assert (row.topic, row.key) == (LEADS_BY_STATUS.name, row.event.status_code)
-        found.append((row.event.status_code, row.event.lead_count))
-    return found
+from tests.support.builders import lead_created, status_changed
+from tests.support.component.reporting import Reporting, count_rows, counts, reports
 
 
 async def test_created_and_moved_leads_are_counted_and_each_touched_status_is_reported(reporting: Reporting) -> None:

@@ -18,9 +18,9 @@ from leadline.contracts.events import (
 from leadline.reporting.domain.report import Interval
 from leadline.reporting.service import calls
 from leadline.reporting.service.calls import Breakdown
-from tests.component.builders import AT, CALLER, call_registered
-from tests.component.test_reporting import Reporting
-from tests.component.test_reporting_communications import stats as communication_stats
+from tests.support.builders import AT, CALLER, call_registered
+from tests.support.component.reporting import Reporting
+from tests.support.component.reporting import stats as communication_stats
 
 DAY = timedelta(days=1)
 

@@ -14,18 +14,11 @@ from leadline.contracts.events import (
     EmailReturnedToTriageV1,
 )
 from leadline.contracts.topics import CALL
-from leadline.reporting.domain.report import Interval
-from leadline.reporting.service import communications
 from leadline.reporting.service.communications import CommunicationStats
-from tests.component.builders import AT, call_attached, call_registered, email_attached, email_registered
-from tests.component.test_reporting import Reporting
+from tests.support.builders import AT, call_attached, call_registered, email_attached, email_registered
+from tests.support.component.reporting import Reporting, stats
 
 HOUR = timedelta(hours=1)
-
-
-async def stats(service: Reporting, period: str = "day", **interval: object) -> list[CommunicationStats]:
-    async with service.runtime.unit_of_work() as uow:
-        return await communications.communication_stats(uow, period, Interval(**interval))  # type: ignore[arg-type]
 
 
 async def test_arrivals_are_counted_per_period_and_kind_with_how_triage_decided_them(reporting: Reporting) -> None:

@@ -13,7 +13,7 @@ from leadline.contracts.topics import LEAD, PIPELINE
 from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
 from leadline.reporting.domain.report import Interval
 from leadline.reporting.service import deal_reports, reports
-from tests.component.builders import (
+from tests.support.builders import (
     AT,
     deal_changed,
     deal_closed,
@@ -24,7 +24,7 @@ from tests.component.builders import (
     leads_merged,
     stage_changed,
 )
-from tests.component.conftest import ServiceUnderTest
+from tests.support.component.service_under_test import ServiceUnderTest
 
 Reporting = ServiceUnderTest[ReportingUnitOfWork]
 DAY = timedelta(days=1)

@@ -14,7 +14,7 @@ from leadline.contracts.events import Event, FunnelMonthV1
 from leadline.contracts.topics import FUNNEL, LEAD
 from leadline.reporting.domain.report import Dimension, Interval, PivotCell, PivotRequest
 from leadline.reporting.service import reports
-from tests.component.builders import (
+from tests.support.builders import (
     AT,
     FakeRecord,
     lead_assigned,
@@ -26,8 +26,8 @@ from tests.component.builders import (
     record_of,
     status_changed,
 )
-from tests.component.conftest import service_named
-from tests.component.test_reporting import Reporting
+from tests.support.component.reporting import Reporting
+from tests.support.component.service_under_test import service_named
 from tests.support.lead_histories import all_reports, lead_histories
 
 

@@ -6,8 +6,8 @@ import uuid
 
 from leadline.contracts.events import LeadsByStatusV1
 from leadline.contracts.topics import LEAD
-from tests.component.builders import lead_created, lead_deleted, leads_merged, status_changed
-from tests.component.test_reporting import Reporting, count_rows, counts, reports
+from tests.support.builders import lead_created, lead_deleted, leads_merged, status_changed
+from tests.support.component.reporting import Reporting, count_rows, counts, reports
 
 
 async def test_a_deleted_lead_is_taken_from_its_status_and_the_changed_count_is_reported(reporting: Reporting) -> None:

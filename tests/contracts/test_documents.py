@@ -94,3 +94,22 @@ def test_every_create_takes_an_idempotency_key() -> None:
                     continue
                 headers = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
                 assert "Idempotency-Key" in headers, f"{service} POST {path}"
+
+
+def test_every_operation_has_a_readable_id_of_its_own() -> None:
+    """An id is the endpoint function's name (what a generated client calls it), never FastAPI's default of name,
+    path and method run together, and no two operations of a service share one."""
+    for service in ("leads", "communications", "documents", "reporting"):
+        openapi = json.loads((REPO / "services" / service / "openapi.json").read_text())
+        ids = [
+            operation["operationId"] for operations in openapi["paths"].values() for operation in operations.values()
+        ]
+        assert len(ids) == len(set(ids)), f"{service}: {sorted(i for i in ids if ids.count(i) > 1)}"
+        for path, operations in openapi["paths"].items():
+            for method, operation in operations.items():
+                route_spelt_out = (
+                    path.strip("/").replace("/", "_").replace("-", "_").replace("{", "_").replace("}", "_")
+                )
+                assert not operation["operationId"].endswith(f"{route_spelt_out}_{method}"), (
+                    f"{service} {method} {path}"
+                )

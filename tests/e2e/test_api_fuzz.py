@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Stack, started_stack
 from tests.support.kafka import LocalKafka
 from tests.support.services import token
+from tests.support.stack import Stack, started_stack
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
 

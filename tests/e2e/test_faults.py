@@ -12,9 +12,9 @@ import pytest
 
 from leadline.contracts.events import CallReceivedV1, CallRegisteredV1, LeadCreatedV1
 from leadline.contracts.topics import CALL, LEAD
-from tests.e2e.conftest import Stack
 from tests.support.kafka import GatewayProducer, LocalKafka, headers_of, read_until
 from tests.support.services import auth
+from tests.support.stack import Stack
 from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]

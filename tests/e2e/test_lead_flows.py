@@ -12,9 +12,9 @@ import pytest
 
 from leadline.contracts.events import CallReceivedV1, EmailReceivedV1, LeadsByStatusV1, Mailbox
 from leadline.contracts.topics import LEADS_BY_STATUS
-from tests.e2e.conftest import Stack
 from tests.support.kafka import GatewayProducer, read_until
 from tests.support.services import auth
+from tests.support.stack import Stack
 from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]

@@ -24,9 +24,9 @@ from leadline.communications.adapters.pbx_webhooks import (
 from leadline.communications.config import LOCAL_PBX_GATEWAY, LOCAL_PBX_SECRET, LOCAL_ZADARMA_SECRET
 from leadline.contracts.events import DialRequestedV1
 from leadline.contracts.topics import TELEPHONY_COMMAND
-from tests.e2e.conftest import Stack
 from tests.support.kafka import read_until
 from tests.support.services import auth
+from tests.support.stack import Stack
 from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]

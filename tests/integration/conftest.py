@@ -3,15 +3,13 @@ of the engine the test is parametrised with."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy.engine import make_url
 
-from tests.support.databases import postgres_database, sqlite_url
+from tests.support.databases import another_database
 from tests.support.kafka import LocalKafka
 from tests.support.services import RunningService, running_service
 
@@ -36,16 +34,6 @@ async def communications(
         **communications_settings,
     ) as svc:
         yield svc
-
-
-@contextlib.asynccontextmanager
-async def another_database(database_url: str, tmp_path: Path, name: str) -> AsyncIterator[str]:
-    """A database of its own on the same engine as ``database_url``'s."""
-    if make_url(database_url).get_backend_name() == "sqlite":
-        yield sqlite_url(tmp_path, name)
-        return
-    async with postgres_database() as url:
-        yield url
 
 
 @pytest.fixture

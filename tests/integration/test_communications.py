@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from aiokafka import ConsumerRecord
 
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import (
@@ -17,46 +18,15 @@ from leadline.contracts.events import (
     CallReceivedV1,
     CallRegisteredV1,
     CallUnignoredV1,
+    LeadCreatedV1,
 )
-from leadline.contracts.topics import CALL, LEAD, TELEPHONY_CALL, Topic
-from tests.support.kafka import GatewayProducer, LocalKafka, consumed, headers_of, payload_of, read_until
+from leadline.contracts.topics import CALL, LEAD, TELEPHONY_CALL
+from tests.support.integration.calls import ANNA_EXTENSION, PIOTR_EXTENSION, calls_of, offsets, received, registered
+from tests.support.kafka import GatewayProducer, LocalKafka, headers_of, payload_of, read_until
 from tests.support.services import RunningService, auth
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.kafka
-
-ANNA_EXTENSION, PIOTR_EXTENSION = "101", "102"
-
-
-def received(caller: str, *, extension: str = ANNA_EXTENSION, pbx_call_id: str | None = None) -> CallReceivedV1:
-    return CallReceivedV1(
-        pbx_call_id=pbx_call_id or f"pbx-{uuid.uuid4().hex[:12]}",
-        caller_number=caller,
-        called_number="+48221234567",
-        extension=extension,
-        received_at=datetime.now(UTC),
-    )
-
-
-async def calls_of(svc: RunningService, user: str, **params: Any) -> list[dict[str, Any]]:
-    response = await svc.http.get("/calls", params={"limit": 200, **params}, headers=auth(user))
-    assert response.status_code == 200, response.text
-    items: list[dict[str, Any]] = response.json()["items"]
-    return items
-
-
-async def registered(svc: RunningService, pbx_call_id: str) -> dict[str, Any]:
-    """The call as the manager sees it, once communications has stored it."""
-
-    async def probe() -> dict[str, Any] | None:
-        return next((c for c in await calls_of(svc, "marta") if c["pbx_call_id"] == pbx_call_id), None)
-
-    return await eventually(probe, what=f"call {pbx_call_id} was registered")
-
-
-async def offsets(bootstrap: str, namespace: str, topic: Topic) -> tuple[int, int]:
-    """What the topic holds, and what communications has processed of it."""
-    return await consumed(bootstrap, namespace, topic, "communications")
 
 
 async def test_a_call_from_an_unknown_number_waits_in_triage_of_its_extension(
@@ -223,6 +193,41 @@ async def test_a_call_attaches_to_the_open_lead_with_the_callers_number(
 
     call = await registered(communications, "pbx-known")
     assert (call["state"], call["lead_id"], call["candidate_lead_ids"]) == ("attached", lead_id, [])
+
+
+async def test_one_trace_follows_a_lead_created_over_http_into_the_waiting_call_it_takes(
+    communications: RunningService, leads: RunningService, kafka: LocalKafka, namespace: str
+) -> None:
+    """The sales app's trace context goes with the lead's event through the outbox, and on with the event
+    communications writes in handling it: a tracing backend sees one trace across both services."""
+    async with GatewayProducer(kafka.bootstrap, namespace) as gateway:
+        await gateway.publish(received("+48 603 456 789", pbx_call_id="pbx-traced"))
+    call = await registered(communications, "pbx-traced")
+    trace_id = uuid.uuid4().hex
+    trace = f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01"
+
+    response = await leads.http.post(
+        "/leads", json={"name": "Hala", "phone": "+48 603 456 789"}, headers={**auth("anna"), "traceparent": trace}
+    )
+    assert response.status_code == 201, response.text
+    lead_id = response.json()["id"]
+
+    def about(subject: str, event_type: str) -> Callable[[list[ConsumerRecord[bytes, bytes]]], bool]:
+        return lambda records: any(_is(r, subject, event_type) for r in records)
+
+    lead_records = await read_until(kafka.bootstrap, LEAD, namespace, about(lead_id, LeadCreatedV1.type))
+    [created] = [headers_of(r) for r in lead_records if _is(r, lead_id, LeadCreatedV1.type)]
+    call_records = await read_until(kafka.bootstrap, CALL, namespace, about(call["id"], CallAttachedV1.type))
+    [attached] = [headers_of(r) for r in call_records if _is(r, call["id"], CallAttachedV1.type)]
+
+    assert (created["traceparent"], created["ce_correlationid"]) == (trace, trace_id)
+    assert (attached["traceparent"], attached["ce_correlationid"]) == (trace, trace_id)
+    assert attached["ce_causationid"] == created["ce_id"]
+
+
+def _is(record: ConsumerRecord[bytes, bytes], subject: str, event_type: str) -> bool:
+    headers = headers_of(record)
+    return headers.get("ce_subject") == subject and headers.get("ce_type") == event_type
 
 
 async def test_a_malformed_gateway_record_is_dead_lettered_and_intake_goes_on(

@@ -6,80 +6,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import EmailAttachedV1, EmailReceivedV1, EmailRegisteredV1, MailAttachment, Mailbox
-from leadline.contracts.topics import EMAIL, LEAD, MAIL_EMAIL
-from tests.integration.test_communications import offsets
+from leadline.contracts.events import EmailAttachedV1, EmailRegisteredV1
+from leadline.contracts.topics import EMAIL, MAIL_EMAIL
+from tests.support.integration.calls import offsets
+from tests.support.integration.emails import ANNA, PIOTR, a_lead, emails_of, received, registered
 from tests.support.kafka import GatewayProducer, LocalKafka, headers_of, payload_of, read_until
 from tests.support.services import RunningService, auth
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.kafka
-
-ANNA, PIOTR = "anna@leadline.example", "piotr@leadline.example"
-
-
-def received(
-    message_id: str, *, sender: str = "jan@example.com", to: str = ANNA, subject: str = "Office fit-out", **more: Any
-) -> EmailReceivedV1:
-    return EmailReceivedV1(
-        message_id=message_id,
-        sender=Mailbox(address=sender, name="Jan Kowalski"),
-        to=[Mailbox(address=to)],
-        subject_line=subject,
-        sent_at=datetime.now(UTC),
-        text_body="Could you quote the fit-out of our office?",
-        html_body="<p>Could you quote the fit-out of our office?</p>",
-        attachments=[
-            MailAttachment(
-                file_name="plan.pdf", content_type="application/pdf", size=48213, url="https://mail.example/a/1"
-            )
-        ],
-        **more,
-    )
-
-
-async def emails_of(svc: RunningService, user: str, **params: Any) -> list[dict[str, Any]]:
-    response = await svc.http.get("/emails", params={"limit": 200, **params}, headers=auth(user))
-    assert response.status_code == 200, response.text
-    items: list[dict[str, Any]] = response.json()["items"]
-    return items
-
-
-async def registered(svc: RunningService, message_id: str) -> dict[str, Any]:
-    """The e-mail as the manager sees it, once communications has stored it."""
-
-    async def probe() -> dict[str, Any] | None:
-        return next((e for e in await emails_of(svc, "marta") if e["message_id"] == message_id), None)
-
-    return await eventually(probe, what=f"e-mail {message_id} was registered")
-
-
-async def registered_emails(svc: RunningService, count: int) -> list[dict[str, Any]]:
-    """The e-mails as the manager sees them, once there are ``count``."""
-
-    async def probe() -> list[dict[str, Any]] | None:
-        emails = await emails_of(svc, "marta")
-        return emails if len(emails) >= count else None
-
-    return await eventually(probe, what=f"{count} e-mails were registered")
-
-
-async def a_lead(leads: RunningService, kafka: LocalKafka, namespace: str, *, email: str, of_leads: int) -> str:
-    """A lead made over HTTP, once communications' copy of the leads has it (``of_leads`` lead events in all)."""
-    response = await leads.http.post("/leads", json={"name": "Biuro", "email": email}, headers=auth("anna"))
-    assert response.status_code == 201, response.text
-
-    async def consumed() -> bool:
-        return await offsets(kafka.bootstrap, namespace, LEAD) == (of_leads, of_leads)
-
-    await eventually(consumed, what="communications consumed the lead events")
-    return str(response.json()["id"])
 
 
 async def test_a_retried_email_is_stored_once_and_a_malformed_one_dead_lettered_while_intake_goes_on(

@@ -8,7 +8,6 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,17 +16,17 @@ import pytest
 
 from leadline.contracts.auth import Principal, Role
 from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import Event, LeadCreatedV1, OrderCreatedV1, SettingChangedV1
+from leadline.contracts.events import OrderCreatedV1
 from leadline.contracts.topics import ORDER
 from leadline.documents.service import documents as use_cases
-from tests.support.kafka import GatewayProducer, LocalKafka, headers_of, read_until
+from tests.support.integration.documents import CONCURRENT_CREATES, a_lead, publish, setting, settings_known
+from tests.support.kafka import LocalKafka, headers_of, read_until
 from tests.support.races import contended
 from tests.support.services import RunningService, auth, running_service
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.kafka
 
-CONCURRENT_CREATES = 24
 ANNA = Principal("anna", "Anna Nowak", frozenset({Role.SALESPERSON}))
 WARSAW = ZoneInfo("Europe/Warsaw")
 
@@ -43,61 +42,6 @@ async def documents(kafka: LocalKafka, namespace: str, database_url: str) -> Asy
 def refusal(response: httpx.Response) -> tuple[int, str]:
     assert response.headers["content-type"] == "application/problem+json", response.text
     return response.status_code, response.json()["type"].removeprefix("urn:leadline:problem:")
-
-
-async def publish(kafka: LocalKafka, namespace: str, *events: Event) -> None:
-    async with GatewayProducer(kafka.bootstrap, namespace) as producer:
-        for event in events:
-            await producer.publish(event)
-
-
-def setting(key: str, value: str | None) -> SettingChangedV1:
-    return SettingChangedV1(key=key, value=value, changed_by="marta", changed_at=datetime.now(UTC))
-
-
-async def settings_known(documents: RunningService, **expected: str | None) -> None:
-    """Settings and leads travel on different topics: waits until documents have read the settings."""
-
-    async def known() -> bool:
-        async with documents.runtime.unit_of_work() as uow:
-            current = await uow.settings.all()
-        return all(current.get(key, "unset") == value for key, value in expected.items())
-
-    await eventually(known, what=f"documents read the settings {expected}")
-
-
-async def a_lead(kafka: LocalKafka, namespace: str, documents: RunningService) -> str:
-    """Anna's lead with a product worth 1500 PLN, as the leads service announces it; its id once copied."""
-    lead_id = uuid.uuid4()
-    await publish(
-        kafka,
-        namespace,
-        LeadCreatedV1(
-            lead_id=lead_id,
-            name="Printer lease",
-            type_code="sale",
-            status_code="new",
-            closed=False,
-            salesperson_id="anna",
-            phone=None,
-            email=None,
-            created_by="anna",
-            created_at=datetime.now(UTC),
-            product_code="printer",
-            expected_revenue=Decimal("1500.00"),
-            currency="PLN",
-            street="ul. Długa 5",
-            city="Gdańsk",
-            postal_code="80-001",
-            country="PL",
-        ),
-    )
-
-    async def copied() -> bool:
-        return (await documents.http.get(f"/leads/{lead_id}", headers=auth("anna"))).status_code == 200
-
-    await eventually(copied, what="documents copied the lead")
-    return str(lead_id)
 
 
 async def test_concurrent_orders_get_consecutive_numbers_and_each_is_announced(

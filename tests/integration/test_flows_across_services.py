@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import update
 
@@ -18,22 +17,23 @@ from leadline.communications.service import triage as communications_triage
 from leadline.communications.service.commands import Attach
 from leadline.contracts.auth import Principal, Role
 from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import CallAttachedV1, CallReceivedV1
+from leadline.contracts.events import CallAttachedV1
 from leadline.contracts.topics import CALL, LEAD
 from leadline.documents.service import documents as documents_use_cases
 from leadline.leads.adapters.configuration_cache import configuration_changed
 from leadline.leads.adapters.tables import statuses
 from leadline.leads.service import links
-from tests.integration.conftest import another_database
-from tests.support.kafka import GatewayProducer, LocalKafka, consumed, end_offset
+from tests.support.databases import another_database
+from tests.support.http import ok
+from tests.support.integration.calls import MANAGER, a_call
+from tests.support.kafka import LocalKafka, consumed, end_offset
 from tests.support.races import contended, one_more_waits
-from tests.support.services import RunningService, auth, consumption_paused, running_service
+from tests.support.services import RunningService, consumption_paused, running_service
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.kafka
 
 MARTA = Principal("marta", "Marta Wiśniewska", frozenset({Role.MANAGER, Role.SALESPERSON}))
-MANAGER = auth("marta")
 PHONE = "+48601234567"
 
 
@@ -46,11 +46,6 @@ async def documents(
         running_service("documents", database_url=url, bootstrap=kafka.bootstrap, topic_prefix=namespace) as svc,
     ):
         yield svc
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json() if response.content else None
 
 
 async def a_lead(leads: RunningService, *known_by: RunningService) -> str:
@@ -68,29 +63,6 @@ async def a_lead(leads: RunningService, *known_by: RunningService) -> str:
 
     await eventually(known, what="communications heard of the lead")
     return lead_id
-
-
-async def a_call(
-    communications: RunningService, kafka: LocalKafka, namespace: str, caller_number: str
-) -> dict[str, Any]:
-    """A call from the number, as communications registered it."""
-    pbx_call_id = f"pbx-{uuid.uuid4().hex[:12]}"
-    async with GatewayProducer(kafka.bootstrap, namespace) as gateway:
-        await gateway.publish(
-            CallReceivedV1(
-                pbx_call_id=pbx_call_id,
-                caller_number=caller_number,
-                called_number="+48221234567",
-                extension="101",
-                received_at=datetime.now(UTC),
-            )
-        )
-
-    async def registered() -> dict[str, Any] | None:
-        calls = ok(await communications.http.get("/calls", headers=MANAGER))["items"]
-        return next((call for call in calls if call["pbx_call_id"] == pbx_call_id), None)
-
-    return await eventually(registered, what="the call was registered")
 
 
 async def a_call_in_triage(communications: RunningService, kafka: LocalKafka, namespace: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_communications_emails import registered
+from tests.support.integration.emails import registered
 from tests.support.services import RunningService, auth
 
 pytestmark = pytest.mark.kafka

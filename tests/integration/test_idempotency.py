@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from leadline.contracts.idempotency import purge_expired
 from leadline.leads.adapters.tables import idempotency_keys
 from leadline.leads.adapters.tables import leads as leads_table
-from tests.integration.test_communications import received, registered
+from tests.support.integration.calls import received, registered
 from tests.support.kafka import GatewayProducer, LocalKafka
 from tests.support.services import RunningService, auth
 

@@ -1,16 +1,23 @@
 """Deals worked as the Grade manual asks, against the real broker and a real database (SQLite, and PostgreSQL when
 configured): a lead entered with its first deal, the pipeline board (columns, totals, filters, cards), moves
-between stages with their rules, history and events, won and lost, each user's order of the cards."""
+between stages with their rules, history and events, won and lost, each user's order of the cards, and the board's
+totals kept as deals change."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
+from alembic import command
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from leadline.contracts.db import create_engine
 from leadline.contracts.events import (
     DealLostV1,
     DealStageChangedV1,
@@ -19,8 +26,14 @@ from leadline.contracts.events import (
     LeadCreatedV1,
     LeadDealChangedV1,
 )
+from leadline.contracts.migrations import alembic_config, upgrade
 from leadline.contracts.topics import LEAD
-from tests.integration.test_leads_lifecycle import create, refusal
+from leadline.leads.adapters.board_totals import DealTotals
+from leadline.leads.adapters.tables import deal_total_changes, deal_totals
+from leadline.leads.adapters.tables import deals as deals_table
+from leadline.leads.adapters.tables import leads as leads_table
+from tests.support.http import ok
+from tests.support.integration.leads import create, refusal
 from tests.support.kafka import LocalKafka, headers_of, read_until
 from tests.support.services import RunningService, auth, running_service
 
@@ -36,11 +49,6 @@ async def leads(kafka: LocalKafka, namespace: str, database_url: str):  # type: 
         "leads", database_url=database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace
     ) as svc:
         yield svc
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json() if response.content else None
 
 
 async def events_of(kafka: LocalKafka, namespace: str, lead_id: str, count: int) -> list[Event]:
@@ -322,3 +330,145 @@ async def test_each_user_keeps_their_own_order_of_the_cards_in_a_stage(leads: Ru
     assert refusal(both) == (422, "one_neighbour", "after_deal_id")
     elsewhere = await move(leads, first, "discovery", after_deal_id=third["id"])
     assert refusal(elsewhere) == (422, "not_in_column", "after_deal_id")
+
+
+# Every board the totals may be asked for: (state, salesperson, lead type).
+TOTALS_ASKED = [
+    (state, salesperson, lead_type)
+    for state in ("open", "won", "lost")
+    for salesperson in (None, "anna", "piotr")
+    for lead_type in (None, "sale", "service")
+]
+
+
+async def assert_deal_totals_are_exact(leads: RunningService) -> None:
+    """The kept totals equal the deals counted afresh with changes pending, and again once they are folded in;
+    folded, no row is left that counts nothing."""
+
+    async def afresh(state: str, salesperson: str | None, lead_type: str | None) -> set[tuple[Any, ...]]:
+        outcome = deals_table.c.outcome.is_(None) if state == "open" else deals_table.c.outcome == state
+        query = select(deals_table.c.stage_code, deals_table.c.currency, func.count(), func.sum(deals_table.c.value))
+        query = query.where(deals_table.c.pipeline_code == "sales", outcome)
+        if salesperson is not None:
+            query = query.where(deals_table.c.salesperson_id == salesperson)
+        if lead_type is not None:
+            query = query.where(deals_table.c.lead_type_code == lead_type)
+        rows = (await session.execute(query.group_by(deals_table.c.stage_code, deals_table.c.currency))).all()
+        return {
+            (stage, currency, count, Decimal(value).quantize(Decimal("0.01"))) for stage, currency, count, value in rows
+        }
+
+    for _ in range(2):
+        async with leads.runtime.sessions() as session:
+            for state, salesperson, lead_type in TOTALS_ASKED:
+                kept = await DealTotals(session).per_stage_and_currency(
+                    "sales", state, salesperson_id=salesperson, lead_type_code=lead_type
+                )
+                assert {(t.stage_code, t.currency, t.count, t.value) for t in kept} == await afresh(
+                    state, salesperson, lead_type
+                ), (state, salesperson, lead_type)
+        async with leads.runtime.unit_of_work() as uow:
+            await uow.deal_totals.fold()
+            await uow.commit()
+    async with leads.runtime.sessions() as session:
+        assert (await session.execute(select(func.count()).select_from(deal_total_changes))).scalar_one() == 0
+        assert (await session.execute(select(func.min(deal_totals.c.deals)))).scalar_one() != 0
+
+
+async def test_the_board_totals_follow_every_kind_of_deal_write(leads: RunningService) -> None:
+    annas, service = await create(leads), await create(leads, type_code="service")
+    piotrs = await create(leads, "piotr", name="Piotr's lead")
+    racking = await add_deal(leads, annas["id"], value="100.10")
+    shelves = await add_deal(leads, annas["id"], name="Shelves", value="50.00", currency="EUR")
+    fleet = await add_deal(leads, piotrs["id"], "piotr", name="Fleet", value="1000.00", stage_code="negotiation")
+    contract = await add_deal(leads, service["id"], name="Contract", value="300.00")
+    await add_deal(leads, piotrs["id"], "piotr", name="Lost one", value="5.00", stage_code="lost")
+    await assert_deal_totals_are_exact(leads)
+
+    deal_path = f"/leads/{annas['id']}/deals"
+    ok(await leads.http.patch(f"{deal_path}/{racking['id']}", json={"value": "120.00"}, headers=auth("anna")))
+    ok(await leads.http.patch(f"{deal_path}/{shelves['id']}", json={"currency": "USD"}, headers=auth("anna")))
+    ok(await move(leads, fleet, "won", "piotr"))
+    ok(await move(leads, contract, "closing"))
+    await assert_deal_totals_are_exact(leads)
+
+    # The lead's salesperson and type are copied onto its deals: the totals follow them.
+    ok(await leads.http.patch(f"/leads/{annas['id']}", json={"salesperson_id": "piotr"}, headers=MANAGER))
+    ok(await leads.http.patch(f"/leads/{service['id']}", json={"type_code": "sale"}, headers=auth("anna")))
+    ok(await move(leads, fleet, "discovery", "piotr"))  # reopened
+    ok(await leads.http.delete(f"{deal_path}/{shelves['id']}", headers=MANAGER), 204)
+    await assert_deal_totals_are_exact(leads)
+
+    # Written by hand, past the application: the triggers still see it.
+    async with leads.runtime.sessions() as session, session.begin():
+        await session.execute(update(deals_table).values(value=deals_table.c.value + Decimal("0.01")))
+        await session.execute(delete(deals_table).where(deals_table.c.id == uuid.UUID(racking["id"])))
+    await assert_deal_totals_are_exact(leads)
+
+
+async def test_the_migration_counts_the_deals_already_there(database_url: str) -> None:
+    await asyncio.to_thread(command.upgrade, alembic_config("leadline.leads", database_url), "0017")
+    engine = create_engine(database_url)
+    try:
+        now, lead_id = datetime.now(UTC), uuid.uuid4()
+        old_deals = [  # stage, outcome, value, currency, salesperson
+            ("discovery", None, Decimal("100.10"), "PLN", "anna"),
+            ("discovery", None, Decimal("0.05"), "PLN", None),
+            ("discovery", None, Decimal("5.00"), "EUR", "anna"),
+            ("won", "won", Decimal("1000.00"), "PLN", "anna"),
+        ]
+        async with engine.begin() as connection:
+            await connection.execute(
+                insert(leads_table),
+                {
+                    "id": lead_id,
+                    "name": "Old lead",
+                    "status_code": "new",
+                    "type_code": "sale",
+                    "currency": "PLN",
+                    "closed": False,
+                    **dict.fromkeys(("status_since", "lead_date", "created_at", "updated_at"), now),
+                    **dict.fromkeys(("created_by", "updated_by"), "anna"),
+                    "version": 1,
+                },
+            )
+            await connection.execute(
+                insert(deals_table),
+                [
+                    {
+                        "id": uuid.uuid4(),
+                        "lead_id": lead_id,
+                        "name": "Old deal",
+                        "pipeline_code": "sales",
+                        "stage_code": stage,
+                        "outcome": outcome,
+                        "value": value,
+                        "currency": currency,
+                        "salesperson_id": salesperson,
+                        "lead_type_code": "sale",
+                        **dict.fromkeys(("created_at", "stage_since"), now),
+                    }
+                    for stage, outcome, value, currency, salesperson in old_deals
+                ],
+            )
+        await asyncio.to_thread(upgrade, "leadline.leads", database_url)
+        async with AsyncSession(engine) as session:
+
+            async def kept(state: str, salesperson_id: str | None = None) -> set[tuple[Any, ...]]:
+                found = await DealTotals(session).per_stage_and_currency(
+                    "sales", state, salesperson_id=salesperson_id, lead_type_code=None
+                )
+                return {(t.stage_code, t.currency, t.count, t.value) for t in found}
+
+            assert await kept("open") == {
+                ("discovery", "PLN", 2, Decimal("100.15")),
+                ("discovery", "EUR", 1, Decimal("5.00")),
+            }
+            assert await kept("open", "anna") == {
+                ("discovery", "PLN", 1, Decimal("100.10")),
+                ("discovery", "EUR", 1, Decimal("5.00")),
+            }
+            assert await kept("won") == {("won", "PLN", 1, Decimal("1000.00"))}
+            assert await kept("lost") == set()
+    finally:
+        await engine.dispose()

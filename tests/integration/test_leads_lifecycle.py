@@ -4,7 +4,6 @@ PostgreSQL when configured): lost, delete, merge, likely duplicates, deals, link
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +12,6 @@ import pytest
 from sqlalchemy import Executable, insert, select, update
 
 from leadline.contracts.events import (
-    Event,
     LeadAssignedV1,
     LeadDealChangedV1,
     LeadDeletedV1,
@@ -22,11 +20,11 @@ from leadline.contracts.events import (
     LeadStatusChangedV1,
     LeadUpdatedV1,
 )
-from leadline.contracts.topics import LEAD
 from leadline.leads.adapters.configuration_cache import configuration_changed
 from leadline.leads.adapters.tables import lead_history, partners, reference_items, settings, statuses
-from tests.component.builders import AT, CALLER, call_attached, call_registered
-from tests.support.kafka import GatewayProducer, LocalKafka, headers_of, read_until
+from tests.support.builders import AT, CALLER, call_attached, call_registered
+from tests.support.integration.leads import create, published, refusal
+from tests.support.kafka import GatewayProducer, LocalKafka
 from tests.support.services import RunningService, auth, running_service
 from tests.support.waiting import eventually
 
@@ -50,36 +48,6 @@ async def arrange(leads: RunningService, *statements: Executable) -> None:
             await session.execute(statement)
         await configuration_changed(session)
         await session.commit()
-
-
-async def create(leads: RunningService, user: str = "anna", **fields: Any) -> dict[str, Any]:
-    response = await leads.http.post("/leads", json={"name": "Office fit-out", **fields}, headers=auth(user))
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def refusal(response: httpx.Response) -> tuple[int, str, str | None]:
-    """(status, rule, field) of a problem-details response."""
-    problem = response.json()
-    field = problem["errors"][0]["field"] if problem["errors"] else None
-    return response.status_code, problem["type"].removeprefix("urn:leadline:problem:"), field
-
-
-async def published(
-    kafka: LocalKafka, namespace: str, kind: type[Event], subject: str, done: Callable[[list[Event]], bool] = bool
-) -> list[Event]:
-    """The events of ``kind`` about ``subject`` on the lead topic, once ``done`` holds for them."""
-
-    def matching(records: list[Any]) -> list[Event]:
-        return [
-            kind.model_validate_json(r.value or b"")
-            for r in records
-            if headers_of(r)["ce_type"] == kind.type and headers_of(r)["ce_subject"] == subject
-        ]
-
-    records = await read_until(kafka.bootstrap, LEAD, namespace, lambda rs: done(matching(rs)))
-    return matching(records)
 
 
 async def link_a_call(kafka: LocalKafka, namespace: str, leads: RunningService, lead_id: str) -> str:

@@ -13,8 +13,8 @@ import pytest
 from leadline.contracts.events import LeadCreatedV1, LeadUpdatedV1, PartnerChangedV1
 from leadline.contracts.topics import PARTNER
 from leadline.leads.domain.next_steps import DueWindow, due_interval
-from tests.integration.test_leads_deals import ok
-from tests.integration.test_leads_lifecycle import create, published, refusal
+from tests.support.http import ok
+from tests.support.integration.leads import create, published, refusal
 from tests.support.kafka import LocalKafka, headers_of, read_until
 from tests.support.services import RunningService, auth, running_service
 

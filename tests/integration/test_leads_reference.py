@@ -29,6 +29,7 @@ from leadline.contracts.topics import EMPLOYEE, PARTNER, REFERENCE, Topic
 from leadline.leads.adapters.configuration_cache import configuration_changed
 from leadline.leads.adapters.repository import ReferenceDataRepository
 from leadline.leads.adapters.tables import statuses
+from tests.support.http import ok
 from tests.support.kafka import LocalKafka, end_offset, headers_of, read_until
 from tests.support.services import RunningService, auth, running_replica, running_service
 from tests.support.waiting import eventually
@@ -59,11 +60,6 @@ async def leads(kafka: LocalKafka, namespace: str, database_url: str):  # type: 
         "leads", database_url=database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace
     ) as svc:
         yield svc
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json() if response.content else None
 
 
 def refused(response: httpx.Response, status: int) -> tuple[str | None, str]:

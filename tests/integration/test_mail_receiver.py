@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_communications_emails import registered_emails
+from tests.support.integration.emails import a_message, registered_emails
 from tests.support.kafka import free_port
 from tests.support.services import RunningService, auth
 
@@ -59,13 +59,6 @@ def declare_size(svc: RunningService, size: int) -> tuple[int, bytes]:
         return client.mail("customer@example.com", options=[f"SIZE={size}"])
     finally:
         client.quit()
-
-
-def a_message(subject: str, *, sender: str = "Jan <jan@example.com>", body: bytes = b"Please quote.\r\n") -> bytes:
-    return (
-        f"From: {sender}\r\nTo: sales@shop.example, anna@leadline.example\r\nSubject: {subject}\r\n"
-        f"Message-ID: <{subject.replace(' ', '-')}@example.com>\r\n\r\n"
-    ).encode() + body
 
 
 async def test_an_mta_gets_one_answer_per_recipient_and_the_message_is_stored_once(

@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_communications_emails import registered_emails
-from tests.integration.test_mail_receiver import a_message
+from tests.support.integration.emails import a_message, registered_emails
 from tests.support.kafka import free_port
 from tests.support.services import RunningService, auth
 

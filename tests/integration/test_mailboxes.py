@@ -15,9 +15,9 @@ import pytest
 from leadline.communications.config import ImapMailbox
 from leadline.communications.entrypoints.imap import REFUSED_FLAG, MailboxConnector, Mailboxes
 from leadline.contracts.topics import MAIL_EMAIL
-from tests.integration.test_communications_emails import registered_emails
 from tests.support import dovecot as dovecot_support
 from tests.support.dovecot import Dovecot
+from tests.support.integration.emails import registered_emails
 from tests.support.kafka import LocalKafka, end_offset, free_port
 from tests.support.services import RunningService, auth
 from tests.support.waiting import eventually

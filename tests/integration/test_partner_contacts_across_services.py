@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from leadline.contracts.events import EmailReceivedV1, Mailbox
-from tests.integration.test_flows_across_services import MANAGER, a_call, ok
+from tests.support.http import ok
+from tests.support.integration.calls import MANAGER, a_call
 from tests.support.kafka import GatewayProducer, LocalKafka
 from tests.support.services import RunningService
 from tests.support.waiting import eventually

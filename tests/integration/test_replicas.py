@@ -5,10 +5,9 @@ consumer-group rebalance in the middle of a batch loses and doubles nothing."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,26 +19,15 @@ from leadline.contracts.events import CallRegisteredV1, LeadUpdatedV1
 from leadline.contracts.messaging.consumer import EventConsumer
 from leadline.contracts.messaging.record import Record
 from leadline.contracts.topics import CALL
-from tests.component.builders import call_received, lead_created, lead_updated
-from tests.integration.conftest import another_database
-from tests.support.databases import sqlite_url
+from tests.support.builders import call_received, lead_created, lead_updated
+from tests.support.databases import another_database, sqlite_url
+from tests.support.integration.replicas import Replicas, two_replicas
 from tests.support.kafka import GatewayProducer, LocalKafka, headers_of, read_all
 from tests.support.lead_histories import all_reports, lead_histories, rebuilt_reports
-from tests.support.services import RunningService, auth, running_service
+from tests.support.services import auth, running_service
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.kafka
-
-Replicas = tuple[RunningService, RunningService]
-
-
-@contextlib.asynccontextmanager
-async def two_replicas(service: str, kafka: LocalKafka, namespace: str, database_url: str) -> AsyncIterator[Replicas]:
-    async with (
-        running_service(service, database_url=database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace) as one,
-        running_service(service, database_url=database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace) as two,
-    ):
-        yield one, two
 
 
 KEYS = 40

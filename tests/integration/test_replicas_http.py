@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.test_documents_orders import CONCURRENT_CREATES, a_lead, publish, setting, settings_known
-from tests.integration.test_replicas import Replicas, two_replicas
+from tests.support.integration.documents import CONCURRENT_CREATES, a_lead, publish, setting, settings_known
+from tests.support.integration.replicas import Replicas, two_replicas
 from tests.support.kafka import LocalKafka
 from tests.support.services import auth
 

@@ -22,9 +22,9 @@ from leadline.contracts.runtime import ServiceRuntime
 from leadline.contracts.topics import CALL, EMAIL, FUNNEL, LEAD, PIPELINE, Topic
 from leadline.reporting.app import create_app
 from leadline.reporting.config import Settings
-from tests.component.builders import deal_changed, lead_created, stage_changed
-from tests.integration.conftest import another_database
-from tests.integration.test_topics import DAY_MS, HOUR_MS, topic_settings
+from tests.support.builders import deal_changed, lead_created, stage_changed
+from tests.support.databases import another_database
+from tests.support.integration.topics import DAY_MS, HOUR_MS, topic_settings
 from tests.support.kafka import GatewayProducer, LocalKafka, read_until
 from tests.support.lead_histories import all_reports, deal_histories, lead_histories, rebuilt_reports, triaged_calls
 from tests.support.services import RunningService, auth, running_service

@@ -7,16 +7,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from leadline.contracts.topics import LEAD, REFERENCE, all_topics, provision
+from tests.support.integration.topics import DAY_MS, HOUR_MS, topic_settings
 from tests.support.kafka import LocalKafka
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.kafka
-
-DAY_MS = str(24 * 3600 * 1000)
-HOUR_MS = str(3600 * 1000)
 
 
 @pytest.fixture
@@ -27,13 +24,6 @@ async def admin(kafka: LocalKafka) -> AsyncIterator[AIOKafkaAdminClient]:
         yield client
     finally:
         await client.close()
-
-
-async def topic_settings(admin: AIOKafkaAdminClient, name: str) -> dict[str, str]:
-    """What is set on the topic itself (not inherited from the broker)."""
-    (response,) = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name)])
-    (resource,) = response.to_object()["resources"]
-    return {e["config_names"]: e["config_value"] for e in resource["config_entries"] if e["config_source"] == 1}
 
 
 async def known_settings(admin: AIOKafkaAdminClient, name: str) -> dict[str, str]:

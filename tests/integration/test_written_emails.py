@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from leadline.communications.adapters.tables import outbound_emails
 from leadline.contracts.db import create_engine
-from tests.integration.test_communications_emails import a_lead, received, registered
+from tests.support.integration.emails import a_lead, received, registered
 from tests.support.kafka import GatewayProducer, LocalKafka, free_port
 from tests.support.services import RunningService, auth, running_replica, running_service
 from tests.support.waiting import eventually

@@ -143,3 +143,13 @@ def _no_file_yet(path: Path) -> bool:
 def _copy(template: str, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(template, target)
+
+
+@contextlib.asynccontextmanager
+async def another_database(database_url: str, tmp_path: Path, name: str) -> AsyncIterator[str]:
+    """A database of its own on the same engine as ``database_url``'s."""
+    if make_url(database_url).get_backend_name() == "sqlite":
+        yield sqlite_url(tmp_path, name)
+        return
+    async with postgres_database() as url:
+        yield url

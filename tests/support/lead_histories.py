@@ -17,7 +17,7 @@ from leadline.reporting.app import create_app
 from leadline.reporting.config import Settings
 from leadline.reporting.domain.report import Dimension, Interval, PivotRequest
 from leadline.reporting.service import communications, deal_reports, reports, use_cases
-from tests.component.builders import (
+from tests.support.builders import (
     AT,
     call_attached,
     call_registered,

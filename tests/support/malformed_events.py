@@ -25,7 +25,7 @@ from leadline.contracts.topics import (
     TELEPHONY_CALL,
     Topic,
 )
-from tests.component.builders import (
+from tests.support.builders import (
     call_received,
     call_registered,
     email_received,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from uuid import uuid4
 
-from tests.unit.communications.test_rules import a_call
+from tests.support.unit.communications import a_call
 
 
 def test_a_call_attached_to_a_merged_lead_follows_it_to_the_survivor() -> None:

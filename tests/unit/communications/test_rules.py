@@ -12,23 +12,9 @@ import pytest
 from leadline.communications.domain.model import Call, CallState, ensure_may_handle
 from leadline.contracts.auth import Principal, Role
 from leadline.contracts.errors import Conflict, Forbidden, RuleViolation
+from tests.support.unit.communications import a_call
 
-RECEIVED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 DECIDED = datetime(2026, 3, 2, 9, 45, tzinfo=UTC)
-
-
-def a_call(*, state: CallState = "triage", extension: str | None = "101", caller_number: str = "+48601234567") -> Call:
-    return Call(
-        id=uuid4(),
-        pbx_call_id="pbx-1",
-        caller_number=caller_number,
-        called_number="+48713000000",
-        extension=extension,
-        direction="inbound",
-        received_at=RECEIVED,
-        contact_number=caller_number,
-        state=state,
-    )
 
 
 def salesperson(extension: str | None) -> Principal:

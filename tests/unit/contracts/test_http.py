@@ -15,6 +15,7 @@ import pytest
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt
 
+from leadline.contracts.correlation import correlation_id, traceparent
 from leadline.contracts.db import UnitOfWork
 from leadline.contracts.fields import IN_DIGITS, Day, OffsetDatetime, QueryBool, not_null
 from leadline.contracts.runtime import ServiceRuntime
@@ -44,6 +45,11 @@ router = APIRouter()
 @router.get("/boom")
 async def boom() -> None:
     raise RuntimeError("a bug nobody foresaw")
+
+
+@router.get("/context")
+async def request_context() -> dict[str, str | None]:
+    return {"correlation_id": correlation_id(), "traceparent": traceparent()}
 
 
 @router.post("/things/recount")  # before the template it also fits, as services declare such routes
@@ -119,6 +125,45 @@ async def test_a_correlation_id_the_caller_sends_is_kept_and_echoed(client: http
     assert traced.headers["X-Correlation-Id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
     assert forged.headers["X-Correlation-Id"] != "bad id\r\nwith breaks"
     assert len(forged.headers["X-Correlation-Id"]) == 32  # one of ours instead
+
+
+CALLERS_TRACE = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+async def test_a_callers_trace_context_is_the_requests(client: httpx.AsyncClient) -> None:
+    traced = (await client.get("/context", headers={"traceparent": CALLERS_TRACE})).json()
+    later_version = (await client.get("/context", headers={"traceparent": "01" + CALLERS_TRACE[2:] + "-more"})).json()
+
+    assert traced == {"correlation_id": "4bf92f3577b34da6a3ce929d0e0e4736", "traceparent": CALLERS_TRACE}
+    assert later_version["traceparent"] == CALLERS_TRACE  # read as far as the version this service speaks
+
+
+async def test_without_a_valid_trace_context_a_request_starts_a_trace_of_its_correlation_id(
+    client: httpx.AsyncClient,
+) -> None:
+    invalid = [
+        "00-00000000000000000000000000000000-00f067aa0ba902b7-01",  # no trace id
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",  # no parent
+        "00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01",  # upper case
+        "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",  # the forbidden version
+        CALLERS_TRACE + "-more",  # version 00 has nothing after the flags
+        "",
+    ]
+    for sent in invalid:
+        context = (await client.get("/context", headers={"traceparent": sent})).json()
+        version, trace_id, parent_id, flags = context["traceparent"].split("-")
+        assert (version, trace_id, flags) == ("00", context["correlation_id"], "01"), sent
+        assert len(parent_id) == 16, sent
+        assert int(parent_id, 16) != 0, sent
+
+
+async def test_a_correlation_id_that_cannot_be_a_trace_id_gets_a_trace_of_its_own(client: httpx.AsyncClient) -> None:
+    named = (await client.get("/context", headers={"X-Correlation-Id": "req-44"})).json()
+    both = (await client.get("/context", headers={"X-Correlation-Id": "req-45", "traceparent": CALLERS_TRACE})).json()
+
+    assert named["correlation_id"] == "req-44"
+    assert len(named["traceparent"].split("-")[1]) == 32
+    assert both == {"correlation_id": "req-45", "traceparent": CALLERS_TRACE}
 
 
 async def test_a_refusal_carries_the_correlation_id_too(client: httpx.AsyncClient) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 
 from leadline.contracts.settings import MANAGEMENT_PORT_OFFSET
-from tests.unit.deploy.layout import REPO, packages, services, settings_class
+from tests.support.repo_layout import REPO, packages, services, settings_class
 
 DOCKERFILE = REPO / "deploy" / "docker" / "Dockerfile"
 

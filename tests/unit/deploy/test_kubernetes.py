@@ -14,7 +14,7 @@ from pydantic_settings import BaseSettings
 
 from leadline.contracts.settings import MANAGEMENT_PORT_OFFSET, KafkaSettings, ServiceSettings
 from leadline.contracts.topics import LEAD, all_topics
-from tests.unit.deploy.layout import REPO, environment_variables, services, settings_class
+from tests.support.repo_layout import REPO, environment_variables, services, settings_class
 
 KUBERNETES = REPO / "deploy" / "kubernetes"
 STRIMZI = KUBERNETES / "strimzi"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.deploy.layout import REPO
+from tests.support.repo_layout import REPO
 
 SCRIPT = REPO / "deploy" / "prerequisites.sh"
 

@@ -13,7 +13,7 @@ import pytest
 from leadline.contracts.errors import NotFound, RuleViolation
 from leadline.leads.domain.deals import Deal, history_mentions, new_deal, pipeline_columns, pipeline_of
 from leadline.leads.domain.model import FieldChange, HistoryEntry, ReferenceData, ReferenceItem
-from tests.unit.leads.test_model import a_lead, reference
+from tests.support.unit.leads import a_lead, reference
 
 AT = datetime(2026, 3, 4, 11, 0, tzinfo=UTC)
 LATER = AT + timedelta(days=3)

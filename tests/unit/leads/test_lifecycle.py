@@ -12,17 +12,9 @@ from leadline.contracts.errors import Forbidden, RuleViolation
 from leadline.leads.domain.card import Action, available_actions
 from leadline.leads.domain.lifecycle import ensure_may_merge, ensure_not_the_same, marked_lost, survivor_of_merge
 from leadline.leads.domain.links import LeadHasLinks, LeadLink, LinkKind, call_label, ensure_deletable
-from leadline.leads.domain.model import (
-    ContactPoint,
-    FieldChange,
-    Lead,
-    LeadType,
-    ReferenceData,
-    ReferenceItem,
-    Status,
-)
+from leadline.leads.domain.model import ContactPoint, FieldChange, Lead, LeadType, ReferenceData, ReferenceItem, Status
 from leadline.leads.domain.reference import SettingKey
-from tests.unit.leads.test_model import (
+from tests.support.unit.leads import (
     ALL_STATUSES,
     ANNA,
     LOST,

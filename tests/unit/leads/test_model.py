@@ -4,66 +4,34 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
-from uuid import uuid4
 
 import pytest
 
-from leadline.contracts.auth import Principal, Role
 from leadline.contracts.errors import Forbidden, RuleViolation
 from leadline.leads.domain.model import (
     FieldChange,
-    Lead,
     LeadType,
-    ReferenceData,
     Status,
     ensure_may_assign,
     ensure_may_change,
     status_move_changes,
 )
+from tests.support.unit.leads import (
+    ALL_STATUSES,
+    ANNA,
+    LOST,
+    MARTA,
+    NEW,
+    PROPOSAL,
+    QUALIFICATION,
+    SALE,
+    SERVICE,
+    WON,
+    a_lead,
+    reference,
+)
 
-CREATED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 MOVED = datetime(2026, 3, 3, 10, 30, tzinfo=UTC)
-
-NEW = Status("new", "New", sort_order=10, closed=False, lost=False)
-QUALIFICATION = Status("qualification", "Qualification", sort_order=20, closed=False, lost=False)
-PROPOSAL = Status("proposal", "Proposal", sort_order=30, closed=False, lost=False)
-WON = Status("won", "Won", sort_order=40, closed=True, lost=False)
-LOST = Status("lost", "Lost", sort_order=50, closed=True, lost=True)
-ALL_STATUSES = (NEW, QUALIFICATION, PROPOSAL, WON, LOST)
-
-SALE = LeadType("sale", "Sale")  # no list: every status
-SERVICE = LeadType("service", "Service", frozenset({"new", "qualification", "won", "lost"}))
-
-
-def reference(*statuses: Status, types: tuple[LeadType, ...] = (SALE, SERVICE)) -> ReferenceData:
-    return ReferenceData(
-        statuses={s.code: s for s in statuses or ALL_STATUSES},
-        lead_types={t.code: t for t in types},
-    )
-
-
-def a_lead(*, salesperson_id: str | None = "anna", type_code: str = "sale", status: Status = NEW) -> Lead:
-    return Lead(
-        id=uuid4(),
-        name="Office fit-out",
-        type_code=type_code,
-        status_code=status.code,
-        closed=status.closed,
-        salesperson_id=salesperson_id,
-        phone="+48601234567",
-        email="jan@example.com",
-        created_by="anna",
-        created_at=CREATED,
-        updated_by="anna",
-        updated_at=CREATED,
-        status_since=CREATED,
-        lead_date=CREATED,
-        currency="PLN",
-    )
-
-
-ANNA = Principal("anna", "Anna Nowak", frozenset({Role.SALESPERSON}), extension="101")
-MARTA = Principal("marta", "Marta Wiśniewska", frozenset({Role.MANAGER, Role.SALESPERSON}), extension="100")
 
 
 # --- which statuses a type allows ---------------------------------------------------------------

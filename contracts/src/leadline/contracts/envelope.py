@@ -45,6 +45,7 @@ class Envelope:
         source: str,
         correlation_id: str | None = None,
         causation_id: str | None = None,
+        traceparent: str | None = None,
         event_id: str | None = None,
     ) -> Envelope:
         return cls(
@@ -56,6 +57,7 @@ class Envelope:
             data=event.model_dump_json().encode(),
             correlation_id=correlation_id,
             causation_id=causation_id,
+            traceparent=traceparent,
         )
 
     def kafka_headers(self) -> list[tuple[str, bytes]]:

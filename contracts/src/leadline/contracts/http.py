@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Iterator, Mapping
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -269,6 +270,16 @@ async def require_manager(user: CurrentUser) -> Principal:
 
 
 Manager = Annotated[Principal, Depends(require_manager)]
+
+
+def signed_in_router(*, tags: list[str | Enum] | None = None) -> APIRouter:
+    """A router whose every endpoint needs a signed-in user and documents the problems any endpoint may answer."""
+    return APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES, tags=tags)
+
+
+def manager_router(*, tags: list[str | Enum] | None = None) -> APIRouter:
+    """A router whose every endpoint only a manager may call, documenting the problems any endpoint may answer."""
+    return APIRouter(dependencies=[Depends(require_manager)], responses=PROBLEM_RESPONSES, tags=tags)
 
 
 async def _company_time_zone(request: Request) -> ZoneInfo:

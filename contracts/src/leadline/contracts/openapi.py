@@ -7,6 +7,9 @@ The examples are put back from the models they belong to.
 Every operation that takes a body can also answer 400 (not JSON) and 413 (too large): those are added
 to exactly those operations. Problems are served as ``application/problem+json`` only; FastAPI would put
 their schema under ``application/json`` (the default media type) and leave problem+json without one.
+
+An operation's id is its endpoint function's name (``create_lead``, ``move_card``), not FastAPI's name, path and
+method run together (``create_lead_leads_post``): it is what a client generated from the document calls it.
 """
 
 from __future__ import annotations
@@ -19,9 +22,15 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.encoders import jsonable_encoder
 from fastapi.openapi.utils import get_fields_from_routes
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 PROBLEM_JSON = "application/problem+json"
+
+
+def operation_id(route: APIRoute) -> str:
+    """The endpoint function's name, so each must be unique within its service (FastAPI warns of a duplicate)."""
+    return route.name
 
 
 def complete_document(app: FastAPI, body_responses: dict[int | str, dict[str, Any]]) -> None:

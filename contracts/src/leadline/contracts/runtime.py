@@ -40,7 +40,7 @@ from leadline.contracts.messaging.publisher import RawPublisher
 from leadline.contracts.messaging.relay import OutboxRelay
 from leadline.contracts.messaging.replay import Replayed, replay
 from leadline.contracts.metrics import HttpLatency, ServiceMetrics, Snapshot, consumer_lag
-from leadline.contracts.openapi import complete_document
+from leadline.contracts.openapi import complete_document, operation_id
 from leadline.contracts.settings import ServiceSettings
 
 U = TypeVar("U", bound=UnitOfWork)
@@ -276,6 +276,7 @@ class ServiceRuntime(Generic[U]):
             version=version,
             lifespan=lifespan,
             dependencies=[Depends(refuse_unstorable_text)],
+            generate_unique_id_function=operation_id,
         )
         app.state.runtime = self
         app.add_middleware(BodySizeLimit, larger=body_limits)

@@ -15,6 +15,8 @@ from enum import StrEnum
 
 import jwt
 
+from leadline.contracts.contacts import normalised_email
+
 
 class Role(StrEnum):
     SALESPERSON = "salesperson"
@@ -130,7 +132,7 @@ class TokenVerifier:
             name=str(claims.get("name", claims["sub"])),
             roles=roles,
             extension=str(claims["ext"]) if claims.get("ext") else None,
-            email=str(claims["email"]).lower() if claims.get("email") else None,
+            email=normalised_email(str(claims["email"])) if claims.get("email") else None,
         )
         return principal, float(claims["exp"])
 

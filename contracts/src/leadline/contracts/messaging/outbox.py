@@ -6,11 +6,12 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from leadline.contracts.correlation import correlation_id, traceparent
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events.base import Event
 from leadline.contracts.messaging.tables import outbox
@@ -31,6 +32,15 @@ class Publication:
 _INSERT = insert(outbox)
 
 
+class AbstractOutbox(Protocol):
+    """What a use case asks of the outbox: ``Outbox`` in the services, an in-memory list in unit tests."""
+
+    @property
+    def source(self) -> str: ...
+
+    async def add(self, event: Event, *, caused_by: Envelope | None = None) -> Envelope: ...
+
+
 class Outbox:
     def __init__(self, session: AsyncSession, publication: Publication) -> None:
         self._session = session
@@ -49,7 +59,8 @@ class Outbox:
         caused_by: Envelope | None = None,
     ) -> Envelope:
         """Writes ``event`` to the outbox; ``caused_by`` is the event being handled, if any, so the
-        new one carries the same correlation id and names its cause."""
+        new one carries the same correlation id and trace context and names its cause. Without a cause, the
+        event carries the HTTP request's correlation id and trace context (none outside a request)."""
         envelope, row = self._row(event, caused_by)
         await self._session.execute(_INSERT, row)
         self.added += 1
@@ -69,8 +80,9 @@ class Outbox:
         envelope = Envelope.wrap(
             event,
             source=self._publication.source,
-            correlation_id=(caused_by.correlation_id or caused_by.id) if caused_by else None,
+            correlation_id=(caused_by.correlation_id or caused_by.id) if caused_by else correlation_id(),
             causation_id=caused_by.id if caused_by else None,
+            traceparent=caused_by.traceparent if caused_by else traceparent(),
         )
         return envelope, {
             "event_id": envelope.id,

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, FilePath, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
+from leadline.contracts.contacts import normalised_email
 from leadline.contracts.settings import ServiceSettings
 
 GATEWAY_NAME = r"^[A-Za-z0-9_.-]{1,64}$"
@@ -29,7 +30,7 @@ Security = Literal["ssl", "starttls", "none"]
 def _addresses(value: object) -> object:
     """A comma-separated list in the environment (``sales@example.com, info@example.com``), lower case."""
     if isinstance(value, str):
-        return [item.strip().lower() for item in value.split(",") if item.strip()]
+        return [normalised_email(item.strip()) for item in value.split(",") if item.strip()]
     return value
 
 

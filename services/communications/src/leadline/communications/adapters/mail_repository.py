@@ -18,6 +18,7 @@ from leadline.communications.domain.mailbox_position import MailboxPosition
 from leadline.communications.domain.model import Attachment, Blob, triage_addresses
 from leadline.communications.domain.outbound import OutboundEmail, OutboundState
 from leadline.contracts.auth import Principal
+from leadline.contracts.contacts import normalised_email_or_none
 
 
 def _upsert(session: AsyncSession) -> Any:
@@ -33,7 +34,7 @@ class DirectoryRepository:
 
     async def put(self, employee_id: str, email: str | None, *, archived: bool) -> None:
         upsert = _upsert(self._session)(employee_addresses).values(
-            employee_id=employee_id, email=email.lower() if email else None, archived=archived
+            employee_id=employee_id, email=normalised_email_or_none(email), archived=archived
         )
         await self._session.execute(
             upsert.on_conflict_do_update(

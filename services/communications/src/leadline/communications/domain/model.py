@@ -11,8 +11,8 @@ from typing import ClassVar, Literal, Self
 from uuid import UUID
 
 from leadline.contracts.auth import Principal
+from leadline.contracts.contacts import InvalidPhoneNumber, normalised_email, to_e164
 from leadline.contracts.errors import Conflict, Forbidden, RuleViolation
-from leadline.contracts.phone import InvalidPhoneNumber, to_e164
 
 # A call as every PBX can say it: who called, how far it got, how it ended (the gateway's events speak the same words).
 Direction = Literal["inbound", "outbound"]
@@ -452,7 +452,7 @@ class Email(TriageItem):
     @property
     def recipients(self) -> frozenset[str]:
         """Every address it was sent to (To and Cc), lower case."""
-        return frozenset(mailbox.address.lower() for mailbox in (*self.to, *self.cc))
+        return frozenset(normalised_email(mailbox.address) for mailbox in (*self.to, *self.cc))
 
     def may_be_handled_by(self, user: Principal, addresses: frozenset[str]) -> bool:
         """A salesperson triages the e-mails addressed (To or Cc) to one of their addresses or a shared one."""
@@ -462,7 +462,7 @@ class Email(TriageItem):
 def triage_addresses(own: Iterable[str | None], shared: Iterable[str]) -> frozenset[str]:
     """The addresses whose e-mails a salesperson triages: their own (the directory's, their token's) and the team's
     shared ones (sales@…), lower case."""
-    return frozenset(address.lower() for address in (*own, *shared) if address)
+    return frozenset(normalised_email(address) for address in (*own, *shared) if address)
 
 
 def ensure_may_handle(item: TriageItem, user: Principal, addresses: frozenset[str] = frozenset()) -> None:

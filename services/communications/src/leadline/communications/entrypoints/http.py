@@ -7,30 +7,23 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.domain.model import Call, CallbackState, Email, ItemState, ReturnReason
-from leadline.communications.entrypoints.dependencies import CallUser
+from leadline.communications.entrypoints.deps import CallUser, UnitOfWork
 from leadline.communications.service import triage
 from leadline.communications.service.commands import Attach, RequestLead
 from leadline.contracts.errors import RuleViolation
 from leadline.contracts.events import MailAttachment, Mailbox
 from leadline.contracts.events.communications import CallPhase
 from leadline.contracts.events.gateway import Direction, Disposition
-from leadline.contracts.fields import IN_DIGITS, QueryBool
-from leadline.contracts.http import (
-    PROBLEM_RESPONSES,
-    CurrentUser,
-    current_user,
-    unit_of_work,
-)
+from leadline.contracts.fields import QueryBool
+from leadline.contracts.http import CurrentUser, signed_in_router
 from leadline.contracts.idempotency import Idempotency
+from leadline.contracts.pages import Page, PageLimit
 
-UnitOfWork = Annotated[CommunicationsUnitOfWork, Depends(unit_of_work)]
-
-router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES)
+router = signed_in_router()
 
 STATE_DESCRIPTION = (
     "triage: waiting for a decision (`returned` says why when it came back); lead_requested: a lead is being "
@@ -189,15 +182,11 @@ class CallOut(BaseModel):
         return cls.model_validate(call, from_attributes=True)
 
 
-class CallPage(BaseModel):
+class CallPage(Page[CallOut]):
     model_config = ConfigDict(json_schema_extra={"examples": [{"items": [CALL_EXAMPLE], "next_cursor": PAGE_CURSOR}]})
-
-    items: list[CallOut]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
 
 
 Ready = Annotated[QueryBool, Query(description="Only what still waits for a decision (the Ready filter): state triage")]
-Limit = Annotated[int, Query(ge=1, le=200), IN_DIGITS]
 
 
 def _state_filter(state: ItemState | None, ready: bool) -> ItemState | None:
@@ -218,7 +207,7 @@ async def list_calls(
     user: CallUser,
     state: ItemState | None = None,
     ready: Ready = False,
-    limit: Limit = 50,
+    limit: PageLimit = 50,
     cursor: str | None = None,
 ) -> CallPage:
     """A salesperson sees the calls of their own PBX extension (the token's `ext` claim), a manager every call."""
@@ -251,7 +240,7 @@ async def get_call(call_id: UUID, user: CallUser, uow: UnitOfWork) -> CallOut:
     "user as salesperson); the call, now lead_requested with the new lead's id, becomes attached "
     "once the lead exists, or comes back to triage with the reason if the leads service refuses it.",
 )
-async def create_lead(
+async def create_lead_from_call(
     call_id: UUID, body: LeadRequest, user: CallUser, uow: UnitOfWork, idempotency: Idempotency
 ) -> Response:
     async def request() -> tuple[CallOut, dict[str, str]]:
@@ -309,7 +298,7 @@ async def cancel_call_lead_request(call_id: UUID, user: CallUser, uow: UnitOfWor
     summary="Attach a call in triage to a chosen lead",
     tags=["calls"],
 )
-async def attach(call_id: UUID, body: Attachment, user: CallUser, uow: UnitOfWork) -> CallOut:
+async def attach_call(call_id: UUID, body: Attachment, user: CallUser, uow: UnitOfWork) -> CallOut:
     async with uow:
         call = await triage.attach(uow, uow.calls, Attach(call_id, body.lead_id), user)
         await uow.commit()
@@ -362,11 +351,8 @@ class EmailOut(BaseModel):
         return cls.model_validate(email, from_attributes=True)
 
 
-class EmailPage(BaseModel):
+class EmailPage(Page[EmailOut]):
     model_config = ConfigDict(json_schema_extra={"examples": [{"items": [EMAIL_EXAMPLE], "next_cursor": None}]})
-
-    items: list[EmailOut]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
 
 
 @router.get("/emails", response_model=EmailPage, summary="E-mails, newest sent first", tags=["emails"])
@@ -375,7 +361,7 @@ async def list_emails(
     user: CurrentUser,
     state: ItemState | None = None,
     ready: Ready = False,
-    limit: Limit = 50,
+    limit: PageLimit = 50,
     cursor: str | None = None,
 ) -> EmailPage:
     """A salesperson sees the e-mails addressed to them in To or Cc (the token's `email` claim), a manager

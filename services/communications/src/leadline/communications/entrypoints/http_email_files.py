@@ -7,18 +7,19 @@ from typing import Annotated
 from urllib.parse import quote
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import Path
 from fastapi.responses import StreamingResponse
 
 from leadline.communications.adapters.blobs import BlobNotFound
 from leadline.communications.domain.model import Attachment, Blob
-from leadline.communications.entrypoints.http_mail import RFC822, Blobs, UnitOfWork
+from leadline.communications.entrypoints.deps import Blobs, UnitOfWork
+from leadline.communications.entrypoints.http_mail import RFC822
 from leadline.communications.service import triage
 from leadline.communications.service.outbound import get_written
 from leadline.contracts.errors import NotFound
-from leadline.contracts.http import PROBLEM_RESPONSES, CurrentUser, current_user
+from leadline.contracts.http import CurrentUser, signed_in_router
 
-router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES, tags=["emails"])
+router = signed_in_router(tags=["emails"])
 
 Number = Annotated[int, Path(ge=1, le=1000, description="The attachment's place in `attachments`, from 1.")]
 BYTES = {"description": "The bytes, streamed", "content": {"application/octet-stream": {}}}
@@ -60,7 +61,7 @@ def _attachment(attachments: tuple[Attachment, ...], number: int) -> tuple[Attac
     response_class=StreamingResponse,
     responses={200: RAW},
 )
-async def raw_email(email_id: UUID, user: CurrentUser, uow: UnitOfWork, blobs: Blobs) -> StreamingResponse:
+async def get_raw_email(email_id: UUID, user: CurrentUser, uow: UnitOfWork, blobs: Blobs) -> StreamingResponse:
     async with uow:
         email = await triage.get_item(uow.emails, email_id, user)
     return await _stream(blobs, _raw(email.raw_message, "the message"), RFC822, f"{email.id}.eml")
@@ -74,7 +75,7 @@ async def raw_email(email_id: UUID, user: CurrentUser, uow: UnitOfWork, blobs: B
     response_class=StreamingResponse,
     responses={200: BYTES},
 )
-async def email_attachment(
+async def get_email_attachment(
     email_id: UUID, n: Number, user: CurrentUser, uow: UnitOfWork, blobs: Blobs
 ) -> StreamingResponse:
     async with uow:
@@ -91,7 +92,7 @@ async def email_attachment(
     responses={200: RAW},
     tags=["written emails"],
 )
-async def raw_written_email(email_id: UUID, user: CurrentUser, uow: UnitOfWork, blobs: Blobs) -> StreamingResponse:
+async def get_raw_written_email(email_id: UUID, user: CurrentUser, uow: UnitOfWork, blobs: Blobs) -> StreamingResponse:
     async with uow:
         email = await get_written(uow, email_id, user)
     return await _stream(blobs, email.raw_message, RFC822, f"{email.id}.eml")
@@ -104,7 +105,7 @@ async def raw_written_email(email_id: UUID, user: CurrentUser, uow: UnitOfWork, 
     responses={200: BYTES},
     tags=["written emails"],
 )
-async def written_email_attachment(
+async def get_written_email_attachment(
     email_id: UUID, n: Number, user: CurrentUser, uow: UnitOfWork, blobs: Blobs
 ) -> StreamingResponse:
     async with uow:

@@ -5,27 +5,16 @@ is streamed into the blob store as it comes, up to MAIL_MAX_MESSAGE_BYTES."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
-from leadline.communications.adapters.blobs import BlobStore, BlobTooLarge
-from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
+from leadline.communications.adapters.blobs import BlobTooLarge
+from leadline.communications.entrypoints.deps import Blobs, UnitOfWork
 from leadline.communications.service import intake
 from leadline.communications.service.mail_intake import receive_message
-from leadline.contracts.http import PROBLEM_JSON, PROBLEM_RESPONSES, Manager, Problem, unit_of_work
-
-UnitOfWork = Annotated[CommunicationsUnitOfWork, Depends(unit_of_work)]
-
-
-async def blob_store(request: Request) -> BlobStore:
-    blobs: BlobStore = request.app.state.blobs
-    return blobs
-
-
-Blobs = Annotated[BlobStore, Depends(blob_store)]
+from leadline.contracts.http import PROBLEM_JSON, PROBLEM_RESPONSES, Manager, Problem
 
 router = APIRouter(responses=PROBLEM_RESPONSES, tags=["mail gateway"])
 

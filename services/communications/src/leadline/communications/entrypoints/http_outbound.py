@@ -9,19 +9,20 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Request, Response
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from leadline.communications.config import Settings
 from leadline.communications.domain.outbound import NewAttachment, OutboundEmail, OutboundState
-from leadline.communications.entrypoints.http_mail import Blobs, UnitOfWork
+from leadline.communications.entrypoints.deps import Blobs, UnitOfWork
 from leadline.communications.service import outbound
 from leadline.communications.service.outbound import WriteEmail
+from leadline.contracts.contacts import normalised_email
 from leadline.contracts.events import MailAttachment
-from leadline.contracts.http import PROBLEM_RESPONSES, CurrentUser, current_user, runtime_of
+from leadline.contracts.http import CurrentUser, runtime_of, signed_in_router
 from leadline.contracts.idempotency import Idempotency
 
-router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES, tags=["written emails"])
+router = signed_in_router(tags=["written emails"])
 
 LEAD_ID = "0f8fad5b-d9cb-469f-a165-70867728950e"
 WRITE_EXAMPLE: dict[str, Any] = {
@@ -155,8 +156,8 @@ async def write_email(
 ) -> Response:
     command = WriteEmail(
         lead_id=lead_id,
-        to=tuple(address.lower() for address in body.to),
-        cc=tuple(address.lower() for address in body.cc),
+        to=tuple(normalised_email(address) for address in body.to),
+        cc=tuple(normalised_email(address) for address in body.cc),
         subject=body.subject,
         text_body=body.text_body,
         html_body=body.html_body,
@@ -190,13 +191,13 @@ async def write_email(
     summary="The e-mails written from a lead, oldest first",
     description="With their sending state. (Received e-mails attached to the lead: `GET /emails` and the lead card.)",
 )
-async def written_from(lead_id: UUID, user: CurrentUser, uow: UnitOfWork) -> WrittenEmailList:
+async def list_written_emails(lead_id: UUID, user: CurrentUser, uow: UnitOfWork) -> WrittenEmailList:
     async with uow:
         emails = await outbound.written_from(uow, lead_id, user)
     return WrittenEmailList(items=[WrittenEmailOut.of(email) for email in emails])
 
 
 @router.get("/written-emails/{email_id}", response_model=WrittenEmailOut, summary="An e-mail written from a lead")
-async def written_email(email_id: UUID, user: CurrentUser, uow: UnitOfWork) -> WrittenEmailOut:
+async def get_written_email(email_id: UUID, user: CurrentUser, uow: UnitOfWork) -> WrittenEmailOut:
     async with uow:
         return WrittenEmailOut.of(await outbound.get_written(uow, email_id, user))

@@ -35,14 +35,14 @@ from leadline.communications.adapters.pbx_webhooks import (
     zadarma_reports,
 )
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
+from leadline.communications.entrypoints.deps import UnitOfWork
 from leadline.communications.service import lifecycle
 from leadline.contracts.events.gateway import PbxReport
-from leadline.contracts.http import PROBLEM_JSON, Problem, problem_response, unit_of_work
+from leadline.contracts.http import PROBLEM_JSON, Problem, problem_response
 from leadline.contracts.text import unstorable
 
 log = logging.getLogger(__name__)
 
-UnitOfWork = Annotated[CommunicationsUnitOfWork, Depends(unit_of_work)]
 FORM = "application/x-www-form-urlencoded"
 
 

@@ -7,23 +7,21 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.exceptions import HTTPException
 
-from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.adapters.zadarma import ZadarmaClient, ZadarmaRefused
-from leadline.communications.entrypoints.dependencies import CallUser
-from leadline.communications.entrypoints.http import CALL_EXAMPLE, PAGE_CURSOR, Attachment, CallOut, CallPage, Limit
+from leadline.communications.entrypoints.deps import CallUser, UnitOfWork
+from leadline.communications.entrypoints.http import CALL_EXAMPLE, PAGE_CURSOR, Attachment, CallOut, CallPage
 from leadline.communications.service import telephony, triage
 from leadline.contracts.errors import NotFound
-from leadline.contracts.http import PROBLEM_JSON, PROBLEM_RESPONSES, Problem, current_user, runtime_of, unit_of_work
+from leadline.contracts.http import PROBLEM_JSON, Problem, runtime_of, signed_in_router
 from leadline.contracts.idempotency import Idempotency
+from leadline.contracts.pages import PageLimit
 
-UnitOfWork = Annotated[CommunicationsUnitOfWork, Depends(unit_of_work)]
-
-router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES, tags=["calls"])
+router = signed_in_router(tags=["calls"])
 
 MISSED_EXAMPLE: dict[str, Any] = {"items": [CALL_EXAMPLE], "next_cursor": PAGE_CURSOR}
 
@@ -39,14 +37,14 @@ MISSED_EXAMPLE: dict[str, Any] = {"items": [CALL_EXAMPLE], "next_cursor": PAGE_C
     "`POST /calls/{call_id}/callback-done` clears one by hand.",
     responses={200: {"content": {"application/json": {"example": MISSED_EXAMPLE}}}},
 )
-async def missed_calls(
+async def list_missed_calls(
     user: CallUser,
     uow: UnitOfWork,
     salesperson: Annotated[
         str | None,
         Query(min_length=1, max_length=100, description="A manager: whose missed calls (an employee id)."),
     ] = None,
-    limit: Limit = 50,
+    limit: PageLimit = 50,
     cursor: str | None = None,
 ) -> CallPage:
     async with uow:
@@ -63,7 +61,7 @@ async def missed_calls(
     description="Returned by other means (a mobile phone, an e-mail), or not worth returning. By whoever may "
     "triage the call. 409 `call_not_waiting_for_callback` when it is no missed call or was cleared already.",
 )
-async def callback_done(call_id: UUID, user: CallUser, uow: UnitOfWork) -> CallOut:
+async def mark_callback_done(call_id: UUID, user: CallUser, uow: UnitOfWork) -> CallOut:
     async with uow:
         call = await telephony.mark_called_back(uow, call_id, user)
         await uow.commit()
@@ -83,7 +81,7 @@ async def callback_done(call_id: UUID, user: CallUser, uow: UnitOfWork) -> CallO
         502: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "The PBX's API gave no link"},
     },
 )
-async def recording(call_id: UUID, request: Request, user: CallUser, uow: UnitOfWork) -> RedirectResponse:
+async def get_call_recording(call_id: UUID, request: Request, user: CallUser, uow: UnitOfWork) -> RedirectResponse:
     async with uow:
         call = await triage.get_item(uow.calls, call_id, user)
     if call.recording_url is not None:
@@ -110,7 +108,7 @@ CORRECTION = (
     summary="Take a call off its lead, back to triage",
     description=f"{CORRECTION} The call is back in triage (`returned.reason` detached) for another decision.",
 )
-async def detach(call_id: UUID, user: CallUser, uow: UnitOfWork) -> CallOut:
+async def detach_call(call_id: UUID, user: CallUser, uow: UnitOfWork) -> CallOut:
     async with uow:
         call = await telephony.detach(uow, call_id, user)
         await uow.commit()
@@ -123,7 +121,7 @@ async def detach(call_id: UUID, user: CallUser, uow: UnitOfWork) -> CallOut:
     summary="Move a call to another lead",
     description=f"{CORRECTION} 404 `lead_not_found` for a lead that does not exist (or no longer does).",
 )
-async def move(call_id: UUID, body: Attachment, user: CallUser, uow: UnitOfWork) -> CallOut:
+async def move_call(call_id: UUID, body: Attachment, user: CallUser, uow: UnitOfWork) -> CallOut:
     async with uow:
         call = await telephony.move(uow, call_id, body.lead_id, user)
         await uow.commit()

@@ -27,6 +27,7 @@ from leadline.communications.adapters.blobs import BlobStore, BlobTooLarge
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.service import intake
 from leadline.communications.service.mail_intake import receive_bytes
+from leadline.contracts.contacts import normalised_email
 from leadline.contracts.errors import RuleViolation
 
 log = logging.getLogger(__name__)
@@ -37,10 +38,10 @@ class Recipients:
 
     def __init__(self, domains: Collection[str], addresses: Collection[str]) -> None:
         self._domains = frozenset(domain.lower().lstrip("@") for domain in domains)
-        self._addresses = frozenset(address.lower() for address in addresses)
+        self._addresses = frozenset(normalised_email(address) for address in addresses)
 
     def accepts(self, address: str) -> bool:
-        address = address.lower()
+        address = normalised_email(address)
         return address in self._addresses or address.rpartition("@")[2] in self._domains
 
 

@@ -14,6 +14,7 @@ from leadline.communications.domain.mailbox_position import MailboxPosition
 from leadline.communications.domain.model import Addressee, Attachment, Blob, Call, Email, match_email
 from leadline.communications.service.announcing import follow_thread
 from leadline.communications.service.calls import contact_number, new_call, registered
+from leadline.contracts.contacts import normalised_email
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import CallReceivedV1, EmailReceivedV1, EmailRegisteredV1, Event
 
@@ -68,7 +69,7 @@ async def register_email(uow: CommunicationsUnitOfWork, event: EmailReceivedV1, 
         message_id=event.message_id,
         in_reply_to=event.in_reply_to,
         references=tuple(event.references),
-        sender=event.sender.address.lower(),
+        sender=normalised_email(event.sender.address),
         sender_name=event.sender.name,
         to=tuple(Addressee(mailbox.address, mailbox.name) for mailbox in event.to),
         cc=tuple(Addressee(mailbox.address, mailbox.name) for mailbox in event.cc),

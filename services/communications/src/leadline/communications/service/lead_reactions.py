@@ -16,6 +16,7 @@ from leadline.communications.adapters.repository import TriageRepository
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.domain.model import KnownLead, TriageItem
 from leadline.communications.service.announcing import save_attached, save_returned
+from leadline.contracts.contacts import normalised_email, normalised_email_or_none
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import (
     LeadCreatedV1,
@@ -68,7 +69,7 @@ def _known(event: LeadCreatedV1) -> KnownLead:
         phone=event.phone,
         closed=event.closed,
         created_at=event.created_at,
-        email=event.email.lower() if event.email else None,
+        email=normalised_email_or_none(event.email),
         salesperson_id=event.salesperson_id,
         partner_id=event.partner_id,
     )
@@ -101,7 +102,7 @@ async def lead_updated(uow: CommunicationsUnitOfWork, event: LeadUpdatedV1, enve
     if not changed:
         return
     if changed.get("email"):
-        changed["email"] = str(changed["email"]).lower()
+        changed["email"] = normalised_email(str(changed["email"]))
     await uow.known_leads.update(event.lead_id, **changed)
     lead = await uow.known_leads.claim(event.lead_id)
     if lead is not None and not lead.closed:
@@ -205,5 +206,5 @@ async def partner_changed(uow: CommunicationsUnitOfWork, event: PartnerChangedV1
     await uow.known_leads.put_partner_contacts(
         event.partner_id,
         [("phone", phone) for contact in event.contacts for phone in contact.phones]
-        + [("email", email.lower()) for contact in event.contacts for email in contact.emails],
+        + [("email", normalised_email(email)) for contact in event.contacts for email in contact.emails],
     )

@@ -10,6 +10,7 @@ from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWo
 from leadline.communications.domain.directory import Employee
 from leadline.communications.domain.model import KnownLead
 from leadline.communications.service.lead_reactions import attach_waiting
+from leadline.contracts.contacts import normalised_email_or_none
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.events import EmployeeChangedV1, LeadAnnouncedV1, LeadAssignedV1
 
@@ -35,7 +36,7 @@ async def lead_announced(uow: CommunicationsUnitOfWork, event: LeadAnnouncedV1, 
     (leads older than matching by address): it matches calls and e-mails by its current phone and address from now
     on, and what waited in triage from a phone or address it did not know the lead by joins it."""
     before = await uow.known_leads.get(event.lead_id)
-    email = event.email.lower() if event.email else None
+    email = normalised_email_or_none(event.email)
     announced = KnownLead(
         lead_id=event.lead_id,
         phone=event.phone,

@@ -16,6 +16,7 @@ from leadline.communications.domain.model import Call
 from leadline.communications.service.calls import facts
 from leadline.communications.service.triage import get_item
 from leadline.contracts.auth import Principal
+from leadline.contracts.contacts import checked_e164
 from leadline.contracts.errors import Conflict, Forbidden, NotFound, RuleViolation
 from leadline.contracts.events import (
     CallCallbackClearedV1,
@@ -23,7 +24,6 @@ from leadline.contracts.events import (
     CallMovedV1,
     DialRequestedV1,
 )
-from leadline.contracts.phone import checked_e164
 
 
 async def user_in_directory(uow: CommunicationsUnitOfWork, user: Principal) -> Principal:

@@ -7,31 +7,27 @@ from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadline.contracts.auth import Principal
-from leadline.contracts.fields import IN_DIGITS
 from leadline.contracts.http import (
-    PROBLEM_RESPONSES,
     STALE_RESPONSES,
     CompanyTimeZone,
     CurrentUser,
-    current_user,
     expected_version,
-    unit_of_work,
+    signed_in_router,
     version_etag,
 )
 from leadline.contracts.idempotency import Idempotency
+from leadline.contracts.pages import Page, PageLimit
 from leadline.documents.adapters.unit_of_work import DocumentsUnitOfWork
 from leadline.documents.domain.documents import Document, DocumentKind
 from leadline.documents.domain.lead_copy import LeadCopy
+from leadline.documents.entrypoints.deps import DocumentIfMatch, UnitOfWork
 from leadline.documents.service import copies, documents, queries
 
-UnitOfWork = Annotated[DocumentsUnitOfWork, Depends(unit_of_work)]
-IfMatch = Annotated[str | None, Header(description="The document's ETag; a stale one is refused with 412")]
-
-router = APIRouter(dependencies=[Depends(current_user)], responses=PROBLEM_RESPONSES)
+router = signed_in_router()
 
 
 class LeadCopyOut(BaseModel):
@@ -84,7 +80,7 @@ class LeadCopyOut(BaseModel):
     tags=["leads"],
     summary="The lead as documents know it: what an order or invoice from it is filled with",
 )
-async def lead_copy(lead_id: UUID, uow: UnitOfWork) -> LeadCopyOut:
+async def get_lead_copy(lead_id: UUID, uow: UnitOfWork) -> LeadCopyOut:
     async with uow:
         lead = await copies.lead_copy(uow, lead_id)
     return LeadCopyOut.model_validate(lead, from_attributes=True)
@@ -189,11 +185,8 @@ class DocumentOut(BaseModel):
         )
 
 
-class DocumentPage(BaseModel):
+class DocumentPage(Page[DocumentOut]):
     model_config = ConfigDict(json_schema_extra={"examples": [{"items": [DOCUMENT_EXAMPLE], "next_cursor": None}]})
-
-    items: list[DocumentOut]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
 
 
 async def _out(uow: DocumentsUnitOfWork, document: Document) -> DocumentOut:
@@ -280,13 +273,12 @@ async def invoice_order(
     tags=["leads"],
     summary="The orders and invoices of a lead, oldest first",
 )
-async def lead_documents(lead_id: UUID, uow: UnitOfWork) -> list[DocumentOut]:
+async def list_lead_documents(lead_id: UUID, uow: UnitOfWork) -> list[DocumentOut]:
     async with uow:
         return [_view_out(found) for found in await queries.lead_documents(uow, lead_id)]
 
 
 # Each order and invoice route is written out, to be found by its path; what they do alike is in these helpers.
-Limit = Annotated[int, Query(ge=1, le=200), IN_DIGITS]
 Cursor = Annotated[str | None, Query(description="The `next_cursor` of the previous page.")]
 
 
@@ -338,9 +330,8 @@ def _refused_moves(kind: DocumentKind, to_status: str) -> str:
     response_model=DocumentPage,
     tags=["orders"],
     summary="Every order, newest first, a page at a time",
-    operation_id="list_orders",
 )
-async def list_orders(uow: UnitOfWork, limit: Limit = 50, cursor: Cursor = None) -> DocumentPage:
+async def list_orders(uow: UnitOfWork, limit: PageLimit = 50, cursor: Cursor = None) -> DocumentPage:
     return await _page(uow, "order", limit, cursor)
 
 
@@ -349,7 +340,6 @@ async def list_orders(uow: UnitOfWork, limit: Limit = 50, cursor: Cursor = None)
     response_model=DocumentOut,
     tags=["orders"],
     summary="One order, with its lead",
-    operation_id="get_order",
 )
 async def get_order(document_id: UUID, uow: UnitOfWork, response: Response) -> DocumentOut:
     return await _read(uow, "order", document_id, response)
@@ -361,11 +351,10 @@ async def get_order(document_id: UUID, uow: UnitOfWork, response: Response) -> D
     tags=["orders"],
     summary="Confirm an order",
     description=_refused_moves("order", "confirmed") + ".",
-    operation_id="confirm_order",
     responses=STALE_RESPONSES,
 )
 async def confirm_order(
-    document_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: IfMatch = None
+    document_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: DocumentIfMatch = None
 ) -> DocumentOut:
     return await _move(uow, "order", document_id, "confirmed", user, response, if_match)
 
@@ -377,11 +366,10 @@ async def confirm_order(
     summary="Cancel an order",
     description=_refused_moves("order", "cancelled")
     + "; an order with an invoice that is not cancelled cannot be cancelled (409 `order_invoiced`).",
-    operation_id="cancel_order",
     responses=STALE_RESPONSES,
 )
 async def cancel_order(
-    document_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: IfMatch = None
+    document_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: DocumentIfMatch = None
 ) -> DocumentOut:
     return await _move(uow, "order", document_id, "cancelled", user, response, if_match)
 
@@ -394,10 +382,9 @@ async def cancel_order(
     summary="Delete a draft order that was never used",
     description="Takes If-Match. Only a draft nothing was invoiced from, `order_invoiced` otherwise can be deleted "
     "(409 `order_not_draft`); cancel it instead.",
-    operation_id="delete_order",
     responses=STALE_RESPONSES,
 )
-async def delete_order(document_id: UUID, user: CurrentUser, uow: UnitOfWork, if_match: IfMatch = None) -> None:
+async def delete_order(document_id: UUID, user: CurrentUser, uow: UnitOfWork, if_match: DocumentIfMatch = None) -> None:
     await _delete(uow, "order", document_id, user, if_match)
 
 
@@ -406,9 +393,8 @@ async def delete_order(document_id: UUID, user: CurrentUser, uow: UnitOfWork, if
     response_model=DocumentPage,
     tags=["invoices"],
     summary="Every invoice, newest first, a page at a time",
-    operation_id="list_invoices",
 )
-async def list_invoices(uow: UnitOfWork, limit: Limit = 50, cursor: Cursor = None) -> DocumentPage:
+async def list_invoices(uow: UnitOfWork, limit: PageLimit = 50, cursor: Cursor = None) -> DocumentPage:
     return await _page(uow, "invoice", limit, cursor)
 
 
@@ -417,7 +403,6 @@ async def list_invoices(uow: UnitOfWork, limit: Limit = 50, cursor: Cursor = Non
     response_model=DocumentOut,
     tags=["invoices"],
     summary="One invoice, with its lead",
-    operation_id="get_invoice",
 )
 async def get_invoice(document_id: UUID, uow: UnitOfWork, response: Response) -> DocumentOut:
     return await _read(uow, "invoice", document_id, response)
@@ -429,11 +414,10 @@ async def get_invoice(document_id: UUID, uow: UnitOfWork, response: Response) ->
     tags=["invoices"],
     summary="Issue an invoice",
     description=_refused_moves("invoice", "issued") + ".",
-    operation_id="issue_invoice",
     responses=STALE_RESPONSES,
 )
 async def issue_invoice(
-    document_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: IfMatch = None
+    document_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: DocumentIfMatch = None
 ) -> DocumentOut:
     return await _move(uow, "invoice", document_id, "issued", user, response, if_match)
 
@@ -444,11 +428,10 @@ async def issue_invoice(
     tags=["invoices"],
     summary="Mark an invoice paid",
     description=_refused_moves("invoice", "paid") + ".",
-    operation_id="pay_invoice",
     responses=STALE_RESPONSES,
 )
 async def pay_invoice(
-    document_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: IfMatch = None
+    document_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: DocumentIfMatch = None
 ) -> DocumentOut:
     return await _move(uow, "invoice", document_id, "paid", user, response, if_match)
 
@@ -459,11 +442,10 @@ async def pay_invoice(
     tags=["invoices"],
     summary="Cancel an invoice",
     description=_refused_moves("invoice", "cancelled") + ".",
-    operation_id="cancel_invoice",
     responses=STALE_RESPONSES,
 )
 async def cancel_invoice(
-    document_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: IfMatch = None
+    document_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response, if_match: DocumentIfMatch = None
 ) -> DocumentOut:
     return await _move(uow, "invoice", document_id, "cancelled", user, response, if_match)
 
@@ -476,8 +458,9 @@ async def cancel_invoice(
     summary="Delete a draft invoice that was never used",
     description="Takes If-Match. Only a draft never issued can be deleted (409 `invoice_not_draft`); "
     "cancel it instead.",
-    operation_id="delete_invoice",
     responses=STALE_RESPONSES,
 )
-async def delete_invoice(document_id: UUID, user: CurrentUser, uow: UnitOfWork, if_match: IfMatch = None) -> None:
+async def delete_invoice(
+    document_id: UUID, user: CurrentUser, uow: UnitOfWork, if_match: DocumentIfMatch = None
+) -> None:
     await _delete(uow, "invoice", document_id, user, if_match)

@@ -18,11 +18,11 @@ from leadline.contracts.events import (
     ReferenceItemChangedV1,
     SettingChangedV1,
 )
-from leadline.documents.adapters.unit_of_work import DocumentsUnitOfWork
 from leadline.documents.domain.lead_copy import LeadCopy
+from leadline.documents.service.unit_of_work import AbstractUnitOfWork
 
 
-async def copy_leads(uow: DocumentsUnitOfWork, events: Sequence[tuple[LeadCreatedV1, Envelope]]) -> None:
+async def copy_leads(uow: AbstractUnitOfWork, events: Sequence[tuple[LeadCreatedV1, Envelope]]) -> None:
     """Keeps a copy of each new lead, a batch at a time; a creation seen again changes nothing."""
     known = await uow.leads.known({event.lead_id for event, _ in events})
     copies = []
@@ -53,7 +53,7 @@ def _copy(event: LeadCreatedV1) -> LeadCopy:
     )
 
 
-async def lead_updated(uow: DocumentsUnitOfWork, event: LeadUpdatedV1, envelope: Envelope) -> None:
+async def lead_updated(uow: AbstractUnitOfWork, event: LeadUpdatedV1, envelope: Envelope) -> None:
     lead = await uow.leads.get(event.lead_id)
     if lead is None:
         return  # a lead documents never heard created (deleted, or merged away, meanwhile)
@@ -62,19 +62,19 @@ async def lead_updated(uow: DocumentsUnitOfWork, event: LeadUpdatedV1, envelope:
         await uow.leads.save(updated)
 
 
-async def lead_status_changed(uow: DocumentsUnitOfWork, event: LeadStatusChangedV1, envelope: Envelope) -> None:
+async def lead_status_changed(uow: AbstractUnitOfWork, event: LeadStatusChangedV1, envelope: Envelope) -> None:
     await uow.leads.set_status(event.lead_id, event.to_status_code, event.closed)
 
 
-async def lead_assigned(uow: DocumentsUnitOfWork, event: LeadAssignedV1, envelope: Envelope) -> None:
+async def lead_assigned(uow: AbstractUnitOfWork, event: LeadAssignedV1, envelope: Envelope) -> None:
     await uow.leads.set_salesperson(event.lead_id, event.to_salesperson_id)
 
 
-async def setting_changed(uow: DocumentsUnitOfWork, event: SettingChangedV1, envelope: Envelope) -> None:
+async def setting_changed(uow: AbstractUnitOfWork, event: SettingChangedV1, envelope: Envelope) -> None:
     await uow.settings.put(event.key, event.value)
 
 
-async def reference_item_changed(uow: DocumentsUnitOfWork, event: ReferenceItemChangedV1, envelope: Envelope) -> None:
+async def reference_item_changed(uow: AbstractUnitOfWork, event: ReferenceItemChangedV1, envelope: Envelope) -> None:
     """Product names label order lines; other reference items are no concern of documents."""
     if event.kind != "product":
         return
@@ -84,12 +84,12 @@ async def reference_item_changed(uow: DocumentsUnitOfWork, event: ReferenceItemC
         await uow.products.put(event.code, event.name)
 
 
-async def partner_changed(uow: DocumentsUnitOfWork, event: PartnerChangedV1, envelope: Envelope) -> None:
+async def partner_changed(uow: AbstractUnitOfWork, event: PartnerChangedV1, envelope: Envelope) -> None:
     """An archived partner keeps its name: documents already made to it still show it."""
     await uow.partners.put(str(event.partner_id), event.name)
 
 
-async def lead_copy(uow: DocumentsUnitOfWork, lead_id: UUID, *, hold: bool = False) -> LeadCopy:
+async def lead_copy(uow: AbstractUnitOfWork, lead_id: UUID, *, hold: bool = False) -> LeadCopy:
     lead = await uow.leads.get(lead_id, hold=hold)
     if lead is None:
         raise NotFound(f"documents know no lead {lead_id} (yet)", rule="lead_not_found")

@@ -27,14 +27,14 @@ from leadline.contracts.events import (
     OrderDeletedV1,
     OrderStatusChangedV1,
 )
-from leadline.documents.adapters.unit_of_work import DocumentsUnitOfWork
 from leadline.documents.domain import documents as rules
 from leadline.documents.domain.documents import Document, DocumentKind, NewDocument
 from leadline.documents.service.copies import lead_copy
+from leadline.documents.service.unit_of_work import AbstractUnitOfWork
 
 
 async def make_from_lead(
-    uow: DocumentsUnitOfWork,
+    uow: AbstractUnitOfWork,
     kind: DocumentKind,
     lead_id: UUID,
     user: Principal,
@@ -54,7 +54,7 @@ async def make_from_lead(
     return await _add(uow, new)
 
 
-async def invoice_order(uow: DocumentsUnitOfWork, order_id: UUID, user: Principal, *, time_zone: tzinfo) -> Document:
+async def invoice_order(uow: AbstractUnitOfWork, order_id: UUID, user: Principal, *, time_zone: tzinfo) -> Document:
     # Locked to the commit: two invoices asked for at once, or an invoice and the order's cancellation, take turns.
     order = await get(uow, "order", order_id, for_update=True)
     lead = await uow.leads.get(order.lead_id, hold=True)
@@ -70,7 +70,7 @@ async def invoice_order(uow: DocumentsUnitOfWork, order_id: UUID, user: Principa
 
 
 async def change_status(
-    uow: DocumentsUnitOfWork,
+    uow: AbstractUnitOfWork,
     kind: DocumentKind,
     document_id: UUID,
     status: str,
@@ -87,7 +87,7 @@ async def change_status(
     return moved
 
 
-async def _moved(uow: DocumentsUnitOfWork, before: Document, moved: Document, caused_by: Envelope | None) -> None:
+async def _moved(uow: AbstractUnitOfWork, before: Document, moved: Document, caused_by: Envelope | None) -> None:
     await uow.documents.save(moved)
     changed = {
         **_summary(moved),
@@ -101,7 +101,7 @@ async def _moved(uow: DocumentsUnitOfWork, before: Document, moved: Document, ca
         await uow.outbox.add(InvoiceStatusChangedV1(invoice_id=moved.id, **changed), caused_by=caused_by)
 
 
-async def lead_deleted(uow: DocumentsUnitOfWork, event: LeadDeletedV1, envelope: Envelope) -> None:
+async def lead_deleted(uow: AbstractUnitOfWork, event: LeadDeletedV1, envelope: Envelope) -> None:
     """Leads deletes only a lead it knows no document of, but a document made here meanwhile (before this event)
     reaches leads after the lead is gone. The copy stays, marked, so the lead's documents still show it and no new
     one is made for it; the lead's documents are settled."""
@@ -109,7 +109,7 @@ async def lead_deleted(uow: DocumentsUnitOfWork, event: LeadDeletedV1, envelope:
     await _settle_documents_of_deleted_lead(uow, event.lead_id, event.deleted_at, envelope)
 
 
-async def lead_merged(uow: DocumentsUnitOfWork, event: LeadMergedV1, envelope: Envelope) -> None:
+async def lead_merged(uow: AbstractUnitOfWork, event: LeadMergedV1, envelope: Envelope) -> None:
     """The survivor has its own copy; the merged lead's goes, and its documents follow the survivor. A merge and
     the survivor's deletion travel under different keys: if the survivor is deleted already, the documents that
     follow it are settled as its own were."""
@@ -121,7 +121,7 @@ async def lead_merged(uow: DocumentsUnitOfWork, event: LeadMergedV1, envelope: E
 
 
 async def _settle_documents_of_deleted_lead(
-    uow: DocumentsUnitOfWork, lead_id: UUID, at: datetime, envelope: Envelope
+    uow: AbstractUnitOfWork, lead_id: UUID, at: datetime, envelope: Envelope
 ) -> None:
     # Invoices first: an order is not cancelled under an invoice that stands.
     for document in sorted(await uow.documents.of_lead(lead_id), key=lambda d: d.kind != "invoice"):
@@ -134,7 +134,7 @@ async def _settle_documents_of_deleted_lead(
 
 
 async def delete(
-    uow: DocumentsUnitOfWork, kind: DocumentKind, document_id: UUID, user: Principal, expected_version: int | None
+    uow: AbstractUnitOfWork, kind: DocumentKind, document_id: UUID, user: Principal, expected_version: int | None
 ) -> None:
     document = await _current(uow, kind, document_id, expected_version)
     rules.ensure_may_work_on(await uow.leads.get(document.lead_id), user)
@@ -152,7 +152,7 @@ async def delete(
         await uow.outbox.add(InvoiceDeletedV1(invoice_id=document.id, **deleted))
 
 
-async def get(uow: DocumentsUnitOfWork, kind: DocumentKind, document_id: UUID, *, for_update: bool = False) -> Document:
+async def get(uow: AbstractUnitOfWork, kind: DocumentKind, document_id: UUID, *, for_update: bool = False) -> Document:
     document = await uow.documents.get(document_id, kind, for_update=for_update)
     if document is None:
         raise NotFound(f"there is no {kind} {document_id}", rule=f"{kind}_not_found")
@@ -160,7 +160,7 @@ async def get(uow: DocumentsUnitOfWork, kind: DocumentKind, document_id: UUID, *
 
 
 async def _current(
-    uow: DocumentsUnitOfWork,
+    uow: AbstractUnitOfWork,
     kind: DocumentKind,
     document_id: UUID,
     expected_version: int | None,
@@ -176,7 +176,7 @@ async def _current(
     return document
 
 
-async def _add(uow: DocumentsUnitOfWork, new: NewDocument) -> Document:
+async def _add(uow: AbstractUnitOfWork, new: NewDocument) -> Document:
     document = new.numbered(await uow.documents.next_sequence(new.type_code, new.year))
     await uow.documents.add(document)
     created = {**_summary(document), "partner_id": document.partner_id, "created_by": document.created_by}

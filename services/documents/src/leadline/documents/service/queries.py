@@ -1,5 +1,6 @@
 """Read use cases of orders and invoices: a document with what its answer shows besides (its lead, an order's
-invoices), one at a time, a lead's, or a page of them."""
+invoices), one at a time, a lead's, or a page of them. They take the SQL unit of work, not the protocols of
+unit_of_work.py: a page is the adapters' keyset pagination, tested against the database."""
 
 from __future__ import annotations
 

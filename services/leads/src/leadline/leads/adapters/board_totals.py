@@ -16,6 +16,9 @@ statement, so it sees one snapshot: a change either still pending or already fol
 Concurrent folds (replicas) are safe: PostgreSQL's DELETE ... RETURNING hands each change row to one of them.
 
 Revenue is summed in whole hundredths (integers), exact on SQLite too, whose NUMERIC is a float.
+
+The pipeline board's totals (``DealTotals``: deals per pipeline stage, state, currency, salesperson and lead type,
+and their value) are kept the same way, by triggers on deals (migration 0018), and folded by the same code.
 """
 
 from __future__ import annotations
@@ -24,24 +27,78 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, Table, delete, func, literal, select, true, union_all
+from sqlalchemy import Select, Subquery, Table, delete, func, literal, select, true, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadline.leads.adapters.tables import open_lead_total_changes, open_lead_totals
-
-_KEY = ("status_code", "type_code", "currency")
-_AMOUNTS = ("leads", "with_revenue", "revenue_cents")
+from leadline.leads.adapters.tables import deal_total_changes, deal_totals, open_lead_total_changes, open_lead_totals
+from leadline.leads.domain.board import ColumnTotal
+from leadline.leads.domain.deals import StageTotal
 
 
 @dataclass(frozen=True)
-class ColumnTotal:
-    """Leads of one status in one currency: how many, and their expected revenue (None: none has one)."""
+class KeptTotals:
+    """Totals kept by triggers: ``totals`` holds a row per ``key``, ``changes`` a row per write, both with the
+    ``amounts``, which add up."""
 
-    status_code: str
-    currency: str
-    count: int
-    revenue: Decimal | None
+    totals: Table
+    changes: Table
+    key: tuple[str, ...]
+    amounts: tuple[str, ...]
+
+    def pending_and_folded(self, **equal_to: Any) -> Subquery:
+        """The totals' rows and the changes not folded yet whose key columns hold these values, in one statement so
+        one snapshot: a change is in one or the other, never both or neither."""
+
+        def rows_of(table: Table) -> Select[Any]:
+            columns = (table.c[c] for c in (*self.key, *self.amounts))
+            return select(*columns).where(*(table.c[name] == value for name, value in equal_to.items()))
+
+        return union_all(rows_of(self.totals), rows_of(self.changes)).subquery()
+
+    async def have_changes(self, session: AsyncSession) -> bool:
+        """Whether there are changes to fold."""
+        query = select(literal(1)).select_from(self.changes).limit(1)
+        return (await session.scalar(query)) is not None
+
+    async def fold(self, session: AsyncSession) -> None:
+        """Moves every change committed so far into the totals; totals that fall to nothing go."""
+        key, amounts, changes_table = self.key, self.amounts, self.changes
+        columns = [*key, *amounts]
+        if session.get_bind().dialect.name == "postgresql":
+            # One statement: a change committed while it runs is neither deleted unseen nor counted twice.
+            taken = delete(changes_table).returning(*(changes_table.c[c] for c in columns))
+            changes = taken.cte("taken")
+            summed = select(*(changes.c[c] for c in key), *(func.sum(changes.c[a]) for a in amounts))
+            pg_insert = postgresql.insert(self.totals).from_select(columns, summed.group_by(*key))
+            await session.execute(pg_insert.on_conflict_do_update(index_elements=key, set_=self._added(pg_insert)))
+        else:
+            # SQLite lets one writer in at a time (this one), so nothing commits between the two statements.
+            summed = select(*(changes_table.c[c] for c in key))
+            summed = summed.add_columns(*(func.sum(changes_table.c[a]) for a in amounts))
+            # WHERE true: without it SQLite would read the ON of ON CONFLICT as a join's.
+            summed = summed.where(true()).group_by(*key)
+            lite_insert = sqlite.insert(self.totals).from_select(columns, summed)
+            await session.execute(lite_insert.on_conflict_do_update(index_elements=key, set_=self._added(lite_insert)))
+            await session.execute(delete(changes_table))
+        await session.execute(delete(self.totals).where(*(self.totals.c[a] == 0 for a in amounts)))
+
+    def _added(self, insert: postgresql.Insert | sqlite.Insert) -> dict[str, Any]:
+        return {a: self.totals.c[a] + insert.excluded[a] for a in self.amounts}
+
+
+OPEN_LEADS = KeptTotals(
+    open_lead_totals,
+    open_lead_total_changes,
+    key=("status_code", "type_code", "currency"),
+    amounts=("leads", "with_revenue", "revenue_cents"),
+)
+DEALS = KeptTotals(
+    deal_totals,
+    deal_total_changes,
+    key=("pipeline_code", "stage_code", "state", "currency", "salesperson_id", "lead_type_code"),
+    amounts=("deals", "value_cents"),
+)
 
 
 class BoardTotals:
@@ -50,9 +107,8 @@ class BoardTotals:
 
     async def per_status_and_currency(self, type_code: str | None) -> list[ColumnTotal]:
         """Open leads (of ``type_code``, or every type) per status and currency."""
-        parts = [_amounts_of(table, type_code) for table in (open_lead_totals, open_lead_total_changes)]
-        both = union_all(*parts).subquery()
-        leads, with_revenue, cents = (func.sum(both.c[amount]) for amount in _AMOUNTS)
+        both = OPEN_LEADS.pending_and_folded(**({} if type_code is None else {"type_code": type_code}))
+        leads, with_revenue, cents = (func.sum(both.c[amount]) for amount in OPEN_LEADS.amounts)
         query = (
             select(both.c.status_code, both.c.currency, leads, with_revenue, cents)
             .group_by(both.c.status_code, both.c.currency)
@@ -64,38 +120,33 @@ class BoardTotals:
         ]
 
     async def have_changes(self) -> bool:
-        """Whether there are changes to fold."""
-        query = select(literal(1)).select_from(open_lead_total_changes).limit(1)
-        return (await self._session.scalar(query)) is not None
+        return await OPEN_LEADS.have_changes(self._session)
 
     async def fold(self) -> None:
-        """Moves every change committed so far into the totals; totals that fall to nothing go."""
-        columns = [*_KEY, *_AMOUNTS]
-        if self._session.get_bind().dialect.name == "postgresql":
-            # One statement: a change committed while it runs is neither deleted unseen nor counted twice.
-            taken = delete(open_lead_total_changes).returning(*(open_lead_total_changes.c[c] for c in columns))
-            changes = taken.cte("taken")
-            summed = select(*(changes.c[c] for c in _KEY), *(func.sum(changes.c[a]) for a in _AMOUNTS))
-            pg_insert = postgresql.insert(open_lead_totals).from_select(columns, summed.group_by(*_KEY))
-            await self._session.execute(pg_insert.on_conflict_do_update(index_elements=_KEY, set_=_added(pg_insert)))
-        else:
-            # SQLite lets one writer in at a time (this one), so nothing commits between the two statements.
-            summed = select(*(open_lead_total_changes.c[c] for c in _KEY))
-            summed = summed.add_columns(*(func.sum(open_lead_total_changes.c[a]) for a in _AMOUNTS))
-            # WHERE true: without it SQLite would read the ON of ON CONFLICT as a join's.
-            summed = summed.where(true()).group_by(*_KEY)
-            lite_insert = sqlite.insert(open_lead_totals).from_select(columns, summed)
-            await self._session.execute(
-                lite_insert.on_conflict_do_update(index_elements=_KEY, set_=_added(lite_insert))
-            )
-            await self._session.execute(delete(open_lead_total_changes))
-        await self._session.execute(delete(open_lead_totals).where(*(open_lead_totals.c[a] == 0 for a in _AMOUNTS)))
+        await OPEN_LEADS.fold(self._session)
 
 
-def _amounts_of(table: Table, type_code: str | None) -> Select[Any]:
-    query = select(table.c.status_code, table.c.currency, *(table.c[a] for a in _AMOUNTS))
-    return query if type_code is None else query.where(table.c.type_code == type_code)
+class DealTotals:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
 
+    async def per_stage_and_currency(
+        self, pipeline_code: str, state: str, *, salesperson_id: str | None, lead_type_code: str | None
+    ) -> list[StageTotal]:
+        """The deals of a pipeline in ``state`` (open, won, lost), of one salesperson and lead type or any, per
+        stage and currency."""
+        given = {"salesperson_id": salesperson_id, "lead_type_code": lead_type_code}
+        filters = {name: value for name, value in given.items() if value is not None}
+        both = DEALS.pending_and_folded(pipeline_code=pipeline_code, state=state, **filters)
+        deals, cents = func.sum(both.c.deals), func.sum(both.c.value_cents)
+        query = select(both.c.stage_code, both.c.currency, deals, cents).group_by(both.c.stage_code, both.c.currency)
+        return [
+            StageTotal(stage, currency, int(count), Decimal(int(hundredths)).scaleb(-2))
+            for stage, currency, count, hundredths in (await self._session.execute(query.having(deals > 0))).all()
+        ]
 
-def _added(insert: postgresql.Insert | sqlite.Insert) -> dict[str, Any]:
-    return {a: open_lead_totals.c[a] + insert.excluded[a] for a in _AMOUNTS}
+    async def have_changes(self) -> bool:
+        return await DEALS.have_changes(self._session)
+
+    async def fold(self) -> None:
+        await DEALS.fold(self._session)

@@ -1,6 +1,7 @@
 """Reading the pipeline board: each stage's totals under the board's filters, its cards in the user's order, and
 what a card shows of the deal's lead. The filters are all on the deal's own row (see deals_repository.py), so
-totals come from one index and a stage's cards from another."""
+a stage's cards come from one index, and its totals from those kept as deals change (board_totals.py) or, under
+a partner or value filter, from another index."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from leadline.leads.adapters.board_totals import DealTotals
 from leadline.leads.adapters.card_positions import DEAL_CARDS, CardPositions
 from leadline.leads.adapters.queries import names_of
 from leadline.leads.adapters.tables import deals, employees, leads, partners
@@ -26,6 +28,11 @@ class DealQueries:
         self._session = session
 
     async def stage_totals(self, pipeline_code: str, where: DealFilter) -> list[StageTotal]:
+        if where.partner_id is None and where.value_from is None and where.value_to is None:
+            return await DealTotals(self._session).per_stage_and_currency(
+                pipeline_code, where.state, salesperson_id=where.salesperson_id, lead_type_code=where.lead_type_code
+            )
+        # A partner's deals are few (its index finds them); a value range is counted on ix_deals_value_totals.
         query = (
             select(deals.c.stage_code, deals.c.currency, func.count(), func.sum(deals.c.value))
             .where(deals.c.pipeline_code == pipeline_code, *_conditions(where))

@@ -1,6 +1,6 @@
 from leadline.contracts.db import UnitOfWork
 from leadline.leads.adapters.announcement_cursor import AnnouncementCursor
-from leadline.leads.adapters.board_totals import BoardTotals
+from leadline.leads.adapters.board_totals import BoardTotals, DealTotals
 from leadline.leads.adapters.card_positions import DEAL_CARDS, LEAD_CARDS, CardPositions
 from leadline.leads.adapters.contacts_repository import ContactRepository
 from leadline.leads.adapters.deal_queries import DealQueries
@@ -33,6 +33,7 @@ class LeadsUnitOfWork(UnitOfWork):
         self.deals = DealRepository(self.session)
         self.queries = LeadQueries(self.session)
         self.board_totals = BoardTotals(self.session)
+        self.deal_totals = DealTotals(self.session)
         self.deal_queries = DealQueries(self.session)
         self.card_positions = CardPositions(self.session, LEAD_CARDS)
         self.deal_card_positions = CardPositions(self.session, DEAL_CARDS)

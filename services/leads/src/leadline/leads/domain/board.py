@@ -124,3 +124,13 @@ class SalespersonCandidate:
     id: str
     name: str
     open_leads: int
+
+
+@dataclass(frozen=True)
+class ColumnTotal:
+    """Leads of one status in one currency: how many, and their expected revenue (None: none has one)."""
+
+    status_code: str
+    currency: str
+    count: int
+    revenue: Decimal | None

@@ -10,11 +10,18 @@ from fastapi import Request, Response
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from leadline.contracts.fields import not_null
-from leadline.contracts.http import STALE_RESPONSES, CurrentUser, expected_version, runtime_of, version_etag
+from leadline.contracts.http import (
+    STALE_RESPONSES,
+    CurrentUser,
+    expected_version,
+    runtime_of,
+    signed_in_router,
+    version_etag,
+)
 from leadline.contracts.idempotency import Idempotency
 from leadline.leads.domain.contacts import Contact
 from leadline.leads.entrypoints import examples
-from leadline.leads.entrypoints.deps import ContactIfMatch, UnitOfWork, signed_in_router
+from leadline.leads.entrypoints.deps import ContactIfMatch, UnitOfWork
 from leadline.leads.service import contacts
 
 router = signed_in_router(tags=["partners"])

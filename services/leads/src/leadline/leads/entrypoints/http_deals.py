@@ -11,11 +11,11 @@ from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadline.contracts.fields import not_null
-from leadline.contracts.http import STALE_RESPONSES, CurrentUser, expected_version, version_etag
+from leadline.contracts.http import STALE_RESPONSES, CurrentUser, expected_version, signed_in_router, version_etag
 from leadline.contracts.idempotency import Idempotency
 from leadline.leads.domain.deals import Deal
 from leadline.leads.entrypoints import examples
-from leadline.leads.entrypoints.deps import DealIfMatch, UnitOfWork, signed_in_router
+from leadline.leads.entrypoints.deps import DealIfMatch, UnitOfWork
 from leadline.leads.entrypoints.fields import CodeRef
 from leadline.leads.entrypoints.history import HistoryEntry
 from leadline.leads.service import deals
@@ -154,7 +154,7 @@ async def remove_deal(
     summary="Who changed what of a deal, and when: its moves between stages, value changes and outcome",
     description="The entries of the lead's history about this deal (kept after the deal is removed).",
 )
-async def deal_history(lead_id: UUID, deal_id: UUID, uow: UnitOfWork) -> list[HistoryEntry]:
+async def get_deal_history(lead_id: UUID, deal_id: UUID, uow: UnitOfWork) -> list[HistoryEntry]:
     async with uow:
         entries = await deals.deal_history(uow, lead_id, deal_id)
     return [HistoryEntry.model_validate(entry, from_attributes=True) for entry in entries]

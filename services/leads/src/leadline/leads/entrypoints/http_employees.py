@@ -11,11 +11,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, Str
 
 from leadline.contracts.auth import Role
 from leadline.contracts.fields import not_null
-from leadline.contracts.http import Manager
+from leadline.contracts.http import Manager, signed_in_router
 from leadline.contracts.idempotency import Idempotency
 from leadline.leads.domain.reference import Employee
 from leadline.leads.entrypoints import examples
-from leadline.leads.entrypoints.deps import UnitOfWork, signed_in_router
+from leadline.leads.entrypoints.deps import UnitOfWork
 from leadline.leads.entrypoints.fields import IncludeArchived, Patch
 from leadline.leads.service import reference as use_cases
 

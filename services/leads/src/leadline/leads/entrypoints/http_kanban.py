@@ -15,11 +15,19 @@ from fastapi import Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadline.contracts.fields import QueryInt
-from leadline.contracts.http import STALE_RESPONSES, CurrentUser, expected_version, runtime_of, version_etag
+from leadline.contracts.http import (
+    STALE_RESPONSES,
+    CurrentUser,
+    expected_version,
+    runtime_of,
+    signed_in_router,
+    version_etag,
+)
 from leadline.contracts.idempotency import Idempotency
+from leadline.contracts.pages import Page
 from leadline.leads.domain.model import Lead, ReferenceItem
 from leadline.leads.entrypoints import examples
-from leadline.leads.entrypoints.deps import LeadCardIfMatch, UnitOfWork, signed_in_router
+from leadline.leads.entrypoints.deps import LeadCardIfMatch, UnitOfWork
 from leadline.leads.entrypoints.fields import CodeRef
 from leadline.leads.entrypoints.http_leads import LeadIn
 from leadline.leads.service import board as board_commands
@@ -128,11 +136,8 @@ class ColumnCardsQuery(BoardQuery):
     cursor: str | None = None
 
 
-class BoardCardPage(BaseModel):
+class BoardCardPage(Page[BoardCardOut]):
     model_config = ConfigDict(json_schema_extra={"examples": [{"items": [examples.BOARD_CARD], "next_cursor": None}]})
-
-    items: list[BoardCardOut]
-    next_cursor: str | None
 
 
 class CardMove(BaseModel):
@@ -157,7 +162,7 @@ class SalespersonCandidateOut(BaseModel):
 
 
 @router.get("/kanban", response_model=Board, summary="The kanban board: columns, totals, first cards")
-async def kanban(uow: UnitOfWork, user: CurrentUser, params: Annotated[BoardQuery, Query()]) -> Board:
+async def get_kanban(uow: UnitOfWork, user: CurrentUser, params: Annotated[BoardQuery, Query()]) -> Board:
     async with uow:
         columns = await queries.board(uow, user, type_code=params.type_code, limit=params.limit)
     return Board(
@@ -182,7 +187,7 @@ async def kanban(uow: UnitOfWork, user: CurrentUser, params: Annotated[BoardQuer
     response_model=BoardCardPage,
     summary="More cards of a column",
 )
-async def column_cards(
+async def list_column_cards(
     status_code: str, uow: UnitOfWork, user: CurrentUser, params: Annotated[ColumnCardsQuery, Query()]
 ) -> BoardCardPage:
     async with uow:
@@ -221,7 +226,7 @@ async def move_card(
     response_model=BoardCardOut,
     summary='"+" on a column: a new lead in its status',
 )
-async def create_in_column(
+async def create_lead_in_column(
     status_code: str, body: LeadIn, uow: UnitOfWork, user: CurrentUser, request: Request, idempotency: Idempotency
 ) -> Response:
     async def create() -> tuple[BoardCardOut, dict[str, str]]:
@@ -243,7 +248,7 @@ async def create_in_column(
     response_model=list[SalespersonCandidateOut],
     summary="Whom a card can be given to: employees who hold open leads",
 )
-async def salesperson_candidates(uow: UnitOfWork) -> list[SalespersonCandidateOut]:
+async def list_salesperson_candidates(uow: UnitOfWork) -> list[SalespersonCandidateOut]:
     async with uow:
         candidates = await queries.salesperson_candidates(uow)
     return [SalespersonCandidateOut(id=c.id, name=c.name, open_leads=c.open_leads) for c in candidates]

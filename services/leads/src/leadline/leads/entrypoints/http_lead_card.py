@@ -11,12 +11,12 @@ from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadline.contracts.events import CallFacts
-from leadline.contracts.http import CurrentUser, version_etag
+from leadline.contracts.http import CurrentUser, signed_in_router, version_etag
 from leadline.leads.domain.deals import Deal
 from leadline.leads.domain.links import LeadLink
 from leadline.leads.domain.model import ReferenceData
 from leadline.leads.entrypoints import examples
-from leadline.leads.entrypoints.deps import UnitOfWork, signed_in_router
+from leadline.leads.entrypoints.deps import UnitOfWork
 from leadline.leads.entrypoints.history import HistoryEntry
 from leadline.leads.entrypoints.http_contacts import ContactOut
 from leadline.leads.entrypoints.http_deals import DealOut
@@ -116,7 +116,7 @@ class LeadCardOut(LeadOut):
 @router.get(
     "/leads/{lead_id}/card", response_model=LeadCardOut, summary="The lead card: all of a lead, and its actions"
 )
-async def lead_card(lead_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response) -> LeadCardOut:
+async def get_lead_card(lead_id: UUID, user: CurrentUser, uow: UnitOfWork, response: Response) -> LeadCardOut:
     async with uow:
         found = await card.lead_card(uow, lead_id, user)
     response.headers["ETag"] = version_etag(found.lead.version)

@@ -21,11 +21,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from leadline.contracts.auth import Principal
 from leadline.contracts.errors import RuleViolation
 from leadline.contracts.fields import Day, QueryBool, QueryInt
-from leadline.contracts.http import CompanyTimeZone, CurrentUser
+from leadline.contracts.http import CompanyTimeZone, CurrentUser, signed_in_router
+from leadline.contracts.pages import Page
 from leadline.leads.domain.lead_filters import LeadFilter, LeadOrder, SortKey
 from leadline.leads.domain.next_steps import DueWindow, due_interval, whose_next_steps
 from leadline.leads.entrypoints import examples
-from leadline.leads.entrypoints.deps import UnitOfWork, signed_in_router
+from leadline.leads.entrypoints.deps import UnitOfWork
 from leadline.leads.entrypoints.fields import CodeRef
 from leadline.leads.entrypoints.http_leads import LeadOut
 from leadline.leads.service import queries
@@ -121,13 +122,10 @@ class StuckQuery(LeadQuery):
     days: QueryInt = Field(ge=1, le=3650, description="In their status for longer than this many days.")
 
 
-class LeadPage(BaseModel):
+class LeadPage(Page[LeadOut]):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"items": [examples.LEAD], "next_cursor": examples.CURSOR}]}
     )
-
-    items: list[LeadOut]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
 
 
 async def _lead_page(uow: UnitOfWork, params: LeadQuery, where: LeadFilter) -> LeadPage:
@@ -150,7 +148,7 @@ async def list_leads(uow: UnitOfWork, user: CurrentUser, params: Annotated[LeadL
     tags=["daily routine"],
     summary="Open leads in their status for longer than `days` days",
 )
-async def stuck_leads(uow: UnitOfWork, user: CurrentUser, params: Annotated[StuckQuery, Query()]) -> LeadPage:
+async def list_stuck_leads(uow: UnitOfWork, user: CurrentUser, params: Annotated[StuckQuery, Query()]) -> LeadPage:
     since = datetime.now(UTC) - timedelta(days=params.days)
     return await _lead_page(uow, params, replace(params.lead_filter(user), closed=False, in_status_before=since))
 
@@ -181,7 +179,7 @@ class DueQuery(LeadQuery):
     tags=["daily routine"],
     summary="Open leads whose next step is overdue, due today or due this week",
 )
-async def next_steps_due(
+async def list_next_steps_due(
     uow: UnitOfWork, user: CurrentUser, zone: CompanyTimeZone, params: Annotated[DueQuery, Query()]
 ) -> LeadPage:
     return await _lead_page(uow, params, params.due_filter(user, zone))
@@ -210,7 +208,7 @@ _LACKING: dict[RoutineView, Callable[[LeadFilter], LeadFilter]] = {
     summary="Open leads without an expected close date, a description, a salesperson or a next step",
     description="without-next-step: the open leads with no date for a next step, so nothing of theirs comes due.",
 )
-async def routine_view(
+async def list_routine_view(
     view: RoutineView, uow: UnitOfWork, user: CurrentUser, params: Annotated[LeadQuery, Query()]
 ) -> LeadPage:
     return await _lead_page(uow, params, _LACKING[view](replace(params.lead_filter(user), closed=False)))

@@ -20,13 +20,14 @@ from leadline.contracts.http import (
     Problem,
     expected_version,
     runtime_of,
+    signed_in_router,
     version_etag,
 )
 from leadline.contracts.idempotency import Idempotency
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.model import Lead
 from leadline.leads.entrypoints import examples
-from leadline.leads.entrypoints.deps import LeadIfMatch, UnitOfWork, signed_in_router
+from leadline.leads.entrypoints.deps import LeadIfMatch, UnitOfWork
 from leadline.leads.entrypoints.fields import CodeRef
 from leadline.leads.entrypoints.history import HistoryEntry
 from leadline.leads.entrypoints.http_deals import DealIn, DealOut
@@ -320,7 +321,7 @@ async def edit_lead(
 
 
 @router.get("/leads/{lead_id}/history", response_model=list[HistoryEntry], summary="Who changed what")
-async def lead_history(lead_id: UUID, uow: UnitOfWork) -> list[HistoryEntry]:
+async def get_lead_history(lead_id: UUID, uow: UnitOfWork) -> list[HistoryEntry]:
     async with uow:
         entries = await use_cases.lead_history(uow, lead_id)
     return [HistoryEntry.model_validate(entry, from_attributes=True) for entry in entries]

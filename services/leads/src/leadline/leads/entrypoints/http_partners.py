@@ -10,13 +10,21 @@ from uuid import UUID
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool
 
-from leadline.contracts.fields import IN_DIGITS, not_null
-from leadline.contracts.http import STALE_RESPONSES, CurrentUser, expected_version, runtime_of, version_etag
+from leadline.contracts.fields import not_null
+from leadline.contracts.http import (
+    STALE_RESPONSES,
+    CurrentUser,
+    expected_version,
+    runtime_of,
+    signed_in_router,
+    version_etag,
+)
 from leadline.contracts.idempotency import Idempotency
+from leadline.contracts.pages import Page, PageLimit
 from leadline.leads.domain.contacts import Contact
 from leadline.leads.domain.reference import Partner
 from leadline.leads.entrypoints import examples
-from leadline.leads.entrypoints.deps import PartnerIfMatch, UnitOfWork, signed_in_router
+from leadline.leads.entrypoints.deps import PartnerIfMatch, UnitOfWork
 from leadline.leads.entrypoints.fields import IncludeArchived, Patch
 from leadline.leads.entrypoints.http_contacts import ContactOut
 from leadline.leads.service import reference as use_cases
@@ -89,11 +97,8 @@ class PartnerOut(BaseModel):
         return cls.model_validate({**asdict(partner), "contacts": [ContactOut.of(c) for c in contacts]})
 
 
-class PartnerPage(BaseModel):
+class PartnerPage(Page[PartnerOut]):
     model_config = ConfigDict(json_schema_extra={"examples": [{"items": [examples.PARTNER], "next_cursor": None}]})
-
-    items: list[PartnerOut]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
 
 
 @router.get("/partners", response_model=PartnerPage, summary="Partners by name")
@@ -101,7 +106,7 @@ async def list_partners(
     uow: UnitOfWork,
     q: Annotated[str | None, Query(max_length=200, description="Part of the name, any case.")] = None,
     include_archived: IncludeArchived = False,
-    limit: Annotated[int, Query(ge=1, le=200), IN_DIGITS] = 50,
+    limit: PageLimit = 50,
     cursor: str | None = None,
 ) -> PartnerPage:
     async with uow:

@@ -15,10 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from leadline.contracts.auth import Principal
 from leadline.contracts.errors import RuleViolation
 from leadline.contracts.fields import QueryBool, QueryInt
-from leadline.contracts.http import STALE_RESPONSES, CurrentUser, expected_version, version_etag
+from leadline.contracts.http import STALE_RESPONSES, CurrentUser, expected_version, signed_in_router, version_etag
+from leadline.contracts.pages import Page
 from leadline.leads.domain.deal_filters import DealFilter, DealState
 from leadline.leads.entrypoints import examples
-from leadline.leads.entrypoints.deps import DealCardIfMatch, UnitOfWork, signed_in_router
+from leadline.leads.entrypoints.deps import DealCardIfMatch, UnitOfWork
 from leadline.leads.entrypoints.fields import CodeRef
 from leadline.leads.entrypoints.http_kanban import Coloured, Money, Named
 from leadline.leads.service import deals, pipeline_board
@@ -134,11 +135,8 @@ class StageCardsQuery(DealBoardQuery):
     cursor: str | None = None
 
 
-class DealCardPage(BaseModel):
+class DealCardPage(Page[DealCardOut]):
     model_config = ConfigDict(json_schema_extra={"examples": [{"items": [examples.DEAL_CARD], "next_cursor": None}]})
-
-    items: list[DealCardOut]
-    next_cursor: str | None
 
 
 class DealMove(BaseModel):
@@ -159,7 +157,7 @@ class DealMove(BaseModel):
     response_model=PipelineBoardOut,
     summary="The pipeline board: a column per stage with its totals and first cards",
 )
-async def board(
+async def get_pipeline_board(
     code: PipelineCode, uow: UnitOfWork, user: CurrentUser, params: Annotated[DealBoardQuery, Query()]
 ) -> PipelineBoardOut:
     async with uow:
@@ -190,7 +188,7 @@ async def board(
     response_model=DealCardPage,
     summary="More cards of a stage",
 )
-async def stage_cards(
+async def list_stage_cards(
     code: PipelineCode,
     stage_code: Annotated[str, Path(max_length=40)],
     uow: UnitOfWork,
@@ -213,7 +211,7 @@ async def stage_cards(
     "(403 `not_your_lead`). A stage flagged won or lost closes the deal so; one that is not reopens it.",
     responses=STALE_RESPONSES,
 )
-async def move(
+async def move_deal_card(
     code: PipelineCode,
     deal_id: UUID,
     body: DealMove,

@@ -10,11 +10,11 @@ from fastapi import Path, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from leadline.contracts.fields import not_null
-from leadline.contracts.http import Manager
+from leadline.contracts.http import Manager, signed_in_router
 from leadline.contracts.idempotency import Idempotency
 from leadline.leads.domain.model import REFERENCE_KINDS, ReferenceItem
 from leadline.leads.entrypoints import examples
-from leadline.leads.entrypoints.deps import UnitOfWork, signed_in_router
+from leadline.leads.entrypoints.deps import UnitOfWork
 from leadline.leads.entrypoints.fields import Code, CodeInPath, IncludeArchived, Name, Patch, SortOrder
 from leadline.leads.service import reference as use_cases
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadline.contracts.http import Manager
+from leadline.contracts.http import Manager, signed_in_router
 from leadline.leads.domain.reference import SettingKey
-from leadline.leads.entrypoints.deps import UnitOfWork, signed_in_router
+from leadline.leads.entrypoints.deps import UnitOfWork
 from leadline.leads.service import reference as use_cases
 
 router = signed_in_router(tags=["settings"])

@@ -9,11 +9,11 @@ from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from leadline.contracts.fields import not_null
-from leadline.contracts.http import Manager
+from leadline.contracts.http import Manager, signed_in_router
 from leadline.contracts.idempotency import Idempotency
 from leadline.leads.domain.model import Status
 from leadline.leads.entrypoints import examples
-from leadline.leads.entrypoints.deps import UnitOfWork, signed_in_router
+from leadline.leads.entrypoints.deps import UnitOfWork
 from leadline.leads.entrypoints.fields import Code, CodeInPath, IncludeArchived, Name, Patch, SortOrder
 from leadline.leads.service import reference as use_cases
 

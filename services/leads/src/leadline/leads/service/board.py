@@ -1,7 +1,9 @@
 """Kanban commands: move a card (its status, and its place in the user's order), add a lead in a column; keep the
-columns' totals folded."""
+boards' totals folded."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from leadline.contracts.auth import Principal
 from leadline.contracts.errors import RuleViolation
@@ -12,14 +14,24 @@ from leadline.leads.service.card_order import Drop, place_card
 from leadline.leads.service.commands import ChangeStatus, CreateLead, MoveCard
 
 
-async def board_totals_have_changes(uow: LeadsUnitOfWork) -> bool:
-    """Whether lead writes left changes the kanban totals have not taken in yet."""
-    return await uow.board_totals.have_changes()
+@dataclass(frozen=True)
+class TotalsChanged:
+    """Which boards' kept totals have changes lead and deal writes left, not taken in yet."""
+
+    kanban: bool
+    pipeline: bool
 
 
-async def fold_board_totals(uow: LeadsUnitOfWork) -> None:
-    """The kanban totals take in the changes lead writes left (see adapters/board_totals.py)."""
-    await uow.board_totals.fold()
+async def board_totals_changed(uow: LeadsUnitOfWork) -> TotalsChanged:
+    return TotalsChanged(kanban=await uow.board_totals.have_changes(), pipeline=await uow.deal_totals.have_changes())
+
+
+async def fold_board_totals(uow: LeadsUnitOfWork, changed: TotalsChanged) -> None:
+    """The boards' kept totals take in the changes writes left (see adapters/board_totals.py)."""
+    if changed.kanban:
+        await uow.board_totals.fold()
+    if changed.pipeline:
+        await uow.deal_totals.fold()
 
 
 async def move_card(uow: LeadsUnitOfWork, command: MoveCard, user: Principal) -> Lead:

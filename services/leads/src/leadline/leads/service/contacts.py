@@ -11,8 +11,8 @@ from typing import Any
 from uuid import UUID
 
 from leadline.contracts.auth import Principal
+from leadline.contracts.contacts import checked_e164, normalised_email
 from leadline.contracts.errors import NotFound
-from leadline.contracts.phone import checked_e164
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.contacts import Contact, ensure_contact_removable
 from leadline.leads.domain.reference import Partner
@@ -94,5 +94,5 @@ def _normalised(fields: Mapping[str, Any], phone_region: str) -> dict[str, Any]:
         phones = (checked_e164(p, phone_region, field="phones") for p in normalised["phones"])
         normalised["phones"] = tuple(dict.fromkeys(phones))
     if "emails" in normalised:
-        normalised["emails"] = tuple(dict.fromkeys(str(e).lower() for e in normalised["emails"]))
+        normalised["emails"] = tuple(dict.fromkeys(normalised_email(str(e)) for e in normalised["emails"]))
     return normalised

@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from leadline.contracts.auth import DEMO_USERS, Principal, Role
+from leadline.contracts.contacts import checked_e164, normalised_email
 from leadline.contracts.errors import Conflict, NotFound, RuleViolation, StaleVersion
 from leadline.contracts.events import (
     EmployeeChangedV1,
@@ -25,7 +26,6 @@ from leadline.contracts.events import (
     SettingChangedV1,
     StatusChangedV1,
 )
-from leadline.contracts.phone import checked_e164
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.contacts import Contact
 from leadline.leads.domain.model import LeadType, ReferenceItem, Status
@@ -399,7 +399,7 @@ def _contacts_normalised(fields: Mapping[str, Any], phone_region: str) -> dict[s
     if normalised.get("phone"):
         normalised["phone"] = checked_e164(normalised["phone"], phone_region)
     if normalised.get("email"):
-        normalised["email"] = str(normalised["email"]).lower()
+        normalised["email"] = normalised_email(str(normalised["email"]))
     return normalised
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from leadline.contracts.auth import Principal, Role
+from leadline.contracts.contacts import checked_e164, normalised_email
 from leadline.contracts.envelope import Envelope
 from leadline.contracts.errors import DomainError, NotFound, RuleViolation, StaleVersion
 from leadline.contracts.events import (
@@ -24,7 +25,6 @@ from leadline.contracts.events import (
     LeadStatusChangedV1,
     LeadUpdatedV1,
 )
-from leadline.contracts.phone import checked_e164
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.contacts import ensure_contact_of
 from leadline.leads.domain.deals import Deal, new_deal
@@ -343,7 +343,7 @@ def _normalised(fields: Mapping[str, Any], phone_region: str) -> dict[str, Any]:
     if normalised.get("phone"):
         normalised["phone"] = checked_e164(normalised["phone"], phone_region)
     if normalised.get("email"):
-        normalised["email"] = str(normalised["email"]).lower()
+        normalised["email"] = normalised_email(str(normalised["email"]))
     if "tags" in normalised:
         normalised["tags"] = frozenset(normalised["tags"] or ())
     return normalised

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadline.contracts.http import PROBLEM_RESPONSES, require_manager, unit_of_work
-from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
+from leadline.contracts.http import manager_router
+from leadline.reporting.entrypoints.deps import UnitOfWork
 from leadline.reporting.service import use_cases
 
-UnitOfWork = Annotated[ReportingUnitOfWork, Depends(unit_of_work)]
-
-router = APIRouter(
-    dependencies=[Depends(require_manager)],
-    responses=PROBLEM_RESPONSES,
-    tags=["reports"],
-)
+router = manager_router(tags=["reports"])
 
 
 class StatusCount(BaseModel):

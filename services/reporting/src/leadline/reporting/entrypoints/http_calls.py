@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadline.contracts.events.gateway import Direction, Disposition
-from leadline.contracts.http import PROBLEM_RESPONSES, require_manager, unit_of_work
-from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
+from leadline.contracts.http import manager_router
 from leadline.reporting.domain.buckets import FunnelPeriod
 from leadline.reporting.domain.report import Interval
-from leadline.reporting.entrypoints.http_reports import FromQuery, ToQuery
+from leadline.reporting.entrypoints.deps import FromQuery, ToQuery, UnitOfWork
 from leadline.reporting.service import calls
 
-UnitOfWork = Annotated[ReportingUnitOfWork, Depends(unit_of_work)]
-
-router = APIRouter(dependencies=[Depends(require_manager)], responses=PROBLEM_RESPONSES, tags=["reports"])
+router = manager_router(tags=["reports"])
 
 
 class CallBreakdown(BaseModel):

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadline.contracts.http import PROBLEM_RESPONSES, require_manager, unit_of_work
-from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
+from leadline.contracts.http import manager_router
 from leadline.reporting.domain.buckets import FunnelPeriod
 from leadline.reporting.domain.report import Interval
-from leadline.reporting.entrypoints.http_reports import FromQuery, Money, ToQuery, money
+from leadline.reporting.entrypoints.deps import FromQuery, ToQuery, UnitOfWork
+from leadline.reporting.entrypoints.http_reports import Money, money
 from leadline.reporting.service import deal_reports
 
-UnitOfWork = Annotated[ReportingUnitOfWork, Depends(unit_of_work)]
-
-router = APIRouter(dependencies=[Depends(require_manager)], responses=PROBLEM_RESPONSES, tags=["pipeline reports"])
+router = manager_router(tags=["pipeline reports"])
 
 PipelineQuery = Annotated[str | None, Query(max_length=40, description="One pipeline's deals; default: every one.")]
 

@@ -7,22 +7,17 @@ from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadline.contracts.fields import IN_DIGITS, OffsetDatetime
-from leadline.contracts.http import PROBLEM_RESPONSES, require_manager, unit_of_work
-from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
+from leadline.contracts.fields import IN_DIGITS
+from leadline.contracts.http import manager_router
 from leadline.reporting.domain.buckets import FunnelPeriod
 from leadline.reporting.domain.report import Dimension, Interval, PivotRequest
+from leadline.reporting.entrypoints.deps import FromQuery, ToQuery, UnitOfWork
 from leadline.reporting.service import reports
 
-UnitOfWork = Annotated[ReportingUnitOfWork, Depends(unit_of_work)]
-
-router = APIRouter(dependencies=[Depends(require_manager)], responses=PROBLEM_RESPONSES, tags=["reports"])
-
-FromQuery = Annotated[OffsetDatetime | None, Query(description="From this moment on (inclusive).")]
-ToQuery = Annotated[OffsetDatetime | None, Query(description="Before this moment (exclusive).")]
+router = manager_router(tags=["reports"])
 
 
 class Money(BaseModel):

@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings
 
 from leadline.contracts.settings import ServiceSettings
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def packages() -> list[str]:

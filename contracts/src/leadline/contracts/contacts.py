@@ -1,4 +1,6 @@
-"""Phone numbers in E.164: leads store them so, and calls are matched on them."""
+"""How a customer's contacts are written wherever Leadline keeps or compares them: phone numbers in E.164 and
+e-mail addresses in lower case. Leads store them so, and calls and e-mails are matched to leads on them, so
+every service must write them alike."""
 
 from __future__ import annotations
 
@@ -31,3 +33,14 @@ def checked_e164(number: str, default_region: str, *, field: str = "phone") -> s
         return to_e164(number, default_region)
     except InvalidPhoneNumber as error:
         raise RuleViolation(str(error), rule="invalid_phone", field=field) from None
+
+
+def normalised_email(address: str) -> str:
+    """``Jan.Kowalski@Kowalski-Meble.PL`` gives ``jan.kowalski@kowalski-meble.pl``: however a sender, a caller or a
+    token writes an address, it is stored and compared as one."""
+    return address.lower()
+
+
+def normalised_email_or_none(address: str | None) -> str | None:
+    """``normalised_email`` of an address that may be missing (None or empty: None)."""
+    return normalised_email(address) if address else None

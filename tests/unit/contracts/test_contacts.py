@@ -1,10 +1,10 @@
-"""Phone numbers to E.164: the form leads store and calls are matched on."""
+"""Contacts as they are stored and matched: phone numbers in E.164, e-mail addresses in lower case."""
 
 from __future__ import annotations
 
 import pytest
 
-from leadline.contracts.phone import InvalidPhoneNumber, to_e164
+from leadline.contracts.contacts import InvalidPhoneNumber, normalised_email, normalised_email_or_none, to_e164
 
 
 @pytest.mark.parametrize(
@@ -34,3 +34,14 @@ def test_what_is_not_a_phone_number_is_refused_naming_it(garbage: str) -> None:
 
 def test_an_invalid_number_is_a_value_error() -> None:
     assert issubclass(InvalidPhoneNumber, ValueError)
+
+
+def test_an_email_address_in_any_case_gives_one_address() -> None:
+    assert normalised_email("Jan.Kowalski@Kowalski-Meble.PL") == "jan.kowalski@kowalski-meble.pl"
+    assert normalised_email("jan.kowalski@kowalski-meble.pl") == "jan.kowalski@kowalski-meble.pl"
+
+
+@pytest.mark.parametrize("missing", [None, ""])
+def test_a_missing_email_address_stays_missing(missing: str | None) -> None:
+    assert normalised_email_or_none(missing) is None
+    assert normalised_email_or_none("Anna@Firma.pl") == "anna@firma.pl"
