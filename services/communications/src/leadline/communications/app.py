@@ -21,8 +21,9 @@ from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWo
 from leadline.communications.adapters.zadarma import ZadarmaClient
 from leadline.communications.config import Settings
 from leadline.communications.entrypoints import (
-    http,
+    http_calls,
     http_email_files,
+    http_emails,
     http_mail,
     http_outbound,
     http_pbx,
@@ -148,7 +149,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         # The telephony routes first: /calls/missed is no call id.
         routers=[
             http_telephony.router,
-            http.router,
+            http_calls.router,
+            http_emails.router,
             http_mail.router,
             http_email_files.router,
             http_outbound.router,

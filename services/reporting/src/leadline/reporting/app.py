@@ -10,7 +10,6 @@ from leadline.contracts.settings import ServiceSettings
 from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
 from leadline.reporting.config import Settings
 from leadline.reporting.entrypoints import (
-    http,
     http_calls,
     http_communications,
     http_deal_reports,
@@ -28,7 +27,6 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         description="Funnel and pipeline aggregates: served here to managers and published to compacted topics for BI.",
         version="0.1.0",
         routers=[
-            http.router,
             http_reports.router,
             http_deal_reports.router,
             http_communications.router,

@@ -14,7 +14,8 @@ from starlette.exceptions import HTTPException
 
 from leadline.communications.adapters.zadarma import ZadarmaClient, ZadarmaRefused
 from leadline.communications.entrypoints.deps import CallUser, UnitOfWork
-from leadline.communications.entrypoints.http import CALL_EXAMPLE, PAGE_CURSOR, Attachment, CallOut, CallPage
+from leadline.communications.entrypoints.http_calls import CALL_EXAMPLE, CallOut, CallPage
+from leadline.communications.entrypoints.triage_models import PAGE_CURSOR, Attachment
 from leadline.communications.service import telephony, triage
 from leadline.contracts.errors import NotFound
 from leadline.contracts.http import PROBLEM_JSON, Problem, runtime_of, signed_in_router
