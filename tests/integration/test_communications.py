@@ -21,7 +21,15 @@ from leadline.contracts.events import (
     LeadCreatedV1,
 )
 from leadline.contracts.topics import CALL, LEAD, TELEPHONY_CALL
-from tests.support.integration.calls import ANNA_EXTENSION, PIOTR_EXTENSION, calls_of, offsets, received, registered
+from tests.support.integration.calls import (
+    ANNA_EXTENSION,
+    PIOTR_EXTENSION,
+    calls_of,
+    lead_events_consumed,
+    offsets,
+    received,
+    registered,
+)
 from tests.support.kafka import GatewayProducer, LocalKafka, headers_of, payload_of, read_until
 from tests.support.services import RunningService, auth
 from tests.support.waiting import eventually
@@ -185,7 +193,7 @@ async def test_a_call_attaches_to_the_open_lead_with_the_callers_number(
     # Matching reads communications' copy of the leads, filled from the lead topic; a call that
     # overtook the lead event would wait in triage, so the call goes out once the copy has it.
     async def lead_event_consumed() -> bool:
-        return await offsets(kafka.bootstrap, namespace, LEAD) == (1, 1)
+        return await lead_events_consumed(kafka.bootstrap, namespace, at_least=1)
 
     await eventually(lead_event_consumed, what="communications consumed the LeadCreatedV1")
     async with GatewayProducer(kafka.bootstrap, namespace) as gateway:

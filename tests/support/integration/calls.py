@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from leadline.contracts.events import CallReceivedV1
-from leadline.contracts.topics import Topic
+from leadline.contracts.topics import LEAD, Topic
 from tests.support.http import ok
 from tests.support.kafka import GatewayProducer, LocalKafka, consumed
 from tests.support.services import RunningService, auth
@@ -71,3 +71,11 @@ async def registered(svc: RunningService, pbx_call_id: str) -> dict[str, Any]:
 async def offsets(bootstrap: str, namespace: str, topic: Topic) -> tuple[int, int]:
     """What the topic holds, and what communications has processed of it."""
     return await consumed(bootstrap, namespace, topic, "communications")
+
+
+async def lead_events_consumed(bootstrap: str, namespace: str, *, at_least: int) -> bool:
+    """Communications has processed every record of the lead topic, and there are at least ``at_least``. Not an exact
+    count: as it starts, leads announces the leads it holds once (LeadAnnouncedV1), and a lead created while that pass
+    runs may be announced besides its LeadCreatedV1."""
+    held, processed = await offsets(bootstrap, namespace, LEAD)
+    return held >= at_least and processed == held

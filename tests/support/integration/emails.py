@@ -6,8 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from leadline.contracts.events import EmailReceivedV1, MailAttachment, Mailbox
-from leadline.contracts.topics import LEAD
-from tests.support.integration.calls import offsets
+from tests.support.integration.calls import lead_events_consumed
 from tests.support.kafka import LocalKafka
 from tests.support.services import RunningService, auth
 from tests.support.waiting import eventually
@@ -67,7 +66,7 @@ async def a_lead(leads: RunningService, kafka: LocalKafka, namespace: str, *, em
     assert response.status_code == 201, response.text
 
     async def consumed() -> bool:
-        return await offsets(kafka.bootstrap, namespace, LEAD) == (of_leads, of_leads)
+        return await lead_events_consumed(kafka.bootstrap, namespace, at_least=of_leads)
 
     await eventually(consumed, what="communications consumed the lead events")
     return str(response.json()["id"])
