@@ -37,10 +37,10 @@ from sqlalchemy import delete, event, func, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from leadline.contracts.auth import Principal, Role
-from leadline.contracts.db import create_engine
-from leadline.contracts.messaging.outbox import Publication
-from leadline.contracts.migrations import upgrade
+from leadline.contracts.platform.auth import Principal, Role
+from leadline.contracts.platform.db import create_engine
+from leadline.contracts.platform.messaging.outbox import Publication
+from leadline.contracts.platform.migrations import upgrade
 from leadline.leads.adapters.board_totals import BoardTotals, DealTotals
 from leadline.leads.adapters.tables import (
     card_positions,

@@ -46,10 +46,10 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from leadline.contracts.auth import Role, mint_token
-from leadline.contracts.db import create_engine
-from leadline.contracts.local_stack import ServiceProcess
-from leadline.contracts.settings import LOCAL_JWT_SECRET
+from leadline.contracts.platform.auth import Role, mint_token
+from leadline.contracts.platform.db import create_engine
+from leadline.contracts.platform.settings import LOCAL_JWT_SECRET
+from leadline.contracts.tooling.local_stack import ServiceProcess
 from leadline.leads.adapters.tables import leads
 from tests.support.kafka import LocalKafka, free_port, new_namespace
 

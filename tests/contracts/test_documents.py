@@ -9,7 +9,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from leadline.contracts.docs import expected_documents, schema_breaks, stale_documents
+from leadline.contracts.tooling.docs import expected_documents, schema_breaks, stale_documents
 
 REPO = Path(__file__).resolve().parents[2]
 

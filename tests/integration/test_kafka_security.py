@@ -12,8 +12,8 @@ import pytest
 from aiokafka.errors import KafkaConnectionError
 from pydantic import SecretStr
 
-from leadline.contracts.settings import KafkaSettings
-from leadline.contracts.topics import LEAD, provision
+from leadline.contracts.platform.settings import KafkaSettings
+from leadline.contracts.wire.topics import LEAD, provision
 from tests.support.databases import sqlite_url
 from tests.support.kafka import LocalKafka, ScramUser, free_port
 from tests.support.services import RunningService, auth, running_service

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from leadline.contracts.events import EmailReceivedV1, MailAttachment, Mailbox
-from leadline.contracts.topics import LEAD
+from leadline.contracts.wire.events import EmailReceivedV1, MailAttachment, Mailbox
+from leadline.contracts.wire.topics import LEAD
 from tests.support.integration.calls import offsets
 from tests.support.kafka import LocalKafka
 from tests.support.services import RunningService, auth

@@ -18,10 +18,10 @@ from cryptography.x509.oid import NameOID
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 from pydantic import SecretStr, ValidationError
 
-from leadline.contracts import topics
-from leadline.contracts.cli import service_main
-from leadline.contracts.kafka_clients import broker_security, client_options
-from leadline.contracts.settings import KafkaSettings, ServiceSettings
+from leadline.contracts.platform.cli import service_main
+from leadline.contracts.platform.kafka_clients import broker_security, client_options
+from leadline.contracts.platform.settings import KafkaSettings, ServiceSettings
+from leadline.contracts.wire import topics
 from leadline.leads.app import create_app
 from leadline.leads.config import Settings as LeadsSettings
 

@@ -1,0 +1,2 @@
+"""Developer tooling: the local stack of processes (``make run``) and the generator of the committed
+documents (``leadline-contracts``)."""
