@@ -42,8 +42,8 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from leadline.contracts.platform.settings import MANAGEMENT_PORT_OFFSET, KafkaSettings
+from leadline.contracts.platform.topic_provisioning import provision
 from leadline.contracts.tooling.local_stack import REPLICA_PORT_STEP, SERVICES, service_ports
-from leadline.contracts.wire.topics import provision
 
 REPO = Path(__file__).resolve().parents[1]
 KAFKA_SH = REPO / "deploy" / "kafka" / "kafka.sh"
