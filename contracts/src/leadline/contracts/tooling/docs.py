@@ -1,15 +1,18 @@
 """Generates the documents that describe Leadline's APIs, so they never drift from the code:
 a JSON Schema per event type, an AsyncAPI document per service (and one for gateways), and
 each service's OpenAPI document. ``leadline-contracts generate`` writes them, ``check`` compares.
+
+Services are found as installed packages declare them, in the entry point group ``leadline.services``: each names
+its app as the documents describe it (``leads = "leadline.leads.app:documented_app"``).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,7 @@ from leadline.contracts.wire.compatibility import breaking_changes
 from leadline.contracts.wire.events import EVENT_TYPES, Event
 from leadline.contracts.wire.topics import TELEPHONY_COMMAND, Topic, all_topics, min_insync_replicas
 
-SERVICES = ("leads", "communications", "documents", "reporting")
+SERVICE_ENTRY_POINTS = "leadline.services"
 # What parties outside Leadline publish: the events of its external topics.
 GATEWAY_EVENTS: tuple[type[Event], ...] = tuple(e for e in EVENT_TYPES.values() if e.topic.external)
 # What Leadline asks of gateways: the commands they consume (click-to-call).
@@ -145,11 +148,13 @@ def _escape(name: str) -> str:
     return name.replace(".", "_")
 
 
-def service_app(service: str) -> FastAPI:
-    module = importlib.import_module(f"leadline.{service}.app")
-    settings = importlib.import_module(f"leadline.{service}.config").Settings(database_url="sqlite+aiosqlite://")
-    app: FastAPI = module.create_app(settings)
-    return app
+def service_apps() -> dict[str, Callable[[], FastAPI]]:
+    """Each installed service's app as its documents describe it, by service name."""
+    return {entry.name: entry.load() for entry in sorted(entry_points(group=SERVICE_ENTRY_POINTS), key=_by_name)}
+
+
+def _by_name(entry: EntryPoint) -> str:
+    return entry.name
 
 
 def expected_documents(root: Path) -> dict[Path, str]:
@@ -166,8 +171,8 @@ def expected_documents(root: Path) -> dict[Path, str]:
             receives=GATEWAY_COMMANDS,
         )
     )
-    for service in SERVICES:
-        app = service_app(service)
+    for service, documented_app in service_apps().items():
+        app = documented_app()
         runtime: ServiceRuntime[Any] = app.state.runtime
         receives = {t for consumer in runtime.consumers for t in consumer.event_types}
         documents[root / "services" / service / "asyncapi.json"] = _dump(
@@ -223,7 +228,20 @@ def _dump(document: dict[str, Any]) -> str:
 
 
 def stale_documents(root: Path) -> list[Path]:
-    return [path for path, text in expected_documents(root).items() if not path.exists() or path.read_text() != text]
+    """Documents that differ from the code or are missing, and those of services no installed package declares."""
+    expected = expected_documents(root)
+    return _differing(expected) + _undeclared(root, expected)
+
+
+def _differing(expected: dict[Path, str]) -> list[Path]:
+    return [path for path, text in expected.items() if not path.exists() or path.read_text() != text]
+
+
+def _undeclared(root: Path, expected: dict[Path, str]) -> list[Path]:
+    """Committed documents of a service no installed package declares: without this, a service whose entry point
+    went missing would drop out of the check unnoticed."""
+    committed = [*(root / "services").glob("*/openapi.json"), *(root / "services").glob("*/asyncapi.json")]
+    return sorted(path for path in committed if path not in expected)
 
 
 def schema_breaks(documents: dict[Path, str]) -> list[str]:
@@ -241,12 +259,21 @@ def main() -> None:
     parser.add_argument("command", choices=["generate", "check"])
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="repository root")
     args = parser.parse_args()
+    documents = expected_documents(args.root)
+    undeclared = _undeclared(args.root, documents)
+    for path in undeclared:
+        print(
+            f"no installed service declares {path.relative_to(args.root)} "
+            f"(entry point group {SERVICE_ENTRY_POINTS}; `make install` after changing a pyproject.toml)",
+            file=sys.stderr,
+        )
     if args.command == "check":
-        stale = stale_documents(args.root)
+        stale = _differing(documents)
         for path in stale:
             print(f"out of date: {path.relative_to(args.root)}", file=sys.stderr)
-        sys.exit(1 if stale else 0)
-    documents = expected_documents(args.root)
+        sys.exit(1 if stale or undeclared else 0)
+    if undeclared:
+        sys.exit(1)
     breaking = schema_breaks(documents)
     if breaking:
         print("refusing to rewrite event schemas incompatibly (add a new major version instead):", file=sys.stderr)

@@ -308,3 +308,8 @@ class MailMetrics(Collector):
             queue.add_metric([state], self.sending.queue.get(state, 0))
         yield sent
         yield queue
+
+
+def documented_app() -> FastAPI:
+    """The app the committed documents describe (``leadline-contracts``): no database behind it."""
+    return create_app(Settings(database_url="sqlite+aiosqlite://"))

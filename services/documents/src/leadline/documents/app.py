@@ -42,3 +42,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         version="0.2.0",
         routers=[http.router],
     )
+
+
+def documented_app() -> FastAPI:
+    """The app the committed documents describe (``leadline-contracts``): no database behind it."""
+    return create_app(Settings(database_url="sqlite+aiosqlite://"))

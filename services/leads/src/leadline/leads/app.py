@@ -111,3 +111,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             http_contacts.router,
         ],
     )
+
+
+def documented_app() -> FastAPI:
+    """The app the committed documents describe (``leadline-contracts``): no database behind it."""
+    return create_app(Settings(database_url="sqlite+aiosqlite://"))
