@@ -3,7 +3,7 @@ views, and the kanban board's columns, cards and candidates. What the rows mean 
 are columns, colours, overdue) is decided in service/queries.py; here only what is fetched and how.
 
 Every listing is keyset-paginated (leadline.contracts.platform.pagination) and shaped so an index serves
-both its filter and its order; deploy/bench/lead_queries.py measures them on a million leads.
+both its filter and its order; tests/bench/lead_queries.py measures them on a million leads.
 """
 
 from __future__ import annotations

@@ -6,9 +6,9 @@ SQLAlchemy Core bulk inserts, then
 times the read use cases the HTTP API runs (leadline.leads.service.queries over adapters/queries.py)
 and writes p50/p95/p99 per query to reports/bench-lead-queries-<db>.json, with each query's plan.
 
-    .venv/bin/python deploy/bench/lead_queries.py                        # 1,000,000 leads, SQLite file
-    .venv/bin/python deploy/bench/lead_queries.py --leads 100000 --reuse
-    .venv/bin/python deploy/bench/lead_queries.py --database-url postgresql+asyncpg://user:pw@host/db
+    .venv/bin/python -m tests.bench.lead_queries                        # 1,000,000 leads, SQLite file
+    .venv/bin/python -m tests.bench.lead_queries --leads 100000 --reuse
+    .venv/bin/python -m tests.bench.lead_queries --database-url postgresql+asyncpg://user:pw@host/db
 
 Speed goals are read from the report, never asserted: the target is p99 < 100 ms at a million leads.
 """
