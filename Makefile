@@ -76,7 +76,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 typecheck: install
-	$(VENV)/bin/mypy contracts/src services/*/src tests deploy/demo deploy/bench deploy/cluster.py
+	$(VENV)/bin/mypy contracts/src services/*/src tests deploy/demo deploy/cluster.py
 
 contracts: install ## regenerate JSON Schemas, AsyncAPI and OpenAPI documents
 	$(VENV)/bin/leadline-contracts generate

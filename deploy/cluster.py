@@ -8,7 +8,7 @@ database per service, and two replicas of every service, each started again when
 
 The brokers are deploy/kafka/kafka.sh run once per node (the jars of `make run`); PostgreSQL is the local
 server of deploy/postgres/start-local.sh (Debian's packages), unless LEADLINE_CLUSTER_POSTGRES_URL names an
-admin URL of another; the replicas are leadline.contracts.local_stack in a process of its own, which
+admin URL of another; the replicas are leadline.contracts.tooling.local_stack in a process of its own, which
 restarts a replica that exits as Kubernetes restarts a pod. Topics get replication factor 3 and
 min.insync.replicas=2; the services' producers use acks=all with idempotence (as always).
 
@@ -41,9 +41,9 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from leadline.contracts.local_stack import REPLICA_PORT_STEP, SERVICES, service_ports
-from leadline.contracts.settings import MANAGEMENT_PORT_OFFSET, KafkaSettings
-from leadline.contracts.topics import provision
+from leadline.contracts.platform.settings import MANAGEMENT_PORT_OFFSET, KafkaSettings
+from leadline.contracts.platform.topic_provisioning import provision
+from leadline.contracts.tooling.local_stack import REPLICA_PORT_STEP, SERVICES, service_ports
 
 REPO = Path(__file__).resolve().parents[1]
 KAFKA_SH = REPO / "deploy" / "kafka" / "kafka.sh"
@@ -276,7 +276,7 @@ class LocalCluster:
         command = [
             sys.executable,
             "-m",
-            "leadline.contracts.local_stack",
+            "leadline.contracts.tooling.local_stack",
             "--replicas",
             str(self.layout.replicas),
             "--port-base",
@@ -300,7 +300,7 @@ class LocalCluster:
             command = Path(f"/proc/{pid}/cmdline").read_bytes()
         except (OSError, ValueError):
             return None
-        return pid if b"leadline.contracts.local_stack" in command and not _is_zombie(pid) else None
+        return pid if b"leadline.contracts.tooling.local_stack" in command and not _is_zombie(pid) else None
 
     def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -7,4 +7,4 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 trap 'bash deploy/kafka/kafka.sh stop' EXIT
 bash deploy/kafka/kafka.sh start
 .venv/bin/leadline-topics
-.venv/bin/python -m leadline.contracts.local_stack
+.venv/bin/python -m leadline.contracts.tooling.local_stack

@@ -39,13 +39,13 @@ from aiokafka.errors import KafkaConnectionError
 
 from deploy.demo.mailbox import demo_mailbox
 from deploy.demo.pbx_webhooks import demo_pbx
-from leadline.contracts.auth import DEMO_USERS, mint_token
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import CallReceivedV1, EmailReceivedV1, Event, Mailbox
-from leadline.contracts.kafka_clients import client_options
-from leadline.contracts.local_stack import mail_ports
-from leadline.contracts.settings import LOCAL_JWT_SECRET, KafkaSettings, read_settings
-from leadline.contracts.topics import LEAD, MAIL_EMAIL, TELEPHONY_CALL
+from leadline.contracts.platform.auth import DEMO_USERS, mint_token
+from leadline.contracts.platform.kafka_clients import client_options
+from leadline.contracts.platform.settings import LOCAL_JWT_SECRET, KafkaSettings, read_settings
+from leadline.contracts.tooling.local_stack import mail_ports
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import CallReceivedV1, EmailReceivedV1, Event, Mailbox
+from leadline.contracts.wire.topics import LEAD, MAIL_EMAIL, TELEPHONY_CALL
 
 PREFIX = os.environ.get("KAFKA_TOPIC_PREFIX", "")  # as the services read it
 DEADLINE_SECONDS = 30.0

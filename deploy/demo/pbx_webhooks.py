@@ -25,8 +25,8 @@ from leadline.communications.adapters.pbx_webhooks import (
     zadarma_signed_string,
 )
 from leadline.communications.config import LOCAL_PBX_GATEWAY, LOCAL_PBX_SECRET, LOCAL_ZADARMA_SECRET
-from leadline.contracts.events import DialRequestedV1
-from leadline.contracts.topics import TELEPHONY_COMMAND
+from leadline.contracts.wire.events import DialRequestedV1
+from leadline.contracts.wire.topics import TELEPHONY_COMMAND
 
 Until = Callable[..., Awaitable[Any]]
 Auth = Callable[[str], dict[str, str]]

@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, String, Table, Uuid, event, insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from leadline.contracts.events import CallReceivedV1
+from leadline.contracts.wire.events import CallReceivedV1
 
 BATCH = 500
 

@@ -7,7 +7,7 @@ database named, with a private Kafka broker for its relay; the load comes over H
   service's CPU milliseconds per request;
 - ``POST /leads`` from 16 clients as fast as answered: creates per second, p50 / p99, CPU per create.
 
-Seed a million leads first with ``deploy/bench/lead_queries.py`` (it leaves them in
+Seed a million leads first with ``tests/bench/lead_queries.py`` (it leaves them in
 ``.local/bench/lead-queries.db``, or in the PostgreSQL database it is given), then compare with an empty
 database (``--fresh`` makes one: a new SQLite file, or the PostgreSQL database dropped and created again):
 
@@ -46,15 +46,15 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from leadline.contracts.auth import Role, mint_token
-from leadline.contracts.db import create_engine
-from leadline.contracts.local_stack import ServiceProcess
-from leadline.contracts.settings import LOCAL_JWT_SECRET
+from leadline.contracts.platform.auth import Role, mint_token
+from leadline.contracts.platform.db import create_engine
+from leadline.contracts.platform.settings import LOCAL_JWT_SECRET
+from leadline.contracts.tooling.local_stack import ServiceProcess
 from leadline.leads.adapters.tables import leads
 from tests.support.kafka import LocalKafka, free_port, new_namespace
 
 REPORTS = Path("reports")
-BENCH_USER = "sp01"  # deploy/bench/lead_queries.py's busiest salesperson, who has ordered cards by hand
+BENCH_USER = "sp01"  # tests/bench/lead_queries.py's busiest salesperson, who has ordered cards by hand
 
 
 def percentile(samples: list[float], share: float) -> float:

@@ -38,11 +38,11 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import CallReceivedV1, LeadsByStatusV1
-from leadline.contracts.local_stack import LocalStack
-from leadline.contracts.settings import LOCAL_JWT_SECRET
-from leadline.contracts.topics import CALL, LEADS_BY_STATUS, TELEPHONY_CALL
+from leadline.contracts.platform.settings import LOCAL_JWT_SECRET
+from leadline.contracts.tooling.local_stack import LocalStack
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import CallReceivedV1, LeadsByStatusV1
+from leadline.contracts.wire.topics import CALL, LEADS_BY_STATUS, TELEPHONY_CALL
 from tests.bench.replay import reporting_replay
 from tests.support.databases import create_postgres_database, postgres_admin_url, sqlite_url
 from tests.support.kafka import LocalKafka, free_port, new_namespace, stack_on

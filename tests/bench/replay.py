@@ -16,9 +16,9 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.migrations import upgrade
-from leadline.contracts.runtime import ServiceRuntime
+from leadline.contracts.platform.migrations import upgrade
+from leadline.contracts.platform.runtime import ServiceRuntime
+from leadline.contracts.wire.envelope import Envelope
 from leadline.reporting.app import create_app
 from leadline.reporting.config import Settings
 from tests.support.databases import (

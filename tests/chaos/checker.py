@@ -18,9 +18,9 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
-from leadline.contracts.events import CallRegisteredV1, EmailRegisteredV1
-from leadline.contracts.local_stack import SERVICES
-from leadline.contracts.topics import CALL, EMAIL, Topic
+from leadline.contracts.tooling.local_stack import SERVICES
+from leadline.contracts.wire.events import CallRegisteredV1, EmailRegisteredV1
+from leadline.contracts.wire.topics import CALL, EMAIL, Topic
 from tests.chaos.load import STATUSES, Ledger
 from tests.support.kafka import read_all
 from tests.support.services import auth

@@ -17,8 +17,8 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import CallReceivedV1, EmailReceivedV1, Event, Mailbox
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import CallReceivedV1, EmailReceivedV1, Event, Mailbox
 from tests.support.services import auth
 
 # Open statuses of the sale type, in the order a lead is moved through them (then back to the start).

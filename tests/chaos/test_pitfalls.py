@@ -15,9 +15,9 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from deploy.cluster import ClusterLayout, KafkaNode
-from leadline.contracts.events import LeadCreatedV1
-from leadline.contracts.messaging.relay import PUBLISH_TIMEOUT_SECONDS
-from leadline.contracts.topics import LEAD
+from leadline.contracts.platform.messaging.relay import PUBLISH_TIMEOUT_SECONDS
+from leadline.contracts.wire.events import LeadCreatedV1
+from leadline.contracts.wire.topics import LEAD
 from tests.chaos.checker import backlog_of
 from tests.support.builders import call_received
 from tests.support.kafka import GatewayProducer, headers_of, read_all

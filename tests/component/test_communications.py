@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from leadline.communications.service import triage
 from leadline.communications.service.commands import RequestLead
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import CallAttachedV1, CallLeadRequestedV1, CallRegisteredV1
-from leadline.contracts.topics import CALL, LEAD, TELEPHONY_CALL
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import CallAttachedV1, CallLeadRequestedV1, CallRegisteredV1
+from leadline.contracts.wire.topics import CALL, LEAD, TELEPHONY_CALL
 from tests.support.builders import (
     AT,
     CALLER,

@@ -7,8 +7,8 @@ import pytest
 
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.domain import model
-from leadline.contracts.events import CallRegisteredV1
-from leadline.contracts.topics import TELEPHONY_CALL
+from leadline.contracts.wire.events import CallRegisteredV1
+from leadline.contracts.wire.topics import TELEPHONY_CALL
 from tests.support.builders import CALLER, call_received, lead_created, status_changed
 from tests.support.component.calls import call_by_pbx_id, gateway, number_of_calls, registrations
 from tests.support.component.service_under_test import ServiceUnderTest

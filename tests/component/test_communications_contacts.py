@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import event
 
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
-from leadline.contracts.events import PartnerContact
+from leadline.contracts.wire.events import PartnerContact
 from tests.support.builders import (
     call_received,
     email_received,

@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from leadline.communications.adapters.tables import emails as emails_table
 from leadline.communications.service import triage
 from leadline.communications.service.commands import Attach, RequestLead
-from leadline.contracts.auth import Principal, Role
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.errors import Forbidden
-from leadline.contracts.events import (
+from leadline.contracts.platform.auth import Principal, Role
+from leadline.contracts.platform.errors import Forbidden
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import (
     EmailAttachedV1,
     EmailIgnoredV1,
     EmailLeadRequestedV1,
@@ -23,7 +23,7 @@ from leadline.contracts.events import (
     Event,
     LeadAnnouncedV1,
 )
-from leadline.contracts.topics import MAIL_EMAIL
+from leadline.contracts.wire.topics import MAIL_EMAIL
 from tests.support.builders import (
     AT,
     SENDER,

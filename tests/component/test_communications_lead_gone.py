@@ -3,7 +3,7 @@ and neither a merged nor a deleted lead matches calls any more."""
 
 from __future__ import annotations
 
-from leadline.contracts.events import CallAttachedV1
+from leadline.contracts.wire.events import CallAttachedV1
 from tests.support.builders import (
     AT,
     CALLER,

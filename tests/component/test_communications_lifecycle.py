@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import event
 
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import (
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import (
     CallAnsweredV1,
     CallCallbackClearedV1,
     CallEndedV1,
@@ -27,7 +27,7 @@ from leadline.contracts.events import (
     PbxCallRingingV1,
     PbxRecordingAvailableV1,
 )
-from leadline.contracts.topics import Topic
+from leadline.contracts.wire.topics import Topic
 from tests.support.builders import CALLER, lead_created
 from tests.support.component.calls import call_by_pbx_id, number_of_calls
 from tests.support.component.service_under_test import ServiceUnderTest

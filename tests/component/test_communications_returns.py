@@ -12,8 +12,8 @@ import pytest
 from leadline.communications.domain.model import Returned
 from leadline.communications.service import triage
 from leadline.communications.service.commands import Attach, RequestLead
-from leadline.contracts.errors import Conflict, NotFound
-from leadline.contracts.events import CallLeadRequestedV1, CallReturnedToTriageV1, EmailReturnedToTriageV1, Event
+from leadline.contracts.platform.errors import Conflict, NotFound
+from leadline.contracts.wire.events import CallLeadRequestedV1, CallReturnedToTriageV1, EmailReturnedToTriageV1, Event
 from tests.support.builders import (
     AT,
     SENDER,

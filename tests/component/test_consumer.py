@@ -19,17 +19,17 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from leadline.contracts.backoff import Backoff
-from leadline.contracts.db import create_engine
-from leadline.contracts.envelope import MAX_EVENT_BYTES, Envelope
-from leadline.contracts.errors import RuleViolation
-from leadline.contracts.events import Event, LeadCreatedV1, LeadStatusChangedV1
-from leadline.contracts.messaging.consumer import EventConsumer, RetryPolicy, Together
-from leadline.contracts.messaging.dead_letters import DeadLetters
-from leadline.contracts.messaging.outbox import Publication
-from leadline.contracts.messaging.publisher import RawPublisher
-from leadline.contracts.messaging.tables import inbox
-from leadline.contracts.migrations import upgrade
+from leadline.contracts.platform.backoff import Backoff
+from leadline.contracts.platform.db import create_engine
+from leadline.contracts.platform.errors import RuleViolation
+from leadline.contracts.platform.messaging.consumer import EventConsumer, RetryPolicy, Together
+from leadline.contracts.platform.messaging.dead_letters import DeadLetters
+from leadline.contracts.platform.messaging.outbox import Publication
+from leadline.contracts.platform.messaging.publisher import RawPublisher
+from leadline.contracts.platform.messaging.tables import inbox
+from leadline.contracts.platform.migrations import upgrade
+from leadline.contracts.wire.envelope import MAX_EVENT_BYTES, Envelope
+from leadline.contracts.wire.events import Event, LeadCreatedV1, LeadStatusChangedV1
 from leadline.documents.adapters.tables import lead_copies
 from leadline.documents.adapters.unit_of_work import DocumentsUnitOfWork
 from leadline.documents.service.copies import copy_leads, lead_status_changed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from leadline.contracts.topics import LEAD
+from leadline.contracts.wire.topics import LEAD
 from leadline.documents.domain.lead_copy import LeadCopy
 from tests.support.builders import lead_created, status_changed
 from tests.support.component.documents import Documents, copy_of, number_of_copies

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from leadline.contracts.auth import Principal, Role
-from leadline.contracts.errors import Conflict, Forbidden, RuleViolation, StaleVersion
-from leadline.contracts.events import InvoiceCreatedV1, InvoiceDeletedV1, OrderCreatedV1, OrderStatusChangedV1
-from leadline.contracts.topics import INVOICE, LEAD, ORDER, REFERENCE
+from leadline.contracts.platform.auth import Principal, Role
+from leadline.contracts.platform.errors import Conflict, Forbidden, RuleViolation, StaleVersion
+from leadline.contracts.wire.events import InvoiceCreatedV1, InvoiceDeletedV1, OrderCreatedV1, OrderStatusChangedV1
+from leadline.contracts.wire.topics import INVOICE, LEAD, ORDER, REFERENCE
 from leadline.documents.domain.documents import Document, DocumentKind
 from leadline.documents.service import documents as use_cases
 from tests.support.builders import (

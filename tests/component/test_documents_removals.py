@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from leadline.contracts.errors import Conflict
-from leadline.contracts.events import InvoiceStatusChangedV1, OrderStatusChangedV1
+from leadline.contracts.platform.errors import Conflict
+from leadline.contracts.wire.events import InvoiceStatusChangedV1, OrderStatusChangedV1
 from leadline.documents.domain.documents import DocumentKind
 from leadline.documents.service import documents as use_cases
 from tests.support.builders import lead_created, lead_deleted, leads_merged

@@ -15,7 +15,7 @@ from uuid import UUID
 
 import pytest
 
-from leadline.contracts.errors import StaleVersion
+from leadline.contracts.platform.errors import StaleVersion
 from leadline.documents.domain.documents import DeliveryAddress, Document, DocumentKind, Line
 from leadline.documents.domain.lead_copy import LeadCopy
 from leadline.documents.service.unit_of_work import AbstractUnitOfWork

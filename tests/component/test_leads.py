@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from leadline.contracts.auth import Principal, Role
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import (
+from leadline.contracts.platform.auth import Principal, Role
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import (
     CallLeadRequestedV1,
     LeadCreatedV1,
     LeadDeletedV1,
     LeadOrigin,
     LeadRequestRefusedV1,
 )
-from leadline.contracts.topics import CALL, LEAD
+from leadline.contracts.wire.topics import CALL, LEAD
 from leadline.leads.service.commands import DeleteLead
 from leadline.leads.service.lifecycle import delete_lead
 from tests.support.builders import CALLER, lead_requested

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from leadline.contracts.backoff import Backoff
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import Event
-from leadline.contracts.messaging.consumer import RetryPolicy
-from leadline.contracts.topics import CALL, EMAIL
+from leadline.contracts.platform.backoff import Backoff
+from leadline.contracts.platform.messaging.consumer import RetryPolicy
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import Event
+from leadline.contracts.wire.topics import CALL, EMAIL
 from leadline.leads.service import use_cases
 from tests.support.board_totals import counted_afresh, kept
 from tests.support.builders import email_lead_requested, lead_requested

@@ -6,8 +6,8 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from leadline.contracts.events import CallDetachedV1, CallEndedV1, CallFacts, CallMovedV1
-from leadline.contracts.topics import CALL
+from leadline.contracts.wire.events import CallDetachedV1, CallEndedV1, CallFacts, CallMovedV1
+from leadline.contracts.wire.topics import CALL
 from leadline.leads.service import card
 from tests.support.builders import AT, CALLER, call_attached, call_registered
 from tests.support.component.leads import MARTA, Leads, a_lead, links_of

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from leadline.contracts.topics import ORDER
+from leadline.contracts.wire.topics import ORDER
 from leadline.leads.domain.links import DocumentFacts, LeadHasLinks, LeadLink
 from leadline.leads.service import card, lifecycle
 from leadline.leads.service.commands import DeleteLead, MergeLeads

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
-from leadline.contracts.auth import Principal, Role
-from leadline.contracts.events import LeadAnnouncedV1, LeadCreatedFrom, LeadCreatedV1
-from leadline.contracts.topics import EMAIL
+from leadline.contracts.platform.auth import Principal, Role
+from leadline.contracts.wire.events import LeadAnnouncedV1, LeadCreatedFrom, LeadCreatedV1
+from leadline.contracts.wire.topics import EMAIL
 from leadline.leads.adapters.tables import lead_announcement
 from leadline.leads.domain.links import LeadHasLinks, LeadLink
 from leadline.leads.service import announcement, lifecycle

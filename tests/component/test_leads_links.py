@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from leadline.contracts.events import CallReturnedToTriageV1, EmailReturnedToTriageV1
-from leadline.contracts.topics import CALL
+from leadline.contracts.wire.events import CallReturnedToTriageV1, EmailReturnedToTriageV1
+from leadline.contracts.wire.topics import CALL
 from leadline.leads.domain.links import LeadLink
 from leadline.leads.service import lifecycle
 from leadline.leads.service.commands import MergeLeads

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import CallAttachedV1, Event, LeadsByStatusV1
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import CallAttachedV1, Event, LeadsByStatusV1
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from tests.support.builders import AT, lead_created, status_changed
 from tests.support.component.service_under_test import ServiceUnderTest, service_named

@@ -1,4 +1,4 @@
-"""Keyset pagination (leadline.contracts.pagination.newest_first) on a real database, over the
+"""Keyset pagination (leadline.contracts.platform.pagination.newest_first) on a real database, over the
 leads table: every row exactly once, newest first, however many share a timestamp."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from leadline.contracts.errors import RuleViolation
-from leadline.contracts.pagination import newest_first
+from leadline.contracts.platform.errors import RuleViolation
+from leadline.contracts.platform.pagination import newest_first
 from leadline.leads.adapters.tables import leads as leads_table
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.model import Lead

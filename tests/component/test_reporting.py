@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from leadline.contracts.events import LeadsByStatusV1
-from leadline.contracts.topics import LEAD, LEADS_BY_STATUS
+from leadline.contracts.wire.events import LeadsByStatusV1
+from leadline.contracts.wire.topics import LEAD, LEADS_BY_STATUS
 from tests.support.builders import lead_created, status_changed
 from tests.support.component.reporting import Reporting, count_rows, counts, reports
 

@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from leadline.contracts.events import (
+from leadline.contracts.wire.events import (
     CallCallbackClearedV1,
     CallDetachedV1,
     CallEndedV1,

@@ -6,14 +6,14 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from leadline.contracts.events import (
+from leadline.contracts.wire.events import (
     CallIgnoredV1,
     CallReturnedToTriageV1,
     CallUnignoredV1,
     EmailIgnoredV1,
     EmailReturnedToTriageV1,
 )
-from leadline.contracts.topics import CALL
+from leadline.contracts.wire.topics import CALL
 from leadline.reporting.service.communications import CommunicationStats
 from tests.support.builders import AT, call_attached, call_registered, email_attached, email_registered
 from tests.support.component.reporting import Reporting, stats

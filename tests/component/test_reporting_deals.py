@@ -8,8 +8,8 @@ import uuid
 from datetime import timedelta
 from decimal import Decimal
 
-from leadline.contracts.events import PipelineStageV1, StageValue
-from leadline.contracts.topics import LEAD, PIPELINE
+from leadline.contracts.wire.events import PipelineStageV1, StageValue
+from leadline.contracts.wire.topics import LEAD, PIPELINE
 from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
 from leadline.reporting.domain.report import Interval
 from leadline.reporting.service import deal_reports, reports

@@ -9,9 +9,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import Event, FunnelMonthV1
-from leadline.contracts.topics import FUNNEL, LEAD
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import Event, FunnelMonthV1
+from leadline.contracts.wire.topics import FUNNEL, LEAD
 from leadline.reporting.domain.report import Dimension, Interval, PivotCell, PivotRequest
 from leadline.reporting.service import reports
 from tests.support.builders import (

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from leadline.contracts.envelope import Envelope
+from leadline.contracts.wire.envelope import Envelope
 from leadline.reporting.adapters.repository import FunnelRepository
 from leadline.reporting.service.unit_of_work import AbstractFunnelRepository
 from tests.support.builders import lead_created

@@ -12,8 +12,8 @@ from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, event, func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from leadline.contracts.db import UnitOfWork, create_engine, read_only_engine
-from leadline.contracts.messaging.outbox import Publication
+from leadline.contracts.platform.db import UnitOfWork, create_engine, read_only_engine
+from leadline.contracts.platform.messaging.outbox import Publication
 from tests.support.databases import sqlite_url
 
 metadata = MetaData()

@@ -9,7 +9,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from leadline.contracts.docs import expected_documents, schema_breaks, stale_documents
+from leadline.contracts.tooling.docs import expected_documents, schema_breaks, service_apps, stale_documents
+from tests.support.repo_layout import services
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -17,6 +18,18 @@ REPO = Path(__file__).resolve().parents[2]
 def test_committed_documents_match_the_code() -> None:
     stale = [str(p.relative_to(REPO)) for p in stale_documents(REPO)]
     assert stale == [], f"regenerate with `make contracts`: {stale}"
+
+
+def test_every_service_declares_itself_to_the_document_generator() -> None:
+    assert sorted(service_apps()) == sorted(services())
+
+
+def test_a_committed_document_of_a_service_nobody_declares_is_stale(tmp_path: Path) -> None:
+    orphan = tmp_path / "services" / "retired" / "openapi.json"
+    orphan.parent.mkdir(parents=True)
+    orphan.write_text("{}\n")
+
+    assert orphan in stale_documents(tmp_path)
 
 
 def test_event_schemas_change_compatibly_within_a_major_version() -> None:

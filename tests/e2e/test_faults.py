@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from leadline.contracts.events import CallReceivedV1, CallRegisteredV1, LeadCreatedV1
-from leadline.contracts.topics import CALL, LEAD
+from leadline.contracts.wire.events import CallReceivedV1, CallRegisteredV1, LeadCreatedV1
+from leadline.contracts.wire.topics import CALL, LEAD
 from tests.support.kafka import GatewayProducer, LocalKafka, headers_of, read_until
 from tests.support.services import auth
 from tests.support.stack import Stack

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from leadline.contracts.events import CallReceivedV1, EmailReceivedV1, LeadsByStatusV1, Mailbox
-from leadline.contracts.topics import LEADS_BY_STATUS
+from leadline.contracts.wire.events import CallReceivedV1, EmailReceivedV1, LeadsByStatusV1, Mailbox
+from leadline.contracts.wire.topics import LEADS_BY_STATUS
 from tests.support.kafka import GatewayProducer, read_until
 from tests.support.services import auth
 from tests.support.stack import Stack

@@ -22,8 +22,8 @@ from leadline.communications.adapters.pbx_webhooks import (
     zadarma_signed_string,
 )
 from leadline.communications.config import LOCAL_PBX_GATEWAY, LOCAL_PBX_SECRET, LOCAL_ZADARMA_SECRET
-from leadline.contracts.events import DialRequestedV1
-from leadline.contracts.topics import TELEPHONY_COMMAND
+from leadline.contracts.wire.events import DialRequestedV1
+from leadline.contracts.wire.topics import TELEPHONY_COMMAND
 from tests.support.kafka import read_until
 from tests.support.services import auth
 from tests.support.stack import Stack

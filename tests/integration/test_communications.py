@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from aiokafka import ConsumerRecord
 
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import (
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import (
     CallAttachedV1,
     CallIgnoredV1,
     CallReceivedV1,
@@ -20,7 +20,7 @@ from leadline.contracts.events import (
     CallUnignoredV1,
     LeadCreatedV1,
 )
-from leadline.contracts.topics import CALL, LEAD, TELEPHONY_CALL
+from leadline.contracts.wire.topics import CALL, LEAD, TELEPHONY_CALL
 from tests.support.integration.calls import (
     ANNA_EXTENSION,
     PIOTR_EXTENSION,

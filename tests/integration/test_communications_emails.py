@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import EmailAttachedV1, EmailRegisteredV1
-from leadline.contracts.topics import EMAIL, MAIL_EMAIL
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import EmailAttachedV1, EmailRegisteredV1
+from leadline.contracts.wire.topics import EMAIL, MAIL_EMAIL
 from tests.support.integration.calls import offsets
 from tests.support.integration.emails import ANNA, PIOTR, a_lead, emails_of, received, registered
 from tests.support.kafka import GatewayProducer, LocalKafka, headers_of, payload_of, read_until

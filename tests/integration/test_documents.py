@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from leadline.contracts.events import LeadCreatedV1, LeadStatusChangedV1
+from leadline.contracts.wire.events import LeadCreatedV1, LeadStatusChangedV1
 from tests.support.kafka import GatewayProducer, LocalKafka
 from tests.support.services import RunningService, auth, running_service
 from tests.support.waiting import eventually

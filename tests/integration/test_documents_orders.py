@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from leadline.contracts.auth import Principal, Role
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import OrderCreatedV1
-from leadline.contracts.topics import ORDER
+from leadline.contracts.platform.auth import Principal, Role
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import OrderCreatedV1
+from leadline.contracts.wire.topics import ORDER
 from leadline.documents.service import documents as use_cases
 from tests.support.integration.documents import CONCURRENT_CREATES, a_lead, publish, setting, settings_known
 from tests.support.kafka import LocalKafka, headers_of, read_until

@@ -15,10 +15,10 @@ from sqlalchemy import update
 
 from leadline.communications.service import triage as communications_triage
 from leadline.communications.service.commands import Attach
-from leadline.contracts.auth import Principal, Role
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import CallAttachedV1
-from leadline.contracts.topics import CALL, LEAD
+from leadline.contracts.platform.auth import Principal, Role
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import CallAttachedV1
+from leadline.contracts.wire.topics import CALL, LEAD
 from leadline.documents.service import documents as documents_use_cases
 from leadline.leads.adapters.configuration_cache import configuration_changed
 from leadline.leads.adapters.tables import statuses

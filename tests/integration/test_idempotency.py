@@ -1,5 +1,5 @@
 """A retried create has one effect (SQLite, and PostgreSQL when configured): the Idempotency-Key every create
-takes, implemented once in leadline.contracts.idempotency, on the leads and communications services (documents'
+takes, implemented once in leadline.contracts.platform.idempotency, on the leads and communications services (documents'
 creates are in test_documents_orders)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
-from leadline.contracts.idempotency import purge_expired
+from leadline.contracts.platform.idempotency import purge_expired
 from leadline.leads.adapters.tables import idempotency_keys
 from leadline.leads.adapters.tables import leads as leads_table
 from tests.support.integration.calls import received, registered

@@ -12,8 +12,9 @@ import pytest
 from aiokafka.errors import KafkaConnectionError
 from pydantic import SecretStr
 
-from leadline.contracts.settings import KafkaSettings
-from leadline.contracts.topics import LEAD, provision
+from leadline.contracts.platform.settings import KafkaSettings
+from leadline.contracts.platform.topic_provisioning import provision
+from leadline.contracts.wire.topics import LEAD
 from tests.support.databases import sqlite_url
 from tests.support.kafka import LocalKafka, ScramUser, free_port
 from tests.support.services import RunningService, auth, running_service

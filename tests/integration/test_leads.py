@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from leadline.contracts.events import CallLeadRequestedV1, LeadCreatedV1, LeadStatusChangedV1
-from leadline.contracts.topics import LEAD
+from leadline.contracts.wire.events import CallLeadRequestedV1, LeadCreatedV1, LeadStatusChangedV1
+from leadline.contracts.wire.topics import LEAD
 from tests.support.kafka import GatewayProducer, LocalKafka, headers_of, read_until
 from tests.support.services import RunningService, auth, running_service
 from tests.support.waiting import eventually

@@ -15,8 +15,8 @@ from alembic import command
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadline.contracts.db import create_engine
-from leadline.contracts.migrations import alembic_config, upgrade
+from leadline.contracts.platform.db import create_engine
+from leadline.contracts.platform.migrations import alembic_config, upgrade
 from leadline.leads.adapters.tables import leads as leads_table
 from leadline.leads.adapters.tables import open_lead_total_changes
 from tests.support.board_totals import Totals, counted_afresh, folded_rows, kept, rows_counted_afresh

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from leadline.contracts.auth import DEMO_USERS, Principal
-from leadline.contracts.errors import Conflict, RuleViolation
+from leadline.contracts.platform.auth import DEMO_USERS, Principal
+from leadline.contracts.platform.errors import Conflict, RuleViolation
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.service import reference, use_cases
 from leadline.leads.service.commands import ChangeStatus, EditLead

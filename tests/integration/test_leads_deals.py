@@ -17,8 +17,9 @@ from alembic import command
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadline.contracts.db import create_engine
-from leadline.contracts.events import (
+from leadline.contracts.platform.db import create_engine
+from leadline.contracts.platform.migrations import alembic_config, upgrade
+from leadline.contracts.wire.events import (
     DealLostV1,
     DealStageChangedV1,
     DealWonV1,
@@ -26,8 +27,7 @@ from leadline.contracts.events import (
     LeadCreatedV1,
     LeadDealChangedV1,
 )
-from leadline.contracts.migrations import alembic_config, upgrade
-from leadline.contracts.topics import LEAD
+from leadline.contracts.wire.topics import LEAD
 from leadline.leads.adapters.board_totals import DealTotals
 from leadline.leads.adapters.tables import deal_total_changes, deal_totals
 from leadline.leads.adapters.tables import deals as deals_table

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import Executable, insert, select, update
 
-from leadline.contracts.events import (
+from leadline.contracts.wire.events import (
     LeadAssignedV1,
     LeadDealChangedV1,
     LeadDeletedV1,

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from leadline.contracts.events import LeadCreatedV1, LeadUpdatedV1, PartnerChangedV1
-from leadline.contracts.topics import PARTNER
+from leadline.contracts.wire.events import LeadCreatedV1, LeadUpdatedV1, PartnerChangedV1
+from leadline.contracts.wire.topics import PARTNER
 from leadline.leads.domain.next_steps import DueWindow, due_interval
 from tests.support.http import ok
 from tests.support.integration.leads import create, published, refusal

@@ -14,8 +14,9 @@ import pytest
 from aiokafka import ConsumerRecord
 from sqlalchemy import update
 
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import (
+from leadline.contracts.platform.migrations import upgrade
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import (
     EmployeeChangedV1,
     Event,
     LeadTypeChangedV1,
@@ -24,8 +25,7 @@ from leadline.contracts.events import (
     SettingChangedV1,
     StatusChangedV1,
 )
-from leadline.contracts.migrations import upgrade
-from leadline.contracts.topics import EMPLOYEE, PARTNER, REFERENCE, Topic
+from leadline.contracts.wire.topics import EMPLOYEE, PARTNER, REFERENCE, Topic
 from leadline.leads.adapters.configuration_cache import configuration_changed
 from leadline.leads.adapters.repository import ReferenceDataRepository
 from leadline.leads.adapters.tables import statuses

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from leadline.contracts.events import CallLeadRequestedV1
+from leadline.contracts.wire.events import CallLeadRequestedV1
 from tests.support.kafka import GatewayProducer, LocalKafka
 from tests.support.services import RunningService, auth
 from tests.support.waiting import eventually

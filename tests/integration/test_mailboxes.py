@@ -14,7 +14,7 @@ import pytest
 
 from leadline.communications.config import ImapMailbox
 from leadline.communications.entrypoints.imap import REFUSED_FLAG, MailboxConnector, Mailboxes
-from leadline.contracts.topics import MAIL_EMAIL
+from leadline.contracts.wire.topics import MAIL_EMAIL
 from tests.support import dovecot as dovecot_support
 from tests.support.dovecot import Dovecot
 from tests.support.integration.emails import registered_emails

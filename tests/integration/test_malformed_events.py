@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import Event
-from leadline.contracts.messaging.consumer import EventConsumer
-from leadline.contracts.messaging.tables import inbox
-from leadline.contracts.topics import Topic
+from leadline.contracts.platform.messaging.consumer import EventConsumer
+from leadline.contracts.platform.messaging.tables import inbox
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import Event
+from leadline.contracts.wire.topics import Topic
 from tests.support.databases import (
     POSTGRES_SKIP_REASON,
     create_postgres_database,

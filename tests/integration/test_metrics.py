@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from leadline.contracts.events import CallReceivedV1
-from leadline.contracts.topics import TELEPHONY_CALL
+from leadline.contracts.wire.events import CallReceivedV1
+from leadline.contracts.wire.topics import TELEPHONY_CALL
 from tests.support.kafka import GatewayProducer, LocalKafka
 from tests.support.services import RunningService, auth, running_service
 from tests.support.waiting import eventually

@@ -16,9 +16,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
-from leadline.contracts.db import create_engine
-from leadline.contracts.messaging.tables import messaging_metadata
-from leadline.contracts.migrations import alembic_config, upgrade
+from leadline.contracts.platform.db import create_engine
+from leadline.contracts.platform.messaging.tables import messaging_metadata
+from leadline.contracts.platform.migrations import alembic_config, upgrade
 
 SERVICES = ("leads", "communications", "documents", "reporting")
 # Free-text search indexes are made by SQL in leads' migrations, per engine, and deliberately kept out of

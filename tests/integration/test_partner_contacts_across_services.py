@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from leadline.contracts.events import EmailReceivedV1, Mailbox
+from leadline.contracts.wire.events import EmailReceivedV1, Mailbox
 from tests.support.http import ok
 from tests.support.integration.calls import MANAGER, a_call
 from tests.support.kafka import GatewayProducer, LocalKafka

@@ -14,11 +14,11 @@ from typing import Any
 import httpx
 import pytest
 
-from leadline.contracts.db import UnitOfWork
-from leadline.contracts.events import CallRegisteredV1, LeadUpdatedV1
-from leadline.contracts.messaging.consumer import EventConsumer
-from leadline.contracts.messaging.record import Record
-from leadline.contracts.topics import CALL
+from leadline.contracts.platform.db import UnitOfWork
+from leadline.contracts.platform.messaging.consumer import EventConsumer
+from leadline.contracts.platform.messaging.record import Record
+from leadline.contracts.wire.events import CallRegisteredV1, LeadUpdatedV1
+from leadline.contracts.wire.topics import CALL
 from tests.support.builders import call_received, lead_created, lead_updated
 from tests.support.databases import another_database, sqlite_url
 from tests.support.integration.replicas import Replicas, two_replicas

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from leadline.contracts.events import LeadCreatedV1, LeadsByStatusV1, LeadStatusChangedV1
-from leadline.contracts.topics import LEAD, LEADS_BY_STATUS
+from leadline.contracts.wire.events import LeadCreatedV1, LeadsByStatusV1, LeadStatusChangedV1
+from leadline.contracts.wire.topics import LEAD, LEADS_BY_STATUS
 from tests.support.kafka import GatewayProducer, LocalKafka, headers_of, read_until
 from tests.support.services import RunningService, auth, running_service
 from tests.support.waiting import eventually

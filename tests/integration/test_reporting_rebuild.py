@@ -16,10 +16,10 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from leadline.contracts.events import FunnelMonthV1, PipelineStageV1
-from leadline.contracts.migrations import upgrade
-from leadline.contracts.runtime import ServiceRuntime
-from leadline.contracts.topics import CALL, EMAIL, FUNNEL, LEAD, PIPELINE, Topic
+from leadline.contracts.platform.migrations import upgrade
+from leadline.contracts.platform.runtime import ServiceRuntime
+from leadline.contracts.wire.events import FunnelMonthV1, PipelineStageV1
+from leadline.contracts.wire.topics import CALL, EMAIL, FUNNEL, LEAD, PIPELINE, Topic
 from leadline.reporting.app import create_app
 from leadline.reporting.config import Settings
 from tests.support.builders import deal_changed, lead_created, stage_changed

@@ -1,4 +1,4 @@
-"""A batch's keys bound as one parameter (``leadline.contracts.sql``), on each database: more of them than a
+"""A batch's keys bound as one parameter (``leadline.contracts.platform.sql``), on each database: more of them than a
 statement may bind parameters (32767 on PostgreSQL, 32766 in SQLite's default build), stored and read back as their
 column types store them."""
 
@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import Column, MetaData, String, Table, Uuid, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadline.contracts.db import create_engine
-from leadline.contracts.sql import UtcDateTime, is_in, values_table
+from leadline.contracts.platform.db import create_engine
+from leadline.contracts.platform.sql import UtcDateTime, is_in, values_table
 
 MORE_THAN_A_STATEMENT_BINDS = 40_000
 

@@ -23,14 +23,14 @@ from leadline.communications.adapters.pbx_webhooks import (
     zadarma_signed_string,
 )
 from leadline.communications.config import LOCAL_PBX_GATEWAY, LOCAL_PBX_SECRET, LOCAL_ZADARMA_SECRET
-from leadline.contracts.events import (
+from leadline.contracts.wire.events import (
     DialRequestedV1,
     EmployeeChangedV1,
     PbxCallEndedV1,
     PbxCallRingingV1,
     PbxRecordingAvailableV1,
 )
-from leadline.contracts.topics import EMPLOYEE, TELEPHONY_CALL, TELEPHONY_COMMAND
+from leadline.contracts.wire.topics import EMPLOYEE, TELEPHONY_CALL, TELEPHONY_COMMAND
 from tests.support.databases import sqlite_url
 from tests.support.fake_zadarma import FakeZadarma, fake_zadarma
 from tests.support.kafka import GatewayProducer, LocalKafka, consumed, headers_of, read_until

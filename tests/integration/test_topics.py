@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from leadline.contracts.topics import LEAD, REFERENCE, all_topics, provision
+from leadline.contracts.platform.topic_provisioning import provision
+from leadline.contracts.wire.topics import LEAD, REFERENCE, all_topics
 from tests.support.integration.topics import DAY_MS, HOUR_MS, topic_settings
 from tests.support.kafka import LocalKafka
 from tests.support.waiting import eventually

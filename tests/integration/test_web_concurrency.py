@@ -16,9 +16,9 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from leadline.contracts.events import LeadCreatedV1
-from leadline.contracts.local_stack import ServiceProcess
-from leadline.contracts.topics import LEAD
+from leadline.contracts.tooling.local_stack import ServiceProcess
+from leadline.contracts.wire.events import LeadCreatedV1
+from leadline.contracts.wire.topics import LEAD
 from tests.support.kafka import LocalKafka, free_port, headers_of, read_all
 from tests.support.processes import running, serving_pid, spawned_workers
 from tests.support.services import auth

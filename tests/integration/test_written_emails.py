@@ -22,7 +22,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy import select
 
 from leadline.communications.adapters.tables import outbound_emails
-from leadline.contracts.db import create_engine
+from leadline.contracts.platform.db import create_engine
 from tests.support.integration.emails import a_lead, received, registered
 from tests.support.kafka import GatewayProducer, LocalKafka, free_port
 from tests.support.services import RunningService, auth, running_replica, running_service

@@ -10,8 +10,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import (
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import (
     CallAttachedV1,
     CallLeadRequestedV1,
     CallReceivedV1,

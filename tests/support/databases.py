@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from leadline.contracts.migrations import upgrade
+from leadline.contracts.platform.migrations import upgrade
 
 POSTGRES_URL_VARIABLE = "LEADLINE_TEST_POSTGRES_URL"
 POSTGRES_SKIP_REASON = (

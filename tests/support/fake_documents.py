@@ -12,8 +12,8 @@ from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
-from leadline.contracts.errors import StaleVersion
-from leadline.contracts.events import Event
+from leadline.contracts.platform.errors import StaleVersion
+from leadline.contracts.wire.events import Event
 from leadline.documents.domain.documents import CANCELLED, Document, DocumentKind
 from leadline.documents.domain.lead_copy import LeadCopy
 from tests.support.fake_outbox import FakeOutbox

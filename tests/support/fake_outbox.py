@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import Event
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import Event
 
 
 @dataclass

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from uuid import UUID
 
-from leadline.contracts.envelope import Envelope
+from leadline.contracts.wire.envelope import Envelope
 from tests.support.fake_outbox import FakeOutbox
 
 

@@ -17,11 +17,12 @@ from aiokafka.admin import AIOKafkaAdminClient
 from pydantic import SecretStr
 
 from deploy.cluster import KafkaNode
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import Event
-from leadline.contracts.local_stack import SERVICE_PORTS, LocalStack
-from leadline.contracts.settings import KafkaSettings
-from leadline.contracts.topics import Topic, provision
+from leadline.contracts.platform.settings import KafkaSettings
+from leadline.contracts.platform.topic_provisioning import provision
+from leadline.contracts.tooling.local_stack import SERVICE_PORTS, LocalStack
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import Event
+from leadline.contracts.wire.topics import Topic
 from tests.support.waiting import Deadline
 
 # The sockets holding the ports free_port() handed out, open until this test process exits.

@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from leadline.contracts.events import CallIgnoredV1, CallUnignoredV1, Event
-from leadline.contracts.migrations import upgrade
-from leadline.contracts.runtime import ServiceRuntime
+from leadline.contracts.platform.migrations import upgrade
+from leadline.contracts.platform.runtime import ServiceRuntime
+from leadline.contracts.wire.events import CallIgnoredV1, CallUnignoredV1, Event
 from leadline.reporting.app import create_app
 from leadline.reporting.config import Settings
 from leadline.reporting.domain.report import Dimension, Interval, PivotRequest

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from leadline.contracts.envelope import MAX_EVENT_BYTES, Envelope
-from leadline.contracts.events import EmployeeChangedV1, Event, InvoiceCreatedV1
-from leadline.contracts.topics import (
+from leadline.contracts.wire.envelope import MAX_EVENT_BYTES, Envelope
+from leadline.contracts.wire.events import EmployeeChangedV1, Event, InvoiceCreatedV1
+from leadline.contracts.wire.topics import (
     CALL,
     EMAIL,
     EMPLOYEE,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings
 
-from leadline.contracts.settings import ServiceSettings
+from leadline.contracts.platform.settings import ServiceSettings
 
 REPO = Path(__file__).resolve().parents[2]
 

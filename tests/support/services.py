@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from leadline.contracts.auth import DEMO_USERS, mint_token
-from leadline.contracts.runtime import ServiceRuntime
-from leadline.contracts.settings import LOCAL_JWT_SECRET
+from leadline.contracts.platform.auth import DEMO_USERS, mint_token
+from leadline.contracts.platform.runtime import ServiceRuntime
+from leadline.contracts.platform.settings import LOCAL_JWT_SECRET
 from tests.support.databases import migrated
 from tests.support.waiting import eventually
 

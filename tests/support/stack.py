@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from leadline.contracts.local_stack import LocalStack
+from leadline.contracts.tooling.local_stack import LocalStack
 from tests.support.kafka import LocalKafka, new_namespace, stack_on
 
 

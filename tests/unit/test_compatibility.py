@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from leadline.contracts.compatibility import breaking_changes
-from leadline.contracts.events import LeadCreatedV1
+from leadline.contracts.wire.compatibility import breaking_changes
+from leadline.contracts.wire.events import LeadCreatedV1
 
 
 def schema() -> dict[str, Any]:

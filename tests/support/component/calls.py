@@ -7,10 +7,10 @@ from sqlalchemy import func, select
 from leadline.communications.adapters.tables import calls as calls_table
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.domain.model import Call
-from leadline.contracts.auth import Principal, Role
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import CallRegisteredV1, Event
-from leadline.contracts.topics import Topic
+from leadline.contracts.platform.auth import Principal, Role
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import CallRegisteredV1, Event
+from leadline.contracts.wire.topics import Topic
 from tests.support.component.service_under_test import ServiceUnderTest
 
 Communications = ServiceUnderTest[CommunicationsUnitOfWork]

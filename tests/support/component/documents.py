@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from leadline.contracts.auth import Principal, Role
+from leadline.contracts.platform.auth import Principal, Role
 from leadline.documents.adapters.tables import lead_copies
 from leadline.documents.adapters.unit_of_work import DocumentsUnitOfWork
 from leadline.documents.domain.documents import Document, DocumentKind

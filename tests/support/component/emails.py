@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.domain.model import Email
-from leadline.contracts.auth import Principal, Role
+from leadline.contracts.platform.auth import Principal, Role
 from tests.support.component.service_under_test import ServiceUnderTest
 
 Communications = ServiceUnderTest[CommunicationsUnitOfWork]

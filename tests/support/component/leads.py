@@ -6,7 +6,7 @@ from uuid import UUID
 
 from sqlalchemy import func, select
 
-from leadline.contracts.auth import Principal, Role
+from leadline.contracts.platform.auth import Principal, Role
 from leadline.leads.adapters.tables import leads as leads_table
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.links import LeadLink

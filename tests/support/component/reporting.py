@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from leadline.contracts.events import LeadsByStatusV1
-from leadline.contracts.topics import LEADS_BY_STATUS
+from leadline.contracts.wire.events import LeadsByStatusV1
+from leadline.contracts.wire.topics import LEADS_BY_STATUS
 from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
 from leadline.reporting.domain.report import Interval
 from leadline.reporting.service import communications, use_cases

@@ -20,13 +20,13 @@ from sqlalchemy import select
 
 from leadline.communications.app import create_app as create_communications_app
 from leadline.communications.config import Settings as CommunicationsSettings
-from leadline.contracts.db import UnitOfWork
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import Event
-from leadline.contracts.messaging.tables import inbox, outbox
-from leadline.contracts.runtime import ServiceRuntime
-from leadline.contracts.settings import ServiceSettings
-from leadline.contracts.topics import DOMAIN_TOPICS, Topic
+from leadline.contracts.platform.db import UnitOfWork
+from leadline.contracts.platform.messaging.tables import inbox, outbox
+from leadline.contracts.platform.runtime import ServiceRuntime
+from leadline.contracts.platform.settings import ServiceSettings
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import Event
+from leadline.contracts.wire.topics import DOMAIN_TOPICS, Topic
 from leadline.documents.app import create_app as create_documents_app
 from leadline.documents.config import Settings as DocumentsSettings
 from leadline.leads.app import create_app as create_leads_app

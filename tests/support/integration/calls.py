@@ -6,8 +6,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from leadline.contracts.events import CallReceivedV1
-from leadline.contracts.topics import LEAD, Topic
+from leadline.contracts.wire.events import CallReceivedV1
+from leadline.contracts.wire.topics import LEAD, Topic
 from tests.support.http import ok
 from tests.support.kafka import GatewayProducer, LocalKafka, consumed
 from tests.support.services import RunningService, auth

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from leadline.contracts.events import Event, LeadCreatedV1, SettingChangedV1
+from leadline.contracts.wire.events import Event, LeadCreatedV1, SettingChangedV1
 from tests.support.kafka import GatewayProducer, LocalKafka
 from tests.support.services import RunningService, auth
 from tests.support.waiting import eventually

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from leadline.contracts.events import EmailReceivedV1, MailAttachment, Mailbox
+from leadline.contracts.wire.events import EmailReceivedV1, MailAttachment, Mailbox
 from tests.support.integration.calls import lead_events_consumed
 from tests.support.kafka import LocalKafka
 from tests.support.services import RunningService, auth

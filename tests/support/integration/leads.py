@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
-from leadline.contracts.events import Event
-from leadline.contracts.topics import LEAD
+from leadline.contracts.wire.events import Event
+from leadline.contracts.wire.topics import LEAD
 from tests.support.kafka import LocalKafka, headers_of, read_until
 from tests.support.services import RunningService, auth
 

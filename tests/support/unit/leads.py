@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from leadline.contracts.auth import Principal, Role
+from leadline.contracts.platform.auth import Principal, Role
 from leadline.leads.domain.model import Lead, LeadType, ReferenceData, Status
 
 CREATED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

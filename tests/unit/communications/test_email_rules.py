@@ -18,8 +18,8 @@ from leadline.communications.domain.model import (
     match_email,
     triage_addresses,
 )
-from leadline.contracts.auth import Principal, Role
-from leadline.contracts.errors import Conflict, Forbidden
+from leadline.contracts.platform.auth import Principal, Role
+from leadline.contracts.platform.errors import Conflict, Forbidden
 
 SENDER = "jan@example.com"
 AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

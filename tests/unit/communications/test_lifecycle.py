@@ -27,7 +27,7 @@ from leadline.communications.domain.lifecycle import (
     progress,
 )
 from leadline.communications.domain.model import Call, Disposition
-from leadline.contracts.errors import Conflict
+from leadline.contracts.platform.errors import Conflict
 
 AT = datetime(2026, 11, 24, 9, 12, tzinfo=UTC)
 CUSTOMER, COMPANY = "+48601234567", "+48221234567"

@@ -21,7 +21,7 @@ from leadline.communications.adapters.pbx_webhooks import (
     zadarma_signature,
 )
 from leadline.communications.adapters.zadarma import authorization
-from leadline.contracts.events import PbxCallEndedV1, PbxCallRingingV1, PbxRecordingAvailableV1
+from leadline.contracts.wire.events import PbxCallEndedV1, PbxCallRingingV1, PbxRecordingAvailableV1
 
 SECRET = "zadarma-test-secret"
 START = {

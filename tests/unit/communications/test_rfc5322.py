@@ -9,9 +9,9 @@ from email.message import EmailMessage
 import pytest
 
 from leadline.communications.adapters.rfc5322 import gateway_event
-from leadline.contracts.errors import RuleViolation
-from leadline.contracts.events import MailAttachment, Mailbox, StoredBlob
-from leadline.contracts.events.gateway import MAX_BODY_CHARS, MAX_REFERENCES
+from leadline.contracts.platform.errors import RuleViolation
+from leadline.contracts.wire.events import MailAttachment, Mailbox, StoredBlob
+from leadline.contracts.wire.events.gateway import MAX_BODY_CHARS, MAX_REFERENCES
 
 RECEIVED = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 

@@ -10,8 +10,8 @@ from uuid import uuid4
 import pytest
 
 from leadline.communications.domain.model import Call, CallState, ensure_may_handle
-from leadline.contracts.auth import Principal, Role
-from leadline.contracts.errors import Conflict, Forbidden, RuleViolation
+from leadline.contracts.platform.auth import Principal, Role
+from leadline.contracts.platform.errors import Conflict, Forbidden, RuleViolation
 from tests.support.unit.communications import a_call
 
 DECIDED = datetime(2026, 3, 2, 9, 45, tzinfo=UTC)

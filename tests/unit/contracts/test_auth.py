@@ -10,7 +10,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from leadline.contracts.auth import (
+from leadline.contracts.platform.auth import (
     REMEMBER_VERIFIED_SECONDS,
     InvalidToken,
     Principal,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from leadline.contracts.contacts import InvalidPhoneNumber, normalised_email, normalised_email_or_none, to_e164
+from leadline.contracts.platform.contacts import InvalidPhoneNumber, normalised_email, normalised_email_or_none, to_e164
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from leadline.contracts.envelope import MAX_EVENT_BYTES, Envelope
-from leadline.contracts.events import EmailReceivedV1, MailAttachment, Mailbox
-from leadline.contracts.events.gateway import MAX_BODY_CHARS, MAX_REFERENCES
+from leadline.contracts.wire.envelope import MAX_EVENT_BYTES, Envelope
+from leadline.contracts.wire.events import EmailReceivedV1, MailAttachment, Mailbox
+from leadline.contracts.wire.events.gateway import MAX_BODY_CHARS, MAX_REFERENCES
 
 
 @pytest.mark.parametrize(

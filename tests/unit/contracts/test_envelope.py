@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from leadline.contracts.envelope import CONTENT_TYPE, SPEC_VERSION, Envelope, InvalidEnvelope
-from leadline.contracts.events import LeadCreatedV1, LeadOrigin, LeadStatusChangedV1
+from leadline.contracts.wire.envelope import CONTENT_TYPE, SPEC_VERSION, Envelope, InvalidEnvelope
+from leadline.contracts.wire.events import LeadCreatedV1, LeadOrigin, LeadStatusChangedV1
 
 LEAD_ID = uuid.UUID("0f8fad5b-d9cb-469f-a165-70867728950e")
 CALL_ID = uuid.UUID("7c9e6679-7425-40de-944b-e07fc1f90ae7")

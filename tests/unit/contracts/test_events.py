@@ -11,7 +11,7 @@ from uuid import uuid4
 import pytest
 from pydantic import ValidationError
 
-from leadline.contracts.events import (
+from leadline.contracts.wire.events import (
     EVENT_TYPES,
     CallAttachedV1,
     CallLeadRequestedV1,
@@ -26,7 +26,7 @@ from leadline.contracts.events import (
     StatusChangedV1,
     event_type,
 )
-from leadline.contracts.topics import DOMAIN_TOPICS, LEAD
+from leadline.contracts.wire.topics import DOMAIN_TOPICS, LEAD
 
 # leadline.<context>.<aggregate>.<verb>.v<N>; a gateway's context has two parts (gateway.telephony).
 NAME = re.compile(r"^leadline\.(?:[a-z][a-z0-9_-]*\.){3,4}v(?P<major>[1-9][0-9]*)$")

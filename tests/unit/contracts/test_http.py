@@ -15,11 +15,11 @@ import pytest
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt
 
-from leadline.contracts.correlation import correlation_id, traceparent
-from leadline.contracts.db import UnitOfWork
-from leadline.contracts.fields import IN_DIGITS, Day, OffsetDatetime, QueryBool, not_null
-from leadline.contracts.runtime import ServiceRuntime
-from leadline.contracts.settings import ServiceSettings
+from leadline.contracts.platform.correlation import correlation_id, traceparent
+from leadline.contracts.platform.db import UnitOfWork
+from leadline.contracts.platform.fields import IN_DIGITS, Day, OffsetDatetime, QueryBool, not_null
+from leadline.contracts.platform.runtime import ServiceRuntime
+from leadline.contracts.platform.settings import ServiceSettings
 
 
 class _Settings(ServiceSettings):

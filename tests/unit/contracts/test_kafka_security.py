@@ -18,10 +18,10 @@ from cryptography.x509.oid import NameOID
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 from pydantic import SecretStr, ValidationError
 
-from leadline.contracts import topics
-from leadline.contracts.cli import service_main
-from leadline.contracts.kafka_clients import broker_security, client_options
-from leadline.contracts.settings import KafkaSettings, ServiceSettings
+from leadline.contracts.platform import topic_provisioning
+from leadline.contracts.platform.cli import service_main
+from leadline.contracts.platform.kafka_clients import broker_security, client_options
+from leadline.contracts.platform.settings import KafkaSettings, ServiceSettings
 from leadline.leads.app import create_app
 from leadline.leads.config import Settings as LeadsSettings
 
@@ -207,12 +207,12 @@ def test_a_service_refuses_to_start_naming_the_setting(
 def test_leadline_topics_connects_as_the_services_do(monkeypatch: pytest.MonkeyPatch) -> None:
     provisioned: list[KafkaSettings] = []
 
-    async def provision(kafka: KafkaSettings, *, replication_factor: int = 1) -> topics.Provisioned:
+    async def provision(kafka: KafkaSettings, *, replication_factor: int = 1) -> topic_provisioning.Provisioned:
         assert replication_factor == 3
         provisioned.append(kafka)
-        return topics.Provisioned()
+        return topic_provisioning.Provisioned()
 
-    monkeypatch.setattr(topics, "provision", provision)
+    monkeypatch.setattr(topic_provisioning, "provision", provision)
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "kafka:9092")
     monkeypatch.setenv("KAFKA_TOPIC_PREFIX", "staging.")
     monkeypatch.setenv("KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT")
@@ -220,7 +220,7 @@ def test_leadline_topics_connects_as_the_services_do(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("KAFKA_SASL_PASSWORD", "from-the-vault")
     monkeypatch.setattr(sys, "argv", ["leadline-topics", "--replication-factor", "3", "--bootstrap-servers", "k:1"])
 
-    topics.main()
+    topic_provisioning.main()
 
     (kafka,) = provisioned
     options: dict[str, Any] = client_options(kafka)
@@ -237,7 +237,7 @@ def test_leadline_topics_refuses_sasl_without_credentials_and_does_not_print_the
     monkeypatch.setattr(sys, "argv", ["leadline-topics"])
 
     with pytest.raises(SystemExit) as exited:
-        topics.main()
+        topic_provisioning.main()
 
     assert str(exited.value) == (
         "leadline-topics: the configuration in the environment is not valid:\n"

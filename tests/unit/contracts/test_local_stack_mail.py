@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from leadline.communications.config import Settings
-from leadline.contracts.local_stack import local_mail_settings, mail_ports
+from leadline.contracts.tooling.local_stack import local_mail_settings, mail_ports
 
 
 def test_make_run_receives_on_one_port_and_sends_to_the_demos_relay_on_another() -> None:

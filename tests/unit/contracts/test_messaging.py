@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from leadline.contracts import topics
-from leadline.contracts.backoff import Backoff
-from leadline.contracts.messaging.consumer import RetryPolicy
-from leadline.contracts.topics import (
+from leadline.contracts.platform.backoff import Backoff
+from leadline.contracts.platform.messaging.consumer import RetryPolicy
+from leadline.contracts.wire import topics
+from leadline.contracts.wire.topics import (
     CALL,
     DOMAIN_TOPICS,
     EMAIL,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from leadline.contracts.metrics import by_worker
+from leadline.contracts.platform.metrics import by_worker
 
 
 def _exposition(published: int, request_seconds: float) -> str:

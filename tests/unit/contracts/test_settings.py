@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from leadline.communications.config import Settings as CommunicationsSettings
-from leadline.contracts.settings import LOCAL_JWT_SECRET, ServiceSettings
+from leadline.contracts.platform.settings import LOCAL_JWT_SECRET, ServiceSettings
 from leadline.documents.config import Settings as DocumentsSettings
 from leadline.leads.config import Settings as LeadsSettings
 from leadline.reporting.config import Settings as ReportingSettings

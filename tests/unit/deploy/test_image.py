@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from leadline.contracts.settings import MANAGEMENT_PORT_OFFSET
+from leadline.contracts.platform.settings import MANAGEMENT_PORT_OFFSET
 from tests.support.repo_layout import REPO, packages, services, settings_class
 
 DOCKERFILE = REPO / "deploy" / "docker" / "Dockerfile"

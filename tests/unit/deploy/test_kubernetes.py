@@ -12,8 +12,8 @@ import pytest
 import yaml
 from pydantic_settings import BaseSettings
 
-from leadline.contracts.settings import MANAGEMENT_PORT_OFFSET, KafkaSettings, ServiceSettings
-from leadline.contracts.topics import LEAD, all_topics
+from leadline.contracts.platform.settings import MANAGEMENT_PORT_OFFSET, KafkaSettings, ServiceSettings
+from leadline.contracts.wire.topics import LEAD, all_topics
 from tests.support.repo_layout import REPO, environment_variables, services, settings_class
 
 KUBERNETES = REPO / "deploy" / "kubernetes"
@@ -208,7 +208,7 @@ def test_the_topics_job_replicates_three_times_with_the_catalogue_command() -> N
     scripts = tomllib.loads((REPO / "contracts" / "pyproject.toml").read_text())["project"]["scripts"]
 
     assert container["command"] == ["leadline-topics", "--replication-factor", "3"]
-    assert scripts["leadline-topics"] == "leadline.contracts.topics:main"
+    assert scripts["leadline-topics"] == "leadline.contracts.platform.topic_provisioning:main"
 
 
 def test_every_container_runs_the_one_image_as_the_images_user() -> None:

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from leadline.contracts.auth import Principal, Role
-from leadline.contracts.errors import Conflict, Forbidden, RuleViolation
+from leadline.contracts.platform.auth import Principal, Role
+from leadline.contracts.platform.errors import Conflict, Forbidden, RuleViolation
 from leadline.documents.domain.documents import (
     DeliveryAddress,
     Document,

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from leadline.contracts.auth import Principal, Role
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.errors import Conflict, Forbidden, NotFound, RuleViolation, StaleVersion
-from leadline.contracts.events import (
+from leadline.contracts.platform.auth import Principal, Role
+from leadline.contracts.platform.errors import Conflict, Forbidden, NotFound, RuleViolation, StaleVersion
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import (
     Event,
     InvoiceCreatedV1,
     InvoiceDeletedV1,

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from leadline.contracts.errors import NotFound, RuleViolation
+from leadline.contracts.platform.errors import NotFound, RuleViolation
 from leadline.leads.domain.deals import Deal, history_mentions, new_deal, pipeline_columns, pipeline_of
 from leadline.leads.domain.model import FieldChange, HistoryEntry, ReferenceData, ReferenceItem
 from tests.support.unit.leads import a_lead, reference

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from leadline.contracts.errors import Forbidden, RuleViolation
+from leadline.contracts.platform.errors import Forbidden, RuleViolation
 from leadline.leads.domain.card import Action, available_actions
 from leadline.leads.domain.lifecycle import ensure_may_merge, ensure_not_the_same, marked_lost, survivor_of_merge
 from leadline.leads.domain.links import LeadHasLinks, LeadLink, LinkKind, call_label, ensure_deletable

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from leadline.contracts.errors import Forbidden, RuleViolation
+from leadline.contracts.platform.errors import Forbidden, RuleViolation
 from leadline.leads.domain.model import (
     FieldChange,
     LeadType,

@@ -8,8 +8,8 @@ from uuid import uuid4
 
 import pytest
 
-from leadline.contracts.auth import Principal, Role
-from leadline.contracts.errors import Conflict, DomainError, Forbidden, NotFound, RuleViolation
+from leadline.contracts.platform.auth import Principal, Role
+from leadline.contracts.platform.errors import Conflict, DomainError, Forbidden, NotFound, RuleViolation
 from leadline.leads.domain.model import LeadType, ReferenceData, ReferenceItem, Status
 from leadline.leads.domain.reference import (
     Employee,

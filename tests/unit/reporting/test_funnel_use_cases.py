@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import uuid
 
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import Event, FunnelMonthV1, LeadsByStatusV1
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import Event, FunnelMonthV1, LeadsByStatusV1
 from leadline.reporting.service import use_cases
 from tests.support.builders import lead_created, lead_deleted, leads_merged, status_changed
 from tests.support.fake_reporting import FakeFunnelUnitOfWork

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from leadline.contracts.errors import RuleViolation
+from leadline.contracts.platform.errors import RuleViolation
 from leadline.reporting.domain.buckets import day_buckets, funnel_period, moment_buckets
 from leadline.reporting.domain.facts import updated_columns
 from leadline.reporting.domain.funnel import average, conversion_rate, days_in_status, seconds_between

@@ -1,7 +1,7 @@
 from leadline.communications.app import create_app
 from leadline.communications.config import Settings
 from leadline.communications.mailboxes import run_mailboxes
-from leadline.contracts.cli import service_main
+from leadline.contracts.platform.cli import service_main
 
 if __name__ == "__main__":
     service_main(

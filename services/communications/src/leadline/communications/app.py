@@ -34,7 +34,10 @@ from leadline.communications.entrypoints.imap import MailboxConnector, Mailboxes
 from leadline.communications.entrypoints.mail_receiver import MailHandler, MailReceiver, Recipients
 from leadline.communications.service.dialing import DialOutcome, dial_requests
 from leadline.communications.service.outbound import OutboundSender, SendingPolicy
-from leadline.contracts.events import (
+from leadline.contracts.platform.idempotency import purge_expired_keys
+from leadline.contracts.platform.runtime import ServiceRuntime
+from leadline.contracts.platform.settings import ServiceSettings
+from leadline.contracts.wire.events import (
     CallAnsweredV1,
     CallAttachedV1,
     CallCallbackClearedV1,
@@ -63,9 +66,6 @@ from leadline.contracts.events import (
     PbxCallRingingV1,
     PbxRecordingAvailableV1,
 )
-from leadline.contracts.idempotency import purge_expired_keys
-from leadline.contracts.runtime import ServiceRuntime
-from leadline.contracts.settings import ServiceSettings
 
 # A lead's e-mail may carry attachments up to the message limit, base64-encoded (4 characters for 3 bytes) in JSON.
 JSON_OVERHEAD = 64 * 1024
@@ -308,3 +308,8 @@ class MailMetrics(Collector):
             queue.add_metric([state], self.sending.queue.get(state, 0))
         yield sent
         yield queue
+
+
+def documented_app() -> FastAPI:
+    """The app the committed documents describe (``leadline-contracts``): no database behind it."""
+    return create_app(Settings(database_url="sqlite+aiosqlite://"))

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, FilePath, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
-from leadline.contracts.contacts import normalised_email
-from leadline.contracts.settings import ServiceSettings
+from leadline.contracts.platform.contacts import normalised_email
+from leadline.contracts.platform.settings import ServiceSettings
 
 GATEWAY_NAME = r"^[A-Za-z0-9_.-]{1,64}$"
 # With the built-in development JWT secret (loopback only, see ServiceSettings), the webhooks take notifications signed

@@ -10,7 +10,7 @@ import signal
 
 from leadline.communications.app import create_mailboxes
 from leadline.communications.config import Settings
-from leadline.contracts.settings import ServiceSettings
+from leadline.contracts.platform.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from leadline.contracts.events import (
+from leadline.contracts.platform.idempotency import purge_expired_keys
+from leadline.contracts.platform.runtime import ServiceRuntime
+from leadline.contracts.platform.settings import ServiceSettings
+from leadline.contracts.wire.events import (
     InvoiceCreatedV1,
     InvoiceDeletedV1,
     InvoiceStatusChangedV1,
@@ -12,9 +15,6 @@ from leadline.contracts.events import (
     OrderDeletedV1,
     OrderStatusChangedV1,
 )
-from leadline.contracts.idempotency import purge_expired_keys
-from leadline.contracts.runtime import ServiceRuntime
-from leadline.contracts.settings import ServiceSettings
 from leadline.documents.adapters.unit_of_work import DocumentsUnitOfWork
 from leadline.documents.config import Settings
 from leadline.documents.entrypoints import http, kafka
@@ -42,3 +42,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         version="0.2.0",
         routers=[http.router],
     )
+
+
+def documented_app() -> FastAPI:
+    """The app the committed documents describe (``leadline-contracts``): no database behind it."""
+    return create_app(Settings(database_url="sqlite+aiosqlite://"))

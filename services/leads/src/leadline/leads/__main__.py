@@ -1,4 +1,4 @@
-from leadline.contracts.cli import service_main
+from leadline.contracts.platform.cli import service_main
 from leadline.leads.app import create_app
 from leadline.leads.config import Settings
 

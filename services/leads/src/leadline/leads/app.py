@@ -6,7 +6,10 @@ import functools
 
 from fastapi import FastAPI
 
-from leadline.contracts.events import (
+from leadline.contracts.platform.idempotency import purge_expired_keys
+from leadline.contracts.platform.runtime import ServiceRuntime
+from leadline.contracts.platform.settings import ServiceSettings
+from leadline.contracts.wire.events import (
     DealLostV1,
     DealStageChangedV1,
     DealWonV1,
@@ -27,9 +30,6 @@ from leadline.contracts.events import (
     SettingChangedV1,
     StatusChangedV1,
 )
-from leadline.contracts.idempotency import purge_expired_keys
-from leadline.contracts.runtime import ServiceRuntime
-from leadline.contracts.settings import ServiceSettings
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.config import Settings
 from leadline.leads.entrypoints import (
@@ -111,3 +111,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             http_contacts.router,
         ],
     )
+
+
+def documented_app() -> FastAPI:
+    """The app the committed documents describe (``leadline-contracts``): no database behind it."""
+    return create_app(Settings(database_url="sqlite+aiosqlite://"))

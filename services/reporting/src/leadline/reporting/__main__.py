@@ -1,4 +1,4 @@
-from leadline.contracts.cli import service_main
+from leadline.contracts.platform.cli import service_main
 from leadline.reporting.app import create_app
 from leadline.reporting.config import Settings
 

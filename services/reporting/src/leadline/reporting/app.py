@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from leadline.contracts.events import FunnelMonthV1, LeadsByStatusV1, PipelineStageV1
-from leadline.contracts.runtime import ServiceRuntime
-from leadline.contracts.settings import ServiceSettings
+from leadline.contracts.platform.runtime import ServiceRuntime
+from leadline.contracts.platform.settings import ServiceSettings
+from leadline.contracts.wire.events import FunnelMonthV1, LeadsByStatusV1, PipelineStageV1
 from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
 from leadline.reporting.config import Settings
 from leadline.reporting.entrypoints import (
@@ -33,3 +33,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             http_calls.router,
         ],
     )
+
+
+def documented_app() -> FastAPI:
+    """The app the committed documents describe (``leadline-contracts``): no database behind it."""
+    return create_app(Settings(database_url="sqlite+aiosqlite://"))

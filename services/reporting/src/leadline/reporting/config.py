@@ -1,6 +1,6 @@
 from typing import ClassVar
 
-from leadline.contracts.settings import ServiceSettings
+from leadline.contracts.platform.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):

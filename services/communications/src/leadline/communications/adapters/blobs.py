@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from leadline.contracts.events import StoredBlob
+from leadline.contracts.wire.events import StoredBlob
 
 CHUNK_BYTES = 256 * 1024
 # A spool stays in memory up to this size, then moves to a temporary file.

@@ -17,8 +17,8 @@ from leadline.communications.adapters.tables import employee_addresses, mailbox_
 from leadline.communications.domain.mailbox_position import MailboxPosition
 from leadline.communications.domain.model import Attachment, Blob, triage_addresses
 from leadline.communications.domain.outbound import OutboundEmail, OutboundState
-from leadline.contracts.auth import Principal
-from leadline.contracts.contacts import normalised_email_or_none
+from leadline.contracts.platform.auth import Principal
+from leadline.contracts.platform.contacts import normalised_email_or_none
 
 
 def _upsert(session: AsyncSession) -> Any:

@@ -24,13 +24,13 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ConfigDict, Field, TypeAdapter
 
-from leadline.contracts.events import (
+from leadline.contracts.wire.events import (
     PbxCallAnsweredV1,
     PbxCallEndedV1,
     PbxCallRingingV1,
     PbxRecordingAvailableV1,
 )
-from leadline.contracts.events.gateway import Direction, Disposition, PbxReport
+from leadline.contracts.wire.events.gateway import Direction, Disposition, PbxReport
 
 
 class Refused(Exception):

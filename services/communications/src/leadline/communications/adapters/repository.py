@@ -34,14 +34,14 @@ from leadline.communications.domain.model import (
     Returned,
     TriageItem,
 )
-from leadline.contracts.auth import Principal
-from leadline.contracts.errors import StaleVersion
-from leadline.contracts.pagination import Keyset, Segment, keyset_page, newest_first
-from leadline.contracts.sql import upsert
+from leadline.contracts.platform.auth import Principal
+from leadline.contracts.platform.errors import StaleVersion
+from leadline.contracts.platform.pagination import Keyset, Segment, keyset_page, newest_first
+from leadline.contracts.platform.sql import upsert
 
 T = TypeVar("T", bound=TriageItem)
 
-_INSERT_CALL = insert(calls)  # built once, values bound per call (see leadline.contracts.messaging.outbox)
+_INSERT_CALL = insert(calls)  # built once, values bound per call (see leadline.contracts.platform.messaging.outbox)
 # What the PBX reports of a call, written by intake alone; a person's decision writes the other columns. Neither
 # writes the other's, so a call answered while someone attaches it keeps both (domain.lifecycle).
 CALL_REPORTED_COLUMNS = (

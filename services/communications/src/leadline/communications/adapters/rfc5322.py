@@ -23,10 +23,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from leadline.contracts.errors import RuleViolation
-from leadline.contracts.events import EmailReceivedV1, StoredBlob
-from leadline.contracts.events.gateway import MAX_ATTACHMENTS, MAX_BODY_CHARS, MAX_REFERENCES
-from leadline.contracts.text import storable
+from leadline.contracts.platform.errors import RuleViolation
+from leadline.contracts.platform.text import storable
+from leadline.contracts.wire.events import EmailReceivedV1, StoredBlob
+from leadline.contracts.wire.events.gateway import MAX_ATTACHMENTS, MAX_BODY_CHARS, MAX_REFERENCES
 
 _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
 

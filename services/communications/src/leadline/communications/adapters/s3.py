@@ -17,7 +17,7 @@ from urllib.parse import quote, unquote, urlsplit
 import httpx
 
 from leadline.communications.adapters.blobs import BlobNotFound, BlobStore, OpenedBlob
-from leadline.contracts.events import StoredBlob
+from leadline.contracts.wire.events import StoredBlob
 
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 ALGORITHM = "AWS4-HMAC-SHA256"

@@ -4,8 +4,8 @@ from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, Column, Index, Integer, String, Table, Text, Uuid
 
-from leadline.contracts.idempotency import idempotency_keys_table
-from leadline.contracts.sql import UtcDateTime, new_metadata
+from leadline.contracts.platform.idempotency import idempotency_keys_table
+from leadline.contracts.platform.sql import UtcDateTime, new_metadata
 
 metadata = new_metadata()
 
@@ -244,5 +244,5 @@ outbound_emails = Table(
     Index("ix_outbound_emails_lead_id", "lead_id"),
 )
 
-# The Idempotency-Keys of creates and their answers (leadline.contracts.idempotency).
+# The Idempotency-Keys of creates and their answers (leadline.contracts.platform.idempotency).
 idempotency_keys = idempotency_keys_table(metadata)

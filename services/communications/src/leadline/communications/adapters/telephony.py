@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadline.communications.adapters.tables import early_call_events, employees
 from leadline.communications.domain.directory import Employee
-from leadline.contracts.events import event_type
-from leadline.contracts.events.gateway import PbxReport
-from leadline.contracts.sql import upsert
+from leadline.contracts.platform.sql import upsert
+from leadline.contracts.wire.events import event_type
+from leadline.contracts.wire.events.gateway import PbxReport
 
 
 class EarlyCallEventRepository:

@@ -11,8 +11,8 @@ from leadline.communications.adapters.repository import (
     KnownLeadRepository,
 )
 from leadline.communications.adapters.telephony import EarlyCallEventRepository, EmployeeRepository
-from leadline.contracts.db import UnitOfWork
-from leadline.contracts.messaging.outbox import Publication
+from leadline.contracts.platform.db import UnitOfWork
+from leadline.contracts.platform.messaging.outbox import Publication
 
 
 class CommunicationsUnitOfWork(UnitOfWork):

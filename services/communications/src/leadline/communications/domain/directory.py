@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from leadline.contracts.auth import Principal
+from leadline.contracts.platform.auth import Principal
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from leadline.communications.domain.model import Call, CallPhase, Direction, Disposition
-from leadline.contracts.errors import Conflict
+from leadline.contracts.platform.errors import Conflict
 
 PHASES: tuple[CallPhase, ...] = ("ringing", "answered", "ended")
 

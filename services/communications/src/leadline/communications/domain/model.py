@@ -10,9 +10,9 @@ from datetime import datetime
 from typing import ClassVar, Literal, Self
 from uuid import UUID
 
-from leadline.contracts.auth import Principal
-from leadline.contracts.contacts import InvalidPhoneNumber, normalised_email, to_e164
-from leadline.contracts.errors import Conflict, Forbidden, RuleViolation
+from leadline.contracts.platform.auth import Principal
+from leadline.contracts.platform.contacts import InvalidPhoneNumber, normalised_email, to_e164
+from leadline.contracts.platform.errors import Conflict, Forbidden, RuleViolation
 
 # A call as every PBX can say it: who called, how far it got, how it ended (the gateway's events speak the same words).
 Direction = Literal["inbound", "outbound"]

@@ -23,8 +23,8 @@ from typing import Literal, Self
 from uuid import UUID
 
 from leadline.communications.domain.model import Attachment, Blob, KnownLead
-from leadline.contracts.auth import Principal
-from leadline.contracts.errors import Forbidden, RuleViolation
+from leadline.contracts.platform.auth import Principal
+from leadline.contracts.platform.errors import Forbidden, RuleViolation
 
 OutboundState = Literal["queued", "sending", "sent", "failed"]
 

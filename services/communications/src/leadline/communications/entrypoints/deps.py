@@ -1,7 +1,7 @@
 """The FastAPI dependencies of the communications routers, declared once: the request's unit of work, the blob
 store messages and attachments are kept in, and the user with their PBX extension.
 The router every endpoint hangs from (signed_in_router), who is signed in (CurrentUser, Manager) and the
-company's time zone are every service's: leadline.contracts.http."""
+company's time zone are every service's: leadline.contracts.platform.http."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from fastapi import Depends, Request
 from leadline.communications.adapters.blobs import BlobStore
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.service.telephony import user_in_directory
-from leadline.contracts.auth import Principal
-from leadline.contracts.http import CurrentUser, runtime_of, unit_of_work
+from leadline.contracts.platform.auth import Principal
+from leadline.contracts.platform.http import CurrentUser, runtime_of, unit_of_work
 
 UnitOfWork = Annotated[CommunicationsUnitOfWork, Depends(unit_of_work)]
 

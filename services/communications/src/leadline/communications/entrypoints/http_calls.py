@@ -25,11 +25,11 @@ from leadline.communications.entrypoints.triage_models import (
 )
 from leadline.communications.service import triage
 from leadline.communications.service.commands import Attach, RequestLead
-from leadline.contracts.events.communications import CallPhase
-from leadline.contracts.events.gateway import Direction, Disposition
-from leadline.contracts.http import signed_in_router
-from leadline.contracts.idempotency import Idempotency
-from leadline.contracts.pages import Page, PageLimit
+from leadline.contracts.platform.http import signed_in_router
+from leadline.contracts.platform.idempotency import Idempotency
+from leadline.contracts.platform.pages import Page, PageLimit
+from leadline.contracts.wire.events.communications import CallPhase
+from leadline.contracts.wire.events.gateway import Direction, Disposition
 
 router = signed_in_router()
 

@@ -16,8 +16,8 @@ from leadline.communications.entrypoints.deps import Blobs, UnitOfWork
 from leadline.communications.entrypoints.http_mail import RFC822
 from leadline.communications.service import triage
 from leadline.communications.service.outbound import get_written
-from leadline.contracts.errors import NotFound
-from leadline.contracts.http import CurrentUser, signed_in_router
+from leadline.contracts.platform.errors import NotFound
+from leadline.contracts.platform.http import CurrentUser, signed_in_router
 
 router = signed_in_router(tags=["emails"])
 

@@ -24,10 +24,10 @@ from leadline.communications.entrypoints.triage_models import (
 )
 from leadline.communications.service import triage
 from leadline.communications.service.commands import Attach, RequestLead
-from leadline.contracts.events import MailAttachment, Mailbox
-from leadline.contracts.http import CurrentUser, signed_in_router
-from leadline.contracts.idempotency import Idempotency
-from leadline.contracts.pages import Page, PageLimit
+from leadline.contracts.platform.http import CurrentUser, signed_in_router
+from leadline.contracts.platform.idempotency import Idempotency
+from leadline.contracts.platform.pages import Page, PageLimit
+from leadline.contracts.wire.events import MailAttachment, Mailbox
 
 router = signed_in_router()
 

@@ -14,7 +14,7 @@ from leadline.communications.adapters.blobs import BlobTooLarge
 from leadline.communications.entrypoints.deps import Blobs, UnitOfWork
 from leadline.communications.service import intake
 from leadline.communications.service.mail_intake import receive_message
-from leadline.contracts.http import PROBLEM_JSON, PROBLEM_RESPONSES, Manager, Problem
+from leadline.contracts.platform.http import PROBLEM_JSON, PROBLEM_RESPONSES, Manager, Problem
 
 router = APIRouter(responses=PROBLEM_RESPONSES, tags=["mail gateway"])
 

@@ -17,10 +17,10 @@ from leadline.communications.domain.outbound import NewAttachment, OutboundEmail
 from leadline.communications.entrypoints.deps import Blobs, UnitOfWork
 from leadline.communications.service import outbound
 from leadline.communications.service.outbound import WriteEmail
-from leadline.contracts.contacts import normalised_email
-from leadline.contracts.events import MailAttachment
-from leadline.contracts.http import CurrentUser, runtime_of, signed_in_router
-from leadline.contracts.idempotency import Idempotency
+from leadline.contracts.platform.contacts import normalised_email
+from leadline.contracts.platform.http import CurrentUser, runtime_of, signed_in_router
+from leadline.contracts.platform.idempotency import Idempotency
+from leadline.contracts.wire.events import MailAttachment
 
 router = signed_in_router(tags=["written emails"])
 

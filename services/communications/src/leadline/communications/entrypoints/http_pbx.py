@@ -37,9 +37,9 @@ from leadline.communications.adapters.pbx_webhooks import (
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.entrypoints.deps import UnitOfWork
 from leadline.communications.service import lifecycle
-from leadline.contracts.events.gateway import PbxReport
-from leadline.contracts.http import PROBLEM_JSON, Problem, problem_response
-from leadline.contracts.text import unstorable
+from leadline.contracts.platform.http import PROBLEM_JSON, Problem, problem_response
+from leadline.contracts.platform.text import unstorable
+from leadline.contracts.wire.events.gateway import PbxReport
 
 log = logging.getLogger(__name__)
 

@@ -17,10 +17,10 @@ from leadline.communications.entrypoints.deps import CallUser, UnitOfWork
 from leadline.communications.entrypoints.http_calls import CALL_EXAMPLE, CallOut, CallPage
 from leadline.communications.entrypoints.triage_models import PAGE_CURSOR, Attachment
 from leadline.communications.service import telephony, triage
-from leadline.contracts.errors import NotFound
-from leadline.contracts.http import PROBLEM_JSON, Problem, runtime_of, signed_in_router
-from leadline.contracts.idempotency import Idempotency
-from leadline.contracts.pages import PageLimit
+from leadline.contracts.platform.errors import NotFound
+from leadline.contracts.platform.http import PROBLEM_JSON, Problem, runtime_of, signed_in_router
+from leadline.contracts.platform.idempotency import Idempotency
+from leadline.contracts.platform.pages import PageLimit
 
 router = signed_in_router(tags=["calls"])
 

@@ -33,8 +33,8 @@ from leadline.communications.config import ImapMailbox
 from leadline.communications.domain.mailbox_position import MailboxPosition
 from leadline.communications.service import intake
 from leadline.communications.service.mail_intake import receive_bytes
-from leadline.contracts.backoff import Backoff
-from leadline.contracts.errors import RuleViolation
+from leadline.contracts.platform.backoff import Backoff
+from leadline.contracts.platform.errors import RuleViolation
 
 log = logging.getLogger(__name__)
 

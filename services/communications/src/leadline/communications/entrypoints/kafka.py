@@ -6,8 +6,9 @@ from collections.abc import Sequence
 
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.service import intake, lead_reactions, lifecycle, ownership
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import (
+from leadline.contracts.platform.messaging.consumer import Handler, Together
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import (
     CallReceivedV1,
     EmailReceivedV1,
     EmployeeChangedV1,
@@ -26,8 +27,7 @@ from leadline.contracts.events import (
     PbxCallRingingV1,
     PbxRecordingAvailableV1,
 )
-from leadline.contracts.events.gateway import PbxReport
-from leadline.contracts.messaging.consumer import Handler, Together
+from leadline.contracts.wire.events.gateway import PbxReport
 
 
 def handlers(phone_region: str) -> dict[type[Event], Handler]:

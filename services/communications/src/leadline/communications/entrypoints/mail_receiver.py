@@ -27,8 +27,8 @@ from leadline.communications.adapters.blobs import BlobStore, BlobTooLarge
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.service import intake
 from leadline.communications.service.mail_intake import receive_bytes
-from leadline.contracts.contacts import normalised_email
-from leadline.contracts.errors import RuleViolation
+from leadline.contracts.platform.contacts import normalised_email
+from leadline.contracts.platform.errors import RuleViolation
 
 log = logging.getLogger(__name__)
 

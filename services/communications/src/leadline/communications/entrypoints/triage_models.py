@@ -11,8 +11,8 @@ from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadline.communications.domain.model import ItemState, ReturnReason
-from leadline.contracts.errors import RuleViolation
-from leadline.contracts.fields import QueryBool
+from leadline.contracts.platform.errors import RuleViolation
+from leadline.contracts.platform.fields import QueryBool
 
 STATE_DESCRIPTION = (
     "triage: waiting for a decision (`returned` says why when it came back); lead_requested: a lead is being "

@@ -11,8 +11,8 @@ from uuid import UUID
 from leadline.communications.adapters.repository import TriageRepository
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.domain.model import Call, Email, TriageItem
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import (
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import (
     CallAttachedV1,
     CallReturnedToTriageV1,
     EmailAttachedV1,

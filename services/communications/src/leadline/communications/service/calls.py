@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from leadline.communications.domain.model import Call, KnownLead, Match, contact_of, match_call, normalised_number
-from leadline.contracts.events import CallFacts, CallRegisteredV1
-from leadline.contracts.events.gateway import Direction
+from leadline.contracts.wire.events import CallFacts, CallRegisteredV1
+from leadline.contracts.wire.events.gateway import Direction
 
 
 def new_call(

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from leadline.communications.adapters.zadarma import ZadarmaRefused
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import DialRequestedV1
-from leadline.contracts.messaging.consumer import EventHandler
+from leadline.contracts.platform.messaging.consumer import EventHandler
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import DialRequestedV1
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from leadline.communications.domain.mailbox_position import MailboxPosition
 from leadline.communications.domain.model import Addressee, Attachment, Blob, Call, Email, match_email
 from leadline.communications.service.announcing import follow_thread
 from leadline.communications.service.calls import contact_number, new_call, registered
-from leadline.contracts.contacts import normalised_email
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import CallReceivedV1, EmailReceivedV1, EmailRegisteredV1, Event
+from leadline.contracts.platform.contacts import normalised_email
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import CallReceivedV1, EmailReceivedV1, EmailRegisteredV1, Event
 
 
 async def register_calls(

@@ -16,9 +16,9 @@ from leadline.communications.adapters.repository import TriageRepository
 from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.domain.model import KnownLead, TriageItem
 from leadline.communications.service.announcing import save_attached, save_returned
-from leadline.contracts.contacts import normalised_email, normalised_email_or_none
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import (
+from leadline.contracts.platform.contacts import normalised_email, normalised_email_or_none
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import (
     LeadCreatedV1,
     LeadDeletedV1,
     LeadMergedV1,

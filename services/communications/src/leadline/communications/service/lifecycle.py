@@ -28,8 +28,8 @@ from leadline.communications.domain.lifecycle import (
 )
 from leadline.communications.domain.model import Call
 from leadline.communications.service.calls import contact_number, facts, new_call, registered
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import (
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import (
     CallAnsweredV1,
     CallCallbackClearedV1,
     CallEndedV1,
@@ -40,7 +40,7 @@ from leadline.contracts.events import (
     PbxCallRingingV1,
     PbxRecordingAvailableV1,
 )
-from leadline.contracts.events.gateway import PbxReport
+from leadline.contracts.wire.events.gateway import PbxReport
 
 
 @dataclass

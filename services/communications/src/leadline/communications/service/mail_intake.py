@@ -17,7 +17,7 @@ from email.message import EmailMessage
 
 from leadline.communications.adapters.blobs import BlobStore
 from leadline.communications.adapters.rfc5322 import read_message
-from leadline.contracts.events import EmailReceivedV1
+from leadline.contracts.wire.events import EmailReceivedV1
 
 
 async def receive_message(blobs: BlobStore, chunks: AsyncIterable[bytes], *, received_at: datetime) -> EmailReceivedV1:

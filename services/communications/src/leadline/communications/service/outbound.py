@@ -34,10 +34,10 @@ from leadline.communications.domain.outbound import (
     reply_subject,
     thread_of,
 )
-from leadline.contracts.auth import Principal
-from leadline.contracts.errors import Conflict, NotFound, RuleViolation
-from leadline.contracts.events import EmailSendFailedV1, EmailSentV1, EmailWrittenV1
-from leadline.contracts.events.gateway import MAX_REFERENCES
+from leadline.contracts.platform.auth import Principal
+from leadline.contracts.platform.errors import Conflict, NotFound, RuleViolation
+from leadline.contracts.wire.events import EmailSendFailedV1, EmailSentV1, EmailWrittenV1
+from leadline.contracts.wire.events.gateway import MAX_REFERENCES
 
 log = logging.getLogger(__name__)
 

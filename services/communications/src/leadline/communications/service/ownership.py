@@ -10,9 +10,9 @@ from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWo
 from leadline.communications.domain.directory import Employee
 from leadline.communications.domain.model import KnownLead
 from leadline.communications.service.lead_reactions import attach_waiting
-from leadline.contracts.contacts import normalised_email_or_none
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import EmployeeChangedV1, LeadAnnouncedV1, LeadAssignedV1
+from leadline.contracts.platform.contacts import normalised_email_or_none
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import EmployeeChangedV1, LeadAnnouncedV1, LeadAssignedV1
 
 
 async def employees_changed(

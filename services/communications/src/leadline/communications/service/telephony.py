@@ -15,10 +15,10 @@ from leadline.communications.domain.lifecycle import marked_done
 from leadline.communications.domain.model import Call
 from leadline.communications.service.calls import facts
 from leadline.communications.service.triage import get_item
-from leadline.contracts.auth import Principal
-from leadline.contracts.contacts import checked_e164
-from leadline.contracts.errors import Conflict, Forbidden, NotFound, RuleViolation
-from leadline.contracts.events import (
+from leadline.contracts.platform.auth import Principal
+from leadline.contracts.platform.contacts import checked_e164
+from leadline.contracts.platform.errors import Conflict, Forbidden, NotFound, RuleViolation
+from leadline.contracts.wire.events import (
     CallCallbackClearedV1,
     CallDetachedV1,
     CallMovedV1,

@@ -22,9 +22,9 @@ from leadline.communications.domain.model import (
 )
 from leadline.communications.service.announcing import save_attached, save_returned
 from leadline.communications.service.commands import Attach, RequestLead
-from leadline.contracts.auth import Principal
-from leadline.contracts.errors import NotFound
-from leadline.contracts.events import (
+from leadline.contracts.platform.auth import Principal
+from leadline.contracts.platform.errors import NotFound
+from leadline.contracts.wire.events import (
     CallIgnoredV1,
     CallLeadRequestedV1,
     CallUnignoredV1,

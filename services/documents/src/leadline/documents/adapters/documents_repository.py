@@ -10,8 +10,8 @@ from sqlalchemy import RowMapping, delete, exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadline.contracts.errors import StaleVersion
-from leadline.contracts.pagination import newest_first
+from leadline.contracts.platform.errors import StaleVersion
+from leadline.contracts.platform.pagination import newest_first
 from leadline.documents.adapters.tables import (
     document_counters,
     document_lines,

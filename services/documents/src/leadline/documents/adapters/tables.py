@@ -15,8 +15,8 @@ from sqlalchemy import (
     Uuid,
 )
 
-from leadline.contracts.idempotency import idempotency_keys_table
-from leadline.contracts.sql import UtcDateTime, new_metadata
+from leadline.contracts.platform.idempotency import idempotency_keys_table
+from leadline.contracts.platform.sql import UtcDateTime, new_metadata
 
 metadata = new_metadata()
 
@@ -120,5 +120,5 @@ document_lines = Table(
     Column("amount", Numeric(14, 2), nullable=False),
 )
 
-# The Idempotency-Keys of creates and their answers (leadline.contracts.idempotency).
+# The Idempotency-Keys of creates and their answers (leadline.contracts.platform.idempotency).
 idempotency_keys = idempotency_keys_table(metadata)

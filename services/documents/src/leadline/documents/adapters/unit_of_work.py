@@ -1,4 +1,4 @@
-from leadline.contracts.db import UnitOfWork
+from leadline.contracts.platform.db import UnitOfWork
 from leadline.documents.adapters.copies_repository import LeadCopyRepository, NamedValues
 from leadline.documents.adapters.documents_repository import DocumentRepository
 from leadline.documents.adapters.tables import lead_settings, partners, products

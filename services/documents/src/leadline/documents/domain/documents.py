@@ -10,8 +10,8 @@ from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
-from leadline.contracts.auth import Principal
-from leadline.contracts.errors import Conflict, Forbidden, RuleViolation
+from leadline.contracts.platform.auth import Principal
+from leadline.contracts.platform.errors import Conflict, Forbidden, RuleViolation
 from leadline.documents.domain.lead_copy import LeadCopy
 
 DocumentKind = Literal["order", "invoice"]

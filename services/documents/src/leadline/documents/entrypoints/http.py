@@ -10,8 +10,8 @@ from uuid import UUID
 from fastapi import Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadline.contracts.auth import Principal
-from leadline.contracts.http import (
+from leadline.contracts.platform.auth import Principal
+from leadline.contracts.platform.http import (
     STALE_RESPONSES,
     CompanyTimeZone,
     CurrentUser,
@@ -19,8 +19,8 @@ from leadline.contracts.http import (
     signed_in_router,
     version_etag,
 )
-from leadline.contracts.idempotency import Idempotency
-from leadline.contracts.pages import Page, PageLimit
+from leadline.contracts.platform.idempotency import Idempotency
+from leadline.contracts.platform.pages import Page, PageLimit
 from leadline.documents.adapters.unit_of_work import DocumentsUnitOfWork
 from leadline.documents.domain.documents import Document, DocumentKind
 from leadline.documents.domain.lead_copy import LeadCopy

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from leadline.contracts.events import (
+from leadline.contracts.platform.messaging.consumer import Handler, Together
+from leadline.contracts.wire.events import (
     Event,
     LeadAssignedV1,
     LeadCreatedV1,
@@ -14,7 +15,6 @@ from leadline.contracts.events import (
     ReferenceItemChangedV1,
     SettingChangedV1,
 )
-from leadline.contracts.messaging.consumer import Handler, Together
 from leadline.documents.service import copies, documents
 
 

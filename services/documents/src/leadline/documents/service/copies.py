@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.errors import NotFound
-from leadline.contracts.events import (
+from leadline.contracts.platform.errors import NotFound
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import (
     LeadAssignedV1,
     LeadCreatedV1,
     LeadStatusChangedV1,

@@ -14,10 +14,10 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from uuid import UUID
 
-from leadline.contracts.auth import Principal
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.errors import NotFound, StaleVersion
-from leadline.contracts.events import (
+from leadline.contracts.platform.auth import Principal
+from leadline.contracts.platform.errors import NotFound, StaleVersion
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import (
     InvoiceCreatedV1,
     InvoiceDeletedV1,
     InvoiceStatusChangedV1,

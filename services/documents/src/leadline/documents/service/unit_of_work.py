@@ -9,7 +9,7 @@ from collections.abc import Collection, Sequence
 from typing import Protocol
 from uuid import UUID
 
-from leadline.contracts.messaging.outbox import AbstractOutbox
+from leadline.contracts.platform.messaging.outbox import AbstractOutbox
 from leadline.documents.domain.documents import Document, DocumentKind
 from leadline.documents.domain.lead_copy import LeadCopy
 

@@ -11,8 +11,8 @@ from uuid import UUID
 from sqlalchemy import Column, ColumnElement, Table, and_, delete, exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadline.contracts.locks import KANBAN_ORDER, take_turn
-from leadline.contracts.pagination import Keyset, Segment, keyset_page
+from leadline.contracts.platform.locks import KANBAN_ORDER, take_turn
+from leadline.contracts.platform.pagination import Keyset, Segment, keyset_page
 from leadline.leads.adapters.tables import card_positions, deal_card_positions, deals, leads
 
 

@@ -26,7 +26,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Pool, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadline.contracts.db import is_read_only
+from leadline.contracts.platform.db import is_read_only
 from leadline.leads.adapters.tables import configuration_token
 
 _Snapshot = TypeVar("_Snapshot")

@@ -12,7 +12,7 @@ from uuid import UUID
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadline.contracts.errors import StaleVersion
+from leadline.contracts.platform.errors import StaleVersion
 from leadline.leads.adapters.tables import deals
 from leadline.leads.domain.deals import Deal
 from leadline.leads.domain.model import Lead

@@ -11,8 +11,8 @@ from uuid import UUID
 from sqlalchemy import RowMapping, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadline.contracts.events import CallFacts
-from leadline.contracts.sql import upsert
+from leadline.contracts.platform.sql import upsert
+from leadline.contracts.wire.events import CallFacts
 from leadline.leads.adapters.tables import call_facts, lead_links
 from leadline.leads.domain.links import MERGED_LEAD, DocumentFacts, LeadLink, LinkKind
 

@@ -2,8 +2,8 @@
 views, and the kanban board's columns, cards and candidates. What the rows mean (which statuses
 are columns, colours, overdue) is decided in service/queries.py; here only what is fetched and how.
 
-Every listing is keyset-paginated (leadline.contracts.pagination) and shaped so an index serves
-both its filter and its order; deploy/bench/lead_queries.py measures them on a million leads.
+Every listing is keyset-paginated (leadline.contracts.platform.pagination) and shaped so an index serves
+both its filter and its order; tests/bench/lead_queries.py measures them on a million leads.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, Table, Uuid, any_, cast, exists, f
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadline.contracts.pagination import Keyset, Segment, keyset_page
+from leadline.contracts.platform.pagination import Keyset, Segment, keyset_page
 from leadline.leads.adapters.card_positions import LEAD_CARDS, CardPositions
 from leadline.leads.adapters.repository import LeadRepository
 from leadline.leads.adapters.tables import (

@@ -10,9 +10,9 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, Table, delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadline.contracts.auth import Role
-from leadline.contracts.errors import StaleVersion
-from leadline.contracts.pagination import Keyset, Segment, keyset_page
+from leadline.contracts.platform.auth import Role
+from leadline.contracts.platform.errors import StaleVersion
+from leadline.contracts.platform.pagination import Keyset, Segment, keyset_page
 from leadline.leads.adapters.configuration_cache import cache_of, configuration_changed, lock_configuration
 from leadline.leads.adapters.tables import (
     deals,

@@ -10,7 +10,7 @@ from uuid import UUID
 from sqlalchemy import Select, bindparam, delete, false, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadline.contracts.errors import StaleVersion
+from leadline.contracts.platform.errors import StaleVersion
 from leadline.leads.adapters.configuration_cache import cache_of
 from leadline.leads.adapters.deals_repository import follow_lead
 from leadline.leads.adapters.tables import (
@@ -35,7 +35,7 @@ from leadline.leads.domain.model import (
     Status,
 )
 
-# Built once, values bound per call (see leadline.contracts.messaging.outbox).
+# Built once, values bound per call (see leadline.contracts.platform.messaging.outbox).
 _INSERT_LEAD = insert(leads)
 _INSERT_HISTORY = insert(lead_history)
 # Every column is set from the parameters; the bind names of the condition must not be column names.

@@ -20,8 +20,8 @@ from sqlalchemy import (
     text,
 )
 
-from leadline.contracts.idempotency import idempotency_keys_table
-from leadline.contracts.sql import UtcDateTime, new_metadata
+from leadline.contracts.platform.idempotency import idempotency_keys_table
+from leadline.contracts.platform.sql import UtcDateTime, new_metadata
 
 metadata = new_metadata()
 
@@ -395,5 +395,5 @@ lead_text_search = table(
     column("phone", String),
 )
 
-# The Idempotency-Keys of creates and their answers (leadline.contracts.idempotency).
+# The Idempotency-Keys of creates and their answers (leadline.contracts.platform.idempotency).
 idempotency_keys = idempotency_keys_table(metadata)

@@ -1,4 +1,4 @@
-from leadline.contracts.db import UnitOfWork
+from leadline.contracts.platform.db import UnitOfWork
 from leadline.leads.adapters.announcement_cursor import AnnouncementCursor
 from leadline.leads.adapters.board_totals import BoardTotals, DealTotals
 from leadline.leads.adapters.card_positions import DEAL_CARDS, LEAD_CARDS, CardPositions

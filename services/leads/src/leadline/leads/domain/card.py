@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from leadline.contracts.auth import Principal
-from leadline.contracts.errors import DomainError, RuleViolation
+from leadline.contracts.platform.auth import Principal
+from leadline.contracts.platform.errors import DomainError, RuleViolation
 from leadline.leads.domain.lifecycle import lost_status_for
 from leadline.leads.domain.model import Lead, ReferenceData, ensure_may_change
 from leadline.leads.domain.reference import SettingKey

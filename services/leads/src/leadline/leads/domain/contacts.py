@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID
 
-from leadline.contracts.errors import Conflict, RuleViolation
+from leadline.contracts.platform.errors import Conflict, RuleViolation
 
 CONTACT_FIELDS = frozenset({"name", "role", "phones", "emails"})
 

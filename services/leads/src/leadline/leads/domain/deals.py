@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from leadline.contracts.errors import NotFound, RuleViolation
+from leadline.contracts.platform.errors import NotFound, RuleViolation
 from leadline.leads.domain.board import shown_on_board
 from leadline.leads.domain.model import (
     DealOutcome,

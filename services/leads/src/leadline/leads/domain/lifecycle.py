@@ -6,8 +6,8 @@ from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
-from leadline.contracts.auth import Principal
-from leadline.contracts.errors import Forbidden, RuleViolation
+from leadline.contracts.platform.auth import Principal
+from leadline.contracts.platform.errors import Forbidden, RuleViolation
 from leadline.leads.domain.model import ContactPoint, FieldChange, Lead, ReferenceData, Status
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
-from leadline.contracts.errors import Conflict
+from leadline.contracts.platform.errors import Conflict
 
 LinkKind = Literal["call", "email", "order", "invoice", "merged_lead"]
 

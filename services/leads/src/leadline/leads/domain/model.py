@@ -9,8 +9,8 @@ from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
-from leadline.contracts.auth import Principal
-from leadline.contracts.errors import Forbidden, RuleViolation
+from leadline.contracts.platform.auth import Principal
+from leadline.contracts.platform.errors import Forbidden, RuleViolation
 
 
 @dataclass(frozen=True)

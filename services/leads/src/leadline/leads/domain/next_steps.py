@@ -6,8 +6,8 @@ from datetime import datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from leadline.contracts.auth import Principal
-from leadline.contracts.errors import Forbidden
+from leadline.contracts.platform.auth import Principal
+from leadline.contracts.platform.errors import Forbidden
 
 
 class DueWindow(StrEnum):

@@ -23,8 +23,8 @@ from enum import StrEnum
 from typing import Any, TypeVar
 from uuid import UUID
 
-from leadline.contracts.auth import Principal, Role
-from leadline.contracts.errors import Conflict, Forbidden, NotFound, RuleViolation
+from leadline.contracts.platform.auth import Principal, Role
+from leadline.contracts.platform.errors import Conflict, Forbidden, NotFound, RuleViolation
 from leadline.leads.domain.model import REFERENCE_KINDS, LeadType, ReferenceData, ReferenceItem, Status
 
 _Changed = TypeVar("_Changed", Status, LeadType, ReferenceItem, "Employee", "Partner")

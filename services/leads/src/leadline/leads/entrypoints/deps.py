@@ -1,6 +1,6 @@
 """The FastAPI dependencies of the leads routers, declared once: the request's unit of work and the If-Match
 header of each versioned resource. The router every endpoint hangs from (signed_in_router), who is signed in
-(CurrentUser, Manager) and the company's time zone are every service's: leadline.contracts.http."""
+(CurrentUser, Manager) and the company's time zone are every service's: leadline.contracts.platform.http."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header
 
-from leadline.contracts.http import unit_of_work
+from leadline.contracts.platform.http import unit_of_work
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 
 UnitOfWork = Annotated[LeadsUnitOfWork, Depends(unit_of_work)]

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import Path, Query
 from pydantic import BaseModel, Field, StrictInt
 
-from leadline.contracts.fields import QueryBool
+from leadline.contracts.platform.fields import QueryBool
 
 # A code names an item in URLs, in leads and in Kafka keys (<kind>:<code>), so it is a plain slug.
 Code = Annotated[

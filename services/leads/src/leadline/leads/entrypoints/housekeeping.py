@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from leadline.contracts.runtime import ServiceRuntime
+from leadline.contracts.platform.runtime import ServiceRuntime
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.service import board
 

@@ -9,8 +9,8 @@ from uuid import UUID
 from fastapi import Request, Response
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from leadline.contracts.fields import not_null
-from leadline.contracts.http import (
+from leadline.contracts.platform.fields import not_null
+from leadline.contracts.platform.http import (
     STALE_RESPONSES,
     CurrentUser,
     expected_version,
@@ -18,7 +18,7 @@ from leadline.contracts.http import (
     signed_in_router,
     version_etag,
 )
-from leadline.contracts.idempotency import Idempotency
+from leadline.contracts.platform.idempotency import Idempotency
 from leadline.leads.domain.contacts import Contact
 from leadline.leads.entrypoints import examples
 from leadline.leads.entrypoints.deps import ContactIfMatch, UnitOfWork

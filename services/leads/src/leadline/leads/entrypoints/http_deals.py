@@ -10,9 +10,15 @@ from uuid import UUID
 from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadline.contracts.fields import not_null
-from leadline.contracts.http import STALE_RESPONSES, CurrentUser, expected_version, signed_in_router, version_etag
-from leadline.contracts.idempotency import Idempotency
+from leadline.contracts.platform.fields import not_null
+from leadline.contracts.platform.http import (
+    STALE_RESPONSES,
+    CurrentUser,
+    expected_version,
+    signed_in_router,
+    version_etag,
+)
+from leadline.contracts.platform.idempotency import Idempotency
 from leadline.leads.domain.deals import Deal
 from leadline.leads.entrypoints import examples
 from leadline.leads.entrypoints.deps import DealIfMatch, UnitOfWork

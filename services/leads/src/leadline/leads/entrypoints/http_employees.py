@@ -9,10 +9,10 @@ from urllib.parse import quote
 from fastapi import Path, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StrictBool
 
-from leadline.contracts.auth import Role
-from leadline.contracts.fields import not_null
-from leadline.contracts.http import Manager, signed_in_router
-from leadline.contracts.idempotency import Idempotency
+from leadline.contracts.platform.auth import Role
+from leadline.contracts.platform.fields import not_null
+from leadline.contracts.platform.http import Manager, signed_in_router
+from leadline.contracts.platform.idempotency import Idempotency
 from leadline.leads.domain.reference import Employee
 from leadline.leads.entrypoints import examples
 from leadline.leads.entrypoints.deps import UnitOfWork

@@ -14,8 +14,8 @@ from uuid import UUID
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadline.contracts.fields import QueryInt
-from leadline.contracts.http import (
+from leadline.contracts.platform.fields import QueryInt
+from leadline.contracts.platform.http import (
     STALE_RESPONSES,
     CurrentUser,
     expected_version,
@@ -23,8 +23,8 @@ from leadline.contracts.http import (
     signed_in_router,
     version_etag,
 )
-from leadline.contracts.idempotency import Idempotency
-from leadline.contracts.pages import Page
+from leadline.contracts.platform.idempotency import Idempotency
+from leadline.contracts.platform.pages import Page
 from leadline.leads.domain.model import Lead, ReferenceItem
 from leadline.leads.entrypoints import examples
 from leadline.leads.entrypoints.deps import LeadCardIfMatch, UnitOfWork

@@ -10,8 +10,8 @@ from uuid import UUID
 from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadline.contracts.events import CallFacts
-from leadline.contracts.http import CurrentUser, signed_in_router, version_etag
+from leadline.contracts.platform.http import CurrentUser, signed_in_router, version_etag
+from leadline.contracts.wire.events import CallFacts
 from leadline.leads.domain.deals import Deal
 from leadline.leads.domain.links import LeadLink
 from leadline.leads.domain.model import ReferenceData

@@ -8,7 +8,13 @@ from uuid import UUID
 from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from leadline.contracts.http import STALE_RESPONSES, CurrentUser, expected_version, signed_in_router, version_etag
+from leadline.contracts.platform.http import (
+    STALE_RESPONSES,
+    CurrentUser,
+    expected_version,
+    signed_in_router,
+    version_etag,
+)
 from leadline.leads.entrypoints.deps import LeadIfMatch, UnitOfWork
 from leadline.leads.entrypoints.http_leads import LeadOut
 from leadline.leads.service import lifecycle

@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadline.contracts.auth import Principal
-from leadline.contracts.errors import RuleViolation
-from leadline.contracts.fields import Day, QueryBool, QueryInt
-from leadline.contracts.http import CompanyTimeZone, CurrentUser, signed_in_router
-from leadline.contracts.pages import Page
+from leadline.contracts.platform.auth import Principal
+from leadline.contracts.platform.errors import RuleViolation
+from leadline.contracts.platform.fields import Day, QueryBool, QueryInt
+from leadline.contracts.platform.http import CompanyTimeZone, CurrentUser, signed_in_router
+from leadline.contracts.platform.pages import Page
 from leadline.leads.domain.lead_filters import LeadFilter, LeadOrder, SortKey
 from leadline.leads.domain.next_steps import DueWindow, due_interval, whose_next_steps
 from leadline.leads.entrypoints import examples

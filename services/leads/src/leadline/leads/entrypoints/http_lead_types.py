@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadline.contracts.fields import not_null
-from leadline.contracts.http import Manager, signed_in_router
-from leadline.contracts.idempotency import Idempotency
+from leadline.contracts.platform.fields import not_null
+from leadline.contracts.platform.http import Manager, signed_in_router
+from leadline.contracts.platform.idempotency import Idempotency
 from leadline.leads.domain.model import LeadType
 from leadline.leads.entrypoints import examples
 from leadline.leads.entrypoints.deps import UnitOfWork

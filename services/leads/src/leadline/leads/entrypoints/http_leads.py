@@ -12,8 +12,8 @@ from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictInt
 
-from leadline.contracts.fields import Day, OffsetDatetime, not_null
-from leadline.contracts.http import (
+from leadline.contracts.platform.fields import Day, OffsetDatetime, not_null
+from leadline.contracts.platform.http import (
     PROBLEM_JSON,
     STALE_RESPONSES,
     CurrentUser,
@@ -23,7 +23,7 @@ from leadline.contracts.http import (
     signed_in_router,
     version_etag,
 )
-from leadline.contracts.idempotency import Idempotency
+from leadline.contracts.platform.idempotency import Idempotency
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.model import Lead
 from leadline.leads.entrypoints import examples

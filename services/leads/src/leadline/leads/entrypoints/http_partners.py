@@ -10,8 +10,8 @@ from uuid import UUID
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool
 
-from leadline.contracts.fields import not_null
-from leadline.contracts.http import (
+from leadline.contracts.platform.fields import not_null
+from leadline.contracts.platform.http import (
     STALE_RESPONSES,
     CurrentUser,
     expected_version,
@@ -19,8 +19,8 @@ from leadline.contracts.http import (
     signed_in_router,
     version_etag,
 )
-from leadline.contracts.idempotency import Idempotency
-from leadline.contracts.pages import Page, PageLimit
+from leadline.contracts.platform.idempotency import Idempotency
+from leadline.contracts.platform.pages import Page, PageLimit
 from leadline.leads.domain.contacts import Contact
 from leadline.leads.domain.reference import Partner
 from leadline.leads.entrypoints import examples

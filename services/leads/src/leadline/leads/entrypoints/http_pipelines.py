@@ -12,11 +12,17 @@ from uuid import UUID
 from fastapi import Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadline.contracts.auth import Principal
-from leadline.contracts.errors import RuleViolation
-from leadline.contracts.fields import QueryBool, QueryInt
-from leadline.contracts.http import STALE_RESPONSES, CurrentUser, expected_version, signed_in_router, version_etag
-from leadline.contracts.pages import Page
+from leadline.contracts.platform.auth import Principal
+from leadline.contracts.platform.errors import RuleViolation
+from leadline.contracts.platform.fields import QueryBool, QueryInt
+from leadline.contracts.platform.http import (
+    STALE_RESPONSES,
+    CurrentUser,
+    expected_version,
+    signed_in_router,
+    version_etag,
+)
+from leadline.contracts.platform.pages import Page
 from leadline.leads.domain.deal_filters import DealFilter, DealState
 from leadline.leads.entrypoints import examples
 from leadline.leads.entrypoints.deps import DealCardIfMatch, UnitOfWork

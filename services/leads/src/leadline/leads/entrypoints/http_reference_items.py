@@ -9,9 +9,9 @@ from typing import Annotated, Literal
 from fastapi import Path, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from leadline.contracts.fields import not_null
-from leadline.contracts.http import Manager, signed_in_router
-from leadline.contracts.idempotency import Idempotency
+from leadline.contracts.platform.fields import not_null
+from leadline.contracts.platform.http import Manager, signed_in_router
+from leadline.contracts.platform.idempotency import Idempotency
 from leadline.leads.domain.model import REFERENCE_KINDS, ReferenceItem
 from leadline.leads.entrypoints import examples
 from leadline.leads.entrypoints.deps import UnitOfWork

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadline.contracts.http import Manager, signed_in_router
+from leadline.contracts.platform.http import Manager, signed_in_router
 from leadline.leads.domain.reference import SettingKey
 from leadline.leads.entrypoints.deps import UnitOfWork
 from leadline.leads.service import reference as use_cases

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import (
+from leadline.contracts.platform.messaging.consumer import Handler, Together
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import (
     CallAnsweredV1,
     CallAttachedV1,
     CallDetachedV1,
@@ -26,7 +27,6 @@ from leadline.contracts.events import (
     OrderDeletedV1,
     OrderStatusChangedV1,
 )
-from leadline.contracts.messaging.consumer import Handler, Together
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.service import links, use_cases
 

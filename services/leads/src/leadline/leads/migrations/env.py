@@ -1,4 +1,4 @@
-from leadline.contracts.migrations import run_migrations
+from leadline.contracts.platform.migrations import run_migrations
 from leadline.leads.adapters.tables import metadata
 from leadline.leads.config import Settings
 

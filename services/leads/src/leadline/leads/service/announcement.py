@@ -15,7 +15,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
-from leadline.contracts.events import LeadAnnouncedV1
+from leadline.contracts.wire.events import LeadAnnouncedV1
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 
 log = logging.getLogger(__name__)

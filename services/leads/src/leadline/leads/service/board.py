@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from leadline.contracts.auth import Principal
-from leadline.contracts.errors import RuleViolation
+from leadline.contracts.platform.auth import Principal
+from leadline.contracts.platform.errors import RuleViolation
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.model import Lead
 from leadline.leads.service import use_cases

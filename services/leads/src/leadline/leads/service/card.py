@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from leadline.contracts.auth import Principal
-from leadline.contracts.events import CallFacts
+from leadline.contracts.platform.auth import Principal
+from leadline.contracts.wire.events import CallFacts
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.card import CardActions, available_actions
 from leadline.leads.domain.contacts import Contact

@@ -8,7 +8,7 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from uuid import UUID
 
-from leadline.contracts.errors import RuleViolation
+from leadline.contracts.platform.errors import RuleViolation
 from leadline.leads.adapters.card_positions import CardPositions
 from leadline.leads.domain.board import placement
 

@@ -10,9 +10,9 @@ from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
-from leadline.contracts.auth import Principal
-from leadline.contracts.contacts import checked_e164, normalised_email
-from leadline.contracts.errors import NotFound
+from leadline.contracts.platform.auth import Principal
+from leadline.contracts.platform.contacts import checked_e164, normalised_email
+from leadline.contracts.platform.errors import NotFound
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.contacts import Contact, ensure_contact_removable
 from leadline.leads.domain.reference import Partner

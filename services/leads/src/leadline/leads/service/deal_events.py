@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from leadline.contracts.auth import Principal
-from leadline.contracts.events import DealLostV1, DealStageChangedV1, DealWonV1, LeadDealChangedV1
+from leadline.contracts.platform.auth import Principal
+from leadline.contracts.wire.events import DealLostV1, DealStageChangedV1, DealWonV1, LeadDealChangedV1
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.deals import Deal
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import UUID
 
-from leadline.contracts.auth import Principal
-from leadline.contracts.errors import NotFound, StaleVersion
+from leadline.contracts.platform.auth import Principal
+from leadline.contracts.platform.errors import NotFound, StaleVersion
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.deals import Deal, history_mentions, new_deal, pipeline_of
 from leadline.leads.domain.model import HistoryEntry, Lead, ensure_may_change

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from leadline.contracts.auth import Principal
-from leadline.contracts.errors import NotFound, StaleVersion
-from leadline.contracts.events import LeadDeletedV1, LeadLostV1, LeadMergedV1
+from leadline.contracts.platform.auth import Principal
+from leadline.contracts.platform.errors import NotFound, StaleVersion
+from leadline.contracts.wire.events import LeadDeletedV1, LeadLostV1, LeadMergedV1
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.lifecycle import ensure_may_merge, ensure_not_the_same, marked_lost, survivor_of_merge
 from leadline.leads.domain.links import MERGED_LEAD, LeadLink, ensure_deletable

@@ -26,8 +26,9 @@ from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import (
+from leadline.contracts.platform.messaging.consumer import EventHandler, Together
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import (
     CallAnsweredV1,
     CallAttachedV1,
     CallDetachedV1,
@@ -41,7 +42,6 @@ from leadline.contracts.events import (
     EmailWrittenV1,
     Event,
 )
-from leadline.contracts.messaging.consumer import EventHandler, Together
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.links import (
     DocumentFacts,

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from uuid import UUID
 
-from leadline.contracts.auth import Principal
-from leadline.contracts.errors import NotFound
+from leadline.contracts.platform.auth import Principal
+from leadline.contracts.platform.errors import NotFound
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.board import ColumnTotals
 from leadline.leads.domain.deal_filters import DealFilter

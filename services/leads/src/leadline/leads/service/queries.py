@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from uuid import UUID
 
-from leadline.contracts.auth import Principal
-from leadline.contracts.errors import NotFound, RuleViolation
+from leadline.contracts.platform.auth import Principal
+from leadline.contracts.platform.errors import NotFound, RuleViolation
 from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.board import ColumnTotals, SalespersonCandidate, board_columns, is_overdue
 from leadline.leads.domain.lead_filters import LeadFilter, LeadOrder

@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from leadline.contracts.auth import DEMO_USERS, Principal, Role
-from leadline.contracts.contacts import checked_e164, normalised_email
-from leadline.contracts.errors import Conflict, NotFound, RuleViolation, StaleVersion
-from leadline.contracts.events import (
+from leadline.contracts.platform.auth import DEMO_USERS, Principal, Role
+from leadline.contracts.platform.contacts import checked_e164, normalised_email
+from leadline.contracts.platform.errors import Conflict, NotFound, RuleViolation, StaleVersion
+from leadline.contracts.wire.events import (
     EmployeeChangedV1,
     LeadTypeChangedV1,
     PartnerChangedV1,

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from leadline.contracts.auth import Principal, Role
-from leadline.contracts.contacts import checked_e164, normalised_email
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.errors import DomainError, NotFound, RuleViolation, StaleVersion
-from leadline.contracts.events import (
+from leadline.contracts.platform.auth import Principal, Role
+from leadline.contracts.platform.contacts import checked_e164, normalised_email
+from leadline.contracts.platform.errors import DomainError, NotFound, RuleViolation, StaleVersion
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import (
     CallLeadRequestedV1,
     EmailLeadRequestedV1,
     LeadAssignedV1,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadline.contracts.sql import upsert
+from leadline.contracts.platform.sql import upsert
 from leadline.reporting.adapters.tables import report_calls
 from leadline.reporting.domain.buckets import funnel_period
 from leadline.reporting.domain.calls import CallEnd, CallGroup, CallStart, Cleared, MissedCalls

@@ -9,14 +9,15 @@ from uuid import UUID
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadline.contracts.sql import is_in
+from leadline.contracts.platform.sql import is_in
 from leadline.reporting.adapters.tables import report_communications
 from leadline.reporting.domain.buckets import funnel_period
 from leadline.reporting.domain.communications import Arrival, Outcome
 from leadline.reporting.domain.funnel import seconds_between
 
 _items = report_communications.c
-_INSERT = insert(report_communications)  # built once, values bound per call (see leadline.contracts.messaging.outbox)
+# Built once, values bound per call (see leadline.contracts.platform.messaging.outbox).
+_INSERT = insert(report_communications)
 
 
 class CommunicationsRepository:

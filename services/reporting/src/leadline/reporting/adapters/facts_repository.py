@@ -15,7 +15,7 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, Table, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadline.contracts.sql import is_in
+from leadline.contracts.platform.sql import is_in
 from leadline.reporting.adapters.tables import report_lead_tags, report_leads, report_status_periods
 from leadline.reporting.domain.buckets import funnel_period
 from leadline.reporting.domain.funnel import seconds_between

@@ -12,8 +12,8 @@ from uuid import UUID
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.sql import is_in
+from leadline.contracts.platform.sql import is_in
+from leadline.contracts.wire.envelope import Envelope
 from leadline.reporting.adapters.tables import lead_statuses, leads_by_status
 
 

@@ -2,7 +2,7 @@
 
 from sqlalchemy import BigInteger, Boolean, Column, Date, Index, Integer, String, Table, Uuid
 
-from leadline.contracts.sql import UtcDateTime, new_metadata
+from leadline.contracts.platform.sql import UtcDateTime, new_metadata
 
 metadata = new_metadata()
 

@@ -1,4 +1,4 @@
-from leadline.contracts.db import UnitOfWork
+from leadline.contracts.platform.db import UnitOfWork
 from leadline.reporting.adapters.calls_repository import CallsRepository
 from leadline.reporting.adapters.communications_repository import CommunicationsRepository
 from leadline.reporting.adapters.deal_queries import DealReportQueries

@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import NamedTuple
 from uuid import UUID
 
-from leadline.contracts.errors import RuleViolation
+from leadline.contracts.platform.errors import RuleViolation
 
 MAX_DIMENSIONS = 4
 

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadline.contracts.events.gateway import Direction, Disposition
-from leadline.contracts.http import manager_router
+from leadline.contracts.platform.http import manager_router
+from leadline.contracts.wire.events.gateway import Direction, Disposition
 from leadline.reporting.domain.buckets import FunnelPeriod
 from leadline.reporting.domain.report import Interval
 from leadline.reporting.entrypoints.deps import FromQuery, ToQuery, UnitOfWork

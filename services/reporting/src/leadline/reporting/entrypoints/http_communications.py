@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadline.contracts.http import manager_router
+from leadline.contracts.platform.http import manager_router
 from leadline.reporting.domain.buckets import FunnelPeriod
 from leadline.reporting.domain.report import Interval
 from leadline.reporting.entrypoints.deps import FromQuery, ToQuery, UnitOfWork

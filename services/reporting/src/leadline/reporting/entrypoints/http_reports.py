@@ -10,8 +10,8 @@ from uuid import UUID
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadline.contracts.fields import IN_DIGITS
-from leadline.contracts.http import manager_router
+from leadline.contracts.platform.fields import IN_DIGITS
+from leadline.contracts.platform.http import manager_router
 from leadline.reporting.domain.buckets import FunnelPeriod
 from leadline.reporting.domain.report import Dimension, Interval, PivotRequest
 from leadline.reporting.entrypoints.deps import FromQuery, ToQuery, UnitOfWork

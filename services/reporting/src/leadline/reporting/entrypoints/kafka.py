@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import (
+from leadline.contracts.platform.messaging.consumer import BatchSteps, EventHandler, Handler, Together
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import (
     CallAttachedV1,
     CallCallbackClearedV1,
     CallDetachedV1,
@@ -32,7 +33,6 @@ from leadline.contracts.events import (
     LeadUpdatedV1,
     ReferenceItemChangedV1,
 )
-from leadline.contracts.messaging.consumer import BatchSteps, EventHandler, Handler, Together
 from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
 from leadline.reporting.service import batches, calls, communications, deal_facts, lead_facts, use_cases
 

@@ -1,4 +1,4 @@
-from leadline.contracts.migrations import run_migrations
+from leadline.contracts.platform.migrations import run_migrations
 from leadline.reporting.adapters.tables import metadata
 from leadline.reporting.config import Settings
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from leadline.contracts.messaging.consumer import Delivery
-from leadline.contracts.topics import LEAD
+from leadline.contracts.platform.messaging.consumer import Delivery
+from leadline.contracts.wire.topics import LEAD
 from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
 from leadline.reporting.service import deal_facts, use_cases
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import (
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import (
     DealLostV1,
     DealStageChangedV1,
     DealWonV1,

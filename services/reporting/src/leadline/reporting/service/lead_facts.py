@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import (
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import (
     LeadAssignedV1,
     LeadCreatedV1,
     LeadDeletedV1,

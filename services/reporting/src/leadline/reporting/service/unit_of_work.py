@@ -10,8 +10,8 @@ from collections.abc import Set as AbstractSet
 from typing import Protocol
 from uuid import UUID
 
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.messaging.outbox import AbstractOutbox
+from leadline.contracts.platform.messaging.outbox import AbstractOutbox
+from leadline.contracts.wire.envelope import Envelope
 
 
 class AbstractFunnelRepository(Protocol):

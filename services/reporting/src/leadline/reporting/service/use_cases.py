@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from leadline.contracts.envelope import Envelope
-from leadline.contracts.events import (
+from leadline.contracts.wire.envelope import Envelope
+from leadline.contracts.wire.events import (
     FunnelMonthV1,
     LeadCreatedV1,
     LeadDeletedV1,

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from leadline.contracts.sql import UtcDateTime
+from leadline.contracts.platform.sql import UtcDateTime
 
 revision: str = "0002"
 down_revision: str | None = "0001"

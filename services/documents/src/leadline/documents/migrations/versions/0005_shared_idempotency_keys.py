@@ -1,4 +1,4 @@
-"""Documents keep Idempotency-Keys in the table every service that creates has (leadline.contracts.idempotency),
+"""Documents keep Idempotency-Keys in the table every service that creates has (leadline.contracts.platform.idempotency),
 which stores the first answer, instead of a column of their own that named the document. Keys given before
 this release are not kept: a retry of such an old create makes a new draft.
 

@@ -1,5 +1,5 @@
 """Indexes the lists, sorts and kanban board need at a million leads (measured with
-deploy/bench/lead_queries.py), and trigram indexes for free-text search on PostgreSQL.
+tests/bench/lead_queries.py), and trigram indexes for free-text search on PostgreSQL.
 
 Revision ID: 0003
 Revises: 0002
