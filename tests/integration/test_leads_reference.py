@@ -451,16 +451,29 @@ async def test_settings_round_trip(leads: RunningService, kafka: LocalKafka, nam
 async def test_a_replica_sees_configuration_another_one_changed(
     leads: RunningService, kafka: LocalKafka, namespace: str, database_url: str
 ) -> None:
-    """Each process caches reference data and settings; a change through one replica must reach the
+    """Each process caches reference data, settings and the team; a change through one replica must reach the
     other's next request, and a change refused half-way must not leave a trace in any cache."""
     async with running_service(
         "leads", database_url=database_url, bootstrap=kafka.bootstrap, topic_prefix=namespace
     ) as replica:
         assert "Proposal" in [s["name"] for s in ok(await replica.http.get("/statuses", headers=SALESPERSON))]
-        assert ok(await replica.http.get("/settings", headers=MANAGER))  # both caches are warm now
+        assert ok(await replica.http.get("/settings", headers=MANAGER))
+        ok(await replica.http.post("/leads", json={"name": "Desks", "salesperson_id": "piotr"}, headers=MANAGER), 201)
+        # every cache is warm now: statuses, settings, the team
 
         ok(await leads.http.patch("/statuses/proposal", json={"name": "Offer"}, headers=MANAGER))
         ok(await leads.http.put("/settings/default_currency", json={"value": "EUR"}, headers=MANAGER))
+        ok(
+            await leads.http.post(
+                "/employees", json={"id": "ewa", "name": "Ewa", "role": "salesperson"}, headers=MANAGER
+            ),
+            201,
+        )
+        ok(await replica.http.post("/leads", json={"name": "Chairs", "salesperson_id": "ewa"}, headers=MANAGER), 201)
+        # the replica has the team with Ewa cached: archiving Piotr must reach it all the same
+        ok(await leads.http.patch("/employees/piotr", json={"archived": True}, headers=MANAGER))
+        to_piotr = await replica.http.post("/leads", json={"name": "Lamps", "salesperson_id": "piotr"}, headers=MANAGER)
+        assert (to_piotr.status_code, to_piotr.json()["errors"][0]["rule"]) == (422, "archived_employee")
 
         names = [s["name"] for s in ok(await replica.http.get("/statuses", headers=SALESPERSON))]
         assert ("Offer" in names, "Proposal" in names) == (True, False)

@@ -155,8 +155,16 @@ class EmployeeRepository(_Repository):
         return [_employee(row) for row in (await self._session.execute(query)).mappings()]
 
     async def get(self, employee_id: str) -> Employee | None:
-        row = (await self._session.execute(select(employees).where(employees.c.id == employee_id))).mappings().first()
-        return _employee(row) if row else None
+        return (await self._team()).get(employee_id)
+
+    async def _team(self) -> dict[str, Employee]:
+        """Everyone, as of the configuration the transaction reads: the team changes rarely, and every lead given to
+        someone (a create, a reassignment) checks them against it. A change of the team is a change of the
+        configuration (``add``, ``save``)."""
+        return await cache_of(self._session).current(self._session, "employees", self._load_team)
+
+    async def _load_team(self) -> dict[str, Employee]:
+        return {row["id"]: _employee(row) for row in (await self._session.execute(select(employees))).mappings()}
 
     async def holding_extension(self, extension: str) -> list[Employee]:
         query = select(employees).where(employees.c.extension == extension, employees.c.archived.is_(False))
@@ -164,9 +172,11 @@ class EmployeeRepository(_Repository):
 
     async def add(self, employee: Employee) -> None:
         await self._session.execute(insert(employees).values(**asdict(employee)))
+        await configuration_changed(self._session)
 
     async def save(self, employee: Employee) -> None:
         await self._session.execute(update(employees).where(employees.c.id == employee.id).values(**asdict(employee)))
+        await configuration_changed(self._session)
 
 
 def _employee(row: Any) -> Employee:
