@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from leadline.contracts.platform.auth import Principal, Role
 from leadline.contracts.platform.errors import Conflict, Forbidden, RuleViolation
 from leadline.documents.domain.documents import (
     DeliveryAddress,
@@ -26,35 +25,9 @@ from leadline.documents.domain.documents import (
     from_lead,
     invoice_from_order,
 )
-from leadline.documents.domain.lead_copy import LeadCopy
+from tests.support.unit.documents import ANNA, MARTA, PARTNER, PIOTR, WARSAW, a_lead
 
 AT = datetime(2026, 3, 4, 11, 0, tzinfo=UTC)
-WARSAW = ZoneInfo("Europe/Warsaw")
-ANNA = Principal("anna", "Anna Nowak", frozenset({Role.SALESPERSON}))
-PIOTR = Principal("piotr", "Piotr Zieliński", frozenset({Role.SALESPERSON}))
-MARTA = Principal("marta", "Marta Wiśniewska", frozenset({Role.MANAGER, Role.SALESPERSON}))
-PARTNER = uuid.uuid4()
-
-
-def a_lead(**changes: object) -> LeadCopy:
-    lead = LeadCopy(
-        lead_id=uuid.uuid4(),
-        name="Office fit-out",
-        status_code="new",
-        closed=False,
-        salesperson_id="anna",
-        phone=None,
-        email=None,
-        partner_id=PARTNER,
-        product_code="desk",
-        expected_revenue=Decimal("125000.00"),
-        currency="PLN",
-        street="ul. Świdnicka 1",
-        city="Wrocław",
-        postal_code="50-001",
-        country="PL",
-    )
-    return replace(lead, **changes)  # type: ignore[arg-type]
 
 
 def a_document(kind: DocumentKind, status: str = "draft") -> Document:

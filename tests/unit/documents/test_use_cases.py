@@ -6,11 +6,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from leadline.contracts.platform.auth import Principal, Role
+from leadline.contracts.platform.auth import Principal
 from leadline.contracts.platform.errors import Conflict, Forbidden, NotFound, RuleViolation, StaleVersion
 from leadline.contracts.wire.envelope import Envelope
 from leadline.contracts.wire.events import (
@@ -28,35 +27,9 @@ from leadline.documents.service import copies
 from leadline.documents.service import documents as use_cases
 from tests.support.builders import lead_created, lead_deleted, lead_updated, leads_merged, product_changed
 from tests.support.fake_documents import FakeUnitOfWork
+from tests.support.unit.documents import ANNA, MARTA, PARTNER, PIOTR, WARSAW, a_lead
 
-WARSAW = ZoneInfo("Europe/Warsaw")
-ANNA = Principal("anna", "Anna Nowak", frozenset({Role.SALESPERSON}))
-PIOTR = Principal("piotr", "Piotr Zieliński", frozenset({Role.SALESPERSON}))
-MARTA = Principal("marta", "Marta Wiśniewska", frozenset({Role.MANAGER, Role.SALESPERSON}))
-PARTNER = uuid.uuid4()
 TYPES: dict[str, str | None] = {"order_type": "ZS", "invoice_type": "FV"}
-
-
-def a_lead(**changes: object) -> LeadCopy:
-    """Anna's lead for a standing desk worth 125 000 PLN, to Kowalski's address in Wrocław."""
-    lead = LeadCopy(
-        lead_id=uuid.uuid4(),
-        name="Office fit-out",
-        status_code="new",
-        closed=False,
-        salesperson_id="anna",
-        phone=None,
-        email=None,
-        partner_id=PARTNER,
-        product_code="desk",
-        expected_revenue=Decimal("125000.00"),
-        currency="PLN",
-        street="ul. Świdnicka 1",
-        city="Wrocław",
-        postal_code="50-001",
-        country="PL",
-    )
-    return replace(lead, **changes)  # type: ignore[arg-type]
 
 
 def a_unit_of_work(*leads: LeadCopy, settings: dict[str, str | None] = TYPES) -> FakeUnitOfWork:
