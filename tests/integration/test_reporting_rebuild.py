@@ -84,6 +84,10 @@ async def test_a_time_limited_lead_topic_would_lose_what_a_rebuild_needs_the_cat
     old_leads, old_calls, new_leads = lead_histories(30, seed=21), triaged_calls(20, seed=21), lead_histories(20, 22)
     three_days_ago = int((datetime.now(UTC) - timedelta(days=3)).timestamp() * 1000)
     live = reporting.runtime
+
+    async def old_segments_deleted() -> bool:
+        return await _log_start(kafka, namespace, LEAD) == len(old_leads)
+
     async with GatewayProducer(kafka.bootstrap, namespace) as producer:
         # Published while the catalogue's settings keep them: once the topic is time-limited, the broker may
         # delete them at any retention pass, and the live service must have read them first.
@@ -92,16 +96,15 @@ async def test_a_time_limited_lead_topic_would_lose_what_a_rebuild_needs_the_cat
         await eventually(lambda: _applied(live, len(old_leads + old_calls)), timeout=60, what="the old events applied")
         old_total = _lead_count(await all_reports(live))
         await _time_limit_the_lead_topic(kafka, namespace)
-        for event in new_leads:  # the first rolls the lead topic's segment: the old ones are then past their time
+        # The broker deletes (and rolls) the expired segments at its next retention pass. The new leads wait for
+        # it: sent earlier, one could land in an old segment before the broker applied the new settings to the
+        # log, keeping that segment young.
+        await eventually(old_segments_deleted, timeout=60, what="the broker deleted the lead topic's old segments")
+        assert await _log_start(kafka, namespace, CALL) == 0  # the same retention pass: kept for ever
+        for event in new_leads:
             await producer.publish(event)
     await eventually(lambda: _applied(live, len(old_leads + old_calls + new_leads)), timeout=60, what="all applied")
     expected = await all_reports(live)
-
-    async def old_segments_deleted() -> bool:
-        return await _log_start(kafka, namespace, LEAD) == len(old_leads)
-
-    await eventually(old_segments_deleted, timeout=60, what="the broker deleted the lead topic's old segments")
-    assert await _log_start(kafka, namespace, CALL) == 0  # the same retention pass: kept for ever
 
     async with another_database(database_url, tmp_path, "rebuilt") as rebuilt_url:
         rebuilt = await rebuilt_reports(rebuilt_url, bootstrap=kafka.bootstrap, prefix=namespace)
