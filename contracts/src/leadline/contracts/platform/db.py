@@ -31,7 +31,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     if parsed.drivername == "sqlite+aiosqlite":
         parsed = parsed.set(drivername=sqlite_driver.DRIVER_NAME)
-    engine = create_async_engine(parsed, connect_args={"timeout": 30}, **kwargs)
+    engine = create_async_engine(parsed, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
     _make_sqlite_transactional(engine)
     return engine
 

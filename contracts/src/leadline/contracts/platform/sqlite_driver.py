@@ -7,6 +7,14 @@ statement. Here the four run as one function in the thread. Statements that answ
 in how Leadline uses them (BEGIN, SAVEPOINT, RELEASE) wait and travel with the next statement, commit or
 rollback of the connection. ``create_engine`` selects this dialect for ``sqlite+aiosqlite`` URLs, so a
 service's configuration does not change.
+
+Once a connection holds SQLite's write lock (its ``BEGIN IMMEDIATE`` has run, in the thread, where waiting on
+another process's lock belongs), its statements run on the event loop's thread: nothing can make them wait for
+another connection then (in WAL mode readers never block the writer), and a write statement takes tens of
+microseconds where a handoff costs hundreds under load: waking the thread (a context switch on a busy machine),
+the GIL changing hands twice, and a turn of the event loop behind every other ready task. The write lock is one
+per database, so that cost was paid in series by every writer of the process. COMMIT and ROLLBACK still go to the
+thread: a commit may checkpoint the WAL, which writes the database file.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from __future__ import annotations
 import sqlite3
 from collections import deque
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 from sqlalchemy.dialects import registry
@@ -30,6 +38,7 @@ DRIVER_NAME = "sqlite+leadline_aiosqlite"
 
 _Outcome = tuple[Any, int, int | None, Sequence[Any], bool | None]
 _DEFERRABLE = ("BEGIN", "SAVEPOINT ", "RELEASE SAVEPOINT ")
+_WRITE_BEGIN = "BEGIN IMMEDIATE"
 
 
 def _run(
@@ -89,14 +98,25 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
             connection.deferred.append(operation)
             self._outcome = (None, -1, None, (), connection.in_transaction)
             return
+        database = cast(aiosqlite.Connection, self._connection)
         async with connection._execute_mutex:
+            deferred = connection.take_deferred()
             try:
-                self._outcome = await self._connection._execute(
-                    _run, self._connection, connection.take_deferred(), operation, parameters, many
-                )
-            finally:
+                if connection.holds_write_lock:
+                    self._outcome = _run(database, deferred, operation, parameters, many)
+                else:
+                    self._outcome = await self._connection._execute(
+                        _run, database, deferred, operation, parameters, many
+                    )
+            except BaseException:
                 connection.in_transaction = None  # unknown after a failure: the next rollback goes to SQLite
+                # Some failures (a full disk, an I/O error) make SQLite roll the transaction back, and its lock
+                # with it: a statement after that could wait on another process again.
+                connection.holds_write_lock = connection.holds_write_lock and database._conn.in_transaction
+                raise
         connection.in_transaction = self._outcome[4]
+        if any(statement.startswith(_WRITE_BEGIN) for statement in deferred):
+            connection.holds_write_lock = bool(connection.in_transaction)
         self._rows = deque(self._outcome[3])
 
     async def _async_soft_close(self) -> None:
@@ -119,7 +139,7 @@ def _end(connection: aiosqlite.Connection, deferred: list[str], commit: bool) ->
 
 
 class _Connection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("deferred", "in_transaction")
+    __slots__ = ("deferred", "holds_write_lock", "in_transaction")
     _cursor_cls = _OneTripCursor  # type: ignore[assignment]  # a subclass; SQLAlchemy types the attribute exactly
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
@@ -128,6 +148,8 @@ class _Connection(AsyncAdapt_aiosqlite_connection):
         # As SQLite said after the last trip; None when unknown. A connection back in the pool is rolled back
         # "just in case": with no transaction open, that costs no trip.
         self.in_transaction: bool | None = False
+        # Whether this connection's transaction has taken SQLite's write lock: its statements cannot wait then.
+        self.holds_write_lock = False
 
     def take_deferred(self) -> list[str]:
         deferred, self.deferred = self.deferred, []
@@ -146,6 +168,7 @@ class _Connection(AsyncAdapt_aiosqlite_connection):
         if not self._connection._connection:
             return
         self.in_transaction = None
+        self.holds_write_lock = False
         try:
             self.in_transaction = await_(
                 self._connection._execute(
