@@ -51,14 +51,18 @@ def sign(
         "x-amz-date": amz_date,
     }
     names = sorted(signed)
+    # Names and values encoded once, whether the URL had them encoded or not, then sorted as encoded.
     query = "&".join(
-        f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}"
-        for k, v in sorted(pair.partition("=")[::2] for pair in parts.query.split("&") if pair)
+        f"{name}={value}"
+        for name, value in sorted(
+            (quote(unquote(name), safe="-_.~"), quote(unquote(value), safe="-_.~"))
+            for name, _, value in (pair.partition("=") for pair in parts.query.split("&") if pair)
+        )
     )
     canonical = "\n".join(
         [
             method,
-            quote(unquote(parts.path) or "/", safe="/-_.~"),  # encoded once, whether the URL was or not
+            quote(unquote(parts.path) or "/", safe="/-_.~"),  # likewise
             query,
             "".join(f"{name}:{signed[name]}\n" for name in names),
             ";".join(names),
