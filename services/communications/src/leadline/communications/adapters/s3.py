@@ -125,12 +125,12 @@ class S3BlobStore(BlobStore):
         url = self._url(sha256)
         request = self._http.build_request("GET", url, headers=self._signed("GET", url, EMPTY_SHA256))
         response = await self._http.send(request, stream=True)
-        if response.status_code == 404:
-            await response.aclose()
-            raise BlobNotFound(sha256)
         if response.status_code != 200:
             await response.aread()
             await response.aclose()
+            # A bucket that is not there answers 404 too: that is a store set up wrong, not a blob it lacks.
+            if response.status_code == 404 and "<Code>NoSuchBucket</Code>" not in response.text:
+                raise BlobNotFound(sha256)
             _raise_for(response, "GET")
 
         async def chunks() -> AsyncIterator[bytes]:
