@@ -150,6 +150,7 @@ async def _flagged(dovecot: Dovecot, user: str, count: int) -> bool:
     return sum("$Leadline" in f.split() for f in flags(dovecot, user).values()) == count
 
 
+@pytest.mark.parametrize("blob_store", ["directory", "s3"])
 async def test_polling_over_tls_moves_processed_messages_and_keeps_the_raw_message_and_attachments(
     communications: RunningService, dovecot: Dovecot, mailbox_user: str
 ) -> None:
