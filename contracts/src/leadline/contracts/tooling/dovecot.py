@@ -1,6 +1,9 @@
 """A throw-away IMAP server for developer tooling: Dovecot from Debian's packages (dovecot-imapd), started with a
 configuration of its own — its own ports, directories and users, no privileges (as root it runs as `nobody`) — and
-stopped at the end. `make demo` plays a shared mailbox on one; the IMAP connector's tests run against one."""
+stopped at the end. `make demo` plays a shared mailbox on one; the IMAP connector's tests run against one.
+
+Dovecot 2.4 (Debian trixie) reads a configuration syntax of its own, which 2.3 (bookworm) does not: the configuration
+is written for the version installed."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import grp
 import imaplib
 import os
 import pwd
+import re
 import shutil
 import signal
 import subprocess
@@ -38,14 +42,30 @@ def available() -> bool:
     return Path(DOVECOT).is_file()
 
 
-def configuration(*, root: Path, port: int, tls_port: int, user: str, group: str, password: str) -> str:
+def parse_version(reported: str) -> tuple[int, int]:
+    """Major and minor of what ``dovecot --version`` prints (``2.3.19.1 (9b53102964)``, ``2.4.1-4 (7d8c0e5759)``)."""
+    match = re.match(r"\s*(\d+)\.(\d+)", reported)
+    if match is None:
+        raise ValueError(f"not a Dovecot version: {reported!r}")
+    return int(match[1]), int(match[2])
+
+
+def installed_version() -> tuple[int, int]:
+    return parse_version(subprocess.run([DOVECOT, "--version"], capture_output=True, text=True, check=True).stdout)
+
+
+def configuration(
+    version: tuple[int, int], *, root: Path, port: int, tls_port: int, user: str, group: str, password: str
+) -> str:
     """dovecot.conf for one instance under ``root``: plain IMAP (with STARTTLS) on ``port``, implicit TLS on
     ``tls_port`` with ``root``/cert.pem and key.pem, any user name logging in with ``password`` into a Maildir of its
     own under ``root``/home, every process running as ``user``:``group``."""
     values = {"root": root, "port": port, "tls_port": tls_port, "user": user, "group": group, "password": password}
-    return _SETTINGS.format(common=_COMMON.format(**values), **values) + _SERVICES.format(**values)
+    specific = _SINCE_2_4 if version >= (2, 4) else _UNTIL_2_4
+    return specific.format(common=_COMMON.format(**values), **values) + _SERVICES.format(**values)
 
 
+# The settings both versions read alike.
 _COMMON = """\
 base_dir = {root}/run
 state_dir = {root}/state
@@ -60,7 +80,7 @@ auth_mechanisms = plain login
 ssl = yes
 """
 
-_SETTINGS = """\
+_UNTIL_2_4 = """\
 {common}\
 disable_plaintext_auth = no
 ssl_cert = <{root}/cert.pem
@@ -74,6 +94,28 @@ userdb {{
   args = uid={user} gid={group} home={root}/home/%u
 }}
 mail_location = maildir:~/Maildir
+"""
+
+# 2.4 wants the two versions first; settings renamed, passdb and userdb named by their driver, %{...} variables only.
+_SINCE_2_4 = """\
+dovecot_config_version = 2.4.0
+dovecot_storage_version = 2.4.0
+{common}\
+auth_allow_cleartext = yes
+ssl_server_cert_file = {root}/cert.pem
+ssl_server_key_file = {root}/key.pem
+passdb static {{
+  password = {password}
+}}
+userdb static {{
+  fields {{
+    uid = {user}
+    gid = {group}
+    home = {root}/home/%{{user}}
+  }}
+}}
+mail_driver = maildir
+mail_path = %{{home}}/Maildir
 """
 
 # No chroot: the directories are the instance's own, and an unprivileged Dovecot could not chroot anyway.
@@ -115,6 +157,7 @@ class Dovecot:
         user, group = ("nobody", "nogroup") if self._as_root else (_me(), _my_group())
         (self.root / "dovecot.conf").write_text(
             configuration(
+                installed_version(),
                 root=self.root,
                 port=self.port,
                 tls_port=self.tls_port,
