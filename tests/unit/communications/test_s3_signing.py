@@ -42,3 +42,10 @@ def test_a_query_is_signed_sorted_whatever_its_order_in_the_url() -> None:
 def test_a_path_and_a_query_are_signed_encoded_once_whether_the_url_encoded_them_or_not() -> None:
     encoded = signature("GET", "https://s3.example/bucket/poczta%20%C5%BC%2B/?prefix=a%2Fb%20c")
     assert signature("GET", "https://s3.example/bucket/poczta ż+/?prefix=a/b c") == encoded
+
+
+def test_the_host_is_signed_as_it_is_sent_in_lower_case_without_the_default_port() -> None:
+    # httpx sends `Host: examplebucket.s3.amazonaws.com` for each of these URLs.
+    documented = "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7"
+    assert signature("GET", "https://examplebucket.s3.amazonaws.com:443/?max-keys=2&prefix=J") == documented
+    assert signature("GET", "https://ExampleBucket.S3.amazonaws.com/?max-keys=2&prefix=J") == documented

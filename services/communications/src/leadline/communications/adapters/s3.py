@@ -45,7 +45,8 @@ def sign(
     parts = urlsplit(url)
     amz_date, day = at.strftime("%Y%m%dT%H%M%SZ"), at.strftime("%Y%m%d")
     signed = {
-        "host": parts.netloc,
+        # The Host header exactly as httpx sends it: lower case, IDNA, without the scheme's default port.
+        "host": httpx.URL(url).netloc.decode("ascii"),
         **{name.lower(): value.strip() for name, value in headers.items()},
         "x-amz-content-sha256": payload_sha256,
         "x-amz-date": amz_date,
