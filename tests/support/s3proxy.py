@@ -79,13 +79,14 @@ class S3Proxy:
         path = jar()
         if JAVA is None or path is None:
             raise RuntimeError(skip_reason())
-        self.process = subprocess.Popen(
-            [JAVA, "-Xmx256m", "-jar", str(path), "--properties", str(config)],
-            env={**os.environ, "LOG_LEVEL": "warn"},
-            stdin=subprocess.DEVNULL,
-            stdout=self._log.open("wb"),
-            stderr=subprocess.STDOUT,
-        )
+        with self._log.open("wb") as log:  # the server writes to its own copy of the file
+            self.process = subprocess.Popen(
+                [JAVA, "-Xmx256m", "-jar", str(path), "--properties", str(config)],
+                env={**os.environ, "LOG_LEVEL": "warn"},
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         self._wait_until_serving()
         self._create_bucket()
 
