@@ -25,8 +25,9 @@ $(INSTALLED): requirements-dev.lock $(addsuffix /pyproject.toml,$(PACKAGES)) | p
 	$(PY) -m pip check
 	touch $@
 
-install: prerequisites $(INSTALLED) ## one virtualenv with every package, plus the Kafka jars
+install: prerequisites $(INSTALLED) ## one virtualenv with every package, plus the Kafka and S3Proxy jars
 	bash deploy/kafka/kafka.sh install
+	bash deploy/s3proxy/s3proxy.sh install
 
 # The locks are resolved for the Python and platform the project runs on (3.11, Linux x86_64), keeping
 # every pin already in them unless UPGRADE names packages (or is `all`). uv is needed here only, never

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import s3proxy as s3proxy_support
 from tests.support.databases import postgres_database, remove_templates, sqlite_url
 from tests.support.kafka import LocalKafka, free_port, new_namespace
+from tests.support.s3proxy import S3Proxy
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -31,6 +33,14 @@ def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalKafka]:
         # Killed, not stopped: its data is thrown away, and a controlled shutdown of the thousands of
         # partitions a session creates would take a quarter of a minute.
         broker.kill()
+
+
+@pytest.fixture(scope="session")
+def s3proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Proxy]:
+    """A real S3 API server for the session, only if a test needs it; skipped, saying why, without its jar."""
+    if (reason := s3proxy_support.skip_reason()) is not None:
+        pytest.skip(reason)
+    yield from s3proxy_support.running(tmp_path_factory.mktemp("s3proxy"), free_port())
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -32,7 +32,7 @@ import httpx
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from tests.support import dovecot
+from leadline.contracts.tooling import dovecot
 
 Until = Callable[..., Awaitable[Any]]
 Auth = Callable[[str], dict[str, str]]
@@ -184,7 +184,7 @@ async def demo_mailbox(
             "Magazyn ma 1200 m², wysokość 9 m.",
             in_reply_to=enquiry_id,
         )
-        with contextlib.contextmanager(dovecot.running)(free_port(), free_port()) as imap_server:
+        with dovecot.running(free_port(), free_port()) as imap_server:
             print(
                 f"   the customer answers to sales@: the message waits in an IMAP mailbox (Dovecot :{imap_server.port})"
             )
@@ -200,7 +200,7 @@ async def demo_mailbox(
                 )
         print(f"   the mailbox connector read it over IMAP: attached to {lead['name']!r} by its thread")
     else:
-        print(f"   IMAP step skipped: {dovecot.SKIP_REASON}")
+        print(f"   IMAP step skipped: {dovecot.NOT_INSTALLED}")
 
     with relay_on(ports["relay"]) as relay:
         print(

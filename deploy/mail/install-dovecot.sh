@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs Dovecot's IMAP server from Debian's packages (dovecot-imapd) for the test suite's IMAP leg, when it is
-# not there yet. The tests start their own instance with a throw-away configuration (tests/support/dovecot.py), so
-# nothing is configured or started here. Needs root (as CI has).
+# Installs Dovecot's IMAP server from Debian's packages (dovecot-imapd) for the test suite's IMAP leg and `make
+# demo`'s mailbox, when it is not there yet: 2.3 on bookworm, 2.4 on trixie. Each starts its own instance with a
+# throw-away configuration in the installed version's syntax (leadline.contracts.tooling.dovecot), so nothing is
+# configured or started here. Needs root (as CI has).
 set -euo pipefail
 
 if [ -x /usr/sbin/dovecot ]; then

@@ -11,26 +11,46 @@ import pytest
 
 from tests.support.databases import another_database
 from tests.support.kafka import LocalKafka
+from tests.support.s3proxy import S3Proxy
 from tests.support.services import RunningService, running_service
 
 
 @pytest.fixture
 def communications_settings() -> dict[str, Any]:
-    """Settings of communications beyond the test's broker, database and blob directory: a module overrides this
+    """Settings of communications beyond the test's broker, database and blob store: a module overrides this
     fixture to run it with its own (a mail receiver, an SMTP server, a smaller message limit)."""
     return {}
 
 
 @pytest.fixture
+def blob_store() -> str:
+    """Where communications keeps raw messages and attachments: ``directory`` (a local one, its default) or ``s3``
+    (the session's S3 server); a test parametrises this to run on both."""
+    return "directory"
+
+
+@pytest.fixture
+def blob_settings(blob_store: str, tmp_path: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
+    if blob_store == "s3":
+        s3proxy: S3Proxy = request.getfixturevalue("s3proxy")  # started only for the tests that ask for it
+        return s3proxy.settings()
+    return {"blob_dir": tmp_path / "blobs"}
+
+
+@pytest.fixture
 async def communications(
-    kafka: LocalKafka, namespace: str, database_url: str, tmp_path: Path, communications_settings: dict[str, Any]
+    kafka: LocalKafka,
+    namespace: str,
+    database_url: str,
+    blob_settings: dict[str, Any],
+    communications_settings: dict[str, Any],
 ) -> AsyncIterator[RunningService]:
     async with running_service(
         "communications",
         database_url=database_url,
         bootstrap=kafka.bootstrap,
         topic_prefix=namespace,
-        blob_dir=tmp_path / "blobs",
+        **blob_settings,
         **communications_settings,
     ) as svc:
         yield svc

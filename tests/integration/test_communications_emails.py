@@ -218,6 +218,7 @@ async def test_an_uploaded_message_is_taken_in_through_the_gateway_topic_once(
     assert [(e["field"], e["rule"]) for e in no_sender.json()["errors"]] == [("From", "missing_sender")]
 
 
+@pytest.mark.parametrize("blob_store", ["directory", "s3"])
 async def test_a_large_upload_is_streamed_into_the_store_and_back_to_whom_may_see_it(
     communications: RunningService,
 ) -> None:

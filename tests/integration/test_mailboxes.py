@@ -14,11 +14,11 @@ import pytest
 
 from leadline.communications.config import ImapMailbox
 from leadline.communications.entrypoints.imap import REFUSED_FLAG, MailboxConnector, Mailboxes
+from leadline.contracts.tooling.dovecot import PASSWORD, Dovecot
 from leadline.contracts.wire.topics import MAIL_EMAIL
 from tests.support import dovecot as dovecot_support
-from tests.support.dovecot import Dovecot
 from tests.support.integration.emails import registered_emails
-from tests.support.kafka import LocalKafka, end_offset, free_port
+from tests.support.kafka import LocalKafka, end_offset
 from tests.support.services import RunningService, auth
 from tests.support.waiting import eventually
 
@@ -29,9 +29,7 @@ PASSWORD_VARIABLE = "LEADLINE_TEST_IMAP_PASSWORD"
 
 @pytest.fixture(scope="module")
 def dovecot() -> Iterator[Dovecot]:
-    if not dovecot_support.available():
-        pytest.skip(dovecot_support.SKIP_REASON)
-    yield from dovecot_support.running(free_port(), free_port())
+    yield from dovecot_support.running()
 
 
 @pytest.fixture
@@ -43,7 +41,7 @@ def communications_settings() -> dict[str, Any]:
 @pytest.fixture
 def mailbox_user(dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch) -> str:
     """A mailbox of its own on the server, for one test."""
-    monkeypatch.setenv(PASSWORD_VARIABLE, dovecot_support.PASSWORD)
+    monkeypatch.setenv(PASSWORD_VARIABLE, PASSWORD)
     return f"sales-{uuid.uuid4().hex[:8]}"
 
 
@@ -150,6 +148,7 @@ async def _flagged(dovecot: Dovecot, user: str, count: int) -> bool:
     return sum("$Leadline" in f.split() for f in flags(dovecot, user).values()) == count
 
 
+@pytest.mark.parametrize("blob_store", ["directory", "s3"])
 async def test_polling_over_tls_moves_processed_messages_and_keeps_the_raw_message_and_attachments(
     communications: RunningService, dovecot: Dovecot, mailbox_user: str
 ) -> None:

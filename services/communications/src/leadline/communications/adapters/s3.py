@@ -45,20 +45,25 @@ def sign(
     parts = urlsplit(url)
     amz_date, day = at.strftime("%Y%m%dT%H%M%SZ"), at.strftime("%Y%m%d")
     signed = {
-        "host": parts.netloc,
+        # The Host header exactly as httpx sends it: lower case, IDNA, without the scheme's default port.
+        "host": httpx.URL(url).netloc.decode("ascii"),
         **{name.lower(): value.strip() for name, value in headers.items()},
         "x-amz-content-sha256": payload_sha256,
         "x-amz-date": amz_date,
     }
     names = sorted(signed)
+    # Names and values encoded once, whether the URL had them encoded or not, then sorted as encoded.
     query = "&".join(
-        f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}"
-        for k, v in sorted(pair.partition("=")[::2] for pair in parts.query.split("&") if pair)
+        f"{name}={value}"
+        for name, value in sorted(
+            (quote(unquote(name), safe="-_.~"), quote(unquote(value), safe="-_.~"))
+            for name, _, value in (pair.partition("=") for pair in parts.query.split("&") if pair)
+        )
     )
     canonical = "\n".join(
         [
             method,
-            quote(unquote(parts.path) or "/", safe="/-_.~"),  # encoded once, whether the URL was or not
+            quote(unquote(parts.path) or "/", safe="/-_.~"),  # likewise
             query,
             "".join(f"{name}:{signed[name]}\n" for name in names),
             ";".join(names),
@@ -121,12 +126,12 @@ class S3BlobStore(BlobStore):
         url = self._url(sha256)
         request = self._http.build_request("GET", url, headers=self._signed("GET", url, EMPTY_SHA256))
         response = await self._http.send(request, stream=True)
-        if response.status_code == 404:
-            await response.aclose()
-            raise BlobNotFound(sha256)
         if response.status_code != 200:
             await response.aread()
             await response.aclose()
+            # A bucket that is not there answers 404 too: that is a store set up wrong, not a blob it lacks.
+            if response.status_code == 404 and "<Code>NoSuchBucket</Code>" not in response.text:
+                raise BlobNotFound(sha256)
             _raise_for(response, "GET")
 
         async def chunks() -> AsyncIterator[bytes]:
