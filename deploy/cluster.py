@@ -43,7 +43,8 @@ from sqlalchemy.engine import make_url
 
 from leadline.contracts.platform.settings import MANAGEMENT_PORT_OFFSET, KafkaSettings
 from leadline.contracts.platform.topic_provisioning import provision
-from leadline.contracts.tooling.local_stack import REPLICA_PORT_STEP, SERVICES, service_ports
+from leadline.contracts.tooling.local_stack import REPLICA_PORT_STEP, service_ports
+from leadline.contracts.tooling.services import service_names
 
 REPO = Path(__file__).resolve().parents[1]
 KAFKA_SH = REPO / "deploy" / "kafka" / "kafka.sh"
@@ -245,7 +246,7 @@ class LocalCluster:
         connection = await asyncpg.connect(_libpq(admin_url))
         try:
             urls = {}
-            for service in SERVICES:
+            for service in service_names():
                 name = f"{self.layout.database_prefix}_{service}"
                 if not await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
                     await connection.execute(f'CREATE DATABASE "{name}"')
@@ -345,7 +346,7 @@ class LocalCluster:
     async def _drop_databases(self) -> None:
         connection = await asyncpg.connect(_libpq(self._postgres_admin_url or self._local_postgres()))
         try:
-            for service in SERVICES:
+            for service in service_names():
                 await connection.execute(
                     f'DROP DATABASE IF EXISTS "{self.layout.database_prefix}_{service}" WITH (FORCE)'
                 )

@@ -40,6 +40,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from leadline.contracts.platform.settings import LOCAL_JWT_SECRET
 from leadline.contracts.tooling.local_stack import LocalStack
+from leadline.contracts.tooling.services import service_names
 from leadline.contracts.wire.envelope import Envelope
 from leadline.contracts.wire.events import CallReceivedV1, LeadsByStatusV1
 from leadline.contracts.wire.topics import CALL, LEADS_BY_STATUS, TELEPHONY_CALL
@@ -50,7 +51,6 @@ from tests.support.services import auth
 from tests.support.waiting import Deadline
 
 REPORTS = Path("reports")
-SERVICES = ("leads", "communications", "documents", "reporting")
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -329,14 +329,17 @@ async def fresh_database(label: str, workdir: Path, name: str) -> str:
 
 async def databases_for(label: str, workdir: Path) -> dict[str, str]:
     """One database per service (and one per baseline), as Leadline runs."""
-    return {name: await fresh_database(label, workdir, name) for name in [*SERVICES, "baseline-intake", "baseline-api"]}
+    return {
+        name: await fresh_database(label, workdir, name)
+        for name in [*service_names(), "baseline-intake", "baseline-api"]
+    }
 
 
 async def measure_on(label: str, kafka: LocalKafka, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
     await asyncio.to_thread(workdir.mkdir, parents=True)
     urls = await databases_for(label, workdir)
     prefix = await new_namespace(kafka)
-    stack = stack_on(kafka, prefix, workdir, {service: urls[service] for service in SERVICES})
+    stack = stack_on(kafka, prefix, workdir, {service: urls[service] for service in service_names()})
     await asyncio.to_thread(stack.start)
     recording = profilers(stack, label) if args.profile else []
     try:

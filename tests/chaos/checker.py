@@ -18,7 +18,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
-from leadline.contracts.tooling.local_stack import SERVICES
+from leadline.contracts.tooling.services import service_names
 from leadline.contracts.wire.events import CallRegisteredV1, EmailRegisteredV1
 from leadline.contracts.wire.topics import CALL, EMAIL, Topic
 from tests.chaos.load import STATUSES, Ledger
@@ -107,7 +107,7 @@ class Checker:
         await consumer.start()
         try:
             lags = {}
-            for service in SERVICES:
+            for service in service_names():
                 committed = await admin.list_consumer_group_offsets(f"{self._prefix}leadline.{service}")
                 partitions = [tp for tp, offset in committed.items() if offset.offset >= 0]
                 ends = await consumer.end_offsets(partitions) if partitions else {}

@@ -10,6 +10,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from leadline.contracts.tooling.docs import expected_documents, schema_breaks, service_apps, stale_documents
+from leadline.contracts.tooling.services import service_names
 from tests.support.repo_layout import services
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,7 +42,7 @@ SIGNED_BY_A_PBX = {"/telephony/zadarma": "ZadarmaSignature", "/telephony/webhook
 
 
 def test_every_operation_but_health_metrics_and_docs_requires_a_bearer_token_or_a_signature() -> None:
-    for service in ("leads", "communications", "documents", "reporting"):
+    for service in service_names():
         openapi = json.loads((REPO / "services" / service / "openapi.json").read_text())
         for path, operations in openapi["paths"].items():
             for method, operation in operations.items():
@@ -82,7 +83,7 @@ def _json_bodies(openapi: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]
 
 def test_every_json_body_has_examples_that_fit_its_schema() -> None:
     """What sales apps read first in the docs: an example of each request and response, valid for its model."""
-    for service in ("leads", "communications", "documents", "reporting"):
+    for service in service_names():
         openapi = json.loads((REPO / "services" / service / "openapi.json").read_text())
         for where, schema in _json_bodies(openapi):
             component = _component(openapi, schema)
@@ -98,7 +99,7 @@ def test_every_json_body_has_examples_that_fit_its_schema() -> None:
 
 def test_every_create_takes_an_idempotency_key() -> None:
     """A create answers 201 (or 202 when another service completes it); a retry of it must have one effect."""
-    for service in ("leads", "communications", "documents", "reporting"):
+    for service in service_names():
         openapi = json.loads((REPO / "services" / service / "openapi.json").read_text())
         for path, operations in openapi["paths"].items():
             for method, operation in operations.items():
@@ -112,7 +113,7 @@ def test_every_create_takes_an_idempotency_key() -> None:
 def test_every_operation_has_a_readable_id_of_its_own() -> None:
     """An id is the endpoint function's name (what a generated client calls it), never FastAPI's default of name,
     path and method run together, and no two operations of a service share one."""
-    for service in ("leads", "communications", "documents", "reporting"):
+    for service in service_names():
         openapi = json.loads((REPO / "services" / service / "openapi.json").read_text())
         ids = [
             operation["operationId"] for operations in openapi["paths"].values() for operation in operations.values()

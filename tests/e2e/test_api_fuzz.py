@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from leadline.contracts.tooling.services import service_names
 from tests.support.kafka import LocalKafka
 from tests.support.services import token
 from tests.support.stack import Stack, started_stack
@@ -58,7 +59,7 @@ class Run:
 # cases only to meet 403s.
 RUNS = [
     run
-    for service in ("leads", "communications", "documents", "reporting")
+    for service in service_names()
     for run in (
         *(
             [Run(service, "marta", "coverage", "^/leads"), Run(service, "marta", "coverage", "^/(?!leads)")]

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from leadline.contracts.platform.messaging.consumer import EventConsumer
 from leadline.contracts.platform.messaging.tables import inbox
+from leadline.contracts.tooling.services import service_names
 from leadline.contracts.wire.envelope import Envelope
 from leadline.contracts.wire.events import Event
 from leadline.contracts.wire.topics import Topic
@@ -30,7 +31,6 @@ from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.kafka
 
-SERVICES = ("leads", "communications", "documents", "reporting")
 CASE_HEADER = "x-corpus-case"
 
 
@@ -60,7 +60,7 @@ async def stack(
     namespace = await new_namespace(kafka)
     async with contextlib.AsyncExitStack() as running:
         services = {}
-        for service in SERVICES:
+        for service in service_names():
             if admin_url is not None and request.param == "postgresql":
                 url = await create_postgres_database(admin_url)
                 running.push_async_callback(drop_postgres_database, admin_url, url)

@@ -19,8 +19,8 @@ from sqlalchemy.engine import Connection
 from leadline.contracts.platform.db import create_engine
 from leadline.contracts.platform.messaging.tables import messaging_metadata
 from leadline.contracts.platform.migrations import alembic_config, upgrade
+from leadline.contracts.tooling.services import service_names
 
-SERVICES = ("leads", "communications", "documents", "reporting")
 # Free-text search indexes are made by SQL in leads' migrations, per engine, and deliberately kept out of
 # the models: on PostgreSQL pg_trgm indexes (0003); on SQLite an FTS5 table (0004; FTS5 keeps it in
 # shadow tables named after it) and the column that links it.
@@ -46,7 +46,7 @@ def _differences(connection: Connection, metadata: list[MetaData]) -> list[Any]:
     return list(compare_metadata(context, metadata))  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", service_names())
 async def test_migrations_build_the_declared_tables_and_unwind(service: str, database_url: str) -> None:
     declared = [importlib.import_module(f"leadline.{service}.adapters.tables").metadata, messaging_metadata]
     await asyncio.to_thread(upgrade, f"leadline.{service}", database_url)

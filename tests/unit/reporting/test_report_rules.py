@@ -9,6 +9,7 @@ import pytest
 
 from leadline.contracts.platform.errors import RuleViolation
 from leadline.reporting.domain.buckets import day_buckets, funnel_period, moment_buckets
+from leadline.reporting.domain.deals import Closing
 from leadline.reporting.domain.facts import updated_columns
 from leadline.reporting.domain.funnel import average, conversion_rate, days_in_status, seconds_between
 from leadline.reporting.domain.money import from_minor, to_minor, weighted, weighted_from_minor_percent
@@ -43,6 +44,24 @@ def test_funnel_periods_are_day_week_and_month() -> None:
         "week": "2026-W48",
         "month": "2026-11",
     }
+
+
+def test_a_deal_closes_with_its_outcome_the_periods_of_the_close_and_its_cycle_time() -> None:
+    made, closed = datetime(2026, 11, 20, 9, tzinfo=UTC), datetime(2026, 11, 24, 10, tzinfo=UTC)
+
+    assert Closing.of("won", made, closed) == Closing(
+        outcome="won",
+        closed_at=closed,
+        closed_day="2026-11-24",
+        closed_week="2026-W48",
+        closed_month="2026-11",
+        cycle_seconds=4 * 86400 + 3600,
+    )
+
+
+@pytest.mark.parametrize(("outcome", "at"), [(None, datetime(2026, 11, 24, tzinfo=UTC)), ("lost", None)])
+def test_a_deal_without_an_outcome_or_a_time_of_closing_is_open(outcome: str | None, at: datetime | None) -> None:
+    assert Closing.of(outcome, datetime(2026, 11, 20, tzinfo=UTC), at) == Closing(None, None, None, None, None, None)
 
 
 def test_amounts_are_kept_in_hundredths_exactly() -> None:

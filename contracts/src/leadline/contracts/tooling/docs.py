@@ -19,11 +19,11 @@ from typing import Any
 from fastapi import FastAPI
 
 from leadline.contracts.platform.runtime import ServiceRuntime
+from leadline.contracts.tooling.services import SERVICE_ENTRY_POINTS
 from leadline.contracts.wire.compatibility import breaking_changes
 from leadline.contracts.wire.events import EVENT_TYPES, Event
 from leadline.contracts.wire.topics import TELEPHONY_COMMAND, Topic, all_topics, min_insync_replicas
 
-SERVICE_ENTRY_POINTS = "leadline.services"
 # What parties outside Leadline publish: the events of its external topics.
 GATEWAY_EVENTS: tuple[type[Event], ...] = tuple(e for e in EVENT_TYPES.values() if e.topic.external)
 # What Leadline asks of gateways: the commands they consume (click-to-call).

@@ -23,15 +23,15 @@ from pathlib import Path
 from typing import IO, Any
 
 from leadline.contracts.platform.settings import MANAGEMENT_PORT_OFFSET
+from leadline.contracts.tooling.services import service_names
 
-SERVICES = ("leads", "communications", "documents", "reporting")
 # Replica n of a service listens on the service's port + 10·n (leads 8001, 8011, …), its management port 100 above.
 REPLICA_PORT_STEP = 10
 
 
 def service_ports(base: int) -> dict[str, int]:
     """The services' ports from ``base``: leads base+1, communications +2, documents +3, reporting +4."""
-    return {name: base + n for n, name in enumerate(SERVICES, start=1)}
+    return {name: base + n for n, name in enumerate(service_names(), start=1)}
 
 
 SERVICE_PORTS = service_ports(8000)
@@ -258,8 +258,10 @@ def _service_setting(values: Sequence[str], variable: str) -> dict[str, dict[str
     settings: dict[str, dict[str, str]] = {}
     for value in values:
         service, _, setting = value.partition("=")
-        if service not in SERVICES or not setting:
-            raise SystemExit(f"expected <service>=<value> with a service of {', '.join(SERVICES)}; got {value!r}")
+        if service not in service_names() or not setting:
+            raise SystemExit(
+                f"expected <service>=<value> with a service of {', '.join(service_names())}; got {value!r}"
+            )
         settings[service] = {variable: setting}
     return settings
 

@@ -17,7 +17,7 @@ from leadline.contracts.wire.events import (
 )
 from leadline.documents.adapters.unit_of_work import DocumentsUnitOfWork
 from leadline.documents.config import Settings
-from leadline.documents.entrypoints import http, kafka
+from leadline.documents.entrypoints import http_invoices, http_leads, http_orders, kafka
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
@@ -40,7 +40,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         title="Leadline documents",
         description="Sales orders and invoices made from leads: numbered per type and year, with their statuses.",
         version="0.2.0",
-        routers=[http.router],
+        # In this order the document lists the paths (a path where its first operation is).
+        routers=[http_leads.router, http_orders.router, http_invoices.router],
     )
 
 

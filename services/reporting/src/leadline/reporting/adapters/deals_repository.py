@@ -7,17 +7,18 @@ Like the lead facts (facts_repository.py), deals are folded in memory during a b
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, bindparam, delete, insert, select, update
+from sqlalchemy import ColumnElement, Row, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadline.reporting.adapters.chunks import chunked
 from leadline.reporting.adapters.tables import report_deal_stays, report_deals, report_stages
+from leadline.reporting.domain.deals import Closing, DealFacts, Stage
 from leadline.reporting.domain.funnel import seconds_between
 
 _stays = report_deal_stays.c
@@ -59,7 +60,7 @@ class _Stay:
 class DealFactsRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
-        self._rows: dict[UUID, dict[str, Any] | None] = {}  # as folded; None: reporting does not know the deal
+        self._deals: dict[UUID, DealFacts | None] = {}  # as folded; None: reporting does not know the deal
         self._stored: set[UUID] = set()
         self._changed: set[UUID] = set()
         self._gone: set[UUID] = set()
@@ -70,7 +71,7 @@ class DealFactsRepository:
 
     async def load(self, deal_ids: Iterable[UUID], lead_ids: Iterable[UUID] = ()) -> None:
         """The deals with these ids, and every deal of these leads, with their open stays."""
-        wanted = list({i for i in deal_ids if i not in self._rows})
+        wanted = list({i for i in deal_ids if i not in self._deals})
         leads = list({i for i in lead_ids if i not in self._loaded_leads})
         self._loaded_leads.update(leads)
         for chunk in chunked(wanted):
@@ -78,15 +79,15 @@ class DealFactsRepository:
         for chunk in chunked(leads):
             await self._read(report_deals.c.lead_id.in_(chunk))
         for deal_id in wanted:
-            self._rows.setdefault(deal_id, None)
+            self._deals.setdefault(deal_id, None)
 
     async def _read(self, condition: ColumnElement[bool]) -> None:
-        found = [dict(row._mapping) for row in await self._session.execute(select(report_deals).where(condition))]
-        fresh = [row["deal_id"] for row in found if row["deal_id"] not in self._rows]
-        for row in found:
-            if row["deal_id"] in fresh:
-                self._rows[row["deal_id"]] = row
-                self._stored.add(row["deal_id"])
+        found = [_facts(row) for row in await self._session.execute(select(report_deals).where(condition))]
+        fresh = [deal.deal_id for deal in found if deal.deal_id not in self._deals]
+        for deal in found:
+            if deal.deal_id in fresh:
+                self._deals[deal.deal_id] = deal
+                self._stored.add(deal.deal_id)
         if not fresh:
             return
         open_stays = select(
@@ -97,29 +98,31 @@ class DealFactsRepository:
                 stay.deal_id, stay.pipeline_code, stay.stage_code, stay.entered_at, stay.id
             )
 
-    async def get(self, deal_id: UUID) -> dict[str, Any] | None:
-        """The deal as reporting knows it (None: not known); change it only through this repository."""
-        if deal_id not in self._rows:
+    async def get(self, deal_id: UUID) -> DealFacts | None:
+        """The deal as reporting knows it (None: not known)."""
+        if deal_id not in self._deals:
             await self.load([deal_id])
-        return self._rows[deal_id]
+        return self._deals[deal_id]
 
-    async def of_lead(self, lead_id: UUID) -> list[UUID]:
+    async def of_lead(self, lead_id: UUID) -> list[DealFacts]:
         await self.load([], [lead_id])
-        return [i for i, row in self._rows.items() if row is not None and row["lead_id"] == lead_id]
+        return [deal for deal in self._deals.values() if deal is not None and deal.lead_id == lead_id]
 
-    def add(self, columns: Mapping[str, Any], entered_at: datetime) -> None:
-        deal_id: UUID = columns["deal_id"]
-        self._rows[deal_id] = dict(columns)
-        self._changed.add(deal_id)
-        self._enter(deal_id, columns["pipeline_code"], columns["stage_code"], entered_at)
+    def add(self, deal: DealFacts, entered_at: datetime) -> None:
+        self._deals[deal.deal_id] = deal
+        self._changed.add(deal.deal_id)
+        self._enter(deal.deal_id, deal.pipeline_code, deal.stage_code, entered_at)
 
-    async def change(self, deal_id: UUID, columns: Mapping[str, Any]) -> None:
-        row = await self.get(deal_id)
-        if row is not None and columns:
-            self._touch(row)
-            row.update(columns)
-            self._touch(row)
-            self._changed.add(deal_id)
+    def change(self, deal: DealFacts) -> None:
+        """Keeps the deal as changed from what ``get`` or ``of_lead`` found; a deal reporting does not know is
+        refused."""
+        before = self._deals.get(deal.deal_id)
+        if before is None:
+            raise LookupError(f"reporting does not know the deal {deal.deal_id}")
+        self._touch(before)
+        self._deals[deal.deal_id] = deal
+        self._touch(deal)
+        self._changed.add(deal.deal_id)
 
     async def move(self, deal_id: UUID, pipeline_code: str, stage_code: str, at: datetime) -> None:
         """Closes the deal's stay in its stage and opens one in ``stage_code``; a deal already there stays."""
@@ -130,15 +133,17 @@ class DealFactsRepository:
             stay.left_at, stay.next_stage_code = at, stage_code
             if stay.id is not None:
                 self._stays.append(stay)
-        await self.change(deal_id, {"pipeline_code": pipeline_code, "stage_code": stage_code})
+        deal = await self.get(deal_id)
+        if deal is not None:
+            self.change(replace(deal, pipeline_code=pipeline_code, stage_code=stage_code))
         self._enter(deal_id, pipeline_code, stage_code, at)
 
     async def forget(self, deal_id: UUID) -> None:
         """A removed deal (or one of a deleted lead) leaves the reports, stays and all."""
-        row = await self.get(deal_id)
-        if row is not None:
-            self._touch(row)
-        self._rows[deal_id] = None
+        deal = await self.get(deal_id)
+        if deal is not None:
+            self._touch(deal)
+        self._deals[deal_id] = None
         self._changed.discard(deal_id)
         self._open.pop(deal_id, None)
         self._stays = [stay for stay in self._stays if stay.deal_id != deal_id]
@@ -151,10 +156,10 @@ class DealFactsRepository:
         for table, column in ((report_deal_stays, _stays.deal_id), (report_deals, report_deals.c.deal_id)):
             for chunk in chunked(gone):
                 await self._session.execute(delete(table).where(column.in_(chunk)))
-        rows = [(i, row) for i in self._changed if (row := self._rows[i]) is not None]
-        added = [row for i, row in rows if i not in self._stored]
+        deals = [deal for i in self._changed if (deal := self._deals[i]) is not None]
+        added = [_row(deal) for deal in deals if deal.deal_id not in self._stored]
         changed = [
-            {"b_id": i, **{k: v for k, v in row.items() if k != "deal_id"}} for i, row in rows if i in self._stored
+            {"b_id": deal.deal_id, **_row(deal, with_id=False)} for deal in deals if deal.deal_id in self._stored
         ]
         if added:
             await self._session.execute(insert(report_deals), added)
@@ -162,7 +167,7 @@ class DealFactsRepository:
             await self._session.execute(
                 update(report_deals).where(report_deals.c.deal_id == bindparam("b_id")), changed
             )
-        live = [stay for stay in self._stays if self._rows.get(stay.deal_id) is not None]
+        live = [stay for stay in self._stays if self._deals.get(stay.deal_id) is not None]
         closed = [{"b_id": stay.id, **stay.closing()} for stay in live if stay.id is not None]
         if closed:
             await self._session.execute(update(report_deal_stays).where(_stays.id == bindparam("b_id")), closed)
@@ -170,7 +175,7 @@ class DealFactsRepository:
         if opened:
             await self._session.execute(insert(report_deal_stays), opened)
         # The batch's state is dropped: the new stays' ids are unknown, the next use of a deal reads it again.
-        self._rows.clear()
+        self._deals.clear()
         self._stored.clear()
         self._changed.clear()
         self._gone.clear()
@@ -178,16 +183,50 @@ class DealFactsRepository:
         self._stays.clear()
         self._loaded_leads.clear()
 
-    def _touch(self, row: Mapping[str, Any]) -> None:
-        self.changed_cells.add((row["pipeline_code"], row["stage_code"]))
+    def _touch(self, deal: DealFacts) -> None:
+        self.changed_cells.add((deal.pipeline_code, deal.stage_code))
 
     def _enter(self, deal_id: UUID, pipeline_code: str, stage_code: str, at: datetime) -> None:
         stay = _Stay(deal_id, pipeline_code, stage_code, at)
         self._open[deal_id] = stay
         self._stays.append(stay)
-        row = self._rows.get(deal_id)
-        if row is not None:
-            self._touch(row)
+        deal = self._deals.get(deal_id)
+        if deal is not None:
+            self._touch(deal)
+
+
+def _facts(row: Row[Any]) -> DealFacts:
+    closing = Closing(row.outcome, row.closed_at, row.closed_day, row.closed_week, row.closed_month, row.cycle_seconds)
+    return DealFacts(
+        row.deal_id,
+        row.lead_id,
+        row.pipeline_code,
+        row.stage_code,
+        row.currency,
+        row.value_minor,
+        row.created_at,
+        closing,
+    )
+
+
+def _row(deal: DealFacts, *, with_id: bool = True) -> dict[str, Any]:
+    """The deal's columns in report_deals (without its id, for an update keyed by it)."""
+    closing = deal.closing
+    return {
+        **({"deal_id": deal.deal_id} if with_id else {}),
+        "lead_id": deal.lead_id,
+        "pipeline_code": deal.pipeline_code,
+        "stage_code": deal.stage_code,
+        "currency": deal.currency,
+        "value_minor": deal.value_minor,
+        "outcome": closing.outcome,
+        "created_at": deal.created_at,
+        "closed_at": closing.closed_at,
+        "closed_day": closing.closed_day,
+        "closed_week": closing.closed_week,
+        "closed_month": closing.closed_month,
+        "cycle_seconds": closing.cycle_seconds,
+    }
 
 
 class StageRepository:
@@ -196,11 +235,19 @@ class StageRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def put(self, columns: Mapping[str, Any]) -> str | None:
+    async def put(self, stage: Stage) -> str | None:
         """Writes the stage; returns the pipeline it was in before, if it was known."""
-        code = columns["code"]
-        before = await self.remove(code)
-        await self._session.execute(insert(report_stages).values(**columns))
+        before = await self.remove(stage.code)
+        await self._session.execute(
+            insert(report_stages).values(
+                code=stage.code,
+                pipeline_code=stage.pipeline_code,
+                name=stage.name,
+                sort_order=stage.sort_order,
+                probability=stage.probability,
+                outcome=stage.outcome,
+            )
+        )
         return before
 
     async def remove(self, code: str) -> str | None:

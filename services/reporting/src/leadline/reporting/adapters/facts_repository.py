@@ -18,6 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from leadline.contracts.platform.sql import is_in
 from leadline.reporting.adapters.tables import report_lead_tags, report_leads, report_status_periods
 from leadline.reporting.domain.buckets import funnel_period
+from leadline.reporting.domain.facts import (
+    LeadFacts,
+    Outcome,
+    expected_close_columns,
+    lead_date_columns,
+    revenue_columns,
+)
 from leadline.reporting.domain.funnel import seconds_between
 
 _periods = report_status_periods.c
@@ -100,30 +107,38 @@ class LeadFactsRepository:
         row = await self._row(lead_id)
         return row["status_code"] if row else None
 
-    def add(self, columns: Mapping[str, Any], tags: Iterable[str], entered_at: datetime) -> None:
-        lead_id: UUID = columns["lead_id"]
-        self._rows[lead_id] = dict(columns)
-        self._changed[lead_id] = set(columns)
-        self._tags[lead_id] = sorted(set(tags))
-        self._enter(lead_id, columns["status_code"], entered_at)
+    def add(self, lead: LeadFacts, tags: Iterable[str], entered_at: datetime) -> None:
+        row = _row(lead)
+        self._rows[lead.lead_id] = row
+        self._changed[lead.lead_id] = set(row)
+        self._tags[lead.lead_id] = sorted(set(tags))
+        self._enter(lead.lead_id, lead.status_code, entered_at)
 
     async def change(self, lead_id: UUID, columns: Mapping[str, Any]) -> None:
+        """Changes the columns named (as domain.facts.updated_columns names them)."""
         row = await self._row(lead_id)
         if row is not None and columns:
             row.update(columns)
             self._changed.setdefault(lead_id, set()).update(columns)
 
+    async def assign(self, lead_id: UUID, salesperson_id: str | None) -> None:
+        await self.change(lead_id, {"salesperson_id": salesperson_id})
+
+    async def set_outcome(self, lead_id: UUID, outcome: Outcome) -> None:
+        """The lead's outcome changed without a move of its status: lost in the status it is in."""
+        await self.change(lead_id, _outcome_columns(outcome))
+
     def set_tags(self, lead_id: UUID, tags: Iterable[str]) -> None:
         self._tags[lead_id] = sorted(set(tags))
 
-    async def move(self, lead_id: UUID, to_status: str, at: datetime, columns: Mapping[str, Any]) -> None:
-        """Closes the lead's stay in its status and opens one in ``to_status``."""
+    async def move(self, lead_id: UUID, to_status: str, at: datetime, outcome: Outcome) -> None:
+        """Closes the lead's stay in its status and opens one in ``to_status``, where the lead has ``outcome``."""
         stay = self._open.get(lead_id)
         if stay is not None:
             stay.left(at, to_status)
             if stay.id is not None:
                 self._stays.append(stay)
-        await self.change(lead_id, {**columns, "status_code": to_status, "status_since": at})
+        await self.change(lead_id, {**_outcome_columns(outcome), "status_code": to_status, "status_since": at})
         self._enter(lead_id, to_status, at)
 
     async def forget(self, lead_id: UUID) -> None:
@@ -196,3 +211,31 @@ class LeadFactsRepository:
         stay = _Stay(lead_id, status_code, at)
         self._open[lead_id] = stay
         self._stays.append(stay)
+
+
+def _row(lead: LeadFacts) -> dict[str, Any]:
+    """The lead's row in report_leads, with the buckets of its dates."""
+    return {
+        "lead_id": lead.lead_id,
+        "status_code": lead.status_code,
+        "status_since": lead.status_since,
+        "type_code": lead.type_code,
+        "partner_id": lead.partner_id,
+        "salesperson_id": lead.salesperson_id,
+        "priority_code": lead.priority_code,
+        "source_code": lead.source_code,
+        "campaign_code": lead.campaign_code,
+        "channel_code": lead.channel_code,
+        **lead_date_columns(lead.lead_date),
+        **expected_close_columns(lead.expected_close),
+        "currency": lead.currency,
+        **revenue_columns(lead.expected_revenue),
+        "probability": lead.probability,
+        **_outcome_columns(lead.outcome),
+        "next_step": lead.next_step,
+        "next_step_at": lead.next_step_at,
+    }
+
+
+def _outcome_columns(outcome: Outcome) -> dict[str, Any]:
+    return {"closed": outcome.closed, "lost": outcome.lost, "lost_reason_code": outcome.lost_reason_code}

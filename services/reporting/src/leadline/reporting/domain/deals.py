@@ -9,25 +9,63 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import NamedTuple
+from uuid import UUID
 
 from leadline.reporting.domain.buckets import funnel_period
 from leadline.reporting.domain.funnel import seconds_between
 from leadline.reporting.domain.money import from_minor, weighted_from_minor_percent
 
 
-def closed_columns(outcome: str | None, created_at: datetime, at: datetime | None) -> dict[str, Any]:
-    """A deal's outcome and when it closed, with the day, week and month of that and its cycle time (None: open)."""
-    closed = outcome is not None and at is not None
-    period = funnel_period(at) if closed and at is not None else {}
-    return {
-        "outcome": outcome if closed else None,
-        "closed_at": at if closed else None,
-        "closed_day": period.get("day"),
-        "closed_week": period.get("week"),
-        "closed_month": period.get("month"),
-        "cycle_seconds": seconds_between(created_at, at) if closed and at is not None else None,
-    }
+@dataclass(frozen=True)
+class Closing:
+    """A deal's outcome and when it closed, with the day, week and month of that and its cycle time from made to
+    closed; every one None while the deal is open."""
+
+    outcome: str | None = None
+    closed_at: datetime | None = None
+    closed_day: str | None = None
+    closed_week: str | None = None
+    closed_month: str | None = None
+    cycle_seconds: int | None = None
+
+    @classmethod
+    def of(cls, outcome: str | None, created_at: datetime, at: datetime | None) -> Closing:
+        """A deal made at ``created_at`` closing with ``outcome`` at ``at``; open when either is None."""
+        if outcome is None or at is None:
+            return OPEN
+        period = funnel_period(at)
+        return cls(outcome, at, period["day"], period["week"], period["month"], seconds_between(created_at, at))
+
+
+OPEN = Closing()
+
+
+@dataclass(frozen=True)
+class DealFacts:
+    """What reporting keeps of a deal: its lead, where it is, what it is worth (in hundredths) and how it closed."""
+
+    deal_id: UUID
+    lead_id: UUID
+    pipeline_code: str
+    stage_code: str
+    currency: str
+    value_minor: int
+    created_at: datetime
+    closing: Closing = OPEN
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A pipeline's stage as the leads service's reference topic says it: its order and probability order and weigh
+    the reports, its outcome (won, lost or None) says whether a deal in it has closed."""
+
+    code: str
+    pipeline_code: str
+    name: str
+    sort_order: int
+    probability: int | None
+    outcome: str | None
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""What reporting keeps of each lead: its report dimensions and measures, as column values. Pure.
+"""What reporting keeps of each lead: its report dimensions and measures, and the column values they are kept in.
+Pure.
 
 Only the lead's own events feed it (one Kafka key, so in order), which makes every fold here order-safe.
 """
@@ -6,9 +7,11 @@ Only the lead's own events feed it (one Kafka key, so in order), which makes eve
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from leadline.reporting.domain.buckets import CLOSE_BUCKETS, LEAD_DATE_BUCKETS, day_buckets, moment_buckets
 from leadline.reporting.domain.money import to_minor
@@ -27,6 +30,39 @@ _PLAIN_FIELDS = {
     "probability": "probability",
     "next_step": "next_step",
 }
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Whether a lead is closed, and whether it was lost and why."""
+
+    closed: bool
+    lost: bool = False
+    lost_reason_code: str | None = None
+
+
+@dataclass(frozen=True)
+class LeadFacts:
+    """A lead as its creation announced it: what the lead report groups, filters and sums it by."""
+
+    lead_id: UUID
+    status_code: str
+    status_since: datetime
+    type_code: str
+    partner_id: str | None
+    salesperson_id: str | None
+    priority_code: str | None
+    source_code: str | None
+    campaign_code: str | None
+    channel_code: str | None
+    lead_date: datetime
+    expected_close: date | None
+    currency: str | None
+    expected_revenue: Decimal | None
+    probability: int | None
+    outcome: Outcome
+    next_step: str | None
+    next_step_at: datetime | None
 
 
 # The column of each time bucket of the lead date ("lead_date" itself is the moment).

@@ -9,6 +9,7 @@ inbox: the same change seen again finds the deal already as it says. A deal repo
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from leadline.contracts.wire.envelope import Envelope
 from leadline.contracts.wire.events import (
@@ -24,7 +25,7 @@ from leadline.contracts.wire.events import (
     StageValue,
 )
 from leadline.reporting.adapters.unit_of_work import ReportingUnitOfWork
-from leadline.reporting.domain.deals import Values, closed_columns
+from leadline.reporting.domain.deals import OPEN, Closing, DealFacts, Stage, Values
 from leadline.reporting.domain.money import to_minor
 
 DEAL_EVENTS = (LeadDealChangedV1, DealStageChangedV1, DealWonV1, DealLostV1)
@@ -47,14 +48,14 @@ async def stage_changed(uow: ReportingUnitOfWork, event: ReferenceItemChangedV1,
         before = await uow.stages.remove(event.code)
     else:
         before = await uow.stages.put(
-            {
-                "code": event.code,
-                "pipeline_code": event.parent_code,
-                "name": event.name,
-                "sort_order": event.sort_order,
-                "probability": event.probability,
-                "outcome": event.outcome,
-            }
+            Stage(
+                code=event.code,
+                pipeline_code=event.parent_code,
+                name=event.name,
+                sort_order=event.sort_order,
+                probability=event.probability,
+                outcome=event.outcome,
+            )
         )
     uow.deals.changed_cells.add((event.parent_code, event.code))  # its weighted value follows the probability
     if before is not None:
@@ -66,19 +67,20 @@ async def deal_changed(uow: ReportingUnitOfWork, event: LeadDealChangedV1, _: En
     if event.change == "removed":
         await uow.deals.forget(event.deal_id)
         return
-    columns = {"lead_id": event.lead_id, "currency": event.currency, "value_minor": to_minor(event.value)}
+    value_minor = to_minor(event.value)
     if known is not None:
-        await uow.deals.change(event.deal_id, columns)
+        uow.deals.change(replace(known, lead_id=event.lead_id, currency=event.currency, value_minor=value_minor))
     elif event.change == "added":
         uow.deals.add(
-            {
-                "deal_id": event.deal_id,
-                "pipeline_code": event.pipeline_code,
-                "stage_code": event.stage_code,
-                "created_at": event.changed_at,
-                **columns,
-                **closed_columns(None, event.changed_at, None),
-            },
+            DealFacts(
+                deal_id=event.deal_id,
+                lead_id=event.lead_id,
+                pipeline_code=event.pipeline_code,
+                stage_code=event.stage_code,
+                currency=event.currency,
+                value_minor=value_minor,
+                created_at=event.changed_at,
+            ),
             entered_at=event.changed_at,
         )
 
@@ -87,9 +89,9 @@ async def deal_stage_changed(uow: ReportingUnitOfWork, event: DealStageChangedV1
     known = await uow.deals.get(event.deal_id)
     if known is None:
         return
+    if event.outcome is None and known.closing.outcome is not None:  # out of a closing stage: open again
+        uow.deals.change(replace(known, closing=OPEN))
     await uow.deals.move(event.deal_id, event.pipeline_code, event.to_stage_code, event.changed_at)
-    if event.outcome is None and known["outcome"] is not None:  # out of a closing stage: open again
-        await uow.deals.change(event.deal_id, closed_columns(None, known["created_at"], None))
 
 
 async def deal_closed(uow: ReportingUnitOfWork, event: DealWonV1 | DealLostV1, _: Envelope) -> None:
@@ -97,19 +99,19 @@ async def deal_closed(uow: ReportingUnitOfWork, event: DealWonV1 | DealLostV1, _
     if known is None:
         return
     outcome = "won" if isinstance(event, DealWonV1) else "lost"
-    await uow.deals.change(event.deal_id, closed_columns(outcome, known["created_at"], event.closed_at))
+    uow.deals.change(replace(known, closing=Closing.of(outcome, known.created_at, event.closed_at)))
 
 
 async def lead_merged(uow: ReportingUnitOfWork, event: LeadMergedV1, _: Envelope) -> None:
     """The merged lead's deals are the survivor's now (its salesperson's, in the reports)."""
-    for deal_id in await uow.deals.of_lead(event.merged_id):
-        await uow.deals.change(deal_id, {"lead_id": event.survivor_id})
+    for deal in await uow.deals.of_lead(event.merged_id):
+        uow.deals.change(replace(deal, lead_id=event.survivor_id))
 
 
 async def lead_deleted(uow: ReportingUnitOfWork, event: LeadDeletedV1, _: Envelope) -> None:
     """A deleted lead's deals went with it."""
-    for deal_id in await uow.deals.of_lead(event.lead_id):
-        await uow.deals.forget(deal_id)
+    for deal in await uow.deals.of_lead(event.lead_id):
+        await uow.deals.forget(deal.deal_id)
 
 
 async def report_pipeline_cells(uow: ReportingUnitOfWork, caused_by: Envelope) -> None:
