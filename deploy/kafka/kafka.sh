@@ -78,7 +78,6 @@ PID_FILE="$RUN_DIR/kafka.pid"
 LOG_FILE="$RUN_DIR/server.log"
 OUT_FILE="$RUN_DIR/kafka.out"
 POM="$KAFKA_DIR/pom.xml"
-MARKER="$LIB_DIR/.pom.sha256"
 
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 # G1 as Kafka's own scripts use; the heap is small because this broker only
@@ -88,6 +87,8 @@ JVM_OPTS=(-Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20
 
 log() { echo "kafka.sh: $*" >&2; }
 die() { log "$*"; exit 1; }
+# shellcheck source=../lib/maven-jars.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/maven-jars.sh"
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -119,31 +120,7 @@ check_java() {
 }
 
 cmd_install() {
-  local want
-  want="$(sha256sum "$POM" | cut -d' ' -f1)"
-  [[ "$(cat "$MARKER" 2>/dev/null)" == "$want" ]] && return 0
-
-  command -v mvn >/dev/null || die "mvn not found; needed once to fetch the Kafka jars"
-  mkdir -p "$HOME_DIR"
-  # `make run` and the test suite may install at the same moment.
-  exec 9>"$HOME_DIR/.install.lock"
-  flock 9
-  if [[ "$(cat "$MARKER" 2>/dev/null)" != "$want" ]]; then
-    log "fetching Kafka jars into $LIB_DIR"
-    # Into a fresh folder, swapped in whole: copy-dependencies never deletes,
-    # so jars of an older pom would otherwise stay on the classpath.
-    local tmp="$HOME_DIR/lib.tmp"
-    rm -rf "$tmp"
-    if ! mvn -B -q -Dstyle.color=never -f "$POM" dependency:copy-dependencies \
-        -DincludeScope=runtime -DoutputDirectory="$tmp" >"$HOME_DIR/install.log" 2>&1; then
-      cat "$HOME_DIR/install.log" >&2
-      die "maven could not fetch the Kafka jars"
-    fi
-    echo "$want" >"$tmp/.pom.sha256"
-    rm -rf "$LIB_DIR"
-    mv "$tmp" "$LIB_DIR"
-  fi
-  exec 9>&-
+  install_jars "$POM" "$HOME_DIR" "the Kafka jars" || die "could not install the Kafka jars"
 }
 
 # The user and password end up inside a JAAS string and a --add-scram argument:

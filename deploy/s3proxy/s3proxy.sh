@@ -17,36 +17,14 @@ REPO_ROOT="$(cd "$S3PROXY_DIR/../.." && pwd)"
 HOME_DIR="${LEADLINE_S3PROXY_HOME:-$REPO_ROOT/.local/s3proxy}"
 LIB_DIR="$HOME_DIR/lib"
 POM="$S3PROXY_DIR/pom.xml"
-MARKER="$LIB_DIR/.pom.sha256"
 
 log() { echo "s3proxy.sh: $*" >&2; }
 die() { log "$*"; exit 1; }
+# shellcheck source=../lib/maven-jars.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/maven-jars.sh"
 
 cmd_install() {
-  local want
-  want="$(sha256sum "$POM" | cut -d' ' -f1)"
-  [[ "$(cat "$MARKER" 2>/dev/null)" == "$want" ]] && return 0
-
-  command -v mvn >/dev/null || die "mvn not found; needed once to fetch the S3Proxy jar"
-  mkdir -p "$HOME_DIR"
-  # Two worktrees' installs, or an install and a test run, may meet here.
-  exec 9>"$HOME_DIR/.install.lock"
-  flock 9
-  if [[ "$(cat "$MARKER" 2>/dev/null)" != "$want" ]]; then
-    log "fetching the S3Proxy jar into $LIB_DIR"
-    # Into a fresh folder, swapped in whole: the jar of an older pom must not stay beside the new one.
-    local tmp="$HOME_DIR/lib.tmp"
-    rm -rf "$tmp"
-    if ! mvn -B -q -Dstyle.color=never -f "$POM" dependency:copy-dependencies \
-        -DincludeScope=runtime -DoutputDirectory="$tmp" >"$HOME_DIR/install.log" 2>&1; then
-      cat "$HOME_DIR/install.log" >&2
-      die "maven could not fetch the S3Proxy jar"
-    fi
-    echo "$want" >"$tmp/.pom.sha256"
-    rm -rf "$LIB_DIR"
-    mv "$tmp" "$LIB_DIR"
-  fi
-  exec 9>&-
+  install_jars "$POM" "$HOME_DIR" "the S3Proxy jar" || die "could not install the S3Proxy jar"
 }
 
 case "${1:-}" in
