@@ -1,4 +1,4 @@
-"""Communications' domain objects for unit tests."""
+"""Communications' domain objects and users for unit tests."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 from leadline.communications.domain.model import Call, CallState
+from leadline.contracts.platform.auth import Principal, Role
 
 RECEIVED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -22,3 +23,11 @@ def a_call(*, state: CallState = "triage", extension: str | None = "101", caller
         contact_number=caller_number,
         state=state,
     )
+
+
+# Who triages: Anna's calls reach extension 101 and her e-mails anna@leadline.example; Marta manages everyone's.
+ANNA = Principal("anna", "Anna Nowak", frozenset({Role.SALESPERSON}), extension="101", email="anna@leadline.example")
+PIOTR = Principal(
+    "piotr", "Piotr Zieliński", frozenset({Role.SALESPERSON}), extension="102", email="piotr@leadline.example"
+)
+MARTA = Principal("marta", "Marta Wiśniewska", frozenset({Role.MANAGER, Role.SALESPERSON}), extension="100")
