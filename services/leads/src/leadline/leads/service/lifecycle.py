@@ -14,13 +14,14 @@ from leadline.leads.domain.lifecycle import ensure_may_merge, ensure_not_the_sam
 from leadline.leads.domain.links import MERGED_LEAD, LeadLink, ensure_deletable
 from leadline.leads.domain.model import FieldChange, Lead, ensure_may_change
 from leadline.leads.service.commands import DeleteLead, MarkLost, MergeLeads
+from leadline.leads.service.unit_of_work import AbstractUnitOfWork
 from leadline.leads.service.use_cases import announce_move, announce_update, current_lead
 
 # Enough for a person to recognise the duplicate; more would be a search, not a warning.
 MAX_LIKELY_DUPLICATES = 20
 
 
-async def mark_lost(uow: LeadsUnitOfWork, command: MarkLost, user: Principal) -> Lead:
+async def mark_lost(uow: AbstractUnitOfWork, command: MarkLost, user: Principal) -> Lead:
     lead = await current_lead(uow, command.lead_id, command.expected_version)
     ensure_may_change(lead, user)
     reference = await uow.reference.load()
@@ -93,6 +94,6 @@ async def merge_leads(uow: LeadsUnitOfWork, command: MergeLeads, user: Principal
     return after
 
 
-async def likely_duplicates(uow: LeadsUnitOfWork, lead: Lead) -> list[Lead]:
+async def likely_duplicates(uow: AbstractUnitOfWork, lead: Lead) -> list[Lead]:
     """Other open leads with the lead's phone or e-mail: the caller decides whether to merge them."""
     return await uow.leads.open_sharing_contacts(lead, limit=MAX_LIKELY_DUPLICATES)

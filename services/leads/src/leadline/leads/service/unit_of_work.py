@@ -1,0 +1,112 @@
+"""What creating, editing, moving and losing a lead (service/use_cases.py; lifecycle.py's mark_lost and
+likely_duplicates; reference.py's ensure_on_the_team and deal_events.py, which they share) need of storage, said as
+protocols, so their rules are unit-tested on an in-memory unit of work (tests/support/fake_leads.py). The SQL unit of
+work (adapters/unit_of_work.py) satisfies them, as mypy checks where the service hands it to those use cases; the
+leads service's other use cases take it as it is."""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from leadline.contracts.platform.messaging.outbox import AbstractOutbox
+from leadline.leads.domain.contacts import Contact
+from leadline.leads.domain.deals import Deal
+from leadline.leads.domain.model import FieldChange, HistoryEntry, Lead, ReferenceData
+from leadline.leads.domain.reference import Employee, Partner, SettingKey
+
+
+class AbstractLeadRepository(Protocol):
+    async def get(self, lead_id: UUID, *, for_update: bool = False) -> Lead | None:
+        """``for_update``: nobody else changes the lead until the commit."""
+        ...
+
+    async def add(self, lead: Lead) -> None: ...
+
+    async def save(self, lead: Lead, before: Lead) -> None:
+        """Raises StaleVersion unless the stored lead is the version before ``lead``'s (``before``)."""
+        ...
+
+    async def open_sharing_contacts(self, lead: Lead, *, limit: int) -> list[Lead]:
+        """Other open leads known by one of the lead's phones or addresses, newest first."""
+        ...
+
+
+class AbstractHistory(Protocol):
+    """Each lead's history: who changed what, when."""
+
+    async def record(
+        self, lead_id: UUID, *, action: str, by: str, at: datetime, changes: list[FieldChange]
+    ) -> None: ...
+
+    async def of(self, lead_id: UUID) -> list[HistoryEntry]:
+        """Oldest first."""
+        ...
+
+    async def knows(self, lead_id: UUID) -> bool:
+        """Whether a lead with this id ever existed (history outlives a deleted lead, and follows a merged one)."""
+        ...
+
+
+class AbstractReferenceData(Protocol):
+    async def load(self) -> ReferenceData:
+        """Statuses, lead types and reference items as configured now; read-only."""
+        ...
+
+
+class AbstractSettings(Protocol):
+    async def all(self) -> dict[SettingKey, str | None]: ...
+
+
+class AbstractEmployees(Protocol):
+    async def get(self, employee_id: str) -> Employee | None: ...
+
+
+class AbstractPartners(Protocol):
+    async def get(self, partner_id: UUID) -> Partner | None: ...
+
+
+class AbstractContacts(Protocol):
+    async def get(self, contact_id: UUID) -> Contact | None: ...
+
+
+class AbstractDeals(Protocol):
+    async def add(self, deal: Deal, lead: Lead) -> None: ...
+
+
+class AbstractUnitOfWork(Protocol):
+    """One transaction: what a use case reads and writes through it is committed, with the events it announced, by
+    the caller (one per HTTP request, one per consumed batch), or not at all."""
+
+    @property
+    def leads(self) -> AbstractLeadRepository: ...
+
+    @property
+    def history(self) -> AbstractHistory: ...
+
+    @property
+    def reference(self) -> AbstractReferenceData: ...
+
+    @property
+    def settings(self) -> AbstractSettings: ...
+
+    @property
+    def employees(self) -> AbstractEmployees: ...
+
+    @property
+    def partners(self) -> AbstractPartners: ...
+
+    @property
+    def contacts(self) -> AbstractContacts: ...
+
+    @property
+    def deals(self) -> AbstractDeals: ...
+
+    @property
+    def outbox(self) -> AbstractOutbox: ...
+
+    def savepoint(self) -> AbstractAsyncContextManager[object]:
+        """What is written inside the block is undone, alone, when the block raises."""
+        ...

@@ -1,0 +1,145 @@
+"""The leads service's unit of work in memory, as creating, editing, moving and losing a lead see it
+(service/unit_of_work.py): what the SQL repositories keep in tables is kept in dictionaries, the configuration as a
+test gives it, and what the outbox would publish in a list.
+
+The fakes keep the repositories' promises the use cases rely on: a save of a stale version is refused, history
+outlives a lead, a savepoint undoes what was written inside it. They do not lock: one use case at a time runs against
+them, so races are the integration tests'."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from uuid import UUID
+
+from leadline.contracts.platform.errors import StaleVersion
+from leadline.contracts.wire.events import Event
+from leadline.leads.domain.contacts import Contact
+from leadline.leads.domain.deals import Deal
+from leadline.leads.domain.model import FieldChange, HistoryEntry, Lead, ReferenceData
+from leadline.leads.domain.reference import Employee, Partner, SettingKey
+from tests.support.fake_outbox import FakeOutbox
+
+
+class FakeLeadRepository:
+    def __init__(self) -> None:
+        self.by_id: dict[UUID, Lead] = {}
+
+    async def get(self, lead_id: UUID, *, for_update: bool = False) -> Lead | None:
+        return self.by_id.get(lead_id)
+
+    async def add(self, lead: Lead) -> None:
+        assert lead.id not in self.by_id, f"lead {lead.id} exists already"  # a primary key
+        self.by_id[lead.id] = lead
+
+    async def save(self, lead: Lead, before: Lead) -> None:
+        stored = self.by_id.get(lead.id)
+        if stored is None or stored.version != lead.version - 1:
+            raise StaleVersion(f"lead {lead.id} was changed by someone else", rule="stale_version")
+        self.by_id[lead.id] = lead
+
+    async def open_sharing_contacts(self, lead: Lead, *, limit: int) -> list[Lead]:
+        sharing = [
+            other
+            for other in self.by_id.values()
+            if other.id != lead.id and not other.closed and other.contact_keys & lead.contact_keys
+        ]
+        sharing.sort(key=lambda other: other.id)
+        sharing.sort(key=lambda other: other.created_at, reverse=True)
+        return sharing[:limit]
+
+
+class FakeHistory:
+    """``entries``: each lead's history, oldest first."""
+
+    def __init__(self) -> None:
+        self.entries: dict[UUID, list[HistoryEntry]] = {}
+
+    async def record(self, lead_id: UUID, *, action: str, by: str, at: datetime, changes: list[FieldChange]) -> None:
+        self.entries.setdefault(lead_id, []).append(HistoryEntry(at, by, action, list(changes), None))
+
+    async def of(self, lead_id: UUID) -> list[HistoryEntry]:
+        return list(self.entries.get(lead_id, []))
+
+    async def knows(self, lead_id: UUID) -> bool:
+        return lead_id in self.entries or any(
+            entry.merged_from_lead_id == lead_id for entries in self.entries.values() for entry in entries
+        )
+
+
+class FakeReferenceData:
+    def __init__(self, reference: ReferenceData) -> None:
+        self.reference = reference
+
+    async def load(self) -> ReferenceData:
+        return self.reference
+
+
+class FakeSettings:
+    def __init__(self) -> None:
+        self.values: dict[SettingKey, str | None] = {}
+
+    async def all(self) -> dict[SettingKey, str | None]:
+        return {key: self.values.get(key) for key in SettingKey}
+
+
+class FakeEmployees:
+    def __init__(self, *employees: Employee) -> None:
+        self.by_id = {employee.id: employee for employee in employees}
+
+    async def get(self, employee_id: str) -> Employee | None:
+        return self.by_id.get(employee_id)
+
+
+class FakePartners:
+    def __init__(self) -> None:
+        self.by_id: dict[UUID, Partner] = {}
+
+    async def get(self, partner_id: UUID) -> Partner | None:
+        return self.by_id.get(partner_id)
+
+
+class FakeContacts:
+    def __init__(self) -> None:
+        self.by_id: dict[UUID, Contact] = {}
+
+    async def get(self, contact_id: UUID) -> Contact | None:
+        return self.by_id.get(contact_id)
+
+
+class FakeDeals:
+    def __init__(self) -> None:
+        self.by_id: dict[UUID, Deal] = {}
+
+    async def add(self, deal: Deal, lead: Lead) -> None:
+        assert deal.id not in self.by_id, f"deal {deal.id} exists already"
+        self.by_id[deal.id] = deal
+
+
+class FakeUnitOfWork:
+    def __init__(self, reference: ReferenceData, *employees: Employee) -> None:
+        self.leads = FakeLeadRepository()
+        self.history = FakeHistory()
+        self.reference = FakeReferenceData(reference)
+        self.settings = FakeSettings()
+        self.employees = FakeEmployees(*employees)
+        self.partners = FakePartners()
+        self.contacts = FakeContacts()
+        self.deals = FakeDeals()
+        self.outbox = FakeOutbox(source="leadline/leads")
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """As SQL's: what the block wrote (leads, history, deals, events) is undone when it raises."""
+        leads, deals, events = dict(self.leads.by_id), dict(self.deals.by_id), list(self.outbox.events)
+        history = {lead_id: list(entries) for lead_id, entries in self.history.entries.items()}
+        try:
+            yield
+        except BaseException:
+            self.leads.by_id, self.deals.by_id, self.outbox.events, self.history.entries = leads, deals, events, history
+            raise
+
+    def announced(self) -> list[Event]:
+        """The events the use cases added to the outbox, oldest first."""
+        return self.outbox.announced()
