@@ -2,10 +2,12 @@
 likely_duplicates; reference.py's ensure_on_the_team and deal_events.py, which they share) need of storage, said as
 protocols, so their rules are unit-tested on an in-memory unit of work (tests/support/fake_leads.py). The SQL unit of
 work (adapters/unit_of_work.py) satisfies them, as mypy checks where the service hands it to those use cases; the
-leads service's other use cases take it as it is."""
+leads service's other use cases take it as it is. Dropping a card on a board (card_order.py) asks of the card
+positions no more than AbstractCardPositions."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
@@ -74,6 +76,12 @@ class AbstractContacts(Protocol):
 
 class AbstractDeals(Protocol):
     async def add(self, deal: Deal, lead: Lead) -> None: ...
+
+
+class AbstractCardPositions(Protocol):
+    """Where each user keeps the cards of a board (service/card_order.py)."""
+
+    async def put(self, user_id: str, positions: Mapping[UUID, float]) -> None: ...
 
 
 class AbstractUnitOfWork(Protocol):
