@@ -1,15 +1,16 @@
-"""The leads service's unit of work in memory, as creating, editing, moving and losing a lead see it
+"""The leads service's unit of work in memory, as creating, editing, moving, losing, deleting and merging leads see it
 (service/unit_of_work.py): what the SQL repositories keep in tables is kept in dictionaries, the configuration as a
 test gives it, and what the outbox would publish in a list.
 
 The fakes keep the repositories' promises the use cases rely on: a save of a stale version is refused, history
-outlives a lead, a savepoint undoes what was written inside it. They do not lock: one use case at a time runs against
-them, so races are the integration tests'."""
+outlives a lead and follows a merged one, deals go with their lead, a savepoint undoes what was written inside it.
+They do not lock: one use case at a time runs against them, so races are the integration tests'."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
@@ -17,14 +18,16 @@ from leadline.contracts.platform.errors import StaleVersion
 from leadline.contracts.wire.events import Event
 from leadline.leads.domain.contacts import Contact
 from leadline.leads.domain.deals import Deal
+from leadline.leads.domain.links import LeadLink
 from leadline.leads.domain.model import FieldChange, HistoryEntry, Lead, ReferenceData
 from leadline.leads.domain.reference import Employee, Partner, SettingKey
 from tests.support.fake_outbox import FakeOutbox
 
 
 class FakeLeadRepository:
-    def __init__(self) -> None:
+    def __init__(self, deals: FakeDeals) -> None:
         self.by_id: dict[UUID, Lead] = {}
+        self._deals = deals
 
     async def get(self, lead_id: UUID, *, for_update: bool = False) -> Lead | None:
         return self.by_id.get(lead_id)
@@ -39,6 +42,10 @@ class FakeLeadRepository:
             raise StaleVersion(f"lead {lead.id} was changed by someone else", rule="stale_version")
         self.by_id[lead.id] = lead
 
+    async def remove(self, lead_id: UUID) -> None:
+        del self.by_id[lead_id]
+        self._deals.by_id = {i: deal for i, deal in self._deals.by_id.items() if deal.lead_id != lead_id}  # cascades
+
     async def open_sharing_contacts(self, lead: Lead, *, limit: int) -> list[Lead]:
         sharing = [
             other
@@ -51,21 +58,27 @@ class FakeLeadRepository:
 
 
 class FakeHistory:
-    """``entries``: each lead's history, oldest first."""
+    """``rows``: every lead's entries, each with the lead it belongs to, in the order they were recorded."""
 
     def __init__(self) -> None:
-        self.entries: dict[UUID, list[HistoryEntry]] = {}
+        self.rows: list[tuple[UUID, HistoryEntry]] = []
 
     async def record(self, lead_id: UUID, *, action: str, by: str, at: datetime, changes: list[FieldChange]) -> None:
-        self.entries.setdefault(lead_id, []).append(HistoryEntry(at, by, action, list(changes), None))
+        self.rows.append((lead_id, HistoryEntry(at, by, action, list(changes), None)))
 
     async def of(self, lead_id: UUID) -> list[HistoryEntry]:
-        return list(self.entries.get(lead_id, []))
+        return [entry for of_lead, entry in self.rows if of_lead == lead_id]
 
     async def knows(self, lead_id: UUID) -> bool:
-        return lead_id in self.entries or any(
-            entry.merged_from_lead_id == lead_id for entries in self.entries.values() for entry in entries
-        )
+        return any(lead_id in (of_lead, entry.merged_from_lead_id) for of_lead, entry in self.rows)
+
+    async def move(self, from_lead_id: UUID, to_lead_id: UUID) -> None:
+        self.rows = [
+            (to_lead_id, replace(entry, merged_from_lead_id=entry.merged_from_lead_id or from_lead_id))
+            if of_lead == from_lead_id
+            else (of_lead, entry)
+            for of_lead, entry in self.rows
+        ]
 
 
 class FakeReferenceData:
@@ -116,28 +129,55 @@ class FakeDeals:
         assert deal.id not in self.by_id, f"deal {deal.id} exists already"
         self.by_id[deal.id] = deal
 
+    async def move(self, from_lead_id: UUID, to_lead: Lead) -> None:
+        for deal in [deal for deal in self.by_id.values() if deal.lead_id == from_lead_id]:
+            self.by_id[deal.id] = replace(deal, lead_id=to_lead.id)
+
+
+class FakeLinks:
+    """``by_item``: each linked item's link, by (kind, item id), in the order first linked."""
+
+    def __init__(self) -> None:
+        self.by_item: dict[tuple[str, str], LeadLink] = {}
+
+    async def of(self, lead_id: UUID) -> list[LeadLink]:
+        linked = [link for link in self.by_item.values() if link.lead_id == lead_id]
+        return sorted(linked, key=lambda link: (link.linked_at, link.kind, link.item_id))
+
+    async def put(self, link: LeadLink) -> None:
+        self.by_item[link.kind, link.item_id] = link
+
+    async def move(self, from_lead_id: UUID, to_lead_id: UUID) -> None:
+        for link in await self.of(from_lead_id):
+            self.by_item[link.kind, link.item_id] = replace(link, lead_id=to_lead_id)
+
+    async def remove_of(self, lead_id: UUID) -> None:
+        self.by_item = {key: link for key, link in self.by_item.items() if link.lead_id != lead_id}
+
 
 class FakeUnitOfWork:
     def __init__(self, reference: ReferenceData, *employees: Employee) -> None:
-        self.leads = FakeLeadRepository()
+        self.deals = FakeDeals()
+        self.leads = FakeLeadRepository(self.deals)
         self.history = FakeHistory()
         self.reference = FakeReferenceData(reference)
         self.settings = FakeSettings()
         self.employees = FakeEmployees(*employees)
         self.partners = FakePartners()
         self.contacts = FakeContacts()
-        self.deals = FakeDeals()
+        self.links = FakeLinks()
         self.outbox = FakeOutbox(source="leadline/leads")
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
-        """As SQL's: what the block wrote (leads, history, deals, events) is undone when it raises."""
-        leads, deals, events = dict(self.leads.by_id), dict(self.deals.by_id), list(self.outbox.events)
-        history = {lead_id: list(entries) for lead_id, entries in self.history.entries.items()}
+        """As SQL's: what the block wrote (leads, history, deals, links, events) is undone when it raises."""
+        leads, deals, links = dict(self.leads.by_id), dict(self.deals.by_id), dict(self.links.by_item)
+        history, events = list(self.history.rows), list(self.outbox.events)
         try:
             yield
         except BaseException:
-            self.leads.by_id, self.deals.by_id, self.outbox.events, self.history.entries = leads, deals, events, history
+            self.leads.by_id, self.deals.by_id, self.links.by_item = leads, deals, links
+            self.history.rows, self.outbox.events = history, events
             raise
 
     def announced(self) -> list[Event]:

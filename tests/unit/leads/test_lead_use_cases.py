@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from leadline.contracts.platform.auth import Principal, Role
+from leadline.contracts.platform.auth import Principal
 from leadline.contracts.platform.errors import Forbidden, RuleViolation, StaleVersion
 from leadline.contracts.wire.envelope import Envelope
 from leadline.contracts.wire.events import (
@@ -19,29 +19,15 @@ from leadline.contracts.wire.events import (
     LeadStatusChangedV1,
     LeadUpdatedV1,
 )
-from leadline.leads.domain.model import Lead, ReferenceItem
-from leadline.leads.domain.reference import Employee, SettingKey
+from leadline.leads.domain.model import Lead
+from leadline.leads.domain.reference import SettingKey
 from leadline.leads.service import lifecycle, use_cases
 from leadline.leads.service.commands import ChangeStatus, CreateLead, EditLead, MarkLost
 from tests.support.builders import lead_requested
 from tests.support.fake_leads import FakeUnitOfWork
-from tests.support.unit.leads import ANNA, LOST, MARTA, QUALIFICATION, a_lead, reference
+from tests.support.unit.leads import ANNA, LOST, MARTA, PIOTR, QUALIFICATION, a_lead, a_unit_of_work
 
-PIOTR = Principal("piotr", "Piotr Zieliński", frozenset({Role.SALESPERSON}), extension="102")
-TEAM = (
-    Employee("anna", "Anna Nowak", Role.SALESPERSON),
-    Employee("piotr", "Piotr Zieliński", Role.SALESPERSON),
-    Employee("marta", "Marta Wiśniewska", Role.MANAGER),
-    Employee("ewa", "Ewa Lewandowska", Role.SALESPERSON, archived=True),
-)
 REGION = "PL"
-WENT_ELSEWHERE = ReferenceItem("lost_reason", "competitor", "Went to a competitor")
-
-
-def a_unit_of_work(*leads: Lead) -> FakeUnitOfWork:
-    uow = FakeUnitOfWork(replace(reference(), items={("lost_reason", "competitor"): WENT_ELSEWHERE}), *TEAM)
-    uow.leads.by_id.update((lead.id, lead) for lead in leads)
-    return uow
 
 
 async def create(uow: FakeUnitOfWork, user: Principal = ANNA, **fields: object) -> Lead:
@@ -151,7 +137,7 @@ async def test_a_lead_asked_for_that_breaks_a_rule_is_not_made_and_its_refusal_i
         uow, request, Envelope.wrap(request, source="leadline/communications"), phone_region=REGION
     )
 
-    assert (uow.leads.by_id, uow.history.entries) == ({}, {})
+    assert (uow.leads.by_id, uow.history.rows) == ({}, [])
     [event] = uow.announced()
     assert isinstance(event, LeadRequestRefusedV1)
     assert (event.lead_id, event.item_id, event.rule) == (request.lead_id, request.call_id, "invalid_phone")
@@ -184,7 +170,7 @@ async def test_a_move_to_the_status_the_lead_is_in_changes_nothing() -> None:
 
     await use_cases.change_status(uow, ChangeStatus(lead.id, "qualification"), ANNA)
 
-    assert (uow.leads.by_id[lead.id], uow.history.entries, uow.announced()) == (lead, {}, [])
+    assert (uow.leads.by_id[lead.id], uow.history.rows, uow.announced()) == (lead, [], [])
 
 
 async def test_a_move_from_a_version_someone_else_changed_is_refused() -> None:
@@ -216,7 +202,7 @@ async def test_a_move_that_breaks_a_rule_is_refused_with_nothing_written(
         await use_cases.change_status(uow, ChangeStatus(lead.id, status_code), user)
 
     assert rule_of(refusal) == refused
-    assert (uow.leads.by_id[lead.id], uow.history.entries, uow.announced()) == (lead, {}, [])
+    assert (uow.leads.by_id[lead.id], uow.history.rows, uow.announced()) == (lead, [], [])
 
 
 async def test_a_lost_lead_keeps_its_reason_and_both_the_loss_and_the_move_are_announced() -> None:

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from leadline.contracts.platform.auth import Principal
 from leadline.contracts.platform.errors import NotFound, StaleVersion
 from leadline.contracts.wire.events import LeadDeletedV1, LeadLostV1, LeadMergedV1
-from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.lifecycle import ensure_may_merge, ensure_not_the_same, marked_lost, survivor_of_merge
 from leadline.leads.domain.links import MERGED_LEAD, LeadLink, ensure_deletable
 from leadline.leads.domain.model import FieldChange, Lead, ensure_may_change
@@ -41,7 +40,7 @@ async def mark_lost(uow: AbstractUnitOfWork, command: MarkLost, user: Principal)
     return lost
 
 
-async def delete_lead(uow: LeadsUnitOfWork, command: DeleteLead, user: Principal) -> None:
+async def delete_lead(uow: AbstractUnitOfWork, command: DeleteLead, user: Principal) -> None:
     """Only a lead created by mistake is deleted: one with calls, e-mails, orders or invoices is refused.
     Its history stays, ending with who deleted it. The lead is locked first: a link being written waits, or is
     seen (service/links.py says why no item is left linked to a deleted lead)."""
@@ -55,7 +54,7 @@ async def delete_lead(uow: LeadsUnitOfWork, command: DeleteLead, user: Principal
     await uow.outbox.add(LeadDeletedV1(lead_id=lead.id, deleted_by=user.user_id, deleted_at=now))
 
 
-async def merge_leads(uow: LeadsUnitOfWork, command: MergeLeads, user: Principal) -> Lead:
+async def merge_leads(uow: AbstractUnitOfWork, command: MergeLeads, user: Principal) -> Lead:
     """The survivor keeps its own values; the merged lead's links, deals, tags and history move to it,
     and the merged lead is removed."""
     ensure_may_merge(user)

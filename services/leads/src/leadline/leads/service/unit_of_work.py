@@ -1,5 +1,5 @@
-"""What creating, editing, moving and losing a lead (service/use_cases.py; lifecycle.py's mark_lost and
-likely_duplicates; reference.py's ensure_on_the_team and deal_events.py, which they share) need of storage, said as
+"""What creating, editing, moving, losing, deleting and merging leads (service/use_cases.py, lifecycle.py;
+reference.py's ensure_on_the_team and deal_events.py, which they share) need of storage, said as
 protocols, so their rules are unit-tested on an in-memory unit of work (tests/support/fake_leads.py). The SQL unit of
 work (adapters/unit_of_work.py) satisfies them, as mypy checks where the service hands it to those use cases; the
 leads service's other use cases take it as it is. Dropping a card on a board (card_order.py) asks of the card
@@ -16,6 +16,7 @@ from uuid import UUID
 from leadline.contracts.platform.messaging.outbox import AbstractOutbox
 from leadline.leads.domain.contacts import Contact
 from leadline.leads.domain.deals import Deal
+from leadline.leads.domain.links import LeadLink
 from leadline.leads.domain.model import FieldChange, HistoryEntry, Lead, ReferenceData
 from leadline.leads.domain.reference import Employee, Partner, SettingKey
 
@@ -29,6 +30,10 @@ class AbstractLeadRepository(Protocol):
 
     async def save(self, lead: Lead, before: Lead) -> None:
         """Raises StaleVersion unless the stored lead is the version before ``lead``'s (``before``)."""
+        ...
+
+    async def remove(self, lead_id: UUID) -> None:
+        """Its deals go with it."""
         ...
 
     async def open_sharing_contacts(self, lead: Lead, *, limit: int) -> list[Lead]:
@@ -49,6 +54,11 @@ class AbstractHistory(Protocol):
 
     async def knows(self, lead_id: UUID) -> bool:
         """Whether a lead with this id ever existed (history outlives a deleted lead, and follows a merged one)."""
+        ...
+
+    async def move(self, from_lead_id: UUID, to_lead_id: UUID) -> None:
+        """A merged lead's history becomes its survivor's, in the order it happened, each entry marked with the
+        lead it was about."""
         ...
 
 
@@ -76,6 +86,24 @@ class AbstractContacts(Protocol):
 
 class AbstractDeals(Protocol):
     async def add(self, deal: Deal, lead: Lead) -> None: ...
+
+    async def move(self, from_lead_id: UUID, to_lead: Lead) -> None: ...
+
+
+class AbstractLinks(Protocol):
+    """What other services link to leads (calls, e-mails, orders, invoices), and the leads merged into others."""
+
+    async def of(self, lead_id: UUID) -> list[LeadLink]:
+        """Oldest link first."""
+        ...
+
+    async def put(self, link: LeadLink) -> None:
+        """Links the item, or moves it to another lead: an item is linked to one lead at a time."""
+        ...
+
+    async def move(self, from_lead_id: UUID, to_lead_id: UUID) -> None: ...
+
+    async def remove_of(self, lead_id: UUID) -> None: ...
 
 
 class AbstractCardPositions(Protocol):
@@ -111,6 +139,9 @@ class AbstractUnitOfWork(Protocol):
 
     @property
     def deals(self) -> AbstractDeals: ...
+
+    @property
+    def links(self) -> AbstractLinks: ...
 
     @property
     def outbox(self) -> AbstractOutbox: ...
