@@ -1,11 +1,11 @@
-"""The communications service's unit of work in memory, as intake, triage and the reactions to lead events see it
-(service/unit_of_work.py): what the SQL repositories keep in tables is kept in dictionaries, and what the outbox would
-publish in a list.
+"""The communications service's unit of work in memory, as intake, triage, telephony and the reactions to lead events
+see it (service/unit_of_work.py): what the SQL repositories keep in tables is kept in dictionaries, and what the
+outbox would publish in a list.
 
-The fakes keep the repositories' promises the use cases rely on: a save of a stale version is refused, a lead deleted
-or merged away is found by nothing, lists come as the SQL orders them. They do not lock: one use case at a time runs
-against them, so races are the integration tests'. E-mails written from leads (outbound mail) are not kept here, so
-a reply to one is matched by its sender alone."""
+The fakes keep the repositories' promises the use cases rely on: a save of a stale version is refused, a call's save
+leaves what its PBX reported alone, a lead deleted or merged away is found by nothing, lists come as the SQL orders
+them. They do not lock: one use case at a time runs against them, so races are the integration tests'. E-mails
+written from leads (outbound mail) are not kept here, so a reply to one is matched by its sender alone."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
+from leadline.communications.adapters.repository import CALL_CALLBACK_COLUMNS, CALL_LIFECYCLE_COLUMNS
 from leadline.communications.domain.directory import Employee
 from leadline.communications.domain.mailbox_position import MailboxPosition
 from leadline.communications.domain.model import Call, Email, ItemState, KnownLead, TriageItem, triage_addresses
@@ -88,11 +89,14 @@ class FakeTriageRepository(Generic[T]):
     def newest_first_page(
         self, wanted: Callable[[T], bool], state: ItemState | None, limit: int, cursor: str | None
     ) -> tuple[list[T], str | None]:
-        """A page of the items wanted, newest first; the cursor (opaque to callers) is how many came before."""
         items = [i for i in self.by_id.values() if wanted(i) and state in (None, i.state)]
-        items.sort(key=lambda i: (self._newest_by(i), i.id), reverse=True)
-        start = int(cursor or 0)
-        return items[start : start + limit], str(start + limit) if start + limit < len(items) else None
+        return _page(sorted(items, key=lambda i: (self._newest_by(i), i.id), reverse=True), limit, cursor)
+
+
+def _page(items: list[T], limit: int, cursor: str | None) -> tuple[list[T], str | None]:
+    """A page of the items, in their order; the cursor (opaque to callers) is how many came before."""
+    start = int(cursor or 0)
+    return items[start : start + limit], str(start + limit) if start + limit < len(items) else None
 
 
 class FakeCallRepository(FakeTriageRepository[Call]):
@@ -107,13 +111,38 @@ class FakeCallRepository(FakeTriageRepository[Call]):
             assert call.pbx_call_id not in await self.stored_pbx_call_ids({call.pbx_call_id})  # a unique key
             await self.add(call)
 
+    async def save(self, item: Call) -> None:
+        # As the SQL repository: a decision does not write what the PBX reported, which intake alone writes.
+        stored = self.by_id.get(item.id)
+        reported = {c: getattr(stored, c) for c in (*CALL_LIFECYCLE_COLUMNS, *CALL_CALLBACK_COLUMNS)} if stored else {}
+        await super().save(replace(item, **reported))
+
     async def page_of_extension(
         self, extension: str | None, *, everyone: bool, state: ItemState | None, limit: int, cursor: str | None
     ) -> tuple[list[Call], str | None]:
-        def of_extension(call: Call) -> bool:
-            return everyone or call.extension is None or call.extension == extension
+        return self.newest_first_page(lambda call: everyone or _of_extension(call, extension), state, limit, cursor)
 
-        return self.newest_first_page(of_extension, state, limit, cursor)
+    async def missed_page(
+        self, extension: str | None, *, everyone: bool, limit: int, cursor: str | None
+    ) -> tuple[list[Call], str | None]:
+        missed = [
+            call
+            for call in self.by_id.values()
+            if call.callback_state == "waiting" and (everyone or _of_extension(call, extension))
+        ]
+        return _page(sorted(missed, key=lambda call: (call.received_at, call.id)), limit, cursor)
+
+    async def clear_callback(self, cleared: Call) -> bool:
+        stored = self.by_id[cleared.id]
+        if stored.callback_state != "waiting":
+            return False
+        self.by_id[cleared.id] = replace(stored, **{c: getattr(cleared, c) for c in CALL_CALLBACK_COLUMNS})
+        return True
+
+
+def _of_extension(call: Call, extension: str | None) -> bool:
+    """The calls that reached the extension, and those that reached none."""
+    return call.extension is None or call.extension == extension
 
 
 class FakeEmailRepository(FakeTriageRepository[Email]):
@@ -235,6 +264,9 @@ class FakeDirectory:
 class FakeEmployees:
     def __init__(self) -> None:
         self.by_id: dict[str, Employee] = {}
+
+    async def get(self, employee_id: str) -> Employee | None:
+        return self.by_id.get(employee_id)
 
     async def put_all(self, found: Sequence[Employee]) -> None:
         self.by_id.update((employee.employee_id, employee) for employee in found)

@@ -1,8 +1,8 @@
-"""What intake, triage, the reactions to lead events and ownership (service/intake.py, triage.py, announcing.py,
-lead_reactions.py, ownership.py) need of storage, said as protocols, so their rules are unit-tested on an in-memory
-unit of work (tests/support/fake_communications.py). The SQL unit of work (adapters/unit_of_work.py) satisfies them,
-as mypy checks where the service hands it to those use cases; telephony's, the PBX lifecycle's and outbound mail's
-use cases take it as it is."""
+"""What intake, triage, telephony, the reactions to lead events and ownership (service/intake.py, triage.py,
+telephony.py, announcing.py, lead_reactions.py, ownership.py) need of storage, said as protocols, so their rules are
+unit-tested on an in-memory unit of work (tests/support/fake_communications.py). The SQL unit of work
+(adapters/unit_of_work.py) satisfies them, as mypy checks where the service hands it to those use cases; the PBX
+lifecycle's and outbound mail's use cases take it as it is."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ T = TypeVar("T", bound=TriageItem)
 
 class AbstractTriageRepository(Protocol[T]):
     """Calls or e-mails: items with a triage state, an optimistic version, and the lead (or candidate leads) each
-    belongs to."""
+    belongs to. Saving a call writes what a person decided of it, never what its PBX reported (its lifecycle and
+    call back)."""
 
     @property
     def kind(self) -> str: ...
@@ -67,6 +68,16 @@ class AbstractCallRepository(AbstractTriageRepository[Call], Protocol):
     ) -> tuple[list[Call], str | None]:
         """Newest first: every call (``everyone``), or those that reached the extension and those that reached
         none; the cursor is the position after the last call returned."""
+        ...
+
+    async def missed_page(
+        self, extension: str | None, *, everyone: bool, limit: int, cursor: str | None
+    ) -> tuple[list[Call], str | None]:
+        """Missed calls waiting for a call back, oldest first, of the extension as ``page_of_extension`` says."""
+        ...
+
+    async def clear_callback(self, cleared: Call) -> bool:
+        """Writes a missed call marked done, unless it was cleared meanwhile (False then)."""
         ...
 
 
@@ -138,6 +149,8 @@ class AbstractDirectory(Protocol):
 
 class AbstractEmployees(Protocol):
     """Whose PBX extension is whose."""
+
+    async def get(self, employee_id: str) -> Employee | None: ...
 
     async def put_all(self, found: Sequence[Employee]) -> None: ...
 
