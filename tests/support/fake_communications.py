@@ -23,6 +23,7 @@ from leadline.contracts.platform.auth import Principal
 from leadline.contracts.platform.contacts import normalised_email_or_none
 from leadline.contracts.platform.errors import StaleVersion
 from leadline.contracts.wire.events import Event
+from leadline.contracts.wire.events.gateway import PbxReport
 from tests.support.fake_outbox import FakeOutbox
 
 T = TypeVar("T", bound=TriageItem)
@@ -116,6 +117,30 @@ class FakeCallRepository(FakeTriageRepository[Call]):
         stored = self.by_id.get(item.id)
         reported = {c: getattr(stored, c) for c in (*CALL_LIFECYCLE_COLUMNS, *CALL_CALLBACK_COLUMNS)} if stored else {}
         await super().save(replace(item, **reported))
+
+    async def by_pbx_call_ids(self, pbx_call_ids: Collection[str]) -> dict[str, Call]:
+        return {c.pbx_call_id: c for c in self.by_id.values() if c.pbx_call_id in pbx_call_ids}
+
+    async def save_lifecycles(self, changed: Sequence[Call]) -> None:
+        self._write_columns(changed, CALL_LIFECYCLE_COLUMNS)
+
+    async def waiting_for_callback(self, numbers: Collection[str]) -> list[Call]:
+        return [c for c in self.by_id.values() if c.contact_number in numbers and c.callback_state == "waiting"]
+
+    async def answered_calls_to(self, numbers: Collection[str]) -> list[Call]:
+        return [
+            c
+            for c in self.by_id.values()
+            if c.contact_number in numbers and c.direction == "outbound" and c.disposition == "answered"
+        ]
+
+    async def save_callbacks(self, cleared: Sequence[Call]) -> None:
+        self._write_columns(cleared, CALL_CALLBACK_COLUMNS)
+
+    def _write_columns(self, calls: Sequence[Call], columns: Sequence[str]) -> None:
+        # As an UPDATE of these columns alone: the version and a person's decision stay as stored.
+        for call in calls:
+            self.by_id[call.id] = replace(self.by_id[call.id], **{c: getattr(call, c) for c in columns})
 
     async def page_of_extension(
         self, extension: str | None, *, everyone: bool, state: ItemState | None, limit: int, cursor: str | None
@@ -272,6 +297,26 @@ class FakeEmployees:
         self.by_id.update((employee.employee_id, employee) for employee in found)
 
 
+class FakeEarlyCallEvents:
+    """``reports``: the reports kept, in the order they came."""
+
+    def __init__(self) -> None:
+        self.reports: list[PbxReport] = []
+
+    async def of(self, pbx_call_ids: Collection[str]) -> dict[str, list[PbxReport]]:
+        found: dict[str, list[PbxReport]] = {}
+        for report in self.reports:
+            if report.pbx_call_id in pbx_call_ids:
+                found.setdefault(report.pbx_call_id, []).append(report)
+        return found
+
+    async def add_all(self, reports: Sequence[PbxReport]) -> None:
+        self.reports.extend(reports)
+
+    async def remove(self, pbx_call_ids: Collection[str]) -> None:
+        self.reports = [report for report in self.reports if report.pbx_call_id not in pbx_call_ids]
+
+
 class FakeMailboxPositions:
     def __init__(self) -> None:
         self.positions: dict[str, MailboxPosition] = {}
@@ -295,6 +340,7 @@ class FakeUnitOfWork:
         self.calls = FakeCallRepository()
         self.emails = FakeEmailRepository(self.directory, self.known_leads)
         self.employees = FakeEmployees()
+        self.early_call_events = FakeEarlyCallEvents()
         self.mailbox_positions = FakeMailboxPositions()
         self.outbox = FakeOutbox(source="leadline/communications")
 

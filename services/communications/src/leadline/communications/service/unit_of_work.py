@@ -1,8 +1,8 @@
-"""What intake, triage, telephony, the reactions to lead events and ownership (service/intake.py, triage.py,
-telephony.py, announcing.py, lead_reactions.py, ownership.py) need of storage, said as protocols, so their rules are
-unit-tested on an in-memory unit of work (tests/support/fake_communications.py). The SQL unit of work
-(adapters/unit_of_work.py) satisfies them, as mypy checks where the service hands it to those use cases; the PBX
-lifecycle's and outbound mail's use cases take it as it is."""
+"""What intake (of calls, their PBX lifecycle and e-mails), triage, telephony, the reactions to lead events and
+ownership (service/intake.py, lifecycle.py, triage.py, telephony.py, announcing.py, lead_reactions.py, ownership.py)
+need of storage, said as protocols, so their rules are unit-tested on an in-memory unit of work
+(tests/support/fake_communications.py). The SQL unit of work (adapters/unit_of_work.py) satisfies them, as mypy checks
+where the service hands it to those use cases; outbound mail's use cases take it as it is."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from leadline.communications.domain.mailbox_position import MailboxPosition
 from leadline.communications.domain.model import Call, Email, ItemState, KnownLead, TriageItem
 from leadline.contracts.platform.auth import Principal
 from leadline.contracts.platform.messaging.outbox import AbstractOutbox
+from leadline.contracts.wire.events.gateway import PbxReport
 
 T = TypeVar("T", bound=TriageItem)
 
@@ -62,6 +63,24 @@ class AbstractCallRepository(AbstractTriageRepository[Call], Protocol):
         ...
 
     async def add_all(self, new_calls: Sequence[Call]) -> None: ...
+
+    async def by_pbx_call_ids(self, pbx_call_ids: Collection[str]) -> dict[str, Call]: ...
+
+    async def save_lifecycles(self, changed: Sequence[Call]) -> None:
+        """Writes what the PBX reported of these calls (their lifecycle columns), nothing else."""
+        ...
+
+    async def waiting_for_callback(self, numbers: Collection[str]) -> list[Call]:
+        """The missed calls from these numbers not returned yet, held until the commit."""
+        ...
+
+    async def answered_calls_to(self, numbers: Collection[str]) -> list[Call]:
+        """Outbound calls to these numbers that the customer answered."""
+        ...
+
+    async def save_callbacks(self, cleared: Sequence[Call]) -> None:
+        """Writes the call back state of these calls, nothing else."""
+        ...
 
     async def page_of_extension(
         self, extension: str | None, *, everyone: bool, state: ItemState | None, limit: int, cursor: str | None
@@ -155,6 +174,18 @@ class AbstractEmployees(Protocol):
     async def put_all(self, found: Sequence[Employee]) -> None: ...
 
 
+class AbstractEarlyCallEvents(Protocol):
+    """PBX reports that came before anything named their call's parties, kept until something does."""
+
+    async def of(self, pbx_call_ids: Collection[str]) -> dict[str, list[PbxReport]]:
+        """The reports kept for each of these calls, in the order they came."""
+        ...
+
+    async def add_all(self, reports: Sequence[PbxReport]) -> None: ...
+
+    async def remove(self, pbx_call_ids: Collection[str]) -> None: ...
+
+
 class AbstractMailboxPositions(Protocol):
     async def get(self, mailbox: str) -> MailboxPosition | None: ...
 
@@ -183,6 +214,9 @@ class AbstractUnitOfWork(Protocol):
 
     @property
     def employees(self) -> AbstractEmployees: ...
+
+    @property
+    def early_call_events(self) -> AbstractEarlyCallEvents: ...
 
     @property
     def mailbox_positions(self) -> AbstractMailboxPositions: ...
