@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 from leadline.communications.domain.mailbox_position import MailboxPosition
-from leadline.communications.domain.model import Addressee, Email, KnownLead, Returned
+from leadline.communications.domain.model import KnownLead, Returned
 from leadline.communications.service.unit_of_work import AbstractUnitOfWork
 from leadline.contracts.platform.errors import StaleVersion
 from tests.support.builders import AT
 from tests.support.component.service_under_test import service_named
 from tests.support.fake_communications import FakeUnitOfWork
-from tests.support.unit.communications import ANNA, PIOTR, RECEIVED, a_call
+from tests.support.unit.communications import ANNA, PIOTR, RECEIVED, a_call, an_email
 
 SHARED = "sales@leadline.example"
 
@@ -39,25 +39,6 @@ def a_lead(
     *, phone: str | None = None, email: str | None = None, closed: bool = False, partner_id: uuid.UUID | None = None
 ) -> KnownLead:
     return KnownLead(uuid.uuid4(), phone=phone, closed=closed, created_at=AT, email=email, partner_id=partner_id)
-
-
-def an_email(message_id: str, *, to: str = "anna@leadline.example", replying_to: str | None = None) -> Email:
-    return Email(
-        id=uuid.uuid4(),
-        state="triage",
-        message_id=message_id,
-        in_reply_to=replying_to,
-        references=(),
-        sender="jan@example.com",
-        sender_name=None,
-        to=(Addressee(to),),
-        cc=(),
-        subject_line="Office fit-out",
-        sent_at=AT,
-        text_body="A quote, please",
-        html_body=None,
-        attachments=(),
-    )
 
 
 # Known leads
@@ -186,8 +167,8 @@ async def test_an_email_is_found_by_its_message_id_its_replies_and_the_lead_of_i
 ) -> None:
     lead = a_lead()
     await uow.known_leads.put_all([lead])
-    original = replace(an_email("m1@example.com"), state="attached", lead_id=lead.lead_id)
-    reply = an_email("m2@example.com", replying_to="m1@example.com")
+    original = replace(an_email(message_id="m1@example.com"), state="attached", lead_id=lead.lead_id)
+    reply = an_email(message_id="m2@example.com", replying_to="m1@example.com")
     await uow.emails.add(original)
     await uow.emails.add(reply)
 
@@ -210,8 +191,10 @@ async def test_a_salesperson_triages_the_emails_to_their_directory_address_their
 
 
 async def test_emails_are_listed_newest_first_all_or_those_sent_to_some_addresses(uow: AbstractUnitOfWork) -> None:
-    to_anna = an_email("m1@example.com")
-    to_piotr = replace(an_email("m2@example.com", to="piotr@leadline.example"), sent_at=AT + timedelta(minutes=1))
+    to_anna = an_email(message_id="m1@example.com")
+    to_piotr = replace(
+        an_email(message_id="m2@example.com", to="piotr@leadline.example"), sent_at=AT + timedelta(minutes=1)
+    )
     await uow.emails.add(to_anna)
     await uow.emails.add(to_piotr)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from leadline.communications.domain.model import Call, CallState
+from leadline.communications.domain.model import Addressee, Call, CallState, Email
 from leadline.contracts.platform.auth import Principal, Role
 
 RECEIVED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -22,6 +22,28 @@ def a_call(*, state: CallState = "triage", extension: str | None = "101", caller
         received_at=RECEIVED,
         contact_number=caller_number,
         state=state,
+    )
+
+
+def an_email(
+    *, to: str = "anna@leadline.example", message_id: str | None = None, replying_to: str | None = None
+) -> Email:
+    """An e-mail from Jan in triage."""
+    return Email(
+        id=uuid4(),
+        state="triage",
+        message_id=message_id or f"{uuid4()}@example.com",
+        in_reply_to=replying_to,
+        references=(),
+        sender="jan@example.com",
+        sender_name=None,
+        to=(Addressee(to),),
+        cc=(),
+        subject_line="Office fit-out",
+        sent_at=RECEIVED,
+        text_body="A quote, please",
+        html_body=None,
+        attachments=(),
     )
 
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from leadline.communications.domain.model import Addressee, Call, Email, KnownLead
+from leadline.communications.domain.model import Call, KnownLead
 from leadline.communications.service import lead_reactions, triage
 from leadline.communications.service.commands import Attach, RequestLead
 from leadline.contracts.platform.errors import Conflict, Forbidden, NotFound
@@ -24,7 +24,7 @@ from leadline.contracts.wire.events import (
 )
 from tests.support.builders import AT, CALLER, lead_created, lead_deleted, lead_request_refused, leads_merged
 from tests.support.fake_communications import FakeUnitOfWork
-from tests.support.unit.communications import ANNA, MARTA, PIOTR, a_call
+from tests.support.unit.communications import ANNA, MARTA, PIOTR, a_call, an_email
 
 
 def delivered(event: Event) -> Envelope:
@@ -41,25 +41,6 @@ async def known_lead(uow: FakeUnitOfWork, phone: str | None = "+48700100200") ->
     lead = KnownLead(uuid.uuid4(), phone=phone, closed=False, created_at=AT)
     await uow.known_leads.put_all([lead])
     return lead.lead_id
-
-
-def an_email(*, to: str) -> Email:
-    return Email(
-        id=uuid.uuid4(),
-        state="triage",
-        message_id=f"{uuid.uuid4()}@example.com",
-        in_reply_to=None,
-        references=(),
-        sender="jan@example.com",
-        sender_name=None,
-        to=(Addressee(to),),
-        cc=(),
-        subject_line="Office fit-out",
-        sent_at=AT,
-        text_body="A quote, please",
-        html_body=None,
-        attachments=(),
-    )
 
 
 # Attaching to a lead a person chose
