@@ -19,7 +19,7 @@ from leadline.contracts.platform.errors import StaleVersion
 from tests.support.builders import AT
 from tests.support.component.service_under_test import service_named
 from tests.support.fake_communications import FakeUnitOfWork
-from tests.support.unit.communications import ANNA, PIOTR, RECEIVED, a_call, an_email
+from tests.support.unit.communications import ANNA, PIOTR, RECEIVED, a_call, a_written_email, an_email
 
 SHARED = "sales@leadline.example"
 
@@ -239,3 +239,48 @@ async def test_a_mailbox_position_moves_only_from_where_it_is(uow: AbstractUnitO
 
     assert moved == [True, False, True, False]
     assert await uow.mailbox_positions.get("sales") == second
+
+
+# E-mails written from leads
+
+
+async def test_written_emails_are_listed_oldest_first_and_threaded_under_their_lead(uow: AbstractUnitOfWork) -> None:
+    lead, gone = a_lead(), a_lead()
+    await uow.known_leads.put_all([lead, gone])
+    later, earlier = a_written_email(lead.lead_id, minutes=5), a_written_email(lead.lead_id)
+    of_gone = a_written_email(gone.lead_id)
+    for written in (later, earlier, of_gone):
+        await uow.outbound_emails.add(written)
+    await uow.known_leads.forget(gone.lead_id, at=AT)
+
+    assert await uow.outbound_emails.of_lead(lead.lead_id) == [earlier, later]
+    assert await uow.outbound_emails.get(later.id) == later
+    assert await uow.emails.leads_of_messages([later.message_id, of_gone.message_id]) == {
+        later.message_id: lead.lead_id
+    }
+
+
+async def test_the_sending_queue_hands_out_what_is_due_and_a_change_only_from_the_state_it_was_in(
+    uow: AbstractUnitOfWork,
+) -> None:
+    lead_id = uuid.uuid4()
+    due, not_yet = a_written_email(lead_id), a_written_email(lead_id, minutes=60)
+    for written in (due, not_yet):
+        await uow.outbound_emails.add(written)
+    now = RECEIVED + timedelta(minutes=1)
+    claimed = due.claimed(at=now, lease=timedelta(minutes=5))
+
+    assert await uow.outbound_emails.due(now, limit=10) == [due]
+    assert await uow.outbound_emails.replace(due, claimed)
+    assert not await uow.outbound_emails.replace(due, due.claimed(at=now, lease=timedelta(minutes=5)))
+    assert await uow.outbound_emails.abandoned(now + timedelta(minutes=10)) == [claimed]
+    assert await uow.outbound_emails.count_by_state() == {"sending": 1, "queued": 1}
+
+
+async def test_an_employees_work_address_is_theirs_while_they_are_on_the_team(uow: AbstractUnitOfWork) -> None:
+    await uow.directory.put("anna", "Anna.Nowak@leadline.example", archived=False)
+    await uow.directory.put("piotr", "piotr@leadline.example", archived=True)
+
+    addresses = [await uow.directory.address_of(employee) for employee in ("anna", "piotr", "zofia")]
+
+    assert addresses == ["anna.nowak@leadline.example", None, None]

@@ -1,14 +1,13 @@
-"""The communications service's unit of work in memory, as intake, triage, telephony and the reactions to lead events
-see it (service/unit_of_work.py): what the SQL repositories keep in tables is kept in dictionaries, and what the
-outbox would publish in a list.
+"""The communications service's unit of work in memory, as its use cases see it (service/unit_of_work.py): what the
+SQL repositories keep in tables is kept in dictionaries, and what the outbox would publish in a list.
 
 The fakes keep the repositories' promises the use cases rely on: a save of a stale version is refused, a call's save
 leaves what its PBX reported alone, a lead deleted or merged away is found by nothing, lists come as the SQL orders
-them. They do not lock: one use case at a time runs against them, so races are the integration tests'. E-mails
-written from leads (outbound mail) are not kept here, so a reply to one is matched by its sender alone."""
+them. They do not lock: one use case at a time runs against them, so races are the integration tests'."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -19,6 +18,7 @@ from leadline.communications.adapters.repository import CALL_CALLBACK_COLUMNS, C
 from leadline.communications.domain.directory import Employee
 from leadline.communications.domain.mailbox_position import MailboxPosition
 from leadline.communications.domain.model import Call, Email, ItemState, KnownLead, TriageItem, triage_addresses
+from leadline.communications.domain.outbound import OutboundEmail, OutboundState
 from leadline.contracts.platform.auth import Principal
 from leadline.contracts.platform.contacts import normalised_email_or_none
 from leadline.contracts.platform.errors import StaleVersion
@@ -171,10 +171,13 @@ def _of_extension(call: Call, extension: str | None) -> bool:
 
 
 class FakeEmailRepository(FakeTriageRepository[Email]):
-    def __init__(self, directory: FakeDirectory, known_leads: FakeKnownLeadRepository) -> None:
+    def __init__(
+        self, directory: FakeDirectory, known_leads: FakeKnownLeadRepository, written: FakeOutboundEmails
+    ) -> None:
         super().__init__(Email.kind, lambda email: email.sent_at)
         self._directory = directory
         self._known_leads = known_leads
+        self._written = written
 
     async def add(self, item: Email) -> None:
         assert await self.get_by_message_id(item.message_id) is None, f"{item.message_id} is taken"  # a unique key
@@ -188,13 +191,13 @@ class FakeEmailRepository(FakeTriageRepository[Email]):
 
     async def leads_of_messages(self, message_ids: Iterable[str]) -> dict[str, UUID]:
         wanted = set(message_ids)
+        received = {e.message_id: e.lead_id for e in self.by_id.values() if e.state == "attached" and e.lead_id}
+        # An e-mail written from a lead is that lead's from the start; one received says more, as in SQL.
+        found = {e.message_id: e.lead_id for e in self._written.by_id.values()} | received
         return {
-            e.message_id: e.lead_id
-            for e in self.by_id.values()
-            if e.message_id in wanted
-            and e.state == "attached"
-            and e.lead_id is not None
-            and await self._known_leads.get(e.lead_id) is not None
+            message_id: lead_id
+            for message_id, lead_id in found.items()
+            if message_id in wanted and await self._known_leads.get(lead_id) is not None
         }
 
     async def in_triage_replying_to(self, message_id: str) -> list[Email]:
@@ -281,6 +284,10 @@ class FakeDirectory:
     async def put(self, employee_id: str, email: str | None, *, archived: bool) -> None:
         self.addresses[employee_id] = (normalised_email_or_none(email), archived)
 
+    async def address_of(self, employee_id: str) -> str | None:
+        email, archived = self.addresses.get(employee_id, (None, True))
+        return None if archived else email
+
     def addresses_of(self, user: Principal) -> frozenset[str]:
         email, archived = self.addresses.get(user.user_id, (None, True))
         return triage_addresses([None if archived else email, user.email], self.shared)
@@ -295,6 +302,38 @@ class FakeEmployees:
 
     async def put_all(self, found: Sequence[Employee]) -> None:
         self.by_id.update((employee.employee_id, employee) for employee in found)
+
+
+class FakeOutboundEmails:
+    def __init__(self) -> None:
+        self.by_id: dict[UUID, OutboundEmail] = {}
+
+    async def add(self, email: OutboundEmail) -> None:
+        assert email.id not in self.by_id, f"e-mail {email.id} exists already"  # a primary key
+        self.by_id[email.id] = email
+
+    async def get(self, email_id: UUID) -> OutboundEmail | None:
+        return self.by_id.get(email_id)
+
+    async def of_lead(self, lead_id: UUID) -> list[OutboundEmail]:
+        return sorted((e for e in self.by_id.values() if e.lead_id == lead_id), key=lambda e: (e.written_at, e.id))
+
+    async def due(self, now: datetime, limit: int) -> list[OutboundEmail]:
+        due = [e for e in self.by_id.values() if e.state == "queued" and e.next_attempt_at and e.next_attempt_at <= now]
+        return sorted(due, key=lambda e: e.next_attempt_at or now)[:limit]
+
+    async def abandoned(self, now: datetime) -> list[OutboundEmail]:
+        return [e for e in self.by_id.values() if e.state == "sending" and e.claimed_until and e.claimed_until < now]
+
+    async def count_by_state(self) -> dict[OutboundState, int]:
+        return dict(Counter(e.state for e in self.by_id.values()))
+
+    async def replace(self, before: OutboundEmail, after: OutboundEmail) -> bool:
+        stored = self.by_id[before.id]
+        if (stored.state, stored.claim_token) != (before.state, before.claim_token):
+            return False
+        self.by_id[before.id] = after
+        return True
 
 
 class FakeEarlyCallEvents:
@@ -338,7 +377,8 @@ class FakeUnitOfWork:
         self.directory = FakeDirectory(shared_addresses)
         self.known_leads = FakeKnownLeadRepository()
         self.calls = FakeCallRepository()
-        self.emails = FakeEmailRepository(self.directory, self.known_leads)
+        self.outbound_emails = FakeOutboundEmails()
+        self.emails = FakeEmailRepository(self.directory, self.known_leads, self.outbound_emails)
         self.employees = FakeEmployees()
         self.early_call_events = FakeEarlyCallEvents()
         self.mailbox_positions = FakeMailboxPositions()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from uuid import uuid4
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
 
-from leadline.communications.domain.model import Addressee, Call, CallState, Email
+from leadline.communications.domain.model import Addressee, Blob, Call, CallState, Email
+from leadline.communications.domain.outbound import OutboundEmail
 from leadline.contracts.platform.auth import Principal, Role
 
 RECEIVED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -44,6 +45,30 @@ def an_email(
         text_body="A quote, please",
         html_body=None,
         attachments=(),
+    )
+
+
+def a_written_email(lead_id: UUID, *, minutes: int = 0) -> OutboundEmail:
+    """An e-mail Anna wrote from the lead, queued; its bytes are not in any blob store."""
+    email_id, at = uuid4(), RECEIVED + timedelta(minutes=minutes)
+    return OutboundEmail(
+        id=email_id,
+        lead_id=lead_id,
+        message_id=f"{email_id}@leadline.example",
+        in_reply_to=None,
+        references=(),
+        sender="anna@leadline.example",
+        sender_name="Anna Nowak",
+        to=("jan@example.com",),
+        cc=(),
+        subject_line="Your quote",
+        text_body="Please find the quote attached.",
+        html_body=None,
+        attachments=(),
+        raw_message=Blob("0" * 64, 100),
+        written_by="anna",
+        written_at=at,
+        next_attempt_at=at,
     )
 
 

@@ -1,8 +1,9 @@
-"""What intake (of calls, their PBX lifecycle and e-mails), triage, telephony, the reactions to lead events and
-ownership (service/intake.py, lifecycle.py, triage.py, telephony.py, announcing.py, lead_reactions.py, ownership.py)
-need of storage, said as protocols, so their rules are unit-tested on an in-memory unit of work
-(tests/support/fake_communications.py). The SQL unit of work (adapters/unit_of_work.py) satisfies them, as mypy checks
-where the service hands it to those use cases; outbound mail's use cases take it as it is."""
+"""What communications' use cases (intake of calls, their PBX lifecycle and e-mails, triage, telephony, e-mails written
+from leads, the reactions to lead events and ownership) need of storage, said as protocols, so their rules are
+unit-tested on an in-memory unit of work (tests/support/fake_communications.py). The SQL unit of work
+(adapters/unit_of_work.py) satisfies them, as mypy checks where the service hands it to those use cases. Only the
+outbound sender's loop (service/outbound.py) opens and commits units of work of its own, so it takes the SQL one's
+factory."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from uuid import UUID
 from leadline.communications.domain.directory import Employee
 from leadline.communications.domain.mailbox_position import MailboxPosition
 from leadline.communications.domain.model import Call, Email, ItemState, KnownLead, TriageItem
+from leadline.communications.domain.outbound import OutboundEmail, OutboundState
 from leadline.contracts.platform.auth import Principal
 from leadline.contracts.platform.messaging.outbox import AbstractOutbox
 from leadline.contracts.wire.events.gateway import PbxReport
@@ -165,6 +167,36 @@ class AbstractDirectory(Protocol):
 
     async def put(self, employee_id: str, email: str | None, *, archived: bool) -> None: ...
 
+    async def address_of(self, employee_id: str) -> str | None:
+        """An active employee's work address, if the directory has one."""
+        ...
+
+
+class AbstractOutboundEmails(Protocol):
+    """E-mails written from leads, and their sending queue."""
+
+    async def add(self, email: OutboundEmail) -> None: ...
+
+    async def get(self, email_id: UUID) -> OutboundEmail | None: ...
+
+    async def of_lead(self, lead_id: UUID) -> list[OutboundEmail]:
+        """Oldest written first."""
+        ...
+
+    async def due(self, now: datetime, limit: int) -> list[OutboundEmail]:
+        """Queued e-mails whose time has come, oldest first."""
+        ...
+
+    async def abandoned(self, now: datetime) -> list[OutboundEmail]:
+        """E-mails being sent whose sender's claim ran out."""
+        ...
+
+    async def count_by_state(self) -> dict[OutboundState, int]: ...
+
+    async def replace(self, before: OutboundEmail, after: OutboundEmail) -> bool:
+        """Writes ``after`` only if the stored e-mail is still ``before`` (its state and claim); False otherwise."""
+        ...
+
 
 class AbstractEmployees(Protocol):
     """Whose PBX extension is whose."""
@@ -217,6 +249,9 @@ class AbstractUnitOfWork(Protocol):
 
     @property
     def early_call_events(self) -> AbstractEarlyCallEvents: ...
+
+    @property
+    def outbound_emails(self) -> AbstractOutboundEmails: ...
 
     @property
     def mailbox_positions(self) -> AbstractMailboxPositions: ...
