@@ -150,3 +150,23 @@ async def test_what_a_savepoint_wrote_is_undone_when_its_block_raises_and_kept_o
 
     assert (await uow.leads.get(kept.id), await uow.leads.get(undone.id)) == (kept, None)
     assert not await uow.history.knows(undone.id)
+
+
+async def test_links_are_found_by_item_put_in_bulk_last_one_staying_and_a_merged_lead_names_its_survivor(
+    uow: AbstractUnitOfWork,
+) -> None:
+    lead, survivor, merged = a_lead(), a_lead(), a_lead()
+    for stored in (lead, survivor):
+        await uow.leads.add(stored)
+    first = a_link(lead)
+    moved = replace(first, lead_id=survivor.id, label="moved")
+    merge = LeadLink("merged_lead", str(merged.id), survivor.id, "Merged", CREATED)
+
+    await uow.links.put_all([first, moved, merge, a_link(lead, "email")])
+    await uow.links.remove("email", "not linked")
+
+    assert await uow.links.get("call", first.item_id) == moved
+    assert await uow.links.survivors_of({merged.id, lead.id}) == {merged.id: survivor.id}
+    assert await uow.leads.existing({lead.id, merged.id}) == {lead.id}
+    await uow.links.remove("call", first.item_id)
+    assert await uow.links.get("call", first.item_id) is None

@@ -8,17 +8,17 @@ They do not lock: one use case at a time runs against them, so races are the int
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
 from leadline.contracts.platform.errors import StaleVersion
-from leadline.contracts.wire.events import Event
+from leadline.contracts.wire.events import CallFacts, Event
 from leadline.leads.domain.contacts import Contact
 from leadline.leads.domain.deals import Deal
-from leadline.leads.domain.links import LeadLink
+from leadline.leads.domain.links import MERGED_LEAD, LeadLink, LinkKind
 from leadline.leads.domain.model import FieldChange, HistoryEntry, Lead, ReferenceData
 from leadline.leads.domain.reference import Employee, Partner, SettingKey
 from tests.support.fake_outbox import FakeOutbox
@@ -31,6 +31,9 @@ class FakeLeadRepository:
 
     async def get(self, lead_id: UUID, *, for_update: bool = False) -> Lead | None:
         return self.by_id.get(lead_id)
+
+    async def existing(self, lead_ids: Collection[UUID]) -> set[UUID]:
+        return {lead_id for lead_id in lead_ids if lead_id in self.by_id}
 
     async def add(self, lead: Lead) -> None:
         assert lead.id not in self.by_id, f"lead {lead.id} exists already"  # a primary key
@@ -144,8 +147,23 @@ class FakeLinks:
         linked = [link for link in self.by_item.values() if link.lead_id == lead_id]
         return sorted(linked, key=lambda link: (link.linked_at, link.kind, link.item_id))
 
+    async def get(self, kind: LinkKind, item_id: str) -> LeadLink | None:
+        return self.by_item.get((kind, item_id))
+
     async def put(self, link: LeadLink) -> None:
         self.by_item[link.kind, link.item_id] = link
+
+    async def put_all(self, links: Sequence[LeadLink]) -> None:
+        for link in links:
+            await self.put(link)
+
+    async def survivors_of(self, merged_lead_ids: Collection[UUID]) -> dict[UUID, UUID]:
+        wanted = {str(lead_id) for lead_id in merged_lead_ids}
+        merges = [link for link in self.by_item.values() if link.kind == MERGED_LEAD and link.item_id in wanted]
+        return {UUID(merge.item_id): merge.lead_id for merge in merges}
+
+    async def remove(self, kind: LinkKind, item_id: str) -> None:
+        self.by_item.pop((kind, item_id), None)
 
     async def move(self, from_lead_id: UUID, to_lead_id: UUID) -> None:
         for link in await self.of(from_lead_id):
@@ -153,6 +171,14 @@ class FakeLinks:
 
     async def remove_of(self, lead_id: UUID) -> None:
         self.by_item = {key: link for key, link in self.by_item.items() if link.lead_id != lead_id}
+
+
+class FakeCallFacts:
+    def __init__(self) -> None:
+        self.by_call: dict[str, CallFacts] = {}
+
+    async def put_all(self, facts: Mapping[str, CallFacts]) -> None:
+        self.by_call.update(facts)
 
 
 class FakeUnitOfWork:
@@ -166,6 +192,7 @@ class FakeUnitOfWork:
         self.partners = FakePartners()
         self.contacts = FakeContacts()
         self.links = FakeLinks()
+        self.call_facts = FakeCallFacts()
         self.outbox = FakeOutbox(source="leadline/leads")
 
     @asynccontextmanager

@@ -1,5 +1,6 @@
-"""What creating, editing, moving, losing, deleting and merging leads (service/use_cases.py, lifecycle.py;
-reference.py's ensure_on_the_team and deal_events.py, which they share) need of storage, said as
+"""What creating, editing, moving, losing, deleting and merging leads, and linking other services' items to them
+(service/use_cases.py, lifecycle.py, links.py; reference.py's ensure_on_the_team and deal_events.py, which they
+share) need of storage, said as
 protocols, so their rules are unit-tested on an in-memory unit of work (tests/support/fake_leads.py). The SQL unit of
 work (adapters/unit_of_work.py) satisfies them, as mypy checks where the service hands it to those use cases; the
 leads service's other use cases take it as it is. Dropping a card on a board (card_order.py) asks of the card
@@ -7,16 +8,17 @@ positions no more than AbstractCardPositions."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
 from leadline.contracts.platform.messaging.outbox import AbstractOutbox
+from leadline.contracts.wire.events import CallFacts
 from leadline.leads.domain.contacts import Contact
 from leadline.leads.domain.deals import Deal
-from leadline.leads.domain.links import LeadLink
+from leadline.leads.domain.links import LeadLink, LinkKind
 from leadline.leads.domain.model import FieldChange, HistoryEntry, Lead, ReferenceData
 from leadline.leads.domain.reference import Employee, Partner, SettingKey
 
@@ -24,6 +26,10 @@ from leadline.leads.domain.reference import Employee, Partner, SettingKey
 class AbstractLeadRepository(Protocol):
     async def get(self, lead_id: UUID, *, for_update: bool = False) -> Lead | None:
         """``for_update``: nobody else changes the lead until the commit."""
+        ...
+
+    async def existing(self, lead_ids: Collection[UUID]) -> set[UUID]:
+        """Which of these leads exist, each kept so until the commit."""
         ...
 
     async def add(self, lead: Lead) -> None: ...
@@ -97,13 +103,33 @@ class AbstractLinks(Protocol):
         """Oldest link first."""
         ...
 
+    async def get(self, kind: LinkKind, item_id: str) -> LeadLink | None: ...
+
     async def put(self, link: LeadLink) -> None:
         """Links the item, or moves it to another lead: an item is linked to one lead at a time."""
+        ...
+
+    async def put_all(self, links: Sequence[LeadLink]) -> None:
+        """``put`` for many; of several for one item, the last is what stays."""
+        ...
+
+    async def survivors_of(self, merged_lead_ids: Collection[UUID]) -> dict[UUID, UUID]:
+        """The lead each of these merged leads lives on in, for those that were merged."""
+        ...
+
+    async def remove(self, kind: LinkKind, item_id: str) -> None:
+        """Unlinks the item, from whichever lead it is linked to."""
         ...
 
     async def move(self, from_lead_id: UUID, to_lead_id: UUID) -> None: ...
 
     async def remove_of(self, lead_id: UUID) -> None: ...
+
+
+class AbstractCallFacts(Protocol):
+    """What communications last said of each call (its direction, phase, duration, recording), for lead cards."""
+
+    async def put_all(self, facts: Mapping[str, CallFacts]) -> None: ...
 
 
 class AbstractCardPositions(Protocol):
@@ -142,6 +168,9 @@ class AbstractUnitOfWork(Protocol):
 
     @property
     def links(self) -> AbstractLinks: ...
+
+    @property
+    def call_facts(self) -> AbstractCallFacts: ...
 
     @property
     def outbox(self) -> AbstractOutbox: ...
