@@ -1,10 +1,10 @@
 """What creating, editing, moving, losing, deleting and merging leads, and linking other services' items to them
 (service/use_cases.py, lifecycle.py, links.py; reference.py's ensure_on_the_team and deal_events.py, which they
-share) need of storage, said as
-protocols, so their rules are unit-tested on an in-memory unit of work (tests/support/fake_leads.py). The SQL unit of
-work (adapters/unit_of_work.py) satisfies them, as mypy checks where the service hands it to those use cases; the
-leads service's other use cases take it as it is. Dropping a card on a board (card_order.py) asks of the card
-positions no more than AbstractCardPositions."""
+share) need of storage, said as protocols, so their rules are unit-tested on an in-memory unit of work
+(tests/support/fake_leads.py). The SQL unit of work (adapters/unit_of_work.py) satisfies them, as mypy checks where
+the service hands it to those use cases. Deals and the boards, contacts, the configuration and the read queries
+still take the SQL unit of work as it is. Dropping a card on a board (card_order.py) asks of the card positions no
+more than AbstractCardPositions."""
 
 from __future__ import annotations
 
