@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from leadline.contracts.wire.envelope import Envelope
@@ -16,6 +17,9 @@ class FakeOutbox:
     async def add(self, event: Event, *, caused_by: Envelope | None = None) -> Envelope:
         self.events.append((event, caused_by))
         return Envelope.wrap(event, source=self.source)
+
+    async def add_all(self, events: Sequence[tuple[Event, Envelope | None]]) -> None:
+        self.events.extend(events)
 
     def announced(self) -> list[Event]:
         """The events added, oldest first."""

@@ -1,12 +1,16 @@
-"""Leads' reference data (statuses, lead types), users and a lead for unit tests."""
+"""Leads' reference data (statuses, lead types, a lost reason), users, the team and a lead for unit tests, and the unit
+of work in memory holding them."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from uuid import uuid4
 
 from leadline.contracts.platform.auth import Principal, Role
-from leadline.leads.domain.model import Lead, LeadType, ReferenceData, Status
+from leadline.leads.domain.model import Lead, LeadType, ReferenceData, ReferenceItem, Status
+from leadline.leads.domain.reference import Employee
+from tests.support.fake_leads import FakeUnitOfWork
 
 CREATED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 NEW = Status("new", "New", sort_order=10, closed=False, lost=False)
@@ -48,3 +52,18 @@ def a_lead(*, salesperson_id: str | None = "anna", type_code: str = "sale", stat
 
 ANNA = Principal("anna", "Anna Nowak", frozenset({Role.SALESPERSON}), extension="101")
 MARTA = Principal("marta", "Marta Wiśniewska", frozenset({Role.MANAGER, Role.SALESPERSON}), extension="100")
+PIOTR = Principal("piotr", "Piotr Zieliński", frozenset({Role.SALESPERSON}), extension="102")
+TEAM = (
+    Employee("anna", "Anna Nowak", Role.SALESPERSON),
+    Employee("piotr", "Piotr Zieliński", Role.SALESPERSON),
+    Employee("marta", "Marta Wiśniewska", Role.MANAGER),
+    Employee("ewa", "Ewa Lewandowska", Role.SALESPERSON, archived=True),
+)
+WENT_ELSEWHERE = ReferenceItem("lost_reason", "competitor", "Went to a competitor")
+
+
+def a_unit_of_work(*leads: Lead) -> FakeUnitOfWork:
+    """The team and the reference data above, and these leads stored."""
+    uow = FakeUnitOfWork(replace(reference(), items={("lost_reason", "competitor"): WENT_ELSEWHERE}), *TEAM)
+    uow.leads.by_id.update((lead.id, lead) for lead in leads)
+    return uow

@@ -40,6 +40,8 @@ class AbstractOutbox(Protocol):
 
     async def add(self, event: Event, *, caused_by: Envelope | None = None) -> Envelope: ...
 
+    async def add_all(self, events: Sequence[tuple[Event, Envelope | None]]) -> None: ...
+
 
 class Outbox:
     def __init__(self, session: AsyncSession, publication: Publication) -> None:

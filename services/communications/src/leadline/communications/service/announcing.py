@@ -8,9 +8,8 @@ from datetime import UTC, datetime
 from typing import Literal, TypeVar
 from uuid import UUID
 
-from leadline.communications.adapters.repository import TriageRepository
-from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.domain.model import Call, Email, TriageItem
+from leadline.communications.service.unit_of_work import AbstractTriageRepository, AbstractUnitOfWork
 from leadline.contracts.wire.envelope import Envelope
 from leadline.contracts.wire.events import (
     CallAttachedV1,
@@ -25,8 +24,8 @@ How = Literal["lead_created", "chosen", "matched"]
 
 
 async def save_attached(
-    uow: CommunicationsUnitOfWork,
-    repository: TriageRepository[T],
+    uow: AbstractUnitOfWork,
+    repository: AbstractTriageRepository[T],
     attached: T,
     how: How,
     by: str,
@@ -71,7 +70,7 @@ def _email_attached(
     )
 
 
-async def follow_thread(uow: CommunicationsUnitOfWork, email: Email, lead_id: UUID, caused_by: Envelope | None) -> None:
+async def follow_thread(uow: AbstractUnitOfWork, email: Email, lead_id: UUID, caused_by: Envelope | None) -> None:
     """Replies to an e-mail that were left in triage (they came first, or were ambiguous by sender) belong
     where the e-mail now is: the thread says more than the sender's address. So do their own replies."""
     pending = [email.message_id]
@@ -84,7 +83,7 @@ async def follow_thread(uow: CommunicationsUnitOfWork, email: Email, lead_id: UU
 
 
 async def save_returned(
-    uow: CommunicationsUnitOfWork, repository: TriageRepository[T], item: T, by: str, caused_by: Envelope | None
+    uow: AbstractUnitOfWork, repository: AbstractTriageRepository[T], item: T, by: str, caused_by: Envelope | None
 ) -> None:
     """Saves an item just back in triage and announces it (leads unlinks it, reporting counts it undecided)."""
     assert item.returned is not None

@@ -9,18 +9,18 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.domain.mailbox_position import MailboxPosition
 from leadline.communications.domain.model import Addressee, Attachment, Blob, Call, Email, match_email
 from leadline.communications.service.announcing import follow_thread
 from leadline.communications.service.calls import contact_number, new_call, registered
+from leadline.communications.service.unit_of_work import AbstractUnitOfWork
 from leadline.contracts.platform.contacts import normalised_email
 from leadline.contracts.wire.envelope import Envelope
 from leadline.contracts.wire.events import CallReceivedV1, EmailReceivedV1, EmailRegisteredV1, Event
 
 
 async def register_calls(
-    uow: CommunicationsUnitOfWork,
+    uow: AbstractUnitOfWork,
     received: Sequence[tuple[CallReceivedV1, Envelope]],
     *,
     phone_region: str,
@@ -59,7 +59,7 @@ async def register_calls(
     await uow.outbox.add_all(registrations)
 
 
-async def register_email(uow: CommunicationsUnitOfWork, event: EmailReceivedV1, envelope: Envelope) -> None:
+async def register_email(uow: AbstractUnitOfWork, event: EmailReceivedV1, envelope: Envelope) -> None:
     """Stores an e-mail the mail gateway received and matches it to a lead: by its thread, else by its
     sender. A retry carries the same Message-ID: it finds the e-mail already stored and has no effect."""
     if await uow.emails.get_by_message_id(event.message_id) is not None:
@@ -107,13 +107,13 @@ async def register_email(uow: CommunicationsUnitOfWork, event: EmailReceivedV1, 
         await follow_thread(uow, email, match.lead_id, envelope)
 
 
-async def mailbox_position(uow: CommunicationsUnitOfWork, mailbox: str) -> MailboxPosition | None:
+async def mailbox_position(uow: AbstractUnitOfWork, mailbox: str) -> MailboxPosition | None:
     """How far the mailbox's connector has got (None: it has taken nothing in yet)."""
     return await uow.mailbox_positions.get(mailbox)
 
 
 async def take_in_from_mailbox(
-    uow: CommunicationsUnitOfWork,
+    uow: AbstractUnitOfWork,
     mailbox: str,
     before: MailboxPosition | None,
     after: MailboxPosition,
@@ -128,7 +128,7 @@ async def take_in_from_mailbox(
     return True
 
 
-async def take_in_message(uow: CommunicationsUnitOfWork, event: EmailReceivedV1) -> None:
+async def take_in_message(uow: AbstractUnitOfWork, event: EmailReceivedV1) -> None:
     """A message uploaded to the mail ingestion adapter goes out as a mail gateway's event, through the outbox,
     and comes back in through register_email like every gateway's: one intake, one place that dedupes."""
     await uow.outbox.add(event)

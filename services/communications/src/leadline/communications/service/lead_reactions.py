@@ -12,10 +12,9 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from leadline.communications.adapters.repository import TriageRepository
-from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.domain.model import KnownLead, TriageItem
 from leadline.communications.service.announcing import save_attached, save_returned
+from leadline.communications.service.unit_of_work import AbstractTriageRepository, AbstractUnitOfWork
 from leadline.contracts.platform.contacts import normalised_email, normalised_email_or_none
 from leadline.contracts.wire.envelope import Envelope
 from leadline.contracts.wire.events import (
@@ -31,7 +30,7 @@ from leadline.contracts.wire.events import (
 T = TypeVar("T", bound=TriageItem)
 
 
-async def remember_leads(uow: CommunicationsUnitOfWork, events: Sequence[tuple[LeadCreatedV1, Envelope]]) -> None:
+async def remember_leads(uow: AbstractUnitOfWork, events: Sequence[tuple[LeadCreatedV1, Envelope]]) -> None:
     """Keeps new leads for matching later calls and e-mails, a batch at a time; what waited for such a lead joins
     it, and what it was created from gets attached. Each kind of thing is read once for the whole batch."""
     created = [(_known(event), event, envelope) for event, envelope in events]
@@ -76,8 +75,8 @@ def _known(event: LeadCreatedV1) -> KnownLead:
 
 
 async def _attach_requested(
-    uow: CommunicationsUnitOfWork,
-    repository: TriageRepository[T],
+    uow: AbstractUnitOfWork,
+    repository: AbstractTriageRepository[T],
     requested: list[T],
     event: LeadCreatedV1,
     envelope: Envelope,
@@ -88,7 +87,7 @@ async def _attach_requested(
         await save_attached(uow, repository, attached, "lead_created", event.created_by, event.created_at, envelope)
 
 
-async def lead_updated(uow: CommunicationsUnitOfWork, event: LeadUpdatedV1, envelope: Envelope) -> None:
+async def lead_updated(uow: AbstractUnitOfWork, event: LeadUpdatedV1, envelope: Envelope) -> None:
     """A lead's phone or e-mail changed: later items match the new one, and items waiting for it join it. A lead
     that gained the contacts of leads merged into it (``extra_contacts``) is matched by those too, and one given a
     partner by its contact persons'."""
@@ -110,7 +109,7 @@ async def lead_updated(uow: CommunicationsUnitOfWork, event: LeadUpdatedV1, enve
 
 
 async def attach_waiting(
-    uow: CommunicationsUnitOfWork, lead: KnownLead, phone: str | None, email: str | None, envelope: Envelope
+    uow: AbstractUnitOfWork, lead: KnownLead, phone: str | None, email: str | None, envelope: Envelope
 ) -> None:
     """An item that came before its sender's lead was known waits in triage with no candidate; the lead
     appearing is the match it lacked. Items with several candidates stay for a person to decide."""
@@ -123,7 +122,7 @@ async def attach_waiting(
 
 
 async def _attach_all(
-    uow: CommunicationsUnitOfWork, repository: TriageRepository[T], items: list[T], lead_id: UUID, envelope: Envelope
+    uow: AbstractUnitOfWork, repository: AbstractTriageRepository[T], items: list[T], lead_id: UUID, envelope: Envelope
 ) -> None:
     now = datetime.now(UTC)
     for item in items:
@@ -132,12 +131,12 @@ async def _attach_all(
             await save_attached(uow, repository, matched, "matched", uow.outbox.source, now, envelope)
 
 
-async def lead_status_changed(uow: CommunicationsUnitOfWork, event: LeadStatusChangedV1, envelope: Envelope) -> None:
+async def lead_status_changed(uow: AbstractUnitOfWork, event: LeadStatusChangedV1, envelope: Envelope) -> None:
     """Whether a lead is open decides how later items match it."""
     await uow.known_leads.update(event.lead_id, closed=event.closed)
 
 
-async def lead_merged(uow: CommunicationsUnitOfWork, event: LeadMergedV1, envelope: Envelope) -> None:
+async def lead_merged(uow: AbstractUnitOfWork, event: LeadMergedV1, envelope: Envelope) -> None:
     """Calls and e-mails follow the merged lead to its survivor; the merged lead matches nothing later. A merge
     and the survivor's deletion travel under different keys, so they may come in either order: if the survivor
     is gone already, what the merged lead held comes back to triage as the survivor's own items did."""
@@ -150,12 +149,12 @@ async def lead_merged(uow: CommunicationsUnitOfWork, event: LeadMergedV1, envelo
     await _repoint(uow.emails, event.merged_id, event.survivor_id)
 
 
-async def _repoint(repository: TriageRepository[T], merged_id: UUID, survivor_id: UUID) -> None:
+async def _repoint(repository: AbstractTriageRepository[T], merged_id: UUID, survivor_id: UUID) -> None:
     for item in await repository.of_lead(merged_id):
         await repository.save(item.repointed(merged_id, survivor_id))
 
 
-async def lead_deleted(uow: CommunicationsUnitOfWork, event: LeadDeletedV1, envelope: Envelope) -> None:
+async def lead_deleted(uow: AbstractUnitOfWork, event: LeadDeletedV1, envelope: Envelope) -> None:
     """Leads refuses to delete a lead it knows items of, but an item attached here meanwhile (before this event)
     reaches leads after the lead is gone: it comes back to triage, announced, so it is never left attached to a
     lead that does not exist. The lead is forgotten first, so nothing is attached to it after this."""
@@ -164,15 +163,15 @@ async def lead_deleted(uow: CommunicationsUnitOfWork, event: LeadDeletedV1, enve
 
 
 async def _return_to_triage(
-    uow: CommunicationsUnitOfWork, lead_id: UUID, detail: str, at: datetime, envelope: Envelope
+    uow: AbstractUnitOfWork, lead_id: UUID, detail: str, at: datetime, envelope: Envelope
 ) -> None:
     await _return_attached(uow, uow.calls, lead_id, detail, at, envelope)
     await _return_attached(uow, uow.emails, lead_id, detail, at, envelope)
 
 
 async def _return_attached(
-    uow: CommunicationsUnitOfWork,
-    repository: TriageRepository[T],
+    uow: AbstractUnitOfWork,
+    repository: AbstractTriageRepository[T],
     lead_id: UUID,
     detail: str,
     at: datetime,
@@ -185,15 +184,15 @@ async def _return_attached(
     await _drop_candidate(repository, lead_id)
 
 
-async def _drop_candidate(repository: TriageRepository[T], lead_id: UUID) -> None:
+async def _drop_candidate(repository: AbstractTriageRepository[T], lead_id: UUID) -> None:
     for item in await repository.in_triage_with_candidate(lead_id):
         await repository.save(item.without_candidate(lead_id))
 
 
-async def lead_request_refused(uow: CommunicationsUnitOfWork, event: LeadRequestRefusedV1, envelope: Envelope) -> None:
+async def lead_request_refused(uow: AbstractUnitOfWork, event: LeadRequestRefusedV1, envelope: Envelope) -> None:
     """The leads service would not create the lead asked for: the item is back in triage with the reason, for a
     person to mend the cause and retry, or to decide otherwise."""
-    repository: TriageRepository[Any] = uow.calls if event.item_kind == "call" else uow.emails
+    repository: AbstractTriageRepository[Any] = uow.calls if event.item_kind == "call" else uow.emails
     item = await repository.get(event.item_id)
     if item is None or item.state != "lead_requested" or item.lead_id != event.lead_id:
         return  # cancelled, or asked for again and answered, meanwhile
@@ -201,7 +200,7 @@ async def lead_request_refused(uow: CommunicationsUnitOfWork, event: LeadRequest
     await save_returned(uow, repository, returned, uow.outbox.source, envelope)
 
 
-async def partner_changed(uow: CommunicationsUnitOfWork, event: PartnerChangedV1, _: Envelope) -> None:
+async def partner_changed(uow: AbstractUnitOfWork, event: PartnerChangedV1, _: Envelope) -> None:
     """Later calls and e-mails from a partner's contact persons match the partner's open leads."""
     await uow.known_leads.put_partner_contacts(
         event.partner_id,

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.domain.lifecycle import (
     Answered,
     CallReport,
@@ -28,6 +27,7 @@ from leadline.communications.domain.lifecycle import (
 )
 from leadline.communications.domain.model import Call
 from leadline.communications.service.calls import contact_number, facts, new_call, registered
+from leadline.communications.service.unit_of_work import AbstractUnitOfWork
 from leadline.contracts.wire.envelope import Envelope
 from leadline.contracts.wire.events import (
     CallAnsweredV1,
@@ -88,7 +88,7 @@ class _Batch:
 
 
 async def take_in_reports(
-    uow: CommunicationsUnitOfWork, received: Sequence[tuple[PbxReport, Envelope]], *, phone_region: str
+    uow: AbstractUnitOfWork, received: Sequence[tuple[PbxReport, Envelope]], *, phone_region: str
 ) -> None:
     """Applies a run of a PBX's lifecycle reports (see the module's docstring)."""
     pbx_call_ids = {report.pbx_call_id for report, _ in received}
@@ -159,7 +159,7 @@ def _contacts_of_new_calls(
     return contacts
 
 
-async def _calls_back(uow: CommunicationsUnitOfWork, batch: _Batch) -> list[Call]:
+async def _calls_back(uow: AbstractUnitOfWork, batch: _Batch) -> list[Call]:
     """Missed calls the batch's answered outbound calls return, and missed calls of the batch an earlier call back
     returned already (reports of different calls may come in any order). Updates the batch's own calls in place;
     returns the others it cleared (their call back state is written apart from their lifecycle: a person may clear
@@ -230,7 +230,7 @@ def call_report(report: PbxReport) -> CallReport:
             return Recorded(report.recording_url, report.recording_id)
 
 
-async def relay_reports(uow: CommunicationsUnitOfWork, reports: Sequence[PbxReport]) -> None:
+async def relay_reports(uow: AbstractUnitOfWork, reports: Sequence[PbxReport]) -> None:
     """Reports a PBX made by webhook go out as the telephony gateway's events, through the outbox, and come back in
     through take_in_reports like every gateway's: one intake, one place that merges and dedupes."""
     await uow.outbox.add_all([(report, None) for report in reports])

@@ -34,6 +34,7 @@ from leadline.communications.domain.outbound import (
     reply_subject,
     thread_of,
 )
+from leadline.communications.service.unit_of_work import AbstractUnitOfWork
 from leadline.contracts.platform.auth import Principal
 from leadline.contracts.platform.errors import Conflict, NotFound, RuleViolation
 from leadline.contracts.wire.events import EmailSendFailedV1, EmailSentV1, EmailWrittenV1
@@ -55,7 +56,7 @@ class WriteEmail:
 
 
 async def prepare_email(
-    uow: CommunicationsUnitOfWork,
+    uow: AbstractUnitOfWork,
     blobs: BlobStore,
     command: WriteEmail,
     user: Principal,
@@ -127,7 +128,7 @@ async def prepare_email(
     )
 
 
-async def queue_email(uow: CommunicationsUnitOfWork, email: OutboundEmail, user: Principal) -> OutboundEmail:
+async def queue_email(uow: AbstractUnitOfWork, email: OutboundEmail, user: Principal) -> OutboundEmail:
     """Queues a prepared e-mail for sending and links it to its lead (EmailWrittenV1). The lead is held, as items
     attached to it are, so it is not gone by the commit; and it is checked again, it may have changed meanwhile."""
     await _lead_to_write_from(uow, email.lead_id, user)
@@ -149,7 +150,7 @@ async def queue_email(uow: CommunicationsUnitOfWork, email: OutboundEmail, user:
     return email
 
 
-async def _lead_to_write_from(uow: CommunicationsUnitOfWork, lead_id: UUID, user: Principal) -> KnownLead:
+async def _lead_to_write_from(uow: AbstractUnitOfWork, lead_id: UUID, user: Principal) -> KnownLead:
     lead = await uow.known_leads.claim(lead_id)
     if lead is None:
         raise NotFound(f"there is no lead {lead_id}", rule="lead_not_found")
@@ -157,7 +158,7 @@ async def _lead_to_write_from(uow: CommunicationsUnitOfWork, lead_id: UUID, user
     return lead
 
 
-async def _replied(uow: CommunicationsUnitOfWork, email_id: UUID, lead: KnownLead) -> Replied:
+async def _replied(uow: AbstractUnitOfWork, email_id: UUID, lead: KnownLead) -> Replied:
     """The e-mail answered: one received and attached to the lead, or one written from it."""
     received = await uow.emails.get(email_id)
     if received is not None:
@@ -180,7 +181,7 @@ async def _replied(uow: CommunicationsUnitOfWork, email_id: UUID, lead: KnownLea
     return Replied(written.message_id, written.references, written.subject_line, written.sender)
 
 
-async def get_written(uow: CommunicationsUnitOfWork, email_id: UUID, user: Principal) -> OutboundEmail:
+async def get_written(uow: AbstractUnitOfWork, email_id: UUID, user: Principal) -> OutboundEmail:
     """An e-mail written from a lead, for its writer, the lead's salesperson and managers."""
     email = await uow.outbound_emails.get(email_id)
     if email is None:
@@ -191,7 +192,7 @@ async def get_written(uow: CommunicationsUnitOfWork, email_id: UUID, user: Princ
     return email
 
 
-async def written_from(uow: CommunicationsUnitOfWork, lead_id: UUID, user: Principal) -> list[OutboundEmail]:
+async def written_from(uow: AbstractUnitOfWork, lead_id: UUID, user: Principal) -> list[OutboundEmail]:
     """The e-mails written from a lead, oldest first, for its salesperson and managers."""
     await _lead_to_write_from(uow, lead_id, user)
     return await uow.outbound_emails.of_lead(lead_id)
@@ -298,7 +299,7 @@ class OutboundSender:
             await uow.commit()
         return True
 
-    async def _record(self, uow: CommunicationsUnitOfWork, before: OutboundEmail, after: OutboundEmail) -> bool:
+    async def _record(self, uow: AbstractUnitOfWork, before: OutboundEmail, after: OutboundEmail) -> bool:
         """Writes the change if nobody changed the e-mail meanwhile, with the event a sent or failed one causes."""
         if not await uow.outbound_emails.replace(before, after):
             return False

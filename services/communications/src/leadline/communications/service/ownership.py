@@ -6,18 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.domain.directory import Employee
 from leadline.communications.domain.model import KnownLead
 from leadline.communications.service.lead_reactions import attach_waiting
+from leadline.communications.service.unit_of_work import AbstractUnitOfWork
 from leadline.contracts.platform.contacts import normalised_email_or_none
 from leadline.contracts.wire.envelope import Envelope
 from leadline.contracts.wire.events import EmployeeChangedV1, LeadAnnouncedV1, LeadAssignedV1
 
 
-async def employees_changed(
-    uow: CommunicationsUnitOfWork, events: Sequence[tuple[EmployeeChangedV1, Envelope]]
-) -> None:
+async def employees_changed(uow: AbstractUnitOfWork, events: Sequence[tuple[EmployeeChangedV1, Envelope]]) -> None:
     """Whose extension is whose (the calls they triage), and whose work address (the e-mails they triage, while they
     are on the team)."""
     await uow.employees.put_all([Employee(e.employee_id, e.extension, e.archived) for e, _ in events])
@@ -25,13 +23,13 @@ async def employees_changed(
         await uow.directory.put(event.employee_id, event.email, archived=event.archived)
 
 
-async def lead_assigned(uow: CommunicationsUnitOfWork, event: LeadAssignedV1, envelope: Envelope) -> None:
+async def lead_assigned(uow: AbstractUnitOfWork, event: LeadAssignedV1, envelope: Envelope) -> None:
     """The lead's new salesperson corrects what is attached to it and writes e-mails from it; the one before no longer
     does."""
     await uow.known_leads.update(event.lead_id, salesperson_id=event.to_salesperson_id)
 
 
-async def lead_announced(uow: CommunicationsUnitOfWork, event: LeadAnnouncedV1, envelope: Envelope) -> None:
+async def lead_announced(uow: AbstractUnitOfWork, event: LeadAnnouncedV1, envelope: Envelope) -> None:
     """A lead as the leads service holds it now, for a lead whose creation this read model missed or kept less of
     (leads older than matching by address): it matches calls and e-mails by its current phone and address from now
     on, and what waited in triage from a phone or address it did not know the lead by joins it."""

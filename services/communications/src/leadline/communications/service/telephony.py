@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
-from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.domain.directory import as_in_directory
 from leadline.communications.domain.lifecycle import marked_done
 from leadline.communications.domain.model import Call
 from leadline.communications.service.calls import facts
 from leadline.communications.service.triage import get_item
+from leadline.communications.service.unit_of_work import AbstractUnitOfWork
 from leadline.contracts.platform.auth import Principal
 from leadline.contracts.platform.contacts import checked_e164
 from leadline.contracts.platform.errors import Conflict, Forbidden, NotFound, RuleViolation
@@ -26,13 +26,13 @@ from leadline.contracts.wire.events import (
 )
 
 
-async def user_in_directory(uow: CommunicationsUnitOfWork, user: Principal) -> Principal:
+async def user_in_directory(uow: AbstractUnitOfWork, user: Principal) -> Principal:
     """The user with the PBX extension the directory gives them (domain.directory)."""
     return as_in_directory(user, await uow.employees.get(user.user_id))
 
 
 async def missed_calls(
-    uow: CommunicationsUnitOfWork, user: Principal, *, salesperson: str | None, limit: int, cursor: str | None
+    uow: AbstractUnitOfWork, user: Principal, *, salesperson: str | None, limit: int, cursor: str | None
 ) -> tuple[list[Call], str | None]:
     """Missed calls waiting for a call back, oldest first: a salesperson's own (their extension's, and those that
     reached none); a manager's choice of one salesperson's, or everyone's."""
@@ -50,7 +50,7 @@ async def missed_calls(
     return await uow.calls.missed_page(extension, everyone=everyone, limit=limit, cursor=cursor)
 
 
-async def mark_called_back(uow: CommunicationsUnitOfWork, call_id: UUID, user: Principal) -> Call:
+async def mark_called_back(uow: AbstractUnitOfWork, call_id: UUID, user: Principal) -> Call:
     """A person clears a missed call from the list: returned by other means (a mobile phone, an e-mail), or not worth
     it. An answered call back clears it by itself."""
     call = await get_item(uow.calls, call_id, user)
@@ -73,7 +73,7 @@ async def mark_called_back(uow: CommunicationsUnitOfWork, call_id: UUID, user: P
     return done
 
 
-async def _attached_call(uow: CommunicationsUnitOfWork, call_id: UUID, user: Principal) -> Call:
+async def _attached_call(uow: AbstractUnitOfWork, call_id: UUID, user: Principal) -> Call:
     """A call whose attachment the user may correct: a manager any; a salesperson those of their own leads."""
     call = await uow.calls.get(call_id)
     if call is None:
@@ -90,7 +90,7 @@ async def _attached_call(uow: CommunicationsUnitOfWork, call_id: UUID, user: Pri
     return call
 
 
-async def detach(uow: CommunicationsUnitOfWork, call_id: UUID, user: Principal) -> Call:
+async def detach(uow: AbstractUnitOfWork, call_id: UUID, user: Principal) -> Call:
     """Takes a call off the lead it was attached to (wrongly): it is back in triage for another decision."""
     call = await _attached_call(uow, call_id, user)
     now = datetime.now(UTC)
@@ -103,7 +103,7 @@ async def detach(uow: CommunicationsUnitOfWork, call_id: UUID, user: Principal) 
     return detached
 
 
-async def move(uow: CommunicationsUnitOfWork, call_id: UUID, lead_id: UUID, user: Principal) -> Call:
+async def move(uow: AbstractUnitOfWork, call_id: UUID, lead_id: UUID, user: Principal) -> Call:
     """Moves a call from the lead it was attached to (wrongly) to the right one."""
     call = await _attached_call(uow, call_id, user)
     now = datetime.now(UTC)
@@ -136,7 +136,7 @@ class Dial:
 
 
 async def request_dial(
-    uow: CommunicationsUnitOfWork, command: Dial, user: Principal, *, phone_region: str
+    uow: AbstractUnitOfWork, command: Dial, user: Principal, *, phone_region: str
 ) -> DialRequestedV1:
     """Asks the telephony gateway to connect the user's extension to the number (click-to-call)."""
     if user.extension is None:

@@ -11,8 +11,6 @@ from datetime import UTC, datetime
 from typing import TypeVar, cast
 from uuid import UUID
 
-from leadline.communications.adapters.repository import TriageRepository
-from leadline.communications.adapters.unit_of_work import CommunicationsUnitOfWork
 from leadline.communications.domain.model import (
     Call,
     Email,
@@ -22,6 +20,7 @@ from leadline.communications.domain.model import (
 )
 from leadline.communications.service.announcing import save_attached, save_returned
 from leadline.communications.service.commands import Attach, RequestLead
+from leadline.communications.service.unit_of_work import AbstractTriageRepository, AbstractUnitOfWork
 from leadline.contracts.platform.auth import Principal
 from leadline.contracts.platform.errors import NotFound
 from leadline.contracts.wire.events import (
@@ -36,7 +35,7 @@ from leadline.contracts.wire.events import (
 T = TypeVar("T", bound=TriageItem)
 
 
-async def request_lead_from_call(uow: CommunicationsUnitOfWork, command: RequestLead, user: Principal) -> Call:
+async def request_lead_from_call(uow: AbstractUnitOfWork, command: RequestLead, user: Principal) -> Call:
     """Asks the leads service for a lead made from the call. The lead id is chosen here, so the
     call knows its lead at once and a request the leads service sees twice creates one lead."""
     call = await get_item(uow.calls, command.item_id, user)
@@ -46,7 +45,7 @@ async def request_lead_from_call(uow: CommunicationsUnitOfWork, command: Request
     return requested
 
 
-async def request_lead_from_email(uow: CommunicationsUnitOfWork, command: RequestLead, user: Principal) -> Email:
+async def request_lead_from_email(uow: AbstractUnitOfWork, command: RequestLead, user: Principal) -> Email:
     """As for calls: the lead (named after the subject, the sender's address as its e-mail) gets its id here."""
     email = await get_item(uow.emails, command.item_id, user)
     name = command.name or email.subject_line.strip()[:200] or f"E-mail from {email.sender}"
@@ -56,7 +55,7 @@ async def request_lead_from_email(uow: CommunicationsUnitOfWork, command: Reques
 
 
 async def retry_lead_request(
-    uow: CommunicationsUnitOfWork, repository: TriageRepository[T], item_id: UUID, user: Principal
+    uow: AbstractUnitOfWork, repository: AbstractTriageRepository[T], item_id: UUID, user: Principal
 ) -> T:
     """Asks the leads service again for the lead a call or an e-mail asked for: one still waiting for an answer,
     or one refused (once the cause is mended) or cancelled. The same lead id, so one lead comes of it all."""
@@ -67,7 +66,7 @@ async def retry_lead_request(
 
 
 async def cancel_lead_request(
-    uow: CommunicationsUnitOfWork, repository: TriageRepository[T], item_id: UUID, user: Principal
+    uow: AbstractUnitOfWork, repository: AbstractTriageRepository[T], item_id: UUID, user: Principal
 ) -> T:
     """Stops waiting for the lead asked for: the item is back in triage for another decision."""
     item = await get_item(repository, item_id, user)
@@ -77,7 +76,7 @@ async def cancel_lead_request(
 
 
 async def _lead_requested(
-    uow: CommunicationsUnitOfWork, repository: TriageRepository[T], item: T, user: Principal
+    uow: AbstractUnitOfWork, repository: AbstractTriageRepository[T], item: T, user: Principal
 ) -> None:
     assert item.lead_id is not None
     assert item.requested_name is not None
@@ -97,7 +96,9 @@ async def _lead_requested(
     )
 
 
-async def attach(uow: CommunicationsUnitOfWork, repository: TriageRepository[T], command: Attach, user: Principal) -> T:
+async def attach(
+    uow: AbstractUnitOfWork, repository: AbstractTriageRepository[T], command: Attach, user: Principal
+) -> T:
     """A person attaches a call or an e-mail in triage to the lead they chose."""
     item = await get_item(repository, command.item_id, user)
     now = datetime.now(UTC)
@@ -108,7 +109,7 @@ async def attach(uow: CommunicationsUnitOfWork, repository: TriageRepository[T],
     return attached
 
 
-async def ignore(uow: CommunicationsUnitOfWork, repository: TriageRepository[T], item_id: UUID, user: Principal) -> T:
+async def ignore(uow: AbstractUnitOfWork, repository: AbstractTriageRepository[T], item_id: UUID, user: Principal) -> T:
     """Not sales related: the item leaves the Ready list until someone undoes this."""
     item = await get_item(repository, item_id, user)
     now = datetime.now(UTC)
@@ -122,7 +123,9 @@ async def ignore(uow: CommunicationsUnitOfWork, repository: TriageRepository[T],
     return ignored
 
 
-async def unignore(uow: CommunicationsUnitOfWork, repository: TriageRepository[T], item_id: UUID, user: Principal) -> T:
+async def unignore(
+    uow: AbstractUnitOfWork, repository: AbstractTriageRepository[T], item_id: UUID, user: Principal
+) -> T:
     """Undoes an ignore: the item is back in triage, waiting for a decision."""
     item = await get_item(repository, item_id, user)
     now = datetime.now(UTC)
@@ -136,7 +139,7 @@ async def unignore(uow: CommunicationsUnitOfWork, repository: TriageRepository[T
     return back
 
 
-async def get_item(repository: TriageRepository[T], item_id: UUID, user: Principal) -> T:
+async def get_item(repository: AbstractTriageRepository[T], item_id: UUID, user: Principal) -> T:
     """The call or e-mail, refused unless the user may handle it."""
     item = await repository.get(item_id)
     if item is None:
@@ -147,7 +150,7 @@ async def get_item(repository: TriageRepository[T], item_id: UUID, user: Princip
 
 
 async def list_calls(
-    uow: CommunicationsUnitOfWork,
+    uow: AbstractUnitOfWork,
     user: Principal,
     *,
     state: ItemState | None,
@@ -162,7 +165,7 @@ async def list_calls(
 
 
 async def list_emails(
-    uow: CommunicationsUnitOfWork,
+    uow: AbstractUnitOfWork,
     user: Principal,
     *,
     state: ItemState | None,

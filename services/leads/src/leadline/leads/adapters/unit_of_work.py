@@ -1,3 +1,5 @@
+from sqlalchemy.ext.asyncio import AsyncSessionTransaction
+
 from leadline.contracts.platform.db import UnitOfWork
 from leadline.leads.adapters.announcement_cursor import AnnouncementCursor
 from leadline.leads.adapters.board_totals import BoardTotals, DealTotals
@@ -38,3 +40,7 @@ class LeadsUnitOfWork(UnitOfWork):
         self.card_positions = CardPositions(self.session, LEAD_CARDS)
         self.deal_card_positions = CardPositions(self.session, DEAL_CARDS)
         self.announcement_cursor = AnnouncementCursor(self.session)
+
+    def savepoint(self) -> AsyncSessionTransaction:
+        """What is written inside the block is undone, alone, when the block raises."""
+        return self.session.begin_nested()

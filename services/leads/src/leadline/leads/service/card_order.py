@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from leadline.contracts.platform.errors import RuleViolation
-from leadline.leads.adapters.card_positions import CardPositions
 from leadline.leads.domain.board import placement
+from leadline.leads.service.unit_of_work import AbstractCardPositions
 
 Card = tuple[UUID, float | None]
 
@@ -36,7 +36,7 @@ class Drop:
             )
 
 
-async def place_card(positions: CardPositions, user_id: str, column: AsyncGenerator[Card], drop: Drop) -> None:
+async def place_card(positions: AbstractCardPositions, user_id: str, column: AsyncGenerator[Card], drop: Drop) -> None:
     """Keeps the card where it was dropped in ``column`` (the column as the user sees it, top down)."""
     async with contextlib.aclosing(column):
         above, below = await _around_drop_point(column, drop)

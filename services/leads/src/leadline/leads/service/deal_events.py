@@ -8,12 +8,12 @@ from typing import Literal
 
 from leadline.contracts.platform.auth import Principal
 from leadline.contracts.wire.events import DealLostV1, DealStageChangedV1, DealWonV1, LeadDealChangedV1
-from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.deals import Deal
+from leadline.leads.service.unit_of_work import AbstractUnitOfWork
 
 
 async def announce_deal(
-    uow: LeadsUnitOfWork, before: Deal | None, after: Deal, user: Principal, at: datetime, *, removed: bool = False
+    uow: AbstractUnitOfWork, before: Deal | None, after: Deal, user: Principal, at: datetime, *, removed: bool = False
 ) -> None:
     """``lead.deal_changed.v1`` with the deal's whole state; beside it, for a move, ``deal.stage_changed.v1``, and
     ``deal.won.v1`` / ``deal.lost.v1`` when the stage it entered closed it so."""

@@ -9,18 +9,18 @@ from datetime import UTC, datetime
 from leadline.contracts.platform.auth import Principal
 from leadline.contracts.platform.errors import NotFound, StaleVersion
 from leadline.contracts.wire.events import LeadDeletedV1, LeadLostV1, LeadMergedV1
-from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.lifecycle import ensure_may_merge, ensure_not_the_same, marked_lost, survivor_of_merge
 from leadline.leads.domain.links import MERGED_LEAD, LeadLink, ensure_deletable
 from leadline.leads.domain.model import FieldChange, Lead, ensure_may_change
 from leadline.leads.service.commands import DeleteLead, MarkLost, MergeLeads
+from leadline.leads.service.unit_of_work import AbstractUnitOfWork
 from leadline.leads.service.use_cases import announce_move, announce_update, current_lead
 
 # Enough for a person to recognise the duplicate; more would be a search, not a warning.
 MAX_LIKELY_DUPLICATES = 20
 
 
-async def mark_lost(uow: LeadsUnitOfWork, command: MarkLost, user: Principal) -> Lead:
+async def mark_lost(uow: AbstractUnitOfWork, command: MarkLost, user: Principal) -> Lead:
     lead = await current_lead(uow, command.lead_id, command.expected_version)
     ensure_may_change(lead, user)
     reference = await uow.reference.load()
@@ -40,7 +40,7 @@ async def mark_lost(uow: LeadsUnitOfWork, command: MarkLost, user: Principal) ->
     return lost
 
 
-async def delete_lead(uow: LeadsUnitOfWork, command: DeleteLead, user: Principal) -> None:
+async def delete_lead(uow: AbstractUnitOfWork, command: DeleteLead, user: Principal) -> None:
     """Only a lead created by mistake is deleted: one with calls, e-mails, orders or invoices is refused.
     Its history stays, ending with who deleted it. The lead is locked first: a link being written waits, or is
     seen (service/links.py says why no item is left linked to a deleted lead)."""
@@ -54,7 +54,7 @@ async def delete_lead(uow: LeadsUnitOfWork, command: DeleteLead, user: Principal
     await uow.outbox.add(LeadDeletedV1(lead_id=lead.id, deleted_by=user.user_id, deleted_at=now))
 
 
-async def merge_leads(uow: LeadsUnitOfWork, command: MergeLeads, user: Principal) -> Lead:
+async def merge_leads(uow: AbstractUnitOfWork, command: MergeLeads, user: Principal) -> Lead:
     """The survivor keeps its own values; the merged lead's links, deals, tags and history move to it,
     and the merged lead is removed."""
     ensure_may_merge(user)
@@ -93,6 +93,6 @@ async def merge_leads(uow: LeadsUnitOfWork, command: MergeLeads, user: Principal
     return after
 
 
-async def likely_duplicates(uow: LeadsUnitOfWork, lead: Lead) -> list[Lead]:
+async def likely_duplicates(uow: AbstractUnitOfWork, lead: Lead) -> list[Lead]:
     """Other open leads with the lead's phone or e-mail: the caller decides whether to merge them."""
     return await uow.leads.open_sharing_contacts(lead, limit=MAX_LIKELY_DUPLICATES)

@@ -42,7 +42,6 @@ from leadline.contracts.wire.events import (
     EmailWrittenV1,
     Event,
 )
-from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.links import (
     DocumentFacts,
     LeadLink,
@@ -52,6 +51,7 @@ from leadline.leads.domain.links import (
     written_email_label,
 )
 from leadline.leads.domain.model import FieldChange
+from leadline.leads.service.unit_of_work import AbstractUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ CommunicationEvent = (
 _CALL_FACTS = (CallRegisteredV1, CallAnsweredV1, CallEndedV1, CallRecordingAvailableV1)
 
 
-async def communications_linked(uow: LeadsUnitOfWork, events: Sequence[tuple[CommunicationEvent, Envelope]]) -> None:
+async def communications_linked(uow: AbstractUnitOfWork, events: Sequence[tuple[CommunicationEvent, Envelope]]) -> None:
     """Calls and e-mails communications attached to leads, a batch at a time: on arrival (matched by number,
     thread or sender) or later (by a person, or once their lead appeared), or moved from another lead. One left in
     triage waits. And what the PBX reported of each call, for the cards of the leads it is (or will be) linked to."""
@@ -107,7 +107,7 @@ def _call(event: CallRegisteredV1 | CallAttachedV1 | CallMovedV1, lead_id: UUID,
     return LeadLink("call", str(event.call_id), lead_id, label, linked_at)
 
 
-async def _moved(uow: LeadsUnitOfWork, event: CallMovedV1) -> None:
+async def _moved(uow: AbstractUnitOfWork, event: CallMovedV1) -> None:
     """Both leads' histories say a call was moved, wrongly attached to the one and now to the other."""
     label = _call(event, event.lead_id, linked_at=event.moved_at).label
     existing = await uow.leads.existing({event.from_lead_id, event.lead_id})
@@ -120,7 +120,7 @@ async def _moved(uow: LeadsUnitOfWork, event: CallMovedV1) -> None:
             await uow.history.record(lead_id, action=action, by=event.moved_by, at=event.moved_at, changes=[change])
 
 
-async def call_detached(uow: LeadsUnitOfWork, event: CallDetachedV1, envelope: Envelope) -> None:
+async def call_detached(uow: AbstractUnitOfWork, event: CallDetachedV1, envelope: Envelope) -> None:
     """A call taken off the lead it was wrongly attached to: unlinked, and the lead's history says so."""
     link = await uow.links.get("call", str(event.call_id))
     await uow.links.remove("call", str(event.call_id))
@@ -139,7 +139,7 @@ def _email(event: EmailRegisteredV1 | EmailAttachedV1, lead_id: UUID, *, linked_
 def documents_linked(kind: LinkKind) -> Together:
     """Orders or invoices made, or their status changed: the link's label shows each as it is now."""
 
-    async def link_documents(uow: LeadsUnitOfWork, events: Sequence[tuple[DocumentSummary, Envelope]]) -> None:
+    async def link_documents(uow: AbstractUnitOfWork, events: Sequence[tuple[DocumentSummary, Envelope]]) -> None:
         links = []
         for event, _ in events:
             facts = DocumentFacts(
@@ -154,7 +154,7 @@ def documents_linked(kind: LinkKind) -> Together:
 def document_unlinked(kind: LinkKind) -> EventHandler:
     """A deleted draft no longer keeps its lead."""
 
-    async def unlink_document(uow: LeadsUnitOfWork, event: Event, envelope: Envelope) -> None:
+    async def unlink_document(uow: AbstractUnitOfWork, event: Event, envelope: Envelope) -> None:
         await uow.links.remove(kind, event.subject)
 
     return unlink_document
@@ -163,13 +163,13 @@ def document_unlinked(kind: LinkKind) -> EventHandler:
 def communication_returned(kind: LinkKind) -> EventHandler:
     """A call or an e-mail is back in triage (its lead was deleted, or the lead it asked for never came)."""
 
-    async def unlink_communication(uow: LeadsUnitOfWork, event: Event, envelope: Envelope) -> None:
+    async def unlink_communication(uow: AbstractUnitOfWork, event: Event, envelope: Envelope) -> None:
         await uow.links.remove(kind, event.subject)
 
     return unlink_communication
 
 
-async def email_written(uow: LeadsUnitOfWork, event: EmailWrittenV1, envelope: Envelope) -> None:
+async def email_written(uow: AbstractUnitOfWork, event: EmailWrittenV1, envelope: Envelope) -> None:
     """An e-mail written from the lead (in communications) is linked to it, and its history says who wrote to whom."""
     label = written_email_label(event.to, event.subject_line, event.written_at)
     for link in await _link_all(uow, [LeadLink("email", str(event.email_id), event.lead_id, label, event.written_at)]):
@@ -182,7 +182,7 @@ async def email_written(uow: LeadsUnitOfWork, event: EmailWrittenV1, envelope: E
         )
 
 
-async def _link_all(uow: LeadsUnitOfWork, links: Sequence[LeadLink]) -> list[LeadLink]:
+async def _link_all(uow: AbstractUnitOfWork, links: Sequence[LeadLink]) -> list[LeadLink]:
     """Other services learn of a merge or a delete after the fact, so an item may arrive for a lead that
     is gone: a merged lead's item goes to its survivor; a deleted lead's has nothing to go to (its owner takes
     it back when it reads the deletion). The leads linked to are held until the commit."""

@@ -53,6 +53,7 @@ from leadline.leads.domain.reference import (
     status_removed,
     statuses_no_longer_allowed,
 )
+from leadline.leads.service.unit_of_work import AbstractUnitOfWork
 
 # Who changes the configuration when no person does (the demo users put on the team at start).
 SYSTEM = Principal(user_id="leadline", name="Leadline", roles=frozenset({Role.MANAGER}))
@@ -289,7 +290,7 @@ async def enrol_demo_users(uow: LeadsUnitOfWork) -> None:
         await _announce_employee(uow, employee, SYSTEM)
 
 
-async def ensure_on_the_team(uow: LeadsUnitOfWork, employee_id: str, *, field: str) -> None:
+async def ensure_on_the_team(uow: AbstractUnitOfWork, employee_id: str, *, field: str) -> None:
     """Leads are given to people on the team: a known employee who has not left."""
     employee = await uow.employees.get(employee_id)
     if employee is None:

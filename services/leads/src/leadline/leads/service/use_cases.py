@@ -25,7 +25,6 @@ from leadline.contracts.wire.events import (
     LeadStatusChangedV1,
     LeadUpdatedV1,
 )
-from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.contacts import ensure_contact_of
 from leadline.leads.domain.deals import Deal, new_deal
 from leadline.leads.domain.model import (
@@ -42,13 +41,14 @@ from leadline.leads.domain.reference import SettingKey
 from leadline.leads.service.commands import ChangeStatus, CreateLead, EditLead, NewDeal
 from leadline.leads.service.deal_events import announce_deal
 from leadline.leads.service.reference import ensure_on_the_team
+from leadline.leads.service.unit_of_work import AbstractUnitOfWork
 
 DEFAULT_LEAD_TYPE = "sale"
 DEFAULT_CURRENCY = "PLN"
 
 
 async def create_lead(
-    uow: LeadsUnitOfWork,
+    uow: AbstractUnitOfWork,
     command: CreateLead,
     user: Principal,
     *,
@@ -156,7 +156,7 @@ def _first_deal(reference: ReferenceData, lead: Lead, new: NewDeal, at: datetime
         raise
 
 
-async def edit_lead(uow: LeadsUnitOfWork, command: EditLead, user: Principal, *, phone_region: str) -> Lead:
+async def edit_lead(uow: AbstractUnitOfWork, command: EditLead, user: Principal, *, phone_region: str) -> Lead:
     lead = await current_lead(uow, command.lead_id, command.expected_version)
     ensure_may_change(lead, user)
     changes = _normalised(command.changes, phone_region)
@@ -189,7 +189,7 @@ async def edit_lead(uow: LeadsUnitOfWork, command: EditLead, user: Principal, *,
     return edited
 
 
-async def announce_update(uow: LeadsUnitOfWork, edited: Lead, diff: list[FieldChange]) -> None:
+async def announce_update(uow: AbstractUnitOfWork, edited: Lead, diff: list[FieldChange]) -> None:
     await uow.outbox.add(
         LeadUpdatedV1(
             lead_id=edited.id,
@@ -201,7 +201,7 @@ async def announce_update(uow: LeadsUnitOfWork, edited: Lead, diff: list[FieldCh
     )
 
 
-async def change_status(uow: LeadsUnitOfWork, command: ChangeStatus, user: Principal) -> Lead:
+async def change_status(uow: AbstractUnitOfWork, command: ChangeStatus, user: Principal) -> Lead:
     lead = await current_lead(uow, command.lead_id, command.expected_version)
     ensure_may_change(lead, user)
     reference = await uow.reference.load()
@@ -226,7 +226,7 @@ async def change_status(uow: LeadsUnitOfWork, command: ChangeStatus, user: Princ
     return moved
 
 
-async def announce_move(uow: LeadsUnitOfWork, before: Lead, after: Lead, user: Principal) -> None:
+async def announce_move(uow: AbstractUnitOfWork, before: Lead, after: Lead, user: Principal) -> None:
     await uow.outbox.add(
         LeadStatusChangedV1(
             lead_id=after.id,
@@ -240,7 +240,7 @@ async def announce_move(uow: LeadsUnitOfWork, before: Lead, after: Lead, user: P
 
 
 async def current_lead(
-    uow: LeadsUnitOfWork, lead_id: UUID, expected_version: int | None, *, for_update: bool = False
+    uow: AbstractUnitOfWork, lead_id: UUID, expected_version: int | None, *, for_update: bool = False
 ) -> Lead:
     lead = await get_lead(uow, lead_id, for_update=for_update)
     if expected_version is not None and expected_version != lead.version:
@@ -248,21 +248,21 @@ async def current_lead(
     return lead
 
 
-async def get_lead(uow: LeadsUnitOfWork, lead_id: UUID, *, for_update: bool = False) -> Lead:
+async def get_lead(uow: AbstractUnitOfWork, lead_id: UUID, *, for_update: bool = False) -> Lead:
     lead = await uow.leads.get(lead_id, for_update=for_update)
     if lead is None:
         raise NotFound(f"there is no lead {lead_id}", rule="lead_not_found")
     return lead
 
 
-async def lead_history(uow: LeadsUnitOfWork, lead_id: UUID) -> list[HistoryEntry]:
+async def lead_history(uow: AbstractUnitOfWork, lead_id: UUID) -> list[HistoryEntry]:
     """Who changed what of the lead, oldest first."""
     await get_lead(uow, lead_id)
     return await uow.history.of(lead_id)
 
 
 async def create_lead_on_request(
-    uow: LeadsUnitOfWork,
+    uow: AbstractUnitOfWork,
     event: CallLeadRequestedV1 | EmailLeadRequestedV1,
     envelope: Envelope,
     *,
@@ -286,7 +286,7 @@ async def create_lead_on_request(
     else:
         fields["email"], origin = event.email, LeadCreatedFrom(kind="email", id=event.email_id)
     try:
-        async with uow.session.begin_nested():  # a refusal leaves nothing of the attempt behind
+        async with uow.savepoint():  # a refusal leaves nothing of the attempt behind
             await create_lead(
                 uow,
                 CreateLead(fields),
@@ -311,7 +311,7 @@ async def create_lead_on_request(
         )
 
 
-async def _check_partner(uow: LeadsUnitOfWork, fields: Mapping[str, Any]) -> None:
+async def _check_partner(uow: AbstractUnitOfWork, fields: Mapping[str, Any]) -> None:
     """A lead's partner must exist, and an archived one is not chosen for a lead any more."""
     partner_id = fields.get("partner_id")
     if partner_id is None:
@@ -327,7 +327,7 @@ async def _check_partner(uow: LeadsUnitOfWork, fields: Mapping[str, Any]) -> Non
         )
 
 
-async def _check_contact(uow: LeadsUnitOfWork, lead: Lead) -> None:
+async def _check_contact(uow: AbstractUnitOfWork, lead: Lead) -> None:
     """The contact person a lead names is one of its partner's."""
     if lead.contact_id is not None:
         ensure_contact_of(await uow.contacts.get(lead.contact_id), lead.contact_id, lead.partner_id)

@@ -1,0 +1,180 @@
+"""What creating, editing, moving, losing, deleting and merging leads, and linking other services' items to them
+(service/use_cases.py, lifecycle.py, links.py; reference.py's ensure_on_the_team and deal_events.py, which they
+share) need of storage, said as protocols, so their rules are unit-tested on an in-memory unit of work
+(tests/support/fake_leads.py). The SQL unit of work (adapters/unit_of_work.py) satisfies them, as mypy checks where
+the service hands it to those use cases. Deals and the boards, contacts, the configuration and the read queries
+still take the SQL unit of work as it is. Dropping a card on a board (card_order.py) asks of the card positions no
+more than AbstractCardPositions."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from leadline.contracts.platform.messaging.outbox import AbstractOutbox
+from leadline.contracts.wire.events import CallFacts
+from leadline.leads.domain.contacts import Contact
+from leadline.leads.domain.deals import Deal
+from leadline.leads.domain.links import LeadLink, LinkKind
+from leadline.leads.domain.model import FieldChange, HistoryEntry, Lead, ReferenceData
+from leadline.leads.domain.reference import Employee, Partner, SettingKey
+
+
+class AbstractLeadRepository(Protocol):
+    async def get(self, lead_id: UUID, *, for_update: bool = False) -> Lead | None:
+        """``for_update``: nobody else changes the lead until the commit."""
+        ...
+
+    async def existing(self, lead_ids: Collection[UUID]) -> set[UUID]:
+        """Which of these leads exist, each kept so until the commit."""
+        ...
+
+    async def add(self, lead: Lead) -> None: ...
+
+    async def save(self, lead: Lead, before: Lead) -> None:
+        """Raises StaleVersion unless the stored lead is the version before ``lead``'s (``before``)."""
+        ...
+
+    async def remove(self, lead_id: UUID) -> None:
+        """Its deals go with it."""
+        ...
+
+    async def open_sharing_contacts(self, lead: Lead, *, limit: int) -> list[Lead]:
+        """Other open leads known by one of the lead's phones or addresses, newest first."""
+        ...
+
+
+class AbstractHistory(Protocol):
+    """Each lead's history: who changed what, when."""
+
+    async def record(
+        self, lead_id: UUID, *, action: str, by: str, at: datetime, changes: list[FieldChange]
+    ) -> None: ...
+
+    async def of(self, lead_id: UUID) -> list[HistoryEntry]:
+        """Oldest first."""
+        ...
+
+    async def knows(self, lead_id: UUID) -> bool:
+        """Whether a lead with this id ever existed (history outlives a deleted lead, and follows a merged one)."""
+        ...
+
+    async def move(self, from_lead_id: UUID, to_lead_id: UUID) -> None:
+        """A merged lead's history becomes its survivor's, in the order it happened, each entry marked with the
+        lead it was about."""
+        ...
+
+
+class AbstractReferenceData(Protocol):
+    async def load(self) -> ReferenceData:
+        """Statuses, lead types and reference items as configured now; read-only."""
+        ...
+
+
+class AbstractSettings(Protocol):
+    async def all(self) -> dict[SettingKey, str | None]: ...
+
+
+class AbstractEmployees(Protocol):
+    async def get(self, employee_id: str) -> Employee | None: ...
+
+
+class AbstractPartners(Protocol):
+    async def get(self, partner_id: UUID) -> Partner | None: ...
+
+
+class AbstractContacts(Protocol):
+    async def get(self, contact_id: UUID) -> Contact | None: ...
+
+
+class AbstractDeals(Protocol):
+    async def add(self, deal: Deal, lead: Lead) -> None: ...
+
+    async def move(self, from_lead_id: UUID, to_lead: Lead) -> None: ...
+
+
+class AbstractLinks(Protocol):
+    """What other services link to leads (calls, e-mails, orders, invoices), and the leads merged into others."""
+
+    async def of(self, lead_id: UUID) -> list[LeadLink]:
+        """Oldest link first."""
+        ...
+
+    async def get(self, kind: LinkKind, item_id: str) -> LeadLink | None: ...
+
+    async def put(self, link: LeadLink) -> None:
+        """Links the item, or moves it to another lead: an item is linked to one lead at a time."""
+        ...
+
+    async def put_all(self, links: Sequence[LeadLink]) -> None:
+        """``put`` for many; of several for one item, the last is what stays."""
+        ...
+
+    async def survivors_of(self, merged_lead_ids: Collection[UUID]) -> dict[UUID, UUID]:
+        """The lead each of these merged leads lives on in, for those that were merged."""
+        ...
+
+    async def remove(self, kind: LinkKind, item_id: str) -> None:
+        """Unlinks the item, from whichever lead it is linked to."""
+        ...
+
+    async def move(self, from_lead_id: UUID, to_lead_id: UUID) -> None: ...
+
+    async def remove_of(self, lead_id: UUID) -> None: ...
+
+
+class AbstractCallFacts(Protocol):
+    """What communications last said of each call (its direction, phase, duration, recording), for lead cards."""
+
+    async def put_all(self, facts: Mapping[str, CallFacts]) -> None: ...
+
+
+class AbstractCardPositions(Protocol):
+    """Where each user keeps the cards of a board (service/card_order.py)."""
+
+    async def put(self, user_id: str, positions: Mapping[UUID, float]) -> None: ...
+
+
+class AbstractUnitOfWork(Protocol):
+    """One transaction: what a use case reads and writes through it is committed, with the events it announced, by
+    the caller (one per HTTP request, one per consumed batch), or not at all."""
+
+    @property
+    def leads(self) -> AbstractLeadRepository: ...
+
+    @property
+    def history(self) -> AbstractHistory: ...
+
+    @property
+    def reference(self) -> AbstractReferenceData: ...
+
+    @property
+    def settings(self) -> AbstractSettings: ...
+
+    @property
+    def employees(self) -> AbstractEmployees: ...
+
+    @property
+    def partners(self) -> AbstractPartners: ...
+
+    @property
+    def contacts(self) -> AbstractContacts: ...
+
+    @property
+    def deals(self) -> AbstractDeals: ...
+
+    @property
+    def links(self) -> AbstractLinks: ...
+
+    @property
+    def call_facts(self) -> AbstractCallFacts: ...
+
+    @property
+    def outbox(self) -> AbstractOutbox: ...
+
+    def savepoint(self) -> AbstractAsyncContextManager[object]:
+        """What is written inside the block is undone, alone, when the block raises."""
+        ...

@@ -1,0 +1,172 @@
+"""The leads repositories keep the promises creating, editing, moving, losing, deleting and merging leads rely on
+(service/unit_of_work.py), whether in SQLite or in the unit tests' in-memory fakes: the same tests run against both,
+so a use case tested on the fakes behaves so on the database too."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from leadline.contracts.platform.errors import StaleVersion
+from leadline.leads.domain.deals import Deal
+from leadline.leads.domain.links import LeadLink
+from leadline.leads.domain.model import ContactPoint, FieldChange, Lead
+from leadline.leads.service.unit_of_work import AbstractUnitOfWork
+from tests.support.component.service_under_test import service_named
+from tests.support.unit.leads import CREATED, LOST, a_lead, a_unit_of_work
+
+
+@pytest.fixture(params=["in memory", "sqlite"])
+async def uow(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AbstractUnitOfWork]:
+    """One transaction of either, left uncommitted: each test reads back what it wrote in it."""
+    if request.param == "in memory":
+        yield a_unit_of_work()
+        return
+    async with service_named("leads", tmp_path) as leads, leads.runtime.unit_of_work() as sql:
+        yield sql
+
+
+def with_contacts(phone: str | None, email: str | None = None, *, minutes: int = 0) -> Lead:
+    at = CREATED + timedelta(minutes=minutes)
+    return replace(a_lead(), phone=phone, email=email, created_at=at)
+
+
+def a_deal(lead: Lead) -> Deal:
+    return Deal(
+        id=uuid.uuid4(),
+        lead_id=lead.id,
+        name="Desks",
+        pipeline_code="sales",
+        stage_code="offer",
+        value=Decimal("1000.00"),
+        currency="PLN",
+        created_at=CREATED,
+        stage_since=CREATED,
+    )
+
+
+def a_link(lead: Lead, kind: str = "call", *, minutes: int = 0) -> LeadLink:
+    return LeadLink(
+        kind="call" if kind == "call" else "email",
+        item_id=str(uuid.uuid4()),
+        lead_id=lead.id,
+        label=kind,
+        linked_at=CREATED + timedelta(minutes=minutes),
+    )
+
+
+async def test_a_lead_reads_back_as_added_and_a_save_of_a_stale_version_is_refused(uow: AbstractUnitOfWork) -> None:
+    lead = replace(a_lead(), tags=frozenset())
+    await uow.leads.add(lead)
+    renamed = replace(lead, name="Renamed", version=2)
+    await uow.leads.save(renamed, lead)
+
+    with pytest.raises(StaleVersion):
+        await uow.leads.save(replace(lead, name="Stale", version=2), lead)
+
+    assert await uow.leads.get(lead.id) == renamed
+    assert await uow.leads.get(uuid.uuid4()) is None
+
+
+async def test_likely_duplicates_are_other_open_leads_sharing_a_phone_or_address_newest_first(
+    uow: AbstractUnitOfWork,
+) -> None:
+    lead = with_contacts("+48601000001", "jan@example.com")
+    by_phone = with_contacts("+48601000001", minutes=1)
+    by_email = with_contacts(None, "jan@example.com", minutes=2)
+    merged_contact = replace(
+        with_contacts(None, minutes=3), extra_contacts=(ContactPoint("phone", "+48601000001", uuid.uuid4()),)
+    )
+    closed = replace(with_contacts("+48601000001", minutes=4), status_code=LOST.code, closed=True)
+    for stored in (lead, by_phone, by_email, merged_contact, closed, with_contacts("+48601000002")):
+        await uow.leads.add(stored)
+
+    found = await uow.leads.open_sharing_contacts(lead, limit=2)
+
+    assert [other.id for other in found] == [merged_contact.id, by_email.id]
+
+
+async def test_history_outlives_its_lead_and_follows_a_merged_one_marked_with_where_it_came_from(
+    uow: AbstractUnitOfWork,
+) -> None:
+    survivor, merged = a_lead(), a_lead()
+    change = FieldChange("name", "Old", "New")
+    await uow.history.record(survivor.id, action="created", by="anna", at=CREATED, changes=[])
+    await uow.history.record(merged.id, action="updated", by="anna", at=CREATED, changes=[change])
+
+    await uow.history.move(merged.id, survivor.id)
+
+    entries = [(e.action, e.merged_from_lead_id, e.changes) for e in await uow.history.of(survivor.id)]
+    assert entries == [("created", None, []), ("updated", merged.id, [change])]
+    assert await uow.history.of(merged.id) == []
+    assert (await uow.history.knows(merged.id), await uow.history.knows(uuid.uuid4())) == (True, False)
+
+
+async def test_a_leads_links_and_deals_move_with_a_merge_and_its_deals_go_when_it_is_removed(
+    uow: AbstractUnitOfWork,
+) -> None:
+    survivor, merged, removed = a_lead(), a_lead(), a_lead()
+    for lead in (survivor, merged, removed):
+        await uow.leads.add(lead)
+    moved_deal, removed_deal = a_deal(merged), a_deal(removed)
+    await uow.deals.add(moved_deal, merged)
+    await uow.deals.add(removed_deal, removed)
+    later, earlier = a_link(merged, minutes=5), a_link(merged, "email")
+    await uow.links.put(later)
+    await uow.links.put(earlier)
+
+    await uow.links.move(merged.id, survivor.id)
+    await uow.deals.move(merged.id, survivor)
+    await uow.links.remove_of(removed.id)
+    await uow.leads.remove(removed.id)
+
+    assert [link.item_id for link in await uow.links.of(survivor.id)] == [earlier.item_id, later.item_id]
+    assert await uow.links.of(merged.id) == []
+    assert await uow.leads.get(removed.id) is None
+    await uow.deals.add(replace(removed_deal, lead_id=survivor.id), survivor)  # its id is free: it went with its lead
+
+
+async def test_what_a_savepoint_wrote_is_undone_when_its_block_raises_and_kept_otherwise(
+    uow: AbstractUnitOfWork,
+) -> None:
+    kept, undone = a_lead(), a_lead()
+
+    async def refused_after_writing() -> None:
+        async with uow.savepoint():
+            await uow.leads.add(undone)
+            await uow.history.record(undone.id, action="created", by="anna", at=CREATED, changes=[])
+            raise RuntimeError("refused")
+
+    async with uow.savepoint():
+        await uow.leads.add(kept)
+    with pytest.raises(RuntimeError):
+        await refused_after_writing()
+
+    assert (await uow.leads.get(kept.id), await uow.leads.get(undone.id)) == (kept, None)
+    assert not await uow.history.knows(undone.id)
+
+
+async def test_links_are_found_by_item_put_in_bulk_last_one_staying_and_a_merged_lead_names_its_survivor(
+    uow: AbstractUnitOfWork,
+) -> None:
+    lead, survivor, merged = a_lead(), a_lead(), a_lead()
+    for stored in (lead, survivor):
+        await uow.leads.add(stored)
+    first = a_link(lead)
+    moved = replace(first, lead_id=survivor.id, label="moved")
+    merge = LeadLink("merged_lead", str(merged.id), survivor.id, "Merged", CREATED)
+
+    await uow.links.put_all([first, moved, merge, a_link(lead, "email")])
+    await uow.links.remove("email", "not linked")
+
+    assert await uow.links.get("call", first.item_id) == moved
+    assert await uow.links.survivors_of({merged.id, lead.id}) == {merged.id: survivor.id}
+    assert await uow.leads.existing({lead.id, merged.id}) == {lead.id}
+    await uow.links.remove("call", first.item_id)
+    assert await uow.links.get("call", first.item_id) is None

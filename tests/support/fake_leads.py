@@ -1,0 +1,212 @@
+"""The leads service's unit of work in memory, as creating, editing, moving, losing, deleting and merging leads see it
+(service/unit_of_work.py): what the SQL repositories keep in tables is kept in dictionaries, the configuration as a
+test gives it, and what the outbox would publish in a list.
+
+The fakes keep the repositories' promises the use cases rely on: a save of a stale version is refused, history
+outlives a lead and follows a merged one, deals go with their lead, a savepoint undoes what was written inside it.
+They do not lock: one use case at a time runs against them, so races are the integration tests'."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import datetime
+from uuid import UUID
+
+from leadline.contracts.platform.errors import StaleVersion
+from leadline.contracts.wire.events import CallFacts, Event
+from leadline.leads.domain.contacts import Contact
+from leadline.leads.domain.deals import Deal
+from leadline.leads.domain.links import MERGED_LEAD, LeadLink, LinkKind
+from leadline.leads.domain.model import FieldChange, HistoryEntry, Lead, ReferenceData
+from leadline.leads.domain.reference import Employee, Partner, SettingKey
+from tests.support.fake_outbox import FakeOutbox
+
+
+class FakeLeadRepository:
+    def __init__(self, deals: FakeDeals) -> None:
+        self.by_id: dict[UUID, Lead] = {}
+        self._deals = deals
+
+    async def get(self, lead_id: UUID, *, for_update: bool = False) -> Lead | None:
+        return self.by_id.get(lead_id)
+
+    async def existing(self, lead_ids: Collection[UUID]) -> set[UUID]:
+        return {lead_id for lead_id in lead_ids if lead_id in self.by_id}
+
+    async def add(self, lead: Lead) -> None:
+        assert lead.id not in self.by_id, f"lead {lead.id} exists already"  # a primary key
+        self.by_id[lead.id] = lead
+
+    async def save(self, lead: Lead, before: Lead) -> None:
+        stored = self.by_id.get(lead.id)
+        if stored is None or stored.version != lead.version - 1:
+            raise StaleVersion(f"lead {lead.id} was changed by someone else", rule="stale_version")
+        self.by_id[lead.id] = lead
+
+    async def remove(self, lead_id: UUID) -> None:
+        del self.by_id[lead_id]
+        self._deals.by_id = {i: deal for i, deal in self._deals.by_id.items() if deal.lead_id != lead_id}  # cascades
+
+    async def open_sharing_contacts(self, lead: Lead, *, limit: int) -> list[Lead]:
+        sharing = [
+            other
+            for other in self.by_id.values()
+            if other.id != lead.id and not other.closed and other.contact_keys & lead.contact_keys
+        ]
+        sharing.sort(key=lambda other: other.id)
+        sharing.sort(key=lambda other: other.created_at, reverse=True)
+        return sharing[:limit]
+
+
+class FakeHistory:
+    """``rows``: every lead's entries, each with the lead it belongs to, in the order they were recorded."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[UUID, HistoryEntry]] = []
+
+    async def record(self, lead_id: UUID, *, action: str, by: str, at: datetime, changes: list[FieldChange]) -> None:
+        self.rows.append((lead_id, HistoryEntry(at, by, action, list(changes), None)))
+
+    async def of(self, lead_id: UUID) -> list[HistoryEntry]:
+        return [entry for of_lead, entry in self.rows if of_lead == lead_id]
+
+    async def knows(self, lead_id: UUID) -> bool:
+        return any(lead_id in (of_lead, entry.merged_from_lead_id) for of_lead, entry in self.rows)
+
+    async def move(self, from_lead_id: UUID, to_lead_id: UUID) -> None:
+        self.rows = [
+            (to_lead_id, replace(entry, merged_from_lead_id=entry.merged_from_lead_id or from_lead_id))
+            if of_lead == from_lead_id
+            else (of_lead, entry)
+            for of_lead, entry in self.rows
+        ]
+
+
+class FakeReferenceData:
+    def __init__(self, reference: ReferenceData) -> None:
+        self.reference = reference
+
+    async def load(self) -> ReferenceData:
+        return self.reference
+
+
+class FakeSettings:
+    def __init__(self) -> None:
+        self.values: dict[SettingKey, str | None] = {}
+
+    async def all(self) -> dict[SettingKey, str | None]:
+        return {key: self.values.get(key) for key in SettingKey}
+
+
+class FakeEmployees:
+    def __init__(self, *employees: Employee) -> None:
+        self.by_id = {employee.id: employee for employee in employees}
+
+    async def get(self, employee_id: str) -> Employee | None:
+        return self.by_id.get(employee_id)
+
+
+class FakePartners:
+    def __init__(self) -> None:
+        self.by_id: dict[UUID, Partner] = {}
+
+    async def get(self, partner_id: UUID) -> Partner | None:
+        return self.by_id.get(partner_id)
+
+
+class FakeContacts:
+    def __init__(self) -> None:
+        self.by_id: dict[UUID, Contact] = {}
+
+    async def get(self, contact_id: UUID) -> Contact | None:
+        return self.by_id.get(contact_id)
+
+
+class FakeDeals:
+    def __init__(self) -> None:
+        self.by_id: dict[UUID, Deal] = {}
+
+    async def add(self, deal: Deal, lead: Lead) -> None:
+        assert deal.id not in self.by_id, f"deal {deal.id} exists already"
+        self.by_id[deal.id] = deal
+
+    async def move(self, from_lead_id: UUID, to_lead: Lead) -> None:
+        for deal in [deal for deal in self.by_id.values() if deal.lead_id == from_lead_id]:
+            self.by_id[deal.id] = replace(deal, lead_id=to_lead.id)
+
+
+class FakeLinks:
+    """``by_item``: each linked item's link, by (kind, item id), in the order first linked."""
+
+    def __init__(self) -> None:
+        self.by_item: dict[tuple[str, str], LeadLink] = {}
+
+    async def of(self, lead_id: UUID) -> list[LeadLink]:
+        linked = [link for link in self.by_item.values() if link.lead_id == lead_id]
+        return sorted(linked, key=lambda link: (link.linked_at, link.kind, link.item_id))
+
+    async def get(self, kind: LinkKind, item_id: str) -> LeadLink | None:
+        return self.by_item.get((kind, item_id))
+
+    async def put(self, link: LeadLink) -> None:
+        self.by_item[link.kind, link.item_id] = link
+
+    async def put_all(self, links: Sequence[LeadLink]) -> None:
+        for link in links:
+            await self.put(link)
+
+    async def survivors_of(self, merged_lead_ids: Collection[UUID]) -> dict[UUID, UUID]:
+        wanted = {str(lead_id) for lead_id in merged_lead_ids}
+        merges = [link for link in self.by_item.values() if link.kind == MERGED_LEAD and link.item_id in wanted]
+        return {UUID(merge.item_id): merge.lead_id for merge in merges}
+
+    async def remove(self, kind: LinkKind, item_id: str) -> None:
+        self.by_item.pop((kind, item_id), None)
+
+    async def move(self, from_lead_id: UUID, to_lead_id: UUID) -> None:
+        for link in await self.of(from_lead_id):
+            self.by_item[link.kind, link.item_id] = replace(link, lead_id=to_lead_id)
+
+    async def remove_of(self, lead_id: UUID) -> None:
+        self.by_item = {key: link for key, link in self.by_item.items() if link.lead_id != lead_id}
+
+
+class FakeCallFacts:
+    def __init__(self) -> None:
+        self.by_call: dict[str, CallFacts] = {}
+
+    async def put_all(self, facts: Mapping[str, CallFacts]) -> None:
+        self.by_call.update(facts)
+
+
+class FakeUnitOfWork:
+    def __init__(self, reference: ReferenceData, *employees: Employee) -> None:
+        self.deals = FakeDeals()
+        self.leads = FakeLeadRepository(self.deals)
+        self.history = FakeHistory()
+        self.reference = FakeReferenceData(reference)
+        self.settings = FakeSettings()
+        self.employees = FakeEmployees(*employees)
+        self.partners = FakePartners()
+        self.contacts = FakeContacts()
+        self.links = FakeLinks()
+        self.call_facts = FakeCallFacts()
+        self.outbox = FakeOutbox(source="leadline/leads")
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """As SQL's: what the block wrote (leads, history, deals, links, events) is undone when it raises."""
+        leads, deals, links = dict(self.leads.by_id), dict(self.deals.by_id), dict(self.links.by_item)
+        history, events = list(self.history.rows), list(self.outbox.events)
+        try:
+            yield
+        except BaseException:
+            self.leads.by_id, self.deals.by_id, self.links.by_item = leads, deals, links
+            self.history.rows, self.outbox.events = history, events
+            raise
+
+    def announced(self) -> list[Event]:
+        """The events the use cases added to the outbox, oldest first."""
+        return self.outbox.announced()
