@@ -15,7 +15,6 @@ set -euo pipefail
 S3PROXY_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$S3PROXY_DIR/../.." && pwd)"
 HOME_DIR="${LEADLINE_S3PROXY_HOME:-$REPO_ROOT/.local/s3proxy}"
-LIB_DIR="$HOME_DIR/lib"
 POM="$S3PROXY_DIR/pom.xml"
 
 log() { echo "s3proxy.sh: $*" >&2; }
