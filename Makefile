@@ -54,8 +54,8 @@ demo: install ## play gateways, a mailbox and a sales app against `make run`
 test: install check ## lint, types, documents, then every test layer (starts its own brokers)
 	$(PY) -m pytest
 
-test-unit: install ## unit, component and contract tests only (no broker)
-	$(PY) -m pytest tests/unit tests/component tests/contracts
+test-unit: install ## unit, component and contract tests, and the scenarios on the in-memory broker (no broker)
+	$(PY) -m pytest tests/unit tests/component tests/contracts tests/scenarios -m "not kafka"
 
 bench: install ## Leadline beside minimal baselines, SQLite and PostgreSQL; PROFILE=1 adds py-spy flame graphs
 	$(PY) -m tests.bench.pipeline $(if $(PROFILE),--profile)
