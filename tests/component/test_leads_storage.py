@@ -1,6 +1,6 @@
-"""The leads repositories keep the promises creating, editing, moving, losing, deleting and merging leads rely on
-(service/unit_of_work.py), whether in SQLite or in the unit tests' in-memory fakes: the same tests run against both,
-so a use case tested on the fakes behaves so on the database too."""
+"""The leads repositories keep the promises creating, editing, moving, losing, deleting and merging leads and changing
+their deals rely on (service/unit_of_work.py), whether in SQLite or in the unit tests' in-memory fakes: the same tests
+run against both, so a use case tested on the fakes behaves so on the database too."""
 
 from __future__ import annotations
 
@@ -37,17 +37,18 @@ def with_contacts(phone: str | None, email: str | None = None, *, minutes: int =
     return replace(a_lead(), phone=phone, email=email, created_at=at)
 
 
-def a_deal(lead: Lead) -> Deal:
+def a_deal(lead: Lead, name: str = "Desks", *, stage_code: str = "offer", minutes: int = 0) -> Deal:
+    at = CREATED + timedelta(minutes=minutes)
     return Deal(
         id=uuid.uuid4(),
         lead_id=lead.id,
-        name="Desks",
+        name=name,
         pipeline_code="sales",
-        stage_code="offer",
+        stage_code=stage_code,
         value=Decimal("1000.00"),
         currency="PLN",
-        created_at=CREATED,
-        stage_since=CREATED,
+        created_at=at,
+        stage_since=at,
     )
 
 
@@ -136,20 +137,24 @@ async def test_what_a_savepoint_wrote_is_undone_when_its_block_raises_and_kept_o
     uow: AbstractUnitOfWork,
 ) -> None:
     kept, undone = a_lead(), a_lead()
+    deal = a_deal(kept)
 
     async def refused_after_writing() -> None:
         async with uow.savepoint():
             await uow.leads.add(undone)
             await uow.history.record(undone.id, action="created", by="anna", at=CREATED, changes=[])
+            await uow.deal_card_positions.put("anna", {deal.id: 1.0})
             raise RuntimeError("refused")
 
     async with uow.savepoint():
         await uow.leads.add(kept)
+        await uow.deals.add(deal, kept)
     with pytest.raises(RuntimeError):
         await refused_after_writing()
 
     assert (await uow.leads.get(kept.id), await uow.leads.get(undone.id)) == (kept, None)
     assert not await uow.history.knows(undone.id)
+    assert [card async for card in uow.deal_queries.stage_order("anna", deal.stage_code)] == [(deal.id, None)]
 
 
 async def test_links_are_found_by_item_put_in_bulk_last_one_staying_and_a_merged_lead_names_its_survivor(
@@ -170,3 +175,47 @@ async def test_links_are_found_by_item_put_in_bulk_last_one_staying_and_a_merged
     assert await uow.leads.existing({lead.id, merged.id}) == {lead.id}
     await uow.links.remove("call", first.item_id)
     assert await uow.links.get("call", first.item_id) is None
+
+
+async def test_a_deal_reads_back_as_its_leads_only_and_a_save_of_a_stale_version_is_refused(
+    uow: AbstractUnitOfWork,
+) -> None:
+    lead, other = a_lead(), a_lead()
+    for stored in (lead, other):
+        await uow.leads.add(stored)
+    desks, chairs, elsewhere = a_deal(lead, "Desks"), a_deal(lead, "Chairs"), a_deal(other)
+    for deal, of_lead in ((desks, lead), (chairs, lead), (elsewhere, other)):
+        await uow.deals.add(deal, of_lead)
+    renamed = replace(desks, name="Tables", value=Decimal("1200.50"), version=2)
+
+    await uow.deals.save(renamed)
+    with pytest.raises(StaleVersion):
+        await uow.deals.save(replace(desks, name="Stale", version=2))
+
+    assert (await uow.deals.get(lead.id, desks.id), await uow.deals.get(other.id, desks.id)) == (renamed, None)
+    assert await uow.deals.by_ids([elsewhere.id, uuid.uuid4(), renamed.id]) == [elsewhere, renamed]
+    assert await uow.deals.of(lead.id) == [chairs, renamed]
+    await uow.deals.remove(chairs)
+    assert (await uow.deals.of(lead.id), await uow.deals.by_ids([chairs.id])) == ([renamed], [])
+
+
+async def test_a_stage_shows_the_deals_a_user_placed_by_position_then_the_others_newest_first(
+    uow: AbstractUnitOfWork,
+) -> None:
+    lead = a_lead()
+    await uow.leads.add(lead)
+    oldest, older, newer, newest = (a_deal(lead, minutes=minutes) for minutes in range(4))
+    for deal in (oldest, older, newer, newest, a_deal(lead, stage_code="won", minutes=9)):
+        await uow.deals.add(deal, lead)
+
+    async def stage(user_id: str) -> list[tuple[uuid.UUID, float | None]]:
+        return [card async for card in uow.deal_queries.stage_order(user_id, "offer")]
+
+    await uow.deal_card_positions.lock_order_of("anna")
+    await uow.deal_card_positions.put("anna", {oldest.id: 2.0, newer.id: 1.0})
+    await uow.deal_card_positions.put("piotr", {newest.id: 1.0})
+    assert await stage("anna") == [(newer.id, 1.0), (oldest.id, 2.0), (newest.id, None), (older.id, None)]
+
+    await uow.deal_card_positions.put("anna", {oldest.id: 0.5})
+    assert [deal_id for deal_id, _ in await stage("anna")] == [oldest.id, newer.id, newest.id, older.id]
+    assert [deal_id for deal_id, _ in await stage("nobody")] == [newest.id, newer.id, older.id, oldest.id]

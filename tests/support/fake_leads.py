@@ -1,14 +1,14 @@
-"""The leads service's unit of work in memory, as creating, editing, moving, losing, deleting and merging leads see it
-(service/unit_of_work.py): what the SQL repositories keep in tables is kept in dictionaries, the configuration as a
-test gives it, and what the outbox would publish in a list.
+"""The leads service's unit of work in memory, as creating, editing, moving, losing, deleting and merging leads and
+changing their deals see it (service/unit_of_work.py): what the SQL repositories keep in tables is kept in
+dictionaries, the configuration as a test gives it, and what the outbox would publish in a list.
 
-The fakes keep the repositories' promises the use cases rely on: a save of a stale version is refused, history
-outlives a lead and follows a merged one, deals go with their lead, a savepoint undoes what was written inside it.
-They do not lock: one use case at a time runs against them, so races are the integration tests'."""
+The fakes keep the repositories' promises the use cases rely on: a save of a stale version (of a lead or a deal) is
+refused, history outlives a lead and follows a merged one, deals go with their lead, a savepoint undoes what was
+written inside it. They do not lock: one use case at a time runs against them, so races are the integration tests'."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -128,9 +128,28 @@ class FakeDeals:
     def __init__(self) -> None:
         self.by_id: dict[UUID, Deal] = {}
 
+    async def of(self, lead_id: UUID) -> list[Deal]:
+        return sorted((deal for deal in self.by_id.values() if deal.lead_id == lead_id), key=lambda d: (d.name, d.id))
+
+    async def get(self, lead_id: UUID, deal_id: UUID) -> Deal | None:
+        deal = self.by_id.get(deal_id)
+        return deal if deal is not None and deal.lead_id == lead_id else None
+
+    async def by_ids(self, deal_ids: list[UUID]) -> list[Deal]:
+        return [self.by_id[deal_id] for deal_id in deal_ids if deal_id in self.by_id]
+
     async def add(self, deal: Deal, lead: Lead) -> None:
         assert deal.id not in self.by_id, f"deal {deal.id} exists already"
         self.by_id[deal.id] = deal
+
+    async def save(self, deal: Deal) -> None:
+        stored = self.by_id.get(deal.id)
+        if stored is None or stored.version != deal.version - 1:
+            raise StaleVersion(f"deal {deal.id} was changed by someone else", rule="stale_version")
+        self.by_id[deal.id] = deal
+
+    async def remove(self, deal: Deal) -> None:
+        self.by_id.pop(deal.id, None)
 
     async def move(self, from_lead_id: UUID, to_lead: Lead) -> None:
         for deal in [deal for deal in self.by_id.values() if deal.lead_id == from_lead_id]:
@@ -181,6 +200,34 @@ class FakeCallFacts:
         self.by_call.update(facts)
 
 
+class FakeCardPositions:
+    """``by_user``: each user's position of each card they placed."""
+
+    def __init__(self) -> None:
+        self.by_user: dict[str, dict[UUID, float]] = {}
+
+    async def lock_order_of(self, user_id: str) -> None:
+        """Nothing to wait for: one use case at a time runs against the fakes."""
+
+    async def put(self, user_id: str, positions: Mapping[UUID, float]) -> None:
+        self.by_user.setdefault(user_id, {}).update(positions)
+
+
+class FakeDealQueries:
+    def __init__(self, deals: FakeDeals, positions: FakeCardPositions) -> None:
+        self._deals = deals
+        self._positions = positions
+
+    async def stage_order(self, user_id: str, stage_code: str) -> AsyncGenerator[tuple[UUID, float | None]]:
+        in_stage = [deal for deal in self._deals.by_id.values() if deal.stage_code == stage_code]
+        placed = self._positions.by_user.get(user_id, {})
+        for position, deal_id in sorted((placed[deal.id], deal.id) for deal in in_stage if deal.id in placed):
+            yield deal_id, position
+        never_placed = [deal for deal in in_stage if deal.id not in placed]
+        for deal in sorted(never_placed, key=lambda deal: (deal.created_at, deal.id), reverse=True):
+            yield deal.id, None
+
+
 class FakeUnitOfWork:
     def __init__(self, reference: ReferenceData, *employees: Employee) -> None:
         self.deals = FakeDeals()
@@ -193,18 +240,23 @@ class FakeUnitOfWork:
         self.contacts = FakeContacts()
         self.links = FakeLinks()
         self.call_facts = FakeCallFacts()
+        self.deal_card_positions = FakeCardPositions()
+        self.deal_queries = FakeDealQueries(self.deals, self.deal_card_positions)
         self.outbox = FakeOutbox(source="leadline/leads")
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
-        """As SQL's: what the block wrote (leads, history, deals, links, events) is undone when it raises."""
+        """As SQL's: what the block wrote (leads, history, deals and their positions, links, events) is undone when it
+        raises."""
         leads, deals, links = dict(self.leads.by_id), dict(self.deals.by_id), dict(self.links.by_item)
         history, events = list(self.history.rows), list(self.outbox.events)
+        positions = {user: dict(placed) for user, placed in self.deal_card_positions.by_user.items()}
         try:
             yield
         except BaseException:
             self.leads.by_id, self.deals.by_id, self.links.by_item = leads, deals, links
             self.history.rows, self.outbox.events = history, events
+            self.deal_card_positions.by_user = positions
             raise
 
     def announced(self) -> list[Event]:

@@ -1,14 +1,14 @@
-"""What creating, editing, moving, losing, deleting and merging leads, and linking other services' items to them
-(service/use_cases.py, lifecycle.py, links.py; reference.py's ensure_on_the_team and deal_events.py, which they
-share) need of storage, said as protocols, so their rules are unit-tested on an in-memory unit of work
-(tests/support/fake_leads.py). The SQL unit of work (adapters/unit_of_work.py) satisfies them, as mypy checks where
-the service hands it to those use cases. Deals and the boards, contacts, the configuration and the read queries
-still take the SQL unit of work as it is. Dropping a card on a board (card_order.py) asks of the card positions no
-more than AbstractCardPositions."""
+"""What creating, editing, moving, losing, deleting and merging leads, linking other services' items to them, and
+adding, editing, removing and moving their deals on the pipeline board (service/use_cases.py, lifecycle.py, links.py,
+deals.py; reference.py's ensure_on_the_team and deal_events.py, which they share) need of storage, said as protocols,
+so their rules are unit-tested on an in-memory unit of work (tests/support/fake_leads.py). The SQL unit of work
+(adapters/unit_of_work.py) satisfies them, as mypy checks where the service hands it to those use cases. The kanban
+board, contacts, the configuration and the read queries still take the SQL unit of work as it is. Dropping a card on
+a board (card_order.py) asks of the card positions no more than AbstractCardPositions."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import AsyncGenerator, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
@@ -91,7 +91,25 @@ class AbstractContacts(Protocol):
 
 
 class AbstractDeals(Protocol):
+    async def of(self, lead_id: UUID) -> list[Deal]:
+        """By name, then id."""
+        ...
+
+    async def get(self, lead_id: UUID, deal_id: UUID) -> Deal | None:
+        """None unless the deal is the lead's."""
+        ...
+
+    async def by_ids(self, deal_ids: list[UUID]) -> list[Deal]:
+        """The deals with these ids, in that order (those that do not exist left out)."""
+        ...
+
     async def add(self, deal: Deal, lead: Lead) -> None: ...
+
+    async def save(self, deal: Deal) -> None:
+        """Raises StaleVersion unless the stored deal is the version before ``deal``'s."""
+        ...
+
+    async def remove(self, deal: Deal) -> None: ...
 
     async def move(self, from_lead_id: UUID, to_lead: Lead) -> None: ...
 
@@ -135,7 +153,22 @@ class AbstractCallFacts(Protocol):
 class AbstractCardPositions(Protocol):
     """Where each user keeps the cards of a board (service/card_order.py)."""
 
-    async def put(self, user_id: str, positions: Mapping[UUID, float]) -> None: ...
+    async def lock_order_of(self, user_id: str) -> None:
+        """Until the commit, ``user_id``'s other moves wait: a move places cards by the order it read."""
+        ...
+
+    async def put(self, user_id: str, positions: Mapping[UUID, float]) -> None:
+        """Sets these cards' positions for ``user_id``, replacing any they had."""
+        ...
+
+
+class AbstractDealQueries(Protocol):
+    """What moving a deal on the pipeline board reads of it."""
+
+    def stage_order(self, user_id: str, stage_code: str) -> AsyncGenerator[tuple[UUID, float | None]]:
+        """A stage's column as ``user_id`` sees it, top down: each deal's id and the user's position for it (None:
+        never placed). The deals the user placed come first, by position, then the others, newest first."""
+        ...
 
 
 class AbstractUnitOfWork(Protocol):
@@ -171,6 +204,12 @@ class AbstractUnitOfWork(Protocol):
 
     @property
     def call_facts(self) -> AbstractCallFacts: ...
+
+    @property
+    def deal_card_positions(self) -> AbstractCardPositions: ...
+
+    @property
+    def deal_queries(self) -> AbstractDealQueries: ...
 
     @property
     def outbox(self) -> AbstractOutbox: ...
