@@ -219,3 +219,22 @@ async def test_a_stage_shows_the_deals_a_user_placed_by_position_then_the_others
     await uow.deal_card_positions.put("anna", {oldest.id: 0.5})
     assert [deal_id for deal_id, _ in await stage("anna")] == [oldest.id, newer.id, newest.id, older.id]
     assert [deal_id for deal_id, _ in await stage("nobody")] == [newest.id, newer.id, older.id, oldest.id]
+
+
+async def test_a_kanban_column_shows_the_leads_a_user_placed_by_position_then_the_others_newest_first(
+    uow: AbstractUnitOfWork,
+) -> None:
+    oldest, older, newest = (with_contacts(None, minutes=minutes) for minutes in range(3))
+    for lead in (oldest, older, newest, replace(with_contacts(None, minutes=9), status_code="qualification")):
+        await uow.leads.add(lead)
+
+    async def column(user_id: str) -> list[tuple[uuid.UUID, float | None]]:
+        return [card async for card in uow.queries.column_order(user_id, "new")]
+
+    await uow.card_positions.lock_order_of("anna")
+    await uow.card_positions.put("anna", {oldest.id: 1.0})
+    await uow.card_positions.put("anna", {older.id: 0.5, oldest.id: 2.0})
+    await uow.card_positions.put("piotr", {newest.id: 1.0})
+
+    assert await column("anna") == [(older.id, 0.5), (oldest.id, 2.0), (newest.id, None)]
+    assert [lead_id for lead_id, _ in await column("nobody")] == [newest.id, older.id, oldest.id]

@@ -1,6 +1,6 @@
-"""The leads service's unit of work in memory, as creating, editing, moving, losing, deleting and merging leads and
-changing their deals see it (service/unit_of_work.py): what the SQL repositories keep in tables is kept in
-dictionaries, the configuration as a test gives it, and what the outbox would publish in a list.
+"""The leads service's unit of work in memory, as creating, editing, moving, losing, deleting and merging leads,
+changing their deals and dropping cards on the boards see it (service/unit_of_work.py): what the SQL repositories keep
+in tables is kept in dictionaries, the configuration as a test gives it, and what the outbox would publish in a list.
 
 The fakes keep the repositories' promises the use cases rely on: a save of a stale version (of a lead or a deal) is
 refused, history outlives a lead and follows a merged one, deals go with their lead, a savepoint undoes what was
@@ -213,19 +213,37 @@ class FakeCardPositions:
         self.by_user.setdefault(user_id, {}).update(positions)
 
 
+class FakeLeadQueries:
+    def __init__(self, leads: FakeLeadRepository, positions: FakeCardPositions) -> None:
+        self._leads = leads
+        self._positions = positions
+
+    def column_order(self, user_id: str, status_code: str) -> AsyncGenerator[tuple[UUID, float | None]]:
+        in_column = [
+            (lead.id, lead.created_at) for lead in self._leads.by_id.values() if lead.status_code == status_code
+        ]
+        return _in_users_order(in_column, self._positions.by_user.get(user_id, {}))
+
+
 class FakeDealQueries:
     def __init__(self, deals: FakeDeals, positions: FakeCardPositions) -> None:
         self._deals = deals
         self._positions = positions
 
-    async def stage_order(self, user_id: str, stage_code: str) -> AsyncGenerator[tuple[UUID, float | None]]:
-        in_stage = [deal for deal in self._deals.by_id.values() if deal.stage_code == stage_code]
-        placed = self._positions.by_user.get(user_id, {})
-        for position, deal_id in sorted((placed[deal.id], deal.id) for deal in in_stage if deal.id in placed):
-            yield deal_id, position
-        never_placed = [deal for deal in in_stage if deal.id not in placed]
-        for deal in sorted(never_placed, key=lambda deal: (deal.created_at, deal.id), reverse=True):
-            yield deal.id, None
+    def stage_order(self, user_id: str, stage_code: str) -> AsyncGenerator[tuple[UUID, float | None]]:
+        in_stage = [(deal.id, deal.created_at) for deal in self._deals.by_id.values() if deal.stage_code == stage_code]
+        return _in_users_order(in_stage, self._positions.by_user.get(user_id, {}))
+
+
+async def _in_users_order(
+    cards: list[tuple[UUID, datetime]], placed: Mapping[UUID, float]
+) -> AsyncGenerator[tuple[UUID, float | None]]:
+    """A board's column as a user sees it (adapters/card_positions.py): the cards they placed, by position, then the
+    others newest first. ``cards``: the column's, each with when it was made."""
+    for position, card_id in sorted((placed[card_id], card_id) for card_id, _ in cards if card_id in placed):
+        yield card_id, position
+    for _, card_id in sorted(((at, card_id) for card_id, at in cards if card_id not in placed), reverse=True):
+        yield card_id, None
 
 
 class FakeUnitOfWork:
@@ -240,23 +258,28 @@ class FakeUnitOfWork:
         self.contacts = FakeContacts()
         self.links = FakeLinks()
         self.call_facts = FakeCallFacts()
+        self.card_positions = FakeCardPositions()
+        self.queries = FakeLeadQueries(self.leads, self.card_positions)
         self.deal_card_positions = FakeCardPositions()
         self.deal_queries = FakeDealQueries(self.deals, self.deal_card_positions)
         self.outbox = FakeOutbox(source="leadline/leads")
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
-        """As SQL's: what the block wrote (leads, history, deals and their positions, links, events) is undone when it
+        """As SQL's: what the block wrote (leads, history, deals, card positions, links, events) is undone when it
         raises."""
         leads, deals, links = dict(self.leads.by_id), dict(self.deals.by_id), dict(self.links.by_item)
         history, events = list(self.history.rows), list(self.outbox.events)
-        positions = {user: dict(placed) for user, placed in self.deal_card_positions.by_user.items()}
+        positions = [
+            {user: dict(placed) for user, placed in order.by_user.items()}
+            for order in (self.card_positions, self.deal_card_positions)
+        ]
         try:
             yield
         except BaseException:
             self.leads.by_id, self.deals.by_id, self.links.by_item = leads, deals, links
             self.history.rows, self.outbox.events = history, events
-            self.deal_card_positions.by_user = positions
+            self.card_positions.by_user, self.deal_card_positions.by_user = positions
             raise
 
     def announced(self) -> list[Event]:

@@ -1,10 +1,11 @@
-"""What creating, editing, moving, losing, deleting and merging leads, linking other services' items to them, and
-adding, editing, removing and moving their deals on the pipeline board (service/use_cases.py, lifecycle.py, links.py,
-deals.py; reference.py's ensure_on_the_team and deal_events.py, which they share) need of storage, said as protocols,
-so their rules are unit-tested on an in-memory unit of work (tests/support/fake_leads.py). The SQL unit of work
-(adapters/unit_of_work.py) satisfies them, as mypy checks where the service hands it to those use cases. The kanban
-board, contacts, the configuration and the read queries still take the SQL unit of work as it is. Dropping a card on
-a board (card_order.py) asks of the card positions no more than AbstractCardPositions."""
+"""What creating, editing, moving, losing, deleting and merging leads, linking other services' items to them, adding,
+editing and removing their deals, and dropping cards on either board (service/use_cases.py, lifecycle.py, links.py,
+deals.py, board.py's move_card and create_in_column; reference.py's ensure_on_the_team and deal_events.py, which they
+share) need of storage, said as protocols, so their rules are unit-tested on an in-memory unit of work
+(tests/support/fake_leads.py). The SQL unit of work (adapters/unit_of_work.py) satisfies them, as mypy checks where
+the service hands it to those use cases. Folding the boards' kept totals (board.py), contacts, the configuration and
+the read queries still take the SQL unit of work as it is. Dropping a card on a board (card_order.py) asks of the card
+positions no more than AbstractCardPositions."""
 
 from __future__ import annotations
 
@@ -162,6 +163,16 @@ class AbstractCardPositions(Protocol):
         ...
 
 
+class AbstractLeadQueries(Protocol):
+    """What moving a lead on the kanban board reads of it."""
+
+    def column_order(self, user_id: str, status_code: str) -> AsyncGenerator[tuple[UUID, float | None]]:
+        """A status's column as ``user_id`` sees it, top down, every type: each lead's id and the user's position
+        for it (None: never placed). The leads the user placed come first, by position, then the others, newest
+        first."""
+        ...
+
+
 class AbstractDealQueries(Protocol):
     """What moving a deal on the pipeline board reads of it."""
 
@@ -204,6 +215,12 @@ class AbstractUnitOfWork(Protocol):
 
     @property
     def call_facts(self) -> AbstractCallFacts: ...
+
+    @property
+    def card_positions(self) -> AbstractCardPositions: ...
+
+    @property
+    def queries(self) -> AbstractLeadQueries: ...
 
     @property
     def deal_card_positions(self) -> AbstractCardPositions: ...
