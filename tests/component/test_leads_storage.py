@@ -14,9 +14,11 @@ from pathlib import Path
 import pytest
 
 from leadline.contracts.platform.errors import StaleVersion
+from leadline.leads.domain.contacts import Contact
 from leadline.leads.domain.deals import Deal
 from leadline.leads.domain.links import LeadLink
 from leadline.leads.domain.model import ContactPoint, FieldChange, Lead
+from leadline.leads.domain.reference import Partner, SettingKey
 from leadline.leads.service.unit_of_work import AbstractUnitOfWork
 from tests.support.component.service_under_test import service_named
 from tests.support.unit.leads import CREATED, LOST, a_lead, a_unit_of_work
@@ -238,3 +240,50 @@ async def test_a_kanban_column_shows_the_leads_a_user_placed_by_position_then_th
 
     assert await column("anna") == [(older.id, 0.5), (oldest.id, 2.0), (newest.id, None)]
     assert [lead_id for lead_id, _ in await column("nobody")] == [newest.id, older.id, oldest.id]
+
+
+async def test_a_partner_reads_back_as_added_and_a_save_of_a_stale_version_is_refused(uow: AbstractUnitOfWork) -> None:
+    partner = Partner(id=uuid.uuid4(), name="Acme", phone="+48601234567")
+    await uow.partners.add(partner)
+    renamed = replace(partner, name="Acme Ltd", version=2)
+
+    await uow.partners.save(renamed)
+    with pytest.raises(StaleVersion):
+        await uow.partners.save(replace(partner, name="Stale", version=2))
+
+    assert (await uow.partners.get(partner.id), await uow.partners.get(uuid.uuid4())) == (renamed, None)
+
+
+async def test_contact_persons_are_each_partners_by_name_and_counted_by_the_leads_naming_them(
+    uow: AbstractUnitOfWork,
+) -> None:
+    acme, other, without = (Partner(id=uuid.uuid4(), name=name) for name in ("Acme", "Other", "Without"))
+    for partner in (acme, other, without):
+        await uow.partners.add(partner)
+    # Ids ordered against the names: the order is by name.
+    zofia = Contact(uuid.UUID(int=1), acme.id, "Zofia", phones=("+48601234567",), emails=("zofia@acme.pl",))
+    adam, removed = Contact(uuid.UUID(int=2), acme.id, "Adam"), Contact(uuid.uuid4(), acme.id, "Removed")
+    elsewhere = Contact(uuid.uuid4(), other.id, "Ewa")
+    for contact in (zofia, adam, removed, elsewhere):
+        await uow.contacts.add(contact)
+    await uow.leads.add(replace(a_lead(), partner_id=acme.id, contact_id=zofia.id))
+    await uow.leads.add(replace(a_lead(), partner_id=acme.id, contact_id=zofia.id))
+    buyer = replace(adam, role="Buyer", emails=("adam@acme.pl",))
+
+    await uow.contacts.save(buyer)
+    await uow.contacts.remove(removed)
+
+    assert await uow.contacts.of([acme.id, without.id]) == {acme.id: [buyer, zofia]}
+    assert (await uow.contacts.get(zofia.id), await uow.contacts.get(removed.id)) == (zofia, None)
+    assert (await uow.contacts.naming_leads(zofia.id), await uow.contacts.naming_leads(adam.id)) == (2, 0)
+
+
+async def test_a_setting_put_reads_back_among_all_of_them(uow: AbstractUnitOfWork) -> None:
+    await uow.settings.put(SettingKey.ORDER_TYPE, "ZO")
+    await uow.settings.put(SettingKey.INVOICE_TYPE, "FV")
+    await uow.settings.put(SettingKey.INVOICE_TYPE, None)
+
+    settings = await uow.settings.all()
+
+    assert set(settings) == set(SettingKey)
+    assert (settings[SettingKey.ORDER_TYPE], settings[SettingKey.INVOICE_TYPE]) == ("ZO", None)

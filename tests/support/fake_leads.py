@@ -1,6 +1,7 @@
 """The leads service's unit of work in memory, as creating, editing, moving, losing, deleting and merging leads,
-changing their deals and dropping cards on the boards see it (service/unit_of_work.py): what the SQL repositories keep
-in tables is kept in dictionaries, the configuration as a test gives it, and what the outbox would publish in a list.
+changing their deals, dropping cards on the boards and changing partners, contact persons and settings see it
+(service/unit_of_work.py): what the SQL repositories keep in tables is kept in dictionaries, the configuration as a
+test gives it, and what the outbox would publish in a list.
 
 The fakes keep the repositories' promises the use cases rely on: a save of a stale version (of a lead or a deal) is
 refused, history outlives a lead and follows a merged one, deals go with their lead, a savepoint undoes what was
@@ -99,6 +100,9 @@ class FakeSettings:
     async def all(self) -> dict[SettingKey, str | None]:
         return {key: self.values.get(key) for key in SettingKey}
 
+    async def put(self, key: SettingKey, value: str | None) -> None:
+        self.values[key] = value
+
 
 class FakeEmployees:
     def __init__(self, *employees: Employee) -> None:
@@ -115,13 +119,44 @@ class FakePartners:
     async def get(self, partner_id: UUID) -> Partner | None:
         return self.by_id.get(partner_id)
 
+    async def add(self, partner: Partner) -> None:
+        assert partner.id not in self.by_id, f"partner {partner.id} exists already"
+        self.by_id[partner.id] = partner
+
+    async def save(self, partner: Partner) -> None:
+        stored = self.by_id.get(partner.id)
+        if stored is None or stored.version != partner.version - 1:
+            raise StaleVersion(f"partner {partner.id} was changed by someone else", rule="stale_version")
+        self.by_id[partner.id] = partner
+
 
 class FakeContacts:
-    def __init__(self) -> None:
+    def __init__(self, leads: FakeLeadRepository) -> None:
         self.by_id: dict[UUID, Contact] = {}
+        self._leads = leads
+
+    async def of(self, partner_ids: Collection[UUID]) -> dict[UUID, list[Contact]]:
+        found: dict[UUID, list[Contact]] = {}
+        for contact in sorted(self.by_id.values(), key=lambda contact: (contact.name, contact.id)):
+            if contact.partner_id in partner_ids:
+                found.setdefault(contact.partner_id, []).append(contact)
+        return found
 
     async def get(self, contact_id: UUID) -> Contact | None:
         return self.by_id.get(contact_id)
+
+    async def add(self, contact: Contact) -> None:
+        assert contact.id not in self.by_id, f"contact {contact.id} exists already"
+        self.by_id[contact.id] = contact
+
+    async def save(self, contact: Contact) -> None:
+        self.by_id[contact.id] = contact
+
+    async def remove(self, contact: Contact) -> None:
+        self.by_id.pop(contact.id, None)
+
+    async def naming_leads(self, contact_id: UUID) -> int:
+        return sum(1 for lead in self._leads.by_id.values() if lead.contact_id == contact_id)
 
 
 class FakeDeals:
@@ -255,7 +290,7 @@ class FakeUnitOfWork:
         self.settings = FakeSettings()
         self.employees = FakeEmployees(*employees)
         self.partners = FakePartners()
-        self.contacts = FakeContacts()
+        self.contacts = FakeContacts(self.leads)
         self.links = FakeLinks()
         self.call_facts = FakeCallFacts()
         self.card_positions = FakeCardPositions()

@@ -347,18 +347,18 @@ async def partner_page(
     return [PartnerWithContacts(p, contacts.get(p.id, [])) for p in found], next_cursor
 
 
-async def with_contacts(uow: LeadsUnitOfWork, partner: Partner) -> PartnerWithContacts:
+async def with_contacts(uow: AbstractUnitOfWork, partner: Partner) -> PartnerWithContacts:
     return PartnerWithContacts(partner, (await uow.contacts.of([partner.id])).get(partner.id, []))
 
 
-async def get_partner(uow: LeadsUnitOfWork, partner_id: UUID) -> Partner:
+async def get_partner(uow: AbstractUnitOfWork, partner_id: UUID) -> Partner:
     partner = await uow.partners.get(partner_id)
     if partner is None:
         raise NotFound(f"there is no partner {partner_id}", rule="partner_not_found", field="partner_id")
     return partner
 
 
-async def current_partner(uow: LeadsUnitOfWork, partner_id: UUID, expected_version: int | None) -> Partner:
+async def current_partner(uow: AbstractUnitOfWork, partner_id: UUID, expected_version: int | None) -> Partner:
     partner = await get_partner(uow, partner_id)
     if expected_version is not None and expected_version != partner.version:
         raise StaleVersion(
@@ -368,7 +368,7 @@ async def current_partner(uow: LeadsUnitOfWork, partner_id: UUID, expected_versi
 
 
 async def create_partner(
-    uow: LeadsUnitOfWork, fields: Mapping[str, Any], user: Principal, *, phone_region: str
+    uow: AbstractUnitOfWork, fields: Mapping[str, Any], user: Principal, *, phone_region: str
 ) -> Partner:
     partner = Partner(id=uuid.uuid4(), **_contacts_normalised(fields, phone_region))
     await uow.partners.add(partner)
@@ -377,7 +377,7 @@ async def create_partner(
 
 
 async def update_partner(
-    uow: LeadsUnitOfWork,
+    uow: AbstractUnitOfWork,
     partner_id: UUID,
     changes: Mapping[str, Any],
     user: Principal,
@@ -404,7 +404,7 @@ def _contacts_normalised(fields: Mapping[str, Any], phone_region: str) -> dict[s
     return normalised
 
 
-async def announce_partner(uow: LeadsUnitOfWork, partner: Partner, user: Principal) -> None:
+async def announce_partner(uow: AbstractUnitOfWork, partner: Partner, user: Principal) -> None:
     """The partner's whole state, its contact persons included (after the caller's writes)."""
     fields = asdict(partner)
     contacts = [
@@ -424,7 +424,7 @@ async def current_settings(uow: LeadsUnitOfWork) -> dict[SettingKey, str | None]
 
 
 async def change_setting(
-    uow: LeadsUnitOfWork, key: SettingKey, value: str | None, user: Principal
+    uow: AbstractUnitOfWork, key: SettingKey, value: str | None, user: Principal
 ) -> dict[SettingKey, str | None]:
     """Sets one setting; returns them all."""
     value = setting_value(key, value)

@@ -1,11 +1,12 @@
 """What creating, editing, moving, losing, deleting and merging leads, linking other services' items to them, adding,
-editing and removing their deals, and dropping cards on either board (service/use_cases.py, lifecycle.py, links.py,
-deals.py, board.py's move_card and create_in_column; reference.py's ensure_on_the_team and deal_events.py, which they
-share) need of storage, said as protocols, so their rules are unit-tested on an in-memory unit of work
+editing and removing their deals, dropping cards on either board, and changing partners, their contact persons and
+the settings (service/use_cases.py, lifecycle.py, links.py, deals.py, board.py's move_card and create_in_column,
+contacts.py, reference.py's partners and settings; its ensure_on_the_team and deal_events.py, which they share) need
+of storage, said as protocols, so their rules are unit-tested on an in-memory unit of work
 (tests/support/fake_leads.py). The SQL unit of work (adapters/unit_of_work.py) satisfies them, as mypy checks where
-the service hands it to those use cases. Folding the boards' kept totals (board.py), contacts, the configuration and
-the read queries still take the SQL unit of work as it is. Dropping a card on a board (card_order.py) asks of the card
-positions no more than AbstractCardPositions."""
+the service hands it to those use cases. Folding the boards' kept totals (board.py), the rest of the configuration
+(statuses, lead types, reference items, employees) and the read queries still take the SQL unit of work as it is.
+Dropping a card on a board (card_order.py) asks of the card positions no more than AbstractCardPositions."""
 
 from __future__ import annotations
 
@@ -76,7 +77,11 @@ class AbstractReferenceData(Protocol):
 
 
 class AbstractSettings(Protocol):
-    async def all(self) -> dict[SettingKey, str | None]: ...
+    async def all(self) -> dict[SettingKey, str | None]:
+        """Every key, None where none is set."""
+        ...
+
+    async def put(self, key: SettingKey, value: str | None) -> None: ...
 
 
 class AbstractEmployees(Protocol):
@@ -86,9 +91,31 @@ class AbstractEmployees(Protocol):
 class AbstractPartners(Protocol):
     async def get(self, partner_id: UUID) -> Partner | None: ...
 
+    async def add(self, partner: Partner) -> None: ...
+
+    async def save(self, partner: Partner) -> None:
+        """Raises StaleVersion unless the stored partner is the version before ``partner``'s."""
+        ...
+
 
 class AbstractContacts(Protocol):
+    """Partners' contact persons."""
+
+    async def of(self, partner_ids: Collection[UUID]) -> dict[UUID, list[Contact]]:
+        """Each partner's contact persons, by name, then id; a partner without any is absent."""
+        ...
+
     async def get(self, contact_id: UUID) -> Contact | None: ...
+
+    async def add(self, contact: Contact) -> None: ...
+
+    async def save(self, contact: Contact) -> None: ...
+
+    async def remove(self, contact: Contact) -> None: ...
+
+    async def naming_leads(self, contact_id: UUID) -> int:
+        """How many leads name the contact person."""
+        ...
 
 
 class AbstractDeals(Protocol):
