@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from leadline.contracts.platform.auth import Role
 from leadline.contracts.platform.errors import StaleVersion
 from leadline.leads.domain.contacts import Contact
 from leadline.leads.domain.deals import Deal
 from leadline.leads.domain.links import LeadLink
 from leadline.leads.domain.model import ContactPoint, FieldChange, Lead
-from leadline.leads.domain.reference import Partner, SettingKey
+from leadline.leads.domain.reference import Employee, Partner, SettingKey
 from leadline.leads.service.unit_of_work import AbstractUnitOfWork
 from tests.support.component.service_under_test import service_named
 from tests.support.unit.leads import CREATED, LOST, a_lead, a_unit_of_work
@@ -287,3 +288,20 @@ async def test_a_setting_put_reads_back_among_all_of_them(uow: AbstractUnitOfWor
 
     assert set(settings) == set(SettingKey)
     assert (settings[SettingKey.ORDER_TYPE], settings[SettingKey.INVOICE_TYPE]) == ("ZO", None)
+
+
+async def test_an_employee_reads_back_as_added_or_saved_and_an_extension_is_held_by_those_who_have_not_left(
+    uow: AbstractUnitOfWork,
+) -> None:
+    holder = Employee("storage-jola", "Jolanta Mazur", Role.SALESPERSON, extension="905", email="jola@example.com")
+    left = Employee("storage-olek", "Aleksander Wójcik", Role.MANAGER, extension="905", archived=True)
+    await uow.employees.lock_for_change()
+    for employee in (holder, left):
+        await uow.employees.add(employee)
+    moved = replace(holder, extension="906", name="Jolanta Mazur-Nowak")
+
+    assert await uow.employees.holding_extension("905") == [holder]
+    await uow.employees.save(moved)
+
+    assert (await uow.employees.get(holder.id), await uow.employees.get(left.id)) == (moved, left)
+    assert (await uow.employees.holding_extension("905"), await uow.employees.get("storage-nobody")) == ([], None)

@@ -1,7 +1,7 @@
 """The leads service's unit of work in memory, as creating, editing, moving, losing, deleting and merging leads,
-changing their deals, dropping cards on the boards and changing partners, contact persons and settings see it
-(service/unit_of_work.py): what the SQL repositories keep in tables is kept in dictionaries, the configuration as a
-test gives it, and what the outbox would publish in a list.
+changing their deals, dropping cards on the boards and changing partners, contact persons, the team and the settings
+see it (service/unit_of_work.py): what the SQL repositories keep in tables is kept in dictionaries, the configuration
+as a test gives it, and what the outbox would publish in a list.
 
 The fakes keep the repositories' promises the use cases rely on: a save of a stale version (of a lead or a deal) is
 refused, history outlives a lead and follows a merged one, deals go with their lead, a savepoint undoes what was
@@ -108,8 +108,21 @@ class FakeEmployees:
     def __init__(self, *employees: Employee) -> None:
         self.by_id = {employee.id: employee for employee in employees}
 
+    async def lock_for_change(self) -> None:
+        """Nothing to wait for: one use case at a time runs against the fakes."""
+
     async def get(self, employee_id: str) -> Employee | None:
         return self.by_id.get(employee_id)
+
+    async def holding_extension(self, extension: str) -> list[Employee]:
+        return [e for e in self.by_id.values() if e.extension == extension and not e.archived]
+
+    async def add(self, employee: Employee) -> None:
+        assert employee.id not in self.by_id, f"employee {employee.id} exists already"
+        self.by_id[employee.id] = employee
+
+    async def save(self, employee: Employee) -> None:
+        self.by_id[employee.id] = employee
 
 
 class FakePartners:

@@ -238,14 +238,14 @@ async def employees(uow: LeadsUnitOfWork, *, include_archived: bool) -> list[Emp
     return await uow.employees.directory(include_archived=include_archived)
 
 
-async def get_employee(uow: LeadsUnitOfWork, employee_id: str) -> Employee:
+async def get_employee(uow: AbstractUnitOfWork, employee_id: str) -> Employee:
     employee = await uow.employees.get(employee_id)
     if employee is None:
         raise NotFound(f"there is no employee {employee_id!r}", rule="employee_not_found", field="id")
     return employee
 
 
-async def create_employee(uow: LeadsUnitOfWork, employee: Employee, user: Principal) -> Employee:
+async def create_employee(uow: AbstractUnitOfWork, employee: Employee, user: Principal) -> Employee:
     await uow.employees.lock_for_change()
     if await uow.employees.get(employee.id) is not None:
         raise Conflict(f"employee {employee.id!r} is in the directory already", rule="duplicate_id", field="id")
@@ -256,7 +256,7 @@ async def create_employee(uow: LeadsUnitOfWork, employee: Employee, user: Princi
 
 
 async def update_employee(
-    uow: LeadsUnitOfWork, employee_id: str, changes: Mapping[str, Any], user: Principal
+    uow: AbstractUnitOfWork, employee_id: str, changes: Mapping[str, Any], user: Principal
 ) -> Employee:
     """Changes name, role or extension, archives (left the team) or restores an employee."""
     await uow.employees.lock_for_change()
@@ -270,7 +270,7 @@ async def update_employee(
     return after
 
 
-async def enrol_demo_users(uow: LeadsUnitOfWork) -> None:
+async def enrol_demo_users(uow: AbstractUnitOfWork) -> None:
     """Puts the demo users (those ``leadline-token`` mints tokens for) in the directory unless they are there
     already, archived or not (one there without an address gets theirs); an extension someone else holds is left
     out."""
@@ -307,12 +307,12 @@ async def ensure_on_the_team(uow: AbstractUnitOfWork, employee_id: str, *, field
         )
 
 
-async def _ensure_extension_free(uow: LeadsUnitOfWork, employee: Employee) -> None:
+async def _ensure_extension_free(uow: AbstractUnitOfWork, employee: Employee) -> None:
     holders = await uow.employees.holding_extension(employee.extension) if employee.extension else []
     ensure_extension_free(employee, holders)
 
 
-async def _announce_employee(uow: LeadsUnitOfWork, employee: Employee, user: Principal) -> None:
+async def _announce_employee(uow: AbstractUnitOfWork, employee: Employee, user: Principal) -> None:
     await uow.outbox.add(
         EmployeeChangedV1(
             employee_id=employee.id,

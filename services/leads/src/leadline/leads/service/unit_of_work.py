@@ -1,11 +1,11 @@
 """What creating, editing, moving, losing, deleting and merging leads, linking other services' items to them, adding,
-editing and removing their deals, dropping cards on either board, and changing partners, their contact persons and
-the settings (service/use_cases.py, lifecycle.py, links.py, deals.py, board.py's move_card and create_in_column,
-contacts.py, reference.py's partners and settings; its ensure_on_the_team and deal_events.py, which they share) need
-of storage, said as protocols, so their rules are unit-tested on an in-memory unit of work
+editing and removing their deals, dropping cards on either board, and changing partners, their contact persons, the
+sales team and the settings (service/use_cases.py, lifecycle.py, links.py, deals.py, board.py's move_card and
+create_in_column, contacts.py, reference.py's partners, employees and settings; deal_events.py, which they share)
+need of storage, said as protocols, so their rules are unit-tested on an in-memory unit of work
 (tests/support/fake_leads.py). The SQL unit of work (adapters/unit_of_work.py) satisfies them, as mypy checks where
-the service hands it to those use cases. Folding the boards' kept totals (board.py), the rest of the configuration
-(statuses, lead types, reference items, employees) and the read queries still take the SQL unit of work as it is.
+the service hands it to those use cases. Folding the boards' kept totals (board.py), the workflow and reference items
+(reference.py's statuses, lead types and items) and the read queries still take the SQL unit of work as it is.
 Dropping a card on a board (card_order.py) asks of the card positions no more than AbstractCardPositions."""
 
 from __future__ import annotations
@@ -85,7 +85,23 @@ class AbstractSettings(Protocol):
 
 
 class AbstractEmployees(Protocol):
-    async def get(self, employee_id: str) -> Employee | None: ...
+    """The sales team directory."""
+
+    async def lock_for_change(self) -> None:
+        """Until the commit, other changes of the team wait: a free extension is a rule across employees."""
+        ...
+
+    async def get(self, employee_id: str) -> Employee | None:
+        """Archived ones too."""
+        ...
+
+    async def holding_extension(self, extension: str) -> list[Employee]:
+        """The employees holding this extension who have not left."""
+        ...
+
+    async def add(self, employee: Employee) -> None: ...
+
+    async def save(self, employee: Employee) -> None: ...
 
 
 class AbstractPartners(Protocol):
