@@ -1,6 +1,6 @@
-"""The leads repositories keep the promises creating, editing, moving, losing, deleting and merging leads and changing
-their deals rely on (service/unit_of_work.py), whether in SQLite or in the unit tests' in-memory fakes: the same tests
-run against both, so a use case tested on the fakes behaves so on the database too."""
+"""The leads repositories keep the promises the service's write use cases rely on (service/unit_of_work.py), whether
+in SQLite or in the unit tests' in-memory fakes: the same tests run against both, so a use case tested on the fakes
+behaves so on the database too."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from leadline.contracts.platform.errors import StaleVersion
 from leadline.leads.domain.contacts import Contact
 from leadline.leads.domain.deals import Deal
 from leadline.leads.domain.links import LeadLink
-from leadline.leads.domain.model import ContactPoint, FieldChange, Lead
-from leadline.leads.domain.reference import Employee, Partner, SettingKey
+from leadline.leads.domain.model import ContactPoint, FieldChange, Lead, LeadType, ReferenceItem, Status
+from leadline.leads.domain.reference import Employee, Partner, SettingKey, Usage
 from leadline.leads.service.unit_of_work import AbstractUnitOfWork
 from tests.support.component.service_under_test import service_named
 from tests.support.unit.leads import CREATED, LOST, a_lead, a_unit_of_work
@@ -305,3 +305,55 @@ async def test_an_employee_reads_back_as_added_or_saved_and_an_extension_is_held
 
     assert (await uow.employees.get(holder.id), await uow.employees.get(left.id)) == (moved, left)
     assert (await uow.employees.holding_extension("905"), await uow.employees.get("storage-nobody")) == ([], None)
+
+
+async def test_statuses_and_lead_types_written_are_what_the_reference_data_reads_and_leads_in_them_are_counted(
+    uow: AbstractUnitOfWork,
+) -> None:
+    review = Status("storage_review", "Review", sort_order=15, closed=False, lost=False)
+    gone = Status("storage_gone", "Gone", sort_order=16, closed=False, lost=False)
+    checked = LeadType("storage_type", "Checked", frozenset({"new", review.code}))
+    await uow.workflow.lock_for_change()
+    for status in (review, gone):
+        await uow.workflow.add_status(status)
+    await uow.workflow.add_lead_type(checked)
+    renamed, narrowed = replace(review, name="In review", archived=True), replace(checked, name="Narrowed")
+    await uow.workflow.save_status(renamed)
+    await uow.workflow.save_lead_type(replace(narrowed, allowed_statuses=frozenset({review.code})))
+    await uow.workflow.delete_status(gone.code)
+    for status_code, type_code in ((review.code, checked.code), (review.code, "sale"), ("new", checked.code)):
+        await uow.leads.add(replace(a_lead(type_code=type_code), status_code=status_code))
+
+    configured = await uow.reference.load()
+
+    assert (configured.statuses[review.code], gone.code in configured.statuses) == (renamed, False)
+    assert configured.lead_types[checked.code] == replace(narrowed, allowed_statuses=frozenset({review.code}))
+    assert (await uow.workflow.leads_in_status(review.code), await uow.workflow.leads_in_status(gone.code)) == (2, 0)
+    assert await uow.workflow.leads_of_type_in(checked.code, frozenset({review.code, "new", "won"})) == 2
+    assert await uow.workflow.leads_of_type_in(checked.code, frozenset()) == 0
+
+
+async def test_reference_items_written_are_what_the_reference_data_reads_and_their_usage_is_counted(
+    uow: AbstractUnitOfWork,
+) -> None:
+    tag, product = ReferenceItem("tag", "storage_tag", "Tag"), ReferenceItem("product", "storage_product", "Product")
+    pipeline = ReferenceItem("pipeline", "storage_pipeline", "Pipeline")
+    stage = ReferenceItem("stage", "storage_stage", "Stage", parent_code=pipeline.code, probability=40)
+    unused = ReferenceItem("source", "storage_source", "Source")
+    await uow.reference_items.lock_for_change()
+    for item in (tag, product, pipeline, stage, unused):
+        await uow.reference_items.add(item)
+    lead = replace(a_lead(), tags=frozenset({tag.code}), product_code=product.code)
+    await uow.leads.add(lead)
+    await uow.leads.add(replace(a_lead(), tags=frozenset({tag.code})))
+    await uow.deals.add(replace(a_deal(lead, stage_code=stage.code), pipeline_code=pipeline.code), lead)
+    renamed = replace(stage, name="Renamed stage", archived=True)
+    await uow.reference_items.save(renamed)
+    await uow.reference_items.delete(unused)
+
+    configured = await uow.reference.load()
+
+    assert configured.items[stage.kind, stage.code] == renamed
+    assert (unused.kind, unused.code) not in configured.items
+    usages = [await uow.reference_items.usage(item) for item in (tag, product, pipeline, stage, unused)]
+    assert usages == [Usage(leads=2), Usage(leads=1), Usage(deals=1, stages=1), Usage(deals=1), Usage()]

@@ -1,7 +1,7 @@
 """The leads service's unit of work in memory, as creating, editing, moving, losing, deleting and merging leads,
-changing their deals, dropping cards on the boards and changing partners, contact persons, the team and the settings
-see it (service/unit_of_work.py): what the SQL repositories keep in tables is kept in dictionaries, the configuration
-as a test gives it, and what the outbox would publish in a list.
+changing their deals, dropping cards on the boards and changing the configuration see it (service/unit_of_work.py):
+what the SQL repositories keep in tables is kept in dictionaries, the configuration as a test gives it (and as the
+use cases change it), and what the outbox would publish in a list.
 
 The fakes keep the repositories' promises the use cases rely on: a save of a stale version (of a lead or a deal) is
 refused, history outlives a lead and follows a merged one, deals go with their lead, a savepoint undoes what was
@@ -20,8 +20,17 @@ from leadline.contracts.wire.events import CallFacts, Event
 from leadline.leads.domain.contacts import Contact
 from leadline.leads.domain.deals import Deal
 from leadline.leads.domain.links import MERGED_LEAD, LeadLink, LinkKind
-from leadline.leads.domain.model import FieldChange, HistoryEntry, Lead, ReferenceData
-from leadline.leads.domain.reference import Employee, Partner, SettingKey
+from leadline.leads.domain.model import (
+    REFERENCE_FIELDS,
+    FieldChange,
+    HistoryEntry,
+    Lead,
+    LeadType,
+    ReferenceData,
+    ReferenceItem,
+    Status,
+)
+from leadline.leads.domain.reference import Employee, Partner, SettingKey, Usage
 from tests.support.fake_outbox import FakeOutbox
 
 
@@ -91,6 +100,90 @@ class FakeReferenceData:
 
     async def load(self) -> ReferenceData:
         return self.reference
+
+
+class FakeWorkflow:
+    """Writes the statuses and lead types of the reference data the unit of work loads."""
+
+    def __init__(self, reference: FakeReferenceData, leads: FakeLeadRepository) -> None:
+        self._reference = reference
+        self._leads = leads
+
+    async def lock_for_change(self) -> None:
+        """Nothing to wait for: one use case at a time runs against the fakes."""
+
+    async def add_status(self, status: Status) -> None:
+        assert status.code not in self._reference.reference.statuses, f"status {status.code} exists already"
+        await self.save_status(status)
+
+    async def save_status(self, status: Status) -> None:
+        configured = self._reference.reference
+        self._reference.reference = replace(configured, statuses={**configured.statuses, status.code: status})
+
+    async def delete_status(self, code: str) -> None:
+        configured = self._reference.reference
+        remaining = {other: status for other, status in configured.statuses.items() if other != code}
+        self._reference.reference = replace(configured, statuses=remaining)
+
+    async def leads_in_status(self, code: str) -> int:
+        return sum(1 for lead in self._leads.by_id.values() if lead.status_code == code)
+
+    async def leads_of_type_in(self, type_code: str, status_codes: frozenset[str]) -> int:
+        leads = self._leads.by_id.values()
+        return sum(1 for lead in leads if lead.type_code == type_code and lead.status_code in status_codes)
+
+    async def add_lead_type(self, lead_type: LeadType) -> None:
+        assert lead_type.code not in self._reference.reference.lead_types, f"lead type {lead_type.code} exists already"
+        await self.save_lead_type(lead_type)
+
+    async def save_lead_type(self, lead_type: LeadType) -> None:
+        configured = self._reference.reference
+        self._reference.reference = replace(configured, lead_types={**configured.lead_types, lead_type.code: lead_type})
+
+
+# Which field of a lead refers to each kind of reference item it carries directly (as adapters/reference_repository.py).
+_LEAD_FIELD_OF_KIND = {kind: field for field, kind in REFERENCE_FIELDS.items()} | {"lost_reason": "lost_reason_code"}
+
+
+class FakeReferenceItems:
+    """Writes the items of the reference data the unit of work loads; counts what uses them."""
+
+    def __init__(self, reference: FakeReferenceData, leads: FakeLeadRepository, deals: FakeDeals) -> None:
+        self._reference = reference
+        self._leads = leads
+        self._deals = deals
+
+    async def lock_for_change(self) -> None:
+        """Nothing to wait for: one use case at a time runs against the fakes."""
+
+    async def add(self, item: ReferenceItem) -> None:
+        assert (item.kind, item.code) not in self._reference.reference.items, f"{item.kind} {item.code} exists already"
+        await self.save(item)
+
+    async def save(self, item: ReferenceItem) -> None:
+        configured = self._reference.reference
+        self._reference.reference = replace(configured, items={**configured.items, (item.kind, item.code): item})
+
+    async def delete(self, item: ReferenceItem) -> None:
+        configured = self._reference.reference
+        remaining = {key: other for key, other in configured.items.items() if key != (item.kind, item.code)}
+        self._reference.reference = replace(configured, items=remaining)
+
+    async def usage(self, item: ReferenceItem) -> Usage:
+        leads, deals = self._leads.by_id.values(), self._deals.by_id.values()
+        if item.kind == "tag":
+            return Usage(leads=sum(1 for lead in leads if item.code in lead.tags))
+        if item.kind in _LEAD_FIELD_OF_KIND:
+            return Usage(leads=sum(1 for lead in leads if getattr(lead, _LEAD_FIELD_OF_KIND[item.kind]) == item.code))
+        if item.kind == "pipeline":
+            stages = self._reference.reference.items.values()
+            return Usage(
+                deals=sum(1 for deal in deals if deal.pipeline_code == item.code),
+                stages=sum(1 for stage in stages if stage.kind == "stage" and stage.parent_code == item.code),
+            )
+        if item.kind == "stage":
+            return Usage(deals=sum(1 for deal in deals if deal.stage_code == item.code))
+        raise ValueError(f"no usage is known for reference kind {item.kind!r}")
 
 
 class FakeSettings:
@@ -300,6 +393,8 @@ class FakeUnitOfWork:
         self.leads = FakeLeadRepository(self.deals)
         self.history = FakeHistory()
         self.reference = FakeReferenceData(reference)
+        self.workflow = FakeWorkflow(self.reference, self.leads)
+        self.reference_items = FakeReferenceItems(self.reference, self.leads, self.deals)
         self.settings = FakeSettings()
         self.employees = FakeEmployees(*employees)
         self.partners = FakePartners()

@@ -72,7 +72,7 @@ async def lead_types(uow: LeadsUnitOfWork) -> list[LeadType]:
     return sorted((await uow.reference.load()).lead_types.values(), key=lambda t: t.name)
 
 
-async def create_status(uow: LeadsUnitOfWork, status: Status, user: Principal) -> Status:
+async def create_status(uow: AbstractUnitOfWork, status: Status, user: Principal) -> Status:
     await uow.workflow.lock_for_change()
     created, *also_changed = status_created(await uow.reference.load(), status)
     await uow.workflow.add_status(created)
@@ -82,7 +82,7 @@ async def create_status(uow: LeadsUnitOfWork, status: Status, user: Principal) -
     return created
 
 
-async def update_status(uow: LeadsUnitOfWork, code: str, changes: Mapping[str, Any], user: Principal) -> Status:
+async def update_status(uow: AbstractUnitOfWork, code: str, changes: Mapping[str, Any], user: Principal) -> Status:
     """Changes name, sort order, closed or lost; flagging a status as lost takes the flag from the former one."""
     await uow.workflow.lock_for_change()
     reference = await uow.reference.load()
@@ -103,7 +103,7 @@ class StatusRemoval:
     deleted: bool
 
 
-async def remove_status(uow: LeadsUnitOfWork, code: str, user: Principal) -> StatusRemoval:
+async def remove_status(uow: AbstractUnitOfWork, code: str, user: Principal) -> StatusRemoval:
     await uow.workflow.lock_for_change()
     reference = await uow.reference.load()
     archived = status_removed(reference, code, leads_in_status=await uow.workflow.leads_in_status(code))
@@ -118,12 +118,12 @@ async def remove_status(uow: LeadsUnitOfWork, code: str, user: Principal) -> Sta
     return StatusRemoval(archived, deleted=False)
 
 
-async def _announce_statuses(uow: LeadsUnitOfWork, statuses: list[Status], user: Principal) -> None:
+async def _announce_statuses(uow: AbstractUnitOfWork, statuses: list[Status], user: Principal) -> None:
     for status in statuses:
         await uow.outbox.add(StatusChangedV1(**asdict(status), **_changed_by(user)))
 
 
-async def create_lead_type(uow: LeadsUnitOfWork, lead_type: LeadType, user: Principal) -> LeadType:
+async def create_lead_type(uow: AbstractUnitOfWork, lead_type: LeadType, user: Principal) -> LeadType:
     await uow.workflow.lock_for_change()
     created = lead_type_created(await uow.reference.load(), lead_type)
     await uow.workflow.add_lead_type(created)
@@ -131,7 +131,7 @@ async def create_lead_type(uow: LeadsUnitOfWork, lead_type: LeadType, user: Prin
     return created
 
 
-async def update_lead_type(uow: LeadsUnitOfWork, code: str, changes: Mapping[str, Any], user: Principal) -> LeadType:
+async def update_lead_type(uow: AbstractUnitOfWork, code: str, changes: Mapping[str, Any], user: Principal) -> LeadType:
     """Renames a type or sets the statuses it allows (empty: all); refused if leads of it would be left
     in a status it no longer allows."""
     await uow.workflow.lock_for_change()
@@ -147,7 +147,7 @@ async def update_lead_type(uow: LeadsUnitOfWork, code: str, changes: Mapping[str
     return after
 
 
-async def _announce_lead_type(uow: LeadsUnitOfWork, lead_type: LeadType, user: Principal) -> None:
+async def _announce_lead_type(uow: AbstractUnitOfWork, lead_type: LeadType, user: Principal) -> None:
     await uow.outbox.add(
         LeadTypeChangedV1(
             code=lead_type.code,
@@ -172,7 +172,7 @@ async def reference_items(uow: LeadsUnitOfWork, kind: str | None, *, include_arc
     )
 
 
-async def create_reference_item(uow: LeadsUnitOfWork, item: ReferenceItem, user: Principal) -> ReferenceItem:
+async def create_reference_item(uow: AbstractUnitOfWork, item: ReferenceItem, user: Principal) -> ReferenceItem:
     await uow.reference_items.lock_for_change()
     created = item_created(await uow.reference.load(), item)
     await uow.reference_items.add(created)
@@ -181,7 +181,7 @@ async def create_reference_item(uow: LeadsUnitOfWork, item: ReferenceItem, user:
 
 
 async def update_reference_item(
-    uow: LeadsUnitOfWork, kind: str, code: str, changes: Mapping[str, Any], user: Principal
+    uow: AbstractUnitOfWork, kind: str, code: str, changes: Mapping[str, Any], user: Principal
 ) -> ReferenceItem:
     """Changes name, colour, sort order, a stage's pipeline, or archives / restores the item."""
     await uow.reference_items.lock_for_change()
@@ -211,7 +211,7 @@ class ItemRemoval:
         return not self.usage.in_use
 
 
-async def remove_reference_item(uow: LeadsUnitOfWork, kind: str, code: str, user: Principal) -> ItemRemoval:
+async def remove_reference_item(uow: AbstractUnitOfWork, kind: str, code: str, user: Principal) -> ItemRemoval:
     await uow.reference_items.lock_for_change()
     item = existing_item(await uow.reference.load(), kind, code)
     usage = await uow.reference_items.usage(item)
@@ -226,7 +226,9 @@ async def remove_reference_item(uow: LeadsUnitOfWork, kind: str, code: str, user
     return ItemRemoval(archived, usage)
 
 
-async def _announce_item(uow: LeadsUnitOfWork, item: ReferenceItem, user: Principal, *, deleted: bool = False) -> None:
+async def _announce_item(
+    uow: AbstractUnitOfWork, item: ReferenceItem, user: Principal, *, deleted: bool = False
+) -> None:
     await uow.outbox.add(ReferenceItemChangedV1(**asdict(item), deleted=deleted, **_changed_by(user)))
 
 

@@ -1,12 +1,17 @@
-"""What creating, editing, moving, losing, deleting and merging leads, linking other services' items to them, adding,
-editing and removing their deals, dropping cards on either board, and changing partners, their contact persons, the
-sales team and the settings (service/use_cases.py, lifecycle.py, links.py, deals.py, board.py's move_card and
-create_in_column, contacts.py, reference.py's partners, employees and settings; deal_events.py, which they share)
-need of storage, said as protocols, so their rules are unit-tested on an in-memory unit of work
-(tests/support/fake_leads.py). The SQL unit of work (adapters/unit_of_work.py) satisfies them, as mypy checks where
-the service hands it to those use cases. Folding the boards' kept totals (board.py), the workflow and reference items
-(reference.py's statuses, lead types and items) and the read queries still take the SQL unit of work as it is.
-Dropping a card on a board (card_order.py) asks of the card positions no more than AbstractCardPositions."""
+"""What the leads service's write use cases need of storage, said as protocols, so their rules are unit-tested on an
+in-memory unit of work (tests/support/fake_leads.py): creating, editing, moving, losing, deleting and merging leads,
+linking other services' items to them, adding, editing and removing their deals, dropping cards on either board, and
+changing the configuration (service/use_cases.py, lifecycle.py, links.py, deals.py, deal_events.py, board.py's
+move_card and create_in_column, contacts.py, reference.py's statuses, lead types, reference items, employees,
+partners and settings). The SQL unit of work (adapters/unit_of_work.py) satisfies them, as mypy checks where the
+service hands it to those use cases. Dropping a card on a board (card_order.py) asks of the card positions no more
+than AbstractCardPositions.
+
+What still takes the SQL unit of work as it is: the read queries (queries.py, card.py, pipeline_board.py, and the
+lists of reference.py: statuses, lead types, items, the team directory, the page of partners, the settings), which
+are tested against SQLite and PostgreSQL by design; folding the boards' kept totals (board.py), the SQL tables' own
+bookkeeping; and the once-per-database announcements (announcement.py's leads that predate LeadAnnouncedV1,
+reference.py's publish_configuration_once), each resuming from or claiming a row only the database keeps."""
 
 from __future__ import annotations
 
@@ -21,8 +26,8 @@ from leadline.contracts.wire.events import CallFacts
 from leadline.leads.domain.contacts import Contact
 from leadline.leads.domain.deals import Deal
 from leadline.leads.domain.links import LeadLink, LinkKind
-from leadline.leads.domain.model import FieldChange, HistoryEntry, Lead, ReferenceData
-from leadline.leads.domain.reference import Employee, Partner, SettingKey
+from leadline.leads.domain.model import FieldChange, HistoryEntry, Lead, LeadType, ReferenceData, ReferenceItem, Status
+from leadline.leads.domain.reference import Employee, Partner, SettingKey, Usage
 
 
 class AbstractLeadRepository(Protocol):
@@ -73,6 +78,48 @@ class AbstractHistory(Protocol):
 class AbstractReferenceData(Protocol):
     async def load(self) -> ReferenceData:
         """Statuses, lead types and reference items as configured now; read-only."""
+        ...
+
+
+class AbstractWorkflow(Protocol):
+    """Statuses and lead types: the workflow a lead goes through. What is written is what ``reference.load`` reads
+    next."""
+
+    async def lock_for_change(self) -> None:
+        """Until the commit, other changes of the workflow (and leads' writes) wait: its rules span rows."""
+        ...
+
+    async def add_status(self, status: Status) -> None: ...
+
+    async def save_status(self, status: Status) -> None: ...
+
+    async def delete_status(self, code: str) -> None: ...
+
+    async def leads_in_status(self, code: str) -> int: ...
+
+    async def leads_of_type_in(self, type_code: str, status_codes: frozenset[str]) -> int: ...
+
+    async def add_lead_type(self, lead_type: LeadType) -> None: ...
+
+    async def save_lead_type(self, lead_type: LeadType) -> None: ...
+
+
+class AbstractReferenceItems(Protocol):
+    """Priorities, tags, lost reasons, sources, campaigns, channels, products, pipelines and stages. What is written
+    is what ``reference.load`` reads next."""
+
+    async def lock_for_change(self) -> None:
+        """Until the commit, other changes of the items (and leads' writes) wait: their rules span rows."""
+        ...
+
+    async def add(self, item: ReferenceItem) -> None: ...
+
+    async def save(self, item: ReferenceItem) -> None: ...
+
+    async def delete(self, item: ReferenceItem) -> None: ...
+
+    async def usage(self, item: ReferenceItem) -> Usage:
+        """What refers to ``item``: leads (by their coded fields, tags and lost reason), deals, a pipeline's stages."""
         ...
 
 
@@ -237,6 +284,12 @@ class AbstractUnitOfWork(Protocol):
 
     @property
     def reference(self) -> AbstractReferenceData: ...
+
+    @property
+    def workflow(self) -> AbstractWorkflow: ...
+
+    @property
+    def reference_items(self) -> AbstractReferenceItems: ...
 
     @property
     def settings(self) -> AbstractSettings: ...
