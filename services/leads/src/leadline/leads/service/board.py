@@ -12,6 +12,7 @@ from leadline.leads.domain.model import Lead
 from leadline.leads.service import use_cases
 from leadline.leads.service.card_order import Drop, place_card
 from leadline.leads.service.commands import ChangeStatus, CreateLead, MoveCard
+from leadline.leads.service.unit_of_work import AbstractUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ async def fold_board_totals(uow: LeadsUnitOfWork, changed: TotalsChanged) -> Non
         await uow.deal_totals.fold()
 
 
-async def move_card(uow: LeadsUnitOfWork, command: MoveCard, user: Principal) -> Lead:
+async def move_card(uow: AbstractUnitOfWork, command: MoveCard, user: Principal) -> Lead:
     """Changes the status when the column is another (with every rule of a status change: allowed for
     the type, permitted for the user), then keeps the card where it was dropped in the user's order.
 
@@ -58,7 +59,7 @@ async def move_card(uow: LeadsUnitOfWork, command: MoveCard, user: Principal) ->
 
 
 async def create_in_column(
-    uow: LeadsUnitOfWork, status_code: str, command: CreateLead, user: Principal, *, phone_region: str
+    uow: AbstractUnitOfWork, status_code: str, command: CreateLead, user: Principal, *, phone_region: str
 ) -> Lead:
     """ "+" on a column: a new lead in that column's status (and every rule of creating a lead)."""
     if command.fields.get("status_code") not in (None, status_code):

@@ -13,19 +13,19 @@ from uuid import UUID
 from leadline.contracts.platform.auth import Principal
 from leadline.contracts.platform.contacts import checked_e164, normalised_email
 from leadline.contracts.platform.errors import NotFound
-from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.contacts import Contact, ensure_contact_removable
 from leadline.leads.domain.reference import Partner
 from leadline.leads.service.reference import announce_partner, current_partner, get_partner
+from leadline.leads.service.unit_of_work import AbstractUnitOfWork
 
 
-async def contacts_of(uow: LeadsUnitOfWork, partner_id: UUID) -> list[Contact]:
+async def contacts_of(uow: AbstractUnitOfWork, partner_id: UUID) -> list[Contact]:
     await get_partner(uow, partner_id)
     return (await uow.contacts.of([partner_id])).get(partner_id, [])
 
 
 async def add_contact(
-    uow: LeadsUnitOfWork,
+    uow: AbstractUnitOfWork,
     partner_id: UUID,
     fields: Mapping[str, Any],
     user: Principal,
@@ -41,7 +41,7 @@ async def add_contact(
 
 
 async def edit_contact(
-    uow: LeadsUnitOfWork,
+    uow: AbstractUnitOfWork,
     partner_id: UUID,
     contact_id: UUID,
     changes: Mapping[str, Any],
@@ -61,7 +61,7 @@ async def edit_contact(
 
 
 async def remove_contact(
-    uow: LeadsUnitOfWork, partner_id: UUID, contact_id: UUID, user: Principal, *, expected_version: int | None
+    uow: AbstractUnitOfWork, partner_id: UUID, contact_id: UUID, user: Principal, *, expected_version: int | None
 ) -> Partner:
     """Refused while a lead names the contact person."""
     contact = await _contact_of(uow, partner_id, contact_id)
@@ -72,14 +72,14 @@ async def remove_contact(
     return partner
 
 
-async def _next_version(uow: LeadsUnitOfWork, partner_id: UUID, expected_version: int | None) -> Partner:
+async def _next_version(uow: AbstractUnitOfWork, partner_id: UUID, expected_version: int | None) -> Partner:
     partner = await current_partner(uow, partner_id, expected_version)
     changed = replace(partner, version=partner.version + 1)
     await uow.partners.save(changed)
     return changed
 
 
-async def _contact_of(uow: LeadsUnitOfWork, partner_id: UUID, contact_id: UUID) -> Contact:
+async def _contact_of(uow: AbstractUnitOfWork, partner_id: UUID, contact_id: UUID) -> Contact:
     contact = await uow.contacts.get(contact_id)
     if contact is None or contact.partner_id != partner_id:
         raise NotFound(f"partner {partner_id} has no contact person {contact_id}", rule="contact_not_found")

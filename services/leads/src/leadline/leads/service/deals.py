@@ -8,21 +8,21 @@ from uuid import UUID
 
 from leadline.contracts.platform.auth import Principal
 from leadline.contracts.platform.errors import NotFound, StaleVersion
-from leadline.leads.adapters.unit_of_work import LeadsUnitOfWork
 from leadline.leads.domain.deals import Deal, history_mentions, new_deal, pipeline_of
 from leadline.leads.domain.model import HistoryEntry, Lead, ensure_may_change
 from leadline.leads.service.card_order import Drop, place_card
 from leadline.leads.service.commands import AddDeal, EditDeal, MoveDeal, RemoveDeal
 from leadline.leads.service.deal_events import announce_deal
+from leadline.leads.service.unit_of_work import AbstractUnitOfWork
 from leadline.leads.service.use_cases import get_lead
 
 
-async def deals_of(uow: LeadsUnitOfWork, lead_id: UUID) -> list[Deal]:
+async def deals_of(uow: AbstractUnitOfWork, lead_id: UUID) -> list[Deal]:
     await get_lead(uow, lead_id)
     return await uow.deals.of(lead_id)
 
 
-async def add_deal(uow: LeadsUnitOfWork, command: AddDeal, user: Principal) -> Deal:
+async def add_deal(uow: AbstractUnitOfWork, command: AddDeal, user: Principal) -> Deal:
     lead = await _changeable_lead(uow, command.lead_id, user)
     now = datetime.now(UTC)
     deal = new_deal(await uow.reference.load(), lead, **vars(command.deal), at=now)
@@ -32,13 +32,13 @@ async def add_deal(uow: LeadsUnitOfWork, command: AddDeal, user: Principal) -> D
     return deal
 
 
-async def edit_deal(uow: LeadsUnitOfWork, command: EditDeal, user: Principal) -> Deal:
+async def edit_deal(uow: AbstractUnitOfWork, command: EditDeal, user: Principal) -> Deal:
     deal = await _changeable_deal(uow, command.lead_id, command.deal_id, user, command.expected_version)
     now = datetime.now(UTC)
     return await _changed(uow, deal, deal.edited(command.changes, await uow.reference.load(), now), user, now)
 
 
-async def remove_deal(uow: LeadsUnitOfWork, command: RemoveDeal, user: Principal) -> None:
+async def remove_deal(uow: AbstractUnitOfWork, command: RemoveDeal, user: Principal) -> None:
     deal = await _changeable_deal(uow, command.lead_id, command.deal_id, user, command.expected_version)
     await uow.deals.remove(deal)
     now = datetime.now(UTC)
@@ -48,7 +48,7 @@ async def remove_deal(uow: LeadsUnitOfWork, command: RemoveDeal, user: Principal
     await announce_deal(uow, deal, deal, user, now, removed=True)
 
 
-async def deal_history(uow: LeadsUnitOfWork, lead_id: UUID, deal_id: UUID) -> list[HistoryEntry]:
+async def deal_history(uow: AbstractUnitOfWork, lead_id: UUID, deal_id: UUID) -> list[HistoryEntry]:
     """The entries of the lead's history about the deal (a removed deal's too: history outlives it)."""
     await get_lead(uow, lead_id)
     entries = [entry for entry in await uow.history.of(lead_id) if history_mentions(entry, deal_id)]
@@ -57,7 +57,7 @@ async def deal_history(uow: LeadsUnitOfWork, lead_id: UUID, deal_id: UUID) -> li
     return entries
 
 
-async def move_deal(uow: LeadsUnitOfWork, command: MoveDeal, user: Principal) -> Deal:
+async def move_deal(uow: AbstractUnitOfWork, command: MoveDeal, user: Principal) -> Deal:
     """A card dropped on the pipeline board: into another stage (with every rule of a move: a stage of the deal's
     pipeline, not archived; permitted for the user), then kept where it was dropped in the user's order.
     Reordering inside a stage changes no deal, only the user's own view, so it needs no permission."""
@@ -87,7 +87,7 @@ async def move_deal(uow: LeadsUnitOfWork, command: MoveDeal, user: Principal) ->
     return deal
 
 
-async def _changed(uow: LeadsUnitOfWork, deal: Deal, edited: Deal, user: Principal, at: datetime) -> Deal:
+async def _changed(uow: AbstractUnitOfWork, deal: Deal, edited: Deal, user: Principal, at: datetime) -> Deal:
     changes = edited.history_changes(deal)
     if not changes:
         return deal
@@ -98,13 +98,13 @@ async def _changed(uow: LeadsUnitOfWork, deal: Deal, edited: Deal, user: Princip
     return edited
 
 
-async def _changeable_lead(uow: LeadsUnitOfWork, lead_id: UUID, user: Principal) -> Lead:
+async def _changeable_lead(uow: AbstractUnitOfWork, lead_id: UUID, user: Principal) -> Lead:
     lead = await get_lead(uow, lead_id)
     ensure_may_change(lead, user)
     return lead
 
 
-async def _current_deal(uow: LeadsUnitOfWork, deal_id: UUID, expected_version: int | None) -> Deal:
+async def _current_deal(uow: AbstractUnitOfWork, deal_id: UUID, expected_version: int | None) -> Deal:
     found = await uow.deals.by_ids([deal_id])
     if not found:
         raise NotFound(f"there is no deal {deal_id}", rule="deal_not_found")
@@ -115,7 +115,7 @@ async def _current_deal(uow: LeadsUnitOfWork, deal_id: UUID, expected_version: i
 
 
 async def _changeable_deal(
-    uow: LeadsUnitOfWork, lead_id: UUID, deal_id: UUID, user: Principal, expected_version: int | None
+    uow: AbstractUnitOfWork, lead_id: UUID, deal_id: UUID, user: Principal, expected_version: int | None
 ) -> Deal:
     await _changeable_lead(uow, lead_id, user)
     deal = await uow.deals.get(lead_id, deal_id)

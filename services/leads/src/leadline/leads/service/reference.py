@@ -72,7 +72,7 @@ async def lead_types(uow: LeadsUnitOfWork) -> list[LeadType]:
     return sorted((await uow.reference.load()).lead_types.values(), key=lambda t: t.name)
 
 
-async def create_status(uow: LeadsUnitOfWork, status: Status, user: Principal) -> Status:
+async def create_status(uow: AbstractUnitOfWork, status: Status, user: Principal) -> Status:
     await uow.workflow.lock_for_change()
     created, *also_changed = status_created(await uow.reference.load(), status)
     await uow.workflow.add_status(created)
@@ -82,7 +82,7 @@ async def create_status(uow: LeadsUnitOfWork, status: Status, user: Principal) -
     return created
 
 
-async def update_status(uow: LeadsUnitOfWork, code: str, changes: Mapping[str, Any], user: Principal) -> Status:
+async def update_status(uow: AbstractUnitOfWork, code: str, changes: Mapping[str, Any], user: Principal) -> Status:
     """Changes name, sort order, closed or lost; flagging a status as lost takes the flag from the former one."""
     await uow.workflow.lock_for_change()
     reference = await uow.reference.load()
@@ -103,7 +103,7 @@ class StatusRemoval:
     deleted: bool
 
 
-async def remove_status(uow: LeadsUnitOfWork, code: str, user: Principal) -> StatusRemoval:
+async def remove_status(uow: AbstractUnitOfWork, code: str, user: Principal) -> StatusRemoval:
     await uow.workflow.lock_for_change()
     reference = await uow.reference.load()
     archived = status_removed(reference, code, leads_in_status=await uow.workflow.leads_in_status(code))
@@ -118,12 +118,12 @@ async def remove_status(uow: LeadsUnitOfWork, code: str, user: Principal) -> Sta
     return StatusRemoval(archived, deleted=False)
 
 
-async def _announce_statuses(uow: LeadsUnitOfWork, statuses: list[Status], user: Principal) -> None:
+async def _announce_statuses(uow: AbstractUnitOfWork, statuses: list[Status], user: Principal) -> None:
     for status in statuses:
         await uow.outbox.add(StatusChangedV1(**asdict(status), **_changed_by(user)))
 
 
-async def create_lead_type(uow: LeadsUnitOfWork, lead_type: LeadType, user: Principal) -> LeadType:
+async def create_lead_type(uow: AbstractUnitOfWork, lead_type: LeadType, user: Principal) -> LeadType:
     await uow.workflow.lock_for_change()
     created = lead_type_created(await uow.reference.load(), lead_type)
     await uow.workflow.add_lead_type(created)
@@ -131,7 +131,7 @@ async def create_lead_type(uow: LeadsUnitOfWork, lead_type: LeadType, user: Prin
     return created
 
 
-async def update_lead_type(uow: LeadsUnitOfWork, code: str, changes: Mapping[str, Any], user: Principal) -> LeadType:
+async def update_lead_type(uow: AbstractUnitOfWork, code: str, changes: Mapping[str, Any], user: Principal) -> LeadType:
     """Renames a type or sets the statuses it allows (empty: all); refused if leads of it would be left
     in a status it no longer allows."""
     await uow.workflow.lock_for_change()
@@ -147,7 +147,7 @@ async def update_lead_type(uow: LeadsUnitOfWork, code: str, changes: Mapping[str
     return after
 
 
-async def _announce_lead_type(uow: LeadsUnitOfWork, lead_type: LeadType, user: Principal) -> None:
+async def _announce_lead_type(uow: AbstractUnitOfWork, lead_type: LeadType, user: Principal) -> None:
     await uow.outbox.add(
         LeadTypeChangedV1(
             code=lead_type.code,
@@ -172,7 +172,7 @@ async def reference_items(uow: LeadsUnitOfWork, kind: str | None, *, include_arc
     )
 
 
-async def create_reference_item(uow: LeadsUnitOfWork, item: ReferenceItem, user: Principal) -> ReferenceItem:
+async def create_reference_item(uow: AbstractUnitOfWork, item: ReferenceItem, user: Principal) -> ReferenceItem:
     await uow.reference_items.lock_for_change()
     created = item_created(await uow.reference.load(), item)
     await uow.reference_items.add(created)
@@ -181,7 +181,7 @@ async def create_reference_item(uow: LeadsUnitOfWork, item: ReferenceItem, user:
 
 
 async def update_reference_item(
-    uow: LeadsUnitOfWork, kind: str, code: str, changes: Mapping[str, Any], user: Principal
+    uow: AbstractUnitOfWork, kind: str, code: str, changes: Mapping[str, Any], user: Principal
 ) -> ReferenceItem:
     """Changes name, colour, sort order, a stage's pipeline, or archives / restores the item."""
     await uow.reference_items.lock_for_change()
@@ -211,7 +211,7 @@ class ItemRemoval:
         return not self.usage.in_use
 
 
-async def remove_reference_item(uow: LeadsUnitOfWork, kind: str, code: str, user: Principal) -> ItemRemoval:
+async def remove_reference_item(uow: AbstractUnitOfWork, kind: str, code: str, user: Principal) -> ItemRemoval:
     await uow.reference_items.lock_for_change()
     item = existing_item(await uow.reference.load(), kind, code)
     usage = await uow.reference_items.usage(item)
@@ -226,7 +226,9 @@ async def remove_reference_item(uow: LeadsUnitOfWork, kind: str, code: str, user
     return ItemRemoval(archived, usage)
 
 
-async def _announce_item(uow: LeadsUnitOfWork, item: ReferenceItem, user: Principal, *, deleted: bool = False) -> None:
+async def _announce_item(
+    uow: AbstractUnitOfWork, item: ReferenceItem, user: Principal, *, deleted: bool = False
+) -> None:
     await uow.outbox.add(ReferenceItemChangedV1(**asdict(item), deleted=deleted, **_changed_by(user)))
 
 
@@ -238,14 +240,14 @@ async def employees(uow: LeadsUnitOfWork, *, include_archived: bool) -> list[Emp
     return await uow.employees.directory(include_archived=include_archived)
 
 
-async def get_employee(uow: LeadsUnitOfWork, employee_id: str) -> Employee:
+async def get_employee(uow: AbstractUnitOfWork, employee_id: str) -> Employee:
     employee = await uow.employees.get(employee_id)
     if employee is None:
         raise NotFound(f"there is no employee {employee_id!r}", rule="employee_not_found", field="id")
     return employee
 
 
-async def create_employee(uow: LeadsUnitOfWork, employee: Employee, user: Principal) -> Employee:
+async def create_employee(uow: AbstractUnitOfWork, employee: Employee, user: Principal) -> Employee:
     await uow.employees.lock_for_change()
     if await uow.employees.get(employee.id) is not None:
         raise Conflict(f"employee {employee.id!r} is in the directory already", rule="duplicate_id", field="id")
@@ -256,7 +258,7 @@ async def create_employee(uow: LeadsUnitOfWork, employee: Employee, user: Princi
 
 
 async def update_employee(
-    uow: LeadsUnitOfWork, employee_id: str, changes: Mapping[str, Any], user: Principal
+    uow: AbstractUnitOfWork, employee_id: str, changes: Mapping[str, Any], user: Principal
 ) -> Employee:
     """Changes name, role or extension, archives (left the team) or restores an employee."""
     await uow.employees.lock_for_change()
@@ -270,7 +272,7 @@ async def update_employee(
     return after
 
 
-async def enrol_demo_users(uow: LeadsUnitOfWork) -> None:
+async def enrol_demo_users(uow: AbstractUnitOfWork) -> None:
     """Puts the demo users (those ``leadline-token`` mints tokens for) in the directory unless they are there
     already, archived or not (one there without an address gets theirs); an extension someone else holds is left
     out."""
@@ -307,12 +309,12 @@ async def ensure_on_the_team(uow: AbstractUnitOfWork, employee_id: str, *, field
         )
 
 
-async def _ensure_extension_free(uow: LeadsUnitOfWork, employee: Employee) -> None:
+async def _ensure_extension_free(uow: AbstractUnitOfWork, employee: Employee) -> None:
     holders = await uow.employees.holding_extension(employee.extension) if employee.extension else []
     ensure_extension_free(employee, holders)
 
 
-async def _announce_employee(uow: LeadsUnitOfWork, employee: Employee, user: Principal) -> None:
+async def _announce_employee(uow: AbstractUnitOfWork, employee: Employee, user: Principal) -> None:
     await uow.outbox.add(
         EmployeeChangedV1(
             employee_id=employee.id,
@@ -347,18 +349,18 @@ async def partner_page(
     return [PartnerWithContacts(p, contacts.get(p.id, [])) for p in found], next_cursor
 
 
-async def with_contacts(uow: LeadsUnitOfWork, partner: Partner) -> PartnerWithContacts:
+async def with_contacts(uow: AbstractUnitOfWork, partner: Partner) -> PartnerWithContacts:
     return PartnerWithContacts(partner, (await uow.contacts.of([partner.id])).get(partner.id, []))
 
 
-async def get_partner(uow: LeadsUnitOfWork, partner_id: UUID) -> Partner:
+async def get_partner(uow: AbstractUnitOfWork, partner_id: UUID) -> Partner:
     partner = await uow.partners.get(partner_id)
     if partner is None:
         raise NotFound(f"there is no partner {partner_id}", rule="partner_not_found", field="partner_id")
     return partner
 
 
-async def current_partner(uow: LeadsUnitOfWork, partner_id: UUID, expected_version: int | None) -> Partner:
+async def current_partner(uow: AbstractUnitOfWork, partner_id: UUID, expected_version: int | None) -> Partner:
     partner = await get_partner(uow, partner_id)
     if expected_version is not None and expected_version != partner.version:
         raise StaleVersion(
@@ -368,7 +370,7 @@ async def current_partner(uow: LeadsUnitOfWork, partner_id: UUID, expected_versi
 
 
 async def create_partner(
-    uow: LeadsUnitOfWork, fields: Mapping[str, Any], user: Principal, *, phone_region: str
+    uow: AbstractUnitOfWork, fields: Mapping[str, Any], user: Principal, *, phone_region: str
 ) -> Partner:
     partner = Partner(id=uuid.uuid4(), **_contacts_normalised(fields, phone_region))
     await uow.partners.add(partner)
@@ -377,7 +379,7 @@ async def create_partner(
 
 
 async def update_partner(
-    uow: LeadsUnitOfWork,
+    uow: AbstractUnitOfWork,
     partner_id: UUID,
     changes: Mapping[str, Any],
     user: Principal,
@@ -404,7 +406,7 @@ def _contacts_normalised(fields: Mapping[str, Any], phone_region: str) -> dict[s
     return normalised
 
 
-async def announce_partner(uow: LeadsUnitOfWork, partner: Partner, user: Principal) -> None:
+async def announce_partner(uow: AbstractUnitOfWork, partner: Partner, user: Principal) -> None:
     """The partner's whole state, its contact persons included (after the caller's writes)."""
     fields = asdict(partner)
     contacts = [
@@ -424,7 +426,7 @@ async def current_settings(uow: LeadsUnitOfWork) -> dict[SettingKey, str | None]
 
 
 async def change_setting(
-    uow: LeadsUnitOfWork, key: SettingKey, value: str | None, user: Principal
+    uow: AbstractUnitOfWork, key: SettingKey, value: str | None, user: Principal
 ) -> dict[SettingKey, str | None]:
     """Sets one setting; returns them all."""
     value = setting_value(key, value)
