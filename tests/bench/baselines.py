@@ -11,7 +11,8 @@ validates the body, inserts the lead and an outbox row in one transaction and an
 turns on an asyncio lock, as one writer must. It does less than Leadline's create (no history, no reference
 data, no duplicate search, no text index, no relay publishing): a floor to measure against, not a twin.
 
-Each runs as a process of its own on uvloop, like a service: ``python -m tests.bench.baselines intake|api --help``.
+Each runs as a process of its own on uvloop, with the collector settled after start-up, like a service:
+``python -m tests.bench.baselines intake|api --help``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, String, Table, Uuid, event, insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from leadline.contracts.platform import collector
 from leadline.contracts.wire.events import CallReceivedV1
 
 BATCH = 500
@@ -213,6 +215,7 @@ async def intake(bootstrap: str, topic: str, out_topic: str, database: str) -> N
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
     await consumer.start()
     await producer.start()
+    collector.settle_after_startup()  # as a served service does
     print("ready", flush=True)
     try:
         while True:
@@ -299,6 +302,7 @@ def api(database_url: str, secret: str) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         async with engine.begin() as connection:
             await connection.run_sync(_metadata.create_all)
+        collector.settle_after_startup()  # as a served service does
         yield
         await engine.dispose()
 

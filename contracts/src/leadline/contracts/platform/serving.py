@@ -11,6 +11,7 @@ import uvicorn
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from leadline.contracts.platform import collector
 from leadline.contracts.platform.settings import ServiceSettings
 
 GRACEFUL_SHUTDOWN_SECONDS = 15
@@ -40,7 +41,8 @@ def run_server(
     on_started: Callable[[], None] | None = None,
 ) -> None:
     """Until SIGTERM or SIGINT: one lifespan, one graceful shutdown, each request answered by the app of the socket
-    it came in on. ``on_started``: called once the app's startup (broker, consumers, relay) has completed."""
+    it came in on. Once the app's startup (broker, consumers, relay) has completed, the collector is settled
+    (leadline.contracts.platform.collector) and ``on_started`` called."""
     both = _ByPort(
         app,
         app.state.runtime.management_app(),
@@ -68,20 +70,21 @@ class _ByPort:
         self._on_started = on_started
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan" and self._on_started is not None:
-            await self._api(scope, receive, self._reporting_startup(send))
+        if scope["type"] == "lifespan":
+            await self._api(scope, receive, self._after_startup(send))
             return
         server = scope.get("server")
         on_management = scope["type"] == "http" and server is not None and server[1] == self._management_port
         await (self._management if on_management else self._api)(scope, receive, send)
 
-    def _reporting_startup(self, send: Send) -> Send:
+    def _after_startup(self, send: Send) -> Send:
         on_started = self._on_started
-        assert on_started is not None
 
         async def reported(message: Message) -> None:
             await send(message)
             if message["type"] == "lifespan.startup.complete":
-                on_started()
+                collector.settle_after_startup()
+                if on_started is not None:
+                    on_started()
 
         return reported

@@ -7,15 +7,14 @@ replay reads up to each partition's end as it was when the replay started, and c
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
+from leadline.contracts.platform.collector import collecting_seldom
 from leadline.contracts.platform.messaging.consumer import EventConsumer
 
 log = logging.getLogger(__name__)
@@ -24,11 +23,6 @@ log = logging.getLogger(__name__)
 # (a lead's events split over fewer transactions are read and rewritten less often) but hold more in memory: on 90k
 # lead events, 20000 a batch peak at ~330 MB RSS, 45000 at ~530 MB.
 REPLAY_BATCH_RECORDS = 20000
-
-# A batch's records, envelopes, events and rows all live until its commit: with the collector's default thresholds
-# (700, 10, 10) it scans them over and over, and the oldest generation (every object of the process) a few times a
-# batch. Measured on 90k lead events into SQLite: a third of the replay's CPU time, gone with these.
-REPLAY_GC_THRESHOLDS = (50_000, 20, 100)
 
 
 @dataclass(frozen=True)
@@ -62,7 +56,9 @@ async def replay(
         await kafka.seek_to_beginning(*partitions)
         ends = await kafka.end_offsets(partitions)
         remaining = {tp for tp in partitions if await kafka.position(tp) < ends[tp]}
-        with _collecting_seldom():
+        # A batch's records, envelopes, events and rows all live until its commit: with the default thresholds
+        # the collector scanned them over and over (a third of a replay's CPU time on 90k lead events).
+        with collecting_seldom():
             while remaining:
                 # getmany hands back what has been fetched so far, often a few dozen records: gathered into
                 # full batches, as a transaction per batch is what a replay's speed hangs on.
@@ -81,13 +77,3 @@ async def replay(
         "%s: replayed %d records in %.1fs (%.0f/s)", consumer.name, result.records, result.seconds, result.per_second
     )
     return result
-
-
-@contextlib.contextmanager
-def _collecting_seldom() -> Iterator[None]:
-    before = gc.get_threshold()
-    gc.set_threshold(*REPLAY_GC_THRESHOLDS)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
