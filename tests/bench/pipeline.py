@@ -8,7 +8,8 @@ services running as processes:
 - lead creates over HTTP at 16 clients, beside the minimal FastAPI insert endpoint; then latency at half
   Leadline's rate; lead created → funnel updated;
 - reporting's replay from the topics (tests/bench/replay.py);
-- each service's CPU seconds and peak resident memory.
+- each service's CPU seconds and peak resident memory, and during the intake burst and the creates (Leadline's
+  and the baselines') the cores each process used: the services, the broker, the baseline, this load generator.
 Also raw aiokafka producing and consuming, for scale. ``--profile`` records each service with py-spy
 (flame graphs in reports/). Writes reports/bench-pipeline.json and the table reports/bench-pipeline.md.
 Nothing here asserts a speed: it measures.
@@ -232,8 +233,8 @@ async def funnel_caught_up(bootstrap: str, prefix: str, count: int, last_write: 
 
 
 @asynccontextmanager
-async def baseline(arguments: list[str], ready: Callable[[], Awaitable[bool]]) -> AsyncIterator[None]:
-    """A baseline program, as a process of its own like a service."""
+async def baseline(arguments: list[str], ready: Callable[[], Awaitable[bool]]) -> AsyncIterator[int]:
+    """A baseline program, as a process of its own like a service; yields its pid."""
     child = await asyncio.create_subprocess_exec(sys.executable, "-m", "tests.bench.baselines", *arguments)
     try:
         deadline = Deadline(60)
@@ -242,7 +243,7 @@ async def baseline(arguments: list[str], ready: Callable[[], Awaitable[bool]]) -
             if child.returncode is not None:
                 raise RuntimeError(f"{arguments[0]} baseline exited with {child.returncode}")
             await asyncio.sleep(0.2)  # polling a process we do not control; the deadline bounds it
-        yield
+        yield child.pid
     finally:
         child.send_signal(signal.SIGINT)
         try:
@@ -265,17 +266,41 @@ async def always() -> bool:
     return True
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+LOAD_GENERATOR = "load generator"
+
+
+@asynccontextmanager
+async def cores_used(pids: dict[str, int]) -> AsyncIterator[dict[str, float]]:
+    """The cores each process used on average during the block (filled in as it ends), and this bench's own under
+    ``LOAD_GENERATOR``: on a machine of two cores, where a phase's time went, the broker's and the load's included."""
+    used: dict[str, float] = {}
+    started, own_started = time.perf_counter(), time.process_time()
+    before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    yield used
+    wall = time.perf_counter() - started
+    used.update({name: round((cpu_seconds(pid) - before[name]) / wall, 2) for name, pid in pids.items()})
+    used[LOAD_GENERATOR] = round((time.process_time() - own_started) / wall, 2)
+
+
+def broker_pid(kafka: LocalKafka) -> int:
+    pid = kafka.pid()
+    if pid is None:
+        raise RuntimeError("the broker is not running")
+    return pid
+
+
 class Resources:
     """CPU seconds and peak resident memory of processes, from /proc."""
 
     def __init__(self, pids: dict[str, int]) -> None:
         self._pids = pids
-        self._cpu_at_start = {name: self._cpu(pid) for name, pid in pids.items()}
-
-    @staticmethod
-    def _cpu(pid: int) -> float:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        self._cpu_at_start = {name: cpu_seconds(pid) for name, pid in pids.items()}
 
     @staticmethod
     def _memory_mb(pid: int, key: str) -> float:
@@ -287,7 +312,7 @@ class Resources:
     def now(self) -> dict[str, dict[str, float]]:
         return {
             name: {
-                "cpu_seconds": round(self._cpu(pid) - self._cpu_at_start[name], 1),
+                "cpu_seconds": round(cpu_seconds(pid) - self._cpu_at_start[name], 1),
                 "rss_mb": self._memory_mb(pid, "VmRSS"),
                 "peak_rss_mb": self._memory_mb(pid, "VmHWM"),
             }
@@ -343,15 +368,19 @@ async def measure_on(label: str, kafka: LocalKafka, workdir: Path, args: argpars
     await asyncio.to_thread(stack.start)
     recording = profilers(stack, label) if args.profile else []
     try:
-        resources = Resources({name: s.process.pid for name, s in stack.services.items() if s.process is not None})
+        services = {name: s.process.pid for name, s in stack.services.items() if s.process is not None}
+        resources = Resources(services)
+        processes = {**services, "kafka": broker_pid(kafka)}
         print(f"[{label}] intake", file=sys.stderr)
-        leadline_intake = await burst(kafka.bootstrap, prefix + TELEPHONY_CALL.name, prefix + CALL.name, args.calls)
+        async with cores_used(processes) as intake_cores:
+            leadline_intake = await burst(kafka.bootstrap, prefix + TELEPHONY_CALL.name, prefix + CALL.name, args.calls)
         steady_intake = await steady(
             kafka.bootstrap, prefix + TELEPHONY_CALL.name, prefix + CALL.name, args.steady_rate, args.steady_seconds
         )
         print(f"[{label}] lead creates", file=sys.stderr)
         leads_url = stack.services["leads"].url
-        creates = await lead_creates(leads_url, args.leads, args.clients)
+        async with cores_used(processes) as creates_cores:
+            creates = await lead_creates(leads_url, args.leads, args.clients)
         funnel = await funnel_caught_up(kafka.bootstrap, prefix, args.leads, creates.pop("last_created_at"))
         paced = await lead_creates(leads_url, args.leads // 2, args.clients, rate=creates["per_second"] / 2)
         paced.pop("last_created_at")
@@ -369,16 +398,23 @@ async def measure_on(label: str, kafka: LocalKafka, workdir: Path, args: argpars
     database = database.removeprefix("sqlite+aiosqlite:///").replace("postgresql+asyncpg", "postgresql")
     intake_arguments = ["intake", "--bootstrap", kafka.bootstrap, "--topic", gateway_topic]
     intake_arguments += ["--out-topic", registered_topic, "--database", database]
-    async with baseline(intake_arguments, always):
+    async with (
+        baseline(intake_arguments, always) as pid,
+        cores_used({"baseline": pid, "kafka": broker_pid(kafka)}) as cores,
+    ):
         baseline_intake = await burst(kafka.bootstrap, gateway_topic, registered_topic, args.calls)
+    baseline_intake["cores"] = cores
     port = free_port()
     api_arguments = ["api", "--port", str(port), "--database-url", urls["baseline-api"]]
     async with baseline(
         [*api_arguments, "--jwt-secret", LOCAL_JWT_SECRET], lambda: http_up(f"http://127.0.0.1:{port}")
-    ):
-        baseline_creates = await lead_creates(f"http://127.0.0.1:{port}", args.leads, args.clients)
+    ) as pid:
+        async with cores_used({"baseline": pid, "kafka": broker_pid(kafka)}) as cores:
+            baseline_creates = await lead_creates(f"http://127.0.0.1:{port}", args.leads, args.clients)
         baseline_creates.pop("last_created_at")
+        baseline_creates["cores"] = cores
     replay = await reporting_replay(kafka, args.replay_events, await fresh_database(label, workdir, "replay"))
+    leadline_intake["cores"], creates["cores"] = intake_cores, creates_cores
     return {
         "intake_burst": {"leadline": leadline_intake, "baseline": baseline_intake},
         "intake_steady": steady_intake,
@@ -419,9 +455,16 @@ def table(report: dict[str, Any]) -> str:
         lines.append(
             f"| {label} | reporting replay, events/s | {measured['reporting_replay']['events_per_second']} | | | |"
         )
+        for phase, measure in (("intake burst", intake), ("lead creates", creates)):
+            leadline_cores, baseline_cores = _cores(measure["leadline"]["cores"]), _cores(measure["baseline"]["cores"])
+            lines.append(f"| {label} | cores used during the {phase} | {leadline_cores} | {baseline_cores} | | |")
         memory = ", ".join(f"{name} {used['peak_rss_mb']:.0f}" for name, used in measured["services"].items())
         lines.append(f"| {label} | peak RSS, MB | {memory} | | | |")
     return "\n".join(lines)
+
+
+def _cores(used: dict[str, float]) -> str:
+    return ", ".join(f"{name} {cores:.2f}" for name, cores in sorted(used.items(), key=lambda item: -item[1]))
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:

@@ -172,6 +172,7 @@ class ServiceRuntime(Generic[U]):
             max_records=self.settings.consumer_max_records,
             batch_timeout_ms=100,
             fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
+            fetch_min_bytes=self.settings.consumer_fetch_min_bytes,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
             # FastStream would json-decode every body before the handler runs, and a body that is

@@ -111,6 +111,12 @@ class ServiceSettings(KafkaSettings):
     # How long the broker may hold a consumer's fetch while it has nothing new for it. Kafka's 500 ms default was
     # the tail of intake latency (p99 680 ms at a steady 1,000 calls/s on PostgreSQL, 220 ms at 100 ms).
     consumer_fetch_max_wait_ms: int = Field(default=100, ge=1)
+    # How much a consumer's fetch waits to gather (up to that wait). Kafka's default answers a fetch as soon as one
+    # record is there: then every service handled a trickle of one-record batches, each a transaction, an offset
+    # commit and a relay round, and the broker served them all. At a steady 1,000 calls/s the broker used 0.72 of
+    # the machine's two cores with 1 byte, 0.50 with 64 KiB (communications 0.44 -> 0.26); lead creates went
+    # 228 -> 281/s. The cost is latency while traffic is thin: an event may wait up to the fetch wait per hop.
+    consumer_fetch_min_bytes: int = Field(default=64 * 1024, ge=1)
     # How long an Idempotency-Key is kept for the retries of a create (leadline.contracts.platform.idempotency).
     idempotency_key_hours: int = Field(default=24, ge=1)
     log_level: str = "INFO"
