@@ -16,6 +16,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
+from leadline.contracts.platform.messaging.replay import REPLAY_BATCH_RECORDS
 from leadline.contracts.platform.migrations import upgrade
 from leadline.contracts.platform.runtime import ServiceRuntime
 from leadline.contracts.wire.events import FunnelMonthV1, PipelineStageV1
@@ -41,8 +42,11 @@ async def reporting(kafka: LocalKafka, namespace: str, database_url: str) -> Asy
         yield svc
 
 
+# Replayed in one batch, or in batches of 37 records: a lead's events then span batches, and each batch is
+# fetched while the one before it is applied.
+@pytest.mark.parametrize("batch_records", [REPLAY_BATCH_RECORDS, 37])
 async def test_a_rebuild_from_the_topics_gives_the_live_reports(
-    reporting: RunningService, kafka: LocalKafka, namespace: str, database_url: str, tmp_path: Path
+    reporting: RunningService, kafka: LocalKafka, namespace: str, database_url: str, tmp_path: Path, batch_records: int
 ) -> None:
     events = lead_histories(60, seed=7) + triaged_calls(30, seed=7) + deal_histories(20, seed=7)
     async with GatewayProducer(kafka.bootstrap, namespace) as producer:
@@ -65,7 +69,7 @@ async def test_a_rebuild_from_the_topics_gives_the_live_reports(
         )
         await _migrate(rebuilt_url)
         rebuilt: ServiceRuntime[Any] = create_app(settings).state.runtime
-        replayed = await rebuilt.replay()
+        replayed = await rebuilt.replay(batch_records=batch_records)
 
         assert replayed.records == len(events) + 1
         assert await all_reports(rebuilt) == expected

@@ -37,7 +37,7 @@ from leadline.contracts.platform.messaging.dead_letters import DeadLetters
 from leadline.contracts.platform.messaging.outbox import Publication
 from leadline.contracts.platform.messaging.publisher import RawPublisher
 from leadline.contracts.platform.messaging.relay import OutboxRelay
-from leadline.contracts.platform.messaging.replay import Replayed, replay
+from leadline.contracts.platform.messaging.replay import REPLAY_BATCH_RECORDS, Replayed, replay
 from leadline.contracts.platform.metrics import HttpLatency, ServiceMetrics, Snapshot, consumer_lag
 from leadline.contracts.platform.openapi import complete_document, operation_id
 from leadline.contracts.platform.settings import ServiceSettings
@@ -195,7 +195,7 @@ class ServiceRuntime(Generic[U]):
 
         return consumer
 
-    async def replay(self) -> Replayed:
+    async def replay(self, *, batch_records: int = REPLAY_BATCH_RECORDS) -> Replayed:
         """Every topic this service consumes, from its beginning, through its handlers: rebuilds a read model
         in a fresh database. Run it while the service is stopped, then serve on that database: the consumer
         group resumes where the old one left, and what the replay already applied is in the inbox."""
@@ -204,7 +204,9 @@ class ServiceRuntime(Generic[U]):
             for consumer, topics in self._subscriptions:
                 if await consumer.has_applied_any():
                     raise RuntimeError(f"{consumer.name} has applied events in this database; replay into a fresh one")
-                done = await replay(consumer, self.broker.config.broker_config.builder, topics)
+                done = await replay(
+                    consumer, self.broker.config.broker_config.builder, topics, batch_records=batch_records
+                )
                 total = Replayed(total.records + done.records, total.seconds + done.seconds)
             return total
 
