@@ -45,6 +45,7 @@ from leadline.contracts.tooling.services import service_names
 from leadline.contracts.wire.envelope import Envelope
 from leadline.contracts.wire.events import CallReceivedV1, LeadsByStatusV1
 from leadline.contracts.wire.topics import CALL, LEADS_BY_STATUS, TELEPHONY_CALL
+from tests.bench.http_client import JsonConnection
 from tests.bench.replay import reporting_replay
 from tests.support.databases import create_postgres_database, postgres_admin_url, sqlite_url
 from tests.support.kafka import LocalKafka, free_port, new_namespace, stack_on
@@ -187,19 +188,17 @@ async def lead_creates(url: str, count: int, concurrency: int, *, rate: float | 
     next_lead = iter(range(count))
     start = time.perf_counter()
 
-    async def client(http: httpx.AsyncClient) -> None:
-        for n in next_lead:
-            if rate is not None and (ahead := start + n / rate - time.perf_counter()) > 0:
-                await asyncio.sleep(ahead)  # pacing the load generator
-            begun = time.perf_counter()
-            response = await http.post(f"{url}/leads", json={"name": f"Bench lead {n}"}, headers=headers)
-            latencies.append(time.perf_counter() - begun)
-            response.raise_for_status()
-            created.append(datetime.fromisoformat(response.json()["created_at"]).timestamp())
+    async def client() -> None:
+        async with JsonConnection(url, headers) as http:
+            for n in next_lead:
+                if rate is not None and (ahead := start + n / rate - time.perf_counter()) > 0:
+                    await asyncio.sleep(ahead)  # pacing the load generator
+                begun = time.perf_counter()
+                lead = await http.post("/leads", {"name": f"Bench lead {n}"})
+                latencies.append(time.perf_counter() - begun)
+                created.append(datetime.fromisoformat(lead["created_at"]).timestamp())
 
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
-        await asyncio.gather(*(client(http) for _ in range(concurrency)))
+    await asyncio.gather(*(client() for _ in range(concurrency)))
     elapsed = time.perf_counter() - start
     return {
         "leads": count,
