@@ -99,8 +99,8 @@ async def replay(
         # A batch's records, envelopes, events and rows all live until its commit: with the default thresholds
         # the collector scanned them over and over (a third of a replay's CPU time on 90k lead events).
         with collecting_seldom():
-            # The next batch is fetched while this one is applied: a batch waits on the broker about a third
-            # as long as it takes to apply, and the handlers leave the event loop free while SQL runs.
+            # The next batch is fetched while this one is applied, whenever the handlers wait (for a read or the
+            # commit in SQLite's thread, or for PostgreSQL): gathering a batch had taken a third as long as applying it.
             upcoming = asyncio.ensure_future(batches.next())
             try:
                 while records := await upcoming:
