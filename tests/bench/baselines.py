@@ -39,6 +39,7 @@ from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, String,
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from leadline.contracts.platform import collector
+from leadline.contracts.platform.kafka_clients import PRODUCER_BATCH_BYTES
 from leadline.contracts.wire.events import CallReceivedV1
 
 BATCH = 500
@@ -212,7 +213,13 @@ async def intake(bootstrap: str, topic: str, out_topic: str, database: str) -> N
         enable_auto_commit=False,
         auto_offset_reset="earliest",
     )
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+        max_batch_size=PRODUCER_BATCH_BYTES,
+    )
     await consumer.start()
     await producer.start()
     collector.settle_after_startup()  # as a served service does

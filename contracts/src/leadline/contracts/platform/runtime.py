@@ -31,7 +31,7 @@ from leadline.contracts.platform.http import (
     management_router,
     refuse_unstorable_text,
 )
-from leadline.contracts.platform.kafka_clients import broker_security
+from leadline.contracts.platform.kafka_clients import PRODUCER_BATCH_BYTES, broker_security
 from leadline.contracts.platform.messaging.consumer import BatchSteps, EventConsumer, Handler
 from leadline.contracts.platform.messaging.dead_letters import DeadLetters
 from leadline.contracts.platform.messaging.outbox import Publication
@@ -87,6 +87,7 @@ class ServiceRuntime(Generic[U]):
             acks="all",
             enable_idempotence=True,
             linger_ms=5,
+            max_batch_size=PRODUCER_BATCH_BYTES,
             graceful_timeout=15.0,
             request_timeout_ms=KAFKA_REQUEST_TIMEOUT_MS,
         )
