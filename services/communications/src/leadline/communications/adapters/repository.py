@@ -509,11 +509,12 @@ def _candidates(row: RowMapping) -> tuple[UUID, ...]:
 
 _RETURNED_COLUMNS = ("returned_reason", "returned_from_lead_id", "returned_detail", "returned_at")
 _RAW_COLUMNS = ("raw_sha256", "raw_size")
+_NOT_FIELD_COLUMNS = frozenset({*_RETURNED_COLUMNS, *_RAW_COLUMNS})
 
 
 def _triage_fields(row: RowMapping) -> dict[str, Any]:
     """The row's columns as a TriageItem's fields: candidates as ids, the return to triage as one value."""
-    fields = {key: value for key, value in row.items() if key not in _RETURNED_COLUMNS + _RAW_COLUMNS}
+    fields = {key: value for key, value in row.items() if key not in _NOT_FIELD_COLUMNS}
     fields["candidate_lead_ids"] = tuple(UUID(i) for i in row["candidate_lead_ids"])
     reason, lead_id, detail, at = (row[column] for column in _RETURNED_COLUMNS)
     fields["returned"] = Returned(reason, lead_id, detail, at) if reason is not None else None
@@ -523,7 +524,7 @@ def _triage_fields(row: RowMapping) -> dict[str, Any]:
 def _triage_columns(item: TriageItem, table: Table, keys: Sequence[str] | None = None) -> dict[str, Any]:
     """The item's row: every column of the table, or those of ``keys``."""
     wanted = keys if keys is not None else [column.key for column in table.c]
-    columns = {key: getattr(item, key) for key in wanted if key not in _RETURNED_COLUMNS + _RAW_COLUMNS}
+    columns = {key: getattr(item, key) for key in wanted if key not in _NOT_FIELD_COLUMNS}
     columns["candidate_lead_ids"] = [str(i) for i in item.candidate_lead_ids]
     returned = item.returned
     values = (returned.reason, returned.lead_id, returned.detail, returned.at) if returned else (None,) * 4
