@@ -77,7 +77,7 @@ class ServiceRuntime(Generic[U]):
             event_types=frozenset(publishes),
             topic_prefix=settings.kafka_topic_prefix,
         )
-        self.engine = create_engine(settings.database_url)
+        self.engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessions = async_sessionmaker(read_only_engine(self.engine), expire_on_commit=False)
         self.broker = KafkaBroker(
