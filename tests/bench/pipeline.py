@@ -47,7 +47,7 @@ from leadline.contracts.wire.events import CallReceivedV1, LeadsByStatusV1
 from leadline.contracts.wire.topics import CALL, LEADS_BY_STATUS, TELEPHONY_CALL
 from tests.bench.http_client import JsonConnection
 from tests.bench.replay import reporting_replay
-from tests.support.databases import create_postgres_database, postgres_admin_url, sqlite_url
+from tests.support.databases import create_postgres_database, drop_postgres_database, postgres_admin_url, sqlite_url
 from tests.support.kafka import LocalKafka, free_port, new_namespace, stack_on
 from tests.support.services import auth
 from tests.support.waiting import Deadline
@@ -352,16 +352,30 @@ async def fresh_database(label: str, workdir: Path, name: str) -> str:
 
 
 async def databases_for(label: str, workdir: Path) -> dict[str, str]:
-    """One database per service (and one per baseline), as Leadline runs."""
+    """One database per service (and one per baseline, one for the replay), as Leadline runs."""
     return {
         name: await fresh_database(label, workdir, name)
-        for name in [*service_names(), "baseline-intake", "baseline-api"]
+        for name in [*service_names(), "baseline-intake", "baseline-api", "replay"]
     }
 
 
 async def measure_on(label: str, kafka: LocalKafka, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
     await asyncio.to_thread(workdir.mkdir, parents=True)
     urls = await databases_for(label, workdir)
+    try:
+        return await _measure(label, kafka, workdir, args, urls)
+    finally:
+        # SQLite's files go with the work directory; PostgreSQL's databases would stay on the server, and every
+        # database left there is one more for autovacuum to visit while the next bench measures.
+        admin_url = postgres_admin_url()
+        if label == "postgresql" and admin_url is not None:
+            for url in urls.values():
+                await drop_postgres_database(admin_url, url)
+
+
+async def _measure(
+    label: str, kafka: LocalKafka, workdir: Path, args: argparse.Namespace, urls: dict[str, str]
+) -> dict[str, Any]:
     prefix = await new_namespace(kafka)
     stack = stack_on(kafka, prefix, workdir, {service: urls[service] for service in service_names()})
     await asyncio.to_thread(stack.start)
@@ -412,7 +426,7 @@ async def measure_on(label: str, kafka: LocalKafka, workdir: Path, args: argpars
             baseline_creates = await lead_creates(f"http://127.0.0.1:{port}", args.leads, args.clients)
         baseline_creates.pop("last_created_at")
         baseline_creates["cores"] = cores
-    replay = await reporting_replay(kafka, args.replay_events, await fresh_database(label, workdir, "replay"))
+    replay = await reporting_replay(kafka, args.replay_events, urls["replay"])
     leadline_intake["cores"], creates["cores"] = intake_cores, creates_cores
     return {
         "intake_burst": {"leadline": leadline_intake, "baseline": baseline_intake},
