@@ -23,9 +23,12 @@ from leadline.contracts.platform import sqlite_driver
 from leadline.contracts.platform.messaging.outbox import Outbox, Publication
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int | None = None, **kwargs: Any) -> AsyncEngine:
+    """``pool_size``: connections kept open to a server database (SQLite's file needs no pool sizing)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
+        if pool_size is not None:
+            kwargs["pool_size"] = pool_size
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

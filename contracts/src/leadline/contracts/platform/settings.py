@@ -95,11 +95,11 @@ class ServiceSettings(KafkaSettings):
 
     data_dir: Path = Path(".local/data")
     database_url: str = ""
-    # Connections each process keeps open to its database; when more are in use at once, the extra ones (up to as
-    # many again) are opened for one use and closed. At SQLAlchemy's 5, 16 clients creating leads on PostgreSQL had
-    # leads opening and closing a connection (a PostgreSQL process, a TLS handshake) every few requests: 10 took
-    # creates from 231-260/s to 252-274/s, p99 125-174 ms to 94-113 ms. Mind PostgreSQL's max_connections (100 by
-    # default) across services and replicas.
+    # Connections each process keeps open to its PostgreSQL database; when more are in use at once, the extra ones
+    # (up to as many again) are opened for one use and closed. At SQLAlchemy's 5, 16 clients creating leads had leads
+    # opening and closing a connection (a PostgreSQL process, a TLS handshake) every few requests: 10 took creates
+    # from 231-260/s to 252-290/s, p99 125-174 ms to 90-113 ms. Mind PostgreSQL's max_connections (100 by default)
+    # across services and replicas. SQLite's file needs no pool sizing.
     database_pool_size: int = Field(default=10, ge=1)
     http_host: str = "127.0.0.1"
     http_port: int = 0
