@@ -33,13 +33,13 @@ def sqlite_url(directory: Path, name: str) -> str:
     return f"sqlite+aiosqlite:///{directory / name}.db"
 
 
-def _asyncpg_dsn(url: str) -> str:
+def asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 async def create_postgres_database(admin_url: str) -> str:
     name = f"leadline_test_{uuid.uuid4().hex[:12]}"
-    connection = await asyncpg.connect(_asyncpg_dsn(admin_url))
+    connection = await asyncpg.connect(asyncpg_dsn(admin_url))
     try:
         await connection.execute(f'CREATE DATABASE "{name}"')
     finally:
@@ -49,7 +49,7 @@ async def create_postgres_database(admin_url: str) -> str:
 
 async def drop_postgres_database(admin_url: str, database_url: str) -> None:
     name = make_url(database_url).database
-    connection = await asyncpg.connect(_asyncpg_dsn(admin_url))
+    connection = await asyncpg.connect(asyncpg_dsn(admin_url))
     try:
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
@@ -86,7 +86,7 @@ async def migrated(package: str, database_url: str) -> None:
         await asyncio.to_thread(_copy, await _template(package, engine), Path(str(url.database)))
     else:
         template = await _template(package, engine)
-        admin = await asyncpg.connect(_asyncpg_dsn(_admin_url()))
+        admin = await asyncpg.connect(asyncpg_dsn(_admin_url()))
         try:
             await admin.execute(f'DROP DATABASE "{url.database}" WITH (FORCE)')
             await admin.execute(f'CREATE DATABASE "{url.database}" TEMPLATE "{template}"')
@@ -129,7 +129,7 @@ async def _is_empty(database_url: str) -> bool:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         return _no_file_yet(Path(str(url.database)))
-    connection = await asyncpg.connect(_asyncpg_dsn(database_url))
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         return not await connection.fetchval("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
     finally:
