@@ -302,6 +302,12 @@ async def unit_of_work(request: Request) -> UnitOfWork:
 _SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
+def json_answer(body: BaseModel, *, status_code: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    """``body`` as the answer, serialised by pydantic in one pass: what an endpoint returns when it sets its own
+    status and headers, without FastAPI validating the model it built once more."""
+    return Response(body.model_dump_json(), status_code=status_code, headers=headers, media_type="application/json")
+
+
 def version_etag(version: int) -> str:
     """The ETag of an optimistically versioned resource: its version, sent back in If-Match to update it."""
     return f'"{version}"'

@@ -24,14 +24,13 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import JSON, Column, Integer, LargeBinary, MetaData, String, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadline.contracts.platform.errors import Conflict, RuleViolation
-from leadline.contracts.platform.http import CurrentUser, runtime_of
+from leadline.contracts.platform.http import CurrentUser, json_answer, runtime_of
 from leadline.contracts.platform.sql import UtcDateTime, new_metadata
 
 if TYPE_CHECKING:
@@ -84,7 +83,7 @@ class IdempotentRequest:
             if earlier is not None:
                 return earlier
             body, headers = await create()
-            answer = JSONResponse(body.model_dump(mode="json"), status_code=status_code, headers=dict(headers))
+            answer = json_answer(body, status_code=status_code, headers=headers)
             await self._remember(uow.session, answer)
             await uow.commit()
         return answer

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal, Self
 from uuid import UUID
 
 from fastapi import Request, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictInt
 
 from leadline.contracts.platform.fields import Day, OffsetDatetime, not_null
@@ -19,6 +18,7 @@ from leadline.contracts.platform.http import (
     CurrentUser,
     Problem,
     expected_version,
+    json_answer,
     runtime_of,
     signed_in_router,
     version_etag,
@@ -193,9 +193,10 @@ class LeadOut(BaseModel):
     )
 
     @classmethod
-    def of(cls, lead: Lead) -> LeadOut:
+    def of(cls, lead: Lead, **more: Any) -> Self:
+        """``more``: the fields a subclass adds."""
         contacts = [vars(contact) for contact in lead.extra_contacts]
-        return cls.model_validate({**vars(lead), "tags": sorted(lead.tags), "extra_contacts": contacts})
+        return cls.model_validate({**vars(lead), "tags": sorted(lead.tags), "extra_contacts": contacts, **more})
 
 
 class LikelyDuplicate(BaseModel):
@@ -235,10 +236,8 @@ async def create_lead(
     async def answer(lead: Lead, reading: LeadsUnitOfWork) -> tuple[CreatedLeadOut, dict[str, str]]:
         duplicates = await lifecycle.likely_duplicates(reading, lead)
         deals = await reading.deals.of(lead.id) if body.deal else []
-        created = CreatedLeadOut(
-            **LeadOut.of(lead).model_dump(),
-            likely_duplicates=[LikelyDuplicate.model_validate(d, from_attributes=True) for d in duplicates],
-            deal=DealOut.of(deals[0]) if deals else None,
+        created = CreatedLeadOut.of(
+            lead, likely_duplicates=[vars(d) for d in duplicates], deal=DealOut.of(deals[0]) if deals else None
         )
         return created, {"Location": f"/leads/{lead.id}", "ETag": version_etag(lead.version)}
 
@@ -254,7 +253,7 @@ async def create_lead(
     # Read after the write, not in it: a write transaction holds SQLite's one writer for every request.
     async with runtime.unit_of_work(read_only=True) as reading:
         created, headers = await answer(lead, reading)
-    return JSONResponse(created.model_dump(mode="json"), status_code=201, headers=headers)
+    return json_answer(created, status_code=201, headers=headers)
 
 
 @router.get("/leads/{lead_id}", response_model=LeadOut, summary="One lead")
