@@ -48,7 +48,7 @@ def _replace_connections_the_server_closed(engine: AsyncEngine) -> None:
     """A pooled connection the server closed (a restart, a failover, an idle timeout, an operator's
     ``pg_terminate_backend``) is replaced before a request gets it. asyncpg sees the server hang up as it happens,
     so asking it costs nothing, where SQLAlchemy's pre-ping costs three round trips a checkout (BEGIN, an empty
-    query, ROLLBACK), half as many again as the rest of a lead's create."""
+    query, ROLLBACK), half as many as the rest of a lead's create (six)."""
 
     @event.listens_for(engine.sync_engine, "checkout")
     def on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
